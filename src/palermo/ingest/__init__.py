@@ -1,0 +1,1 @@
+"""Evidence ingest: readers per source kind, provenance, and bad-input handling."""

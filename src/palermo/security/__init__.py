@@ -1,0 +1,1 @@
+"""Users, roles and permissions, sealed victim identities, and the audit chain."""

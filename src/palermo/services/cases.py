@@ -1,0 +1,494 @@
+"""Cases, membership, people, identifiers, evidence files and records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from palermo.security import audit
+from palermo.security.permissions import Actor, Permission
+from palermo.security.sealing import SealError, person_context
+from palermo.services.access import open_case
+from palermo.services.context import Context
+from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
+from palermo.store.models import (
+    Case,
+    CaseMember,
+    EvidenceFile,
+    Identifier,
+    Person,
+    PersonKind,
+    Record,
+    RecordKind,
+    Role,
+    Stage,
+    User,
+)
+
+SEALED = "[sealed]"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    id: int
+    reference: str
+    title: str
+    jurisdiction: str
+    typology: str | None
+    stage: str
+    statutes: list[str]
+    opened_on: date | None
+    record_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    id: int
+    kind: str
+    pseudonym: str
+    # The real name only when the viewer's role allows it; otherwise the pseudonym.
+    display_name: str
+    identity_visible: bool
+    aliases: list[str]
+    is_minor: bool
+    nationality: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentifierView:
+    id: int
+    kind: str
+    value: str
+    person: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceView:
+    id: int
+    original_name: str
+    sha256: str
+    size: int
+    media_type: str
+    source_kind: str | None
+    status: str
+    problem: str | None
+    record_count: int
+    ingested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RecordView:
+    id: int
+    kind: str
+    occurred_at: datetime | None
+    source: str | None
+    target: str | None
+    amount: Decimal | None
+    currency: str | None
+    duration_s: int | None
+    channel: str | None
+    body: str | None
+    origin: str | None
+    destination: str | None
+    evidence_file: str
+    row_number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    descending: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _summary(case: Case, record_count: int = 0) -> CaseSummary:
+    return CaseSummary(
+        id=case.id,
+        reference=case.reference,
+        title=case.title,
+        jurisdiction=case.jurisdiction,
+        typology=case.typology,
+        stage=case.stage,
+        statutes=list(case.statutes or []),
+        opened_on=case.opened_on,
+        record_count=record_count,
+    )
+
+
+def create_case(
+    ctx: Context,
+    actor: Actor,
+    *,
+    reference: str,
+    title: str,
+    jurisdiction: str,
+    unit_id: int,
+    typology: str | None = None,
+    stage: str = Stage.INTAKE.value,
+    statutes: list[str] | None = None,
+    default_region: str | None = None,
+    opened_on: date | None = None,
+    members: list[str] | None = None,
+) -> CaseSummary:
+    if not (actor.is_system or actor.can(Permission.EDIT_CASE)):
+        raise PermissionDenied(f"your role ({actor.role.value}) cannot create cases")
+    try:
+        Stage(stage)
+    except ValueError as error:
+        raise InvalidInput(f"unknown stage '{stage}'") from error
+    reference = reference.strip()
+    if not reference:
+        raise InvalidInput("a case needs a reference")
+    with ctx.db.session() as session:
+        if session.scalar(select(Case.id).where(Case.reference == reference)):
+            raise InvalidInput(f"case '{reference}' already exists")
+        case = Case(
+            unit_id=unit_id,
+            reference=reference,
+            title=title,
+            jurisdiction=jurisdiction,
+            typology=typology,
+            stage=stage,
+            statutes=statutes or [],
+            default_region=default_region or ctx.settings.default_region,
+            opened_on=opened_on,
+        )
+        session.add(case)
+        session.flush()
+        names = set(members or [])
+        if actor.user_id is not None:
+            session.add(CaseMember(case_id=case.id, user_id=actor.user_id))
+        for username in names:
+            _add_member(session, case, username, skip_user_id=actor.user_id)
+        audit.record(
+            session, actor=actor, action="case.create", case_id=case.id, object_type="case",
+            object_id=case.id, details={"reference": reference, "members": sorted(names)},
+        )
+        return _summary(case)
+
+
+def _add_member(session: Session, case: Case, username: str, skip_user_id: int | None) -> None:
+    user = session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        raise InvalidInput(f"no user named '{username}'")
+    if user.id != skip_user_id and session.get(CaseMember, (case.id, user.id)) is None:
+        session.add(CaseMember(case_id=case.id, user_id=user.id))
+
+
+def add_member(ctx: Context, actor: Actor, reference: str, username: str) -> None:
+    with ctx.db.session() as session:
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        # Administrators manage membership without being members themselves.
+        if case is None or not actor.can(Permission.MANAGE_USERS):
+            case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
+        _add_member(session, case, username, skip_user_id=None)
+        audit.record(session, actor=actor, action="case.member_add", case_id=case.id,
+                     object_type="case", object_id=case.id, details={"username": username})
+
+
+def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
+    """The cases the actor is a member of (all cases for the system actor)."""
+    with ctx.db.session() as session:
+        query = select(Case).order_by(Case.reference)
+        if not actor.is_system:
+            if not actor.can(Permission.READ_CASE):
+                return []
+            query = query.join(CaseMember).where(CaseMember.user_id == actor.user_id)
+        cases = list(session.scalars(query))
+        counts: dict[int, int] = {
+            case_id: int(total)
+            for case_id, total in session.execute(
+                select(EvidenceFile.case_id, func.coalesce(func.sum(EvidenceFile.record_count), 0))
+                .where(EvidenceFile.case_id.in_([c.id for c in cases]))
+                .group_by(EvidenceFile.case_id)
+            ).tuples()
+        }
+        audit.record(session, actor=actor, action="case.list", details={"count": len(cases)})
+        return [_summary(c, int(counts.get(c.id, 0))) for c in cases]
+
+
+def get_case(ctx: Context, actor: Actor, reference: str) -> CaseSummary:
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        audit.record(session, actor=actor, action="case.read", case_id=case.id,
+                     object_type="case", object_id=case.id)
+        return _summary(case, _record_total(session, case.id))
+
+
+def _record_total(session: Session, case_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(EvidenceFile.record_count), 0)).where(
+                EvidenceFile.case_id == case_id
+            )
+        )
+        or 0
+    )
+
+
+def add_person(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    kind: PersonKind | str,
+    name: str,
+    pseudonym: str | None = None,
+    aliases: list[str] | None = None,
+    sealed_fields: dict[str, Any] | None = None,
+    is_minor: bool = False,
+    sex: str | None = None,
+    nationality: str | None = None,
+    birth_year: int | None = None,
+    identifiers: list[tuple[str, str]] | None = None,
+) -> PersonView:
+    """Add a person. A victim's name, aliases and ``sealed_fields`` are encrypted, never plain."""
+    try:
+        kind = PersonKind(kind)
+    except ValueError as error:
+        raise InvalidInput(f"unknown person kind '{kind}'") from error
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
+        if pseudonym is None:
+            prefix = "V" if kind is PersonKind.VICTIM else kind.value[0].upper()
+            existing = session.scalar(
+                select(func.count()).select_from(Person).where(
+                    Person.case_id == case.id, Person.kind == kind.value
+                )
+            )
+            pseudonym = f"{prefix}-{(existing or 0) + 1:02d}"
+        person = Person(
+            case_id=case.id,
+            kind=kind.value,
+            pseudonym=pseudonym,
+            is_minor=is_minor,
+            sex=sex,
+            nationality=nationality,
+            birth_year=birth_year,
+            aliases=[],
+        )
+        if kind is PersonKind.VICTIM:
+            identity = {"name": name, "aliases": aliases or [], **(sealed_fields or {})}
+            person.sealed_identity = ctx.sealer.seal(identity, person_context(case.id, pseudonym))
+        else:
+            person.name = name
+            person.aliases = aliases or []
+        session.add(person)
+        session.flush()
+        for id_kind, value in identifiers or []:
+            _attach_identifier(session, case.id, person.id, id_kind, value)
+        audit.record(session, actor=actor, action="person.create", case_id=case.id,
+                     object_type="person", object_id=person.id,
+                     details={"kind": kind.value, "pseudonym": pseudonym})
+        return _person_view(ctx, actor, person)
+
+
+def _attach_identifier(
+    session: Session, case_id: int, person_id: int, kind: str, value: str
+) -> None:
+    identifier = session.scalar(
+        select(Identifier).where(
+            Identifier.case_id == case_id, Identifier.kind == kind, Identifier.value == value
+        )
+    )
+    if identifier is None:
+        session.add(Identifier(case_id=case_id, kind=kind, value=value, person_id=person_id))
+    elif identifier.person_id is None:
+        identifier.person_id = person_id
+
+
+def _person_view(ctx: Context, actor: Actor, person: Person) -> PersonView:
+    visible = person.sealed_identity is None or actor.can(Permission.SEE_VICTIM_IDENTITY)
+    display = person.name or person.pseudonym
+    aliases = list(person.aliases or [])
+    if person.sealed_identity is not None:
+        display = person.pseudonym
+        if visible:
+            try:
+                identity = ctx.sealer.unseal(
+                    person.sealed_identity, person_context(person.case_id, person.pseudonym)
+                )
+                display = str(identity.get("name") or person.pseudonym)
+                aliases = list(identity.get("aliases") or [])
+            except SealError:
+                display, visible = SEALED, False
+    return PersonView(
+        id=person.id,
+        kind=person.kind,
+        pseudonym=person.pseudonym,
+        display_name=display,
+        identity_visible=visible,
+        aliases=aliases,
+        is_minor=person.is_minor,
+        nationality=person.nationality,
+    )
+
+
+def list_people(
+    ctx: Context, actor: Actor, reference: str, *, reveal: bool = False
+) -> list[PersonView]:
+    """People of a case. Victims appear by pseudonym unless ``reveal`` and the role allows it."""
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        people = list(
+            session.scalars(select(Person).where(Person.case_id == case.id).order_by(Person.id))
+        )
+        viewer = actor if reveal else _without_identity(actor)
+        audit.record(session, actor=actor, action="person.list", case_id=case.id,
+                     details={"reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY))})
+        return [_person_view(ctx, viewer, p) for p in people]
+
+
+def _without_identity(actor: Actor) -> Actor:
+    # An analyst's permission set is the same case access minus identity.
+    return Actor(user_id=actor.user_id, username=actor.username, role=Role.ANALYST)
+
+
+def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[IdentifierView]:
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        rows = session.execute(
+            select(Identifier, Person.pseudonym, Person.name)
+            .outerjoin(Person, Identifier.person_id == Person.id)
+            .where(Identifier.case_id == case.id)
+            .order_by(Identifier.kind, Identifier.value)
+        ).all()
+        audit.record(session, actor=actor, action="identifier.list", case_id=case.id)
+        return [
+            IdentifierView(id=i.id, kind=i.kind, value=i.value, person=name or pseudonym)
+            for i, pseudonym, name in rows
+        ]
+
+
+def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceView]:
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        files = session.scalars(
+            select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.id)
+        )
+        audit.record(session, actor=actor, action="evidence.list", case_id=case.id)
+        return [
+            EvidenceView(
+                id=f.id, original_name=f.original_name, sha256=f.sha256, size=f.size,
+                media_type=f.media_type, source_kind=f.source_kind, status=f.status,
+                problem=f.problem, record_count=f.record_count, ingested_at=f.ingested_at,
+            )
+            for f in files
+        ]
+
+
+def record_counts(ctx: Context, actor: Actor, reference: str) -> dict[str, int]:
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        rows = session.execute(
+            select(Record.kind, func.count()).where(Record.case_id == case.id).group_by(Record.kind)
+        ).tuples()
+        counts = {kind.value: 0 for kind in RecordKind}
+        for kind, n in rows:
+            counts[kind] = int(n)
+        return counts
+
+
+RECORD_SORTS = {
+    "occurred_at": Record.occurred_at,
+    "source": Record.source,
+    "target": Record.target,
+    "amount": Record.amount,
+    "duration_s": Record.duration_s,
+    "row_number": Record.row_number,
+    "id": Record.id,
+}
+MAX_PER_PAGE = 500
+
+
+def list_records(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    sort: str = "occurred_at",
+    descending: bool = False,
+    search: str | None = None,
+) -> Page[RecordView]:
+    """A page of a case's records, sorted and filtered on the server."""
+    if sort not in RECORD_SORTS:
+        raise InvalidInput(f"cannot sort by '{sort}'; choose one of {', '.join(RECORD_SORTS)}")
+    if kind is not None and kind not in {k.value for k in RecordKind}:
+        raise InvalidInput(f"unknown record kind '{kind}'")
+    page = max(1, page)
+    per_page = min(max(1, per_page), MAX_PER_PAGE)
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        conditions = [Record.case_id == case.id]
+        if kind:
+            conditions.append(Record.kind == kind)
+        if search:
+            pattern = f"%{search.strip()}%"
+            conditions.append(Record.source.like(pattern) | Record.target.like(pattern))
+        total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
+        column = RECORD_SORTS[sort]
+        order = [column.desc() if descending else column.asc(), Record.id]
+        rows = session.execute(
+            select(Record, EvidenceFile.original_name)
+            .join(EvidenceFile, Record.evidence_file_id == EvidenceFile.id)
+            .where(*conditions)
+            .order_by(*order)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+        ).all()
+        audit.record(
+            session, actor=actor, action="record.list", case_id=case.id,
+            details={"kind": kind, "page": page, "sort": sort},
+        )
+        items = [
+            RecordView(
+                id=r.id, kind=r.kind, occurred_at=r.occurred_at, source=r.source,
+                target=r.target, amount=r.amount, currency=r.currency, duration_s=r.duration_s,
+                channel=r.channel, body=r.body, origin=r.origin, destination=r.destination,
+                evidence_file=name, row_number=r.row_number,
+            )
+            for r, name in rows
+        ]
+        return Page(items, int(total), page, per_page, sort, descending)
+
+
+def case_id_for(ctx: Context, actor: Actor, reference: str) -> int:
+    with ctx.db.session() as session:
+        return open_case(ctx, session, actor, reference).id
+
+
+__all__ = [
+    "CaseSummary",
+    "EvidenceView",
+    "IdentifierView",
+    "NotFound",
+    "Page",
+    "PersonView",
+    "RecordView",
+    "add_member",
+    "add_person",
+    "create_case",
+    "get_case",
+    "list_cases",
+    "list_evidence",
+    "list_identifiers",
+    "list_people",
+    "list_records",
+    "record_counts",
+]

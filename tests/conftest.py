@@ -1,0 +1,147 @@
+"""Shared fixtures. The whole suite runs against one backend per run:
+
+    pytest --db sqlite        (default)
+    pytest --db postgresql    (PALERMO_TEST_POSTGRES_URL, default postgres@127.0.0.1:5432)
+
+Each run migrates a fresh database once with Alembic; every test starts from
+empty tables, its own data directory and a fixed secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from palermo.security.permissions import SYSTEM, Actor
+from palermo.services import cases, users
+from palermo.services.context import Context
+from palermo.settings import Settings
+from palermo.store.db import upgrade
+from palermo.store.models import Base, Role
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TEST_SECRET = "ab" * 32
+TEST_PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        action="store",
+        default=os.environ.get("PALERMO_TEST_DB", "sqlite"),
+        choices=["sqlite", "postgresql"],
+        help="database backend the suite runs against",
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"palermo database backend: {config.getoption('--db')}"
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.config.getoption("--db"))
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "palermo.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    name = f"palermo_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        from palermo.store.db import get_database
+
+        get_database.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_all_tables(ctx: Context) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "alembic_version"]
+    with ctx.db.engine.begin() as connection:
+        if ctx.db.dialect == "postgresql":
+            quoted = ", ".join(f'"{t}"' for t in tables)
+            connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                connection.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=TEST_SECRET)
+
+
+@pytest.fixture
+def ctx(settings: Settings) -> Iterator[Context]:
+    context = Context.create(settings, migrate=False)
+    _empty_all_tables(context)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def unit_id(ctx: Context) -> int:
+    return users.ensure_unit(ctx, "test-unit", "Test unit", "US")
+
+
+MakeUser = Callable[..., Actor]
+
+
+@pytest.fixture
+def make_user(ctx: Context, unit_id: int) -> MakeUser:
+    """Create a user with a role; returns their Actor. Password is TEST_PASSWORD."""
+
+    def make(role: Role | str = Role.PROSECUTOR, username: str | None = None) -> Actor:
+        role = Role(role)
+        info = users.create_user(
+            ctx,
+            SYSTEM,
+            username=username or f"{role.value}-{uuid.uuid4().hex[:6]}",
+            password=TEST_PASSWORD,
+            role=role,
+            unit_id=unit_id,
+        )
+        return info.actor
+
+    return make
+
+
+@pytest.fixture
+def prosecutor(make_user: MakeUser) -> Actor:
+    return make_user(Role.PROSECUTOR, "prosecutor")
+
+
+@pytest.fixture
+def case_ref(ctx: Context, prosecutor: Actor, unit_id: int) -> str:
+    """A case the ``prosecutor`` fixture is a member of."""
+    summary = cases.create_case(
+        ctx,
+        prosecutor,
+        reference="TEST-001",
+        title="Test case",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology="escort_ads",
+        statutes=["us-18-1591"],
+    )
+    return summary.reference
