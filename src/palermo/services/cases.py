@@ -19,6 +19,7 @@ from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
 from palermo.store.models import (
     Case,
     CaseMember,
+    Charge,
     EvidenceFile,
     Identifier,
     Person,
@@ -174,8 +175,13 @@ def create_case(
         for username in names:
             _add_member(session, case, username, skip_user_id=actor.user_id)
         audit.record(
-            session, actor=actor, action="case.create", case_id=case.id, object_type="case",
-            object_id=case.id, details={"reference": reference, "members": sorted(names)},
+            session,
+            actor=actor,
+            action="case.create",
+            case_id=case.id,
+            object_type="case",
+            object_id=case.id,
+            details={"reference": reference, "members": sorted(names)},
         )
         return _summary(case)
 
@@ -195,8 +201,15 @@ def add_member(ctx: Context, actor: Actor, reference: str, username: str) -> Non
         if case is None or not actor.can(Permission.MANAGE_USERS):
             case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
         _add_member(session, case, username, skip_user_id=None)
-        audit.record(session, actor=actor, action="case.member_add", case_id=case.id,
-                     object_type="case", object_id=case.id, details={"username": username})
+        audit.record(
+            session,
+            actor=actor,
+            action="case.member_add",
+            case_id=case.id,
+            object_type="case",
+            object_id=case.id,
+            details={"username": username},
+        )
 
 
 def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
@@ -223,8 +236,14 @@ def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
 def get_case(ctx: Context, actor: Actor, reference: str) -> CaseSummary:
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        audit.record(session, actor=actor, action="case.read", case_id=case.id,
-                     object_type="case", object_id=case.id)
+        audit.record(
+            session,
+            actor=actor,
+            action="case.read",
+            case_id=case.id,
+            object_type="case",
+            object_id=case.id,
+        )
         return _summary(case, _record_total(session, case.id))
 
 
@@ -265,9 +284,9 @@ def add_person(
         if pseudonym is None:
             prefix = "V" if kind is PersonKind.VICTIM else kind.value[0].upper()
             existing = session.scalar(
-                select(func.count()).select_from(Person).where(
-                    Person.case_id == case.id, Person.kind == kind.value
-                )
+                select(func.count())
+                .select_from(Person)
+                .where(Person.case_id == case.id, Person.kind == kind.value)
             )
             pseudonym = f"{prefix}-{(existing or 0) + 1:02d}"
         person = Person(
@@ -290,9 +309,15 @@ def add_person(
         session.flush()
         for id_kind, value in identifiers or []:
             _attach_identifier(session, case.id, person.id, id_kind, value)
-        audit.record(session, actor=actor, action="person.create", case_id=case.id,
-                     object_type="person", object_id=person.id,
-                     details={"kind": kind.value, "pseudonym": pseudonym})
+        audit.record(
+            session,
+            actor=actor,
+            action="person.create",
+            case_id=case.id,
+            object_type="person",
+            object_id=person.id,
+            details={"kind": kind.value, "pseudonym": pseudonym},
+        )
         return _person_view(ctx, actor, person)
 
 
@@ -347,8 +372,13 @@ def list_people(
             session.scalars(select(Person).where(Person.case_id == case.id).order_by(Person.id))
         )
         viewer = actor if reveal else _without_identity(actor)
-        audit.record(session, actor=actor, action="person.list", case_id=case.id,
-                     details={"reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY))})
+        audit.record(
+            session,
+            actor=actor,
+            action="person.list",
+            case_id=case.id,
+            details={"reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY))},
+        )
         return [_person_view(ctx, viewer, p) for p in people]
 
 
@@ -382,9 +412,16 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
         audit.record(session, actor=actor, action="evidence.list", case_id=case.id)
         return [
             EvidenceView(
-                id=f.id, original_name=f.original_name, sha256=f.sha256, size=f.size,
-                media_type=f.media_type, source_kind=f.source_kind, status=f.status,
-                problem=f.problem, record_count=f.record_count, ingested_at=f.ingested_at,
+                id=f.id,
+                original_name=f.original_name,
+                sha256=f.sha256,
+                size=f.size,
+                media_type=f.media_type,
+                source_kind=f.source_kind,
+                status=f.status,
+                problem=f.problem,
+                record_count=f.record_count,
+                ingested_at=f.ingested_at,
             )
             for f in files
         ]
@@ -453,19 +490,69 @@ def list_records(
             .limit(per_page)
         ).all()
         audit.record(
-            session, actor=actor, action="record.list", case_id=case.id,
+            session,
+            actor=actor,
+            action="record.list",
+            case_id=case.id,
             details={"kind": kind, "page": page, "sort": sort},
         )
         items = [
             RecordView(
-                id=r.id, kind=r.kind, occurred_at=r.occurred_at, source=r.source,
-                target=r.target, amount=r.amount, currency=r.currency, duration_s=r.duration_s,
-                channel=r.channel, body=r.body, origin=r.origin, destination=r.destination,
-                evidence_file=name, row_number=r.row_number,
+                id=r.id,
+                kind=r.kind,
+                occurred_at=r.occurred_at,
+                source=r.source,
+                target=r.target,
+                amount=r.amount,
+                currency=r.currency,
+                duration_s=r.duration_s,
+                channel=r.channel,
+                body=r.body,
+                origin=r.origin,
+                destination=r.destination,
+                evidence_file=name,
+                row_number=r.row_number,
             )
             for r, name in rows
         ]
         return Page(items, int(total), page, per_page, sort, descending)
+
+
+def add_charge(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    person_id: int,
+    statute_id: str,
+    status: str = "considered",
+    filed_on: date | None = None,
+) -> int:
+    """Charge (or consider charging) a person of the case under a statute."""
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
+        person = session.get(Person, person_id)
+        if person is None or person.case_id != case.id:
+            raise NotFound(f"person {person_id} not found in case '{reference}'")
+        charge = Charge(
+            case_id=case.id,
+            person_id=person_id,
+            statute_id=statute_id,
+            status=status,
+            filed_on=filed_on,
+        )
+        session.add(charge)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="charge.create",
+            case_id=case.id,
+            object_type="charge",
+            object_id=charge.id,
+            details={"person_id": person_id, "statute_id": statute_id, "status": status},
+        )
+        return charge.id
 
 
 def case_id_for(ctx: Context, actor: Actor, reference: str) -> int:
@@ -481,6 +568,7 @@ __all__ = [
     "Page",
     "PersonView",
     "RecordView",
+    "add_charge",
     "add_member",
     "add_person",
     "create_case",

@@ -1,0 +1,1 @@
+"""The ``palermo`` command line (Typer + Rich)."""

@@ -1,0 +1,190 @@
+"""The demo unit: synthetic cases of several typologies at different stages, and one
+user per role. Built from the simulator, loaded through the ordinary ingest path,
+so the demo exercises exactly what a real case goes through.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from palermo.security.permissions import Actor
+from palermo.services import cases as case_service
+from palermo.services import users as user_service
+from palermo.services.context import Context
+from palermo.store.models import Case, Role, User
+
+DEMO_UNIT = "demo"
+DEMO_OPERATOR = Actor(user_id=None, username="demo-setup", role=Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCase:
+    reference: str
+    typology: str
+    stage: str
+    size: int
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    logins: list[DemoLogin]
+    cases: list[str]
+
+
+# Who can log in. Passwords are printed by `palermo demo`; the demo serves on loopback only.
+DEMO_USERS: list[tuple[str, Role, str]] = [
+    ("prosecutor", Role.PROSECUTOR, "Alex Morgan (prosecutor)"),
+    ("investigator", Role.INVESTIGATOR, "Sam Rivera (investigator)"),
+    ("analyst", Role.ANALYST, "Jo Chen (analyst)"),
+    ("advocate", Role.ADVOCATE, "Pat Okafor (victim-witness advocate)"),
+    ("admin", Role.ADMIN, "Administrator"),
+    ("auditor", Role.AUDITOR, "Auditor"),
+]
+
+DEMO_CASES: list[DemoCase] = [
+    DemoCase("DEMO-2024-001", "escort_ads", "trial", 6000, 11),
+    DemoCase("DEMO-2024-002", "domestic_servitude", "charged", 2500, 12),
+    DemoCase("DEMO-2024-003", "agricultural_debt_bondage", "investigation", 5000, 13),
+    DemoCase("DEMO-2024-004", "scam_compound", "investigation", 4000, 14),
+    DemoCase("DEMO-2024-005", "child_sex", "pre_trial", 3000, 15),
+    DemoCase("DEMO-2025-006", "escort_ads", "intake", 1500, 16),
+    DemoCase("DEMO-2025-007", "agricultural_debt_bondage", "verdict", 3000, 17),
+    DemoCase("DEMO-2025-008", "domestic_servitude", "sentencing", 2000, 18),
+    DemoCase("DEMO-2025-009", "scam_compound", "charged", 2500, 19),
+    DemoCase("DEMO-2025-010", "child_sex", "investigation", 2000, 20),
+]
+# Members of every demo case: the roles that work on cases.
+CASE_MEMBERS = ["prosecutor", "investigator", "analyst", "advocate"]
+_KINDS = {"suspect", "victim", "witness", "official", "other"}
+
+
+def demo_password(username: str) -> str:
+    return f"{username}-demo"
+
+
+def build_demo(ctx: Context, progress: Callable[[str], None] | None = None) -> DemoResult:
+    """Create (or complete) the demo unit. Safe to run again: finished cases are kept."""
+    say = progress or (lambda _message: None)
+    unit_id = user_service.ensure_unit(ctx, DEMO_UNIT, "Demo trafficking unit", "US")
+    logins = [
+        _ensure_user(ctx, username, role, name, unit_id) for username, role, name in DEMO_USERS
+    ]
+    workdir = ctx.settings.data_dir / "demo-source"
+    for spec in DEMO_CASES:
+        if _case_exists(ctx, spec.reference):
+            continue
+        say(f"{spec.reference}: simulating a {spec.typology} case")
+        _build_case(ctx, spec, unit_id, workdir / spec.reference, say)
+    return DemoResult(logins=logins, cases=[spec.reference for spec in DEMO_CASES])
+
+
+def _ensure_user(ctx: Context, username: str, role: Role, name: str, unit_id: int) -> DemoLogin:
+    password = demo_password(username)
+    with ctx.db.session() as session:
+        exists = session.scalar(select(User.id).where(User.username == username)) is not None
+    if not exists:
+        user_service.create_user(
+            ctx,
+            DEMO_OPERATOR,
+            username=username,
+            password=password,
+            role=role,
+            display_name=name,
+            unit_id=unit_id,
+        )
+    return DemoLogin(username=username, password=password, role=role.value)
+
+
+def _case_exists(ctx: Context, reference: str) -> bool:
+    with ctx.db.session() as session:
+        return session.scalar(select(Case.id).where(Case.reference == reference)) is not None
+
+
+def _build_case(
+    ctx: Context, spec: DemoCase, unit_id: int, folder: Path, say: Callable[[str], None]
+) -> None:
+    from palermo.services import ingest as ingest_service
+    from palermo.simulate import simulate
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    simulate(spec.typology, spec.size, spec.seed, folder)
+    truth: dict[str, Any] = json.loads((folder / "ground_truth.json").read_text())
+    base = date.fromisoformat(str(truth.get("base_date", "2024-01-01"))[:10])
+    case_service.create_case(
+        ctx,
+        DEMO_OPERATOR,
+        reference=spec.reference,
+        title=str(truth.get("title") or spec.typology.replace("_", " ").title()),
+        jurisdiction=str(truth.get("jurisdiction", "US")),
+        unit_id=unit_id,
+        typology=spec.typology,
+        stage=spec.stage,
+        statutes=list(truth.get("statutes", [])),
+        opened_on=base + timedelta(days=120),
+        members=CASE_MEMBERS,
+    )
+    person_ids = _add_people(ctx, spec.reference, truth)
+    _add_charges(ctx, spec.reference, truth, person_ids)
+    say(f"{spec.reference}: loading evidence")
+    report = ingest_service.ingest_path(ctx, DEMO_OPERATOR, spec.reference, folder)
+    say(f"{spec.reference}: {report.record_count:,} records from {report.loaded} files")
+
+
+def _add_people(ctx: Context, reference: str, truth: dict[str, Any]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for person in truth.get("persons", []):
+        kind = person.get("kind") if person.get("kind") in _KINDS else "other"
+        identifiers = [("phone", p) for p in person.get("phones", [])]
+        identifiers += [("account", a) for a in person.get("accounts", [])]
+        identifiers += [("email", e) for e in person.get("emails", [])]
+        birth = str(person.get("birth_date") or "")
+        view = case_service.add_person(
+            ctx,
+            DEMO_OPERATOR,
+            reference,
+            kind=kind,
+            name=person["name"],
+            aliases=list(person.get("aliases", [])),
+            sealed_fields={"date_of_birth": birth} if kind == "victim" and birth else None,
+            is_minor=bool(person.get("is_minor")),
+            sex=person.get("sex"),
+            nationality=person.get("nationality"),
+            birth_year=int(birth[:4]) if birth[:4].isdigit() else None,
+            identifiers=identifiers,
+        )
+        ids[str(person["id"])] = view.id
+    return ids
+
+
+def _add_charges(
+    ctx: Context, reference: str, truth: dict[str, Any], person_ids: dict[str, int]
+) -> None:
+    for person in truth.get("persons", []):
+        if not person.get("charged"):
+            continue
+        for statute_id in person.get("charges", []):
+            case_service.add_charge(
+                ctx,
+                DEMO_OPERATOR,
+                reference,
+                person_id=person_ids[str(person["id"])],
+                statute_id=statute_id,
+                status="charged",
+            )
