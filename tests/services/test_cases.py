@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import sqlalchemy as sa
 
@@ -8,7 +10,6 @@ from palermo.services import cases
 from palermo.services.context import Context
 from palermo.services.errors import NotFound
 from palermo.store.models import AuditEntry, Person, Role
-from collections.abc import Callable
 
 MakeUser = Callable[..., Actor]
 
@@ -30,7 +31,9 @@ def test_member_sees_case_and_non_member_gets_not_found(
         denied = session.scalar(
             sa.select(sa.func.count())
             .select_from(AuditEntry)
-            .where(AuditEntry.action == "case.access_denied", AuditEntry.user_id == outsider.user_id)
+            .where(
+                AuditEntry.action == "case.access_denied", AuditEntry.user_id == outsider.user_id
+            )
         )
     assert denied == 2
 
@@ -41,8 +44,13 @@ def test_victim_identity_is_sealed_at_rest_and_by_role(
     analyst = make_user(Role.ANALYST)
     cases.add_member(ctx, prosecutor, case_ref, analyst.username)
     cases.add_person(
-        ctx, prosecutor, case_ref, kind="victim", name="Maria Ionescu",
-        aliases=["Mari"], sealed_fields={"date_of_birth": "2006-04-01"},
+        ctx,
+        prosecutor,
+        case_ref,
+        kind="victim",
+        name="Maria Ionescu",
+        aliases=["Mari"],
+        sealed_fields={"date_of_birth": "2006-04-01"},
     )
     cases.add_person(ctx, prosecutor, case_ref, kind="suspect", name="Ion Popescu")
 
@@ -70,7 +78,7 @@ def test_victim_identity_is_sealed_at_rest_and_by_role(
 def test_sealed_identity_cannot_be_opened_with_another_key(
     ctx: Context, prosecutor: Actor, case_ref: str
 ) -> None:
-    from palermo.security.sealing import SealError, Sealer, person_context
+    from palermo.security.sealing import Sealer, SealError, person_context
 
     cases.add_person(ctx, prosecutor, case_ref, kind="victim", name="Maria Ionescu")
     with ctx.db.session() as session:

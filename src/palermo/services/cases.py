@@ -318,7 +318,7 @@ def add_person(
             object_id=person.id,
             details={"kind": kind.value, "pseudonym": pseudonym},
         )
-        return _person_view(ctx, actor, person)
+        return person_view(ctx, actor, person)
 
 
 def _attach_identifier(
@@ -335,7 +335,7 @@ def _attach_identifier(
         identifier.person_id = person_id
 
 
-def _person_view(ctx: Context, actor: Actor, person: Person) -> PersonView:
+def person_view(ctx: Context, actor: Actor, person: Person) -> PersonView:
     visible = person.sealed_identity is None or actor.can(Permission.SEE_VICTIM_IDENTITY)
     display = person.name or person.pseudonym
     aliases = list(person.aliases or [])
@@ -371,7 +371,7 @@ def list_people(
         people = list(
             session.scalars(select(Person).where(Person.case_id == case.id).order_by(Person.id))
         )
-        viewer = actor if reveal else _without_identity(actor)
+        viewer = actor if reveal else without_identity(actor)
         audit.record(
             session,
             actor=actor,
@@ -379,10 +379,10 @@ def list_people(
             case_id=case.id,
             details={"reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY))},
         )
-        return [_person_view(ctx, viewer, p) for p in people]
+        return [person_view(ctx, viewer, p) for p in people]
 
 
-def _without_identity(actor: Actor) -> Actor:
+def without_identity(actor: Actor) -> Actor:
     # An analyst's permission set is the same case access minus identity.
     return Actor(user_id=actor.user_id, username=actor.username, role=Role.ANALYST)
 
