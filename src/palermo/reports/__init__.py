@@ -1,0 +1,1 @@
+"""Reports: the prosecution memo (HTML and PDF)."""
