@@ -129,12 +129,16 @@ def verify(session: Session, batch_size: int = 5000) -> VerifyResult:
         for entry in rows:
             if entry.seq != expected_seq:
                 return VerifyResult(
-                    False, checked, expected_seq,
+                    False,
+                    checked,
+                    expected_seq,
                     f"entry {expected_seq} is missing (next present is {entry.seq}): deleted",
                 )
             if entry.prev_hash != prev_hash:
                 return VerifyResult(
-                    False, checked, entry.seq,
+                    False,
+                    checked,
+                    entry.seq,
                     f"entry {entry.seq} does not follow entry {entry.seq - 1}: "
                     "inserted, or an earlier entry was removed",
                 )

@@ -36,9 +36,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         _ALL_CASE_WORK | {Permission.SEE_VICTIM_IDENTITY, Permission.SEE_WITNESS_DETAILS}
     ),
     Role.INVESTIGATOR: frozenset(_ALL_CASE_WORK | {Permission.SEE_VICTIM_IDENTITY}),
-    Role.ANALYST: frozenset(
-        {Permission.READ_CASE, Permission.DECIDE, Permission.READ_STATISTICS}
-    ),
+    Role.ANALYST: frozenset({Permission.READ_CASE, Permission.DECIDE, Permission.READ_STATISTICS}),
     Role.ADVOCATE: frozenset(
         {Permission.READ_CASE, Permission.SEE_VICTIM_IDENTITY, Permission.SEE_WITNESS_DETAILS}
     ),

@@ -38,8 +38,10 @@ def open_case(
     existence of a case never leaks.
     """
     case = session.scalar(select(Case).where(Case.reference == reference))
-    if case is None or not is_member(session, actor, case.id) or not actor.can(
-        Permission.READ_CASE
+    if (
+        case is None
+        or not is_member(session, actor, case.id)
+        or not actor.can(Permission.READ_CASE)
     ):
         _audit_denied(ctx, actor, reference)
         raise NotFound(f"case '{reference}' not found")
@@ -52,6 +54,9 @@ def _audit_denied(ctx: Context, actor: Actor, reference: str) -> None:
     # Separate transaction: the caller's will roll back when NotFound propagates.
     with ctx.db.session() as session:
         audit.record(
-            session, actor=actor, action="case.access_denied", object_type="case",
+            session,
+            actor=actor,
+            action="case.access_denied",
+            object_type="case",
             details={"reference": reference[:100]},
         )

@@ -227,7 +227,7 @@ def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
                 select(EvidenceFile.case_id, func.coalesce(func.sum(EvidenceFile.record_count), 0))
                 .where(EvidenceFile.case_id.in_([c.id for c in cases]))
                 .group_by(EvidenceFile.case_id)
-            ).tuples()
+            )
         }
         audit.record(session, actor=actor, action="case.list", details={"count": len(cases)})
         return [_summary(c, int(counts.get(c.id, 0))) for c in cases]
@@ -432,7 +432,7 @@ def record_counts(ctx: Context, actor: Actor, reference: str) -> dict[str, int]:
         case = open_case(ctx, session, actor, reference)
         rows = session.execute(
             select(Record.kind, func.count()).where(Record.case_id == case.id).group_by(Record.kind)
-        ).tuples()
+        )
         counts = {kind.value: 0 for kind in RecordKind}
         for kind, n in rows:
             counts[kind] = int(n)

@@ -97,7 +97,11 @@ def create_user(
         session.add(user)
         session.flush()
         audit.record(
-            session, actor=actor, action="user.create", object_type="user", object_id=user.id,
+            session,
+            actor=actor,
+            action="user.create",
+            object_type="user",
+            object_id=user.id,
             details={"username": username, "role": role.value},
         )
         return _info(user)
@@ -145,8 +149,9 @@ def authenticate(ctx: Context, username: str, password: str) -> UserInfo:
         user.failed_logins = 0
         user.locked_until = None
         info = _info(user)
-        audit.record(session, actor=info.actor, action="auth.login", object_type="user",
-                     object_id=user.id)
+        audit.record(
+            session, actor=info.actor, action="auth.login", object_type="user", object_id=user.id
+        )
         return info
 
 
@@ -163,8 +168,14 @@ def create_api_token(ctx: Context, actor: Actor, name: str) -> str:
         row = ApiToken(user_id=actor.user_id, name=name, token_hash=_token_digest(token))
         session.add(row)
         session.flush()
-        audit.record(session, actor=actor, action="token.create", object_type="api_token",
-                     object_id=row.id, details={"name": name})
+        audit.record(
+            session,
+            actor=actor,
+            action="token.create",
+            object_type="api_token",
+            object_id=row.id,
+            details={"name": name},
+        )
     return token
 
 

@@ -74,7 +74,6 @@ class Stage(enum.StrEnum):
     DIVERTED = "diverted"
 
 
-
 # Enums are stored as plain strings: portable, and new values need no ALTER TYPE.
 
 
