@@ -1,5 +1,6 @@
 """All tables. Each capability keeps its models in its own module here."""
 
+from palermo.store.models import caseload, documents
 from palermo.store.models.base import Base
 from palermo.store.models.core import (
     ApiToken,
@@ -9,9 +10,9 @@ from palermo.store.models.core import (
     Case,
     CaseMember,
     Charge,
-    Event,
     EvidenceFile,
     EvidenceStatus,
+    Event,
     Identifier,
     Organisation,
     Person,
@@ -33,9 +34,9 @@ __all__ = [
     "Case",
     "CaseMember",
     "Charge",
-    "Event",
     "EvidenceFile",
     "EvidenceStatus",
+    "Event",
     "Identifier",
     "Organisation",
     "Person",
@@ -46,4 +47,6 @@ __all__ = [
     "Stage",
     "Unit",
     "User",
+    "caseload",
+    "documents",
 ]

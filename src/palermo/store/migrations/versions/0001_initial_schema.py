@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:20:04.671934
+Create Date: 2026-11-23 08:50:43.914634
 """
 
 from collections.abc import Sequence
@@ -126,6 +126,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "case_deadlines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("done", sa.Boolean(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_deadlines_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_deadlines")),
+    )
+    with op.batch_alter_table("case_deadlines", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_deadlines_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
         "case_members",
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -165,6 +182,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_files")),
         sa.UniqueConstraint("case_id", "sha256", name=op.f("uq_evidence_files_case_id")),
     )
+    op.create_table(
+        "hearings",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("held_on", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("result", sa.String(length=200), nullable=True),
+        sa.Column("adjourned", sa.Boolean(), nullable=False),
+        sa.Column("requested_by", sa.String(length=16), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_hearings_case_id_cases")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hearings")),
+    )
+    with op.batch_alter_table("hearings", schema=None) as batch_op:
+        batch_op.create_index("ix_hearings_case_on", ["case_id", "held_on"], unique=False)
+
     op.create_table(
         "organisations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -206,6 +245,35 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_persons_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "stage_transitions",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("from_stage", sa.String(length=32), nullable=True),
+        sa.Column("to_stage", sa.String(length=32), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=False),
+        sa.Column("by_user_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("diversion_kind", sa.String(length=32), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["by_user_id"], ["users.id"], name=op.f("fk_stage_transitions_by_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_stage_transitions_case_id_cases")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_transitions")),
+    )
+    with op.batch_alter_table("stage_transitions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_stage_transitions_case_on", ["case_id", "occurred_on"], unique=False
+        )
 
     op.create_table(
         "assertions",
@@ -277,6 +345,33 @@ def upgrade() -> None:
     with op.batch_alter_table("charges", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_charges_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_charges_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("evidence_file_id", sa.Integer(), nullable=False),
+        sa.Column("media_type", sa.String(length=120), nullable=False),
+        sa.Column("title", sa.String(length=1000), nullable=True),
+        sa.Column(
+            "metadata",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("page_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_documents_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["evidence_file_id"],
+            ["evidence_files.id"],
+            name=op.f("fk_documents_evidence_file_id_evidence_files"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
+        sa.UniqueConstraint("evidence_file_id", name=op.f("uq_documents_evidence_file_id")),
+    )
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_documents_case_id"), ["case_id"], unique=False)
 
     op.create_table(
         "events",
@@ -380,11 +475,141 @@ def upgrade() -> None:
             batch_op.f("ix_records_evidence_file_id"), ["evidence_file_id"], unique=False
         )
 
+    op.create_table(
+        "support_services",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("service", sa.String(length=64), nullable=False),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("provider", sa.String(length=200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_support_services_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_support_services")),
+    )
+    with op.batch_alter_table("support_services", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_support_services_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "victim_contacts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("contacted_on", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=True),
+        sa.Column("by_user_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["by_user_id"], ["users.id"], name=op.f("fk_victim_contacts_by_user_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_victim_contacts_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_victim_contacts")),
+    )
+    with op.batch_alter_table("victim_contacts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_victim_contacts_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "witness_status",
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("location", sa.String(length=200), nullable=True),
+        sa.Column("available", sa.Boolean(), nullable=False),
+        sa.Column("repatriated", sa.Boolean(), nullable=False),
+        sa.Column("intimidation_reports", sa.Integer(), nullable=False),
+        sa.Column("consent_to_testify", sa.Boolean(), nullable=True),
+        sa.Column("consent_withdrawn_on", sa.Date(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_witness_status_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("person_id", name=op.f("pk_witness_status")),
+    )
+    op.create_table(
+        "document_pages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["documents.id"], name=op.f("fk_document_pages_document_id_documents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_pages")),
+        sa.UniqueConstraint("document_id", "number", name=op.f("uq_document_pages_document_id")),
+    )
+    op.create_table(
+        "outcomes",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("charge_id", sa.Integer(), nullable=True),
+        sa.Column("statute_id", sa.String(length=64), nullable=True),
+        sa.Column("verdict", sa.String(length=16), nullable=False),
+        sa.Column("verdict_on", sa.Date(), nullable=True),
+        sa.Column("sentenced_on", sa.Date(), nullable=True),
+        sa.Column("custodial_months", sa.Integer(), nullable=True),
+        sa.Column("suspended_months", sa.Integer(), nullable=True),
+        sa.Column("probation_months", sa.Integer(), nullable=True),
+        sa.Column("fine_amount", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("fine_currency", sa.String(length=3), nullable=True),
+        sa.Column("restitution_requested", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("restitution_ordered", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("restitution_paid", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("restitution_currency", sa.String(length=3), nullable=True),
+        sa.Column("forfeiture_amount", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("forfeiture_details", sa.Text(), nullable=True),
+        sa.Column("appeal_result", sa.String(length=32), nullable=True),
+        sa.Column("appeal_on", sa.Date(), nullable=True),
+        sa.Column(
+            "details",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"], name=op.f("fk_outcomes_case_id_cases")),
+        sa.ForeignKeyConstraint(
+            ["charge_id"], ["charges.id"], name=op.f("fk_outcomes_charge_id_charges")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_outcomes_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outcomes")),
+    )
+    with op.batch_alter_table("outcomes", schema=None) as batch_op:
+        batch_op.create_index("ix_outcomes_case", ["case_id", "verdict"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outcomes_person_id"), ["person_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("outcomes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outcomes_person_id"))
+        batch_op.drop_index("ix_outcomes_case")
+
+    op.drop_table("outcomes")
+    op.drop_table("document_pages")
+    op.drop_table("witness_status")
+    with op.batch_alter_table("victim_contacts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_victim_contacts_person_id"))
+
+    op.drop_table("victim_contacts")
+    with op.batch_alter_table("support_services", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_support_services_person_id"))
+
+    op.drop_table("support_services")
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_records_evidence_file_id"))
         batch_op.drop_index("ix_records_case_target")
@@ -401,6 +626,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_events_case_id"))
 
     op.drop_table("events")
+    with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_documents_case_id"))
+
+    op.drop_table("documents")
     with op.batch_alter_table("charges", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_charges_person_id"))
         batch_op.drop_index(batch_op.f("ix_charges_case_id"))
@@ -411,6 +640,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_assertions_case_predicate")
 
     op.drop_table("assertions")
+    with op.batch_alter_table("stage_transitions", schema=None) as batch_op:
+        batch_op.drop_index("ix_stage_transitions_case_on")
+
+    op.drop_table("stage_transitions")
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_persons_case_id"))
 
@@ -419,11 +652,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_organisations_case_id"))
 
     op.drop_table("organisations")
+    with op.batch_alter_table("hearings", schema=None) as batch_op:
+        batch_op.drop_index("ix_hearings_case_on")
+
+    op.drop_table("hearings")
     op.drop_table("evidence_files")
     with op.batch_alter_table("case_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_members_user_id"))
 
     op.drop_table("case_members")
+    with op.batch_alter_table("case_deadlines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_deadlines_case_id"))
+
+    op.drop_table("case_deadlines")
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
 

@@ -1,0 +1,184 @@
+"""Benchmark: unit dashboard and outcome statistics on a large unit (SQLite).
+
+One unit with 10,000 cases, 100,000 hearings and 30,000 outcomes (plus 40,000 people,
+stage transitions, deadlines, victim contacts, support services and witness statuses).
+Times ``dashboard`` and ``outcome_statistics`` from the service layer, each run several
+times on a warm database; target under 1 s each. Prints figures; no assertions.
+
+    .venv/bin/python benchmarks/caseload.py [--cases 10000] [--runs 5] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+import palermo.store.models.caseload as cm
+from palermo.security.permissions import SYSTEM
+from palermo.services import caseload as svc
+from palermo.store.db import Database
+from palermo.store.models import Base, Case, Person, Unit
+
+TODAY = date(2026, 6, 30)
+STAGES = ["investigation"] * 10 + ["charged"] * 3 + ["pre_trial"] * 12 + ["trial"] * 15 + [
+    "verdict"] * 3 + ["sentencing"] * 2 + ["appeal"] * 3 + ["closed"] * 48 + ["diverted"] * 4
+PARTIES = ["defence"] * 11 + ["prosecution"] * 3 + ["court"] * 4 + ["investigator", "other"]
+STATUTES = ["us-18-1591", "us-18-1589", "uk-msa-s1", "uk-msa-s2", "eu-2011-36-art2"]
+TYPOLOGIES = ["sexual_exploitation", "forced_labour", "domestic_servitude"]
+
+
+def build(db: Database, n_cases: int, seed: int = 11) -> dict[str, int]:
+    rng = random.Random(seed)
+    counts: dict[str, int] = {}
+    with db.session() as s:
+        unit = Unit(code="bench", name="Benchmark unit", country="US", settings={})
+        s.add(unit)
+        s.flush()
+        cases: list[dict[str, Any]] = []
+        for i in range(n_cases):
+            opened = TODAY - timedelta(days=rng.randint(20, 2500))
+            stage = rng.choice(STAGES)
+            charged = opened + timedelta(days=rng.randint(30, 400)) if stage != "investigation" \
+                else None
+            if charged and charged > TODAY:
+                charged = TODAY - timedelta(days=5)
+            closed = (charged or opened) + timedelta(days=rng.randint(100, 900)) \
+                if stage in ("closed", "diverted") else None
+            if closed and closed > TODAY:
+                closed = TODAY
+            cases.append(dict(unit_id=unit.id, reference=f"B-{i:06d}", title=f"Case {i}",
+                              jurisdiction="US", typology=rng.choice(TYPOLOGIES), stage=stage,
+                              statutes=[rng.choice(STATUTES)], opened_on=opened,
+                              charged_on=charged, closed_on=closed))
+        case_ids = list(s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True),
+                                  cases))
+        counts["cases"] = len(case_ids)
+        people: list[dict[str, Any]] = []
+        for cid in case_ids:
+            for j, kind in enumerate(("suspect", "suspect", "victim", "victim")):
+                people.append(dict(case_id=cid, kind=kind, pseudonym=f"{kind[0].upper()}{j}",
+                                   sex=rng.choice(["female", "male"]),
+                                   is_minor=rng.random() < 0.2, aliases=[]))
+        pids = list(s.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                              people))
+        counts["persons"] = len(pids)
+        hearings, outcomes, transitions, deadlines, contacts, support, status = (
+            [], [], [], [], [], [], [])
+        for k, (cid, c) in enumerate(zip(case_ids, cases, strict=True)):
+            start = c["charged_on"] or c["opened_on"]
+            day = start
+            for _ in range(10):  # 10 hearings per case -> 100,000
+                day += timedelta(days=rng.randint(7, 60))
+                adj = rng.random() < 0.3
+                hearings.append(dict(case_id=cid, held_on=min(day, TODAY + timedelta(days=20)),
+                                     kind="trial", adjourned=adj,
+                                     requested_by=rng.choice(PARTIES) if adj else None))
+            transitions.append(dict(case_id=cid, from_stage="intake", to_stage="investigation",
+                                    occurred_on=c["opened_on"]))
+            if c["charged_on"]:
+                transitions.append(dict(case_id=cid, from_stage="investigation",
+                                        to_stage="charged", occurred_on=c["charged_on"]))
+            suspects = pids[4 * k: 4 * k + 2]
+            victims = pids[4 * k + 2: 4 * k + 4]
+            decided = c["stage"] in ("verdict", "sentencing", "appeal", "closed")
+            for n in range(3):  # 3 outcomes per case -> 30,000
+                verdict = "pending"
+                if decided:
+                    verdict = rng.choice(["convicted"] * 6 + ["acquitted"] * 2 + ["dismissed"] * 2)
+                conv = verdict == "convicted"
+                custodial = rng.randint(12, 240) if conv and rng.random() < 0.8 else None
+                outcomes.append(dict(
+                    case_id=cid, person_id=suspects[n % 2], statute_id=c["statutes"][0],
+                    verdict=verdict,
+                    verdict_on=(start + timedelta(days=rng.randint(100, 800))) if decided else None,
+                    custodial_months=custodial,
+                    suspended_months=24 if conv and custodial is None else None,
+                    restitution_requested=Decimal(10000) if conv and rng.random() < 0.15
+                    else None))
+            deadlines.append(dict(case_id=cid, kind="custody_limit",
+                                  due_on=start + timedelta(days=180),
+                                  done=start + timedelta(days=180) < TODAY))
+            for v in victims:
+                contacts.append(dict(person_id=v, kind="phone",
+                                     contacted_on=TODAY - timedelta(days=rng.randint(0, 200))))
+                support.append(dict(person_id=v, service="shelter", started_on=c["opened_on"],
+                                    ended_on=c["closed_on"]))
+                status.append(dict(person_id=v, repatriated=rng.random() < 0.2,
+                                   intimidation_reports=rng.choice([0] * 9 + [1]),
+                                   available=True))
+        for model, rows, name in [(cm.Hearing, hearings, "hearings"),
+                                  (cm.Outcome, outcomes, "outcomes"),
+                                  (cm.StageTransition, transitions, "transitions"),
+                                  (cm.CaseDeadline, deadlines, "deadlines"),
+                                  (cm.VictimContact, contacts, "contacts"),
+                                  (cm.SupportService, support, "support services"),
+                                  (cm.WitnessStatus, status, "witness statuses")]:
+            s.execute(insert(model), rows)
+            counts[name] = len(rows)
+        counts["unit_id"] = unit.id
+    return counts
+
+
+def timed(fn: Any, runs: int) -> tuple[list[float], list[float], Any]:
+    """Wall-clock and CPU seconds per run (CPU time shows the cost on a busy machine)."""
+    wall, cpu, result = [], [], None
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        result = fn()
+        wall.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return wall, cpu, result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.db or Path(tmp) / "caseload-bench.db"
+        db = Database(f"sqlite:///{path}")
+        Base.metadata.create_all(db.engine)
+        t = time.perf_counter()
+        counts = build(db, args.cases)
+        print(f"built in {time.perf_counter() - t:.1f} s: "
+              + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "unit_id"))
+        unit_id = counts["unit_id"]
+        ranges = svc.statute_ranges()
+        with db.session() as s:
+            assert s.scalar(select(Unit.id).where(Unit.id == unit_id)) == unit_id
+            dash_wall, dash_cpu, dash = timed(
+                lambda: svc.dashboard(s, SYSTEM, unit_id, TODAY), args.runs)
+            stat_wall, stat_cpu, st = timed(
+                lambda: svc.outcome_statistics(s, SYSTEM, unit_id, ranges=ranges), args.runs)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"load average while timing: {load:.1f} on {os.cpu_count()} CPUs")
+        for name, wall, cpu in (("dashboard", dash_wall, dash_cpu),
+                                ("outcome statistics", stat_wall, stat_cpu)):
+            print(f"{name:<20} wall median {statistics.median(wall):.3f} s "
+                  f"(min {min(wall):.3f}, max {max(wall):.3f}); CPU median "
+                  f"{statistics.median(cpu):.3f} s; {len(wall)} runs (target < 1 s)")
+        print(f"dashboard: {dash.open_cases:,} open cases, "
+              f"{len(dash.hearings_next_two_weeks):,} hearings in 2 weeks, "
+              f"{len(dash.over_target):,} over target, {len(dash.at_risk_witnesses):,} "
+              f"at-risk witnesses, {len(dash.deadlines):,} deadline alerts; "
+              + "; ".join(dash.adjournment_sentences[:2]))
+        print(f"statistics: conviction rate {st.conviction_rate:.1%} "
+              f"({st.convicted:,} of {st.decided:,}), median disposition "
+              f"{st.disposition_median_days:.0f} days, p90 {st.disposition_p90_days:.0f} days")
+        db.dispose()
+
+
+if __name__ == "__main__":
+    main()

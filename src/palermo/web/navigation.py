@@ -1,0 +1,52 @@
+"""The top navigation and the case tabs, as data.
+
+To add an area or a case tab: write its router module, add the router to
+``ROUTERS`` in :mod:`palermo.web.app`, and add (or switch on) its entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    key: str
+    label: str
+    href: str
+    live: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTab:
+    key: str
+    label: str
+    # Appended to ``/cases/{reference}``; "" is the overview.
+    suffix: str
+    live: bool = True
+
+    def href(self, reference: str) -> str:
+        return f"/cases/{quote(reference, safe='')}{self.suffix}"
+
+
+TOP_NAV: list[NavItem] = [
+    NavItem("caseload", "Caseload", "/cases"),
+    NavItem("outcomes", "Outcomes", "/outcomes", live=False),
+    NavItem("caselaw", "Case law", "/caselaw", live=False),
+    NavItem("cooperation", "Cooperation", "/cooperation", live=False),
+    NavItem("admin", "Admin", "/admin", live=False),
+]
+
+CASE_TABS: list[CaseTab] = [
+    CaseTab("overview", "Overview", ""),
+    CaseTab("evidence", "Evidence", "/evidence"),
+    CaseTab("people", "People", "/people"),
+    CaseTab("records", "Records", "/records"),
+    CaseTab("elements", "Elements", "/elements", live=False),
+    CaseTab("network", "Network", "/network", live=False),
+    CaseTab("money", "Money", "/money", live=False),
+    CaseTab("timeline", "Timeline", "/timeline", live=False),
+    CaseTab("hearings", "Hearings & witnesses", "/hearings", live=False),
+    CaseTab("memo", "Memo", "/memo", live=False),
+]

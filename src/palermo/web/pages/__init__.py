@@ -1,0 +1,1 @@
+"""HTML page routers (server-rendered with Jinja2)."""

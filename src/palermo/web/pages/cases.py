@@ -1,0 +1,296 @@
+"""The caseload and the case page with its tabs (overview, evidence, people, records)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from palermo.security.permissions import Permission
+from palermo.services import cases
+from palermo.services.cases import CaseSummary
+from palermo.services.users import UserInfo
+from palermo.store.models import RecordKind, Stage
+from palermo.web import navigation
+from palermo.web.auth import CtxDep, PageUser
+from palermo.web.templating import render
+
+router = APIRouter()
+
+STAGE_ORDER = {stage.value: index for index, stage in enumerate(Stage)}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    sort: str | None = None
+    numeric: bool = False
+
+
+CASELOAD_COLUMNS = [
+    Column("reference", "Reference", "reference"),
+    Column("title", "Title", "title"),
+    Column("jurisdiction", "Jurisdiction", "jurisdiction"),
+    Column("typology", "Typology", "typology"),
+    Column("stage", "Stage", "stage"),
+    Column("statutes", "Statutes"),
+    Column("record_count", "Records", "record_count", numeric=True),
+]
+
+_CASE_SORT_KEYS: dict[str, Callable[[CaseSummary], Any]] = {
+    "reference": lambda c: c.reference.lower(),
+    "title": lambda c: c.title.lower(),
+    "jurisdiction": lambda c: c.jurisdiction.lower(),
+    "typology": lambda c: (c.typology or "").lower(),
+    "stage": lambda c: STAGE_ORDER.get(c.stage, len(STAGE_ORDER)),
+    "record_count": lambda c: c.record_count,
+}
+
+_WHEN = Column("occurred_at", "When (UTC)", "occurred_at")
+_FROM = Column("source", "From", "source")
+_TO = Column("target", "To", "target")
+_ROW = Column("provenance", "Source file and row", "row_number")
+RECORD_COLUMNS: dict[str, list[Column]] = {
+    "": [_WHEN, Column("kind", "Kind"), _FROM, _TO, Column("detail", "Detail"), _ROW],
+    RecordKind.CALL.value: [
+        _WHEN,
+        _FROM,
+        _TO,
+        Column("duration", "Duration", "duration_s", numeric=True),
+        Column("channel", "Channel"),
+        _ROW,
+    ],
+    RecordKind.MESSAGE.value: [
+        _WHEN,
+        _FROM,
+        _TO,
+        Column("channel", "Channel"),
+        Column("body", "Text"),
+        _ROW,
+    ],
+    RecordKind.PAYMENT.value: [
+        _WHEN,
+        _FROM,
+        _TO,
+        Column("amount", "Amount", "amount", numeric=True),
+        Column("channel", "Channel"),
+        _ROW,
+    ],
+    RecordKind.TRIP.value: [
+        _WHEN,
+        Column("source", "Traveller", "source"),
+        Column("origin", "Origin"),
+        Column("destination", "Destination"),
+        Column("channel", "Mode"),
+        _ROW,
+    ],
+}
+PER_PAGE_CHOICES = [25, 50, 100, 200]
+
+
+def case_path(reference: str, suffix: str = "") -> str:
+    return f"/cases/{quote(reference, safe='')}{suffix}"
+
+
+def _case_page(
+    request: Request,
+    user: UserInfo,
+    case: CaseSummary,
+    tab: str,
+    template: str,
+    context: dict[str, Any],
+) -> Response:
+    page = {
+        "case": case,
+        "tabs": navigation.CASE_TABS,
+        "active_tab": tab,
+        "case_path": case_path(case.reference),
+        **context,
+    }
+    return render(request, template, page, user=user, active="caseload")
+
+
+@router.get("/cases")
+def caseload(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    sort: str = "reference",
+    desc: bool = False,
+) -> Response:
+    summaries = cases.list_cases(ctx, user.actor)
+    if sort not in _CASE_SORT_KEYS:
+        sort = "reference"
+    summaries.sort(key=_CASE_SORT_KEYS[sort], reverse=desc)
+
+    def caseload_url(sort: str = sort, desc: bool = desc, page: int = 1) -> str:
+        query = {"sort": sort, **({"desc": "1"} if desc else {})}
+        return "/cases?" + urlencode(query)
+
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "cases": summaries,
+            "columns": CASELOAD_COLUMNS,
+            "sort": sort,
+            "desc": desc,
+            "caseload_url": caseload_url,
+            "can_read_cases": user.actor.can(Permission.READ_CASE),
+        },
+        user=user,
+        active="caseload",
+    )
+
+
+@router.get("/cases/{reference}")
+def overview(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    people = cases.list_people(ctx, user.actor, reference)
+    evidence = cases.list_evidence(ctx, user.actor, reference)
+    counts = cases.record_counts(ctx, user.actor, reference)
+    people_by_kind = Counter(p.kind for p in people)
+    problems = [f for f in evidence if f.status != "loaded" or f.problem]
+    return _case_page(
+        request,
+        user,
+        case,
+        "overview",
+        "cases/overview.html",
+        {
+            "people_by_kind": dict(sorted(people_by_kind.items())),
+            "people_total": len(people),
+            "evidence_total": len(evidence),
+            "evidence_problems": problems,
+            "record_counts": counts,
+        },
+    )
+
+
+@router.get("/cases/{reference}/evidence")
+def evidence(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    files = cases.list_evidence(ctx, user.actor, reference)
+    return _case_page(
+        request,
+        user,
+        case,
+        "evidence",
+        "cases/evidence.html",
+        {"files": files, "can_ingest": user.actor.can(Permission.INGEST)},
+    )
+
+
+@router.get("/cases/{reference}/people")
+def people(
+    request: Request, ctx: CtxDep, user: PageUser, reference: str, reveal: bool = False
+) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    may_reveal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
+    reveal = reveal and may_reveal
+    persons = cases.list_people(ctx, user.actor, reference, reveal=reveal)
+    identifiers = cases.list_identifiers(ctx, user.actor, reference)
+    return _case_page(
+        request,
+        user,
+        case,
+        "people",
+        "cases/people.html",
+        {
+            "people": persons,
+            "identifiers": identifiers,
+            "may_reveal": may_reveal,
+            "reveal": reveal,
+        },
+    )
+
+
+@router.get("/cases/{reference}/records")
+def records(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    kind: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=cases.MAX_PER_PAGE)] = 50,
+    sort: str = "occurred_at",
+    desc: bool = False,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    columns = RECORD_COLUMNS.get(kind, RECORD_COLUMNS[""])
+    result = cases.list_records(
+        ctx,
+        user.actor,
+        reference,
+        kind=kind or None,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        descending=desc,
+        search=q or None,
+    )
+    counts = cases.record_counts(ctx, user.actor, reference)
+    base = case_path(case.reference, "/records")
+    current: dict[str, Any] = {
+        "kind": kind,
+        "page": result.page,
+        "per_page": result.per_page,
+        "sort": result.sort,
+        "desc": result.descending,
+        "q": q,
+    }
+
+    def url(**changes: Any) -> str:
+        params = {**current, **changes}
+        query = {
+            key: ("1" if value is True else value)
+            for key, value in params.items()
+            if value not in ("", None, False)
+            and not (key == "page" and value == 1)
+            and not (key == "per_page" and value == 50)
+            and not (key == "sort" and value == "occurred_at")
+        }
+        return base + ("?" + urlencode(query) if query else "")
+
+    first = (result.page - 1) * result.per_page + 1 if result.total else 0
+    last = min(result.total, result.page * result.per_page)
+    return _case_page(
+        request,
+        user,
+        case,
+        "records",
+        "cases/records.html",
+        {
+            "result": result,
+            "columns": columns,
+            "counts": counts,
+            "counts_total": sum(counts.values()),
+            "kind": kind,
+            "q": q,
+            "url": url,
+            "first": first,
+            "last": last,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "page_numbers": _page_numbers(result.page, result.pages),
+        },
+    )
+
+
+def _page_numbers(current: int, pages: int) -> list[int | None]:
+    """Page links around the current one, with None for a gap: 1 … 4 5 [6] 7 8 … 20."""
+    wanted = {1, pages, *range(current - 2, current + 3)}
+    numbers = sorted(n for n in wanted if 1 <= n <= pages)
+    out: list[int | None] = []
+    for n in numbers:
+        if out and out[-1] is not None and n - int(out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out

@@ -1,0 +1,90 @@
+"""Jinja2 templates and the common page context (user, CSRF token, navigation)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from palermo.services.users import UserInfo
+from palermo.web import csrf, navigation
+from palermo.web.auth import session_user
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def label(value: object) -> str:
+    """``pre_trial`` → ``Pre-trial``; ``escort_ads`` → ``Escort ads``."""
+    if value is None or value == "":
+        return "—"
+    text = str(value).replace("_", " ").strip()
+    if text in {"pre trial"}:
+        text = "pre-trial"
+    return text[:1].upper() + text[1:]
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{int(value)} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"  # pragma: no cover
+
+
+def when(value: datetime | date | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        # Stored in UTC (SQLite hands back naive values); shown in UTC.
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.isoformat()
+
+
+def number(value: int | float | Decimal | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return f"{value:,}"
+
+
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+templates.env.filters.update(
+    label=label, human_size=human_size, when=when, number=number, duration=duration
+)
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    user: UserInfo | None = None,
+    active: str | None = None,
+) -> Response:
+    page: dict[str, Any] = {
+        "user": user if user is not None else session_user(request),
+        "csrf_token": csrf.ensure_token(request),
+        "top_nav": navigation.TOP_NAV,
+        "active": active,
+    }
+    page.update(context or {})
+    return templates.TemplateResponse(request, name, page, status_code=status_code)
