@@ -1,0 +1,236 @@
+"""Trafficking indicators as data: ILO forced labour, UNODC sexual exploitation, FinCEN flags.
+
+One YAML file per language (``en.yaml``, ``es.yaml``). Each indicator names the
+concepts it supports (ids from ``law/concepts.yaml``) and the patterns that find
+it in text. Pattern syntax, kept readable on purpose:
+
+* ``{word}`` expands to the alternation listed under ``words:`` (word forms, no lemmatiser);
+* a space means "one or more non-word characters" (spaces, punctuation), and `` ?``
+  (space, question mark) "maybe some", for use after an optional group;
+* `` ... `` (spaces around) means "up to six words in between";
+* anything else is a Python regular expression, matched case-insensitively on word
+  boundaries (write patterns in lower case; ``(?-i:...)`` marks a case-sensitive part).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from palermo.law.concepts import LawDataError, load_concepts, pydantic_key, read_yaml
+
+HERE = Path(__file__).parent
+LANGUAGES = ("en", "es")
+GAP = r"\W+(?:[\w'’]+\W+){0,6}?"
+_MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+class IndicatorPattern(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pattern: str
+    confidence: float = Field(default=0.8, gt=0, le=1)
+    # Conditional sentences ("if you leave he will hurt your family") count for threats.
+    allow_conditional: bool = False
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    label: str
+    source: Literal["ILO", "UNODC", "FinCEN", "FATF"]
+    group: Literal["forced_labour", "sexual_exploitation", "financial"]
+    concepts: list[str] = Field(min_length=1)
+    patterns: list[IndicatorPattern] = Field(min_length=1)
+    description: str = ""
+
+    @field_validator("patterns", mode="before")
+    @classmethod
+    def _strings_are_patterns(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [{"pattern": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class IndicatorFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: str
+    words: dict[str, str] = Field(default_factory=dict)
+    indicators: list[Indicator]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPattern:
+    """A pattern ready to match. Unless ``case_sensitive`` (it holds ``(?-i:...)``), the
+    regex is meant for lower-cased text, which is several times faster than IGNORECASE;
+    the word boundary before the match is checked by the caller for the same reason."""
+
+    regex: re.Pattern[str]
+    source: str
+    confidence: float
+    allow_conditional: bool
+    language: str
+    case_sensitive: bool = False
+    # At least one of these occurs in any matching text (None: no prefilter).
+    literals: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledIndicator:
+    indicator: Indicator
+    patterns: tuple[CompiledPattern, ...]
+
+    @property
+    def id(self) -> str:
+        return self.indicator.id
+
+
+def expand(pattern: str, words: dict[str, str]) -> str:
+    """The regular expression for one readable pattern (see the module docstring)."""
+
+    def macro(m: re.Match[str]) -> str:
+        return f"(?:{words[m.group(1)]})"
+
+    text = pattern.strip()
+    text = re.sub(r"\s+\.\.\.\s+", "\x00", text)
+    text = re.sub(r" \?", "\x01", text)
+    text = re.sub(r"\s+", r"\\W+", text)
+    text = text.replace("\x00", GAP).replace("\x01", r"\W*")
+    text = _MACRO.sub(macro, text)
+    return rf"(?:{text})(?![\w])"
+
+
+def required_literals(regex: str) -> tuple[str, ...] | None:
+    """Strings of which at least one occurs in any text the regex matches, or None.
+
+    Used as a cheap prefilter: a pattern none of whose literals is in the page is not
+    run at all. Relies on the standard library's regex parser; on any surprise the
+    prefilter is simply off for that pattern."""
+    try:
+        from re import _constants as c  # type: ignore[attr-defined]
+        from re import _parser as parser  # type: ignore[attr-defined]
+
+        found = _required(parser.parse(regex), c)
+    except Exception:
+        return None
+    return tuple(sorted(set(found))) if found else None
+
+
+def _required(seq: Any, c: Any) -> list[str] | None:
+    options: list[list[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            options.append(["".join(run)])
+        run.clear()
+
+    for op, av in seq:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        sub: list[str] | None = None
+        if op is c.SUBPATTERN:
+            sub = _required(av[3], c)
+        elif op is c.BRANCH:
+            alternatives = [_required(branch, c) for branch in av[1]]
+            if all(alternatives):
+                sub = [lit for alt in alternatives if alt for lit in alt]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            sub = _required(av[2], c)
+        if sub:
+            options.append(sub)
+    flush()
+    if not options:
+        return None
+    # The most selective choice: long literals, few alternatives.
+    return max(options, key=lambda alts: (min(len(a) for a in alts), -len(alts)))
+
+
+def _has_upper(regex: str) -> bool:
+    return any(c.isupper() for c in re.sub(r"\\[A-Za-z]", "", regex))
+
+
+def load_file(path: Path) -> tuple[IndicatorFile, list[CompiledIndicator]]:
+    """Load and validate one indicator file; LawDataError names the file and key."""
+    raw = read_yaml(path)
+    try:
+        data = IndicatorFile.model_validate(raw)
+    except ValidationError as exc:
+        key, msg = pydantic_key(exc)
+        raise LawDataError(path, key, msg) from exc
+    concepts = load_concepts()
+    for name, alternation in data.words.items():
+        try:
+            re.compile(alternation)
+        except re.error as exc:
+            raise LawDataError(path, f"words.{name}", f"not a valid regex: {exc}") from exc
+    seen: set[str] = set()
+    compiled: list[CompiledIndicator] = []
+    for i, ind in enumerate(data.indicators):
+        where = f"indicators[{i}]({ind.id})"
+        if ind.id in seen:
+            raise LawDataError(path, where, f"duplicate indicator id '{ind.id}'")
+        seen.add(ind.id)
+        for cid in ind.concepts:
+            if cid not in concepts:
+                raise LawDataError(path, f"{where}.concepts", f"unknown concept id '{cid}'")
+        patterns: list[CompiledPattern] = []
+        for j, pat in enumerate(ind.patterns):
+            for name in _MACRO.findall(pat.pattern):
+                if name not in data.words:
+                    raise LawDataError(path, f"{where}.patterns[{j}]",
+                                       f"unknown word list '{{{name}}}'")
+            case_sensitive = "(?-i:" in pat.pattern
+            if not case_sensitive and _has_upper(expand(pat.pattern, data.words)):
+                raise LawDataError(path, f"{where}.patterns[{j}]",
+                                   "write patterns in lower case (they match lower-cased text)")
+            try:
+                regex = re.compile(expand(pat.pattern, data.words),
+                                   re.IGNORECASE if case_sensitive else 0)
+            except re.error as exc:
+                raise LawDataError(path, f"{where}.patterns[{j}]",
+                                   f"not a valid pattern: {exc}") from exc
+            literals = None if case_sensitive else required_literals(regex.pattern)
+            patterns.append(CompiledPattern(regex, pat.pattern, pat.confidence,
+                                            pat.allow_conditional, data.language,
+                                            case_sensitive, literals))
+        compiled.append(CompiledIndicator(ind, tuple(patterns)))
+    return data, compiled
+
+
+def load_indicators(paths: list[Path] | None = None) -> list[CompiledIndicator]:
+    """All indicators, patterns of every language merged by id (the first file's labels win)."""
+    if paths is None:
+        return list(_default())
+    return _merge(paths)
+
+
+@lru_cache(maxsize=1)
+def _default() -> tuple[CompiledIndicator, ...]:
+    return tuple(_merge([HERE / f"{lang}.yaml" for lang in LANGUAGES]))
+
+
+def _merge(paths: list[Path]) -> list[CompiledIndicator]:
+    merged: dict[str, CompiledIndicator] = {}
+    for path in paths:
+        _, compiled = load_file(path)
+        for ind in compiled:
+            if ind.id in merged:
+                first = merged[ind.id]
+                if set(first.indicator.concepts) != set(ind.indicator.concepts):
+                    raise LawDataError(path, f"indicators({ind.id}).concepts",
+                                       "concepts differ from the first file that defines it")
+                merged[ind.id] = CompiledIndicator(first.indicator,
+                                                   first.patterns + ind.patterns)
+            else:
+                merged[ind.id] = ind
+    return list(merged.values())

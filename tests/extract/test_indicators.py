@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from palermo.extract.evaluate import DEFAULT_PATH, evaluate_indicators, main
+from palermo.extract.indicators import find_indicators, is_question, split_sentences
+from palermo.law.concepts import LawDataError, load_concepts
+from palermo.law.indicators import HERE, expand, load_file, load_indicators
+
+HOLDOUT = Path(__file__).parent / "data" / "indicator_sentences_holdout.yaml"
+
+
+def hits(text: str) -> set[str]:
+    return {e.value for e in find_indicators(text) if e.value}
+
+
+@pytest.mark.parametrize(
+    ("positive", "negative"),
+    [
+        ("He took my passport.", "He never took my passport."),
+        ("I was threatened every day.", "I was not threatened."),
+        ("He beat me.", "Nobody beat me."),
+        ("They locked us in the room.", "It is not true that they locked us in the room."),
+        ("He kept our passports.", "He denied that he kept our passports."),
+    ],
+)
+def test_negation_is_not_a_hit(positive: str, negative: str) -> None:
+    assert hits(positive)
+    assert hits(negative) == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you don't pay he might hurt you.",
+        "He might take our passports.",
+        "Maybe they will keep our wages.",
+        "Did he take your passport?",
+        "Were you allowed to leave the house",
+        "¿Te quitó el pasaporte?",
+        "If we tried to run, he would take our passports.",
+        "He will take your passport tomorrow.",
+    ],
+)
+def test_hypotheticals_and_questions_are_not_hits(text: str) -> None:
+    assert hits(text) == set()
+
+
+def test_negation_inside_the_pattern_is_a_hit() -> None:
+    assert hits("They never paid us.") == {"withholding_wages"}
+    assert hits("We were not allowed to leave.") == {"restriction_of_movement"}
+
+
+def test_conditional_threats_are_hits() -> None:
+    assert hits("If you leave, I will kill your mother.") == {"intimidation_threats"}
+    assert hits("He said that if I talked he would call immigration.") == {
+        "intimidation_threats"}
+
+
+def test_negation_in_an_earlier_clause_does_not_leak() -> None:
+    assert hits("He did not smile, and he beat me.") == {"physical_sexual_violence"}
+
+
+def test_hit_carries_provenance_and_concepts() -> None:
+    text = "First line.\nOn day one the driver took our passports at the airport."
+    [hit] = find_indicators(text, page=4)
+    assert hit.kind == "indicator" and hit.value == "document_retention"
+    assert hit.page == 4
+    assert text[hit.start : hit.end] == hit.raw == "took our passports"
+    s, e = hit.details["sentence_span"]
+    assert text[s:e] == hit.details["sentence"] == (
+        "On day one the driver took our passports at the airport.")
+    assert hit.details["concepts"] == ["means.document_retention", "means.coercion"]
+    assert hit.details["source"] == "ILO"
+    assert 0 < hit.confidence <= 1
+
+
+def test_include_blocked_explains_a_miss() -> None:
+    [e] = find_indicators("He never took my passport.", include_blocked=True)
+    assert e.details["blocked"] == "negated" and e.confidence == 0
+
+
+def test_sentence_splitting_keeps_abbreviations_and_wrapped_lines() -> None:
+    text = "Mr. Popescu met I. Ionescu at 5 p.m. in the bar.\nHe said\nhe would return. Ok!"
+    sentences = [s.text for s in split_sentences(text)]
+    assert sentences == ["Mr. Popescu met I. Ionescu at 5 p.m. in the bar.",
+                         "He said\nhe would return.", "Ok!"]
+    for s in split_sentences(text):
+        assert text[s.start : s.end] == s.text
+
+
+def test_is_question() -> None:
+    assert is_question("Did he hit you")
+    assert not is_question("He hit me.")
+
+
+def test_spanish_patterns() -> None:
+    assert hits("El patrón nos quitó los pasaportes.") == {"document_retention"}
+    assert hits("Él nunca me golpeó.") == set()
+
+
+def test_every_indicator_uses_only_known_concepts_and_has_patterns() -> None:
+    concepts = load_concepts()
+    catalogue = load_indicators()
+    assert len(catalogue) >= 30
+    groups = {ind.indicator.group for ind in catalogue}
+    assert groups == {"forced_labour", "sexual_exploitation", "financial"}
+    assert sum(1 for i in catalogue if i.indicator.source == "ILO") == 11
+    for ind in catalogue:
+        assert ind.patterns
+        assert set(ind.indicator.concepts) <= set(concepts)
+    es = [i for i in catalogue if any(p.language == "es" for p in i.patterns)]
+    assert len(es) >= 5
+
+
+def test_unknown_concept_is_an_error_naming_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "xx.yaml"
+    bad.write_text(
+        "language: xx\nindicators:\n  - id: foo\n    label: Foo\n    source: ILO\n"
+        "    group: forced_labour\n    concepts: [means.nonsense]\n    patterns: ['foo']\n",
+        "utf-8")
+    with pytest.raises(LawDataError) as info:
+        load_file(bad)
+    assert str(bad) in str(info.value)
+    assert info.value.key == "indicators[0](foo).concepts"
+    assert "means.nonsense" in info.value.reason
+
+
+def test_unknown_word_list_and_bad_regex_are_errors(tmp_path: Path) -> None:
+    head = ("language: xx\nindicators:\n  - id: foo\n    label: Foo\n    source: ILO\n"
+            "    group: forced_labour\n    concepts: [means.force]\n")
+    path = tmp_path / "a.yaml"
+    path.write_text(head + "    patterns: ['{nope} here']\n", "utf-8")
+    with pytest.raises(LawDataError, match="unknown word list"):
+        load_file(path)
+    path.write_text(head + "    patterns: ['(unclosed']\n", "utf-8")
+    with pytest.raises(LawDataError, match="not a valid pattern"):
+        load_file(path)
+    path.write_text(head.replace("source: ILO", "source: Nobody") + "    patterns: ['x']\n",
+                    "utf-8")
+    with pytest.raises(LawDataError, match=r"indicators\.0\.source"):
+        load_file(path)
+
+
+def test_languages_must_agree_on_concepts(tmp_path: Path) -> None:
+    other = tmp_path / "zz.yaml"
+    other.write_text(
+        "language: zz\nindicators:\n  - id: document_retention\n    label: X\n"
+        "    source: ILO\n    group: forced_labour\n    concepts: [means.force]\n"
+        "    patterns: ['pasaporte']\n", "utf-8")
+    with pytest.raises(LawDataError, match="concepts differ"):
+        load_indicators([HERE / "en.yaml", other])
+
+
+def test_pattern_syntax() -> None:
+    regex = expand("{take} my ... passport", {"take": "took|take"})
+    import re
+
+    assert re.search(regex, "he took my old red passport")
+    assert not re.search(regex, "he took my one two three four five six seven passport")
+    # Matches must start on a word boundary (checked by the engine, not the regex).
+    assert hits("The clerk mistook my passport for hers.") == set()
+    assert hits("The clerk took my passport.") == {"document_retention"}
+
+
+def test_labelled_set_quality() -> None:
+    report = evaluate_indicators(DEFAULT_PATH)
+    assert report.sentences >= 150
+    # Every indicator has at least one positive example.
+    assert all(s.tp + s.fn > 0 for s in report.per_indicator.values())
+    assert report.micro.f1 >= 0.85, report.table()
+
+
+def test_held_out_quality() -> None:
+    report = evaluate_indicators(HOLDOUT)
+    assert report.micro.f1 >= 0.85, report.table()
+
+
+def test_evaluate_entry_point_prints_the_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(HOLDOUT)]) == 0
+    out = capsys.readouterr().out
+    assert "micro" in out and "document_retention" in out
