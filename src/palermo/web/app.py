@@ -33,6 +33,8 @@ from palermo.web.auth import LoginRequired
 from palermo.web.pages import account as account_pages
 from palermo.web.pages import auth as auth_pages
 from palermo.web.pages import cases as case_pages
+from palermo.web.pages import memo as memo_pages
+from palermo.web.pages import timeline as timeline_pages
 from palermo.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -45,6 +47,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     auth_pages.router,
     case_pages.router,
     account_pages.router,
+    timeline_pages.router,
+    memo_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,

@@ -46,7 +46,7 @@ CASE_TABS: list[CaseTab] = [
     CaseTab("elements", "Elements", "/elements", live=False),
     CaseTab("network", "Network", "/network", live=False),
     CaseTab("money", "Money", "/money", live=False),
-    CaseTab("timeline", "Timeline", "/timeline", live=False),
+    CaseTab("timeline", "Timeline", "/timeline"),
     CaseTab("hearings", "Hearings & witnesses", "/hearings", live=False),
-    CaseTab("memo", "Memo", "/memo", live=False),
+    CaseTab("memo", "Memo", "/memo"),
 ]
