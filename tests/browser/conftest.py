@@ -20,9 +20,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 
-from palermo.security import passwords
 from palermo.services.context import Context
 from palermo.web.app import create_app
 
@@ -63,12 +61,6 @@ def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True)
     return SCREENSHOTS
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture(scope="session")

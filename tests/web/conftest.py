@@ -10,10 +10,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
-from palermo.security import passwords
 from palermo.services.context import Context
 from palermo.web.app import create_app
 
@@ -30,13 +28,6 @@ def load_module(path: Path, name: str) -> ModuleType:
     spec.loader.exec_module(module)
     return module
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap argon2 parameters for test users: the web tests sign in a lot."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,7 @@ errors = Console(stderr=True)
 
 
 def operator() -> Actor:
-    return Actor(user_id=None, username=f"cli:{getpass.getuser()}", role=Role.ADMIN)
+    return Actor(user_id=None, username=f"cli:{getpass.getuser()}", role=Role.ADMIN, operator=True)
 
 
 def context() -> Context:

@@ -46,18 +46,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who is acting: a signed-in user, an API token's user, or the system (CLI)."""
+    """Who is acting: a signed-in user, an API token's user, or a local operator.
+
+    A local operator (the CLI, the demo builder) holds the data directory and its
+    keys already, so role checks would protect nothing; their work is still audited.
+    """
 
     user_id: int | None
     username: str
     role: Role
+    operator: bool = False
 
     def can(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role]
+        return self.operator or permission in ROLE_PERMISSIONS[self.role]
 
     @property
     def is_system(self) -> bool:
-        return self.user_id is None
+        return self.operator
 
 
-SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN)
+SYSTEM = Actor(user_id=None, username="system", role=Role.ADMIN, operator=True)

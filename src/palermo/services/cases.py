@@ -282,13 +282,7 @@ def add_person(
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
         if pseudonym is None:
-            prefix = "V" if kind is PersonKind.VICTIM else kind.value[0].upper()
-            existing = session.scalar(
-                select(func.count())
-                .select_from(Person)
-                .where(Person.case_id == case.id, Person.kind == kind.value)
-            )
-            pseudonym = f"{prefix}-{(existing or 0) + 1:02d}"
+            pseudonym = _next_pseudonym(session, case.id, kind)
         person = Person(
             case_id=case.id,
             kind=kind.value,
@@ -319,6 +313,30 @@ def add_person(
             details={"kind": kind.value, "pseudonym": pseudonym},
         )
         return person_view(ctx, actor, person)
+
+
+PSEUDONYM_PREFIX = {
+    PersonKind.VICTIM: "V",
+    PersonKind.SUSPECT: "S",
+    PersonKind.WITNESS: "W",
+    PersonKind.OFFICIAL: "OF",
+    PersonKind.OTHER: "P",
+}
+
+
+def _next_pseudonym(session: Session, case_id: int, kind: PersonKind) -> str:
+    prefix = PSEUDONYM_PREFIX[kind] + "-"
+    taken = set(
+        session.scalars(
+            select(Person.pseudonym).where(
+                Person.case_id == case_id, Person.pseudonym.like(f"{prefix}%")
+            )
+        )
+    )
+    number = len(taken) + 1
+    while f"{prefix}{number:02d}" in taken:
+        number += 1
+    return f"{prefix}{number:02d}"
 
 
 def _attach_identifier(

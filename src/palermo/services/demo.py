@@ -13,16 +13,16 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from palermo.security.permissions import Actor
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
-from palermo.store.models import Case, Role, User
+from palermo.store.models import Case, CaseMember, Role, User
 
 DEMO_UNIT = "demo"
-DEMO_OPERATOR = Actor(user_id=None, username="demo-setup", role=Role.ADMIN)
+DEMO_OPERATOR = Actor(user_id=None, username="demo-setup", role=Role.ADMIN, operator=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,8 @@ DEMO_CASES: list[DemoCase] = [
     DemoCase("DEMO-2025-009", "scam_compound", "charged", 2500, 19),
     DemoCase("DEMO-2025-010", "child_sex", "investigation", 2000, 20),
 ]
+HISTORY_PREFIX = "HIST-"
+HISTORY_CASES = 300
 # Members of every demo case: the roles that work on cases.
 CASE_MEMBERS = ["prosecutor", "investigator", "analyst", "advocate"]
 _KINDS = {"suspect", "victim", "witness", "official", "other"}
@@ -78,20 +80,55 @@ def demo_password(username: str) -> str:
     return f"{username}-demo"
 
 
-def build_demo(ctx: Context, progress: Callable[[str], None] | None = None) -> DemoResult:
+def build_demo(
+    ctx: Context,
+    progress: Callable[[str], None] | None = None,
+    *,
+    specs: list[DemoCase] | None = None,
+    history_cases: int = HISTORY_CASES,
+) -> DemoResult:
     """Create (or complete) the demo unit. Safe to run again: finished cases are kept."""
+    specs = DEMO_CASES if specs is None else specs
     say = progress or (lambda _message: None)
     unit_id = user_service.ensure_unit(ctx, DEMO_UNIT, "Demo trafficking unit", "US")
     logins = [
         _ensure_user(ctx, username, role, name, unit_id) for username, role, name in DEMO_USERS
     ]
     workdir = ctx.settings.data_dir / "demo-source"
-    for spec in DEMO_CASES:
+    for spec in specs:
         if _case_exists(ctx, spec.reference):
             continue
         say(f"{spec.reference}: simulating a {spec.typology} case")
         _build_case(ctx, spec, unit_id, workdir / spec.reference, say)
-    return DemoResult(logins=logins, cases=[spec.reference for spec in DEMO_CASES])
+    if history_cases:
+        _ensure_history(ctx, unit_id, history_cases, say)
+    return DemoResult(logins=logins, cases=[spec.reference for spec in specs])
+
+
+def _ensure_history(ctx: Context, unit_id: int, count: int, say: Callable[[str], None]) -> None:
+    """A few hundred closed and running cases over several years, for the dashboard."""
+    from palermo.services.caseload import write_history
+    from palermo.simulate.history import generate_history
+
+    with ctx.db.session() as session:
+        if session.scalar(select(Case.id).where(Case.reference.like(f"{HISTORY_PREFIX}%"))):
+            return
+        say(f"writing {count} historical cases with hearings and outcomes")
+        write_history(
+            session,
+            DEMO_OPERATOR,
+            unit_id,
+            generate_history(2019, n_cases=count),
+            reference_prefix=HISTORY_PREFIX,
+        )
+        members = list(session.scalars(select(User.id).where(User.username.in_(CASE_MEMBERS))))
+        history_ids = list(
+            session.scalars(select(Case.id).where(Case.reference.like(f"{HISTORY_PREFIX}%")))
+        )
+        session.execute(
+            insert(CaseMember),
+            [{"case_id": c, "user_id": u} for c in history_ids for u in members],
+        )
 
 
 def _ensure_user(ctx: Context, username: str, role: Role, name: str, unit_id: int) -> DemoLogin:
