@@ -1,0 +1,721 @@
+"""Evidence ingest: a file, folder or zip into a case, with provenance.
+
+For each file: copy it into the content-addressed store while hashing it; if the
+case already holds that content, add nothing (idempotent); otherwise read it and,
+in ONE transaction, insert its EvidenceFile row, all its records (bulk), its
+document text, the identifiers seen and the audit entry. Any error rolls back
+that file only; the failure is then recorded in its own transaction so the user
+sees why. Killing the process midway leaves no half-loaded file: running the
+ingest again completes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from palermo.ingest import bulk
+from palermo.ingest.archive import Candidate, Limits, Problem, expand
+from palermo.ingest.normalize import normalize_account, normalize_phone
+from palermo.ingest.readers import find_reader
+from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadError, RecordRow
+from palermo.ingest.readers.structured import StructuredReader
+from palermo.security import audit
+from palermo.security.permissions import Actor, Permission
+from palermo.security.sealing import SealError, person_context
+from palermo.services.access import open_case
+from palermo.services.context import Context
+from palermo.services.errors import InvalidInput
+from palermo.store.models import (
+    Assertion,
+    AssertionStatus,
+    EvidenceFile,
+    EvidenceStatus,
+    Person,
+    RecordKind,
+)
+from palermo.store.models.documents import Document, DocumentPage
+
+if TYPE_CHECKING:
+    from palermo.extract import KnownPerson
+
+# progress(file_name, done_rows, total_rows_estimate)
+Progress = Callable[[str, int, int], None]
+
+COPY_CHUNK = 1024 * 1024
+MAX_ATTACHMENT_DEPTH = 3
+
+
+class Outcome:
+    LOADED = "loaded"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    name: str
+    status: str  # Outcome.*
+    message: str = ""
+    records: int = 0
+    sha256: str | None = None
+    evidence_file_id: int | None = None
+    source_kind: str | None = None
+
+    # The names the CLI uses.
+    @property
+    def record_count(self) -> int:
+        return self.records
+
+    @property
+    def detail(self) -> str:
+        return self.message
+
+
+@dataclass(slots=True)
+class IngestReport:
+    case_reference: str
+    files: list[FileOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def with_status(self, status: str) -> list[FileOutcome]:
+        return [f for f in self.files if f.status == status]
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files if f.status == Outcome.LOADED)
+
+    @property
+    def record_count(self) -> int:
+        return self.records
+
+    @property
+    def loaded(self) -> int:
+        return len(self.with_status(Outcome.LOADED))
+
+    @property
+    def duplicates(self) -> int:
+        return len(self.with_status(Outcome.DUPLICATE))
+
+    @property
+    def failed(self) -> int:
+        """Files not loaded: failed while reading, or refused before (skipped)."""
+        return len(self.with_status(Outcome.FAILED)) + len(self.with_status(Outcome.SKIPPED))
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.status in (Outcome.FAILED, Outcome.SKIPPED) for f in self.files)
+
+    def summary(self) -> str:
+        """One line per file, then totals: what the CLI prints after a run."""
+        lines = [f"{f.status:<9} {f.name}: {f.message}" for f in self.files]
+        lines.append(
+            f"{self.case_reference}: {self.records:,} records from {self.loaded} files "
+            f"in {self.seconds:.1f} s; {self.duplicates} already ingested, "
+            f"{len(self.with_status(Outcome.FAILED))} failed, "
+            f"{len(self.with_status(Outcome.SKIPPED))} refused"
+        )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """The case a run ingests into, resolved once."""
+
+    case_id: int
+    reference: str
+    default_region: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    sha256: str
+    size: int
+    lines: int
+    path: Path
+
+
+def ingest_path(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    path: Path | str,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest a file, a folder or a zip into case ``reference``; one outcome per file."""
+    started = time.perf_counter()
+    source = Path(path)
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.INGEST)
+        target = _Target(case.id, case.reference, case.default_region or "US")
+    if not source.exists():
+        raise InvalidInput(f"no such file or folder: {source}")
+    ctx.settings.ensure_dirs()
+    _sweep_stale(ctx)
+    report = IngestReport(case_reference=target.reference)
+    refused: list[Problem] = []
+    for item in expand(source, Limits.from_settings(ctx.settings)):
+        if isinstance(item, Problem):
+            refused.append(item)
+            report.files.append(FileOutcome(item.name, Outcome.SKIPPED, item.reason))
+        else:
+            report.files.extend(_ingest_file(ctx, actor, target, item, progress))
+    if refused:
+        with ctx.db.session() as session:
+            audit.record(
+                session, actor=actor, action="evidence.refused", case_id=target.case_id,
+                object_type="case", object_id=target.case_id,
+                details={"files": [{"name": p.name[:300], "reason": p.reason} for p in refused]},
+            )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- one file ---------------------------------------------------------------------------
+
+
+def _ingest_file(
+    ctx: Context,
+    actor: Actor,
+    target: _Target,
+    candidate: Candidate,
+    progress: Progress | None,
+    parent: dict[str, Any] | None = None,
+    depth: int = 0,
+) -> list[FileOutcome]:
+    name = candidate.name
+    try:
+        stored = store_content(candidate.path, ctx.settings.evidence_dir)
+    except OSError as exc:
+        return [FileOutcome(name, Outcome.FAILED, f"{name}: cannot copy: {exc.strerror or exc}")]
+
+    with ctx.db.session() as session:
+        existing = session.scalar(
+            select(EvidenceFile).where(
+                EvidenceFile.case_id == target.case_id, EvidenceFile.sha256 == stored.sha256
+            )
+        )
+        if existing is not None and existing.status != EvidenceStatus.FAILED.value:
+            when = _as_utc(existing.ingested_at).strftime("%Y-%m-%d %H:%M UTC")
+            duplicate = FileOutcome(
+                name, Outcome.DUPLICATE,
+                f"already ingested as {existing.original_name} on {when}",
+                sha256=stored.sha256, evidence_file_id=existing.id,
+                source_kind=existing.source_kind,
+            )
+            missing = _missing_attachments(session, target, existing.id)
+            if not missing:
+                return [duplicate]
+        else:
+            duplicate, missing = None, set()
+        # A failed earlier attempt is retried (the reader may have been fixed) in place.
+        retry_id = existing.id if existing is not None and duplicate is None else None
+
+    if duplicate is not None:
+        # Interrupted after the parent committed: finish its attachments.
+        return [duplicate, *_resume_attachments(ctx, actor, target, stored, duplicate,
+                                                missing, progress, depth)]
+
+    workdir = Path(tempfile.mkdtemp(prefix="read-", dir=_temp_root(ctx)))
+    try:
+        view = _view_of(stored, workdir, name)
+        try:
+            reader = find_reader(view)
+            if reader is None:
+                shown = view.suffix or "no extension"
+                raise ReadError(name, f"unknown format ({shown}): no reader recognises this file")
+            loaded = _load(ctx, actor, target, stored, view, name, reader, retry_id, progress,
+                           parent)
+        except ReadError as exc:
+            message = str(ReadError(name, exc.reason, exc.line, exc.column))
+            return [_record_failure(ctx, actor, target, stored, name, message, retry_id)]
+        except Exception as exc:  # one bad file must not stop the others
+            message = f"{name}: could not be loaded ({type(exc).__name__}: {exc})"[:2000]
+            return [_record_failure(ctx, actor, target, stored, name, message, retry_id)]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    outcomes = [loaded.outcome]
+    for attachment_name, data in loaded.attachments:
+        outcomes.extend(
+            _ingest_attachment(ctx, actor, target, loaded.outcome, attachment_name, data,
+                               progress, depth)
+        )
+    return outcomes
+
+
+def _missing_attachments(session: Session, target: _Target, evidence_file_id: int) -> set[str]:
+    """SHA-256s of a loaded document's attachments that the case does not hold yet."""
+    metadata = session.scalar(
+        select(Document.doc_metadata).where(Document.evidence_file_id == evidence_file_id)
+    )
+    wanted = {str(a["sha256"]) for a in (metadata or {}).get("attachment_files", [])}
+    if not wanted:
+        return set()
+    present = set(session.scalars(
+        select(EvidenceFile.sha256).where(
+            EvidenceFile.case_id == target.case_id, EvidenceFile.sha256.in_(wanted)
+        )
+    ))
+    return wanted - present
+
+
+def _resume_attachments(
+    ctx: Context,
+    actor: Actor,
+    target: _Target,
+    stored: _Stored,
+    parent: FileOutcome,
+    missing: set[str],
+    progress: Progress | None,
+    depth: int,
+) -> list[FileOutcome]:
+    workdir = Path(tempfile.mkdtemp(prefix="read-", dir=_temp_root(ctx)))
+    try:
+        view = _view_of(stored, workdir, parent.name)
+        reader = find_reader(view)
+        if reader is None:
+            return []
+        context = ReadContext(default_region=target.default_region, display_name=parent.name)
+        try:
+            document = reader.read(view, context).document
+        except ReadError:
+            return []
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    outcomes: list[FileOutcome] = []
+    for attachment_name, data in document.attachments if document is not None else []:
+        if hashlib.sha256(data).hexdigest() in missing:
+            outcomes.extend(_ingest_attachment(ctx, actor, target, parent, attachment_name,
+                                               data, progress, depth))
+    return outcomes
+
+
+@dataclass(slots=True)
+class _Loaded:
+    outcome: FileOutcome
+    attachments: list[tuple[str, bytes]]
+
+
+def _load(
+    ctx: Context,
+    actor: Actor,
+    target: _Target,
+    stored: _Stored,
+    view: Path,
+    name: str,
+    reader: Reader,
+    retry_id: int | None,
+    progress: Progress | None,
+    parent: dict[str, Any] | None,
+) -> _Loaded:
+    """Everything for one file in one transaction; raises (and rolls back) on any error."""
+    context = ReadContext(default_region=target.default_region, display_name=name)
+    total = max(stored.lines - 1, 1)
+
+    def on_batch(done: int) -> None:
+        if progress is not None:
+            progress(name, done, max(total, done))
+
+    if progress is not None:
+        progress(name, 0, total)
+    attachments: list[tuple[str, bytes]] = []
+    pages: int | None = None
+    with ctx.db.session() as session:
+        evidence = _evidence_row(session, target, stored, name, retry_id, actor)
+        as_text = bulk.wants_text(session)
+        identifiers: list[tuple[str, str]] = []
+        count = 0
+        if isinstance(reader, StructuredReader):
+            stream = reader.rows(view, context, as_text=as_text)
+            source_kind = stream.kind
+            count = bulk.insert_records(session, target.case_id, evidence.id, stream.rows,
+                                        on_batch, expected_rows=total)
+            identifiers = [(kind, v) for kind, values in stream.identifiers.items()
+                           for v in values]
+        else:
+            output = reader.read(view, context)
+            source_kind = output.source_kind
+            if output.records is not None:
+                seen: set[tuple[str, str]] = set()
+                rows = (bulk.record_row_tuple(r, as_text)
+                        for r in _collect_endpoints(output.records, seen, target.default_region))
+                count = bulk.insert_records(session, target.case_id, evidence.id, rows, on_batch)
+                identifiers = list(seen)
+            if output.document is not None:
+                pages = len(output.document.pages)
+                attachments = list(output.document.attachments)
+                _store_document(ctx, session, target, evidence, output.document, parent)
+        evidence.status = EvidenceStatus.LOADED.value
+        evidence.problem = None
+        evidence.source_kind = source_kind
+        evidence.record_count = count
+        seen_identifiers = bulk.upsert_identifiers(session, target.case_id, identifiers)
+        details: dict[str, Any] = {
+            "name": name[:1000], "sha256": stored.sha256, "size": stored.size,
+            "source_kind": source_kind, "records": count, "identifiers_seen": seen_identifiers,
+        }
+        if parent is not None:
+            details["parent"] = parent
+        audit.record(
+            session, actor=actor, action="evidence.ingest", case_id=target.case_id,
+            object_type="evidence_file", object_id=evidence.id, details=details,
+        )
+        evidence_id = evidence.id
+    if progress is not None:
+        progress(name, max(count, 1), max(count, 1))
+    message = f"{count:,} records"
+    if pages is not None:
+        message = f"{pages:,} page{'s' if pages != 1 else ''}"
+        message += f", {count:,} records" if count else ""
+    outcome = FileOutcome(name, Outcome.LOADED, message, records=count,
+                          sha256=stored.sha256, evidence_file_id=evidence_id,
+                          source_kind=source_kind)
+    return _Loaded(outcome, attachments)
+
+
+def _evidence_row(
+    session: Session,
+    target: _Target,
+    stored: _Stored,
+    name: str,
+    retry_id: int | None,
+    actor: Actor,
+) -> EvidenceFile:
+    evidence = session.get(EvidenceFile, retry_id) if retry_id is not None else None
+    if evidence is None:
+        evidence = EvidenceFile(case_id=target.case_id, sha256=stored.sha256)
+        session.add(evidence)
+    evidence.size = stored.size
+    evidence.media_type = _media_type(name)
+    evidence.original_name = name[:1000]
+    evidence.stored_path = stored.path.relative_to(stored.path.parents[2]).as_posix()
+    evidence.status = EvidenceStatus.LOADED.value
+    evidence.ingested_at = datetime.now(UTC)
+    evidence.ingested_by = actor.user_id
+    session.flush()
+    return evidence
+
+
+def _record_failure(
+    ctx: Context,
+    actor: Actor,
+    target: _Target,
+    stored: _Stored,
+    name: str,
+    message: str,
+    retry_id: int | None,
+) -> FileOutcome:
+    """One 'failed' EvidenceFile row per content (updated, never duplicated) and an audit entry."""
+    with ctx.db.session() as session:
+        evidence = _evidence_row(session, target, stored, name, retry_id, actor)
+        evidence.status = EvidenceStatus.FAILED.value
+        evidence.problem = message
+        evidence.record_count = 0
+        audit.record(
+            session, actor=actor, action="evidence.ingest_failed", case_id=target.case_id,
+            object_type="evidence_file", object_id=evidence.id,
+            details={"name": name[:1000], "sha256": stored.sha256, "problem": message[:1000]},
+        )
+        evidence_id = evidence.id
+    return FileOutcome(name, Outcome.FAILED, message, sha256=stored.sha256,
+                       evidence_file_id=evidence_id)
+
+
+def _ingest_attachment(
+    ctx: Context,
+    actor: Actor,
+    target: _Target,
+    parent: FileOutcome,
+    attachment_name: str,
+    data: bytes,
+    progress: Progress | None,
+    depth: int,
+) -> list[FileOutcome]:
+    name = f"{parent.name}/{attachment_name}"
+    if depth + 1 > MAX_ATTACHMENT_DEPTH:
+        return [FileOutcome(name, Outcome.SKIPPED, "attachment nested too deep (not read)")]
+    if len(data) > ctx.settings.max_file_bytes:
+        return [FileOutcome(name, Outcome.SKIPPED, "attachment too large")]
+    safe = PurePosixPath(attachment_name.replace("\\", "/")).name.strip() or "attachment"
+    workdir = Path(tempfile.mkdtemp(prefix="attachment-", dir=_temp_root(ctx)))
+    try:
+        path = workdir / safe
+        path.write_bytes(data)
+        link = {"evidence_file_id": parent.evidence_file_id, "sha256": parent.sha256,
+                "name": parent.name[:300]}
+        return _ingest_file(ctx, actor, target, Candidate(path, name, len(data)), progress,
+                            parent=link, depth=depth + 1)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+# --- records and documents ---------------------------------------------------------------
+
+
+def _collect_endpoints(
+    records: Iterable[RecordRow], seen: set[tuple[str, str]], region: str
+) -> Iterator[RecordRow]:
+    """Pass records through, noting endpoints that are real phones or accounts."""
+    for record in records:
+        kind = "account" if record.kind == RecordKind.PAYMENT.value else "phone"
+        for value in (record.source, record.target):
+            if not value or record.kind == RecordKind.TRIP.value:
+                continue
+            if kind == "phone" and normalize_phone(value, region) == value:
+                seen.add(("phone", value))
+            elif kind == "account" and normalize_account(value) == value:
+                seen.add(("account", value))
+        yield record
+
+
+def _store_document(
+    ctx: Context,
+    session: Session,
+    target: _Target,
+    evidence: EvidenceFile,
+    doc: DocumentText,
+    parent: dict[str, Any] | None,
+) -> Document:
+    metadata = _json_safe(doc.metadata)
+    if parent is not None:
+        metadata["attached_to"] = parent
+    if doc.attachments:
+        metadata["attachment_files"] = [
+            {"name": n[:300], "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+            for n, data in doc.attachments
+        ]
+    document = Document(
+        case_id=target.case_id,
+        evidence_file_id=evidence.id,
+        media_type=doc.media_type[:120],
+        title=doc.title[:1000] if doc.title else None,
+        doc_metadata=metadata,
+        note=doc.note,
+        page_count=len(doc.pages),
+    )
+    session.add(document)
+    session.flush()
+    if doc.pages:
+        session.execute(
+            insert(DocumentPage),
+            [{"document_id": document.id, "number": p.number, "text": p.text} for p in doc.pages],
+        )
+    suggest_from_document(ctx, session, target, evidence.id, document.id, doc)
+    return document
+
+
+def suggest_from_document(
+    ctx: Context,
+    session: Session,
+    target: _Target,
+    evidence_file_id: int,
+    document_id: int,
+    doc: DocumentText,
+) -> int:
+    """Store what ``palermo.extract.extract_document`` finds in a document as suggested
+    Assertions (identifiers, mentions of the case's people, indicators), each with its
+    page, character span and quote. Returns how many were stored."""
+    # Imported here: extraction loads gazetteers and patterns that record files never need.
+    from palermo.extract import extract_document
+
+    extractions = extract_document(
+        doc,
+        default_region=target.default_region,
+        known_people=_known_people(ctx, session, target.case_id),
+        reference_date=_document_date(doc),
+    )
+    rows: list[dict[str, Any]] = []
+    for item in extractions:
+        predicate, details = _predicate(item.kind, dict(item.details or {}))
+        subject_type, subject_id = "document", document_id
+        if item.kind == "mention" and item.value and item.value.isdigit():
+            subject_type, subject_id = "person", int(item.value)
+        rows.append({
+            "case_id": target.case_id,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "predicate": predicate,
+            "value": item.value,
+            "details": _json_safe(details),
+            "evidence_file_id": evidence_file_id,
+            "locator": f"page {item.page}",
+            "span_start": item.span[0],
+            "span_end": item.span[1],
+            "quote": item.raw,
+            "confidence": float(item.confidence),
+            "status": AssertionStatus.SUGGESTED.value,
+            "origin": "machine",
+            "created_at": datetime.now(UTC),
+        })
+    if rows:
+        session.execute(insert(Assertion), rows)
+    return len(rows)
+
+
+def _known_people(ctx: Context, session: Session, case_id: int) -> list[KnownPerson]:
+    from palermo.extract import KnownPerson
+
+    """The case's people with names and aliases; victims' sealed names are unsealed for
+    matching only (a suggestion stores the person's id and the document's own words)."""
+    people: list[KnownPerson] = []
+    for person in session.scalars(select(Person).where(Person.case_id == case_id)):
+        name, aliases = person.name, list(person.aliases or [])
+        if person.sealed_identity is not None:
+            try:
+                identity = ctx.sealer.unseal(
+                    person.sealed_identity, person_context(case_id, person.pseudonym)
+                )
+            except SealError:
+                continue
+            name = str(identity.get("name") or "") or None
+            aliases = [str(a) for a in identity.get("aliases") or []]
+        if name:
+            people.append(KnownPerson(key=str(person.id), name=name, aliases=tuple(aliases)))
+    return people
+
+
+def _document_date(doc: DocumentText) -> datetime | None:
+    raw = doc.metadata.get("date")
+    if isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            return None
+    return None
+
+
+def _predicate(kind: str, details: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    if kind == "mention":
+        return "mention", details
+    if kind == "person_candidate":
+        # A name that matches nobody in the case yet: a mention to resolve.
+        return "mention", {"kind": kind, **details}
+    if kind == "indicator":
+        return "indicator", details
+    return "identifier", {"kind": kind, **details}
+
+
+def _json_safe(value: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    return result
+
+
+# --- content-addressed store -------------------------------------------------------------
+
+
+def store_content(path: Path, evidence_dir: Path) -> _Stored:
+    """Copy ``path`` to ``<evidence_dir>/<sha[:2]>/<sha>`` while hashing it.
+
+    Written to a temporary name first and moved into place with ``os.replace``,
+    so a kill never leaves a half file under the final name. The stored file is
+    made read-only and never modified afterwards.
+    """
+    temp_dir = evidence_dir / "tmp"
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    temp = temp_dir / f"{uuid.uuid4().hex}.part"
+    digest = hashlib.sha256()
+    size = 0
+    lines = 0
+    try:
+        with path.open("rb") as source, temp.open("wb") as sink:
+            while chunk := source.read(COPY_CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                lines += chunk.count(b"\n")
+                sink.write(chunk)
+            sink.flush()
+            os.fsync(sink.fileno())
+        sha = digest.hexdigest()
+        final = evidence_dir / sha[:2] / sha
+        if final.exists() and final.stat().st_size == size:
+            temp.unlink()
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(temp, 0o444)
+            os.replace(temp, final)
+    finally:
+        if temp.exists():
+            temp.unlink()
+    return _Stored(sha256=sha, size=size, lines=lines, path=final)
+
+
+def _view_of(stored: _Stored, workdir: Path, name: str) -> Path:
+    """The stored bytes under the original file name (readers sniff by name and content)."""
+    base = PurePosixPath(name).name or "evidence"
+    view = workdir / base
+    try:
+        os.link(stored.path, view)
+    except OSError:
+        shutil.copyfile(stored.path, view)
+    return view
+
+
+STALE_SECONDS = 24 * 3600
+
+
+def _sweep_stale(ctx: Context) -> None:
+    """Remove temporary files a killed run left behind (only old ones: another run may be
+    using fresh ones)."""
+    cutoff = time.time() - STALE_SECONDS
+    for folder in (ctx.settings.evidence_dir / "tmp", ctx.settings.data_dir / "tmp"):
+        if not folder.is_dir():
+            continue
+        for entry in folder.iterdir():
+            try:
+                if entry.lstat().st_mtime >= cutoff:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink()
+            except OSError:
+                continue
+
+
+def _temp_root(ctx: Context) -> Path:
+    root = ctx.settings.data_dir / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+_MEDIA_TYPES = {
+    ".csv": "text/csv",
+    ".tsv": "text/tab-separated-values",
+    ".txt": "text/plain",
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".eml": "message/rfc822",
+    ".mbox": "application/mbox",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}
+
+
+def _media_type(name: str) -> str:
+    return _MEDIA_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

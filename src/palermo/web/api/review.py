@@ -1,0 +1,159 @@
+"""``/api/cases/{reference}/suggestions`` and ``/evidence`` uploads: review over JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from palermo.services import review
+from palermo.web.auth import ApiUser, CtxDep
+from palermo.web.pages.upload import form_uploads
+
+router = APIRouter(tags=["review"])
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such case or suggestion, or the caller is not a member."},
+    403: {"description": "The caller's role may not do this."},
+}
+
+
+class _FromService(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class SuggestionOut(_FromService):
+    id: int
+    predicate: str = Field(description="identifier, mention or indicator")
+    kind: str = Field(description="identifier kind, 'person', 'name' or the indicator id")
+    kind_label: str
+    label: str = Field(description="The value in words; victims by pseudonym unless allowed")
+    quote: str
+    before: str = Field(description="Page text just before the quote")
+    after: str = Field(description="Page text just after the quote")
+    evidence_file_id: int | None
+    file_name: str
+    locator: str
+    page: int | None
+    span_start: int | None
+    span_end: int | None
+    confidence: float
+    status: str = Field(description="suggested, confirmed or rejected")
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+
+
+class SuggestionPage(BaseModel):
+    items: list[SuggestionOut]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    sort: str
+    descending: bool
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["confirmed", "rejected"]
+
+
+class UploadedFileOut(_FromService):
+    name: str
+    status: str = Field(description="loaded, duplicate (already in the case), failed, skipped")
+    message: str
+    records: int
+    pages: int
+    suggestions: int
+    evidence_file_id: int | None
+
+
+class UploadReportOut(BaseModel):
+    case_reference: str
+    files: list[UploadedFileOut]
+    seconds: float
+    bytes_received: int
+
+
+@router.get("/cases/{reference}/suggestions", response_model=SuggestionPage, responses=RESPONSES)
+def list_suggestions(
+    ctx: CtxDep,
+    user: ApiUser,
+    reference: str,
+    type: Annotated[
+        str | None,
+        Query(max_length=64, description="identifier, identifier:phone, mention, indicator..."),
+    ] = None,
+    status: Annotated[str | None, Query(max_length=16)] = None,
+    indicator: Annotated[str | None, Query(max_length=100)] = None,
+    file: Annotated[int | None, Query(ge=1, description="evidence file id")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=review.MAX_PER_PAGE)] = 50,
+    sort: str = "position",
+    desc: bool = False,
+) -> SuggestionPage:
+    """A page of the case's machine suggestions, each with its passage and provenance."""
+    result = review.list_suggestions(
+        ctx,
+        user.actor,
+        reference,
+        kind=type or None,
+        status=status or None,
+        indicator=indicator or None,
+        evidence_file_id=file,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        descending=desc,
+    )
+    return SuggestionPage(
+        items=[SuggestionOut.model_validate(s) for s in result.items],
+        total=result.total,
+        page=result.page,
+        per_page=result.per_page,
+        pages=result.pages,
+        sort=result.sort,
+        descending=result.descending,
+    )
+
+
+@router.post(
+    "/cases/{reference}/suggestions/{assertion_id}/decision",
+    response_model=SuggestionOut,
+    responses=RESPONSES,
+)
+def decide(
+    ctx: CtxDep, user: ApiUser, reference: str, assertion_id: int, body: DecisionIn
+) -> SuggestionOut:
+    """Confirm or reject one suggestion; who and when are stored and audited."""
+    return SuggestionOut.model_validate(
+        review.decide(ctx, user.actor, reference, assertion_id, body.decision)
+    )
+
+
+@router.post("/cases/{reference}/evidence", response_model=UploadReportOut, responses=RESPONSES)
+async def upload_evidence(
+    request: Request, ctx: CtxDep, user: ApiUser, reference: str
+) -> UploadReportOut:
+    """Upload evidence as ``multipart/form-data`` (one or more ``files`` parts; zips are
+    expanded safely). Returns one outcome per file."""
+    await run_in_threadpool(review.check_upload, ctx, user.actor, reference)
+    uploads = await form_uploads(request)
+    report = await run_in_threadpool(
+        review.receive_upload,
+        ctx,
+        user.actor,
+        reference,
+        [(name, item.file) for name, item in uploads],
+    )
+    return UploadReportOut(
+        case_reference=report.case_reference,
+        files=[UploadedFileOut.model_validate(f) for f in report.files],
+        seconds=report.seconds,
+        bytes_received=report.bytes_received,
+    )

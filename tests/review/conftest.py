@@ -1,0 +1,134 @@
+"""Fixtures for the review tests: a small folder of evidence, a signed-in web client."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from palermo.security import passwords
+from palermo.security.permissions import Actor
+from palermo.services import cases
+from palermo.services.context import Context
+from palermo.store.models import PersonKind
+from palermo.web.app import create_app
+
+VICTIM = "Elena Marinescu"
+VICTIM_ALIAS = "Lenuta"
+SUSPECT = "Viktor Dragan"
+PHONE_RAW = "+1 202 555 0147"
+PHONE = "+12025550147"
+INDICATOR_QUOTE = "kept our passports"
+STATEMENT = (
+    f"Statement of {VICTIM}, taken on 2 March 2024.\n"
+    f"{SUSPECT} told me to call {PHONE_RAW} every night.\n"
+    "He kept our passports and we could not leave the house.\n"
+    f"The others called me {VICTIM_ALIAS}.\n"
+)
+CALLS = (
+    "call_id,started_at,caller,callee,duration_s,cell_id\n"
+    "C1,2024-03-01T10:00:00Z,+12025550101,+12025550147,60,CELL-1\n"
+    "C2,2024-03-01T11:30:00Z,+12025550147,+12025550103,0,CELL-2\n"
+)
+BROKEN = (
+    "call_id,started_at,caller,callee,duration_s,cell_id\n"
+    "C1,2024-03-01T10:00:00Z,+12025550101,+12025550102,60,CELL-1\n"
+    "C2,not-a-date,+12025550101,+12025550102,60,CELL-1\n"
+)
+
+
+def bundle_zip() -> bytes:
+    """A zip with a path-traversal entry and one good note."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../escape.txt", "outside")
+        archive.writestr("notes.txt", f"Notes: {SUSPECT} collected the money.")
+    return buffer.getvalue()
+
+
+UploadFiles = list[tuple[str, tuple[str, bytes, str]]]
+
+
+def evidence_files() -> UploadFiles:
+    """The small folder of evidence as multipart parts for the upload form."""
+    return [
+        ("files", ("statement.txt", STATEMENT.encode(), "text/plain")),
+        ("files", ("calls.csv", CALLS.encode(), "text/csv")),
+        ("files", ("broken.csv", BROKEN.encode(), "text/csv")),
+        ("files", ("bundle.zip", bundle_zip(), "application/zip")),
+    ]
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
+def people(ctx: Context, prosecutor: Actor, case_ref: str) -> dict[str, int]:
+    """A sealed victim and a suspect, known before the evidence arrives."""
+    victim = cases.add_person(
+        ctx, prosecutor, case_ref, kind=PersonKind.VICTIM, name=VICTIM, aliases=[VICTIM_ALIAS]
+    )
+    suspect = cases.add_person(ctx, prosecutor, case_ref, kind=PersonKind.SUSPECT, name=SUSPECT)
+    return {"victim": victim.id, "suspect": suspect.id}
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "no CSRF field in the page"
+    return match.group(1)
+
+
+SignIn = Callable[[str], TestClient]
+
+
+@pytest.fixture(scope="session")
+def password(pytestconfig: pytest.Config) -> str:
+    """TEST_PASSWORD from the root conftest (all test users have it)."""
+    root = (Path(__file__).parent.parent / "conftest.py").resolve()
+    for plugin in pytestconfig.pluginmanager.get_plugins():
+        if Path(str(getattr(plugin, "__file__", ""))).resolve() == root:
+            return str(plugin.TEST_PASSWORD)
+    raise RuntimeError("tests/conftest.py not loaded")
+
+
+@pytest.fixture
+def sign_in(ctx: Context, password: str) -> Iterator[SignIn]:
+    """A new TestClient signed in as ``username`` through the real login form."""
+    app = create_app(ctx)
+    clients: list[TestClient] = []
+
+    def make(username: str) -> TestClient:
+        client = TestClient(app, follow_redirects=False)
+        client.__enter__()
+        clients.append(client)
+        token = csrf_from(client.get("/login").text)
+        response = client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.text
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+def upload_dirs(ctx: Context) -> list[Path]:
+    root = ctx.settings.data_dir / "tmp"
+    return [p for p in root.glob("upload-*")] if root.exists() else []
+
+
+MakeUserType = Callable[..., Actor]
