@@ -3,9 +3,12 @@
 One unit with 10,000 cases, 100,000 hearings and 30,000 outcomes (plus 40,000 people,
 stage transitions, deadlines, victim contacts, support services and witness statuses).
 Times ``dashboard`` and ``outcome_statistics`` from the service layer, each run several
-times on a warm database; target under 1 s each. Prints figures; no assertions.
+times on a warm database; target under 1 s each. Then (unless ``--no-web``) serves the web
+app on 127.0.0.1 and drives GET /dashboard with 20 concurrent clients from a second
+process, 400 requests in total; target p95 under 300 ms. Prints figures; no assertions.
 
     .venv/bin/python benchmarks/caseload.py [--cases 10000] [--runs 5] [--db PATH]
+        [--no-web] [--clients 20] [--requests 400]
 """
 
 from __future__ import annotations
@@ -145,7 +148,15 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
+    ap.add_argument("--no-web", dest="web", action="store_false",
+                    help="skip the web benchmark (GET /dashboard over HTTP)")
+    ap.add_argument("--clients", type=int, default=20, help="web: concurrent clients")
+    ap.add_argument("--requests", type=int, default=400, help="web: requests in total")
+    ap.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)  # the client process
     args = ap.parse_args()
+    if args.drive:
+        drive(args.drive, args.clients, args.requests)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "caseload-bench.db"
         db = Database(f"sqlite:///{path}")
@@ -178,6 +189,150 @@ def main() -> None:
               f"({st.convicted:,} of {st.decided:,}), median disposition "
               f"{st.disposition_median_days:.0f} days, p90 {st.disposition_p90_days:.0f} days")
         db.dispose()
+        if args.web:
+            web_benchmark(path, unit_id, Path(tmp), args.clients, args.requests)
+
+
+
+# --------------------------------------------------------------------------- web
+# The app served by uvicorn in a thread of this process on 127.0.0.1 (loopback only), and
+# ``--clients`` concurrent clients in a second process (this script with ``--drive``),
+# signed in as a prosecutor who is a member of every case of the unit (the worst case
+# for the rows the dashboard lists), issuing ``--requests`` GET /dashboard in total.
+
+BENCH_USER = "bench-head"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    return xs[min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))]
+
+
+def web_benchmark(path: Path, unit_id: int, tmp: Path, clients: int, requests: int) -> None:
+    import json
+    import secrets
+    import socket
+    import subprocess
+    import sys
+    import threading
+
+    import uvicorn
+
+    from palermo.services import caseload_views, users
+    from palermo.services.context import Context
+    from palermo.settings import Settings
+    from palermo.store.models import CaseMember, Role
+    from palermo.web.app import create_app
+
+    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{path}",
+                        secret_key=secrets.token_hex(32))
+    ctx = Context.create(settings, migrate=False)
+    password = secrets.token_urlsafe(16)
+    user = users.create_user(ctx, SYSTEM, username=BENCH_USER, password=password,
+                             role=Role.PROSECUTOR, unit_id=unit_id)
+    with ctx.db.session() as s:
+        ids = list(s.scalars(select(Case.id).where(Case.unit_id == unit_id)))
+        s.execute(insert(CaseMember), [dict(case_id=i, user_id=user.id) for i in ids])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "PALERMO_BENCH_PASSWORD": password}
+
+    def run(n_clients: int, n_requests: int) -> dict[str, Any]:
+        cpu = time.process_time()  # this process is the server: its CPU per request
+        out = subprocess.run(
+            [sys.executable, __file__, "--drive", url, "--clients", str(n_clients),
+             "--requests", str(n_requests)],
+            env=env, capture_output=True, text=True, check=True, timeout=1800,
+        )
+        result = dict(json.loads(out.stdout.strip().splitlines()[-1]))
+        result["server_cpu"] = (time.process_time() - cpu) / (result["n"] + 1)
+        return result
+
+    try:
+        print(f"web: GET /dashboard on {url} (uvicorn, 1 worker, in a thread); "
+              f"{len(ids):,} cases, user member of all")
+        cached = run(clients, requests)
+        _report(f"dashboard page, {clients} clients, cache on", cached)
+        # Without the short-lived cache (max age 0): every request that arrives after the
+        # last computation started recomputes; requests waiting for one share its result.
+        caseload_views.DASHBOARD_MAX_AGE = 0.0
+        uncached = run(clients, max(clients, requests // 10))
+        _report(f"dashboard page, {clients} clients, max age 0", uncached)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        ctx.db.dispose()
+
+
+def _report(name: str, r: dict[str, Any]) -> None:
+    print(f"{name}: {r['n']} requests in {r['wall']:.1f} s ({r['n'] / r['wall']:.1f}/s); "
+          f"latency p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
+          f"max {r['max'] * 1000:.0f} ms (target p95 < 300 ms); first request "
+          f"{r['first'] * 1000:.0f} ms; server CPU {r['server_cpu'] * 1000:.1f} ms per request; "
+          f"statuses {r['statuses']}; "
+          f"load average {os.getloadavg()[0]:.1f}")
+
+
+def drive(url: str, clients: int, requests: int) -> None:
+    """The client process: sign in once, then ``clients`` threads share ``requests``."""
+    import json
+    import re
+    import threading
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    password = os.environ["PALERMO_BENCH_PASSWORD"]
+    with httpx.Client(base_url=url, timeout=120) as login:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.get("/login").text)
+        assert token is not None
+        signed = login.post("/login", data={"username": BENCH_USER, "password": password,
+                                            "csrf_token": token.group(1)})
+        assert signed.status_code == 303, signed.status_code
+        cookies = dict(login.cookies)
+        t = time.perf_counter()
+        first = login.get("/dashboard")
+        first_s = time.perf_counter() - t
+        assert first.status_code == 200 and "Unit dashboard" in first.text
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    remaining = [requests]
+
+    def worker() -> None:
+        with httpx.Client(base_url=url, cookies=cookies, timeout=120) as client:
+            while True:
+                with lock:
+                    if remaining[0] <= 0:
+                        return
+                    remaining[0] -= 1
+                t0 = time.perf_counter()
+                response = client.get("/dashboard")
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    latencies.append(elapsed)
+                    statuses[response.status_code] += 1
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(worker)
+    wall = time.perf_counter() - start
+    print(json.dumps({
+        "n": len(latencies), "wall": wall, "first": first_s,
+        "p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
+        "max": max(latencies), "statuses": dict(statuses),
+    }))
 
 
 if __name__ == "__main__":

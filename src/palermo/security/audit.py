@@ -71,9 +71,15 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (it commits or rolls back with the work)."""
-    if session.get_bind().dialect.name == "postgresql":
-        # Serialise appends across workers so the chain has one head.
+    # Serialise appends so the chain has one head: read the head only while holding
+    # the database's write lock, released when this transaction ends.
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+    elif dialect == "sqlite":
+        # A no-op write makes SQLite begin the transaction and take its write lock now
+        # (other writers wait on busy_timeout), so the head read next is the latest.
+        session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
     last = session.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
