@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from palermo.store.models import Role
 
@@ -56,9 +56,17 @@ class Actor:
     username: str
     role: Role
     operator: bool = False
+    # Set for views that must show pseudonyms even to roles allowed to see identities.
+    identity_hidden: bool = False
 
     def can(self, permission: Permission) -> bool:
+        if permission is Permission.SEE_VICTIM_IDENTITY and self.identity_hidden:
+            return False
         return self.operator or permission in ROLE_PERMISSIONS[self.role]
+
+    def hiding_identities(self) -> Actor:
+        """The same actor, seeing victims by pseudonym only."""
+        return replace(self, identity_hidden=True)
 
     @property
     def is_system(self) -> bool:

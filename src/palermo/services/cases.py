@@ -26,7 +26,6 @@ from palermo.store.models import (
     PersonKind,
     Record,
     RecordKind,
-    Role,
     Stage,
     User,
 )
@@ -401,8 +400,7 @@ def list_people(
 
 
 def without_identity(actor: Actor) -> Actor:
-    # An analyst's permission set is the same case access minus identity.
-    return Actor(user_id=actor.user_id, username=actor.username, role=Role.ANALYST)
+    return actor.hiding_identities()
 
 
 def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[IdentifierView]:

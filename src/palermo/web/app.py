@@ -27,14 +27,23 @@ from palermo.services.errors import (
     PermissionDenied,
 )
 from palermo.web import csrf
+from palermo.web.api import caseload as api_caseload
 from palermo.web.api import cases as api_cases
+from palermo.web.api import elements as api_elements
+from palermo.web.api import review as api_review
 from palermo.web.api import tokens as api_tokens
 from palermo.web.auth import LoginRequired
 from palermo.web.pages import account as account_pages
 from palermo.web.pages import auth as auth_pages
+from palermo.web.pages import caseload as caseload_pages
 from palermo.web.pages import cases as case_pages
+from palermo.web.pages import elements as elements_pages
+from palermo.web.pages import hearings as hearings_pages
 from palermo.web.pages import memo as memo_pages
+from palermo.web.pages import outcomes as outcomes_pages
+from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
+from palermo.web.pages import upload as upload_pages
 from palermo.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -46,12 +55,21 @@ SESSION_MAX_AGE = 12 * 60 * 60
 PAGE_ROUTERS: list[APIRouter] = [
     auth_pages.router,
     case_pages.router,
+    elements_pages.router,
+    review_pages.router,
+    upload_pages.router,
+    caseload_pages.router,
+    outcomes_pages.router,
+    hearings_pages.router,
     account_pages.router,
     timeline_pages.router,
     memo_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,
+    api_elements.router,
+    api_review.router,
+    api_caseload.router,
     api_tokens.router,
 ]
 

@@ -32,7 +32,8 @@ class CaseTab:
 
 TOP_NAV: list[NavItem] = [
     NavItem("caseload", "Caseload", "/cases"),
-    NavItem("outcomes", "Outcomes", "/outcomes", live=False),
+    NavItem("dashboard", "Dashboard", "/dashboard"),
+    NavItem("outcomes", "Outcomes", "/outcomes"),
     NavItem("caselaw", "Case law", "/caselaw", live=False),
     NavItem("cooperation", "Cooperation", "/cooperation", live=False),
     NavItem("admin", "Admin", "/admin", live=False),
@@ -43,10 +44,11 @@ CASE_TABS: list[CaseTab] = [
     CaseTab("evidence", "Evidence", "/evidence"),
     CaseTab("people", "People", "/people"),
     CaseTab("records", "Records", "/records"),
-    CaseTab("elements", "Elements", "/elements", live=False),
+    CaseTab("documents", "Documents", "/documents"),
+    CaseTab("elements", "Elements", "/elements"),
     CaseTab("network", "Network", "/network", live=False),
     CaseTab("money", "Money", "/money", live=False),
     CaseTab("timeline", "Timeline", "/timeline"),
-    CaseTab("hearings", "Hearings & witnesses", "/hearings", live=False),
+    CaseTab("hearings", "Hearings & witnesses", "/hearings"),
     CaseTab("memo", "Memo", "/memo"),
 ]

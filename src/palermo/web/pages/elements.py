@@ -1,0 +1,190 @@
+"""The Elements tab: each element of each charge against each suspect, with its evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from palermo.services import cases, elements
+from palermo.services.elements import CaseAssessment, ElementView, StatuteView, SuspectView
+from palermo.web.auth import CtxDep, PageUser
+from palermo.web.pages.cases import _case_page, case_path
+
+router = APIRouter()
+
+# Status -> (text, icon): the icon and text carry the meaning, colour only repeats it.
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    "proved": ("Proved", "✔"),
+    "single_source": ("Single source", "◐"),
+    "supported_if_confirmed": ("Supported if confirmed", "?"),
+    "missing": ("Missing", "✖"),
+    "waived": ("Waived", "⊘"),
+}
+READINESS_CLASS = {"ready": "ok", "needs corroboration": "warn", "not ready": "bad"}
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    suspect: SuspectView
+    statute: StatuteView
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """One statute: its elements as columns, the suspects it is charged against as rows."""
+
+    statute_id: str
+    citation: str
+    title: str
+    columns: list[ElementView]
+    rows: list[MatrixRow]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A suspect x statute x element a fact can be attributed to by hand."""
+
+    value: str
+    label: str
+    satisfied_by: list[str]
+
+
+def anchor(suspect: str, statute: str, element: str) -> str:
+    return f"el-{suspect}-{statute}-{element}".replace(" ", "_")
+
+
+def _matrices(result: CaseAssessment) -> list[Matrix]:
+    out: dict[str, Matrix] = {}
+    for s in result.suspects:
+        for st in s.statutes:
+            m = out.get(st.statute_id)
+            if m is None:
+                m = out[st.statute_id] = Matrix(
+                    st.statute_id, st.citation, st.title, st.elements, []
+                )
+            m.rows.append(MatrixRow(s, st))
+    return list(out.values())
+
+
+def _targets(result: CaseAssessment) -> list[Target]:
+    return [
+        Target(
+            f"{s.person_id}|{st.statute_id}|{e.element_id}",
+            f"{s.pseudonym} {s.name} · {st.citation} · {e.label}",
+            e.satisfied_by,
+        )
+        for s in result.suspects
+        for st in s.statutes
+        for e in st.elements
+    ]
+
+
+def _targets_for(targets: list[Target]) -> Callable[[str], list[Target]]:
+    def pick(concept: str) -> list[Target]:
+        return [t for t in targets if concept in t.satisfied_by]
+
+    return pick
+
+
+def _back(reference: str, fragment: str = "") -> RedirectResponse:
+    url = case_path(reference, "/elements") + (f"#{fragment}" if fragment else "")
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get("/cases/{reference}/elements")
+def elements_tab(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    result = elements.assess(ctx, user.actor, reference)
+    return _case_page(
+        request,
+        user,
+        case,
+        "elements",
+        "elements/tab.html",
+        {
+            "result": result,
+            "matrices": _matrices(result),
+            "targets_for": _targets_for(_targets(result)),
+            "status_text": STATUS_TEXT,
+            "readiness_class": READINESS_CLASS,
+            "anchor": anchor,
+            "elements_path": case_path(case.reference, "/elements"),
+        },
+    )
+
+
+@router.post("/cases/{reference}/elements/statutes")
+def set_statutes(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    suspect_id: Annotated[int, Form()],
+    statute: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    elements.set_statutes(ctx, user.actor, reference, suspect_id, statute or [])
+    return _back(reference, f"suspect-{suspect_id}")
+
+
+@router.post("/cases/{reference}/elements/decide")
+def decide(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    decision: Annotated[str, Form()],
+    assertion_id: Annotated[int | None, Form()] = None,
+    fact_id: Annotated[str | None, Form(max_length=200)] = None,
+    back: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    if assertion_id is not None:
+        elements.decide_assertion(ctx, user.actor, reference, assertion_id, decision)
+    elif fact_id:
+        elements.decide_rule_fact(ctx, user.actor, reference, fact_id, decision)
+    return _back(reference, back)
+
+
+@router.post("/cases/{reference}/elements/link")
+def link(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    target: Annotated[str, Form(max_length=300)],
+    concept: Annotated[str | None, Form(max_length=100)] = None,
+    assertion_id: Annotated[int | None, Form()] = None,
+    record_id: Annotated[int | None, Form()] = None,
+    victim_id: Annotated[str | None, Form()] = None,
+    quote: Annotated[str | None, Form(max_length=4000)] = None,
+) -> Response:
+    parts = target.split("|")
+    if len(parts) != 3 or not parts[0].isdigit():
+        return _back(reference)
+    suspect, statute_id, element_id = int(parts[0]), parts[1], parts[2]
+    elements.link_fact(
+        ctx,
+        user.actor,
+        reference,
+        suspect_id=suspect,
+        statute_id=statute_id,
+        element_id=element_id,
+        concept=concept or None,
+        assertion_id=assertion_id,
+        record_id=record_id,
+        victim_id=int(victim_id) if victim_id and victim_id.isdigit() else None,
+        quote=quote,
+    )
+    return _back(reference)
+
+
+@router.post("/cases/{reference}/elements/unlink")
+def unlink(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    link_id: Annotated[int, Form()],
+    back: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    elements.unlink(ctx, user.actor, reference, link_id)
+    return _back(reference, back)
