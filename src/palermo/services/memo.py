@@ -20,7 +20,7 @@ from palermo.services.context import Context
 from palermo.services.timeline import case_timeline
 from palermo.store.models import Case, Charge, Identifier, Person, Record
 
-TIMELINE_ENTRIES = 200
+TIMELINE_ENTRIES = 100  # WeasyPrint lays out table rows slowly; the full timeline is in the app
 
 
 def _redactor(ctx: Context, people: list[Person]) -> Redactor:
@@ -141,6 +141,7 @@ def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = Fal
         )
         kinds, months = _activity_by_month(session, case)
         redactor = _redactor(ctx, people) if not allowed else Redactor([])
+    memo.sections.extend(_elements_sections(ctx, viewer, reference))
     timeline = case_timeline(ctx, viewer, reference, per_page=TIMELINE_ENTRIES)
     memo.sections.append(
         MemoSection(
@@ -165,6 +166,37 @@ def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = Fal
         )
     )
     return memo
+
+
+def _elements_sections(ctx: Context, viewer: Actor, reference: str) -> list[MemoSection]:
+    """Charges and the elements matrix, then gaps with recommended actions."""
+    from palermo.services.elements import assess
+
+    assessment = assess(ctx, viewer, reference)
+    gaps = [
+        {"suspect": suspect.name, "citation": statute.citation, "gap": gap}
+        for suspect in assessment.suspects
+        for statute in suspect.statutes
+        for gap in statute.gaps
+    ]
+    return [
+        MemoSection(
+            "elements",
+            "Charges and the elements of each offence",
+            "section_elements.html",
+            {
+                "readiness": assessment.readiness,
+                "readiness_reason": assessment.readiness_reason,
+                "suspects": assessment.suspects,
+            },
+        ),
+        MemoSection(
+            "gaps",
+            "Gaps and recommended actions",
+            "section_gaps.html",
+            {"gaps": gaps, "unattributed_total": assessment.unattributed_total},
+        ),
+    ]
 
 
 def _redact_entry(entry: Any, redactor: Redactor) -> Any:
