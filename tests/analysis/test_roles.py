@@ -1,0 +1,135 @@
+"""Roles fire with the right evidence; culpable but not charged; the interpreter is generic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from palermo.analysis.data import CaseData
+from palermo.analysis.roles import RoleSuggestion, best_role, culpable_not_charged, infer_roles
+from palermo.law.concepts import LawDataError
+from palermo.law.roles import RoleBook, load_roles
+
+
+def _get(sugg: list[RoleSuggestion], person: str, role: str) -> RoleSuggestion:
+    found = [s for s in sugg if s.person_id == person and s.role == role]
+    assert found, f"{person} not suggested as {role}: {[(s.person_id, s.role) for s in sugg]}"
+    return found[0]
+
+
+def _signals(s: RoleSuggestion) -> dict[str, list[str]]:
+    return {h.signal: h.evidence for h in s.signals}
+
+
+def test_recruiter_is_first_contact_before_travel_with_call_and_trip_ids(
+    ring_case: CaseData,
+) -> None:
+    s = _get(infer_roles(ring_case), "R", "recruiter")
+    sig = _signals(s)
+    assert sig["first_contact"] == ["C1", "BK1", "C2", "BK2"]
+    assert sig["recruitment_fact"] == ["F-recruit"]
+    assert s.score == pytest.approx(0.85)
+    assert s.elements == ("act.recruitment",)
+
+
+def test_transporter_books_trips_and_calls_on_travel_days(ring_case: CaseData) -> None:
+    s = _get(infer_roles(ring_case), "T", "transporter")
+    sig = _signals(s)
+    assert sorted(sig["books_trips"]) == ["BK1", "BK1", "BK2", "BK2"]  # booked and paid
+    assert sorted(sig["calls_around_travel"]) == ["C4", "C5", "C6", "C7"]
+    hit = next(h for h in s.signals if h.signal == "books_trips")
+    assert hit.total == 1240.0
+
+
+def test_enforcer_fires_on_threat_fact_only(ring_case: CaseData) -> None:
+    sugg = infer_roles(ring_case)
+    s = _get(sugg, "E", "enforcer")
+    assert _signals(s) == {"threat_fact": ["F-threat"]}
+    assert not [x for x in sugg if x.role == "enforcer" and x.person_id != "E"]
+
+
+def test_buyer_official_and_money_handler(ring_case: CaseData) -> None:
+    sugg = infer_roles(ring_case)
+    buyer = _get(sugg, "K", "buyer")
+    assert set(_signals(buyer)) == {"calls_adverts", "calls_adverts_repeatedly"}
+    assert _signals(buyer)["calls_adverts"] == [f"CK{i}" for i in range(6)]
+    official = _get(sugg, "O", "complicit_official")
+    assert _signals(official)["paid_by_suspects"] == ["P9", "P10"]
+    mh = _get(sugg, "M", "money_handler")
+    assert set(_signals(mh)) == {"forwards_abroad", "cash_and_transfers"}
+    assert _signals(mh)["forwards_abroad"] == ["P6", "P7", "P8"]
+    # the witness and the victims get no suspect roles
+    assert not [x for x in sugg if x.person_id in ("W", "V1", "V2")]
+
+
+def test_threshold_is_configurable(ring_case: CaseData) -> None:
+    strict = infer_roles(ring_case, threshold=0.95)
+    assert all(s.score >= 0.95 for s in strict)
+    loose = infer_roles(ring_case, threshold=0.1)
+    assert len(loose) > len(infer_roles(ring_case)) > len(strict)
+    below = infer_roles(ring_case, include_below=True)
+    assert any(s.score < 0.5 for s in below)
+
+
+def test_culpable_but_not_charged_lists_the_uncharged_recruiter(ring_case: CaseData) -> None:
+    sugg = infer_roles(ring_case)
+    out = culpable_not_charged(ring_case, sugg)
+    by_id = {u.person_id: u for u in out}
+    assert "R" in by_id
+    r = by_id["R"]
+    assert r.roles[0][0] == "recruiter"
+    assert r.concepts == ["act.recruitment"]
+    assert {"C1", "BK1", "F-recruit"} <= set(r.evidence)
+    assert "first known contact of a victim" in r.summary
+    for charged in ("T", "E", "X", "M", "B"):
+        assert charged not in by_id
+    assert best_role(sugg)["T"] == "transporter"
+
+
+def test_a_new_role_is_data_only(ring_case: CaseData) -> None:
+    book = RoleBook.model_validate(
+        {
+            "threshold": 0.5,
+            "roles": {
+                "landlord": {
+                    "label": "Collects rent from victims",
+                    "elements": ["benefit.financial"],
+                    "signals": [
+                        {
+                            "id": "rent_in",
+                            "kind": "payments",
+                            "direction": "in",
+                            "counterpart_kinds": ["victim"],
+                            "reference_patterns": ["rent"],
+                            "min_count": 4,
+                            "weight": 0.6,
+                            "because": "collects rent from victims",
+                        }
+                    ],
+                }
+            },
+        }
+    )
+    sugg = infer_roles(ring_case, book)
+    assert [(s.person_id, s.role) for s in sugg] == [("X", "landlord")]
+    assert sorted(sugg[0].signals[0].evidence) == ["P1", "P2", "P3", "P4"]
+    assert sugg[0].signals[0].total == 1800.0
+
+
+def test_shipped_roles_cover_the_required_list() -> None:
+    book = load_roles()
+    assert {
+        "recruiter", "transporter", "guide", "harbourer", "enforcer", "exploiter",
+        "beneficiary", "money_handler", "buyer", "complicit_official", "victim_recruiter",
+    } <= set(book.roles)
+
+
+def test_unknown_concept_in_roles_yaml_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.yaml"
+    bad.write_text(
+        "roles:\n  x:\n    label: X\n    elements: [act.nope]\n    signals:\n"
+        "      - {id: a, kind: fact, concepts: [means.threat], weight: 0.5, because: b}\n"
+    )
+    with pytest.raises(LawDataError, match=r"act\.nope"):
+        load_roles(bad)
