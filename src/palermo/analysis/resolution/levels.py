@@ -1,0 +1,537 @@
+"""Comparison levels: one definition used three ways.
+
+Each comparison (name, date of birth, identifiers, address, nationality) is a ladder of
+levels, tried in order. Every level has a DuckDB SQL condition (for Splink), a Python
+predicate (for the rule-based fallback on tiny inputs) and a plain-words reason. The
+Python predicates mirror the SQL; string similarity thresholds use Jaro-Winkler and
+Hamming distance in both (DuckDB built-ins / rapidfuzz), so the two agree up to
+rounding at the thresholds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from palermo.analysis.resolution.records import PersonRecord, describe_identifier
+
+Features = Mapping[str, Any]
+Predicate = Callable[[Features, Features], bool]
+Describe = Callable[[Features, Features, PersonRecord, PersonRecord], str]
+
+NAME_TYPO = 0.88
+NAME_SIMILAR = 0.80
+ADDRESS_NEARLY_ALL = 0.75
+ADDRESS_WORDS = 0.6
+ADDRESS_SOME_WORDS = 0.3
+
+
+@dataclass(frozen=True)
+class Level:
+    key: str
+    sql: str
+    test: Predicate
+    describe: Describe | None
+    fallback_weight: float
+    is_null: bool = False
+    tf_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    levels: tuple[Level, ...]
+
+    def gamma_to_level(self) -> dict[int, Level]:
+        """Splink numbers the null level -1 and the others from n-1 (first) down to 0."""
+        non_null = [lv for lv in self.levels if not lv.is_null]
+        out = {len(non_null) - 1 - i: lv for i, lv in enumerate(non_null)}
+        for lv in self.levels:
+            if lv.is_null:
+                out[-1] = lv
+        return out
+
+    def level_for(self, a: Features, b: Features) -> Level:
+        for lv in self.levels:
+            if lv.test(a, b):
+                return lv
+        raise AssertionError("the last level of a comparison must always match")
+
+    def splink_dict(self) -> dict[str, Any]:
+        return {
+            "output_column_name": self.name,
+            "comparison_description": self.name,
+            "comparison_levels": [_level_dict(lv) for lv in self.levels],
+        }
+
+
+def _level_dict(lv: Level) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "sql_condition": lv.sql,
+        "label_for_charts": lv.key,
+        "is_null_level": lv.is_null,
+    }
+    if lv.tf_column:
+        # rare values are stronger evidence than common ones (term-frequency adjustment)
+        out["tf_adjustment_column"] = lv.tf_column
+        out["tf_adjustment_weight"] = 1.0
+    return out
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _jw(a: str | None, b: str | None) -> float:
+    if a is None or b is None:
+        return 0.0
+    return float(JaroWinkler.similarity(a, b))
+
+
+def _hamming(a: str | None, b: str | None) -> int:
+    """Positions that differ (dates are always 8 digits; DuckDB's hamming() likewise)."""
+    if a is None or b is None or len(a) != len(b):
+        return 10**6
+    return sum(x != y for x, y in zip(a, b, strict=True))
+
+
+def _overlap(a: int | None, b: int | None, of_longer: bool = False) -> float:
+    """Shared words as a share of the shorter (or longer) address, on the word bit sets."""
+    if not a or not b:
+        return 0.0
+    base = max(a.bit_count(), b.bit_count()) if of_longer else min(a.bit_count(), b.bit_count())
+    return (a & b).bit_count() / base
+
+
+def _eq(a: object, b: object) -> bool:
+    return a is not None and b is not None and a == b
+
+
+def _len(x: str | None) -> int:
+    return len(x) if x else 0
+
+
+def _always(_a: Features, _b: Features) -> bool:
+    return True
+
+
+def _names(ra: PersonRecord, rb: PersonRecord) -> str:
+    return f"“{_display(ra)}” / “{_display(rb)}”"
+
+
+def _display(r: PersonRecord) -> str:
+    return r.display_name
+
+
+def _fmt_dob(d: str | None) -> str:
+    if not d:
+        return "?"
+    return f"{d[:4]}-{d[4:6]}-{d[6:8]}"
+
+
+def _text(t: str) -> Describe:
+    return lambda _a, _b, _ra, _rb: t
+
+
+# --------------------------------------------------------------------------- name
+
+
+def _name_null(a: Features, b: Features) -> bool:
+    return (a["first"] is None and a["last"] is None) or (b["first"] is None and b["last"] is None)
+
+
+def _name_exact(a: Features, b: Features) -> bool:
+    return _eq(a["name_key"], b["name_key"]) and a["first"] == b["first"] and a["last"] == b["last"]
+
+
+def _name_initial(a: Features, b: Features) -> bool:
+    fa, fb, la, lb = a["first"], b["first"], a["last"], b["last"]
+    if (
+        _jw(la, lb) >= NAME_TYPO
+        and (_len(fa) == 1 or _len(fb) == 1)
+        and _eq(a["first_initial"], b["first_initial"])
+    ):
+        return True
+    if _eq(la, fb) and _len(fa) == 1 and lb is not None and fa == lb[0]:
+        return True
+    return _eq(lb, fa) and _len(fb) == 1 and la is not None and fb == la[0]
+
+
+def _name_typo(a: Features, b: Features) -> bool:
+    fa, fb, la, lb = a["first"], b["first"], a["last"], b["last"]
+    return (_eq(fa, fb) and _jw(la, lb) >= NAME_TYPO) or (_eq(la, lb) and _jw(fa, fb) >= NAME_TYPO)
+
+
+def _name_similar(a: Features, b: Features) -> bool:
+    return (
+        _jw(a["first"], b["first"]) >= NAME_SIMILAR and _jw(a["last"], b["last"]) >= NAME_SIMILAR
+    ) or (_jw(a["first"], b["last"]) >= NAME_TYPO and _jw(a["last"], b["first"]) >= NAME_TYPO)
+
+
+def _one_missing(a: Features, b: Features) -> bool:
+    return a["first"] is None or b["first"] is None or a["last"] is None or b["last"] is None
+
+
+NAME = Comparison(
+    "name",
+    (
+        Level(
+            "null",
+            "(first_l IS NULL AND last_l IS NULL) OR (first_r IS NULL AND last_r IS NULL)",
+            _name_null,
+            None,
+            0.0,
+            is_null=True,
+        ),
+        Level(
+            "exact",
+            "name_key_l = name_key_r AND first_l IS NOT DISTINCT FROM first_r "
+            "AND last_l IS NOT DISTINCT FROM last_r",
+            _name_exact,
+            lambda _a, _b, ra, rb: f"same name {_names(ra, rb)}",
+            8.0,
+        ),
+        Level(
+            "reordered",
+            "name_key_l = name_key_r",
+            lambda a, b: _eq(a["name_key"], b["name_key"]),
+            lambda _a, _b, ra, rb: f"names match with order swapped {_names(ra, rb)}",
+            7.0,
+        ),
+        Level(
+            "alias",
+            "list_has_any(name_forms_l, name_forms_r)",
+            lambda a, b: bool(set(a["name_forms"] or ()) & set(b["name_forms"] or ())),
+            lambda _a, _b, ra, rb: f"a name matches a known alias {_names(ra, rb)}",
+            7.0,
+        ),
+        Level(
+            "initial",
+            f"(jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO} "
+            "AND (length(first_l) = 1 OR length(first_r) = 1) "
+            "AND first_initial_l = first_initial_r) "
+            "OR (last_l = first_r AND length(first_l) = 1 AND first_l = substr(last_r, 1, 1)) "
+            "OR (last_r = first_l AND length(first_r) = 1 AND first_r = substr(last_l, 1, 1))",
+            _name_initial,
+            lambda _a, _b, ra, rb: (
+                f"names match, one first name given as an initial {_names(ra, rb)}"
+            ),
+            4.0,
+        ),
+        Level(
+            "typo",
+            f"(first_l = first_r AND jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO}) "
+            f"OR (last_l = last_r AND jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO})",
+            _name_typo,
+            lambda _a, _b, ra, rb: (
+                f"names match except a small spelling difference {_names(ra, rb)}"
+            ),
+            5.0,
+        ),
+        Level(
+            "similar",
+            f"(jaro_winkler_similarity(first_l, first_r) >= {NAME_SIMILAR} "
+            f"AND jaro_winkler_similarity(last_l, last_r) >= {NAME_SIMILAR}) "
+            f"OR (jaro_winkler_similarity(first_l, last_r) >= {NAME_TYPO} "
+            f"AND jaro_winkler_similarity(last_l, first_r) >= {NAME_TYPO})",
+            _name_similar,
+            lambda _a, _b, ra, rb: f"names similar {_names(ra, rb)}",
+            2.0,
+        ),
+        Level(
+            "surname_first_missing",
+            "last_l = last_r AND (first_l IS NULL OR first_r IS NULL)",
+            lambda a, b: _eq(a["last"], b["last"]) and (a["first"] is None or b["first"] is None),
+            lambda _a, _b, ra, rb: f"same surname, a first name is missing {_names(ra, rb)}",
+            2.0,
+        ),
+        Level(
+            "first_surname_missing",
+            "first_l = first_r AND (last_l IS NULL OR last_r IS NULL)",
+            lambda a, b: _eq(a["first"], b["first"]) and (a["last"] is None or b["last"] is None),
+            lambda _a, _b, ra, rb: f"same first name, a surname is missing {_names(ra, rb)}",
+            1.0,
+        ),
+        Level(
+            "partial_missing",
+            "(first_l IS NULL OR first_r IS NULL OR last_l IS NULL OR last_r IS NULL) AND "
+            f"(jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO} "
+            f"OR jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO})",
+            lambda a, b: (
+                _one_missing(a, b)
+                and (
+                    _jw(a["first"], b["first"]) >= NAME_TYPO
+                    or _jw(a["last"], b["last"]) >= NAME_TYPO
+                )
+            ),
+            lambda _a, _b, ra, rb: f"one name part similar, the other missing {_names(ra, rb)}",
+            0.0,
+        ),
+        Level(
+            "surname_only",
+            "last_l = last_r",
+            lambda a, b: _eq(a["last"], b["last"]),
+            lambda _a, _b, ra, rb: f"same surname, different first name {_names(ra, rb)}",
+            -1.0,
+        ),
+        Level(
+            "surname_similar",
+            f"jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO}",
+            lambda a, b: _jw(a["last"], b["last"]) >= NAME_TYPO,
+            lambda _a, _b, ra, rb: f"similar surname, different first name {_names(ra, rb)}",
+            -1.5,
+        ),
+        Level(
+            "first_only",
+            "first_l = first_r",
+            lambda a, b: _eq(a["first"], b["first"]),
+            lambda _a, _b, ra, rb: f"same first name, different surname {_names(ra, rb)}",
+            -2.0,
+        ),
+        Level(
+            "first_similar",
+            f"jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO} AND length(first_l) > 1",
+            lambda a, b: _jw(a["first"], b["first"]) >= NAME_TYPO and _len(a["first"]) > 1,
+            lambda _a, _b, ra, rb: f"similar first name, different surname {_names(ra, rb)}",
+            -2.5,
+        ),
+        Level(
+            "cross",
+            f"jaro_winkler_similarity(first_l, last_r) >= {NAME_TYPO} "
+            f"OR jaro_winkler_similarity(last_l, first_r) >= {NAME_TYPO}",
+            lambda a, b: (
+                _jw(a["first"], b["last"]) >= NAME_TYPO or _jw(a["last"], b["first"]) >= NAME_TYPO
+            ),
+            lambda _a, _b, ra, rb: f"a first name appears as the other's surname {_names(ra, rb)}",
+            -2.0,
+        ),
+        Level(
+            "different",
+            "ELSE",
+            _always,
+            lambda _a, _b, ra, rb: f"different names {_names(ra, rb)}",
+            -6.0,
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------- date of birth
+
+
+def _dob_transposed(a: Features, b: Features) -> bool:
+    x, y = a["dob"], b["dob"]
+    return (
+        x is not None and y is not None and x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+    )
+
+
+def _dob_year_off(a: Features, b: Features) -> bool:
+    x, y = a["dob"], b["dob"]
+    if x is None or y is None or x[4:] != y[4:]:
+        return False
+    try:
+        return abs(int(x[:4]) - int(y[:4])) == 1
+    except ValueError:
+        return False
+
+
+DOB = Comparison(
+    "dob",
+    (
+        Level(
+            "null",
+            "dob_l IS NULL OR dob_r IS NULL",
+            lambda a, b: a["dob"] is None or b["dob"] is None,
+            None,
+            0.0,
+            is_null=True,
+        ),
+        Level(
+            "exact",
+            "dob_l = dob_r",
+            lambda a, b: _eq(a["dob"], b["dob"]),
+            lambda a, _b, _ra, _rb: f"same date of birth {_fmt_dob(a['dob'])}",
+            7.0,
+        ),
+        Level(
+            "transposed",
+            "substr(dob_l, 1, 4) = substr(dob_r, 1, 4) "
+            "AND substr(dob_l, 5, 2) = substr(dob_r, 7, 2) "
+            "AND substr(dob_l, 7, 2) = substr(dob_r, 5, 2)",
+            _dob_transposed,
+            lambda a, b, _ra, _rb: (
+                "date of birth with day and month swapped "
+                f"({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+            ),
+            4.0,
+        ),
+        Level(
+            "year_off",
+            "substr(dob_l, 5, 4) = substr(dob_r, 5, 4) "
+            "AND abs(TRY_CAST(dob_year_l AS INTEGER) - TRY_CAST(dob_year_r AS INTEGER)) = 1",
+            _dob_year_off,
+            lambda a, b, _ra, _rb: (
+                f"date of birth differs by one year ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+            ),
+            3.0,
+        ),
+        Level(
+            "one_digit",
+            "hamming(dob_l, dob_r) <= 1",
+            lambda a, b: _hamming(a["dob"], b["dob"]) <= 1,
+            lambda a, b, _ra, _rb: (
+                f"date of birth differs by one digit ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+            ),
+            4.0,
+        ),
+        Level(
+            "two_digits",
+            "hamming(dob_l, dob_r) <= 2",
+            lambda a, b: _hamming(a["dob"], b["dob"]) <= 2,
+            lambda a, b, _ra, _rb: (
+                f"date of birth differs by two digits ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+            ),
+            1.0,
+        ),
+        Level(
+            "same_year",
+            "dob_year_l = dob_year_r",
+            lambda a, b: _eq(a["dob_year"], b["dob_year"]),
+            lambda a, b, _ra, _rb: (
+                f"same year of birth, different day ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+            ),
+            0.0,
+        ),
+        Level(
+            "different",
+            "ELSE",
+            _always,
+            lambda a, b, _ra, _rb: (
+                f"different date of birth ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+            ),
+            -4.0,
+        ),
+    ),
+)
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def _shared_ids(a: Features, b: Features) -> list[str]:
+    return sorted(set(a["ids"] or ()) & set(b["ids"] or ()))
+
+
+def _describe_shared(a: Features, b: Features, _ra: PersonRecord, _rb: PersonRecord) -> str:
+    return ", ".join(f"same {describe_identifier(i)}" for i in _shared_ids(a, b))
+
+
+def _describe_different(a: Features, b: Features, _ra: PersonRecord, _rb: PersonRecord) -> str:
+    kinds = sorted(set(a["id_kinds"] or ()) & set(b["id_kinds"] or ()))
+    return "different " + " and ".join(kinds) + " (nothing shared)"
+
+
+IDS = Comparison(
+    "ids",
+    (
+        Level(
+            "null",
+            "ids_l IS NULL OR ids_r IS NULL",
+            lambda a, b: not a["ids"] or not b["ids"],
+            None,
+            0.0,
+            is_null=True,
+        ),
+        Level(
+            "shared",
+            "len(list_intersect(ids_l, ids_r)) > 0",
+            lambda a, b: bool(_shared_ids(a, b)),
+            _describe_shared,
+            12.0,
+        ),
+        Level(
+            "different",
+            "list_has_any(id_kinds_l, id_kinds_r)",
+            lambda a, b: bool(set(a["id_kinds"] or ()) & set(b["id_kinds"] or ())),
+            _describe_different,
+            -1.0,
+        ),
+        Level("not_comparable", "ELSE", _always, None, 0.0),
+    ),
+)
+
+# --------------------------------------------------------------------------- address
+
+ADDRESS = Comparison(
+    "address",
+    (
+        Level(
+            "null",
+            "address_l IS NULL OR address_r IS NULL",
+            lambda a, b: a["address"] is None or b["address"] is None,
+            None,
+            0.0,
+            is_null=True,
+        ),
+        Level(
+            "exact",
+            "address_l = address_r",
+            lambda a, b: _eq(a["address"], b["address"]),
+            _text("same address"),
+            4.0,
+        ),
+        Level(
+            "nearly_all_words",
+            "bit_count(address_bits_l & address_bits_r) >= "
+            f"{ADDRESS_NEARLY_ALL} * "
+            "greatest(bit_count(address_bits_l), bit_count(address_bits_r))",
+            lambda a, b: _overlap(a["address_bits"], b["address_bits"], True) >= ADDRESS_NEARLY_ALL,
+            _text("address nearly identical (nearly all words shared)"),
+            3.0,
+        ),
+        Level(
+            "most_words",
+            "bit_count(address_bits_l & address_bits_r) >= "
+            f"{ADDRESS_WORDS} * least(bit_count(address_bits_l), bit_count(address_bits_r))",
+            lambda a, b: _overlap(a["address_bits"], b["address_bits"]) >= ADDRESS_WORDS,
+            _text("address shares most of its words"),
+            2.0,
+        ),
+        Level(
+            "some_words",
+            "bit_count(address_bits_l & address_bits_r) >= "
+            f"{ADDRESS_SOME_WORDS} * least(bit_count(address_bits_l), bit_count(address_bits_r))",
+            lambda a, b: _overlap(a["address_bits"], b["address_bits"]) >= ADDRESS_SOME_WORDS,
+            _text("address shares some words"),
+            0.0,
+        ),
+        Level("different", "ELSE", _always, _text("different address"), -0.5),
+    ),
+)
+
+# --------------------------------------------------------------------------- nationality
+
+NATIONALITY = Comparison(
+    "nationality",
+    (
+        Level(
+            "null",
+            "nationality_l IS NULL OR nationality_r IS NULL",
+            lambda a, b: a["nationality"] is None or b["nationality"] is None,
+            None,
+            0.0,
+            is_null=True,
+        ),
+        Level(
+            "exact",
+            "nationality_l = nationality_r",
+            lambda a, b: _eq(a["nationality"], b["nationality"]),
+            lambda a, _b, _ra, _rb: f"same nationality {str(a['nationality']).upper()}",
+            0.5,
+        ),
+        Level("different", "ELSE", _always, _text("different nationality"), -2.0),
+    ),
+)
+
+COMPARISONS: tuple[Comparison, ...] = (NAME, DOB, IDS, ADDRESS, NATIONALITY)

@@ -1,0 +1,150 @@
+"""The whole journey in a real browser: sign in, open a case, upload evidence, review
+and confirm suggestions, read the elements matrix, the timeline, and download the memo."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from palermo.security.permissions import Actor
+from palermo.services import cases
+from palermo.services.context import Context
+
+pytestmark = pytest.mark.browser
+
+VICTIM = "Elena Marinescu"
+SUSPECT = "Viktor Dragan"
+VICTIM_PHONE = "+12025550147"
+SUSPECT_PHONE = "+12025550101"
+STATEMENT = (
+    f"Statement of {VICTIM}, taken on 2 March 2024.\n"
+    f"{SUSPECT} promised me a job as a waitress in Chicago.\n"
+    f"When we arrived {SUSPECT} took my passport and kept it.\n"
+    f"{SUSPECT} said he would hurt my family if I went to the police.\n"
+)
+CALLS = (
+    "call_id,started_at,caller,callee,duration_s,cell_id\n"
+    f"C1,2024-02-10T09:00:00Z,{SUSPECT_PHONE},{VICTIM_PHONE},240,CELL-1\n"
+    f"C2,2024-02-11T21:30:00Z,{SUSPECT_PHONE},{VICTIM_PHONE},60,CELL-2\n"
+)
+PAYMENTS = (
+    "transaction_id,booked_at,payer_account,payer_name,payee_account,payee_name,amount,"
+    "currency,channel,country_from,country_to,reference\n"
+    "T1,2024-03-01T12:00:00Z,US11111111,E. Marinescu,US22222222,V. Dragan,800.00,USD,"
+    "bank,US,US,rent\n"
+)
+
+
+def _evidence(folder: Path) -> list[Path]:
+    folder.mkdir()
+    (folder / "statement_V-01.txt").write_text(STATEMENT)
+    (folder / "calls.csv").write_text(CALLS)
+    (folder / "payments.csv").write_text(PAYMENTS)
+    return sorted(folder.iterdir())
+
+
+def test_journey_from_evidence_to_memo(
+    page: Page,
+    live_server: str,
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    password: str,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    cases.add_person(
+        ctx,
+        prosecutor,
+        case_ref,
+        kind="victim",
+        name=VICTIM,
+        identifiers=[("phone", VICTIM_PHONE), ("account", "US11111111")],
+    )
+    suspect = cases.add_person(
+        ctx,
+        prosecutor,
+        case_ref,
+        kind="suspect",
+        name=SUSPECT,
+        identifiers=[("phone", SUSPECT_PHONE), ("account", "US22222222")],
+    )
+    cases.add_charge(ctx, prosecutor, case_ref, person_id=suspect.id, statute_id="us-18-1591")
+    files = _evidence(tmp_path / "evidence")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(screenshots / f"journey-{name}.png"), full_page=True)
+
+    # Sign in and open the case from the caseload.
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("prosecutor")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases$"))
+    shot("01-caseload")
+    page.get_by_role("link", name=case_ref).first.click()
+    expect(page.get_by_role("heading", name="Test case")).to_be_visible()
+    shot("02-case")
+
+    # Upload the evidence folder.
+    tabs = page.get_by_role("navigation", name="Case sections")
+    tabs.get_by_role("link", name="Evidence", exact=True).click()
+    page.get_by_role("link", name="Upload evidence").first.click()
+    page.get_by_label("Files or zip archives").set_input_files(files)
+    page.get_by_role("button", name="Upload and load").click()
+    expect(page.locator("#upload-summary")).to_contain_text("3 files loaded")
+    shot("03-uploaded")
+
+    # Review: confirm every suggestion in the statement.
+    page.goto(f"{live_server}/cases/{case_ref}/documents")
+    page.locator("#documents-table").get_by_role("link", name="statement_V-01.txt").click()
+    expect(page.locator("mark.hl-indicator", has_text="took my passport")).to_be_visible()
+    page.get_by_role("button", name=re.compile("Confirm all")).first.click()
+    expect(page.locator("mark.hl-indicator.st-confirmed").first).to_be_visible()
+    shot("04-reviewed")
+
+    # Elements: the suspect's 1591 matrix shows evidence for the means.
+    tabs.get_by_role("link", name="Elements", exact=True).click()
+    expect(page.get_by_role("heading", name="Elements of the offence")).to_be_visible()
+    matrix = page.locator("main")
+    expect(matrix).to_contain_text("1591")
+    expect(matrix).to_contain_text(SUSPECT)
+    expect(matrix).to_contain_text("Retention")
+    expect(page.get_by_role("heading", name="Gaps and what would close them")).to_be_visible()
+    shot("05-elements")
+
+    # Timeline: the payment in words, the victim by pseudonym.
+    tabs.get_by_role("link", name="Timeline", exact=True).click()
+    timeline = page.locator("#timeline-table")
+    expect(timeline).to_contain_text(f"V-01 paid 800.00 USD to {SUSPECT}")
+    expect(timeline).to_contain_text(f"{SUSPECT} called V-01")
+    expect(timeline).not_to_contain_text(VICTIM)
+    shot("06-timeline")
+
+    # Memo: download the PDF and read it.
+    tabs.get_by_role("link", name="Memo", exact=True).click()
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download PDF").click()
+    pdf_path = tmp_path / "memo.pdf"
+    download_info.value.save_as(pdf_path)
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
+    for expected in (
+        "Prosecution memo",
+        "Parties and charges",
+        "elements of each offence",
+        "Gaps and recommended actions",
+        "Timeline",
+        "Evidence index",
+        SUSPECT,
+    ):
+        assert expected in text, expected
+    assert "Marinescu" not in text and "Elena" not in text
+    shot("07-memo")
+    assert errors == []
