@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -29,16 +30,28 @@ from palermo.ingest.normalize import (
     normalize_iban,
 )
 
-ALL_KINDS = ("email", "url", "iban", "account", "money", "date", "phone", "handle", "address",
-             "place")
+ALL_KINDS = (
+    "email",
+    "url",
+    "iban",
+    "account",
+    "money",
+    "date",
+    "phone",
+    "handle",
+    "address",
+    "place",
+)
 
 # ---------------------------------------------------------------- patterns
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}"
 )
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\[\]{}|\\^`]+", re.IGNORECASE)
-_TLDS = ("com|net|org|info|biz|io|co|me|xxx|sex|ro|ph|mx|es|uk|de|it|fr|ru|ua|md|bg|al|ng|"
-         "th|vn|eu|us|ca|onion|site|online|club|xyz|top|live|app|link|ly|gl|gg|to|cc|tv")
+_TLDS = (
+    "com|net|org|info|biz|io|co|me|xxx|sex|ro|ph|mx|es|uk|de|it|fr|ru|ua|md|bg|al|ng|"
+    "th|vn|eu|us|ca|onion|site|online|club|xyz|top|live|app|link|ly|gl|gg|to|cc|tv"
+)
 _BARE_URL = re.compile(
     rf"(?<![\w@.\-/])(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s<>\"']*)?",
     re.IGNORECASE,
@@ -52,15 +65,33 @@ _ACCOUNT = re.compile(
     re.IGNORECASE,
 )
 _PLATFORMS = {
-    "ig": "instagram", "insta": "instagram", "instagram": "instagram", "snap": "snapchat",
-    "snapchat": "snapchat", "sc": "snapchat", "fb": "facebook", "facebook": "facebook",
-    "tiktok": "tiktok", "telegram": "telegram", "tg": "telegram", "twitter": "twitter",
-    "kik": "kik", "wechat": "wechat", "line": "line", "signal": "signal", "skype": "skype",
-    "onlyfans": "onlyfans", "of": "onlyfans",
+    "ig": "instagram",
+    "insta": "instagram",
+    "instagram": "instagram",
+    "snap": "snapchat",
+    "snapchat": "snapchat",
+    "sc": "snapchat",
+    "fb": "facebook",
+    "facebook": "facebook",
+    "tiktok": "tiktok",
+    "telegram": "telegram",
+    "tg": "telegram",
+    "twitter": "twitter",
+    "kik": "kik",
+    "wechat": "wechat",
+    "line": "line",
+    "signal": "signal",
+    "skype": "skype",
+    "onlyfans": "onlyfans",
+    "of": "onlyfans",
 }
 # Spelled out in three cases rather than IGNORECASE, which is much slower to scan.
-_PLATFORM_FORMS = sorted({f(p) for p in _PLATFORMS for f in (str.lower, str.title, str.upper)}
-                         | {"TikTok", "OnlyFans", "WeChat"}, key=len, reverse=True)
+_PLATFORM_FORMS = sorted(
+    {f(p) for p in _PLATFORMS for f in (str.lower, str.title, str.upper)}
+    | {"TikTok", "OnlyFans", "WeChat"},
+    key=len,
+    reverse=True,
+)
 _LABELLED_HANDLE = re.compile(
     r"\b(?P<platform>" + "|".join(_PLATFORM_FORMS) + r")\s*[:\-]\s*"
     r"(?P<handle>@?[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)"
@@ -68,21 +99,80 @@ _LABELLED_HANDLE = re.compile(
 _AT_HANDLE = re.compile(r"(?<![\w@.])@(?P<handle>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?)")
 
 # Money ------------------------------------------------------------------
-_SYMBOLS = {"US$": "USD", "R$": "BRL", "C$": "CAD", "A$": "AUD", "MX$": "MXN", "€": "EUR",
-            "£": "GBP", "₱": "PHP", "₹": "INR", "¥": "JPY", "₦": "NGN", "₴": "UAH", "₽": "RUB",
-            "₺": "TRY", "฿": "THB", "₫": "VND"}
-_CODES = ("USD|EUR|GBP|PHP|MXN|RON|MDL|BGN|INR|NGN|THB|UAH|RUB|TRY|CHF|AED|CAD|AUD|COP|GTQ|"
-          "HNL|BRL|ALL|VND|KHR|CNY|JPY|PLN|HUF|CZK|DOP|ARS|PEN|GHS|KES|ZAR")
-_WORDS = {"euro": "EUR", "euros": "EUR", "eur": "EUR", "dollar": "USD", "dollars": "USD",
-          "bucks": "USD", "dólares": "USD", "dolares": "USD", "pound": "GBP", "pounds": "GBP",
-          "quid": "GBP", "lei": "RON", "leu": "RON", "leva": "BGN", "lev": "BGN",
-          "rupees": "INR", "naira": "NGN", "baht": "THB", "hryvnia": "UAH", "roubles": "RUB",
-          "rubles": "RUB", "lira": "TRY", "dong": "VND", "quetzales": "GTQ", "lempiras": "HNL",
-          "reais": "BRL", "pesos": "PESO", "peso": "PESO"}
-_DOLLAR_REGIONS = {"MX": "MXN", "AR": "ARS", "CO": "COP", "CL": "CLP", "CA": "CAD", "AU": "AUD",
-                   "NZ": "NZD", "SG": "SGD", "HK": "HKD", "DO": "DOP"}
-_PESO_REGIONS = {"PH": "PHP", "MX": "MXN", "CO": "COP", "AR": "ARS", "CL": "CLP", "DO": "DOP",
-                 "CU": "CUP", "UY": "UYU"}
+_SYMBOLS = {
+    "US$": "USD",
+    "R$": "BRL",
+    "C$": "CAD",
+    "A$": "AUD",
+    "MX$": "MXN",
+    "€": "EUR",
+    "£": "GBP",
+    "₱": "PHP",
+    "₹": "INR",
+    "¥": "JPY",
+    "₦": "NGN",
+    "₴": "UAH",
+    "₽": "RUB",
+    "₺": "TRY",
+    "฿": "THB",
+    "₫": "VND",
+}
+_CODES = (
+    "USD|EUR|GBP|PHP|MXN|RON|MDL|BGN|INR|NGN|THB|UAH|RUB|TRY|CHF|AED|CAD|AUD|COP|GTQ|"
+    "HNL|BRL|ALL|VND|KHR|CNY|JPY|PLN|HUF|CZK|DOP|ARS|PEN|GHS|KES|ZAR"
+)
+_WORDS = {
+    "euro": "EUR",
+    "euros": "EUR",
+    "eur": "EUR",
+    "dollar": "USD",
+    "dollars": "USD",
+    "bucks": "USD",
+    "dólares": "USD",
+    "dolares": "USD",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "quid": "GBP",
+    "lei": "RON",
+    "leu": "RON",
+    "leva": "BGN",
+    "lev": "BGN",
+    "rupees": "INR",
+    "naira": "NGN",
+    "baht": "THB",
+    "hryvnia": "UAH",
+    "roubles": "RUB",
+    "rubles": "RUB",
+    "lira": "TRY",
+    "dong": "VND",
+    "quetzales": "GTQ",
+    "lempiras": "HNL",
+    "reais": "BRL",
+    "pesos": "PESO",
+    "peso": "PESO",
+}
+_DOLLAR_REGIONS = {
+    "MX": "MXN",
+    "AR": "ARS",
+    "CO": "COP",
+    "CL": "CLP",
+    "CA": "CAD",
+    "AU": "AUD",
+    "NZ": "NZD",
+    "SG": "SGD",
+    "HK": "HKD",
+    "DO": "DOP",
+}
+_PESO_REGIONS = {
+    "PH": "PHP",
+    "MX": "MXN",
+    "CO": "COP",
+    "AR": "ARS",
+    "CL": "CLP",
+    "DO": "DOP",
+    "CU": "CUP",
+    "UY": "UYU",
+}
 _NUM = r"\d{1,3}(?:[.,\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _MULT = r"(?:\s?(?P<mult>k|K|thousand|mil|million|millones|m|M)\b)?"
 _SYM_RE = "|".join(re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True)) + r"|\$"
@@ -94,39 +184,120 @@ _MONEY_AFTER = re.compile(
     + r")(?![\w])",
     re.IGNORECASE,
 )
-_MULTIPLIERS = {"k": 1000, "thousand": 1000, "mil": 1000, "million": 1_000_000,
-                "millones": 1_000_000, "m": 1_000_000}
+_MULTIPLIERS = {
+    "k": 1000,
+    "thousand": 1000,
+    "mil": 1000,
+    "million": 1_000_000,
+    "millones": 1_000_000,
+    "m": 1_000_000,
+}
 
 # Dates ------------------------------------------------------------------
-_MONTHS_EN = {"January": 1, "February": 2, "March": 3, "April": 4, "May": 5, "June": 6,
-              "July": 7, "August": 8, "September": 9, "October": 10, "November": 11,
-              "December": 12, "Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7,
-              "Aug": 8, "Sep": 9, "Sept": 9, "Oct": 10, "Nov": 11, "Dec": 12}
-_MONTHS_ES = {"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6,
-              "julio": 7, "agosto": 8, "septiembre": 9, "setiembre": 9, "octubre": 10,
-              "noviembre": 11, "diciembre": 12}
+_MONTHS_EN = {
+    "January": 1,
+    "February": 2,
+    "March": 3,
+    "April": 4,
+    "May": 5,
+    "June": 6,
+    "July": 7,
+    "August": 8,
+    "September": 9,
+    "October": 10,
+    "November": 11,
+    "December": 12,
+    "Jan": 1,
+    "Feb": 2,
+    "Mar": 3,
+    "Apr": 4,
+    "Jun": 6,
+    "Jul": 7,
+    "Aug": 8,
+    "Sep": 9,
+    "Sept": 9,
+    "Oct": 10,
+    "Nov": 11,
+    "Dec": 12,
+}
+_MONTHS_ES = {
+    "enero": 1,
+    "febrero": 2,
+    "marzo": 3,
+    "abril": 4,
+    "mayo": 5,
+    "junio": 6,
+    "julio": 7,
+    "agosto": 8,
+    "septiembre": 9,
+    "setiembre": 9,
+    "octubre": 10,
+    "noviembre": 11,
+    "diciembre": 12,
+}
 _MONTH_MAP = {**_MONTHS_EN, **_MONTHS_ES}
 # English months must be capitalised ("may" is a verb); Spanish ones are written lower case.
-_MON = ("(?P<mon>" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")\.?"
-        "|(?P<mones>" + "|".join(f"[{m[0].upper()}{m[0]}]{m[1:]}" for m in _MONTHS_ES) + ")")
+_MON = (
+    "(?P<mon>" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")\.?"
+    "|(?P<mones>" + "|".join(f"[{m[0].upper()}{m[0]}]{m[1:]}" for m in _MONTHS_ES) + ")"
+)
 _ORD = r"(?:st|nd|rd|th)?"
 _DATE_PATTERNS: list[re.Pattern[str]] = [
     re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?\b"),
     re.compile(r"\b(?P<a>\d{1,2})(?P<sep>[/.\-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})\b"),
-    re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?(?:{_MON}),?\s+(?:de\s+|del\s+)?(?P<y>\d{{4}})\b"),
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?(?:{_MON}),?\s+(?:de\s+|del\s+)?(?P<y>\d{{4}})\b"
+    ),
     re.compile(rf"\b(?:{_MON})\s+(?P<d>\d{{1,2}}){_ORD},?\s+(?P<y>\d{{4}})\b"),
     re.compile(rf"\b(?P<d>\d{{1,2}}){_ORD}\s+(?:of\s+|de\s+)?(?:{_MON})(?![\w])"),
     re.compile(rf"\b(?:{_MON})\s+(?P<d>\d{{1,2}}){_ORD}(?![\w:])"),
     re.compile(rf"\b(?:{_MON})\s+(?:de\s+|del\s+)?(?P<y>\d{{4}})\b"),
 ]
-_WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
-             "saturday": 5, "sunday": 6, "lunes": 0, "martes": 1, "miércoles": 2, "miercoles": 2,
-             "jueves": 3, "viernes": 4, "sábado": 5, "sabado": 5, "domingo": 6}
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a few": 3, "few": 3, "un": 1,
-                 "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6}
-_QTY = (r"(?P<n>\d{1,3}|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
-        r"una?|dos|tres|cuatro|cinco|seis)")
+_WEEKDAYS = {
+    "monday": 0,
+    "tuesday": 1,
+    "wednesday": 2,
+    "thursday": 3,
+    "friday": 4,
+    "saturday": 5,
+    "sunday": 6,
+    "lunes": 0,
+    "martes": 1,
+    "miércoles": 2,
+    "miercoles": 2,
+    "jueves": 3,
+    "viernes": 4,
+    "sábado": 5,
+    "sabado": 5,
+    "domingo": 6,
+}
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "a few": 3,
+    "few": 3,
+    "un": 1,
+    "una": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+}
+_QTY = (
+    r"(?P<n>\d{1,3}|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"una?|dos|tres|cuatro|cinco|seis)"
+)
 _UNIT = r"(?P<unit>day|week|month|year|día|dia|semana|mes|año|ano)(?:s|es)?"
 _RELATIVE = re.compile(
     r"\b(?:(?P<word>the day before yesterday|yesterday|today|tonight|tomorrow|last night|"
@@ -183,13 +354,25 @@ class _Spans:
     """Taken character ranges, so a lower-priority kind does not claim the same text."""
 
     def __init__(self) -> None:
-        self._spans: list[tuple[int, int]] = []
+        # Sorted by start; only spans starting within the longest span's length before
+        # ``start`` can reach it, so a check looks at a handful of neighbours, not all.
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._longest = 0
 
     def free(self, start: int, end: int) -> bool:
-        return all(end <= s or start >= e for s, e in self._spans)
+        j = bisect_left(self._starts, end) - 1
+        while j >= 0 and self._starts[j] > start - self._longest:
+            if self._ends[j] > start:
+                return False
+            j -= 1
+        return True
 
     def take(self, start: int, end: int) -> None:
-        self._spans.append((start, end))
+        i = bisect_left(self._starts, start)
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        self._longest = max(self._longest, end - start)
 
 
 def _trim(raw: str, start: int) -> tuple[str, int, int]:
@@ -201,7 +384,7 @@ def _trim(raw: str, start: int) -> tuple[str, int, int]:
 
 
 def parse_amount(num: str) -> Decimal | None:
-    """"2,500" -> 2500; "2.500" -> 2500; "2.500,50" -> 2500.50; "12.5" -> 12.5."""
+    """ "2,500" -> 2500; "2.500" -> 2500; "2.500,50" -> 2500.50; "12.5" -> 12.5."""
     text = num.replace("\u00a0", " ").replace("\u202f", " ").replace(" ", "")
     if "," in text and "." in text:
         decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
@@ -264,12 +447,18 @@ def extract_identifiers(
     out: list[Extraction] = []
     taken = _Spans()
 
-    def emit(kind: str, raw: str, value: str | None, start: int, end: int,
-             confidence: float = 1.0, details: dict[str, Any] | None = None) -> None:
+    def emit(
+        kind: str,
+        raw: str,
+        value: str | None,
+        start: int,
+        end: int,
+        confidence: float = 1.0,
+        details: dict[str, Any] | None = None,
+    ) -> None:
         taken.take(start, end)
         if kind in wanted:
-            out.append(Extraction(kind, raw, value, page, (start, end), confidence,
-                                  details or {}))
+            out.append(Extraction(kind, raw, value, page, (start, end), confidence, details or {}))
 
     _emails(text, taken, emit)
     _urls(text, taken, emit)
@@ -324,7 +513,7 @@ def _ibans(text: str, taken: _Spans, emit: Emit) -> None:
                 if text[end] != " ":
                     seen += 1
                 end += 1
-            emit("iban", text[m.start():end], value, m.start(), end, 1.0, {})
+            emit("iban", text[m.start() : end], value, m.start(), end, 1.0, {})
             found = True
             break
         if not found:
@@ -341,8 +530,15 @@ def _accounts(text: str, taken: _Spans, emit: Emit) -> None:
             continue
         value = normalize_account(raw)
         if value:
-            emit("account", raw, value, start, end, 0.9, {"label": m.group()[: start - m.start()]
-                                                          .strip()})
+            emit(
+                "account",
+                raw,
+                value,
+                start,
+                end,
+                0.9,
+                {"label": m.group()[: start - m.start()].strip()},
+            )
 
 
 def _money(text: str, taken: _Spans, emit: Emit, region: str) -> None:
@@ -350,8 +546,11 @@ def _money(text: str, taken: _Spans, emit: Emit, region: str) -> None:
         for m in pattern.finditer(text):
             if not taken.free(m.start(), m.end()):
                 continue
-            if pattern is _MONEY_AFTER and m.start() and (text[m.start() - 1].isalnum()
-                                                          or text[m.start() - 1] in "_.,"):
+            if (
+                pattern is _MONEY_AFTER
+                and m.start()
+                and (text[m.start() - 1].isalnum() or text[m.start() - 1] in "_.,")
+            ):
                 continue  # inside a longer number or word
             groups = m.groupdict()
             token = groups.get("sym") or groups.get("code") or groups.get("word") or ""
@@ -363,8 +562,15 @@ def _money(text: str, taken: _Spans, emit: Emit, region: str) -> None:
             if mult:
                 amount *= _MULTIPLIERS[mult]
             value = f"{_plain_decimal(amount)} {currency}"
-            emit("money", m.group(), value, m.start(), m.end(), 1.0,
-                 {"amount": _plain_decimal(amount), "currency": currency})
+            emit(
+                "money",
+                m.group(),
+                value,
+                m.start(),
+                m.end(),
+                1.0,
+                {"amount": _plain_decimal(amount), "currency": currency},
+            )
 
 
 def _dates(text: str, taken: _Spans, emit: Emit, region: str, ref: date | None) -> None:
@@ -377,8 +583,15 @@ def _dates(text: str, taken: _Spans, emit: Emit, region: str, ref: date | None) 
             if resolved is None:
                 continue
             value, granularity = resolved
-            emit("date", m.group(), value, m.start(), m.end(),
-                 1.0 if value else 0.6, {"granularity": granularity})
+            emit(
+                "date",
+                m.group(),
+                value,
+                m.start(),
+                m.end(),
+                1.0 if value else 0.6,
+                {"granularity": granularity},
+            )
     lower = text.lower()
     if len(lower) != len(text):  # a few characters grow when lower-cased
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -389,12 +602,20 @@ def _dates(text: str, taken: _Spans, emit: Emit, region: str, ref: date | None) 
         details: dict[str, Any] = {"relative": True, "granularity": granularity}
         if ref is not None:
             details["reference"] = ref.isoformat()
-        emit("date", text[m.start():m.end()], value, m.start(), m.end(), 0.8 if value else 0.4,
-             details)
+        emit(
+            "date",
+            text[m.start() : m.end()],
+            value,
+            m.start(),
+            m.end(),
+            0.8 if value else 0.4,
+            details,
+        )
 
 
-def _absolute_date(g: dict[str, str | None], day_first: bool,
-                   ref: date | None) -> tuple[str | None, str] | None:
+def _absolute_date(
+    g: dict[str, str | None], day_first: bool, ref: date | None
+) -> tuple[str | None, str] | None:
     y, m, d = g.get("y"), g.get("m"), g.get("d")
     year = int(y) if y else None
     if year is not None and year < 100:
@@ -438,9 +659,18 @@ def _relative_date(g: dict[str, str | None], ref: date | None) -> tuple[str | No
         return None, _granularity(unit)
     word = (g.get("word") or "").lower()
     if word:
-        offset = {"yesterday": -1, "ayer": -1, "last night": -1, "anoche": -1, "today": 0,
-                  "tonight": 0, "hoy": 0, "tomorrow": 1, "the day before yesterday": -2,
-                  "anteayer": -2}[word]
+        offset = {
+            "yesterday": -1,
+            "ayer": -1,
+            "last night": -1,
+            "anoche": -1,
+            "today": 0,
+            "tonight": 0,
+            "hoy": 0,
+            "tomorrow": 1,
+            "the day before yesterday": -2,
+            "anteayer": -2,
+        }[word]
         return (ref + timedelta(days=offset)).isoformat(), granularity
     wd = (g.get("wd") or g.get("wd2") or "").lower()
     if wd:
@@ -458,8 +688,12 @@ def _relative_date(g: dict[str, str | None], ref: date | None) -> tuple[str | No
     rel3 = g.get("rel3")
     # "last week" is one unit back, "next week" one forward.
     n = (-1 if rel3.lower() == "next" else 1) if rel3 else _count(g.get("n") or g.get("n2"))
-    delta_rd = {"day": relativedelta(days=n), "week": relativedelta(weeks=n),
-                "month": relativedelta(months=n), "year": relativedelta(years=n)}[granularity]
+    delta_rd = {
+        "day": relativedelta(days=n),
+        "week": relativedelta(weeks=n),
+        "month": relativedelta(months=n),
+        "year": relativedelta(years=n),
+    }[granularity]
     when = ref - delta_rd
     if granularity == "month":
         return when.strftime("%Y-%m"), granularity
@@ -486,8 +720,15 @@ def _phones(text: str, taken: _Spans, emit: Emit, region: str) -> None:
             continue
         value = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
         explicit = match.raw_string.lstrip().startswith(("+", "00"))
-        emit("phone", match.raw_string, value, start, end, 1.0 if explicit else 0.9,
-             {"region": phonenumbers.region_code_for_number(match.number)})
+        emit(
+            "phone",
+            match.raw_string,
+            value,
+            start,
+            end,
+            1.0 if explicit else 0.9,
+            {"region": phonenumbers.region_code_for_number(match.number)},
+        )
 
 
 def _handles(text: str, taken: _Spans, emit: Emit) -> None:
@@ -501,8 +742,7 @@ def _handles(text: str, taken: _Spans, emit: Emit) -> None:
     for m in _AT_HANDLE.finditer(text):
         if not taken.free(m.start(), m.end()):
             continue
-        emit("handle", m.group(), normalize_handle(m.group("handle")), m.start(), m.end(), 0.8,
-             {})
+        emit("handle", m.group(), normalize_handle(m.group("handle")), m.start(), m.end(), 0.8, {})
 
 
 def _addresses(text: str, taken: _Spans, emit: Emit) -> None:
@@ -523,9 +763,11 @@ def _places(text: str, taken: _Spans, emit: Emit) -> None:
         for option in options or ():
             k = len(option)
             window = words[i : i + k]
-            if len(window) == k and all(w.group() == o for w, o in zip(window, option,
-                                                                        strict=True)) and all(
-                    text[a.end() : b.start()] == " " for a, b in itertools.pairwise(window)):
+            if (
+                len(window) == k
+                and all(w.group() == o for w, o in zip(window, option, strict=True))
+                and all(text[a.end() : b.start()] == " " for a, b in itertools.pairwise(window))
+            ):
                 start, end = window[0].start(), window[-1].end()
                 raw = text[start:end]
                 kind, country = names[raw]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,8 +44,27 @@ _STOP_WORDS = """
     university school hospital station airport ministry embassy consulate central national
 """
 _STOP = frozenset(_STOP_WORDS.split())
-_TITLES = frozenset({"mr", "mrs", "ms", "miss", "dr", "señor", "señora", "sr", "sra", "don",
-                     "doña", "domnul", "doamna", "madame", "monsieur", "herr", "frau"})
+_TITLES = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+        "señor",
+        "señora",
+        "sr",
+        "sra",
+        "don",
+        "doña",
+        "domnul",
+        "doamna",
+        "madame",
+        "monsieur",
+        "herr",
+        "frau",
+    }
+)
 _PARTICLES = frozenset({"de", "del", "la", "van", "von", "der", "da", "di", "dos", "bin", "al"})
 
 
@@ -91,8 +112,9 @@ def tokenize(text: str) -> list[_Token]:
         while j >= 0 and text[j] in " \t":
             j -= 1
         sentence_start = j < 0 or text[j] in ".!?…\n"
-        tokens.append(_Token(word, fold(word), start, end, initial,
-                             word[:1].isupper(), sentence_start))
+        tokens.append(
+            _Token(word, fold(word), start, end, initial, word[:1].isupper(), sentence_start)
+        )
     return tokens
 
 
@@ -142,14 +164,21 @@ def _token_score(tok: _Token, name_token: str, cache: dict[tuple[str, str], floa
     score = cache.get(key)
     if score is None:
         # Short tokens get no typo allowance: "Ana" must not match "Ada".
-        score = fuzz.ratio(tok.folded, name_token) if min(len(tok.folded), len(name_token)) > 3 \
+        score = (
+            fuzz.ratio(tok.folded, name_token)
+            if min(len(tok.folded), len(name_token)) > 3
             else (100.0 if tok.folded == name_token else 0.0)
+        )
         cache[key] = score
     return score
 
 
 def find_mentions(
-    text: str, people: Sequence[KnownPerson], *, page: int = 1, min_score: float = MIN_SCORE,
+    text: str,
+    people: Sequence[KnownPerson],
+    *,
+    page: int = 1,
+    min_score: float = MIN_SCORE,
     tokens: list[_Token] | None = None,
 ) -> list[Extraction]:
     """Mentions of ``people`` in ``text``: kind "mention", value = person key, with a score.
@@ -162,8 +191,9 @@ def find_mentions(
     # Which variants each distinct text token could belong to (one C-speed pass per token).
     candidates: dict[str, list[_Variant]] = {}
     for folded in {t.folded for t in tokens if not t.initial}:
-        close = process.extract(folded, vocabulary, scorer=fuzz.ratio,
-                                score_cutoff=TOKEN_MIN, limit=None)
+        close = process.extract(
+            folded, vocabulary, scorer=fuzz.ratio, score_cutoff=TOKEN_MIN, limit=None
+        )
         if close:
             seen: dict[int, _Variant] = {}
             for name_token, _score, _ in close:
@@ -195,21 +225,36 @@ def find_mentions(
                 prev = tokens[i - 1] if i else None
                 # "Ada Moraru" is someone else than "Ana Moraru": a different given name
                 # right before the surname rules the partial mention out.
-                other_given = prev is not None and prev.capitalised and not _broken(
-                    text, [prev, tok]) and prev.folded not in _STOP
+                other_given = (
+                    prev is not None
+                    and prev.capitalised
+                    and not _broken(text, [prev, tok])
+                    and prev.folded not in _STOP
+                )
                 if single >= 90 and len(variant.tokens[-1]) > 3 and not other_given:
                     score, window, partial = single / 100 * 0.75, [tok], True
             if score is None:
                 continue
-            if not partial and not any(t.capitalised for t in window if not t.initial) and \
-                    score < 0.95:
+            if (
+                not partial
+                and not any(t.capitalised for t in window if not t.initial)
+                and score < 0.95
+            ):
                 continue
             if score < (0.6 if partial else min_score):
                 continue
             start, end = window[0].start, window[-1].end
-            found.append(Extraction("mention", text[start:end], variant.key, page, (start, end),
-                                    round(score, 3),
-                                    {"matched": variant.text, "partial": partial}))
+            found.append(
+                Extraction(
+                    "mention",
+                    text[start:end],
+                    variant.key,
+                    page,
+                    (start, end),
+                    round(score, 3),
+                    {"matched": variant.text, "partial": partial},
+                )
+            )
     return _best_non_overlapping(found)
 
 
@@ -217,15 +262,16 @@ def _broken(text: str, window: list[_Token]) -> bool:
     """A name does not run across a sentence end, a line break or punctuation other than '.'."""
     for a, b in itertools.pairwise(window):
         gap = text[a.end : b.start]
-        if "\n" in gap or any(c in gap for c in ",;:!?()\"") or len(gap) > 3:
+        if "\n" in gap or any(c in gap for c in ',;:!?()"') or len(gap) > 3:
             return True
         if "." in gap and not a.initial:  # "Moldovan. I was born" ends a sentence
             return True
     return False
 
 
-def _window_score(window: list[_Token], names: list[str],
-                  cache: dict[tuple[str, str], float]) -> float | None:
+def _window_score(
+    window: list[_Token], names: list[str], cache: dict[tuple[str, str], float]
+) -> float | None:
     best: float | None = None
     orders: Iterable[tuple[str, ...]] = (
         itertools.permutations(names) if len(names) <= 4 else [tuple(names)]
@@ -246,19 +292,52 @@ def _window_score(window: list[_Token], names: list[str],
 def _best_non_overlapping(found: list[Extraction]) -> list[Extraction]:
     # Prefer longer, then better-scored matches; keep ties between different people.
     ranked = sorted(found, key=lambda e: (-(e.end - e.start), -e.confidence, e.start))
-    kept: list[Extraction] = []
+    # Kept spans never overlap (identical ambiguous spans aside), so sorted by start
+    # they are also sorted by end: the clashes of a span are found by bisection.
+    starts: list[int] = []
+    kept_sorted: list[Extraction] = []
     for e in ranked:
-        clash = [k for k in kept if not (e.end <= k.start or e.start >= k.end)]
-        if not clash:
-            kept.append(e)
-        elif all(k.span == e.span and k.confidence == e.confidence and k.value != e.value
-                 for k in clash):
-            kept.append(e)  # Same words, same score, different people: ambiguous, keep both.
-    for i, e in enumerate(kept):
-        if sum(1 for k in kept if k.span == e.span) > 1:
-            kept[i] = Extraction(e.kind, e.raw, e.value, e.page, e.span, e.confidence,
-                                 {**e.details, "ambiguous": True})
+        i = bisect_left(starts, e.end)
+        clash: list[Extraction] = []
+        j = i - 1
+        while j >= 0 and kept_sorted[j].end > e.start:
+            clash.append(kept_sorted[j])
+            j -= 1
+        if clash and not all(
+            k.span == e.span and k.confidence == e.confidence and k.value != e.value for k in clash
+        ):
+            continue
+        # Same words, same score, different people: ambiguous, keep both.
+        position = bisect_left(starts, e.start)
+        starts.insert(position, e.start)
+        kept_sorted.insert(position, e)
+    spans = Counter(e.span for e in kept_sorted)
+    kept = [
+        Extraction(
+            e.kind, e.raw, e.value, e.page, e.span, e.confidence, {**e.details, "ambiguous": True}
+        )
+        if spans[e.span] > 1
+        else e
+        for e in kept_sorted
+    ]
     return sorted(kept, key=lambda e: (e.span, e.value or ""))
+
+
+class _Spans:
+    """Taken character spans, for a fast "does this overlap any of them" test."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._max_end: list[int] = []
+        highest = -1
+        for _, end in ordered:
+            highest = max(highest, end)
+            self._max_end.append(highest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._max_end[i - 1] > start
 
 
 @lru_cache(maxsize=1)
@@ -266,15 +345,20 @@ def _place_tokens() -> frozenset[str]:
     return frozenset(fold(p) for p in place_names())
 
 
-def find_candidates(text: str, *, page: int = 1, exclude: Iterable[tuple[int, int]] = (),
-                    tokens: list[_Token] | None = None) -> list[Extraction]:
+def find_candidates(
+    text: str,
+    *,
+    page: int = 1,
+    exclude: Iterable[tuple[int, int]] = (),
+    tokens: list[_Token] | None = None,
+) -> list[Extraction]:
     """Unknown person-like names: runs of capitalised words that are not common words/places.
 
     A run must have two or more name words, or one after a title ("Mr Smith"). A run
     whose first word only looks capitalised because it starts a sentence loses that word
     when it is a stop word ("Then Maria Lopez" -> "Maria Lopez").
     """
-    taken = list(exclude)
+    taken = _Spans(exclude)
     places = _place_tokens()
     tokens = tokenize(text) if tokens is None else tokens
     out: list[Extraction] = []
@@ -291,22 +375,39 @@ def find_candidates(text: str, *, page: int = 1, exclude: Iterable[tuple[int, in
             words, names = words[1:], names[1:]  # "Suddenly Ana Moraru"
         if len(names) >= 2 or (titled and len(names) == 1):
             start, end = words[0].start, words[-1].end
-            if all(end <= s or start >= e for s, e in taken):
+            if not taken.overlaps(start, end):
                 raw = text[start:end]
                 if fold(raw) not in places:
-                    out.append(Extraction("person_candidate", raw, " ".join(raw.split()), page,
-                                          (start, end), 0.5 if len(names) >= 2 else 0.4,
-                                          {"titled": titled}))
+                    out.append(
+                        Extraction(
+                            "person_candidate",
+                            raw,
+                            " ".join(raw.split()),
+                            page,
+                            (start, end),
+                            0.5 if len(names) >= 2 else 0.4,
+                            {"titled": titled},
+                        )
+                    )
         run, titled = [], False
 
     for i, tok in enumerate(tokens):
-        is_name = (tok.capitalised and not tok.initial and tok.folded not in _STOP
-                   and tok.folded not in places and len(tok.folded) > 1
-                   and not tok.text.isupper())
+        is_name = (
+            tok.capitalised
+            and not tok.initial
+            and tok.folded not in _STOP
+            and tok.folded not in places
+            and len(tok.folded) > 1
+            and not tok.text.isupper()
+        )
         contiguous = bool(run) and not _broken(text, [run[-1], tok])
         before = text[tok.start - 1] if tok.start else " "
-        if tok.initial and tok.capitalised and i + 1 < len(tokens) and (
-                before.isspace() or before in "(\"'"):
+        if (
+            tok.initial
+            and tok.capitalised
+            and i + 1 < len(tokens)
+            and (before.isspace() or before in "(\"'")
+        ):
             is_name = True  # "I. Popescu", but not the "B" of "113-B. Ref"
         if is_name and (not run or contiguous):
             run.append(tok)
