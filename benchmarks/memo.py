@@ -38,7 +38,7 @@ def main() -> None:
         started = time.perf_counter()
         simulate("escort_ads", args.records, 5, root / "sim")
         report = ingest.ingest_path(ctx, SYSTEM, "BENCH-MEMO", root / "sim")
-        print(f"setup: {report.record_count:,} records in {time.perf_counter() - started:.1f} s")
+        print(f"setup: {report.records:,} records in {time.perf_counter() - started:.1f} s")
         for fmt in ("html", "pdf"):
             started = time.perf_counter()
             body = export_memo(ctx, SYSTEM, "BENCH-MEMO", fmt=fmt)

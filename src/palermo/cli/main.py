@@ -233,11 +233,11 @@ def ingest(
         raise fail(str(error)) from error
     table = Table("file", "outcome", "records", "detail")
     for outcome in report.files:
-        table.add_row(outcome.name, outcome.status, str(outcome.record_count), outcome.detail or "")
+        table.add_row(outcome.name, outcome.status, str(outcome.records), outcome.message)
     console.print(table)
     console.print(
         f"{report.loaded} loaded, {report.duplicates} already in the case, "
-        f"{report.failed} not loaded; {report.record_count:,} records."
+        f"{report.failed} not loaded; {report.records:,} records."
     )
     if report.failed:
         raise typer.Exit(1)

@@ -162,7 +162,10 @@ def _build_case(
     if folder.exists():
         shutil.rmtree(folder)
     simulate(spec.typology, spec.size, spec.seed, folder)
-    truth: dict[str, Any] = json.loads((folder / "ground_truth.json").read_text())
+    # The answer key is not evidence: keep it beside the folder that gets ingested.
+    answer_key = folder.with_name(f"{spec.reference}.ground_truth.json")
+    (folder / "ground_truth.json").replace(answer_key)
+    truth: dict[str, Any] = json.loads(answer_key.read_text())
     base = date.fromisoformat(str(truth.get("base_date", "2024-01-01"))[:10])
     case_service.create_case(
         ctx,
@@ -181,7 +184,7 @@ def _build_case(
     _add_charges(ctx, spec.reference, truth, person_ids)
     say(f"{spec.reference}: loading evidence")
     report = ingest_service.ingest_path(ctx, DEMO_OPERATOR, spec.reference, folder)
-    say(f"{spec.reference}: {report.record_count:,} records from {report.loaded} files")
+    say(f"{spec.reference}: {report.records:,} records from {report.loaded} files")
 
 
 def _add_people(ctx: Context, reference: str, truth: dict[str, Any]) -> dict[str, int]:

@@ -76,15 +76,6 @@ class FileOutcome:
     evidence_file_id: int | None = None
     source_kind: str | None = None
 
-    # The names the CLI uses.
-    @property
-    def record_count(self) -> int:
-        return self.records
-
-    @property
-    def detail(self) -> str:
-        return self.message
-
 
 @dataclass(slots=True)
 class IngestReport:
@@ -98,10 +89,6 @@ class IngestReport:
     @property
     def records(self) -> int:
         return sum(f.records for f in self.files if f.status == Outcome.LOADED)
-
-    @property
-    def record_count(self) -> int:
-        return self.records
 
     @property
     def loaded(self) -> int:

@@ -1,0 +1,86 @@
+"""The command line end to end: users, a case, simulate, ingest, show, audit verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from palermo.cli.main import app
+from palermo.settings import Settings, get_settings
+from palermo.store.models import AuditEntry
+
+
+@pytest.fixture
+def run(settings: Settings, monkeypatch: pytest.MonkeyPatch, ctx: object) -> CliRunner:
+    monkeypatch.setenv("PALERMO_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("PALERMO_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("PALERMO_SECRET_KEY", str(settings.secret_key))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_cli_loads_a_simulated_case_and_verifies_the_audit_chain(
+    run: CliRunner, tmp_path: Path, ctx: object
+) -> None:
+    invoke = run.invoke
+    added = invoke(
+        app, ["users", "add", "alice", "--role", "prosecutor", "--password", "long enough pw"]
+    )
+    assert added.exit_code == 0, added.output
+    created = invoke(
+        app,
+        [
+            "cases",
+            "create",
+            "US-2025-014",
+            "--title",
+            "Operation Lantern",
+            "--statute",
+            "us-18-1591",
+            "--member",
+            "alice",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    out = tmp_path / "sim"
+    simulated = invoke(
+        app,
+        ["simulate", "--out", str(out), "--typology", "escort_ads", "--size", "400", "--seed", "3"],
+    )
+    assert simulated.exit_code == 0, simulated.output
+    assert (out / "calls.csv").exists()
+    (out / "ground_truth.json").replace(tmp_path / "answer-key.json")  # not evidence
+
+    loaded = invoke(app, ["ingest", "US-2025-014", str(out)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "calls.csv" in loaded.output and "0 not loaded" in loaded.output
+    again = invoke(app, ["ingest", "US-2025-014", str(out)])
+    assert again.exit_code == 0 and "0 loaded" in again.output
+
+    shown = invoke(app, ["cases", "show", "US-2025-014"])
+    assert shown.exit_code == 0, shown.output
+    assert "Operation Lantern" in shown.output and "calls.csv" in shown.output
+
+    listed = invoke(app, ["cases", "list"])
+    assert "US-2025-014" in listed.output
+
+    assert invoke(app, ["audit", "verify"]).exit_code == 0
+
+
+def test_cli_reports_a_broken_chain_and_bad_input(run: CliRunner, ctx: object) -> None:
+    from palermo.services.context import Context
+
+    assert isinstance(ctx, Context)
+    missing = run.invoke(app, ["cases", "show", "NOPE"])
+    assert missing.exit_code == 1 and "not found" in missing.output
+    bad_role = run.invoke(app, ["users", "add", "bob", "--role", "chief", "--password", "x" * 9])
+    assert bad_role.exit_code != 0
+    run.invoke(app, ["cases", "list"])
+    with ctx.db.session() as session:
+        session.execute(sa.update(AuditEntry).where(AuditEntry.seq == 1).values(action="x"))
+    broken = run.invoke(app, ["audit", "verify"])
+    assert broken.exit_code == 2 and "entry 1" in broken.output
