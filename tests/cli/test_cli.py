@@ -84,3 +84,43 @@ def test_cli_reports_a_broken_chain_and_bad_input(run: CliRunner, ctx: object) -
         session.execute(sa.update(AuditEntry).where(AuditEntry.seq == 1).values(action="x"))
     broken = run.invoke(app, ["audit", "verify"])
     assert broken.exit_code == 2 and "entry 1" in broken.output
+
+
+def test_cli_htcds_round_trip_and_indicator_evaluation(
+    run: CliRunner, tmp_path: Path, ctx: object
+) -> None:
+    from palermo.security.permissions import SYSTEM
+    from palermo.services import cases, users
+    from palermo.services.context import Context
+
+    assert isinstance(ctx, Context)
+    unit_id = users.ensure_unit(ctx, "north", "North unit", "US")
+    cases.create_case(
+        ctx,
+        SYSTEM,
+        reference="N-1",
+        title="North",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology="domestic_servitude",
+    )
+    cases.add_person(ctx, SYSTEM, "N-1", kind="victim", name="Secret Name", sex="F")
+    cases.add_person(ctx, SYSTEM, "N-1", kind="suspect", name="Open Name")
+    out = tmp_path / "htcds.csv"
+    exported = run.invoke(app, ["htcds", "export", "--unit", "north", "--out", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert "Wrote 2 HTCDS records" in exported.output
+    assert "Secret Name" not in out.read_text()
+    assert run.invoke(app, ["htcds", "check", str(out)]).exit_code == 0
+
+    bad = tmp_path / "bad.csv"
+    lines = out.read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[1].split(",")
+    row[header.index("prs_Gender")] = "Sometimes"
+    bad.write_text("\n".join([lines[0], ",".join(row)]) + "\n")
+    checked = run.invoke(app, ["htcds", "check", str(bad)])
+    assert checked.exit_code == 1 and "row 2, prs_Gender" in checked.output
+
+    evaluated = run.invoke(app, ["indicators", "evaluate"])
+    assert evaluated.exit_code == 0 and "micro" in evaluated.output

@@ -8,6 +8,7 @@ read or change it makes is still written to the audit log.
 from __future__ import annotations
 
 import getpass
+import io
 from datetime import date
 from pathlib import Path
 
@@ -31,10 +32,16 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 users_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 cases_app = typer.Typer(help="Cases.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+indicators_app = typer.Typer(help="Trafficking indicators in documents.", no_args_is_help=True)
+htcds_app = typer.Typer(
+    help="IOM Human Trafficking Case Data Standard (HTCDS) v2.0.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(htcds_app, name="htcds")
 
 console = Console()
 errors = Console(stderr=True)
@@ -195,6 +202,71 @@ def audit_verify() -> None:
         f"({result.checked:,} entries before it verified)."
     )
     raise typer.Exit(2)
+
+
+@indicators_app.command("evaluate")
+def indicators_evaluate(
+    path: Path | None = typer.Argument(
+        None, help="A labelled sentences YAML; default: the project's labelled set."
+    ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every miss."),
+) -> None:
+    """Precision, recall and F1 of the indicator patterns on a labelled set of sentences."""
+    from palermo.extract.evaluate import DEFAULT_PATH, evaluate_indicators
+
+    chosen = path or DEFAULT_PATH
+    if not chosen.exists():
+        raise fail(f"{chosen} not found: give the path of a labelled sentences YAML file")
+    report = evaluate_indicators(chosen)
+    console.print(report.table(), highlight=False)
+    if verbose:
+        for text, want, got in report.errors:
+            console.print(f"  want {want} got {got}: {text}", highlight=False)
+
+
+@htcds_app.command("export")
+def htcds_export(
+    out: Path = typer.Option(..., help="File to write: .csv or .xlsx."),
+    unit: str = typer.Option("default", help="Unit code."),
+) -> None:
+    """Export a unit's victims and perpetrators to HTCDS (no names, no sealed identities)."""
+    from sqlalchemy import select
+
+    from palermo.caseload import htcds
+    from palermo.services.caseload import htcds_people
+    from palermo.store.models import Unit
+
+    ctx = context()
+    with ctx.db.session() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == unit))
+        if unit_id is None:
+            raise fail(f"no unit with code '{unit}'")
+        people = htcds_people(session, operator(), unit_id)
+    if out.suffix.lower() == ".xlsx":
+        count = htcds.write_xlsx(people, out)
+    else:
+        buffer = io.StringIO()
+        count = htcds.write_csv(people, buffer)
+        out.write_text(buffer.getvalue(), encoding="utf-8")
+    console.print(f"Wrote {count:,} HTCDS records to [bold]{out}[/].")
+
+
+@htcds_app.command("check")
+def htcds_check(
+    path: Path = typer.Argument(..., exists=True, help="An HTCDS .csv or .xlsx."),
+) -> None:
+    """Read an HTCDS file and report every invalid value by row and field."""
+    from palermo.caseload import htcds
+
+    if path.suffix.lower() == ".xlsx":
+        result = htcds.read_xlsx(path)
+    else:
+        result = htcds.read_csv(path.read_text(encoding="utf-8-sig"))
+    console.print(f"{len(result.people):,} of {result.rows:,} rows read.")
+    for problem in result.problems:
+        console.print(f"  {problem}", highlight=False)
+    if result.problems:
+        raise typer.Exit(1)
 
 
 @app.command()
