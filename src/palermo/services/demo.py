@@ -110,6 +110,8 @@ def _ensure_history(ctx: Context, unit_id: int, count: int, say: Callable[[str],
     from palermo.services.caseload import write_history
     from palermo.simulate.history import generate_history
 
+    # The story runs up to today, so the dashboard has hearings coming and deadlines due.
+    today = date.today()
     with ctx.db.session() as session:
         if session.scalar(select(Case.id).where(Case.reference.like(f"{HISTORY_PREFIX}%"))):
             return
@@ -118,7 +120,7 @@ def _ensure_history(ctx: Context, unit_id: int, count: int, say: Callable[[str],
             session,
             DEMO_OPERATOR,
             unit_id,
-            generate_history(2019, n_cases=count),
+            generate_history(2019, n_cases=count, end_year=today.year, as_of=today),
             reference_prefix=HISTORY_PREFIX,
         )
         members = list(session.scalars(select(User.id).where(User.username.in_(CASE_MEMBERS))))
