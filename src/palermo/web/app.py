@@ -30,6 +30,8 @@ from palermo.web import csrf
 from palermo.web.api import caseload as api_caseload
 from palermo.web.api import cases as api_cases
 from palermo.web.api import elements as api_elements
+from palermo.web.api import money as api_money
+from palermo.web.api import network as api_network
 from palermo.web.api import review as api_review
 from palermo.web.api import tokens as api_tokens
 from palermo.web.auth import LoginRequired
@@ -40,6 +42,8 @@ from palermo.web.pages import cases as case_pages
 from palermo.web.pages import elements as elements_pages
 from palermo.web.pages import hearings as hearings_pages
 from palermo.web.pages import memo as memo_pages
+from palermo.web.pages import money as money_pages
+from palermo.web.pages import network as network_pages
 from palermo.web.pages import outcomes as outcomes_pages
 from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
@@ -64,6 +68,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     account_pages.router,
     timeline_pages.router,
     memo_pages.router,
+    network_pages.router,
+    money_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,
@@ -71,6 +77,8 @@ API_ROUTERS: list[APIRouter] = [
     api_review.router,
     api_caseload.router,
     api_tokens.router,
+    api_network.router,
+    api_money.router,
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -1,0 +1,881 @@
+"""The Network tab: the case graph, suggested roles, key players, culpable but not
+charged, and links to other cases, from the store through the pure analysis cores.
+
+The store is read once per table (records streamed per kind) into a
+:class:`~palermo.analysis.data.CaseBuilder`. Person labels are what the viewer may
+see (victims by pseudonym unless the role allows identities and the user asks).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from palermo.analysis.data import Advert, CaseBuilder, CaseData, Organisation, to_epoch
+from palermo.analysis.data import Person as APerson
+from palermo.analysis.graph import build_graph, to_json
+from palermo.analysis.keyplayers import key_players
+from palermo.analysis.roles import best_role, culpable_not_charged, infer_roles
+from palermo.law.facts import Fact
+from palermo.law.roles import load_roles
+from palermo.security import audit
+from palermo.security.permissions import Actor, Permission
+from palermo.security.sealing import SealError, person_context
+from palermo.services.access import open_case
+from palermo.services.cases import person_view
+from palermo.services.context import Context
+from palermo.services.errors import InvalidInput, NotFound
+from palermo.store.models import (
+    Assertion,
+    AssertionStatus,
+    Case,
+    CaseMember,
+    Charge,
+    EvidenceFile,
+    Identifier,
+    Person,
+    Record,
+)
+from palermo.store.models import Organisation as OrgRow
+
+RECORD_KINDS: tuple[str, ...] = ("call", "message", "payment", "trip")
+# Record id columns written by ingest into ``attrs`` (the source file's own ids).
+_ID_COLUMNS = {
+    "call": "call_id",
+    "message": "message_id",
+    "payment": "transaction_id",
+    "trip": "booking_id",
+}
+_CHUNK = 10_000
+# Evidence files that are advertisements (by name; the reader does not classify pages).
+_ADVERT = re.compile(r"advert|listing|escort|(^|[/_\-])ads?([._\-]|$)", re.IGNORECASE)
+_DROPPED_CHARGES = {"dropped", "dismissed", "declined", "acquitted"}
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Loaded:
+    """A case read from the store: the analysis container and how to trace back to rows."""
+
+    case: Case
+    data: CaseData
+    people: dict[str, Person]  # analysis person id (str of Person.id) -> row
+    labels: dict[str, str]  # analysis person id -> label the viewer may see
+    evidence: dict[str, tuple[int, int, int]]  # record key -> (record id, file id, row)
+    files: dict[int, str]  # evidence file id -> original name
+    seconds: dict[str, float] = field(default_factory=dict)
+    # For duplicate matching only, never shown: names (unsealed) and identifiers.
+    matching: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def load_case(
+    ctx: Context,
+    session: Session,
+    actor: Actor,
+    case: Case,
+    *,
+    reveal: bool = False,
+) -> Loaded:
+    """Fill a :class:`CaseData` for ``case``: one query per table, records streamed."""
+    clock = time.perf_counter()
+    viewer = actor if reveal else actor.hiding_identities()
+    b = CaseBuilder()
+    persons = list(session.scalars(select(Person).where(Person.case_id == case.id)))
+    idents = session.execute(
+        select(
+            Identifier.kind, Identifier.value, Identifier.person_id, Identifier.organisation_id
+        ).where(Identifier.case_id == case.id)
+    ).all()
+    by_person: dict[int, dict[str, list[str]]] = {}
+    by_org: dict[int, dict[str, list[str]]] = {}
+    for kind, value, pid, oid in idents:
+        if pid is not None:
+            by_person.setdefault(pid, {}).setdefault(kind, []).append(value)
+        elif oid is not None:
+            by_org.setdefault(oid, {}).setdefault(kind, []).append(value)
+    labels: dict[str, str] = {}
+    people: dict[str, Person] = {}
+    traveller: dict[str, str] = {}  # upper-cased name or alias -> analysis person id
+    matching: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    for p in persons:
+        key = str(p.id)
+        view = person_view(ctx, viewer, p)
+        label = view.display_name
+        labels[key], people[key] = label, p
+        ids = by_person.get(p.id, {})
+        b.add_person(
+            APerson(
+                id=key,
+                name=label,
+                kind=p.kind,
+                phones=tuple(ids.get("phone", ())),
+                accounts=tuple(ids.get("account", ())),
+                emails=tuple(ids.get("email", ())),
+                handles=tuple(ids.get("handle", ())),
+                home_country=p.nationality,
+            )
+        )
+        # Travellers on bookings are names; match them internally, never shown.
+        names = [p.name or "", *(p.aliases or [])]
+        if p.sealed_identity is not None:
+            try:
+                identity = ctx.sealer.unseal(
+                    p.sealed_identity, person_context(case.id, p.pseudonym)
+                )
+                names += [str(identity.get("name") or ""), *list(identity.get("aliases") or [])]
+            except SealError:
+                pass
+        for n in names:
+            if n:
+                traveller.setdefault(n.upper(), key)
+        known = [n for n in names if n]
+        matching[key] = (
+            known[0] if known else "",
+            tuple(known[1:]),
+            tuple(f"{k}:{v}" for k, vals in ids.items() for v in vals),
+        )
+    for o in session.scalars(select(OrgRow).where(OrgRow.case_id == case.id)):
+        ids = by_org.get(o.id, {})
+        b.add_organisation(
+            Organisation(
+                id=f"O{o.id}",
+                name=o.name,
+                kind=o.kind or "business",
+                phones=tuple(ids.get("phone", ())),
+                accounts=tuple(ids.get("account", ())),
+            )
+        )
+    charges: dict[str, list[str]] = {}
+    for charged, statute, status in session.execute(
+        select(Charge.person_id, Charge.statute_id, Charge.status).where(Charge.case_id == case.id)
+    ):
+        if status not in _DROPPED_CHARGES:
+            charges.setdefault(str(charged), []).append(statute)
+    for key, statutes in charges.items():
+        b.set_charges(key, statutes)
+    _load_facts(session, case.id, b)
+    evidence: dict[str, tuple[int, int, int]] = {}
+    for kind in RECORD_KINDS:
+        _load_records(session, case.id, kind, b, evidence, traveller)
+    files = {
+        int(fid): str(name)
+        for fid, name in session.execute(
+            select(EvidenceFile.id, EvidenceFile.original_name).where(
+                EvidenceFile.case_id == case.id
+            )
+        )
+    }
+    _load_adverts(session, case.id, files, b)
+    data = b.build()
+    seconds = {"load": round(time.perf_counter() - clock, 3)}
+    return Loaded(case, data, people, labels, evidence, files, seconds, matching)
+
+
+def _load_facts(session: Session, case_id: int, b: CaseBuilder) -> None:
+    """Indicator assertions about a person become facts for the role signals."""
+    rows = session.execute(
+        select(
+            Assertion.id,
+            Assertion.subject_type,
+            Assertion.subject_id,
+            Assertion.details,
+            Assertion.status,
+            Assertion.record_id,
+            Assertion.quote,
+            Assertion.evidence_file_id,
+        ).where(
+            Assertion.case_id == case_id,
+            Assertion.predicate == "indicator",
+            Assertion.status != AssertionStatus.REJECTED.value,
+        )
+    ).all()
+    for aid, stype, sid, details, status, record_id, quote, file_id in rows:
+        d = details or {}
+        suspect = d.get("suspect_person_id") or (sid if stype == "person" else None)
+        if suspect is None:
+            continue
+        victim = d.get("victim_person_id")
+        for concept in d.get("concepts") or []:
+            b.add_fact(
+                Fact(
+                    id=f"A{aid}" + (f"@R{record_id}" if record_id else ""),
+                    concept=str(concept),
+                    suspect=str(suspect),
+                    victim=str(victim) if victim else None,
+                    status=str(status),
+                    source_id=f"file:{file_id}",
+                    quote=quote,
+                )
+            )
+
+
+def _load_adverts(session: Session, case_id: int, files: dict[int, str], b: CaseBuilder) -> None:
+    """Phones shown in advertisement pages: calls to them are the buyer signals."""
+    ad_files = [fid for fid, name in files.items() if _ADVERT.search(name)]
+    if not ad_files:
+        return
+    rows = session.execute(
+        select(Assertion.evidence_file_id, Assertion.value, Assertion.details).where(
+            Assertion.case_id == case_id,
+            Assertion.predicate == "identifier",
+            Assertion.evidence_file_id.in_(ad_files),
+            Assertion.status != AssertionStatus.REJECTED.value,
+        )
+    ).all()
+    seen: set[tuple[int, str]] = set()
+    for fid, value, details in rows:
+        if (details or {}).get("kind") != "phone" or not value or (fid, value) in seen:
+            continue
+        seen.add((fid, value))
+        b.add_advert(Advert(id=f"F{fid}-{len(seen)}", phone=str(value), site=files[fid]))
+
+
+def _load_records(
+    session: Session,
+    case_id: int,
+    kind: str,
+    b: CaseBuilder,
+    evidence: dict[str, tuple[int, int, int]],
+    traveller: dict[str, str],
+) -> None:
+    stmt = (
+        select(
+            Record.id,
+            Record.evidence_file_id,
+            Record.row_number,
+            Record.occurred_at,
+            Record.source,
+            Record.target,
+            Record.amount,
+            Record.currency,
+            Record.channel,
+            Record.origin,
+            Record.destination,
+            Record.duration_s,
+            Record.attrs,
+        )
+        .where(Record.case_id == case_id, Record.kind == kind, Record.occurred_at.is_not(None))
+        .order_by(Record.id)
+        .execution_options(yield_per=_CHUNK)
+    )
+    id_col = _ID_COLUMNS[kind]
+    unknown: dict[str, str] = {}
+    result = session.execute(stmt)
+    for chunk in result.partitions(_CHUNK):
+        ids: list[str] = []
+        for r in chunk:
+            attrs = r.attrs or {}
+            key = str(attrs.get(id_col) or f"R{r.id}")
+            if key in evidence:
+                key = f"R{r.id}"
+            evidence[key] = (int(r.id), int(r.evidence_file_id), int(r.row_number))
+            ids.append(key)
+        when = to_epoch([_utc(r.occurred_at) for r in chunk])
+        if kind == "call":
+            b.add_calls(
+                ids,
+                when,
+                [r.source or "" for r in chunk],
+                [r.target or "" for r in chunk],
+                np.asarray([r.duration_s or 0 for r in chunk], np.int64),
+            )
+        elif kind == "message":
+            b.add_messages(
+                ids,
+                when,
+                [r.source or "" for r in chunk],
+                [r.target or "" for r in chunk],
+                [""] * len(chunk),
+            )
+        elif kind == "payment":
+            b.add_payments(
+                ids,
+                when,
+                [r.source or "" for r in chunk],
+                [r.target or "" for r in chunk],
+                [float(r.amount or 0) for r in chunk],
+                [r.currency or "" for r in chunk],
+                [r.channel or "other" for r in chunk],
+                [r.origin or "" for r in chunk],
+                [r.destination or "" for r in chunk],
+                [str((r.attrs or {}).get("payer_name") or "") for r in chunk],
+                [str((r.attrs or {}).get("payee_name") or "") for r in chunk],
+                [str((r.attrs or {}).get("reference") or "") for r in chunk],
+            )
+        else:
+            # Unmatched travellers get a neutral id: a raw name could be a victim's.
+            who = [
+                traveller.get(n.upper())
+                or unknown.setdefault(n.upper(), f"traveller-{len(unknown) + 1}")
+                for n in ((r.source or "").strip() for r in chunk)
+            ]
+            b.add_trips(
+                ids,
+                when,
+                who,
+                [r.origin or "" for r in chunk],
+                [r.destination or "" for r in chunk],
+                [str((r.attrs or {}).get("booked_by") or "") for r in chunk],
+                [str((r.attrs or {}).get("paid_by") or "") for r in chunk],
+                [float(r.amount or 0) for r in chunk],
+            )
+
+
+# -- views ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRef:
+    key: str  # the source file's own id (TX..., CL...) or R<record id>
+    record_id: int | None
+    file: str | None
+    row: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class SignalView:
+    signal: str
+    because: str
+    detail: str
+    weight: float
+    count: int
+    evidence: list[EvidenceRef]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    status: str  # confirmed | rejected
+    by: str
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleView:
+    person_id: int
+    person: str
+    person_kind: str
+    role: str
+    label: str
+    score: float
+    elements: list[str]
+    signals: list[SignalView]
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPlayerView:
+    key: str
+    label: str
+    kind: str
+    degree: int
+    betweenness: float
+    constraint: float | None
+    group: int
+    score: float
+    explanations: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CulpableView:
+    person_id: int
+    person: str
+    person_kind: str
+    roles: list[tuple[str, float]]
+    concepts: list[str]
+    summary: str
+    evidence: list[EvidenceRef]
+
+
+@dataclass(frozen=True, slots=True)
+class CrossLink:
+    kind: str  # phone, account, ... or "person"
+    value: str
+    here: str  # who uses it in this case
+    other_case: str
+    other_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateView:
+    """Two people of the case who may be one: a machine suggestion with its reasons."""
+
+    person_a: int
+    label_a: str
+    person_b: int
+    label_b: str
+    match_weight: float
+    match_probability: float
+    reasons: list[str]
+    decision: Decision | None  # confirmed same_as / not_same_as, latest wins
+    decided_same: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkView:
+    reference: str
+    graph: dict[str, Any]
+    roles: list[RoleView]
+    key_players: list[KeyPlayerView]
+    culpable: list[CulpableView]
+    cross_links: list[CrossLink]
+    duplicates: list[DuplicateView]
+    people: dict[str, str]  # node key (person:<id>) -> label, for the filters
+    role_labels: dict[str, str]
+    betweenness_method: str
+    seconds: dict[str, float]
+
+
+def evidence_refs(loaded: Loaded, keys: Iterable[str], limit: int = 20) -> list[EvidenceRef]:
+    out = []
+    for k in list(keys)[:limit]:
+        key = k.split("@", 1)[1] if k.startswith("A") and "@" in k else k
+        hit = loaded.evidence.get(key)
+        if hit is None:
+            out.append(EvidenceRef(k, None, None, None))
+        else:
+            out.append(EvidenceRef(key, hit[0], loaded.files.get(hit[1]), hit[2]))
+    return out
+
+
+def _decisions(session: Session, case_id: int) -> dict[tuple[int, str], Decision]:
+    from palermo.store.models import User
+
+    rows = session.execute(
+        select(
+            Assertion.subject_id,
+            Assertion.value,
+            Assertion.status,
+            User.username,
+            Assertion.decided_at,
+        )
+        .outerjoin(User, User.id == Assertion.decided_by)
+        .where(
+            Assertion.case_id == case_id,
+            Assertion.predicate == "role",
+            Assertion.subject_type == "person",
+        )
+        .order_by(Assertion.id)
+    ).all()
+    return {
+        (int(sid), str(val)): Decision(str(st), str(who or "system"), _utc(at))
+        for sid, val, st, who, at in rows
+        if sid is not None
+    }
+
+
+def network_view(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    max_nodes: int = 500,
+    reveal: bool = False,
+) -> NetworkView:
+    """Everything the Network tab shows, for one case and an optional date window."""
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        loaded = load_case(ctx, session, actor, case, reveal=reveal)
+        data = loaded.data
+        seconds = dict(loaded.seconds)
+        clock = time.perf_counter()
+        book = load_roles()
+        suggestions = infer_roles(data, book)
+        seconds["roles"] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+        graph = build_graph(data, start=start, end=end, collapse=True)
+        report = key_players(graph, top=20)
+        seconds["graph"] = round(time.perf_counter() - clock, 3)
+        decisions = _decisions(session, case.id)
+        confirmed = {
+            str(pid): role for (pid, role), d in decisions.items() if d.status == "confirmed"
+        }
+        roles_for_nodes = {**best_role(suggestions), **confirmed}
+        keep = [data.person_node(pid) for pid in roles_for_nodes if data.person_node(pid) >= 0]
+        graph_json = to_json(graph, max_nodes=max_nodes, roles=roles_for_nodes, keep=keep)
+        for node in graph_json["nodes"]:
+            node["confirmed"] = node["role"] in confirmed.values() and any(
+                node["id"] == f"person:{pid}" and r == node["role"] for pid, r in confirmed.items()
+            )
+        roles = [
+            RoleView(
+                person_id=int(s.person_id),
+                person=loaded.labels.get(s.person_id, s.person_id),
+                person_kind=s.person_kind,
+                role=s.role,
+                label=s.label,
+                score=s.score,
+                elements=list(s.elements),
+                signals=[
+                    SignalView(
+                        h.signal,
+                        h.because,
+                        h.detail,
+                        h.weight,
+                        h.count,
+                        evidence_refs(loaded, h.evidence, 10),
+                    )
+                    for h in s.signals
+                ],
+                decision=decisions.get((int(s.person_id), s.role)),
+            )
+            for s in suggestions
+        ]
+        # A rejected role does not make anyone culpable.
+        kept = [
+            s
+            for s in suggestions
+            if (d := decisions.get((int(s.person_id), s.role))) is None or d.status != "rejected"
+        ]
+        culpable = [
+            CulpableView(
+                person_id=int(u.person_id),
+                person=loaded.labels.get(u.person_id, u.person_id),
+                person_kind=u.person_kind,
+                roles=[(book.roles[r].label if r in book.roles else r, sc) for r, sc in u.roles],
+                concepts=u.concepts,
+                summary=u.summary,
+                evidence=evidence_refs(loaded, u.evidence, 15),
+            )
+            for u in culpable_not_charged(data, kept, book=book)
+        ]
+        players = [
+            KeyPlayerView(
+                key=p.key,
+                label=p.label,
+                kind=p.kind,
+                degree=p.degree,
+                betweenness=round(p.betweenness, 4),
+                constraint=None if np.isnan(p.constraint) else round(p.constraint, 3),
+                group=p.group,
+                score=round(p.score, 3),
+                explanations=p.explanations,
+            )
+            for p in report.players
+        ]
+        links = _cross_links(session, actor, case, loaded)
+        clock = time.perf_counter()
+        duplicates = _duplicates(session, actor if reveal else actor.hiding_identities(), loaded)
+        seconds["duplicates"] = round(time.perf_counter() - clock, 3)
+        audit.record(
+            session,
+            actor=actor,
+            action="network.view",
+            case_id=case.id,
+            details={
+                "start": str(start) if start else None,
+                "end": str(end) if end else None,
+                "reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)),
+            },
+        )
+        return NetworkView(
+            reference=case.reference,
+            graph=graph_json,
+            roles=roles,
+            key_players=players,
+            culpable=culpable,
+            cross_links=links,
+            duplicates=duplicates,
+            people={f"person:{k}": v for k, v in loaded.labels.items()},
+            role_labels={k: r.label for k, r in book.roles.items()},
+            betweenness_method=report.betweenness_method,
+            seconds={**seconds, "total": round(sum(seconds.values()), 3)},
+        )
+
+
+def _cross_links(session: Session, actor: Actor, case: Case, loaded: Loaded) -> list[CrossLink]:
+    """Identifiers and (non-victim) names shared with other cases of the unit that the
+    actor is a member of; other cases are never mentioned at all."""
+    if actor.is_system:
+        visible = select(Case.id).where(Case.unit_id == case.unit_id, Case.id != case.id)
+    else:
+        visible = (
+            select(Case.id)
+            .join(
+                CaseMember, and_(CaseMember.case_id == Case.id, CaseMember.user_id == actor.user_id)
+            )
+            .where(Case.unit_id == case.unit_id, Case.id != case.id)
+        )
+    other_ids = list(session.scalars(visible))
+    if not other_ids:
+        return []
+    mine = session.execute(
+        select(Identifier.kind, Identifier.value, Identifier.person_id).where(
+            Identifier.case_id == case.id
+        )
+    ).all()
+    whose = {(k, v): pid for k, v, pid in mine}
+    refs: dict[int, str] = {}
+    titles: dict[int, str] = {}
+    for cid, ref, title in session.execute(
+        select(Case.id, Case.reference, Case.title).where(Case.id.in_(other_ids))
+    ):
+        refs[cid], titles[cid] = ref, title
+    out: list[CrossLink] = []
+    values = sorted({v for _, v in whose})
+    for i in range(0, len(values), 500):
+        rows = session.execute(
+            select(Identifier.kind, Identifier.value, Identifier.case_id).where(
+                Identifier.case_id.in_(other_ids), Identifier.value.in_(values[i : i + 500])
+            )
+        ).all()
+        for kind, value, cid in rows:
+            if (kind, value) not in whose:
+                continue
+            pid = whose[(kind, value)]
+            here = loaded.labels.get(str(pid), "unattributed") if pid else "unattributed"
+            out.append(CrossLink(kind, value, here, refs[cid], titles[cid]))
+    names = {p.name: k for k, p in loaded.people.items() if p.name and p.sealed_identity is None}
+    if names:
+        for name, cid in session.execute(
+            select(Person.name, Person.case_id).where(
+                Person.case_id.in_(other_ids),
+                Person.name.in_(sorted(names)),
+                Person.sealed_identity.is_(None),
+            )
+        ):
+            out.append(
+                CrossLink(
+                    "person", str(name), loaded.labels[names[str(name)]], refs[cid], titles[cid]
+                )
+            )
+    out.sort(key=lambda x: (x.other_case, x.kind, x.value))
+    return out
+
+
+# -- possible duplicates -------------------------------------------------------------------
+
+SAME_AS, NOT_SAME_AS = "same_as", "not_same_as"
+# Comparisons whose plain-words reason quotes a name or a date of birth.
+_IDENTITY_COMPARISONS = ("name", "alias", "dob", "birth")
+
+
+def _pair_decisions(session: Session, case_id: int) -> dict[tuple[int, int], tuple[bool, Decision]]:
+    from palermo.store.models import User
+
+    rows = session.execute(
+        select(
+            Assertion.subject_id,
+            Assertion.value,
+            Assertion.predicate,
+            Assertion.status,
+            User.username,
+            Assertion.decided_at,
+        )
+        .outerjoin(User, User.id == Assertion.decided_by)
+        .where(
+            Assertion.case_id == case_id,
+            Assertion.predicate.in_((SAME_AS, NOT_SAME_AS)),
+            Assertion.status == AssertionStatus.CONFIRMED.value,
+        )
+        .order_by(Assertion.id)
+    ).all()
+    out: dict[tuple[int, int], tuple[bool, Decision]] = {}
+    for sid, value, predicate, status, who, at in rows:
+        if sid is None or not str(value).isdigit():
+            continue
+        out[(int(sid), int(str(value)))] = (
+            predicate == SAME_AS,
+            Decision(str(status), str(who or "system"), _utc(at)),
+        )
+    return out
+
+
+def _duplicates(session: Session, viewer: Actor, loaded: Loaded) -> list[DuplicateView]:
+    """Entity-resolution suggestions over the case's people (rule scorer: a case has
+    tens of people, and the answer must not change with a model's training run)."""
+    from palermo.analysis.resolution import PersonRecord, resolve
+
+    people = loaded.people
+    if len(people) < 2:
+        return []
+    records = [
+        PersonRecord(
+            key=f"person:{pid}",
+            full_name=name or None,
+            aliases=aliases,
+            identifiers=idents,
+            nationality=people[pid].nationality,
+        )
+        for pid, (name, aliases, idents) in loaded.matching.items()
+        if name or idents
+    ]
+    result = resolve(records, method="rules", min_probability=0.5)
+    decided = _pair_decisions(session, loaded.case.id)
+    hide = not viewer.can(Permission.SEE_VICTIM_IDENTITY)
+    out = []
+    for sug in result.suggestions[:100]:
+        a, b = sorted((int(sug.key_a.split(":")[1]), int(sug.key_b.split(":")[1])))
+        sealed = any(people[str(x)].sealed_identity is not None for x in (a, b))
+        reasons = [
+            f"{r.comparison}: {r.level} (details hidden: victim identity)"
+            if hide and sealed and r.comparison.startswith(_IDENTITY_COMPARISONS)
+            else r.text
+            for r in sug.reasons
+        ]
+        same, decision = decided.get((a, b), (None, None))
+        out.append(
+            DuplicateView(
+                person_a=a,
+                label_a=loaded.labels[str(a)],
+                person_b=b,
+                label_b=loaded.labels[str(b)],
+                match_weight=round(sug.match_weight, 2),
+                match_probability=round(sug.match_probability, 3),
+                reasons=reasons,
+                decision=decision,
+                decided_same=same,
+            )
+        )
+    return out
+
+
+def decide_duplicate(
+    ctx: Context, actor: Actor, reference: str, *, person_a: int, person_b: int, same: bool
+) -> Decision:
+    """Record that two people are the same (``same_as``) or not (``not_same_as``).
+
+    Reversible: a new decision withdraws the previous one (kept, status rejected). The
+    people's rows are never changed; views read the decision."""
+    a, b = sorted((person_a, person_b))
+    if a == b:
+        raise InvalidInput("choose two different people")
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.DECIDE)
+        for pid in (a, b):
+            person = session.get(Person, pid)
+            if person is None or person.case_id != case.id:
+                raise NotFound("no such person in this case")
+        now = datetime.now(UTC)
+        previous = session.scalars(
+            select(Assertion).where(
+                Assertion.case_id == case.id,
+                Assertion.subject_type == "person",
+                Assertion.subject_id == a,
+                Assertion.value == str(b),
+                Assertion.predicate.in_((SAME_AS, NOT_SAME_AS)),
+                Assertion.status == AssertionStatus.CONFIRMED.value,
+            )
+        ).all()
+        for old in previous:
+            old.status = AssertionStatus.REJECTED.value
+            old.details = {
+                **(old.details or {}),
+                "withdrawn_at": now.isoformat(),
+                "withdrawn_by": actor.username,
+            }
+        decision = Assertion(
+            case_id=case.id,
+            subject_type="person",
+            subject_id=a,
+            predicate=SAME_AS if same else NOT_SAME_AS,
+            value=str(b),
+            status=AssertionStatus.CONFIRMED.value,
+            origin="human",
+            decided_by=actor.user_id,
+            decided_at=now,
+            details={"other_person_id": b},
+        )
+        session.add(decision)
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="network.duplicate_decision",
+            case_id=case.id,
+            object_type="assertion",
+            object_id=decision.id,
+            details={
+                "person_a": a,
+                "person_b": b,
+                "same": same,
+                "withdrew": [o.id for o in previous],
+            },
+        )
+        return Decision(AssertionStatus.CONFIRMED.value, actor.username, now)
+
+
+# -- decisions -----------------------------------------------------------------------------
+
+
+def decide_role(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    person_id: int,
+    role: str,
+    decision: str,
+) -> Decision:
+    """Confirm or reject a suggested role for a person; kept as an Assertion, audited."""
+    if decision not in (AssertionStatus.CONFIRMED.value, AssertionStatus.REJECTED.value):
+        raise InvalidInput("decision must be 'confirmed' or 'rejected'")
+    book = load_roles()
+    if role not in book.roles:
+        raise InvalidInput(f"unknown role '{role}'")
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.DECIDE)
+        person = session.get(Person, person_id)
+        if person is None or person.case_id != case.id:
+            raise NotFound("no such person in this case")
+        now = datetime.now(UTC)
+        existing = session.scalar(
+            select(Assertion).where(
+                Assertion.case_id == case.id,
+                Assertion.predicate == "role",
+                Assertion.subject_type == "person",
+                Assertion.subject_id == person_id,
+                Assertion.value == role,
+            )
+        )
+        previous = existing.status if existing else None
+        if existing is None:
+            existing = Assertion(
+                case_id=case.id,
+                subject_type="person",
+                subject_id=person_id,
+                predicate="role",
+                value=role,
+                origin="human",
+                details={
+                    "label": book.roles[role].label,
+                    "elements": list(book.roles[role].elements),
+                },
+            )
+            session.add(existing)
+        existing.status = decision
+        existing.decided_by = actor.user_id
+        existing.decided_at = now
+        session.flush()
+        audit.record(
+            session,
+            actor=actor,
+            action="network.role_decision",
+            case_id=case.id,
+            object_type="assertion",
+            object_id=existing.id,
+            details={
+                "person_id": person_id,
+                "role": role,
+                "decision": decision,
+                "previous": previous,
+            },
+        )
+        return Decision(decision, actor.username, now)

@@ -1,0 +1,79 @@
+"""``/api/cases/{reference}/network``: the case graph, roles, key players and role decisions."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from palermo.services import network
+from palermo.web.auth import ApiUser, CtxDep
+
+router = APIRouter(tags=["network"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such case, or the caller is not a member of it."}
+}
+
+
+@router.get("/cases/{reference}/network", responses=NOT_FOUND)
+def get_network(
+    ctx: CtxDep,
+    user: ApiUser,
+    reference: str,
+    start: date | None = None,
+    end: date | None = None,
+    max_nodes: Annotated[int, Query(ge=10, le=5000)] = 500,
+    reveal: bool = False,
+) -> dict[str, Any]:
+    """Nodes and edges (``graph``), suggested roles with signals and evidence, key players
+    with explanations, culpable but not charged, and links to the caller's other cases."""
+    view = network.network_view(
+        ctx, user.actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
+    )
+    return asdict(view)
+
+
+class RoleDecisionIn(BaseModel):
+    person_id: int
+    role: str
+    decision: Literal["confirmed", "rejected"]
+
+
+@router.post("/cases/{reference}/network/roles", responses=NOT_FOUND)
+def decide_role(ctx: CtxDep, user: ApiUser, reference: str, body: RoleDecisionIn) -> dict[str, Any]:
+    """Confirm or reject a suggested role for a person (kept and audited)."""
+    decision = network.decide_role(
+        ctx,
+        user.actor,
+        reference,
+        person_id=body.person_id,
+        role=body.role,
+        decision=body.decision,
+    )
+    return asdict(decision)
+
+
+class DuplicateDecisionIn(BaseModel):
+    person_a: int
+    person_b: int
+    same: bool
+
+
+@router.post("/cases/{reference}/network/duplicates", responses=NOT_FOUND)
+def decide_duplicate(
+    ctx: CtxDep, user: ApiUser, reference: str, body: DuplicateDecisionIn
+) -> dict[str, Any]:
+    """Record that two people are the same (merge) or not; reversible, audited."""
+    decision = network.decide_duplicate(
+        ctx,
+        user.actor,
+        reference,
+        person_a=body.person_a,
+        person_b=body.person_b,
+        same=body.same,
+    )
+    return asdict(decision)

@@ -1,0 +1,99 @@
+"""The Network tab: an interactive graph (canvas, shipped JS) over tables that carry
+everything the canvas shows: suggested roles, key players, culpable but not charged,
+and links to the user's other cases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from palermo.security.permissions import Permission
+from palermo.services import cases, network
+from palermo.web.auth import CtxDep, PageUser
+from palermo.web.pages.cases import _case_page, case_path
+
+router = APIRouter()
+
+EVIDENCE_KINDS = ("call", "message", "payment", "trip")
+
+
+def _date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/cases/{reference}/network")
+def network_tab(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    start: Annotated[str, Query(max_length=10)] = "",
+    end: Annotated[str, Query(max_length=10)] = "",
+    reveal: bool = False,
+) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    view = network.network_view(
+        ctx, user.actor, reference, start=_date(start), end=_date(end), reveal=reveal
+    )
+    query = urlencode([(k, v) for k, v in (("start", start), ("end", end)) if v])
+    return _case_page(
+        request,
+        user,
+        case,
+        "network",
+        "network/tab.html",
+        {
+            "view": view,
+            "start": start,
+            "end": end,
+            "reveal": reveal,
+            "can_reveal": user.actor.can(Permission.SEE_VICTIM_IDENTITY),
+            "can_decide": user.actor.can(Permission.DECIDE),
+            "evidence_kinds": EVIDENCE_KINDS,
+            "api_url": f"/api{case_path(case.reference)}/network" + ("?" + query if query else ""),
+        },
+    )
+
+
+@router.post("/cases/{reference}/network/roles")
+def decide_role(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    person_id: Annotated[int, Form()],
+    role: Annotated[str, Form(max_length=64)],
+    decision: Annotated[str, Form(max_length=16)],
+) -> Response:
+    network.decide_role(
+        ctx, user.actor, reference, person_id=person_id, role=role, decision=decision
+    )
+    return RedirectResponse(
+        case_path(reference, "/network") + f"#role-{person_id}-{role}", status_code=303
+    )
+
+
+@router.post("/cases/{reference}/network/duplicates")
+def decide_duplicate(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    person_a: Annotated[int, Form()],
+    person_b: Annotated[int, Form()],
+    decision: Annotated[str, Form(max_length=16)],
+) -> Response:
+    network.decide_duplicate(
+        ctx,
+        user.actor,
+        reference,
+        person_a=person_a,
+        person_b=person_b,
+        same=decision == "same",
+    )
+    return RedirectResponse(case_path(reference, "/network") + "#duplicates", status_code=303)

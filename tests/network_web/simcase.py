@@ -1,0 +1,102 @@
+"""A small simulated escort-ads case loaded through the ordinary ingest path, with its
+people and charges added the way ``palermo.services.demo`` does (shared by the Network
+and Money web tests; loaded by path: the suite runs with ``--import-mode=importlib``)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from palermo.security.permissions import Actor
+from palermo.services import cases
+from palermo.services.context import Context
+from palermo.services.ingest import ingest_path
+from palermo.simulate import simulate
+from palermo.store.models import Assertion
+
+REFERENCE = "NET-001"
+_KINDS = {"suspect", "victim", "witness", "official", "other"}
+_CACHE: dict[str, Path] = {}
+
+
+@dataclass(slots=True)
+class SimCase:
+    reference: str
+    truth: dict[str, Any]
+    ids: dict[str, int]  # ground-truth person id (P01) -> store person id
+
+    def person(self, role: str, charged: bool | None = None) -> dict[str, Any]:
+        for p in self.truth["persons"]:
+            if role in p.get("roles", []) and (charged is None or p["charged"] == charged):
+                return p
+        raise LookupError(role)
+
+
+def folder(base: Path) -> Path:
+    """The simulated folder, made once per test session."""
+    if "sim" not in _CACHE:
+        out = base / "sim-escort"
+        if out.exists():
+            shutil.rmtree(out)
+        simulate("escort_ads", 300, 7, out)
+        _CACHE["sim"] = out
+    return _CACHE["sim"]
+
+
+def build(
+    ctx: Context, actor: Actor, unit_id: int, source: Path, reference: str = REFERENCE
+) -> SimCase:
+    truth: dict[str, Any] = json.loads((source / "ground_truth.json").read_text())
+    cases.create_case(
+        ctx,
+        actor,
+        reference=reference,
+        title="Simulated escort-ads case",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology="escort_ads",
+        statutes=list(truth.get("statutes", [])),
+    )
+    ids: dict[str, int] = {}
+    for p in truth["persons"]:
+        kind = p["kind"] if p["kind"] in _KINDS else "other"
+        identifiers = [("phone", x) for x in p.get("phones", [])]
+        identifiers += [("account", x) for x in p.get("accounts", [])]
+        view = cases.add_person(
+            ctx,
+            actor,
+            reference,
+            kind=kind,
+            name=p["name"],
+            aliases=list(p.get("aliases", [])),
+            identifiers=identifiers,
+        )
+        ids[p["id"]] = view.id
+    for p in truth["persons"]:
+        for statute in p.get("charges", []) if p.get("charged") else []:
+            cases.add_charge(
+                ctx, actor, reference, person_id=ids[p["id"]], statute_id=statute, status="charged"
+            )
+    ingest_path(ctx, actor, reference, source)
+    sim = SimCase(reference, truth, ids)
+    # The uncharged recruiter's recruiting messages, confirmed as an indicator about them.
+    recruiter = sim.person("recruiter", charged=False)
+    case_id = cases.case_id_for(ctx, actor, reference)
+    with ctx.db.session() as session:
+        session.add(
+            Assertion(
+                case_id=case_id,
+                subject_type="person",
+                subject_id=ids[recruiter["id"]],
+                predicate="indicator",
+                value="recruitment",
+                status="confirmed",
+                origin="human",
+                details={"indicator": "recruitment", "concepts": ["act.recruitment"]},
+                quote="I have hostess and dancing work for you",
+            )
+        )
+    return sim
