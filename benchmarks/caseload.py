@@ -33,8 +33,17 @@ from palermo.store.db import Database
 from palermo.store.models import Base, Case, Person, Unit
 
 TODAY = date(2026, 6, 30)
-STAGES = ["investigation"] * 10 + ["charged"] * 3 + ["pre_trial"] * 12 + ["trial"] * 15 + [
-    "verdict"] * 3 + ["sentencing"] * 2 + ["appeal"] * 3 + ["closed"] * 48 + ["diverted"] * 4
+STAGES = (
+    ["investigation"] * 10
+    + ["charged"] * 3
+    + ["pre_trial"] * 12
+    + ["trial"] * 15
+    + ["verdict"] * 3
+    + ["sentencing"] * 2
+    + ["appeal"] * 3
+    + ["closed"] * 48
+    + ["diverted"] * 4
+)
 PARTIES = ["defence"] * 11 + ["prosecution"] * 3 + ["court"] * 4 + ["investigator", "other"]
 STATUTES = ["us-18-1591", "us-18-1589", "uk-msa-s1", "uk-msa-s2", "eu-2011-36-art2"]
 TYPOLOGIES = ["sexual_exploitation", "forced_labour", "domestic_servitude"]
@@ -51,48 +60,96 @@ def build(db: Database, n_cases: int, seed: int = 11) -> dict[str, int]:
         for i in range(n_cases):
             opened = TODAY - timedelta(days=rng.randint(20, 2500))
             stage = rng.choice(STAGES)
-            charged = opened + timedelta(days=rng.randint(30, 400)) if stage != "investigation" \
-                else None
+            charged = (
+                opened + timedelta(days=rng.randint(30, 400)) if stage != "investigation" else None
+            )
             if charged and charged > TODAY:
                 charged = TODAY - timedelta(days=5)
-            closed = (charged or opened) + timedelta(days=rng.randint(100, 900)) \
-                if stage in ("closed", "diverted") else None
+            closed = (
+                (charged or opened) + timedelta(days=rng.randint(100, 900))
+                if stage in ("closed", "diverted")
+                else None
+            )
             if closed and closed > TODAY:
                 closed = TODAY
-            cases.append(dict(unit_id=unit.id, reference=f"B-{i:06d}", title=f"Case {i}",
-                              jurisdiction="US", typology=rng.choice(TYPOLOGIES), stage=stage,
-                              statutes=[rng.choice(STATUTES)], opened_on=opened,
-                              charged_on=charged, closed_on=closed))
-        case_ids = list(s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True),
-                                  cases))
+            cases.append(
+                dict(
+                    unit_id=unit.id,
+                    reference=f"B-{i:06d}",
+                    title=f"Case {i}",
+                    jurisdiction="US",
+                    typology=rng.choice(TYPOLOGIES),
+                    stage=stage,
+                    statutes=[rng.choice(STATUTES)],
+                    opened_on=opened,
+                    charged_on=charged,
+                    closed_on=closed,
+                )
+            )
+        case_ids = list(
+            s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases)
+        )
         counts["cases"] = len(case_ids)
         people: list[dict[str, Any]] = []
         for cid in case_ids:
             for j, kind in enumerate(("suspect", "suspect", "victim", "victim")):
-                people.append(dict(case_id=cid, kind=kind, pseudonym=f"{kind[0].upper()}{j}",
-                                   sex=rng.choice(["female", "male"]),
-                                   is_minor=rng.random() < 0.2, aliases=[]))
-        pids = list(s.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True),
-                              people))
+                people.append(
+                    dict(
+                        case_id=cid,
+                        kind=kind,
+                        pseudonym=f"{kind[0].upper()}{j}",
+                        sex=rng.choice(["female", "male"]),
+                        is_minor=rng.random() < 0.2,
+                        aliases=[],
+                    )
+                )
+        pids = list(
+            s.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), people)
+        )
         counts["persons"] = len(pids)
         hearings, outcomes, transitions, deadlines, contacts, support, status = (
-            [], [], [], [], [], [], [])
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
         for k, (cid, c) in enumerate(zip(case_ids, cases, strict=True)):
             start = c["charged_on"] or c["opened_on"]
             day = start
             for _ in range(10):  # 10 hearings per case -> 100,000
                 day += timedelta(days=rng.randint(7, 60))
                 adj = rng.random() < 0.3
-                hearings.append(dict(case_id=cid, held_on=min(day, TODAY + timedelta(days=20)),
-                                     kind="trial", adjourned=adj,
-                                     requested_by=rng.choice(PARTIES) if adj else None))
-            transitions.append(dict(case_id=cid, from_stage="intake", to_stage="investigation",
-                                    occurred_on=c["opened_on"]))
+                hearings.append(
+                    dict(
+                        case_id=cid,
+                        held_on=min(day, TODAY + timedelta(days=20)),
+                        kind="trial",
+                        adjourned=adj,
+                        requested_by=rng.choice(PARTIES) if adj else None,
+                    )
+                )
+            transitions.append(
+                dict(
+                    case_id=cid,
+                    from_stage="intake",
+                    to_stage="investigation",
+                    occurred_on=c["opened_on"],
+                )
+            )
             if c["charged_on"]:
-                transitions.append(dict(case_id=cid, from_stage="investigation",
-                                        to_stage="charged", occurred_on=c["charged_on"]))
-            suspects = pids[4 * k: 4 * k + 2]
-            victims = pids[4 * k + 2: 4 * k + 4]
+                transitions.append(
+                    dict(
+                        case_id=cid,
+                        from_stage="investigation",
+                        to_stage="charged",
+                        occurred_on=c["charged_on"],
+                    )
+                )
+            suspects = pids[4 * k : 4 * k + 2]
+            victims = pids[4 * k + 2 : 4 * k + 4]
             decided = c["stage"] in ("verdict", "sentencing", "appeal", "closed")
             for n in range(3):  # 3 outcomes per case -> 30,000
                 verdict = "pending"
@@ -100,32 +157,63 @@ def build(db: Database, n_cases: int, seed: int = 11) -> dict[str, int]:
                     verdict = rng.choice(["convicted"] * 6 + ["acquitted"] * 2 + ["dismissed"] * 2)
                 conv = verdict == "convicted"
                 custodial = rng.randint(12, 240) if conv and rng.random() < 0.8 else None
-                outcomes.append(dict(
-                    case_id=cid, person_id=suspects[n % 2], statute_id=c["statutes"][0],
-                    verdict=verdict,
-                    verdict_on=(start + timedelta(days=rng.randint(100, 800))) if decided else None,
-                    custodial_months=custodial,
-                    suspended_months=24 if conv and custodial is None else None,
-                    restitution_requested=Decimal(10000) if conv and rng.random() < 0.15
-                    else None))
-            deadlines.append(dict(case_id=cid, kind="custody_limit",
-                                  due_on=start + timedelta(days=180),
-                                  done=start + timedelta(days=180) < TODAY))
+                outcomes.append(
+                    dict(
+                        case_id=cid,
+                        person_id=suspects[n % 2],
+                        statute_id=c["statutes"][0],
+                        verdict=verdict,
+                        verdict_on=(start + timedelta(days=rng.randint(100, 800)))
+                        if decided
+                        else None,
+                        custodial_months=custodial,
+                        suspended_months=24 if conv and custodial is None else None,
+                        restitution_requested=Decimal(10000)
+                        if conv and rng.random() < 0.15
+                        else None,
+                    )
+                )
+            deadlines.append(
+                dict(
+                    case_id=cid,
+                    kind="custody_limit",
+                    due_on=start + timedelta(days=180),
+                    done=start + timedelta(days=180) < TODAY,
+                )
+            )
             for v in victims:
-                contacts.append(dict(person_id=v, kind="phone",
-                                     contacted_on=TODAY - timedelta(days=rng.randint(0, 200))))
-                support.append(dict(person_id=v, service="shelter", started_on=c["opened_on"],
-                                    ended_on=c["closed_on"]))
-                status.append(dict(person_id=v, repatriated=rng.random() < 0.2,
-                                   intimidation_reports=rng.choice([0] * 9 + [1]),
-                                   available=True))
-        for model, rows, name in [(cm.Hearing, hearings, "hearings"),
-                                  (cm.Outcome, outcomes, "outcomes"),
-                                  (cm.StageTransition, transitions, "transitions"),
-                                  (cm.CaseDeadline, deadlines, "deadlines"),
-                                  (cm.VictimContact, contacts, "contacts"),
-                                  (cm.SupportService, support, "support services"),
-                                  (cm.WitnessStatus, status, "witness statuses")]:
+                contacts.append(
+                    dict(
+                        person_id=v,
+                        kind="phone",
+                        contacted_on=TODAY - timedelta(days=rng.randint(0, 200)),
+                    )
+                )
+                support.append(
+                    dict(
+                        person_id=v,
+                        service="shelter",
+                        started_on=c["opened_on"],
+                        ended_on=c["closed_on"],
+                    )
+                )
+                status.append(
+                    dict(
+                        person_id=v,
+                        repatriated=rng.random() < 0.2,
+                        intimidation_reports=rng.choice([0] * 9 + [1]),
+                        available=True,
+                    )
+                )
+        for model, rows, name in [
+            (cm.Hearing, hearings, "hearings"),
+            (cm.Outcome, outcomes, "outcomes"),
+            (cm.StageTransition, transitions, "transitions"),
+            (cm.CaseDeadline, deadlines, "deadlines"),
+            (cm.VictimContact, contacts, "contacts"),
+            (cm.SupportService, support, "support services"),
+            (cm.WitnessStatus, status, "witness statuses"),
+        ]:
             s.execute(insert(model), rows)
             counts[name] = len(rows)
         counts["unit_id"] = unit.id
@@ -148,8 +236,12 @@ def main() -> None:
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--db", type=Path, default=None, help="SQLite file (default: temporary)")
-    ap.add_argument("--no-web", dest="web", action="store_false",
-                    help="skip the web benchmark (GET /dashboard over HTTP)")
+    ap.add_argument(
+        "--no-web",
+        dest="web",
+        action="store_false",
+        help="skip the web benchmark (GET /dashboard over HTTP)",
+    )
     ap.add_argument("--clients", type=int, default=20, help="web: concurrent clients")
     ap.add_argument("--requests", type=int, default=400, help="web: requests in total")
     ap.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)  # the client process
@@ -163,35 +255,46 @@ def main() -> None:
         Base.metadata.create_all(db.engine)
         t = time.perf_counter()
         counts = build(db, args.cases)
-        print(f"built in {time.perf_counter() - t:.1f} s: "
-              + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "unit_id"))
+        print(
+            f"built in {time.perf_counter() - t:.1f} s: "
+            + ", ".join(f"{v:,} {k}" for k, v in counts.items() if k != "unit_id")
+        )
         unit_id = counts["unit_id"]
         ranges = svc.statute_ranges()
         with db.session() as s:
             assert s.scalar(select(Unit.id).where(Unit.id == unit_id)) == unit_id
             dash_wall, dash_cpu, dash = timed(
-                lambda: svc.dashboard(s, SYSTEM, unit_id, TODAY), args.runs)
+                lambda: svc.dashboard(s, SYSTEM, unit_id, TODAY), args.runs
+            )
             stat_wall, stat_cpu, st = timed(
-                lambda: svc.outcome_statistics(s, SYSTEM, unit_id, ranges=ranges), args.runs)
+                lambda: svc.outcome_statistics(s, SYSTEM, unit_id, ranges=ranges), args.runs
+            )
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average while timing: {load:.1f} on {os.cpu_count()} CPUs")
-        for name, wall, cpu in (("dashboard", dash_wall, dash_cpu),
-                                ("outcome statistics", stat_wall, stat_cpu)):
-            print(f"{name:<20} wall median {statistics.median(wall):.3f} s "
-                  f"(min {min(wall):.3f}, max {max(wall):.3f}); CPU median "
-                  f"{statistics.median(cpu):.3f} s; {len(wall)} runs (target < 1 s)")
-        print(f"dashboard: {dash.open_cases:,} open cases, "
-              f"{len(dash.hearings_next_two_weeks):,} hearings in 2 weeks, "
-              f"{len(dash.over_target):,} over target, {len(dash.at_risk_witnesses):,} "
-              f"at-risk witnesses, {len(dash.deadlines):,} deadline alerts; "
-              + "; ".join(dash.adjournment_sentences[:2]))
-        print(f"statistics: conviction rate {st.conviction_rate:.1%} "
-              f"({st.convicted:,} of {st.decided:,}), median disposition "
-              f"{st.disposition_median_days:.0f} days, p90 {st.disposition_p90_days:.0f} days")
+        for name, wall, cpu in (
+            ("dashboard", dash_wall, dash_cpu),
+            ("outcome statistics", stat_wall, stat_cpu),
+        ):
+            print(
+                f"{name:<20} wall median {statistics.median(wall):.3f} s "
+                f"(min {min(wall):.3f}, max {max(wall):.3f}); CPU median "
+                f"{statistics.median(cpu):.3f} s; {len(wall)} runs (target < 1 s)"
+            )
+        print(
+            f"dashboard: {dash.open_cases:,} open cases, "
+            f"{len(dash.hearings_next_two_weeks):,} hearings in 2 weeks, "
+            f"{len(dash.over_target):,} over target, {len(dash.at_risk_witnesses):,} "
+            f"at-risk witnesses, {len(dash.deadlines):,} deadline alerts; "
+            + "; ".join(dash.adjournment_sentences[:2])
+        )
+        print(
+            f"statistics: conviction rate {st.conviction_rate:.1%} "
+            f"({st.convicted:,} of {st.decided:,}), median disposition "
+            f"{st.disposition_median_days:.0f} days, p90 {st.disposition_p90_days:.0f} days"
+        )
         db.dispose()
         if args.web:
             web_benchmark(path, unit_id, Path(tmp), args.clients, args.requests)
-
 
 
 # --------------------------------------------------------------------------- web
@@ -224,20 +327,25 @@ def web_benchmark(path: Path, unit_id: int, tmp: Path, clients: int, requests: i
     from palermo.store.models import CaseMember, Role
     from palermo.web.app import create_app
 
-    settings = Settings(data_dir=tmp / "data", database_url=f"sqlite:///{path}",
-                        secret_key=secrets.token_hex(32))
+    settings = Settings(
+        data_dir=tmp / "data", database_url=f"sqlite:///{path}", secret_key=secrets.token_hex(32)
+    )
     ctx = Context.create(settings, migrate=False)
     password = secrets.token_urlsafe(16)
-    user = users.create_user(ctx, SYSTEM, username=BENCH_USER, password=password,
-                             role=Role.PROSECUTOR, unit_id=unit_id)
+    user = users.create_user(
+        ctx, SYSTEM, username=BENCH_USER, password=password, role=Role.PROSECUTOR, unit_id=unit_id
+    )
     with ctx.db.session() as s:
         ids = list(s.scalars(select(Case.id).where(Case.unit_id == unit_id)))
         s.execute(insert(CaseMember), [dict(case_id=i, user_id=user.id) for i in ids])
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -248,17 +356,31 @@ def web_benchmark(path: Path, unit_id: int, tmp: Path, clients: int, requests: i
     def run(n_clients: int, n_requests: int) -> dict[str, Any]:
         cpu = time.process_time()  # this process is the server: its CPU per request
         out = subprocess.run(
-            [sys.executable, __file__, "--drive", url, "--clients", str(n_clients),
-             "--requests", str(n_requests)],
-            env=env, capture_output=True, text=True, check=True, timeout=1800,
+            [
+                sys.executable,
+                __file__,
+                "--drive",
+                url,
+                "--clients",
+                str(n_clients),
+                "--requests",
+                str(n_requests),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=1800,
         )
         result = dict(json.loads(out.stdout.strip().splitlines()[-1]))
         result["server_cpu"] = (time.process_time() - cpu) / (result["n"] + 1)
         return result
 
     try:
-        print(f"web: GET /dashboard on {url} (uvicorn, 1 worker, in a thread); "
-              f"{len(ids):,} cases, user member of all")
+        print(
+            f"web: GET /dashboard on {url} (uvicorn, 1 worker, in a thread); "
+            f"{len(ids):,} cases, user member of all"
+        )
         cached = run(clients, requests)
         _report(f"dashboard page, {clients} clients, cache on", cached)
         # Without the short-lived cache (max age 0): every request that arrives after the
@@ -274,12 +396,14 @@ def web_benchmark(path: Path, unit_id: int, tmp: Path, clients: int, requests: i
 
 
 def _report(name: str, r: dict[str, Any]) -> None:
-    print(f"{name}: {r['n']} requests in {r['wall']:.1f} s ({r['n'] / r['wall']:.1f}/s); "
-          f"latency p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
-          f"max {r['max'] * 1000:.0f} ms (target p95 < 300 ms); first request "
-          f"{r['first'] * 1000:.0f} ms; server CPU {r['server_cpu'] * 1000:.1f} ms per request; "
-          f"statuses {r['statuses']}; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{name}: {r['n']} requests in {r['wall']:.1f} s ({r['n'] / r['wall']:.1f}/s); "
+        f"latency p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
+        f"max {r['max'] * 1000:.0f} ms (target p95 < 300 ms); first request "
+        f"{r['first'] * 1000:.0f} ms; server CPU {r['server_cpu'] * 1000:.1f} ms per request; "
+        f"statuses {r['statuses']}; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 def drive(url: str, clients: int, requests: int) -> None:
@@ -296,8 +420,10 @@ def drive(url: str, clients: int, requests: int) -> None:
     with httpx.Client(base_url=url, timeout=120) as login:
         token = re.search(r'name="csrf_token" value="([^"]+)"', login.get("/login").text)
         assert token is not None
-        signed = login.post("/login", data={"username": BENCH_USER, "password": password,
-                                            "csrf_token": token.group(1)})
+        signed = login.post(
+            "/login",
+            data={"username": BENCH_USER, "password": password, "csrf_token": token.group(1)},
+        )
         assert signed.status_code == 303, signed.status_code
         cookies = dict(login.cookies)
         t = time.perf_counter()
@@ -328,11 +454,19 @@ def drive(url: str, clients: int, requests: int) -> None:
         for _ in range(clients):
             pool.submit(worker)
     wall = time.perf_counter() - start
-    print(json.dumps({
-        "n": len(latencies), "wall": wall, "first": first_s,
-        "p50": _percentile(latencies, 50), "p95": _percentile(latencies, 95),
-        "max": max(latencies), "statuses": dict(statuses),
-    }))
+    print(
+        json.dumps(
+            {
+                "n": len(latencies),
+                "wall": wall,
+                "first": first_s,
+                "p50": _percentile(latencies, 50),
+                "p95": _percentile(latencies, 95),
+                "max": max(latencies),
+                "statuses": dict(statuses),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

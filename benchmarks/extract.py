@@ -33,10 +33,44 @@ from palermo.ingest.readers.base import DocumentText, Page, ReadContext
 from palermo.ingest.readers.documents import read_document
 from palermo.law.indicators import load_indicators
 
-GIVEN = ["Ion", "Maria", "Ana", "Stefan", "Elena", "Mihai", "Rosa", "Carlos", "Grace", "Joy",
-         "Tatiana", "Olena", "Ahmed", "Nimal", "Lucia", "Daniel", "Irina", "Pedro"]
-FAMILY = ["Popescu", "Ionescu", "Garcia", "Lopez", "Okafor", "Santos", "Kovalenko", "Moraru",
-          "Dumitru", "Reyes", "Haddad", "Perera", "Stan", "Vasquez", "Petrov", "Silva"]
+GIVEN = [
+    "Ion",
+    "Maria",
+    "Ana",
+    "Stefan",
+    "Elena",
+    "Mihai",
+    "Rosa",
+    "Carlos",
+    "Grace",
+    "Joy",
+    "Tatiana",
+    "Olena",
+    "Ahmed",
+    "Nimal",
+    "Lucia",
+    "Daniel",
+    "Irina",
+    "Pedro",
+]
+FAMILY = [
+    "Popescu",
+    "Ionescu",
+    "Garcia",
+    "Lopez",
+    "Okafor",
+    "Santos",
+    "Kovalenko",
+    "Moraru",
+    "Dumitru",
+    "Reyes",
+    "Haddad",
+    "Perera",
+    "Stan",
+    "Vasquez",
+    "Petrov",
+    "Silva",
+]
 CITIES = ["Madrid", "Bucharest", "London", "Berlin", "Manila", "Lagos", "Milan", "Athens"]
 FILLER = [
     "It was raining when we reached the station.",
@@ -65,21 +99,32 @@ INDICATIVE = [
     "If we complained he might get angry.",
 ]
 CHAT = [
-    "where are u", "ok", "send me the money tonight", "call me on {phone}",
-    "u owe me {amount} dont forget", "new client at 10, be ready", "i am tired",
-    "{name} will pick you up", "dont talk to anyone", "give me ur passport",
-    "yesterday you were late again", "see you last Friday at the same place", "good",
+    "where are u",
+    "ok",
+    "send me the money tonight",
+    "call me on {phone}",
+    "u owe me {amount} dont forget",
+    "new client at 10, be ready",
+    "i am tired",
+    "{name} will pick you up",
+    "dont talk to anyone",
+    "give me ur passport",
+    "yesterday you were late again",
+    "see you last Friday at the same place",
+    "good",
 ]
 
 
 def _fill(template: str, rng: random.Random) -> str:
     return template.format(
-        name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}", city=rng.choice(CITIES),
-        date=f"{rng.randint(1, 28)} March 2024", phone=f"+40 7{rng.randint(10, 99)} "
-        f"{rng.randint(100, 999)} {rng.randint(100, 999)}",
+        name=f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
+        city=rng.choice(CITIES),
+        date=f"{rng.randint(1, 28)} March 2024",
+        phone=f"+40 7{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
         amount=f"{rng.randint(1, 9)},{rng.randint(100, 999)} EUR",
         email=f"{rng.choice(GIVEN).lower()}{rng.randint(1, 99)}@example.com",
-        n=rng.randint(1, 999))
+        n=rng.randint(1, 999),
+    )
 
 
 def synthetic_files(root: Path, docs: int, chats: int, seed: int) -> list[Path]:
@@ -98,8 +143,9 @@ def synthetic_files(root: Path, docs: int, chats: int, seed: int) -> list[Path]:
         for m in range(200):
             who = "Boss" if rng.random() < 0.6 else "Ana"
             day, minute = 1 + m // 20, m % 60
-            out.append(f"{day:02d}/03/2024, 1{m % 10}:{minute:02d} - {who}: "
-                       f"{_fill(rng.choice(CHAT), rng)}")
+            out.append(
+                f"{day:02d}/03/2024, 1{m % 10}:{minute:02d} - {who}: {_fill(rng.choice(CHAT), rng)}"
+            )
         path = root / f"WhatsApp Chat {i:04d}.txt"
         path.write_text("\n".join(out) + "\n", "utf-8")
         paths.append(path)
@@ -108,8 +154,12 @@ def synthetic_files(root: Path, docs: int, chats: int, seed: int) -> list[Path]:
 
 def known_people(n: int, seed: int) -> list[KnownPerson]:
     rng = random.Random(seed)
-    return [KnownPerson(f"P{i:02d}", f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}",
-                        (rng.choice(GIVEN)[:3] + "u",)) for i in range(n)]
+    return [
+        KnownPerson(
+            f"P{i:02d}", f"{rng.choice(GIVEN)} {rng.choice(FAMILY)}", (rng.choice(GIVEN)[:3] + "u",)
+        )
+        for i in range(n)
+    ]
 
 
 def text_bytes(doc: DocumentText) -> int:
@@ -136,8 +186,12 @@ def run_synthetic(docs: int, chats: int, seed: int) -> None:
         timings: dict[str, float] = {"statement": 0.0, "chat": 0.0}
         for doc in documents:
             cpu = time.process_time()
-            for e in extract_document(doc, default_region="RO", known_people=people,
-                                      reference_date=datetime(2024, 3, 30, tzinfo=UTC)):
+            for e in extract_document(
+                doc,
+                default_region="RO",
+                known_people=people,
+                reference_date=datetime(2024, 3, 30, tzinfo=UTC),
+            ):
                 counts[e.kind] = counts.get(e.kind, 0) + 1
             kind = "chat" if doc.metadata.get("locator") == "message" else "statement"
             timings[kind] += time.process_time() - cpu
@@ -150,15 +204,23 @@ def run_synthetic(docs: int, chats: int, seed: int) -> None:
     messages = sum(len(d.pages) for d in chat_docs)
     chat_size = sum(text_bytes(d) for d in chat_docs) / 1e6
     total = read_s + extract_s
-    print(f"synthetic set: {docs} statements ({st_size:.2f} MB) + {chats} chats ({messages} "
-          f"messages, {chat_size:.2f} MB), 20 known people; rates per CPU second")
+    print(
+        f"synthetic set: {docs} statements ({st_size:.2f} MB) + {chats} chats ({messages} "
+        f"messages, {chat_size:.2f} MB), 20 known people; rates per CPU second"
+    )
     print(f"  read only           {len(files) / read_s:8.1f} files/s  {size / read_s:6.2f} MB/s")
-    print(f"  extract statements  {len(statements) / timings['statement']:8.1f} docs/s   "
-          f"{st_size / timings['statement']:6.2f} MB/s")
-    print(f"  extract chats       {messages / timings['chat']:8.1f} messages/s "
-          f"{chat_size / timings['chat']:6.2f} MB/s")
-    print(f"  read + extract all  {len(files) / total:8.1f} docs/s   {size / total:6.2f} MB/s"
-          f"  ({total:.2f} CPU s; {read_wall + total_wall:.2f} s wall on a shared machine)")
+    print(
+        f"  extract statements  {len(statements) / timings['statement']:8.1f} docs/s   "
+        f"{st_size / timings['statement']:6.2f} MB/s"
+    )
+    print(
+        f"  extract chats       {messages / timings['chat']:8.1f} messages/s "
+        f"{chat_size / timings['chat']:6.2f} MB/s"
+    )
+    print(
+        f"  read + extract all  {len(files) / total:8.1f} docs/s   {size / total:6.2f} MB/s"
+        f"  ({total:.2f} CPU s; {read_wall + total_wall:.2f} s wall on a shared machine)"
+    )
     print("  items: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 
 
@@ -187,8 +249,17 @@ def run_simulated(size: int, seed: int) -> None:
         print("simulated: palermo.simulate is not available")
         return
     covered = {c for ind in load_indicators() for c in ind.indicator.concepts}
-    totals = {"facts": 0, "coverable": 0, "found": 0, "hits": 0, "hits_on_facts": 0,
-              "files": 0, "bytes": 0, "core": 0, "core_found": 0}
+    totals = {
+        "facts": 0,
+        "coverable": 0,
+        "found": 0,
+        "hits": 0,
+        "hits_on_facts": 0,
+        "files": 0,
+        "bytes": 0,
+        "core": 0,
+        "core_found": 0,
+    }
     seconds = 0.0
     print(f"simulated cases (size {size}, seed {seed}):")
     for typology in sorted(TYPOLOGIES):
@@ -210,8 +281,9 @@ def run_simulated(size: int, seed: int) -> None:
                 out = read_document(path, ReadContext(default_region=region))
                 doc = out.document
                 assert doc is not None
-                items = extract_document(doc, default_region=region, known_people=[],
-                                         reference_date=None)
+                items = extract_document(
+                    doc, default_region=region, known_people=[], reference_date=None
+                )
                 seconds += time.perf_counter() - started
                 totals["files"] += 1
                 totals["bytes"] += text_bytes(doc)
@@ -219,8 +291,7 @@ def run_simulated(size: int, seed: int) -> None:
                 planted = by_file.get(path.relative_to(root).as_posix(), [])
                 quotes = [_norm(f["quote"]) for f in planted]
                 hits_n += len(hits)
-                on_facts += sum(1 for h in hits if any(
-                    _norm(h.raw) in q for q in quotes))
+                on_facts += sum(1 for h in hits if any(_norm(h.raw) in q for q in quotes))
                 for fact in planted:
                     facts += 1
                     if fact["concept"] in covered:
@@ -230,21 +301,27 @@ def run_simulated(size: int, seed: int) -> None:
                         if fact["concept"].startswith(("means.", "purpose.")):
                             totals["core"] += 1
                             totals["core_found"] += hit
-        print(f"  {typology:<28} planted {facts:3d}  coverable {coverable:3d}  "
-              f"found {found:3d} ({found / max(coverable, 1):.0%})  "
-              f"indicator hits {hits_n:3d}, on planted quotes {on_facts:3d}")
+        print(
+            f"  {typology:<28} planted {facts:3d}  coverable {coverable:3d}  "
+            f"found {found:3d} ({found / max(coverable, 1):.0%})  "
+            f"indicator hits {hits_n:3d}, on planted quotes {on_facts:3d}"
+        )
         totals["facts"] += facts
         totals["coverable"] += coverable
         totals["found"] += found
         totals["hits"] += hits_n
         totals["hits_on_facts"] += on_facts
-    print(f"  means/purpose facts (what indicators are for): {totals['core_found']}/"
-          f"{totals['core']} = {totals['core_found'] / max(totals['core'], 1):.1%}")
-    print(f"  all: recall of coverable planted facts {totals['found']}/{totals['coverable']} "
-          f"= {totals['found'] / max(totals['coverable'], 1):.1%}; "
-          f"{totals['hits_on_facts']}/{totals['hits']} hits lie on a planted quote; "
-          f"{totals['files']} files, {totals['bytes'] / 1e6:.2f} MB read+extracted in "
-          f"{seconds:.2f} s ({totals['files'] / max(seconds, 1e-9):.1f} files/s)")
+    print(
+        f"  means/purpose facts (what indicators are for): {totals['core_found']}/"
+        f"{totals['core']} = {totals['core_found'] / max(totals['core'], 1):.1%}"
+    )
+    print(
+        f"  all: recall of coverable planted facts {totals['found']}/{totals['coverable']} "
+        f"= {totals['found'] / max(totals['coverable'], 1):.1%}; "
+        f"{totals['hits_on_facts']}/{totals['hits']} hits lie on a planted quote; "
+        f"{totals['files']} files, {totals['bytes'] / 1e6:.2f} MB read+extracted in "
+        f"{seconds:.2f} s ({totals['files'] / max(seconds, 1e-9):.1f} files/s)"
+    )
 
 
 def main(argv: list[str]) -> None:

@@ -48,12 +48,22 @@ def _fresh_case(data_dir: Path, reference: str) -> tuple[Context, Actor]:
     ctx = Context.create(settings)  # migrates a new SQLite database
     unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
     actor = users.create_user(
-        ctx, SYSTEM, username="bench", password="benchmark password", role=Role.PROSECUTOR,
+        ctx,
+        SYSTEM,
+        username="bench",
+        password="benchmark password",
+        role=Role.PROSECUTOR,
         unit_id=unit_id,
     ).actor
     cases.create_case(
-        ctx, actor, reference=reference, title="Ingest benchmark", jurisdiction="US",
-        unit_id=unit_id, typology="escort_ads", statutes=["us-18-1591"],
+        ctx,
+        actor,
+        reference=reference,
+        title="Ingest benchmark",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology="escort_ads",
+        statutes=["us-18-1591"],
     )
     return ctx, actor
 
@@ -77,9 +87,10 @@ def _ingest(data_dir: Path, folder: Path) -> tuple[IngestReport, float, float]:
 def _head(source: Path, target: Path, rows: int) -> int:
     """Copy the header and the first ``rows`` rows of a CSV; returns the rows copied."""
     copied = 0
-    with source.open(encoding="utf-8", newline="") as src, target.open(
-        "w", encoding="utf-8", newline=""
-    ) as dst:
+    with (
+        source.open(encoding="utf-8", newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
         dst.write(src.readline())
         for line in src:
             if copied >= rows:
@@ -98,7 +109,8 @@ def _ftm_seconds(csv_path: Path, out: Path) -> tuple[float, float]:
     started = time.perf_counter()
     subprocess.run(
         [ftm, "map-csv", str(MAPPING), "-i", str(csv_path), "-o", str(out)],
-        check=True, stderr=subprocess.DEVNULL,
+        check=True,
+        stderr=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -113,8 +125,10 @@ def _generated(structured: Path, calls: int, payments: int) -> bool:
         if not path.exists():
             return False
         with path.open("rb") as handle:
-            if sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b"")) \
-                    != rows + 1:
+            if (
+                sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+                != rows + 1
+            ):
                 return False
     return True
 
@@ -127,8 +141,13 @@ def _generate(args: argparse.Namespace, work: Path, structured: Path) -> None:
         return
     sim_dir = work / "simulated"
     # ``size`` sets the case's population; ``counts`` the number of records written.
-    simulate(args.typology, args.size, args.seed, sim_dir,
-             counts={"calls": args.calls, "payments": args.payments, "messages": 0, "trips": 0})
+    simulate(
+        args.typology,
+        args.size,
+        args.seed,
+        sim_dir,
+        counts={"calls": args.calls, "payments": args.payments, "messages": 0, "trips": 0},
+    )
     for name in ("calls.csv", "payments.csv"):
         shutil.move(str(sim_dir / name), structured / name)
 
@@ -142,41 +161,59 @@ def _builtin_calls(path: Path, rows: int, seed: int) -> None:
         start = datetime(2023, 6, 1, tzinfo=UTC)
         for i in range(rows):
             when = (start + timedelta(seconds=i * 13)).strftime("%Y-%m-%dT%H:%M:%SZ")
-            out.write(f"CL{i + 1:09d},{when},{rng.choice(phones)},{rng.choice(phones)},"
-                      f"{rng.randint(0, 900)},310-02-{rng.randint(1000, 9999)}-{i % 50000}\n")
+            out.write(
+                f"CL{i + 1:09d},{when},{rng.choice(phones)},{rng.choice(phones)},"
+                f"{rng.randint(0, 900)},310-02-{rng.randint(1000, 9999)}-{i % 50000}\n"
+            )
 
 
 def _builtin_payments(path: Path, rows: int, seed: int) -> None:
     rng = random.Random(seed + 1)
     accounts = [(f"{rng.randint(10**9, 10**10 - 1)}", f"Person {n}") for n in range(20_000)]
     with path.open("w", encoding="utf-8", newline="") as out:
-        out.write("transaction_id,booked_at,payer_account,payer_name,payee_account,payee_name,"
-                  "amount,currency,channel,country_from,country_to,reference\n")
+        out.write(
+            "transaction_id,booked_at,payer_account,payer_name,payee_account,payee_name,"
+            "amount,currency,channel,country_from,country_to,reference\n"
+        )
         start = datetime(2023, 6, 1, tzinfo=UTC)
         for i in range(rows):
             when = (start + timedelta(seconds=i * 17)).strftime("%Y-%m-%dT%H:%M:%SZ")
             (payer, payer_name), (payee, payee_name) = rng.choice(accounts), rng.choice(accounts)
-            out.write(f"TX{i + 1:09d},{when},{payer},{payer_name},{payee},{payee_name},"
-                      f"{rng.randint(100, 500000) / 100:.2f},USD,bank,US,US,rent\n")
+            out.write(
+                f"TX{i + 1:09d},{when},{payer},{payer_name},{payee},{payee_name},"
+                f"{rng.randint(100, 500000) / 100:.2f},USD,bank,US,US,rent\n"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--payments", type=int, default=1_000_000)
-    parser.add_argument("--ftm-sample", type=int, default=100_000,
-                        help="payments rows mapped with ftm map-csv (and ingested alongside)")
+    parser.add_argument(
+        "--ftm-sample",
+        type=int,
+        default=100_000,
+        help="payments rows mapped with ftm map-csv (and ingested alongside)",
+    )
     parser.add_argument("--typology", default="escort_ads")
-    parser.add_argument("--size", type=int, default=400_000,
-                        help="simulated case size (its population of people, phones and "
-                             "accounts); --calls/--payments set the record counts")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=400_000,
+        help="simulated case size (its population of people, phones and "
+        "accounts); --calls/--payments set the record counts",
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--workdir", type=Path, default=None,
-                        help="keep files here instead of a temporary folder")
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="keep files here instead of a temporary folder"
+    )
     parser.add_argument("--skip-ftm", action="store_true")
-    parser.add_argument("--generator", choices=["simulate", "builtin"], default="simulate",
-                        help="palermo.simulate (default) or a fast built-in generator with "
-                             "the same columns")
+    parser.add_argument(
+        "--generator",
+        choices=["simulate", "builtin"],
+        default="simulate",
+        help="palermo.simulate (default) or a fast built-in generator with the same columns",
+    )
     args = parser.parse_args(argv)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="palermo-bench-ingest-"))
@@ -189,14 +226,19 @@ def main(argv: list[str] | None = None) -> int:
         else:
             _generate(args, work, structured)
             size = sum(p.stat().st_size for p in structured.iterdir())
-            print(f"generated {args.calls:,} calls + {args.payments:,} payments "
-                  f"({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s", flush=True)
+            print(
+                f"generated {args.calls:,} calls + {args.payments:,} payments "
+                f"({size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
 
         report, seconds, cpu = _ingest(work / "data-full", structured)
-        print(f"palermo ingest into SQLite: {report.records:,} records in {seconds:.2f} s "
-              f"= {report.records / seconds:,.0f} records/s end to end "
-              f"({cpu:.2f} s CPU = {report.records / cpu:,.0f} records per CPU-second)",
-              flush=True)
+        print(
+            f"palermo ingest into SQLite: {report.records:,} records in {seconds:.2f} s "
+            f"= {report.records / seconds:,.0f} records/s end to end "
+            f"({cpu:.2f} s CPU = {report.records / cpu:,.0f} records per CPU-second)",
+            flush=True,
+        )
         for outcome in report.files:
             print(f"  {outcome.name}: {outcome.records:,} records", flush=True)
 
@@ -216,15 +258,27 @@ def main(argv: list[str] | None = None) -> int:
         steady = max(theirs - startup, 1e-9)
         steady_cpu = max(theirs_cpu - startup_cpu, 1e-9)
         print(f"same {rows:,} payment rows, side by side:", flush=True)
-        print(f"  palermo ingest (SQLite, end to end): {ours:.2f} s = {rows / ours:,.0f} rows/s"
-              f" ({ours_cpu:.2f} s CPU)", flush=True)
-        print(f"  ftm map-csv ({entities:,} entities): {theirs:.2f} s "
-              f"= {rows / theirs:,.0f} rows/s ({theirs_cpu:.2f} s CPU); without its "
-              f"{startup:.2f} s start-up {rows / steady:,.0f} rows/s", flush=True)
-        print(f"  ratio palermo / ftm, wall clock: {theirs / ours:.1f}x "
-              f"(ftm start-up excluded: {steady / ours:.1f}x)", flush=True)
-        print(f"  ratio palermo / ftm, CPU time: {theirs_cpu / ours_cpu:.1f}x "
-              f"(ftm start-up excluded: {steady_cpu / ours_cpu:.1f}x)", flush=True)
+        print(
+            f"  palermo ingest (SQLite, end to end): {ours:.2f} s = {rows / ours:,.0f} rows/s"
+            f" ({ours_cpu:.2f} s CPU)",
+            flush=True,
+        )
+        print(
+            f"  ftm map-csv ({entities:,} entities): {theirs:.2f} s "
+            f"= {rows / theirs:,.0f} rows/s ({theirs_cpu:.2f} s CPU); without its "
+            f"{startup:.2f} s start-up {rows / steady:,.0f} rows/s",
+            flush=True,
+        )
+        print(
+            f"  ratio palermo / ftm, wall clock: {theirs / ours:.1f}x "
+            f"(ftm start-up excluded: {steady / ours:.1f}x)",
+            flush=True,
+        )
+        print(
+            f"  ratio palermo / ftm, CPU time: {theirs_cpu / ours_cpu:.1f}x "
+            f"(ftm start-up excluded: {steady_cpu / ours_cpu:.1f}x)",
+            flush=True,
+        )
         full_ratio = (report.records / seconds) / (rows / steady)
         print(f"  full-run rate / ftm steady rate (wall clock): {full_ratio:.1f}x", flush=True)
     finally:

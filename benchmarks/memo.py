@@ -32,8 +32,13 @@ def main() -> None:
         ctx = Context.create(settings)
         unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit")
         cases.create_case(
-            ctx, SYSTEM, reference="BENCH-MEMO", title="Memo benchmark", jurisdiction="US",
-            unit_id=unit_id, statutes=["us-18-1591"],
+            ctx,
+            SYSTEM,
+            reference="BENCH-MEMO",
+            title="Memo benchmark",
+            jurisdiction="US",
+            unit_id=unit_id,
+            statutes=["us-18-1591"],
         )
         started = time.perf_counter()
         simulate("escort_ads", args.records, 5, root / "sim")

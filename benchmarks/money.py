@@ -71,12 +71,15 @@ def run_simulated(typology: str, size: int) -> None:
             t = time.perf_counter()
             hits = detect_patterns(case)
             secs = time.perf_counter() - t
-            print(f"\n{name} (size {size:,}, {len(case.payments):,} payments; "
-                  f"patterns {secs:.2f} s)")
+            print(
+                f"\n{name} (size {size:,}, {len(case.payments):,} payments; patterns {secs:.2f} s)"
+            )
             for s in pattern_scores(load_truth(out), hits):
-                print(f"  {s.name:<18s} recall {s.found}/{s.planted}  precision {s.precision:5.2f}"
-                      f" ({s.correct_hits}/{s.hits})  criminal-precision "
-                      f"{s.criminal_precision:5.2f}")
+                print(
+                    f"  {s.name:<18s} recall {s.found}/{s.planted}  precision {s.precision:5.2f}"
+                    f" ({s.correct_hits}/{s.hits})  criminal-precision "
+                    f"{s.criminal_precision:5.2f}"
+                )
 
 
 def main() -> None:

@@ -46,8 +46,10 @@ def run_synthetic(n_calls: int, n_payments: int, compare_networkx: bool) -> None
     view = to_json(g, max_nodes=500)
     t = _t(f"to_json capped at 500 nodes ({len(view['edges'])} edges)", t)
     print(f"  {'TOTAL graph + roles + key players + json':<44s} {t - t0:7.2f} s  (target < 20 s)")
-    print(f"  hubs left out of key players: {len(rep.hubs)}; top 3: "
-          + "; ".join(f"{p.label} ({p.explanations[0]})" for p in rep.players[:3]))
+    print(
+        f"  hubs left out of key players: {len(rep.hubs)}; top 3: "
+        + "; ".join(f"{p.label} ({p.explanations[0]})" for p in rep.players[:3])
+    )
     full = build_graph(case)
     t = _t(f"build_graph full, not collapsed ({full.n_edges:,} edges)", t)
     full.igraph()
@@ -81,13 +83,20 @@ def run_simulated(typology: str, size: int) -> None:
             print(f"\n{name} (size {size:,}; load + roles {secs:.2f} s)")
             for s in role_scores(truth, sugg):
                 total_tp, total_fp, total_fn = total_tp + s.tp, total_fp + s.fp, total_fn + s.fn
-                print(f"  {s.name:<20s} precision {s.precision:5.2f}  recall {s.recall:5.2f}"
-                      f"  (tp {s.tp}, fp {s.fp}, fn {s.fn})")
+                print(
+                    f"  {s.name:<20s} precision {s.precision:5.2f}  recall {s.recall:5.2f}"
+                    f"  (tp {s.tp}, fp {s.fp}, fn {s.fn})"
+                )
             unc = culpable_not_charged(case, sugg)
-            truth_unc = sorted(p["id"] for p in truth["persons"] if not p["charged"]
-                               and set(p["roles"]) - {"victim", "witness", "bystander"})
-            print(f"  culpable but not charged: {[u.person_id for u in unc]}"
-                  f" (ground truth uncharged with a role: {truth_unc})")
+            truth_unc = sorted(
+                p["id"]
+                for p in truth["persons"]
+                if not p["charged"] and set(p["roles"]) - {"victim", "witness", "bystander"}
+            )
+            print(
+                f"  culpable but not charged: {[u.person_id for u in unc]}"
+                f" (ground truth uncharged with a role: {truth_unc})"
+            )
     p = total_tp / max(total_tp + total_fp, 1)
     r = total_tp / max(total_tp + total_fn, 1)
     print(f"\nall roles, micro-averaged: precision {p:.3f} recall {r:.3f}")

@@ -13,10 +13,13 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from tests.helpers import csrf_from
 
 from palermo.security import passwords
 from palermo.security.permissions import SYSTEM, Actor
@@ -25,6 +28,7 @@ from palermo.services.context import Context
 from palermo.settings import Settings
 from palermo.store.db import upgrade
 from palermo.store.models import Base, Role
+from palermo.web.app import create_app
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -155,3 +159,47 @@ def case_ref(ctx: Context, prosecutor: Actor, unit_id: int) -> str:
         statutes=["us-18-1591"],
     )
     return summary.reference
+
+
+@pytest.fixture(scope="session")
+def password() -> str:
+    """Every test user's password."""
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def client(ctx: Context) -> Iterator[TestClient]:
+    """A web client over the app on the test context (not signed in)."""
+    with TestClient(create_app(ctx), follow_redirects=False) as test_client:
+        yield test_client
+
+
+Login = Callable[[TestClient, str], TestClient]
+
+
+@pytest.fixture
+def login(password: str) -> Login:
+    """Sign ``client`` in as ``username`` through the real form; returns the client."""
+
+    def sign_in(client: TestClient, username: str) -> TestClient:
+        token = csrf_from(client.get("/login").text)
+        response = client.post(
+            "/login", data={"username": username, "password": password, "csrf_token": token}
+        )
+        assert response.status_code == 303, response.text
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def csrf() -> Callable[[str], str]:
+    return csrf_from
+
+
+@pytest.fixture(scope="session")
+def seeding() -> ModuleType:
+    """Helpers that insert evidence files and records directly (tests/web/seeding.py)."""
+    from tests.web import seeding as module
+
+    return module

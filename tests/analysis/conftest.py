@@ -56,11 +56,22 @@ def _ring() -> CaseData:
     calls += [(f"CK{i}", f"2024-02-{11 + i:02d}T22:00:00Z", "+3001", "+1999") for i in range(6)]
     ids, ts, a, bb = zip(*calls, strict=True)
     b.add_calls(ids, ts, a, bb, [60] * len(ids))
-    b.add_messages(["MS1"], ["2024-02-14T20:00:00Z"], ["+1003"], ["+2001"],
-                   ["If you run I will hurt your family"])
+    b.add_messages(
+        ["MS1"],
+        ["2024-02-14T20:00:00Z"],
+        ["+1003"],
+        ["+2001"],
+        ["If you run I will hurt your family"],
+    )
     b.add_trips(
-        ["BK1", "BK2"], ["2024-02-01T10:00:00Z", "2024-02-03T10:00:00Z"], ["V1", "V2"],
-        ["Sofia", "Sofia"], ["Miami", "Miami"], ["+1002", "+1002"], ["AT", "AT"], [300.0, 320.0],
+        ["BK1", "BK2"],
+        ["2024-02-01T10:00:00Z", "2024-02-03T10:00:00Z"],
+        ["V1", "V2"],
+        ["Sofia", "Sofia"],
+        ["Miami", "Miami"],
+        ["+1002", "+1002"],
+        ["AT", "AT"],
+        [300.0, 320.0],
     )
     pays = [
         # id, date, payer, payee, amount, channel, from, to, payer name, payee name, ref
@@ -76,12 +87,34 @@ def _ring() -> CaseData:
         ("P10", "2024-04-03", "AX", "AO", 250.0, "bank", "US", "US", "Xena", "Otto", "consult"),
     ]
     cols = list(zip(*pays, strict=True))
-    b.add_payments(cols[0], cols[1], cols[2], cols[3], cols[4], "USD", cols[5], cols[6],
-                   cols[7], cols[8], cols[9], cols[10])
-    b.add_fact(Fact("F-threat", "means.threat", "E", "V1", "suggested", "chat:1", "chat",
-                    locator="MS1"))
-    b.add_fact(Fact("F-recruit", "act.recruitment", "R", "V1", "suggested", "statement:V1",
-                    "victim_statement"))
+    b.add_payments(
+        cols[0],
+        cols[1],
+        cols[2],
+        cols[3],
+        cols[4],
+        "USD",
+        cols[5],
+        cols[6],
+        cols[7],
+        cols[8],
+        cols[9],
+        cols[10],
+    )
+    b.add_fact(
+        Fact("F-threat", "means.threat", "E", "V1", "suggested", "chat:1", "chat", locator="MS1")
+    )
+    b.add_fact(
+        Fact(
+            "F-recruit",
+            "act.recruitment",
+            "R",
+            "V1",
+            "suggested",
+            "statement:V1",
+            "victim_statement",
+        )
+    )
     return b.build()
 
 
@@ -112,8 +145,9 @@ def pay_case() -> Callable[..., CaseData]:
             b.add_person(p)
         ids, ts, src, dst, amt = zip(*rows, strict=True) if rows else ((),) * 5
         cf, ct = countries if countries else (["ES"] * len(rows), ["ES"] * len(rows))
-        b.add_payments(ids, ts, src, dst, amt, currency, channel, cf, ct,
-                       None, payee_names, references)
+        b.add_payments(
+            ids, ts, src, dst, amt, currency, channel, cf, ct, None, payee_names, references
+        )
         return b.build()
 
     return make

@@ -53,8 +53,12 @@ def test_sole_bridge_is_counted() -> None:
     rep = key_players(build_graph(case, collapse=True), top=11)
     by_key = {p.key: p for p in rep.players}
     # Whatever group K joins, it is the only link from that group to the other one.
-    assert by_key["person:K"].sole_bridges + by_key["person:A0"].sole_bridges + \
-        by_key["person:B0"].sole_bridges >= 1
+    assert (
+        by_key["person:K"].sole_bridges
+        + by_key["person:A0"].sole_bridges
+        + by_key["person:B0"].sole_bridges
+        >= 1
+    )
     assert all(by_key[f"person:A{i}"].sole_bridges == 0 for i in range(1, 5))
     assert all(by_key[f"person:A{i}"].groups_reached == 0 for i in range(1, 5))
 

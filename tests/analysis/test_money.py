@@ -61,10 +61,15 @@ def test_window_hops_and_small_amounts_keep_totals(pay_case: Make) -> None:
 
 
 def test_trace_from_a_person_uses_all_their_accounts_and_names_holders(pay_case: Make) -> None:
-    people = [Person("V", "Vera", "victim", accounts=("V1", "V2")),
-              Person("S", "Stan", "suspect", accounts=("S1",))]
-    rows = [("a", "2024-03-01", "V1", "S1", 100.0), ("b", "2024-03-02", "V2", "S1", 50.0),
-            ("c", "2024-03-03", "V1", "V2", 10.0)]
+    people = [
+        Person("V", "Vera", "victim", accounts=("V1", "V2")),
+        Person("S", "Stan", "suspect", accounts=("S1",)),
+    ]
+    rows = [
+        ("a", "2024-03-01", "V1", "S1", 100.0),
+        ("b", "2024-03-02", "V2", "S1", 50.0),
+        ("c", "2024-03-03", "V1", "V2", 10.0),
+    ]
     case = pay_case(rows, people=people)
     tr = trace(case, ["V"])
     assert tr.total == 150.0  # the transfer between her own accounts is not counted

@@ -83,21 +83,33 @@ def test_gather_scatter_planted_and_near_miss(pay_case: Make) -> None:
 def test_funnel_account_planted_and_near_miss(pay_case: Make) -> None:
     rows = [(f"d{i}", f"2024-03-{1 + i * 5:02d}", "", "F", 900.0) for i in range(3)]
     rows.append(("w1", "2024-03-20", "F", "", 700.0))
-    refs = ["cash deposit Huelva branch", "cash deposit Lepe branch",
-            "cash deposit Almeria branch", "ATM"]
+    refs = [
+        "cash deposit Huelva branch",
+        "cash deposit Lepe branch",
+        "cash deposit Almeria branch",
+        "ATM",
+    ]
     countries = (["ES", "ES", "ES", "ES"], ["ES", "ES", "ES", "RO"])
-    hits = _hits(pay_case(rows, channel="cash", references=refs, countries=countries),
-                 "funnel_account")
+    hits = _hits(
+        pay_case(rows, channel="cash", references=refs, countries=countries), "funnel_account"
+    )
     assert len(hits) == 1
     assert "3 places" in hits[0].why and "RO" in hits[0].why
     assert hits[0].account == "account:F"
     assert "cash:out:RO" in hits[0].accounts
     one_branch = ["cash deposit Huelva branch"] * 3 + ["ATM"]
-    assert _hits(pay_case(rows, channel="cash", references=one_branch, countries=countries),
-                 "funnel_account") == []
+    assert (
+        _hits(
+            pay_case(rows, channel="cash", references=one_branch, countries=countries),
+            "funnel_account",
+        )
+        == []
+    )
     at_home = (["ES"] * 4, ["ES"] * 4)
-    assert _hits(pay_case(rows, channel="cash", references=refs, countries=at_home),
-                 "funnel_account") == []  # withdrawn where it was deposited
+    assert (
+        _hits(pay_case(rows, channel="cash", references=refs, countries=at_home), "funnel_account")
+        == []
+    )  # withdrawn where it was deposited
 
 
 def test_structuring_planted_and_near_misses(pay_case: Make) -> None:
@@ -105,8 +117,10 @@ def test_structuring_planted_and_near_misses(pay_case: Make) -> None:
     hits = _hits(pay_case(rows, channel="cash", currency="USD"), "structuring")
     assert len(hits) == 1 and len(hits[0].transactions) == 3
     assert "just under the 10,000 USD reporting threshold" in hits[0].why
-    spread = [(f"s{i}", d, "", "K", 9_500.0) for i, d in enumerate(["2024-01-01", "2024-02-01",
-                                                                        "2024-03-01"])]
+    spread = [
+        (f"s{i}", d, "", "K", 9_500.0)
+        for i, d in enumerate(["2024-01-01", "2024-02-01", "2024-03-01"])
+    ]
     assert _hits(pay_case(spread, channel="cash", currency="USD"), "structuring") == []
     low = [(f"s{i}", d, "", "K", 7_000.0) for i, d in enumerate(_days(1, 3, 2))]
     assert _hits(pay_case(low, channel="cash", currency="USD"), "structuring") == []
@@ -140,13 +154,14 @@ def test_prepaid_card_topups(pay_case: Make) -> None:
     rows = [(f"p{i}", d, "M", "ISSUER", 200.0) for i, d in enumerate(_days(1, 3, 10))]
     names = ["ReloadIt Prepaid Cards"] * 3
     assert len(_hits(pay_case(rows, channel="card", payee_names=names), "prepaid_cards")) == 1
-    assert _hits(pay_case(rows[:2], channel="card", payee_names=names[:2]),
-                 "prepaid_cards") == []
+    assert _hits(pay_case(rows[:2], channel="card", payee_names=names[:2]), "prepaid_cards") == []
 
 
 def test_payments_to_an_official(pay_case: Make) -> None:
-    people = [Person("O", "Otto", "official", accounts=("AO",)),
-              Person("S", "Sam", "suspect", accounts=("AS",))]
+    people = [
+        Person("O", "Otto", "official", accounts=("AO",)),
+        Person("S", "Sam", "suspect", accounts=("AS",)),
+    ]
     rows = [("b1", "2024-03-01", "AS", "AO", 500.0), ("n1", "2024-03-01", "AS", "AN", 500.0)]
     hits = _hits(pay_case(rows, people=people), "official_payment")
     assert len(hits) == 1 and hits[0].transactions == ["b1"]

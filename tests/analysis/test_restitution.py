@@ -44,9 +44,11 @@ def test_worked_example_with_overtime_wages_paid_and_liquidated_damages() -> Non
 
 def test_gross_gain_wins_when_larger() -> None:
     ws = restitution_1593(
-        victim="V1", defendant="D1",
+        victim="V1",
+        defendant="D1",
         periods=[WorkPeriod(date(2023, 1, 2), date(2023, 3, 12), 50)],
-        gross_gain=Decimal("6000"), wages_paid=500,
+        gross_gain=Decimal("6000"),
+        wages_paid=500,
     )
     assert ws.value("FLSA measure") == Decimal("3487.50")
     assert ws.total == Decimal("6000.00")
@@ -78,8 +80,10 @@ def test_partial_week_and_uk_without_overtime() -> None:
 
 def test_csv_export_has_every_row_with_formula_and_inputs() -> None:
     ws = restitution_1593(
-        victim="V1", defendant="D1",
-        periods=[WorkPeriod(date(2023, 1, 2), date(2023, 1, 8), 45)], gross_gain=100,
+        victim="V1",
+        defendant="D1",
+        periods=[WorkPeriod(date(2023, 1, 2), date(2023, 1, 8), 45)],
+        gross_gain=100,
     )
     rows = list(csv.DictReader(io.StringIO(ws.to_csv())))
     body = [r for r in rows if r["label"] != "note"]

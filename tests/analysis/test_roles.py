@@ -120,8 +120,17 @@ def test_a_new_role_is_data_only(ring_case: CaseData) -> None:
 def test_shipped_roles_cover_the_required_list() -> None:
     book = load_roles()
     assert {
-        "recruiter", "transporter", "guide", "harbourer", "enforcer", "exploiter",
-        "beneficiary", "money_handler", "buyer", "complicit_official", "victim_recruiter",
+        "recruiter",
+        "transporter",
+        "guide",
+        "harbourer",
+        "enforcer",
+        "exploiter",
+        "beneficiary",
+        "money_handler",
+        "buyer",
+        "complicit_official",
+        "victim_recruiter",
     } <= set(book.roles)
 
 

@@ -24,10 +24,16 @@ def simulated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
 def test_loader_reads_every_record(simulated: Path) -> None:
     case = load_simulated(simulated)
-    lines = {k: sum(1 for _ in (simulated / f"{k}.csv").open()) - 1
-             for k in ("calls", "messages", "payments", "trips")}
+    lines = {
+        k: sum(1 for _ in (simulated / f"{k}.csv").open()) - 1
+        for k in ("calls", "messages", "payments", "trips")
+    }
     assert (len(case.calls), len(case.messages), len(case.payments), len(case.trips)) == (
-        lines["calls"], lines["messages"], lines["payments"], lines["trips"])
+        lines["calls"],
+        lines["messages"],
+        lines["payments"],
+        lines["trips"],
+    )
     truth = load_truth(simulated)
     assert len(case.persons) == len(truth["persons"])
     assert len(case.facts) == len(truth["facts"])
@@ -38,15 +44,25 @@ def test_roles_against_ground_truth(simulated: Path) -> None:
     truth = load_truth(simulated)
     sugg = infer_roles(case)
     scores = {s.name: s for s in role_scores(truth, sugg)}
-    for role in ("recruiter", "transporter", "enforcer", "exploiter", "money_handler",
-                 "beneficiary", "complicit_official", "victim_recruiter", "harbourer"):
+    for role in (
+        "recruiter",
+        "transporter",
+        "enforcer",
+        "exploiter",
+        "money_handler",
+        "beneficiary",
+        "complicit_official",
+        "victim_recruiter",
+        "harbourer",
+    ):
         assert scores[role].recall == 1.0, role
     tp = sum(s.tp for s in scores.values())
     fp = sum(s.fp for s in scores.values())
     assert tp / (tp + fp) >= 0.75
     uncharged = {u.person_id for u in culpable_not_charged(case, sugg)}
-    recruiter = next(p["id"] for p in truth["persons"]
-                     if "recruiter" in p["roles"] and not p["charged"])
+    recruiter = next(
+        p["id"] for p in truth["persons"] if "recruiter" in p["roles"] and not p["charged"]
+    )
     assert recruiter in uncharged
     charged = {p["id"] for p in truth["persons"] if p["charged"]}
     assert not uncharged & charged
@@ -57,8 +73,16 @@ def test_patterns_against_ground_truth(simulated: Path) -> None:
     scores = pattern_scores(load_truth(simulated), detect_patterns(case))
     for s in scores:
         assert s.recall == 1.0, s.name
-    for name in ("cycle", "scatter_gather", "structuring", "funnel_account", "advertising",
-                 "rent_for_many", "prepaid_cards", "official_payment"):
+    for name in (
+        "cycle",
+        "scatter_gather",
+        "structuring",
+        "funnel_account",
+        "advertising",
+        "rent_for_many",
+        "prepaid_cards",
+        "official_payment",
+    ):
         assert next(s for s in scores if s.name == name).precision == 1.0, name
 
 

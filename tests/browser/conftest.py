@@ -7,15 +7,12 @@ flags so Chromium does not try to reach the internet.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import socket
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -60,29 +57,6 @@ def screenshots() -> Path:
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
     SCREENSHOTS.mkdir(parents=True)
     return SCREENSHOTS
-
-
-
-@pytest.fixture(scope="session")
-def seeding() -> ModuleType:
-    name = "palermo_web_test_seeding"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, HERE.parent / "web" / "seeding.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="session")
-def password(pytestconfig: pytest.Config) -> str:
-    """TEST_PASSWORD from the root conftest (all test users have it)."""
-    root = (HERE.parent / "conftest.py").resolve()
-    for plugin in pytestconfig.pluginmanager.get_plugins():
-        if Path(str(getattr(plugin, "__file__", ""))).resolve() == root:
-            return str(plugin.TEST_PASSWORD)
-    raise RuntimeError("tests/conftest.py not loaded")
 
 
 @pytest.fixture

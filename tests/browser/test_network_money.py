@@ -3,14 +3,12 @@ evidence, the Sankey and tables render, and nothing breaks the CSP."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
@@ -18,19 +16,6 @@ from palermo.services.context import Context
 pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).parent
-
-
-def _simcase() -> ModuleType:
-    name = "palermo_network_simcase"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, HERE.parent / "network_web" / "simcase.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def test_network_and_money_tabs(
@@ -43,7 +28,6 @@ def test_network_and_money_tabs(
     screenshots: Path,
     tmp_path: Path,
 ) -> None:
-    simcase = _simcase()
     sim = simcase.build(ctx, prosecutor, unit_id, simcase.folder(tmp_path))
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -79,9 +79,16 @@ def unit(session: Session) -> Unit:
 
 @pytest.fixture
 def case(session: Session, unit: Unit) -> Case:
-    c = Case(unit_id=unit.id, reference="HT-2023-001", title="Test", jurisdiction="US",
-             typology="sexual_exploitation", stage="investigation", statutes=["us-18-1591"],
-             opened_on=date(2023, 1, 10))
+    c = Case(
+        unit_id=unit.id,
+        reference="HT-2023-001",
+        title="Test",
+        jurisdiction="US",
+        typology="sexual_exploitation",
+        stage="investigation",
+        statutes=["us-18-1591"],
+        opened_on=date(2023, 1, 10),
+    )
     session.add(c)
     session.flush()
     return c
@@ -90,8 +97,11 @@ def case(session: Session, unit: Unit) -> Case:
 @pytest.fixture
 def people(session: Session, case: Case) -> dict[str, Person]:
     out = {}
-    for pseudo, kind, sex in [("S1", "suspect", "male"), ("V1", "victim", "female"),
-                              ("V2", "victim", "female")]:
+    for pseudo, kind, sex in [
+        ("S1", "suspect", "male"),
+        ("V1", "victim", "female"),
+        ("V2", "victim", "female"),
+    ]:
         p = Person(case_id=case.id, kind=kind, pseudonym=pseudo, sex=sex, aliases=[])
         session.add(p)
         out[pseudo] = p
@@ -104,8 +114,7 @@ def actor() -> Actor:
     return SYSTEM
 
 
-def make_actor(session: Session, role: Role, username: str,
-               member_of: list[int] = ()) -> Actor:  # type: ignore[assignment]
+def make_actor(session: Session, role: Role, username: str, member_of: list[int] = ()) -> Actor:  # type: ignore[assignment]
     u = User(username=username, display_name=username, role=role.value, password_hash="x")
     session.add(u)
     session.flush()

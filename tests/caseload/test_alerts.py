@@ -11,8 +11,9 @@ def test_targets_defaults_and_unit_override() -> None:
     t = default_targets()
     assert t.max_days_between_hearings == 14
     assert t.decision_within_days_of_arraignment == 180
-    o = targets_for({"caseload_targets": {"max_days_between_hearings": 7,
-                                          "max_days_in_stage": {"trial": 200}}})
+    o = targets_for(
+        {"caseload_targets": {"max_days_between_hearings": 7, "max_days_in_stage": {"trial": 200}}}
+    )
     assert o.max_days_between_hearings == 7
     assert o.max_days_in_stage["trial"] == 200
     assert o.max_days_in_stage["investigation"] == t.max_days_in_stage["investigation"]
@@ -30,8 +31,12 @@ def test_unit_override_is_validated() -> None:
 
 
 def test_upcoming_hearings_window() -> None:
-    hs = [HearingInfo(1, date(2024, 3, 15), "trial"), HearingInfo(2, date(2024, 3, 16), "trial"),
-          HearingInfo(3, date(2024, 2, 29), "trial"), HearingInfo(4, TODAY, "pre_trial")]
+    hs = [
+        HearingInfo(1, date(2024, 3, 15), "trial"),
+        HearingInfo(2, date(2024, 3, 16), "trial"),
+        HearingInfo(3, date(2024, 2, 29), "trial"),
+        HearingInfo(4, TODAY, "pre_trial"),
+    ]
     got = alerts.upcoming_hearings(hs, TODAY, 14)
     assert [h.case_id for h in got] == [4, 1]
 
@@ -40,20 +45,24 @@ def test_over_target_reasons() -> None:
     t = Targets(max_days_in_stage={"investigation": 365})
     cases = [
         # trial: hearings 2024-01-02, 01-10, 02-05 (26 days gap), next 2024-03-05
-        CaseInfo(1, "A", "trial", charged_on=date(2023, 12, 1),
-                 arraigned_on=date(2023, 12, 10)),
+        CaseInfo(1, "A", "trial", charged_on=date(2023, 12, 1), arraigned_on=date(2023, 12, 10)),
         # in time: 6-day gaps, next hearing within 14 days
         CaseInfo(2, "B", "trial", charged_on=date(2024, 2, 1), arraigned_on=date(2024, 2, 10)),
         # long investigation
-        CaseInfo(3, "C", "investigation", opened_on=date(2022, 1, 1),
-                 stage_since=date(2022, 6, 1)),
+        CaseInfo(3, "C", "investigation", opened_on=date(2022, 1, 1), stage_since=date(2022, 6, 1)),
         # decided: no decision alert
         CaseInfo(4, "D", "sentencing", charged_on=date(2020, 1, 1)),
     ]
-    hs = [HearingInfo(1, date(2024, 1, 2), "trial"), HearingInfo(1, date(2024, 1, 10), "trial"),
-          HearingInfo(1, date(2024, 2, 5), "trial"), HearingInfo(1, date(2024, 3, 5), "trial"),
-          HearingInfo(2, date(2024, 2, 18), "trial"), HearingInfo(2, date(2024, 2, 24), "trial"),
-          HearingInfo(2, date(2024, 3, 1), "trial"), HearingInfo(2, date(2024, 3, 7), "trial")]
+    hs = [
+        HearingInfo(1, date(2024, 1, 2), "trial"),
+        HearingInfo(1, date(2024, 1, 10), "trial"),
+        HearingInfo(1, date(2024, 2, 5), "trial"),
+        HearingInfo(1, date(2024, 3, 5), "trial"),
+        HearingInfo(2, date(2024, 2, 18), "trial"),
+        HearingInfo(2, date(2024, 2, 24), "trial"),
+        HearingInfo(2, date(2024, 3, 1), "trial"),
+        HearingInfo(2, date(2024, 3, 7), "trial"),
+    ]
     got = {o.case_id: o.reasons for o in alerts.over_target(cases, hs, t, TODAY)}
     assert set(got) == {1, 3}
     # 2024-02-05 -> 2024-03-05 is 29 days
@@ -77,20 +86,28 @@ def test_no_next_hearing_counts_to_today_and_180_day_decision() -> None:
 
 
 def test_deadline_alerts_urgent_kinds_first() -> None:
-    ds = [DeadlineInfo(1, "evidence", date(2024, 2, 20)),
-          DeadlineInfo(2, "custody_limit", date(2024, 3, 6)),
-          DeadlineInfo(3, "foreign_request", date(2024, 3, 30)),  # too far
-          DeadlineInfo(4, "other", date(2024, 2, 1), done=True)]
+    ds = [
+        DeadlineInfo(1, "evidence", date(2024, 2, 20)),
+        DeadlineInfo(2, "custody_limit", date(2024, 3, 6)),
+        DeadlineInfo(3, "foreign_request", date(2024, 3, 30)),  # too far
+        DeadlineInfo(4, "other", date(2024, 2, 1), done=True),
+    ]
     got = alerts.deadline_alerts(ds, TODAY, 7)
     assert [(a.deadline.case_id, a.days_left, a.status) for a in got] == [
-        (2, 5, "due_soon"), (1, -10, "overdue")]
+        (2, 5, "due_soon"),
+        (1, -10, "overdue"),
+    ]
 
 
 def test_adjournments_who_asks() -> None:
-    hs = [HearingInfo(1, date(2024, 1, i + 1), "trial", adjourned=True, requested_by=p)
-          for i, p in enumerate(["defence"] * 5 + ["court", "prosecution"])]
-    hs += [HearingInfo(1, date(2024, 2, 1), "trial"), HearingInfo(1, date(2024, 2, 2), "trial",
-                                                                  adjourned=True)]
+    hs = [
+        HearingInfo(1, date(2024, 1, i + 1), "trial", adjourned=True, requested_by=p)
+        for i, p in enumerate(["defence"] * 5 + ["court", "prosecution"])
+    ]
+    hs += [
+        HearingInfo(1, date(2024, 2, 1), "trial"),
+        HearingInfo(1, date(2024, 2, 2), "trial", adjourned=True),
+    ]
     summary = alerts.adjournments(hs)
     assert summary.total == 8 and summary.hearings == 9
     assert summary.by_party == {"defence": 5, "court": 1, "prosecution": 1, "other": 1}
@@ -101,10 +118,18 @@ def test_adjournments_who_asks() -> None:
 
 
 def test_witness_risk_reasons_and_levels() -> None:
-    w = WitnessInfo(7, 1, "V1", last_contact_on=date(2024, 1, 1), repatriated=True,
-                    intimidation_reports=2, consent_to_testify=False,
-                    consent_withdrawn_on=date(2024, 2, 1),
-                    support_ended=(("shelter", date(2023, 12, 1)),), support_active=False)
+    w = WitnessInfo(
+        7,
+        1,
+        "V1",
+        last_contact_on=date(2024, 1, 1),
+        repatriated=True,
+        intimidation_reports=2,
+        consent_to_testify=False,
+        consent_withdrawn_on=date(2024, 2, 1),
+        support_ended=(("shelter", date(2023, 12, 1)),),
+        support_active=False,
+    )
     r = alerts.witness_risk(w, TODAY, no_contact_weeks=4)
     assert r.level == "high"
     assert r.score == 3 + 3 + 2 + 2 + 1
@@ -116,8 +141,14 @@ def test_witness_risk_reasons_and_levels() -> None:
         "repatriated",
         "support ended (shelter on 2023-12-01), none active",
     )
-    fine = WitnessInfo(8, 1, "V2", last_contact_on=date(2024, 2, 20), support_active=True,
-                       support_ended=(("medical", date(2023, 1, 1)),))
+    fine = WitnessInfo(
+        8,
+        1,
+        "V2",
+        last_contact_on=date(2024, 2, 20),
+        support_active=True,
+        support_ended=(("medical", date(2023, 1, 1)),),
+    )
     assert alerts.witness_risk(fine, TODAY).level == "low"
     assert alerts.witness_risk(fine, TODAY).reasons == ()
     medium = WitnessInfo(9, 1, "V3", last_contact_on=None)

@@ -12,23 +12,42 @@ REFERENCE_XLSX = shared_data_dir().parent / "standards" / "htcds" / "htcds-v2.0.
 
 PEOPLE = [
     HtcdsPerson(
-        case_reference="HT-2024-001", person_ref="V1", role="victim", case_status="Open",
-        case_owner="Unit A", gender="Female", citizenship="NG", birth_year=2007, is_minor=True,
+        case_reference="HT-2024-001",
+        person_ref="V1",
+        role="victim",
+        case_status="Open",
+        case_owner="Unit A",
+        gender="Female",
+        citizenship="NG",
+        birth_year=2007,
+        is_minor=True,
         trafficking_status="Actual victim of trafficking",
-        method_of_recruitment="Job offer abroad", location_of_recruitment="Benin City",
+        method_of_recruitment="Job offer abroad",
+        location_of_recruitment="Benin City",
         methods_of_control=("MethodsOfControlDebtBondage", "MethodsOfControlWithholdsDocuments"),
-        types_of_exploitation=("Sexual exploitation",), location_of_exploitation="Madrid",
+        types_of_exploitation=("Sexual exploitation",),
+        location_of_exploitation="Madrid",
     ),
     HtcdsPerson(
-        case_reference="HT-2024-001", person_ref="V2", role="victim", case_status="Open",
-        gender="Male", trafficking_status="Possible victim of trafficking",
+        case_reference="HT-2024-001",
+        person_ref="V2",
+        role="victim",
+        case_status="Open",
+        gender="Male",
+        trafficking_status="Possible victim of trafficking",
         types_of_exploitation=("Forced labour",),
         forced_labour_industry="A_AgricultureForestryAndFishing",
     ),
     HtcdsPerson(
-        case_reference="HT-2024-001", person_ref="S1", role="perpetrator", case_status="Closed",
-        reason_for_case_closure="Convicted", gender="Male", citizenship="ES",
-        perpetrator_role="recruiter", perpetrator_charged=True,
+        case_reference="HT-2024-001",
+        person_ref="S1",
+        role="perpetrator",
+        case_status="Closed",
+        reason_for_case_closure="Convicted",
+        gender="Male",
+        citizenship="ES",
+        perpetrator_role="recruiter",
+        perpetrator_charged=True,
     ),
 ]
 
@@ -61,7 +80,8 @@ def test_csv_round_trip() -> None:
     assert header[:3] == ["cas_CaseOwner", "prs_Salutation", "prs_FirstName"]
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows[0]["vic_MethodsOfControl"] == (
-        "MethodsOfControlDebtBondage;MethodsOfControlWithholdsDocuments")
+        "MethodsOfControlDebtBondage;MethodsOfControlWithholdsDocuments"
+    )
     # Never a real name: victims are exported under their pseudonym only.
     assert all(r["prs_FirstName"] == "" for r in rows)
     back = htcds.read_csv(text)
@@ -96,7 +116,8 @@ def test_bad_rows_are_reported_and_kept() -> None:
         (4, "ext_PerpetratorCharged", "maybe"),
     ]
     assert str(result.problems[0]) == (
-        "row 2, vic_TraffickingStatus: not in the picklist (value 'Probably a victim')")
+        "row 2, vic_TraffickingStatus: not in the picklist (value 'Probably a victim')"
+    )
     first, second, third = result.people
     assert first.trafficking_status is None
     assert first.methods_of_control == PEOPLE[0].methods_of_control

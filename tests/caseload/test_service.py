@@ -321,7 +321,12 @@ def test_htcds_export_from_the_database_round_trips(
     assert set(by_ref) == {"S1", "V1", "V2"}
     v1 = by_ref["V1"]
     assert (v1.role, v1.gender, v1.citizenship, v1.is_minor, v1.birth_year) == (
-        "victim", "Female", "NG", True, 2008)
+        "victim",
+        "Female",
+        "NG",
+        True,
+        2008,
+    )
     assert v1.trafficking_status == "Possible victim of trafficking"
     assert v1.types_of_exploitation == ("Sexual exploitation",)
     assert v1.case_status == "Open" and v1.case_reference == "HT-2023-001"

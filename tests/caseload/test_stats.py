@@ -8,28 +8,68 @@ from palermo.caseload.benchmarks import load_benchmarks
 from palermo.caseload.records import CaseInfo, OutcomeInfo, PersonInfo, StatuteRange
 
 CASES = [
-    CaseInfo(1, "A", "closed", opened_on=date(2020, 1, 1), charged_on=date(2020, 3, 1),
-             typology="sexual_exploitation"),
-    CaseInfo(2, "B", "closed", opened_on=date(2020, 5, 1), charged_on=date(2021, 1, 1),
-             typology="forced_labour"),
-    CaseInfo(3, "C", "trial", opened_on=date(2021, 2, 1), charged_on=date(2021, 6, 1),
-             typology="forced_labour"),
-    CaseInfo(4, "D", "closed", opened_on=date(2021, 1, 1), charged_on=None,
-             typology="sexual_exploitation"),
+    CaseInfo(
+        1,
+        "A",
+        "closed",
+        opened_on=date(2020, 1, 1),
+        charged_on=date(2020, 3, 1),
+        typology="sexual_exploitation",
+    ),
+    CaseInfo(
+        2,
+        "B",
+        "closed",
+        opened_on=date(2020, 5, 1),
+        charged_on=date(2021, 1, 1),
+        typology="forced_labour",
+    ),
+    CaseInfo(
+        3,
+        "C",
+        "trial",
+        opened_on=date(2021, 2, 1),
+        charged_on=date(2021, 6, 1),
+        typology="forced_labour",
+    ),
+    CaseInfo(
+        4,
+        "D",
+        "closed",
+        opened_on=date(2021, 1, 1),
+        charged_on=None,
+        typology="sexual_exploitation",
+    ),
 ]
 D = Decimal
 OUTCOMES = [
     # case 1, person 10: convicted on two charges; custodial 120 and an acquittal
-    OutcomeInfo(1, 10, "convicted", "us-18-1591", date(2021, 3, 1), custodial_months=120,
-                restitution_requested=D(5000), restitution_ordered=D(4000),
-                restitution_paid=D(1000)),
+    OutcomeInfo(
+        1,
+        10,
+        "convicted",
+        "us-18-1591",
+        date(2021, 3, 1),
+        custodial_months=120,
+        restitution_requested=D(5000),
+        restitution_ordered=D(4000),
+        restitution_paid=D(1000),
+    ),
     OutcomeInfo(1, 10, "acquitted", "us-18-1589", date(2021, 3, 1)),
     # case 1, person 11: acquitted
     OutcomeInfo(1, 11, "acquitted", "us-18-1591", date(2021, 3, 1)),
     # case 2, person 20: convicted, suspended; person 21: fine only
     OutcomeInfo(2, 20, "convicted", "uk-msa-s1", date(2022, 7, 1), suspended_months=24),
-    OutcomeInfo(2, 21, "convicted", "uk-msa-s1", date(2022, 7, 1), fine_amount=D(2000),
-                fine_currency="GBP", restitution_requested=D(300)),
+    OutcomeInfo(
+        2,
+        21,
+        "convicted",
+        "uk-msa-s1",
+        date(2022, 7, 1),
+        fine_amount=D(2000),
+        fine_currency="GBP",
+        restitution_requested=D(300),
+    ),
     # case 2, person 22: dismissed
     OutcomeInfo(2, 22, "dismissed", "uk-msa-s1", date(2022, 5, 1)),
     # case 3: pending
@@ -54,7 +94,11 @@ def test_conviction_rate_per_defendant() -> None:
     assert (rate.numerator, rate.denominator) == (4, 6)
     assert str(rate) == "4 of 6 (67%)"
     assert stats.verdict_counts(OUTCOMES) == {
-        "convicted": 4, "acquitted": 1, "dismissed": 1, "pending": 1}
+        "convicted": 4,
+        "acquitted": 1,
+        "dismissed": 1,
+        "pending": 1,
+    }
 
 
 def test_time_to_disposition() -> None:
@@ -71,16 +115,17 @@ def test_sentence_mix_by_statute_and_typology() -> None:
     by_statute = {m.group: m for m in stats.sentence_mix(OUTCOMES)}
     assert set(by_statute) == {"us-18-1591", "uk-msa-s1", "uk-msa-s2"}
     s1 = by_statute["uk-msa-s1"]
-    assert s1.n == 2 and s1.counts == {"custodial": 0, "suspended": 1, "fine_only": 1,
-                                        "other": 0}
+    assert s1.n == 2 and s1.counts == {"custodial": 0, "suspended": 1, "fine_only": 1, "other": 0}
     assert s1.non_custodial_share == 1.0
     assert s1.median_custodial_months is None
     all_mix = stats.sentence_mix(OUTCOMES, by="all")[0]
     # convicted outcomes: 120 custodial, suspended, fine, 30 custodial
     assert all_mix.n == 4 and all_mix.share("custodial") == 0.5
     assert all_mix.median_custodial_months == 75
-    typ = {m.group: m for m in stats.sentence_mix(
-        OUTCOMES, by="typology", cases={c.id: c for c in CASES})}
+    typ = {
+        m.group: m
+        for m in stats.sentence_mix(OUTCOMES, by="typology", cases={c.id: c for c in CASES})
+    }
     assert typ["forced_labour"].n == 2 and typ["sexual_exploitation"].n == 2
     with pytest.raises(ValueError):
         stats.sentence_mix(OUTCOMES, by="colour")
@@ -90,20 +135,25 @@ def test_restitution_rates() -> None:
     r = stats.restitution(OUTCOMES)
     # convicted defendants: 10, 20, 21, 40; requested for 10 and 21; ordered for 10
     assert (r.convicted_defendants, r.requested, r.ordered, r.ordered_when_requested) == (
-        4, 2, 1, 1)
+        4,
+        2,
+        1,
+        1,
+    )
     assert r.request_rate == 0.5 and r.award_rate == 0.25 and r.award_rate_when_requested == 0.5
     assert (r.amount_requested, r.amount_ordered, r.amount_paid) == (D(5300), D(4000), D(1000))
 
 
 def test_compare_with_statutes_flags_above_max() -> None:
-    ranges = {"us-18-1591": StatuteRange("us-18-1591", 120, None),
-              "uk-msa-s2": StatuteRange("uk-msa-s2", 0, 24)}
+    ranges = {
+        "us-18-1591": StatuteRange("us-18-1591", 120, None),
+        "uk-msa-s2": StatuteRange("uk-msa-s2", 0, 24),
+    }
     table, issues = stats.compare_with_statutes(OUTCOMES, ranges)
     rows = {r.statute_id: r for r in table}
     assert (rows["us-18-1591"].n, rows["us-18-1591"].within) == (1, 1)
     assert (rows["uk-msa-s2"].n, rows["uk-msa-s2"].above_max) == (1, 1)
-    assert [(i.record, i.field) for i in issues] == [("outcome for person 40",
-                                                      "custodial_months")]
+    assert [(i.record, i.field) for i in issues] == [("outcome for person 40", "custodial_months")]
     assert "30 months is above the maximum of 24 months for uk-msa-s2" in issues[0].message
 
 
@@ -131,12 +181,17 @@ def test_form_of_exploitation() -> None:
 
 
 PERSONS = [
-    PersonInfo(100, 1, "victim", "female", True), PersonInfo(101, 1, "victim", "female", False),
-    PersonInfo(200, 2, "victim", "male", False), PersonInfo(201, 2, "victim", None, None),
+    PersonInfo(100, 1, "victim", "female", True),
+    PersonInfo(101, 1, "victim", "female", False),
+    PersonInfo(200, 2, "victim", "male", False),
+    PersonInfo(201, 2, "victim", None, None),
     PersonInfo(300, 3, "victim", "M", False),
-    PersonInfo(10, 1, "suspect", "male"), PersonInfo(11, 1, "suspect", "female"),
-    PersonInfo(20, 2, "suspect", "male"), PersonInfo(21, 2, "suspect", "male"),
-    PersonInfo(22, 2, "suspect", "female"), PersonInfo(30, 3, "suspect", "male"),
+    PersonInfo(10, 1, "suspect", "male"),
+    PersonInfo(11, 1, "suspect", "female"),
+    PersonInfo(20, 2, "suspect", "male"),
+    PersonInfo(21, 2, "suspect", "male"),
+    PersonInfo(22, 2, "suspect", "female"),
+    PersonInfo(30, 3, "suspect", "male"),
     PersonInfo(40, 4, "suspect", "female"),
 ]
 

@@ -3,12 +3,9 @@ services and the real ingest (a victim statement as .txt, a bank file as payment
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -16,28 +13,6 @@ from palermo.security.permissions import Actor
 from palermo.services import cases
 from palermo.services.context import Context
 from palermo.services.ingest import ingest_path
-
-
-def _web_conftest() -> ModuleType:
-    """The web tests' conftest, loaded by path (the suite runs with importlib mode)."""
-    name = "palermo_elements_web_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    path = Path(__file__).parents[1] / "web" / "conftest.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_web = _web_conftest()
-# Re-exported so pytest finds them here: signed-in clients and CSRF.
-client = _web.client
-csrf = _web.csrf
-login = _web.login
-password = _web.password
 
 SUSPECT = "Marco Bellini"
 VICTIM = "Ana Popescu"

@@ -78,8 +78,15 @@ def test_money_amounts(text: str, region: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("2,500", "2500"), ("2.500", "2500"), ("2.500,50", "2500.50"), ("2,500.50", "2500.50"),
-     ("12.5", "12.5"), ("1 500", "1500"), ("7", "7")],
+    [
+        ("2,500", "2500"),
+        ("2.500", "2500"),
+        ("2.500,50", "2500.50"),
+        ("2,500.50", "2500.50"),
+        ("12.5", "12.5"),
+        ("1 500", "1500"),
+        ("7", "7"),
+    ],
 )
 def test_parse_amount(raw: str, expected: str) -> None:
     assert str(parse_amount(raw)) == expected
@@ -99,7 +106,13 @@ def test_relative_dates_resolve_against_the_reference() -> None:
     ref = date(2024, 3, 20)  # a Wednesday
     text = "yesterday, last Friday, next Monday, two weeks ago, hace 3 días, last month"
     assert values(text, "date", ref=ref) == [
-        "2024-03-19", "2024-03-15", "2024-03-25", "2024-03-06", "2024-03-17", "2024-02"]
+        "2024-03-19",
+        "2024-03-15",
+        "2024-03-25",
+        "2024-03-06",
+        "2024-03-17",
+        "2024-02",
+    ]
 
 
 def test_relative_dates_without_reference_stay_unresolved() -> None:
@@ -112,8 +125,10 @@ def test_may_the_verb_is_not_a_month() -> None:
 
 
 def test_emails_urls_and_handles() -> None:
-    text = ("Write to Ana.Lopez@Example.COM or see www.Escorts-Ads.com/ad/77, "
-            "https://t.me/boss_77. IG: maria.x99, Telegram: @recruiter_ro, and @ana_b.")
+    text = (
+        "Write to Ana.Lopez@Example.COM or see www.Escorts-Ads.com/ad/77, "
+        "https://t.me/boss_77. IG: maria.x99, Telegram: @recruiter_ro, and @ana_b."
+    )
     found = extract_identifiers(text)
     by_kind = {k: [e.value for e in found if e.kind == k] for k in ("email", "url", "handle")}
     assert by_kind["email"] == ["ana.lopez@example.com"]
@@ -132,11 +147,14 @@ def test_addresses_and_places() -> None:
     text = "She lived at 12 Baker Street, London, then Strada Lipscani nr. 5 in Bucharest, Romania."
     found = extract_identifiers(text)
     assert [e.value for e in found if e.kind == "address"] == [
-        "12 Baker Street", "Strada Lipscani nr. 5"]
+        "12 Baker Street",
+        "Strada Lipscani nr. 5",
+    ]
     assert [e.value for e in found if e.kind == "place"] == ["London, GB", "Bucharest, RO", "RO"]
 
 
 def test_kinds_filter() -> None:
-    found = extract_identifiers("call 0721 234 567 or mail a@b.com", default_region="RO",
-                                kinds=["email"])
+    found = extract_identifiers(
+        "call 0721 234 567 or mail a@b.com", default_region="RO", kinds=["email"]
+    )
     assert [e.kind for e in found] == ["email"]

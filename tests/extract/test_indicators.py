@@ -55,8 +55,7 @@ def test_negation_inside_the_pattern_is_a_hit() -> None:
 
 def test_conditional_threats_are_hits() -> None:
     assert hits("If you leave, I will kill your mother.") == {"intimidation_threats"}
-    assert hits("He said that if I talked he would call immigration.") == {
-        "intimidation_threats"}
+    assert hits("He said that if I talked he would call immigration.") == {"intimidation_threats"}
 
 
 def test_negation_in_an_earlier_clause_does_not_leak() -> None:
@@ -70,8 +69,11 @@ def test_hit_carries_provenance_and_concepts() -> None:
     assert hit.page == 4
     assert text[hit.start : hit.end] == hit.raw == "took our passports"
     s, e = hit.details["sentence_span"]
-    assert text[s:e] == hit.details["sentence"] == (
-        "On day one the driver took our passports at the airport.")
+    assert (
+        text[s:e]
+        == hit.details["sentence"]
+        == ("On day one the driver took our passports at the airport.")
+    )
     assert hit.details["concepts"] == ["means.document_retention", "means.coercion"]
     assert hit.details["source"] == "ILO"
     assert 0 < hit.confidence <= 1
@@ -85,8 +87,11 @@ def test_include_blocked_explains_a_miss() -> None:
 def test_sentence_splitting_keeps_abbreviations_and_wrapped_lines() -> None:
     text = "Mr. Popescu met I. Ionescu at 5 p.m. in the bar.\nHe said\nhe would return. Ok!"
     sentences = [s.text for s in split_sentences(text)]
-    assert sentences == ["Mr. Popescu met I. Ionescu at 5 p.m. in the bar.",
-                         "He said\nhe would return.", "Ok!"]
+    assert sentences == [
+        "Mr. Popescu met I. Ionescu at 5 p.m. in the bar.",
+        "He said\nhe would return.",
+        "Ok!",
+    ]
     for s in split_sentences(text):
         assert text[s.start : s.end] == s.text
 
@@ -120,7 +125,8 @@ def test_unknown_concept_is_an_error_naming_file_and_key(tmp_path: Path) -> None
     bad.write_text(
         "language: xx\nindicators:\n  - id: foo\n    label: Foo\n    source: ILO\n"
         "    group: forced_labour\n    concepts: [means.nonsense]\n    patterns: ['foo']\n",
-        "utf-8")
+        "utf-8",
+    )
     with pytest.raises(LawDataError) as info:
         load_file(bad)
     assert str(bad) in str(info.value)
@@ -129,8 +135,10 @@ def test_unknown_concept_is_an_error_naming_file_and_key(tmp_path: Path) -> None
 
 
 def test_unknown_word_list_and_bad_regex_are_errors(tmp_path: Path) -> None:
-    head = ("language: xx\nindicators:\n  - id: foo\n    label: Foo\n    source: ILO\n"
-            "    group: forced_labour\n    concepts: [means.force]\n")
+    head = (
+        "language: xx\nindicators:\n  - id: foo\n    label: Foo\n    source: ILO\n"
+        "    group: forced_labour\n    concepts: [means.force]\n"
+    )
     path = tmp_path / "a.yaml"
     path.write_text(head + "    patterns: ['{nope} here']\n", "utf-8")
     with pytest.raises(LawDataError, match="unknown word list"):
@@ -138,8 +146,9 @@ def test_unknown_word_list_and_bad_regex_are_errors(tmp_path: Path) -> None:
     path.write_text(head + "    patterns: ['(unclosed']\n", "utf-8")
     with pytest.raises(LawDataError, match="not a valid pattern"):
         load_file(path)
-    path.write_text(head.replace("source: ILO", "source: Nobody") + "    patterns: ['x']\n",
-                    "utf-8")
+    path.write_text(
+        head.replace("source: ILO", "source: Nobody") + "    patterns: ['x']\n", "utf-8"
+    )
     with pytest.raises(LawDataError, match=r"indicators\.0\.source"):
         load_file(path)
 
@@ -149,7 +158,9 @@ def test_languages_must_agree_on_concepts(tmp_path: Path) -> None:
     other.write_text(
         "language: zz\nindicators:\n  - id: document_retention\n    label: X\n"
         "    source: ILO\n    group: forced_labour\n    concepts: [means.force]\n"
-        "    patterns: ['pasaporte']\n", "utf-8")
+        "    patterns: ['pasaporte']\n",
+        "utf-8",
+    )
     with pytest.raises(LawDataError, match="concepts differ"):
         load_indicators([HERE / "en.yaml", other])
 

@@ -68,8 +68,10 @@ def test_fold_removes_diacritics() -> None:
 
 
 def test_unknown_capitalised_names_are_candidates_only() -> None:
-    text = ("Yesterday Gheorghe Vasile met us in Bucharest. Then Mr Smith arrived. "
-            "The Police came on Monday. Carlos de la Cruz paid.")
+    text = (
+        "Yesterday Gheorghe Vasile met us in Bucharest. Then Mr Smith arrived. "
+        "The Police came on Monday. Carlos de la Cruz paid."
+    )
     cands = [e.raw for e in find_candidates(text)]
     assert cands == ["Gheorghe Vasile", "Smith", "Carlos de la Cruz"]
     assert all(e.kind == "person_candidate" for e in find_candidates(text))

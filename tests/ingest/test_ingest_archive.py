@@ -49,14 +49,17 @@ def _reason(item: Candidate | Problem) -> str:
 
 
 def test_zip_entries_escaping_or_linking_are_refused(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "bundle.zip", [
-        ("calls.csv", CALLS.encode()),
-        ("../evil.csv", b"x"),
-        ("/etc/cron.d/evil", b"x"),
-        ("dir/../../evil2.csv", b"x"),
-        _symlink_entry("link.csv", "/etc/passwd"),
-        ("inner/messages.csv", MESSAGES.encode()),
-    ])
+    archive = _zip(
+        tmp_path / "bundle.zip",
+        [
+            ("calls.csv", CALLS.encode()),
+            ("../evil.csv", b"x"),
+            ("/etc/cron.d/evil", b"x"),
+            ("dir/../../evil2.csv", b"x"),
+            _symlink_entry("link.csv", "/etc/passwd"),
+            ("inner/messages.csv", MESSAGES.encode()),
+        ],
+    )
     items = _items(archive, Limits(temp_dir=tmp_path / "tmp"))
     assert isinstance(items["bundle.zip/calls.csv"], Candidate)
     assert isinstance(items["bundle.zip/inner/messages.csv"], Candidate)
@@ -69,19 +72,24 @@ def test_zip_entries_escaping_or_linking_are_refused(tmp_path: Path) -> None:
 
 
 def test_zip_bomb_is_stopped_while_streaming(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "bomb.zip", [
-        ("calls.csv", CALLS.encode()),
-        ("zeros.csv", bytes(50 * 1024 * 1024)),
-        ("after.csv", CALLS.encode()),
-    ])
+    archive = _zip(
+        tmp_path / "bomb.zip",
+        [
+            ("calls.csv", CALLS.encode()),
+            ("zeros.csv", bytes(50 * 1024 * 1024)),
+            ("after.csv", CALLS.encode()),
+        ],
+    )
     assert archive.stat().st_size < 200_000
     items = _items(archive, Limits(temp_dir=tmp_path / "tmp", max_archive_ratio=50))
     assert isinstance(items["bomb.zip/calls.csv"], Candidate)
     assert "compression ratio" in _reason(items["bomb.zip/zeros.csv"])
     assert "archive stopped" in _reason(items["bomb.zip/after.csv"])
     # Total size limit, whatever the ratio.
-    items = _items(archive, Limits(temp_dir=tmp_path / "tmp", max_archive_total_bytes=5_000_000,
-                                   max_archive_ratio=1e9))
+    items = _items(
+        archive,
+        Limits(temp_dir=tmp_path / "tmp", max_archive_total_bytes=5_000_000, max_archive_ratio=1e9),
+    )
     assert "expands beyond 5,000,000 bytes" in _reason(items["bomb.zip/zeros.csv"])
 
 
@@ -137,9 +145,13 @@ def test_nested_zip_one_level(tmp_path: Path) -> None:
     inner = _zip(tmp_path / "inner.zip", [("calls.csv", CALLS.encode())])
     innermost = _zip(tmp_path / "deep.zip", [("x.csv", CALLS.encode())])
     middle = _zip(tmp_path / "middle.zip", [("deep.zip", innermost.read_bytes())])
-    outer = _zip(tmp_path / "outer.zip", [
-        ("inner.zip", inner.read_bytes()), ("middle.zip", middle.read_bytes()),
-    ])
+    outer = _zip(
+        tmp_path / "outer.zip",
+        [
+            ("inner.zip", inner.read_bytes()),
+            ("middle.zip", middle.read_bytes()),
+        ],
+    )
     items = _items(outer, Limits(temp_dir=tmp_path / "tmp"))
     assert isinstance(items["outer.zip/inner.zip/calls.csv"], Candidate)
     assert "too deep" in _reason(items["outer.zip/middle.zip/deep.zip"])
@@ -148,21 +160,27 @@ def test_nested_zip_one_level(tmp_path: Path) -> None:
 @pytest.fixture
 def tight_ctx(ctx: Context, settings: Settings) -> Context:
     """The test context with low limits, so a small bomb and a small file trip them."""
-    ctx.settings = settings.model_copy(update={
-        "max_file_bytes": 1_000_000, "max_archive_total_bytes": 10_000_000,
-        "max_archive_ratio": 100.0,
-    })
+    ctx.settings = settings.model_copy(
+        update={
+            "max_file_bytes": 1_000_000,
+            "max_archive_total_bytes": 10_000_000,
+            "max_archive_ratio": 100.0,
+        }
+    )
     return ctx
 
 
 def test_ingest_of_a_hostile_zip_loads_the_rest(
     tight_ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
 ) -> None:
-    _zip(evidence / "bundle.zip", [
-        ("calls.csv", CALLS.encode()),
-        ("../../escape.csv", MESSAGES.encode()),
-        _symlink_entry("link.csv", "/etc/passwd"),
-    ])
+    _zip(
+        evidence / "bundle.zip",
+        [
+            ("calls.csv", CALLS.encode()),
+            ("../../escape.csv", MESSAGES.encode()),
+            _symlink_entry("link.csv", "/etc/passwd"),
+        ],
+    )
     _zip(evidence / "bomb.zip", [("zeros.csv", bytes(50 * 1024 * 1024))])
     write("messages.csv", MESSAGES)
     write("huge.csv", MESSAGES + "x" * 1_100_000)

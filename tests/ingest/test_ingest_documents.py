@@ -27,10 +27,12 @@ STATEMENT = (
 def test_extractions_become_suggested_assertions_with_spans(
     ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
 ) -> None:
-    suspect = cases.add_person(ctx, prosecutor, case_ref, kind=PersonKind.SUSPECT,
-                               name="Marco Rossi")
-    victim = cases.add_person(ctx, prosecutor, case_ref, kind=PersonKind.VICTIM,
-                              name="Maria Popescu")
+    suspect = cases.add_person(
+        ctx, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="Marco Rossi"
+    )
+    victim = cases.add_person(
+        ctx, prosecutor, case_ref, kind=PersonKind.VICTIM, name="Maria Popescu"
+    )
     write("statement.txt", STATEMENT)
     (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence).files
     assert outcome.status == Outcome.LOADED
@@ -60,8 +62,7 @@ def _email_with_csv(path: Path) -> None:
     message["Subject"] = "numbers"
     message["Date"] = "Fri, 01 Mar 2024 10:00:00 +0000"
     message.set_content("Here are the calls.")
-    message.add_attachment(CALLS.encode(), maintype="text", subtype="csv",
-                           filename="calls.csv")
+    message.add_attachment(CALLS.encode(), maintype="text", subtype="csv", filename="calls.csv")
     path.write_bytes(message.as_bytes())
 
 

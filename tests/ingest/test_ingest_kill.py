@@ -67,15 +67,23 @@ def _big_calls(path: Path) -> None:
 
 
 def test_kill_midway_then_rerun_completes(
-    ctx: Context, settings: Settings, prosecutor: Actor, case_ref: str, evidence: Path,
+    ctx: Context,
+    settings: Settings,
+    prosecutor: Actor,
+    case_ref: str,
+    evidence: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     (evidence / "a-small-calls.csv").write_text(CALLS)
     _big_calls(evidence / "big-calls.csv")
     args = {
-        "data_dir": str(settings.data_dir), "url": settings.resolved_database_url,
-        "secret": settings.secret_key, "user_id": prosecutor.user_id,
-        "username": prosecutor.username, "case": case_ref, "path": str(evidence),
+        "data_dir": str(settings.data_dir),
+        "url": settings.resolved_database_url,
+        "secret": settings.secret_key,
+        "user_id": prosecutor.user_id,
+        "username": prosecutor.username,
+        "case": case_ref,
+        "path": str(evidence),
         "kill_after": KILL_AFTER,
     }
     child = subprocess.run(
@@ -92,8 +100,12 @@ def test_kill_midway_then_rerun_completes(
     # The record indexes dropped for the load came back with the rollback.
     with ctx.db.engine.connect() as connection:
         indexes = {i["name"] for i in sa.inspect(connection).get_indexes("records")}
-    assert {"ix_records_case_source", "ix_records_case_target",
-            "ix_records_case_kind_time", "ix_records_evidence_file_id"} <= indexes
+    assert {
+        "ix_records_case_source",
+        "ix_records_case_target",
+        "ix_records_case_kind_time",
+        "ix_records_evidence_file_id",
+    } <= indexes
     # No half file under a final name in the content store.
     for stored in settings.evidence_dir.glob("??/*"):
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == stored.name

@@ -32,8 +32,12 @@ def _records(path: Path) -> list[RecordRow]:
 
 @pytest.mark.parametrize(
     ("name", "content", "kind"),
-    [("calls.csv", CALLS, "call"), ("messages.csv", MESSAGES, "message"),
-     ("payments.csv", PAYMENTS, "payment"), ("trips.csv", TRIPS, "trip")],
+    [
+        ("calls.csv", CALLS, "call"),
+        ("messages.csv", MESSAGES, "message"),
+        ("payments.csv", PAYMENTS, "payment"),
+        ("trips.csv", TRIPS, "trip"),
+    ],
 )
 def test_each_kind_is_recognised_by_its_header(
     write: WriteFile, name: str, content: str, kind: str
@@ -61,8 +65,12 @@ def test_payments_normalise_accounts_and_keep_decimals(write: WriteFile) -> None
     assert rows[0].amount == Decimal("1250.50") and rows[0].currency == "EUR"
     assert (rows[0].origin, rows[0].destination) == ("DE", "GB")
     assert rows[1].target == "123456789"  # not an IBAN: compacted account number
-    assert rows[0].attrs == {"transaction_id": "T1", "payer_name": "Anna B",
-                             "payee_name": "Mark C", "reference": "rent"}
+    assert rows[0].attrs == {
+        "transaction_id": "T1",
+        "payer_name": "Anna B",
+        "payee_name": "Mark C",
+        "reference": "rent",
+    }
 
 
 def test_columns_in_another_order_with_aliases_and_local_numbers(write: WriteFile) -> None:
@@ -82,10 +90,7 @@ def test_columns_in_another_order_with_aliases_and_local_numbers(write: WriteFil
 
 
 def test_payment_aliases(write: WriteFile) -> None:
-    content = (
-        "date,credit_account,debit_account,value,ccy\n"
-        "2024-01-05,ACC-2,ACC-1,\"1,234.56\",usd\n"
-    )
+    content = 'date,credit_account,debit_account,value,ccy\n2024-01-05,ACC-2,ACC-1,"1,234.56",usd\n'
     (row,) = _records(write("bank.csv", content))
     assert (row.source, row.target) == ("ACC1", "ACC2")
     assert row.amount == Decimal("1234.56") and row.currency == "USD"
@@ -118,8 +123,11 @@ def test_missing_columns_are_named(write: WriteFile) -> None:
         ("C9,2024-13-45T00:00:00Z,+12025550101,+12025550102,5,X", "started_at", "bad date"),
         ("C9,2024-03-01T00:00:00Z,+12025550101,+12025550102,five,X", "duration_s", "duration"),
         ("C9,2024-03-01T00:00:00Z,+12025550101", "callee", "ragged row"),
-        ("C9,2024-03-01T00:00:00Z,+12025550101,+12025550102,5,X,extra", "(extra field 7)",
-         "ragged row"),
+        (
+            "C9,2024-03-01T00:00:00Z,+12025550101,+12025550102,5,X,extra",
+            "(extra field 7)",
+            "ragged row",
+        ),
     ],
 )
 def test_bad_cells_name_line_and_column(

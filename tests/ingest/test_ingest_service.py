@@ -43,8 +43,13 @@ def test_loads_each_kind_with_counts_and_provenance(
     write("payments.csv", PAYMENTS)
     write("sub/trips.csv", TRIPS)
     seen: list[tuple[str, int, int]] = []
-    report = ingest_path(ctx, prosecutor, case_ref, evidence,
-                         progress=lambda name, done, total: seen.append((name, done, total)))
+    report = ingest_path(
+        ctx,
+        prosecutor,
+        case_ref,
+        evidence,
+        progress=lambda name, done, total: seen.append((name, done, total)),
+    )
     outcomes = _by_name(report)
     assert {n: (o.status, o.records, o.source_kind) for n, o in outcomes.items()} == {
         "calls.csv": (Outcome.LOADED, 3, "call"),
@@ -92,8 +97,11 @@ def test_identifiers_are_upserted_once(
     with ctx.db.session() as session:
         pairs = {(k, v) for k, v in session.execute(select(Identifier.kind, Identifier.value))}
     assert pairs == {
-        ("phone", "+12025550101"), ("phone", "+12025550102"), ("phone", "+12025550103"),
-        ("account", "DE89370400440532013000"), ("account", "GB82WEST12345698765432"),
+        ("phone", "+12025550101"),
+        ("phone", "+12025550102"),
+        ("phone", "+12025550103"),
+        ("account", "DE89370400440532013000"),
+        ("account", "GB82WEST12345698765432"),
         ("account", "123456789"),
     }
     # More evidence with the same numbers adds no identifier twice.
@@ -115,9 +123,9 @@ def test_reingest_is_idempotent(
     message = outcomes["copy-of-calls.csv"].message
     assert message.startswith("already ingested as calls.csv on 20")
     assert again.records == 0
-    assert again.summary().endswith("0 records from 0 files in "
-                                    f"{again.seconds:.1f} s; 3 already ingested, 0 failed, "
-                                    "0 refused")
+    assert again.summary().endswith(
+        f"0 records from 0 files in {again.seconds:.1f} s; 3 already ingested, 0 failed, 0 refused"
+    )
     assert _count(ctx, Record) == 5
     assert _count(ctx, EvidenceFile) == 2
 
@@ -130,8 +138,10 @@ def test_a_bad_file_writes_nothing_and_others_still_load(
     write("ragged.csv", MESSAGES + "M3,2024-03-01T10:00:00Z,+12025550101\n")
     write("missing.csv", "transaction_id,booked_at,amount\nT1,2024-01-01,5\n")
     # A small file all in Latin-1 is simply decoded as such.
-    write("latin1.csv", CALLS.encode() + "C5,2024-03-01T10:00:00Z,+1202,+1203,1,Zoë\n"
-          .encode("latin-1"))
+    write(
+        "latin1.csv",
+        CALLS.encode() + "C5,2024-03-01T10:00:00Z,+1202,+1203,1,Zoë\n".encode("latin-1"),
+    )
     report = ingest_path(ctx, prosecutor, case_ref, evidence)
     outcomes = _by_name(report)
     assert outcomes["calls.csv"].status == Outcome.LOADED
@@ -146,16 +156,19 @@ def test_a_bad_file_writes_nothing_and_others_still_load(
         assert outcome.status == Outcome.FAILED, name
         assert outcome.message.startswith(start), outcome.message
     with ctx.db.session() as session:
-        failed = session.scalars(
-            select(EvidenceFile).where(EvidenceFile.status == "failed")
-        ).all()
+        failed = session.scalars(select(EvidenceFile).where(EvidenceFile.status == "failed")).all()
         names = {f.original_name for f in failed}
         assert {"bad-date.csv", "ragged.csv", "missing.csv"} <= names
         assert all(f.record_count == 0 and f.problem for f in failed)
         failed_ids = [f.id for f in failed]
-        assert session.scalar(
-            select(func.count()).select_from(Record).where(Record.evidence_file_id.in_(failed_ids))
-        ) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(Record)
+                .where(Record.evidence_file_id.in_(failed_ids))
+            )
+            == 0
+        )
     # Re-running the same broken files records no second failure row.
     ingest_path(ctx, prosecutor, case_ref, evidence)
     assert _count(ctx, EvidenceFile, EvidenceFile.status == "failed") == len(failed_ids)
@@ -189,11 +202,13 @@ def test_documents_are_stored_with_pages(
         document = session.scalars(select(Document)).one()
         assert document.evidence_file_id == outcome.evidence_file_id
         pages = session.scalars(
-            select(DocumentPage).where(DocumentPage.document_id == document.id)
+            select(DocumentPage)
+            .where(DocumentPage.document_id == document.id)
             .order_by(DocumentPage.number)
         ).all()
         assert [(p.number, p.text) for p in pages] == [
-            (1, "I was told to call +1 202 555 0101."), (2, "Page two."),
+            (1, "I was told to call +1 202 555 0101."),
+            (2, "Page two."),
         ]
 
 

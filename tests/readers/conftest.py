@@ -72,15 +72,18 @@ def make_email(subject: str, body: str, attachment: bytes | None = None) -> Emai
     msg["Message-ID"] = f"<{abs(hash(subject))}@example.com>"
     msg.set_content(body)
     if attachment is not None:
-        msg.add_attachment(attachment, maintype="application", subtype="pdf",
-                           filename="contract.pdf")
+        msg.add_attachment(
+            attachment, maintype="application", subtype="pdf", filename="contract.pdf"
+        )
     return msg
 
 
 WHATSAPP_ANDROID = (
-    "12/03/2024, 14:05 - Messages and calls are end-to-end encrypted. No one outside of "
-    "this chat, not even WhatsApp, can read or listen to them.\n"
-) + """\
+    (
+        "12/03/2024, 14:05 - Messages and calls are end-to-end encrypted. No one outside of "
+        "this chat, not even WhatsApp, can read or listen to them.\n"
+    )
+    + """\
 12/03/2024, 14:05 - Ana: Hello, when do I start?
 13/03/2024, 09:10 - Boss: Tomorrow. Bring your passport,
 I keep it safe.
@@ -88,6 +91,7 @@ Also bring 200 euros.
 13/03/2024, 09:12 - Ana: ok
 13/03/2024, 09:15 - +40 721 234 567: who is this?
 """
+)
 
 WHATSAPP_IOS = """\
 [12/03/2024, 14:05:09] Boss: you owe me 2000 for the trip
@@ -100,14 +104,30 @@ TELEGRAM = {
     "type": "personal_chat",
     "id": 4242,
     "messages": [
-        {"id": 1, "type": "service", "date": "2024-03-12T14:00:00", "action": "phone_call",
-         "text": ""},
-        {"id": 2, "type": "message", "date": "2024-03-12T14:05:09",
-         "date_unixtime": "1710252309", "from": "Recruiter", "from_id": "user111",
-         "text": "Job in Berlin, 1500 EUR a month"},
-        {"id": 3, "type": "message", "date": "2024-03-12T14:06:00", "from": "Maria",
-         "from_id": "user222",
-         "text": ["Call me at ", {"type": "phone", "text": "+49 151 23456789"}, " please"]},
+        {
+            "id": 1,
+            "type": "service",
+            "date": "2024-03-12T14:00:00",
+            "action": "phone_call",
+            "text": "",
+        },
+        {
+            "id": 2,
+            "type": "message",
+            "date": "2024-03-12T14:05:09",
+            "date_unixtime": "1710252309",
+            "from": "Recruiter",
+            "from_id": "user111",
+            "text": "Job in Berlin, 1500 EUR a month",
+        },
+        {
+            "id": 3,
+            "type": "message",
+            "date": "2024-03-12T14:06:00",
+            "from": "Maria",
+            "from_id": "user222",
+            "text": ["Call me at ", {"type": "phone", "text": "+49 151 23456789"}, " please"],
+        },
     ],
 }
 
@@ -136,7 +156,8 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "statement.txt").write_text("He took my passport.\nCall 0721 234 567.\n", "utf-8")
     (root / "latin1.txt").write_bytes(
         "Declaración: el patrón nos quitó los pasaportes en São Paulo. Niño, café, año, "
-        "señora, corazón, acción, también, después, está, información.\n".encode("cp1252"))
+        "señora, corazón, acción, también, después, está, información.\n".encode("cp1252")
+    )
     (root / "utf16.txt").write_bytes("Witness: Ana. He kept our wages.\n".encode("utf-16"))
     (root / "pages.txt").write_text("first page\fsecond page", "utf-8")
     (root / "junk.txt").write_bytes(random.Random(7).randbytes(4096))
@@ -149,8 +170,10 @@ def evidence(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_docx(root / "record.docx")
     (root / "broken.docx").write_bytes(b"PK\x03\x04" + random.Random(5).randbytes(500))
     (root / "letter.eml").write_bytes(
-        make_email("Your job", "Dear Ana,\nthe job in Madrid pays 800 EUR.", b"%PDF-1.4 x")
-        .as_bytes())
+        make_email(
+            "Your job", "Dear Ana,\nthe job in Madrid pays 800 EUR.", b"%PDF-1.4 x"
+        ).as_bytes()
+    )
     box = mailbox.mbox(str(root / "inbox.mbox"))
     for i in range(3):
         box.add(make_email(f"Message {i}", f"Body {i}: call +40 721 234 56{i}."))

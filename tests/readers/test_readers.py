@@ -24,12 +24,21 @@ def reader_name(path: Path) -> str | None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("statement.txt", "text"), ("latin1.txt", "text"), ("junk.txt", "text"),
-        ("statement.pdf", "pdf"), ("record.docx", "docx"), ("letter.eml", "eml"),
-        ("inbox.mbox", "mbox"), ("WhatsApp Chat with Ana.txt", "whatsapp"),
-        ("ios_chat.txt", "whatsapp"), ("result.json", "telegram"),
-        ("sms-20240312.xml", "sms_backup"), ("ad.html", "html"), ("photo.jpg", "image"),
-        ("scan.png", "image"), ("data.xyz", None),
+        ("statement.txt", "text"),
+        ("latin1.txt", "text"),
+        ("junk.txt", "text"),
+        ("statement.pdf", "pdf"),
+        ("record.docx", "docx"),
+        ("letter.eml", "eml"),
+        ("inbox.mbox", "mbox"),
+        ("WhatsApp Chat with Ana.txt", "whatsapp"),
+        ("ios_chat.txt", "whatsapp"),
+        ("result.json", "telegram"),
+        ("sms-20240312.xml", "sms_backup"),
+        ("ad.html", "html"),
+        ("photo.jpg", "image"),
+        ("scan.png", "image"),
+        ("data.xyz", None),
     ],
 )
 def test_sniffing_picks_the_right_reader(evidence: Path, name: str, expected: str | None) -> None:
@@ -103,8 +112,12 @@ def test_docx_paragraphs_and_tables_in_order(evidence: Path) -> None:
     doc = read(evidence / "record.docx").document
     assert doc is not None
     text = doc.pages[0].text
-    assert text.index("Interview record") < text.index("kept our wages") < text.index(
-        "Ion Popescu | +40 721 234 567") < text.index("End of record.")
+    assert (
+        text.index("Interview record")
+        < text.index("kept our wages")
+        < text.index("Ion Popescu | +40 721 234 567")
+        < text.index("End of record.")
+    )
     assert doc.metadata["author"] == "Investigator K."
     assert doc.metadata["tables"] == 1
 
@@ -134,7 +147,10 @@ def test_mbox_each_message_is_a_page(evidence: Path) -> None:
     assert "Body 2: call +40 721 234 562." in doc.pages[2].text
     assert doc.metadata["message_dates"][2] == "2024-03-12T14:05:00+01:00"
     assert [m["subject"] for m in doc.metadata["messages"]] == [
-        "Message 0", "Message 1", "Message 2"]
+        "Message 0",
+        "Message 1",
+        "Message 2",
+    ]
 
 
 def test_whatsapp_android_messages_multiline_and_system_lines(evidence: Path) -> None:
@@ -218,8 +234,7 @@ def test_html_visible_text_title_and_links(evidence: Path) -> None:
     text = doc.pages[0].text
     assert "New young Asian girls" in text and "+1 213 555 0143" in text
     assert "var x" not in text and "color:red" not in text
-    assert doc.metadata["links"] == [{"href": "https://example-ads.com/post/1",
-                                      "text": "see more"}]
+    assert doc.metadata["links"] == [{"href": "https://example-ads.com/post/1", "text": "see more"}]
 
 
 def test_images_metadata_only(evidence: Path) -> None:
@@ -240,13 +255,16 @@ def test_truncated_image(evidence: Path) -> None:
 
 def test_whatsapp_us_layout_with_am_pm(tmp_path: Path) -> None:
     path = tmp_path / "chat.txt"
-    path.write_text("3/12/24, 2:05\u202fPM - Boss: be ready at 9\n"
-                    "3/12/24, 11:40 AM - Ana: ok\n", "utf-8")
+    path.write_text(
+        "3/12/24, 2:05\u202fPM - Boss: be ready at 9\n3/12/24, 11:40 AM - Ana: ok\n", "utf-8"
+    )
     out = read(path, ReadContext(default_region="US"))
     assert out.records is not None
     rows = list(out.records)
-    assert [r.occurred_at for r in rows] == [datetime(2024, 3, 12, 14, 5, tzinfo=UTC),
-                                            datetime(2024, 3, 12, 11, 40, tzinfo=UTC)]
+    assert [r.occurred_at for r in rows] == [
+        datetime(2024, 3, 12, 14, 5, tzinfo=UTC),
+        datetime(2024, 3, 12, 11, 40, tzinfo=UTC),
+    ]
 
 
 def test_whatsapp_bad_date_names_the_line(tmp_path: Path) -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
+from tests.helpers import csrf_from
 
-from palermo.security import passwords
 from palermo.security.permissions import Actor
 from palermo.services import cases
 from palermo.services.context import Context
@@ -65,13 +63,6 @@ def evidence_files() -> UploadFiles:
     ]
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
-
-
 @pytest.fixture
 def people(ctx: Context, prosecutor: Actor, case_ref: str) -> dict[str, int]:
     """A sealed victim and a suspect, known before the evidence arrives."""
@@ -82,26 +73,7 @@ def people(ctx: Context, prosecutor: Actor, case_ref: str) -> dict[str, int]:
     return {"victim": victim.id, "suspect": suspect.id}
 
 
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_FIELD.search(html)
-    assert match, "no CSRF field in the page"
-    return match.group(1)
-
-
 SignIn = Callable[[str], TestClient]
-
-
-@pytest.fixture(scope="session")
-def password(pytestconfig: pytest.Config) -> str:
-    """TEST_PASSWORD from the root conftest (all test users have it)."""
-    root = (Path(__file__).parent.parent / "conftest.py").resolve()
-    for plugin in pytestconfig.pluginmanager.get_plugins():
-        if Path(str(getattr(plugin, "__file__", ""))).resolve() == root:
-            return str(plugin.TEST_PASSWORD)
-    raise RuntimeError("tests/conftest.py not loaded")
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ def test_html_redaction_keeps_markup_and_styles() -> None:
     redact = Redactor([("V-01", ["Page Table"])])
     html = '<style>@page { size: A4 }</style><table class="page"><td>Page Table wrote</td></table>'
     out = redact.html(html)
-    assert out.startswith("<style>@page { size: A4 }</style><table class=\"page\">")
+    assert out.startswith('<style>@page { size: A4 }</style><table class="page">')
     assert "<td>V-01 wrote</td>" in out
 
 

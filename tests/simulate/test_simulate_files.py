@@ -29,9 +29,9 @@ HEADERS = {
     "calls": "call_id,started_at,caller,callee,duration_s,cell_id",
     "messages": "message_id,sent_at,sender,recipient,channel,body",
     "payments": "transaction_id,booked_at,payer_account,payer_name,payee_account,payee_name,"
-                "amount,currency,channel,country_from,country_to,reference",
+    "amount,currency,channel,country_from,country_to,reference",
     "trips": "booking_id,departed_at,traveller,origin,destination,mode,booked_by,paid_by,price,"
-             "currency",
+    "currency",
 }
 STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 AMOUNT = re.compile(r"^\d+\.\d{2}$")
@@ -40,22 +40,33 @@ IOS = re.compile(r"^\[\d{2}/\d{2}/\d{4}, \d{2}:\d{2}:\d{2}\] [^:]+: .+$")
 
 
 def test_required_typologies_are_offered() -> None:
-    assert {"escort_ads", "domestic_servitude", "agricultural_debt_bondage", "scam_compound",
-            "child_sex", "construction_labour"} <= set(TYPOLOGIES)
+    assert {
+        "escort_ads",
+        "domestic_servitude",
+        "agricultural_debt_bondage",
+        "scam_compound",
+        "child_sex",
+        "construction_labour",
+    } <= set(TYPOLOGIES)
     assert all(TYPOLOGIES.values())
 
 
 @pytest.mark.parametrize("typology", sorted(TYPOLOGIES))
-def test_csv_files_have_the_contract_columns_and_formats(sim_cases: dict[str, Generated],
-                                                         typology: str) -> None:
+def test_csv_files_have_the_contract_columns_and_formats(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     case = sim_cases[typology]
     for kind, header in HEADERS.items():
         first = (case.out / f"{kind}.csv").read_text("utf-8").split("\n", 1)[0]
         assert first == header
     for row in case.rows("calls"):
         assert STAMP.match(row["started_at"]) and int(row["duration_s"]) > 0
-    assert {r["channel"] for r in case.rows("messages")} <= {"sms", "whatsapp", "telegram",
-                                                            "signal"}
+    assert {r["channel"] for r in case.rows("messages")} <= {
+        "sms",
+        "whatsapp",
+        "telegram",
+        "signal",
+    }
     for row in case.rows("payments"):
         assert STAMP.match(row["booked_at"]) and AMOUNT.match(row["amount"])
         assert row["channel"] in {"bank", "wire", "mto", "cash", "card", "crypto"}
@@ -82,13 +93,11 @@ def test_documents_in_every_format(sim_cases: dict[str, Generated], typology: st
     assert any(ANDROID.match(ln) for ln in lines) and any(IOS.match(ln) for ln in lines)
     tg = json.loads((docs / "telegram" / "result.json").read_text("utf-8"))
     assert {"name", "type", "id", "messages"} <= set(tg)
-    assert all({"id", "type", "date", "from", "from_id", "text"} <= set(m)
-               for m in tg["messages"])
+    assert all({"id", "type", "date", "from", "from_id", "text"} <= set(m) for m in tg["messages"])
     backup = ET.parse(next(docs.glob("sms_backup_*.xml"))).getroot()
     assert backup.tag == "smses" and int(backup.get("count", "0")) == len(backup)
     assert {s.get("type") for s in backup} == {"1", "2"}
-    assert all(s.get("address", "").startswith("+") and s.get("date", "").isdigit()
-               for s in backup)
+    assert all(s.get("address", "").startswith("+") and s.get("date", "").isdigit() for s in backup)
     offer = email.message_from_bytes((docs / "email_job_offer.eml").read_bytes())
     assert [p.get_filename() for p in offer.walk() if p.get_filename()] == ["job_offer.pdf"]
     assert "email_transfer.eml" in names
@@ -99,20 +108,26 @@ def test_documents_in_every_format(sim_cases: dict[str, Generated], typology: st
 def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
     a = simulate("domestic_servitude", 1_500, 5, tmp_path / "a")
     # another process with another hash seed: no dependence on set order or the clock
-    code = ("import sys; from pathlib import Path; from palermo.simulate import simulate; "
-            "simulate('domestic_servitude', 1_500, 5, Path(sys.argv[1]))")
-    subprocess.run([sys.executable, "-c", code, str(tmp_path / "b")], check=True,
-                   env={**os.environ, "PYTHONHASHSEED": "12345"})
+    code = (
+        "import sys; from pathlib import Path; from palermo.simulate import simulate; "
+        "simulate('domestic_servitude', 1_500, 5, Path(sys.argv[1]))"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "b")],
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
     simulate("domestic_servitude", 1_500, 6, tmp_path / "c")
     files = [*(f"{k}.csv" for k in HEADERS), "ground_truth.json"]
-    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files,
-                                               shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", files, shallow=False)
     assert sorted(match) == sorted(files) and not mismatch and not errors
-    documents = sorted(str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*")
-                       if p.is_file())
+    documents = sorted(
+        str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
     assert any(d.endswith(".docx") for d in documents)
-    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", documents,
-                                               shallow=False)
+    match, mismatch, errors = filecmp.cmpfiles(
+        tmp_path / "a", tmp_path / "b", documents, shallow=False
+    )
     assert not mismatch and not errors  # documents too, PDF, DOCX and e-mail included
     match, mismatch, _ = filecmp.cmpfiles(tmp_path / "a", tmp_path / "c", files, shallow=False)
     assert sorted(mismatch) == sorted(files)
@@ -122,8 +137,14 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
 
 def test_counts_override_the_mix_and_progress_is_reported(tmp_path: Path) -> None:
     seen: list[tuple[str, int, int]] = []
-    summary = simulate("escort_ads", 2_000, 1, tmp_path, counts={"calls": 120_000},
-                       progress=lambda stage, done, total: seen.append((stage, done, total)))
+    summary = simulate(
+        "escort_ads",
+        2_000,
+        1,
+        tmp_path,
+        counts={"calls": 120_000},
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
+    )
     assert summary.counts["calls"] == 120_000
     assert sum(1 for _ in (tmp_path / "calls.csv").open()) == 120_001
     assert summary.counts["messages"] < 1_000
@@ -138,8 +159,9 @@ def test_counts_override_the_mix_and_progress_is_reported(tmp_path: Path) -> Non
         simulate("no_such_typology", 10, 1, tmp_path)
 
 
-def test_messages_mix_crime_innocent_chatter_and_near_misses(sim_cases: dict[str, Generated]
-                                                             ) -> None:
+def test_messages_mix_crime_innocent_chatter_and_near_misses(
+    sim_cases: dict[str, Generated],
+) -> None:
     case = sim_cases["escort_ads"]
     criminal = set(case.truth["criminal_records"]["messages"])
     rows = case.rows("messages")
@@ -155,13 +177,16 @@ def test_messages_mix_crime_innocent_chatter_and_near_misses(sim_cases: dict[str
 
 def test_memory_stays_bounded_when_records_grow(tmp_path: Path) -> None:
     # peak resident memory (a high-water mark) after a small case, then after a large one
-    code = ("import resource, sys; from pathlib import Path; "
-            "from palermo.simulate import simulate\n"
-            "for size in (3_000, 150_000):\n"
-            "    simulate('scam_compound', size, 2, Path(sys.argv[1]) / str(size))\n"
-            "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True,
-                          capture_output=True, text=True)
+    code = (
+        "import resource, sys; from pathlib import Path; "
+        "from palermo.simulate import simulate\n"
+        "for size in (3_000, 150_000):\n"
+        "    simulate('scam_compound', size, 2, Path(sys.argv[1]) / str(size))\n"
+        "    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], check=True, capture_output=True, text=True
+    )
     small, large = (int(x) for x in done.stdout.split())
     lines = sum(1 for k in HEADERS for _ in (tmp_path / "150000" / f"{k}.csv").open())
     assert lines > 150_000

@@ -22,24 +22,35 @@ def _facts(truth: dict[str, Any], drop: set[str] | None = None) -> list[Fact]:
         file = f["source"]["file"]
         # one victim's statements are one source; a file of records is one source
         source = f"statement:{f['victim']}" if "statement_" in file else file
-        out.append(Fact(id=str(i), concept=f["concept"], suspect=f["suspect"],
-                        victim=f["victim"], status="confirmed", source_id=source,
-                        quote=f["quote"]))
+        out.append(
+            Fact(
+                id=str(i),
+                concept=f["concept"],
+                suspect=f["suspect"],
+                victim=f["victim"],
+                status="confirmed",
+                source_id=source,
+                quote=f["quote"],
+            )
+        )
     return out
 
 
 def _missing(truth: dict[str, Any], facts: list[Fact]) -> list[tuple[str, str, str]]:
     suspects = [Suspect(p["id"], tuple(p["charges"])) for p in truth["persons"] if p["charged"]]
-    victims = [Victim(p["id"], p["is_minor"]) for p in truth["persons"]
-               if "victim" in p["roles"]]
+    victims = [Victim(p["id"], p["is_minor"]) for p in truth["persons"] if "victim" in p["roles"]]
     result = assess_case(facts, suspects, victims, case_jurisdiction=truth["jurisdiction"])
-    return [(a.suspect, a.statute_id, el.element_id) for a in result.results
-            for el in a.by_status(ElementStatus.MISSING)]
+    return [
+        (a.suspect, a.statute_id, el.element_id)
+        for a in result.results
+        for el in a.by_status(ElementStatus.MISSING)
+    ]
 
 
 @pytest.mark.parametrize("typology", sorted(TYPOLOGIES))
-def test_every_charge_is_supported_by_the_planted_facts(sim_cases: dict[str, Generated],
-                                                        typology: str) -> None:
+def test_every_charge_is_supported_by_the_planted_facts(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     truth = sim_cases[typology].truth
     assert _missing(truth, _facts(truth)) == []
     # without the means facts, charges that need means lose an element (not so for children,

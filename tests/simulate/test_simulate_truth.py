@@ -17,15 +17,35 @@ from palermo.simulate import TYPOLOGIES
 
 from .simulate_helpers import Generated
 
-ROLES = {"recruiter", "transporter", "guide", "harbourer", "enforcer", "exploiter",
-         "beneficiary", "money_handler", "buyer", "complicit_official", "victim_recruiter",
-         "victim", "witness", "bystander"}
+ROLES = {
+    "recruiter",
+    "transporter",
+    "guide",
+    "harbourer",
+    "enforcer",
+    "exploiter",
+    "beneficiary",
+    "money_handler",
+    "buyer",
+    "complicit_official",
+    "victim_recruiter",
+    "victim",
+    "witness",
+    "bystander",
+}
 ALL = sorted(TYPOLOGIES)
 SEX = {"escort_ads", "child_sex"}
-ID_COLUMN = {"calls": "call_id", "messages": "message_id", "payments": "transaction_id",
-             "trips": "booking_id"}
-CONCEPTS = set(yaml.safe_load(
-    (Path(__file__).parents[2] / "src/palermo/law/concepts.yaml").read_text("utf-8"))["concepts"])
+ID_COLUMN = {
+    "calls": "call_id",
+    "messages": "message_id",
+    "payments": "transaction_id",
+    "trips": "booking_id",
+}
+CONCEPTS = set(
+    yaml.safe_load(
+        (Path(__file__).parents[2] / "src/palermo/law/concepts.yaml").read_text("utf-8")
+    )["concepts"]
+)
 
 
 def _norm(text: str) -> str:
@@ -62,8 +82,9 @@ def quote_found(case: Generated, fact: dict[str, Any]) -> bool:
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_every_quote_is_verbatim_at_its_source(sim_cases: dict[str, Generated],
-                                               typology: str) -> None:
+def test_every_quote_is_verbatim_at_its_source(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     case = sim_cases[typology]
     facts = case.truth["facts"]
     assert len(facts) > 40
@@ -78,20 +99,23 @@ def test_every_quote_is_verbatim_at_its_source(sim_cases: dict[str, Generated],
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_facts_use_shared_concepts_and_known_people(sim_cases: dict[str, Generated],
-                                                    typology: str) -> None:
+def test_facts_use_shared_concepts_and_known_people(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     truth = sim_cases[typology].truth
     ids = {p["id"] for p in truth["persons"]}
     for fact in truth["facts"]:
         assert fact["concept"] in CONCEPTS
-        assert fact["suspect"] in ids or (fact["suspect"] is None and fact["concept"].split(
-            ".")[0] in ("jurisdiction", "victim"))
+        assert fact["suspect"] in ids or (
+            fact["suspect"] is None and fact["concept"].split(".")[0] in ("jurisdiction", "victim")
+        )
         assert fact["victim"] is None or fact["victim"] in ids
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_criminal_records_and_patterns_exist_in_the_csvs(sim_cases: dict[str, Generated],
-                                                         typology: str) -> None:
+def test_criminal_records_and_patterns_exist_in_the_csvs(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     case = sim_cases[typology]
     for kind, ids in case.truth["criminal_records"].items():
         present = {r[ID_COLUMN[kind]] for r in case.rows(kind)}
@@ -101,9 +125,19 @@ def test_criminal_records_and_patterns_exist_in_the_csvs(sim_cases: dict[str, Ge
     payments = {r["transaction_id"]: r for r in case.rows("payments")}
     criminal = set(case.truth["criminal_records"]["payments"])
     names = {p["pattern"] for p in case.truth["patterns"]}
-    assert {"fan_in", "fan_out", "cycle", "scatter_gather", "gather_scatter", "funnel_account",
-            "structuring", "rent_for_many", "prepaid_cards", "official_payment",
-            "advertising"} <= names
+    assert {
+        "fan_in",
+        "fan_out",
+        "cycle",
+        "scatter_gather",
+        "gather_scatter",
+        "funnel_account",
+        "structuring",
+        "rent_for_many",
+        "prepaid_cards",
+        "official_payment",
+        "advertising",
+    } <= names
     for pattern in case.truth["patterns"]:
         assert pattern["transactions"] and set(pattern["transactions"]) <= criminal
         rows = [payments[t] for t in pattern["transactions"]]
@@ -112,12 +146,16 @@ def test_criminal_records_and_patterns_exist_in_the_csvs(sim_cases: dict[str, Ge
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_facts_in_records_point_at_criminal_records(sim_cases: dict[str, Generated],
-                                                     typology: str) -> None:
+def test_facts_in_records_point_at_criminal_records(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     truth = sim_cases[typology].truth
     criminal = {k: set(v) for k, v in truth["criminal_records"].items()}
-    key = {"messages.csv": ("messages", "message_id"),
-           "payments.csv": ("payments", "transaction_id"), "trips.csv": ("trips", "booking_id")}
+    key = {
+        "messages.csv": ("messages", "message_id"),
+        "payments.csv": ("payments", "transaction_id"),
+        "trips.csv": ("trips", "booking_id"),
+    }
     record_facts = [f for f in truth["facts"] if f["source"]["file"] in key]
     assert record_facts
     for fact in record_facts:
@@ -144,8 +182,9 @@ def test_cycle_returns_to_its_start(sim_cases: dict[str, Generated]) -> None:
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_network_has_every_role_and_an_uncharged_recruiter(sim_cases: dict[str, Generated],
-                                                           typology: str) -> None:
+def test_network_has_every_role_and_an_uncharged_recruiter(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     persons = sim_cases[typology].truth["persons"]
     roles = {r for p in persons for r in p["roles"]}
     assert roles <= ROLES
@@ -170,14 +209,16 @@ def test_child_sex_has_minors_with_minor_facts(sim_cases: dict[str, Generated]) 
     base = truth["base_date"]
     for p in minors:
         assert int(base[:4]) - int(p["birth_date"][:4]) <= 18
-        assert any(f["concept"] == "victim.minor" and f["victim"] == p["id"]
-                   for f in truth["facts"])
+        assert any(
+            f["concept"] == "victim.minor" and f["victim"] == p["id"] for f in truth["facts"]
+        )
     assert not [p for p in sim_cases["escort_ads"].truth["persons"] if p["is_minor"]]
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_each_charged_suspect_has_evidence_for_the_elements(sim_cases: dict[str, Generated],
-                                                            typology: str) -> None:
+def test_each_charged_suspect_has_evidence_for_the_elements(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     truth = sim_cases[typology].truth
     by_suspect: dict[str, set[str]] = {}
     for fact in truth["facts"]:
@@ -190,8 +231,15 @@ def test_each_charged_suspect_has_evidence_for_the_elements(sim_cases: dict[str,
         assert "mental" in kinds, p["roles"]
         if "us-18-1594c" in p["charges"]:
             assert "act.agreement" in by_suspect[p["id"]]
-        if set(p["roles"]) & {"recruiter", "transporter", "harbourer", "enforcer", "exploiter",
-                              "money_handler", "guide"}:
+        if set(p["roles"]) & {
+            "recruiter",
+            "transporter",
+            "harbourer",
+            "enforcer",
+            "exploiter",
+            "money_handler",
+            "guide",
+        }:
             assert "means" in kinds, p["roles"]
             assert "purpose" in kinds, p["roles"]
         if "beneficiary" in p["roles"] or "complicit_official" in p["roles"]:
@@ -206,8 +254,9 @@ def test_each_charged_suspect_has_evidence_for_the_elements(sim_cases: dict[str,
 
 
 @pytest.mark.parametrize("typology", ALL)
-def test_phones_are_valid_e164_and_ibans_validate(sim_cases: dict[str, Generated],
-                                                  typology: str) -> None:
+def test_phones_are_valid_e164_and_ibans_validate(
+    sim_cases: dict[str, Generated], typology: str
+) -> None:
     case = sim_cases[typology]
     e164 = re.compile(r"^\+[1-9]\d{7,14}$")
     phones = {ph for p in case.truth["persons"] for ph in p["phones"]}
@@ -244,8 +293,15 @@ def test_people_have_realistic_aliases(sim_cases: dict[str, Generated], typology
 def test_events_tell_the_story(sim_cases: dict[str, Generated], typology: str) -> None:
     events = sim_cases[typology].truth["events"]
     kinds = [e["kind"] for e in events]
-    assert {"recruitment", "travel", "exploitation_start", "payment", "threat", "raid",
-            "arrest"} <= set(kinds)
+    assert {
+        "recruitment",
+        "travel",
+        "exploitation_start",
+        "payment",
+        "threat",
+        "raid",
+        "arrest",
+    } <= set(kinds)
     dates = [e["date"] for e in events]
     assert dates == sorted(dates)
     assert kinds.index("recruitment") < kinds.index("raid")

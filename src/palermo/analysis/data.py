@@ -391,9 +391,7 @@ def _references(parts: list[tuple[int, Sequence[str]]]) -> Sequence[str]:
     ]
     if fixed and all(isinstance(f, Coded) for f in fixed):
         table = Interner()
-        codes = [
-            table.codes(f.values)[f.codes] for f in fixed if isinstance(f, Coded)
-        ]
+        codes = [table.codes(f.values)[f.codes] for f in fixed if isinstance(f, Coded)]
         return Coded(table.keys, np.concatenate(codes))
     return chain_ids([list(f) if isinstance(f, Coded) else f for f in fixed])
 
@@ -579,9 +577,11 @@ class CaseBuilder:
                 "channel": np.zeros(n, np.int32) if channels is None else channels,
                 "country_from": cf,
                 "country_to": ct,
-                "payer_name": nm[payer_name_idx] if payer_name_idx is not None
+                "payer_name": nm[payer_name_idx]
+                if payer_name_idx is not None
                 else np.zeros(n, np.int32),
-                "payee_name": nm[payee_name_idx] if payee_name_idx is not None
+                "payee_name": nm[payee_name_idx]
+                if payee_name_idx is not None
                 else np.zeros(n, np.int32),
                 "reference": references if references is not None else RangeIds("", 0),
             }
@@ -673,9 +673,7 @@ class CaseBuilder:
         bb = list(booked_by) if booked_by is not None else [""] * n
         pb = list(paid_by) if paid_by is not None else [""] * n
         trav = self._codes("person", travellers)
-        booked = np.asarray(
-            [self.node("phone", b) if b else -1 for b in bb], dtype=np.int32
-        )
+        booked = np.asarray([self.node("phone", b) if b else -1 for b in bb], dtype=np.int32)
         paid = np.asarray([self.node("account", p) if p else -1 for p in pb], dtype=np.int32)
         self._trips.append(
             {

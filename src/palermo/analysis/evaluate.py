@@ -34,7 +34,9 @@ class Score:
 
 def role_scores(truth: dict[str, Any], suggestions: list[RoleSuggestion]) -> list[Score]:
     true = {
-        (p["id"], r) for p in truth.get("persons", []) for r in p.get("roles", [])
+        (p["id"], r)
+        for p in truth.get("persons", [])
+        for r in p.get("roles", [])
         if r not in NOT_ROLES
     }
     pred = {(s.person_id, s.role) for s in suggestions}

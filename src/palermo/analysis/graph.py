@@ -64,9 +64,9 @@ class CaseGraph:
 
     def degree(self) -> IntArray:
         n = self.n_nodes
-        return (
-            np.bincount(self.src, minlength=n) + np.bincount(self.dst, minlength=n)
-        ).astype(np.int64)
+        return (np.bincount(self.src, minlength=n) + np.bincount(self.dst, minlength=n)).astype(
+            np.int64
+        )
 
     def strength(self) -> FloatArray:
         n = self.n_nodes
@@ -160,8 +160,18 @@ def build_graph(
 
     if not us:
         z = np.zeros(0, np.int64)
-        return CaseGraph(case, collapse, z.astype(np.int32), z.astype(np.int32), z, z,
-                         {k: z for k in EDGE_KINDS}, z, z, np.zeros(0))
+        return CaseGraph(
+            case,
+            collapse,
+            z.astype(np.int32),
+            z.astype(np.int32),
+            z,
+            z,
+            {k: z for k in EDGE_KINDS},
+            z,
+            z,
+            np.zeros(0),
+        )
     u = np.concatenate(us)
     v = np.concatenate(vs)
     t = np.concatenate(ts)

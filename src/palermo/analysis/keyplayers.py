@@ -133,7 +133,9 @@ def key_players(
     lap("betweenness")
 
     comm = g.community_leiden(
-        objective_function="modularity", weights="weight", resolution=resolution,
+        objective_function="modularity",
+        weights="weight",
+        resolution=resolution,
         n_iterations=leiden_iterations,
     )
     lap("groups")
@@ -213,9 +215,7 @@ def _rank_desc(x: FloatArray | IntArray) -> IntArray:
     return rank
 
 
-def _bridging(
-    edges: IntArray, memb: IntArray, n: int, n_groups: int
-) -> tuple[IntArray, IntArray]:
+def _bridging(edges: IntArray, memb: IntArray, n: int, n_groups: int) -> tuple[IntArray, IntArray]:
     """Per node: other groups among its neighbours, and those it alone links to its group."""
     u = np.r_[edges[:, 0], edges[:, 1]]
     v = np.r_[edges[:, 1], edges[:, 0]]

@@ -95,8 +95,13 @@ def load_simulated(folder: Path | str, *, with_truth: bool = True) -> CaseData:
     if calls.exists():
         c = _columns(calls)
         if c:
-            b.add_calls(c["call_id"], c["started_at"], c["caller"], c["callee"],
-                        [int(x or 0) for x in c["duration_s"]])
+            b.add_calls(
+                c["call_id"],
+                c["started_at"],
+                c["caller"],
+                c["callee"],
+                [int(x or 0) for x in c["duration_s"]],
+            )
     msgs = folder / "messages.csv"
     if msgs.exists():
         m = _columns(msgs)
@@ -107,9 +112,17 @@ def load_simulated(folder: Path | str, *, with_truth: bool = True) -> CaseData:
         p = _columns(pays)
         if p:
             b.add_payments(
-                p["transaction_id"], p["booked_at"], p["payer_account"], p["payee_account"],
-                [float(x) for x in p["amount"]], p["currency"], p["channel"],
-                p["country_from"], p["country_to"], p["payer_name"], p["payee_name"],
+                p["transaction_id"],
+                p["booked_at"],
+                p["payer_account"],
+                p["payee_account"],
+                [float(x) for x in p["amount"]],
+                p["currency"],
+                p["channel"],
+                p["country_from"],
+                p["country_to"],
+                p["payer_name"],
+                p["payee_name"],
                 p["reference"],
             )
     trips = folder / "trips.csv"
@@ -117,9 +130,16 @@ def load_simulated(folder: Path | str, *, with_truth: bool = True) -> CaseData:
         t = _columns(trips)
         if t:
             travellers = [name_to_id.get(n, n) for n in t["traveller"]]
-            b.add_trips(t["booking_id"], t["departed_at"], travellers, t["origin"],
-                        t["destination"], t["booked_by"], t["paid_by"],
-                        [float(x or 0) for x in t["price"]])
+            b.add_trips(
+                t["booking_id"],
+                t["departed_at"],
+                travellers,
+                t["origin"],
+                t["destination"],
+                t["booked_by"],
+                t["paid_by"],
+                [float(x or 0) for x in t["price"]],
+            )
     docs = folder / "documents"
     if docs.is_dir():
         for k, html in enumerate(sorted(docs.glob("advertisement*.html"))):

@@ -67,9 +67,7 @@ def account_countries(case: CaseData, nodes: Iterable[int] | None = None) -> dic
     order = np.lexsort((-n, node_of))
     first = order[np.r_[True, node_of[order][1:] != node_of[order][:-1]]]
     keys = case.countries.keys
-    return {
-        int(node_of[i]): keys[int(pairs[i] & ((1 << 20) - 1))] for i in first.tolist()
-    }
+    return {int(node_of[i]): keys[int(pairs[i] & ((1 << 20) - 1))] for i in first.tolist()}
 
 
 def accounts(case: CaseData) -> list[Account]:
@@ -237,7 +235,13 @@ def trace(
     pr = prepared or prepare(case, direction, start=start, end=end, currency=currency)
     direction, start, end = pr.direction, pr.start, pr.end
     idx, frm, to, amt, denom, order, starts = (
-        pr.idx, pr.frm, pr.to, pr.amt, pr.denom, pr.order, pr.starts
+        pr.idx,
+        pr.frm,
+        pr.to,
+        pr.amt,
+        pr.denom,
+        pr.order,
+        pr.starts,
     )
     fwd = direction == "forward"
     n = len(idx)
@@ -303,8 +307,23 @@ def trace(
             scheduled[a] = True
     if pr.countries is None:
         pr.countries = account_countries(case)
-    return _finish(case, seed_nodes, direction, start, end, idx, frm, to, carried, pool,
-                   total, first_hop, min_amount, pr.countries, pr.mixed_currency)
+    return _finish(
+        case,
+        seed_nodes,
+        direction,
+        start,
+        end,
+        idx,
+        frm,
+        to,
+        carried,
+        pool,
+        total,
+        first_hop,
+        min_amount,
+        pr.countries,
+        pr.mixed_currency,
+    )
 
 
 def _seed_nodes(case: CaseData, seeds: Iterable[str]) -> set[int]:
@@ -511,8 +530,9 @@ def proceeds(
                 if int(p.src[i]) in seeds:
                     direct[pid] = direct.get(pid, 0.0) + amount
         for pid, amount in recv.items():
-            rows.append(ProceedsRow(v.id, pid, round(direct.get(pid, 0.0), 2), round(amount, 2),
-                                    txs[pid]))
+            rows.append(
+                ProceedsRow(v.id, pid, round(direct.get(pid, 0.0), 2), round(amount, 2), txs[pid])
+            )
             per_s[pid] = per_s.get(pid, 0.0) + amount
     buyers = {case.person_node(x.id) for x in case.persons.values() if x.kind == "buyer"}
     from_buyers: dict[str, float] = {}

@@ -94,8 +94,16 @@ def _grid(
     (group, rows) per hit, merged across the two grids.
     """
     hits = _cells(
-        group[rows], t[rows], [c[rows] for c in counters], window_days, min_distinct, min_count,
-        limit, dropped, amounts[rows] if amounts is not None else None, min_avg,
+        group[rows],
+        t[rows],
+        [c[rows] for c in counters],
+        window_days,
+        min_distinct,
+        min_count,
+        limit,
+        dropped,
+        amounts[rows] if amounts is not None else None,
+        min_avg,
     )
     return [(g, np.asarray(rows[local], dtype=np.int64)) for g, local in hits]
 
@@ -165,9 +173,7 @@ def _cells(
     w = max(int(window_days * DAY), 1)
     found: list[tuple[int, int, int, Ints]] = []
     for off in (0, w // 2):
-        ukey, inv, cnt, best = _cell_table(
-            g, tt, counters if min_distinct > 1 else (), w, off
-        )
+        ukey, inv, cnt, best = _cell_table(g, tt, counters if min_distinct > 1 else (), w, off)
         ok = (cnt >= min_count) & (best >= min_distinct)
         if amounts is not None and min_avg > 0:
             ok &= np.bincount(inv, weights=amounts, minlength=len(ukey)) >= min_avg * cnt
@@ -178,8 +184,9 @@ def _cells(
             cells = cells[np.argsort(-best[cells], kind="stable")[:limit]]
         cells = np.sort(cells)
         for cell, part in zip(cells.tolist(), _rows_of_cells(inv, cells), strict=True):
-            found.append((int(ukey[cell] // _BUCKETS), int(tt[part].min()), int(tt[part].max()),
-                          part))
+            found.append(
+                (int(ukey[cell] // _BUCKETS), int(tt[part].min()), int(tt[part].max()), part)
+            )
     return _merge(found)
 
 
@@ -223,8 +230,19 @@ class _Detector:
         rows = self.all_rows[group != cp]
         out = []
         drop: list[int] = []
-        cells = _grid(group, p.t, rows, rule.window_days, [cp], rule.min_counterparts, 1,
-                      self.limit, drop, p.amount, rule.min_avg_amount)
+        cells = _grid(
+            group,
+            p.t,
+            rows,
+            rule.window_days,
+            [cp],
+            rule.min_counterparts,
+            1,
+            self.limit,
+            drop,
+            p.amount,
+            rule.min_avg_amount,
+        )
         if drop:
             self.dropped[name] = drop[0]
         for g, part in cells:
@@ -287,8 +305,13 @@ class _Detector:
         for length in range(2, rule.max_length + 1):
             last = hops[-1]
             path, nxt = self._next_hops(
-                p.dst[last], p.amount[last], rows_s, keys_s,
-                rule.min_hop_ratio, rule.max_hop_ratio, rule.max_candidates,
+                p.dst[last],
+                p.amount[last],
+                rows_s,
+                keys_s,
+                rule.min_hop_ratio,
+                rule.max_hop_ratio,
+                rule.max_candidates,
             )
             ok = (p.t[nxt] >= p.t[last[path]]) & (p.t[nxt] - p.t[hops[0][path]] <= w)
             ok &= nxt != last[path]
@@ -323,8 +346,13 @@ class _Detector:
         rows_s, keys_s = self._sorted_by_payer_amount(rule.min_amount)
         w = int(rule.window_days * DAY)
         path, nxt = self._next_hops(
-            p.dst[rows_s], p.amount[rows_s], rows_s, keys_s,
-            rule.min_hop_ratio, rule.max_hop_ratio, rule.max_candidates,
+            p.dst[rows_s],
+            p.amount[rows_s],
+            rows_s,
+            keys_s,
+            rule.min_hop_ratio,
+            rule.max_hop_ratio,
+            rule.max_candidates,
         )
         first = rows_s[path]
         ok = (p.t[nxt] >= p.t[first]) & (p.t[nxt] - p.t[first] <= w)
@@ -338,8 +366,12 @@ class _Detector:
         # Cells: (source, destination, window of the first hop).
         pair = a * n + c
         hits = _cells(
-            pair, p.t[first], [p.dst[first].astype(np.int64)], rule.window_days,
-            rule.min_intermediates, 1,
+            pair,
+            p.t[first],
+            [p.dst[first].astype(np.int64)],
+            rule.window_days,
+            rule.min_intermediates,
+            1,
         )
         out = []
         for key, local in hits:
@@ -369,13 +401,18 @@ class _Detector:
                 both = both[: self.limit]
             c_in = np.searchsorted(k_in, both)
             c_out = np.searchsorted(k_out, both)
-            for key, ins, outs in zip(both.tolist(), _rows_of_cells(inv_in, c_in),
-                                      _rows_of_cells(inv_out, c_out), strict=True):
+            for key, ins, outs in zip(
+                both.tolist(),
+                _rows_of_cells(inv_in, c_in),
+                _rows_of_cells(inv_out, c_out),
+                strict=True,
+            ):
                 if t[outs].max() < t[ins].min():
                     continue  # paid out before anything came in
                 part = np.union1d(rows[ins], rows[outs])
-                found.append((key // int(_BUCKETS), int(p.t[part].min()), int(p.t[part].max()),
-                              part))
+                found.append(
+                    (key // int(_BUCKETS), int(p.t[part].min()), int(p.t[part].max()), part)
+                )
         hits = []
         for g, allr in _merge(found):
             ins_r = allr[p.dst[allr] == g]
@@ -408,8 +445,10 @@ class _Detector:
         uniq, inv = np.unique(np.asarray(refs, dtype=object), return_inverse=True)
         places = [place(str(u)) for u in uniq]
         cf = p.country_from[rows]
-        loc_keys = [f"{case.countries.keys[int(c)]}|{places[int(j)]}" for c, j in zip(
-            cf.tolist(), inv.tolist(), strict=True)]
+        loc_keys = [
+            f"{case.countries.keys[int(c)]}|{places[int(j)]}"
+            for c, j in zip(cf.tolist(), inv.tolist(), strict=True)
+        ]
         loc = np.zeros(self.n, dtype=np.int64)
         loc_codes = {k: i for i, k in enumerate(dict.fromkeys(loc_keys))}
         loc[rows] = [loc_codes[k] for k in loc_keys]
@@ -424,8 +463,13 @@ class _Detector:
             if len(outs) == 0:
                 continue
             allr = np.union1d(part, outs)
-            where = sorted({k.replace("|", " ").strip() for k, c in loc_codes.items()
-                            if c in set(loc[part].tolist())})
+            where = sorted(
+                {
+                    k.replace("|", " ").strip()
+                    for k, c in loc_codes.items()
+                    if c in set(loc[part].tolist())
+                }
+            )
             away = sorted({case.countries.keys[int(c)] for c in p.country_to[outs].tolist()})
             why = (
                 f"{len(part)} deposits into {self.key(g)} in {len(where)} places "
@@ -476,11 +520,20 @@ class _Detector:
             ref_codes[rows] = inv
         out = []
         for g, part in _grid(
-            p.src, p.t, rows, rule.window_days, [p.dst, ref_codes], rule.min_payees,
+            p.src,
+            p.t,
+            rows,
+            rule.window_days,
+            [p.dst, ref_codes],
+            rule.min_payees,
             rule.min_count,
         ):
-            payees = sorted({case.names.keys[int(x)] or self.key(int(d)) for x, d in zip(
-                p.payee_name[part].tolist(), p.dst[part].tolist(), strict=True)})
+            payees = sorted(
+                {
+                    case.names.keys[int(x)] or self.key(int(d))
+                    for x, d in zip(p.payee_name[part].tolist(), p.dst[part].tolist(), strict=True)
+                }
+            )
             n_refs = len(np.unique(ref_codes[part]))
             more = " ..." if len(payees) > 5 else ""
             why = (

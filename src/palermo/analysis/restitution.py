@@ -146,14 +146,19 @@ def flsa_value(
             f"Regular hours, weeks of {span}",
             "weeks x regular hours per week x hourly rate",
             money(n * regular_h * rate),
-            weeks=n, hours_per_week=f"{regular_h:.2f}", rate=f"{rate:.2f}", rate_source=source,
+            weeks=n,
+            hours_per_week=f"{regular_h:.2f}",
+            rate=f"{rate:.2f}",
+            rate_source=source,
         )
         if over_h > 0:
             total += ws.add(
                 f"Overtime hours, weeks of {span}",
                 f"weeks x hours over {ot_after} per week x {mult} x hourly rate",
                 money(n * over_h * mult * rate),
-                weeks=n, overtime_hours_per_week=f"{over_h:.2f}", multiplier=mult,
+                weeks=n,
+                overtime_hours_per_week=f"{over_h:.2f}",
+                multiplier=mult,
                 rate=f"{rate:.2f}",
             )
     ws.add(
@@ -184,9 +189,7 @@ def restitution_1593(
     """The §1593(b)(3) worksheet: greater of gross gain and FLSA value (with options)."""
     book = book or load_wages()
     jur = book.jurisdictions[jurisdiction]
-    ws = Worksheet(
-        f"Restitution, 18 U.S.C. 1593: {victim} against {defendant}", jur.currency
-    )
+    ws = Worksheet(f"Restitution, 18 U.S.C. 1593: {victim} against {defendant}", jur.currency)
     value, _ = flsa_value(periods, jurisdiction, book=book, sheet=ws)
     paid = money(Decimal(str(wages_paid)))
     ws.add("Wages actually paid to the victim", "input", paid)
@@ -194,7 +197,8 @@ def restitution_1593(
         "Unpaid minimum wage and overtime",
         "max(0, value of the labour - wages paid)",
         money(max(value - paid, Decimal(0))),
-        labour_value=value, wages_paid=paid,
+        labour_value=value,
+        wages_paid=paid,
     )
     ld = Decimal(0)
     if liquidated_damages:
@@ -205,8 +209,11 @@ def restitution_1593(
             authority="US v. Edwards, 4th Cir. 2021",
         )
     flsa = ws.add(
-        "FLSA measure", "unpaid minimum wage and overtime + liquidated damages",
-        money(unpaid + ld), unpaid=unpaid, liquidated_damages=ld,
+        "FLSA measure",
+        "unpaid minimum wage and overtime + liquidated damages",
+        money(unpaid + ld),
+        unpaid=unpaid,
+        liquidated_damages=ld,
     )
     ev = list(gain_evidence)
     gain = ws.add(
@@ -220,7 +227,9 @@ def restitution_1593(
         "Restitution under 18 U.S.C. 1593(b)(3)",
         "greater of the gross gain and the FLSA measure",
         max(gain, flsa),
-        gross_gain=gain, flsa_measure=flsa, chosen=which,
+        gross_gain=gain,
+        flsa_measure=flsa,
+        chosen=which,
     )
     if paid:
         ws.notes.append("Wages paid were deducted from the FLSA value; courts differ on this.")

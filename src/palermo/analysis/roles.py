@@ -161,9 +161,7 @@ class _Ctx:
             grp = rows_o[s:e]
             raw.count[node] = e - s
             raw.total[node] = float(amount[grp].sum()) if amount is not None else 0.0
-            raw.distinct[node] = (
-                len(uniq(counterpart[grp])) if counterpart is not None else e - s
-            )
+            raw.distinct[node] = len(uniq(counterpart[grp])) if counterpart is not None else e - s
             raw.rows[node] = [ids[i] for i in grp[: self.max_evidence].tolist()]
         return raw
 
@@ -460,8 +458,10 @@ def culpable_not_charged(
     book = book or load_roles()
     by_person: dict[str, list[RoleSuggestion]] = {}
     for s in suggestions:
-        limit = threshold if threshold is not None else (
-            book.roles[s.role].threshold or book.threshold if s.role in book.roles else 0.5
+        limit = (
+            threshold
+            if threshold is not None
+            else (book.roles[s.role].threshold or book.threshold if s.role in book.roles else 0.5)
         )
         if s.score >= limit and not case.charges.get(s.person_id):
             by_person.setdefault(s.person_id, []).append(s)

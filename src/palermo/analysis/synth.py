@@ -24,9 +24,26 @@ from palermo.law.facts import Fact
 
 T0 = 1_704_067_200  # 2024-01-01
 REFERENCES = (
-    "invoice", "salary", "rent", "groceries", "loan repayment", "gift", "school fees",
-    "utilities", "phone bill", "car repair", "dinner", "subscription", "refund", "tickets",
-    "family support", "services", "deposit", "transfer", "fees", "misc",
+    "invoice",
+    "salary",
+    "rent",
+    "groceries",
+    "loan repayment",
+    "gift",
+    "school fees",
+    "utilities",
+    "phone bill",
+    "car repair",
+    "dinner",
+    "subscription",
+    "refund",
+    "tickets",
+    "family support",
+    "services",
+    "deposit",
+    "transfer",
+    "fees",
+    "misc",
 )
 COUNTRIES = ("ES", "RO", "BG", "GB", "MA", "FR", "DE", "NG", "US")
 
@@ -38,8 +55,13 @@ class Planted:
 
 
 def synthetic_case(
-    n_calls: int, n_payments: int, *, seed: int = 0, n_persons: int = 20_000,
-    group_size: int = 100, plant: int = 50,
+    n_calls: int,
+    n_payments: int,
+    *,
+    seed: int = 0,
+    n_persons: int = 20_000,
+    group_size: int = 100,
+    plant: int = 50,
 ) -> tuple[CaseData, Planted]:
     rng = np.random.default_rng(seed)
     b = CaseBuilder()
@@ -53,8 +75,15 @@ def synthetic_case(
     phones = [f"+3460{i:07d}" for i in range(n_phones)]
     accounts = [f"ES{i:020d}" for i in range(n_accounts)] + [""]  # "" = cash
     for i in range(n_persons):
-        b.add_person(Person(f"P{i:05d}", f"Person {i}", str(kinds[i]), phones=(phones[i],),
-                            accounts=(accounts[i],)))
+        b.add_person(
+            Person(
+                f"P{i:05d}",
+                f"Person {i}",
+                str(kinds[i]),
+                phones=(phones[i],),
+                accounts=(accounts[i],),
+            )
+        )
     # Calls: 85% inside a group of about `group_size` phones; active phones call more.
     group = rng.permutation(n_phones) // group_size
     members = np.argsort(group, kind="stable")
@@ -66,23 +95,27 @@ def synthetic_case(
     within = members[np.minimum(start + rng.integers(0, group_size, n_calls), n_phones - 1)]
     callee = np.where(same, within, rng.integers(0, n_phones, n_calls))
     t_calls = T0 + rng.integers(0, 365 * DAY, n_calls)
-    b.add_calls_indexed(RangeIds("CL", n_calls), t_calls, phones, caller, callee,
-                        rng.integers(5, 900, n_calls))
+    b.add_calls_indexed(
+        RangeIds("CL", n_calls), t_calls, phones, caller, callee, rng.integers(5, 900, n_calls)
+    )
     del n_groups
     # Payments: merchants get a heavy tail of small card payments.
     payer = rng.integers(0, n_accounts - merchants, n_payments)
     to_merchant = rng.random(n_payments) < 0.35
-    merchant = (n_accounts - merchants) + np.minimum(
-        rng.zipf(1.6, n_payments) - 1, merchants - 1
-    )
+    merchant = (n_accounts - merchants) + np.minimum(rng.zipf(1.6, n_payments) - 1, merchants - 1)
     payee = np.where(to_merchant, merchant, rng.integers(0, n_accounts, n_payments))
-    amount = np.where(to_merchant, rng.lognormal(3.0, 0.8, n_payments),
-                      rng.lognormal(5.5, 1.2, n_payments)).round(2)
+    amount = np.where(
+        to_merchant, rng.lognormal(3.0, 0.8, n_payments), rng.lognormal(5.5, 1.2, n_payments)
+    ).round(2)
     u = rng.random(n_payments)
     channel = np.select(
         [to_merchant, u < 0.03, u < 0.05, u < 0.10],
-        [CHANNELS.index("card"), CHANNELS.index("cash"), CHANNELS.index("mto"),
-         CHANNELS.index("wire")],
+        [
+            CHANNELS.index("card"),
+            CHANNELS.index("cash"),
+            CHANNELS.index("mto"),
+            CHANNELS.index("wire"),
+        ],
         CHANNELS.index("bank"),
     ).astype(np.int32)
     cash = len(accounts) - 1
@@ -135,9 +168,18 @@ def synthetic_case(
     refs = Coded(REFERENCES, rng.integers(0, len(REFERENCES), len(payer)))
     del ids
     b.add_payments_indexed(
-        RangeIds("TX", len(payer)), t_pay, accounts, payer, payee, amount,
-        currency="EUR", channels=channel, countries=COUNTRIES, country_from_idx=cfrom,
-        country_to_idx=cto, references=refs,
+        RangeIds("TX", len(payer)),
+        t_pay,
+        accounts,
+        payer,
+        payee,
+        amount,
+        currency="EUR",
+        channels=channel,
+        countries=COUNTRIES,
+        country_from_idx=cfrom,
+        country_to_idx=cto,
+        references=refs,
     )
     # Trips: victims booked by suspects' phones; others by themselves.
     n_trips = 10_000
@@ -158,6 +200,15 @@ def synthetic_case(
     for i in range(400):
         s = int(rng.integers(0, 40))
         v = int(rng.integers(40, 240))
-        b.add_fact(Fact(f"F{i:05d}", concepts[i % 4], f"P{s:05d}", f"P{v:05d}", "suggested",
-                        f"chat:{i}", "chat"))
+        b.add_fact(
+            Fact(
+                f"F{i:05d}",
+                concepts[i % 4],
+                f"P{s:05d}",
+                f"P{v:05d}",
+                "suggested",
+                f"chat:{i}",
+                "chat",
+            )
+        )
     return b.build(), planted

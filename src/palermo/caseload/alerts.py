@@ -20,8 +20,13 @@ from palermo.store.models.core import Stage
 IN_COURT = frozenset({Stage.PRE_TRIAL.value, Stage.TRIAL.value})
 # Stages at which a decision has been reached (the 180-day target is met or missed).
 DECIDED = frozenset(
-    {Stage.VERDICT.value, Stage.SENTENCING.value, Stage.APPEAL.value,
-     Stage.CLOSED.value, Stage.DIVERTED.value}
+    {
+        Stage.VERDICT.value,
+        Stage.SENTENCING.value,
+        Stage.APPEAL.value,
+        Stage.CLOSED.value,
+        Stage.DIVERTED.value,
+    }
 )
 
 
@@ -30,8 +35,9 @@ def upcoming_hearings(
 ) -> list[HearingInfo]:
     """Hearings from today to ``today + days`` inclusive, soonest first."""
     end = today + timedelta(days=days)
-    return sorted((h for h in hearings if today <= h.held_on <= end),
-                  key=lambda h: (h.held_on, h.case_id))
+    return sorted(
+        (h for h in hearings if today <= h.held_on <= end), key=lambda h: (h.held_on, h.case_id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,16 +84,15 @@ def over_target(
             if worst > max_gap and worst_pair is not None:
                 a, b = worst_pair
                 end = "today" if (not future and b == today) else str(b)
-                reasons.append(
-                    f"{worst} days between hearings ({a} to {end}); target {max_gap}"
-                )
+                reasons.append(f"{worst} days between hearings ({a} to {end}); target {max_gap}")
         arraigned = case.arraigned_on or case.charged_on
         if arraigned is not None and case.stage not in DECIDED:
             age = (today - arraigned).days
             limit = targets.decision_within_days_of_arraignment
             if age > limit:
-                reasons.append(f"no decision {age} days after arraignment on {arraigned}; "
-                               f"target {limit}")
+                reasons.append(
+                    f"no decision {age} days after arraignment on {arraigned}; target {limit}"
+                )
         stage_limit = targets.max_days_in_stage.get(case.stage)
         if stage_limit is not None and case.stage_since is not None:
             in_stage = (today - case.stage_since).days
@@ -154,16 +159,13 @@ def adjournments(hearings: Iterable[HearingInfo]) -> AdjournmentSummary:
     return AdjournmentSummary(total=sum(counts.values()), by_party=dict(counts), hearings=n)
 
 
-def summarise_adjournments(
-    counts: Mapping[str | None, int], hearings: int
-) -> AdjournmentSummary:
+def summarise_adjournments(counts: Mapping[str | None, int], hearings: int) -> AdjournmentSummary:
     """The same summary from counts per requesting party (e.g. a SQL GROUP BY)."""
     parties = {p.value for p in HearingParty}
     merged: Counter[str] = Counter()
     for party, n in counts.items():
         merged[party if party in parties else HearingParty.OTHER.value] += n
-    return AdjournmentSummary(total=sum(merged.values()), by_party=dict(merged),
-                              hearings=hearings)
+    return AdjournmentSummary(total=sum(merged.values()), by_party=dict(merged), hearings=hearings)
 
 
 def adjournments_by_case(
@@ -234,5 +236,6 @@ def at_risk_witnesses(
 ) -> list[WitnessRisk]:
     """Medium and high risk witnesses, highest score first."""
     rated = [witness_risk(w, today, no_contact_weeks) for w in witnesses]
-    return sorted((r for r in rated if r.level != "low"),
-                  key=lambda r: (-r.score, r.case_id, r.person_id))
+    return sorted(
+        (r for r in rated if r.level != "low"), key=lambda r: (-r.score, r.case_id, r.person_id)
+    )

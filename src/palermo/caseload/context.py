@@ -136,8 +136,19 @@ class GlotipRow:
 
 
 GLOTIP_COLUMNS = (
-    "Iso3_code", "Country", "Region", "Subregion", "Indicator", "Dimension", "Category",
-    "Sex", "Age", "Year", "Unit of measurement", "txtVALUE", "Source",
+    "Iso3_code",
+    "Country",
+    "Region",
+    "Subregion",
+    "Indicator",
+    "Dimension",
+    "Category",
+    "Sex",
+    "Age",
+    "Year",
+    "Unit of measurement",
+    "txtVALUE",
+    "Source",
 )
 
 
@@ -158,8 +169,21 @@ def iter_glotip(path: Path) -> Iterator[GlotipRow]:
             if not raw:
                 continue
             try:
-                (iso3, country, region, subregion, indicator, dimension, category, sex, age,
-                 year_text, unit, value, source) = (raw[j] for j in ix)
+                (
+                    iso3,
+                    country,
+                    region,
+                    subregion,
+                    indicator,
+                    dimension,
+                    category,
+                    sex,
+                    age,
+                    year_text,
+                    unit,
+                    value,
+                    source,
+                ) = (raw[j] for j in ix)
             except IndexError:
                 raise ContextDataError(f"{path}, line {i}: too few fields") from None
             try:
@@ -170,8 +194,22 @@ def iter_glotip(path: Path) -> Iterator[GlotipRow]:
                 year = int(year_text)
             except ValueError:
                 raise ContextDataError(f"{path}, line {i}, Year: {year_text!r}") from None
-            yield GlotipRow(i, iso3, country, region, subregion, indicator, dimension,
-                            category, sex, age, year, unit, count, source)
+            yield GlotipRow(
+                i,
+                iso3,
+                country,
+                region,
+                subregion,
+                indicator,
+                dimension,
+                category,
+                sex,
+                age,
+                year,
+                unit,
+                count,
+                source,
+            )
 
 
 def load_glotip(path: Path | None = None) -> list[GlotipRow]:
@@ -290,9 +328,16 @@ def load_tip_file(path: Path) -> list[TipYear]:
                 continue
             rec: dict[str, str] = {h: v for h, v in zip(header, raw, strict=False) if h}
             vals: dict[str, int | None] = {}
-            for name in ("year", "prosecutions", "prosecutions_labor", "convictions",
-                         "convictions_labor", "victims_identified", "victims_identified_labor",
-                         "new_or_amended_legislation"):
+            for name in (
+                "year",
+                "prosecutions",
+                "prosecutions_labor",
+                "convictions",
+                "convictions_labor",
+                "victims_identified",
+                "victims_identified_labor",
+                "new_or_amended_legislation",
+            ):
                 try:
                     vals[name] = _int_or_none(rec.get(name), f"{path}, line {i}, {name}")
                 except ValueError as exc:
@@ -300,8 +345,11 @@ def load_tip_file(path: Path) -> list[TipYear]:
             year = vals.pop("year")
             if year is None:
                 raise ContextDataError(f"{path}, line {i}, year: missing")
-            out.append(TipYear(year=year, source=rec.get("source") or f"{TIP_SOURCE} ({path.name})",
-                               **vals))
+            out.append(
+                TipYear(
+                    year=year, source=rec.get("source") or f"{TIP_SOURCE} ({path.name})", **vals
+                )
+            )
     return out
 
 

@@ -128,9 +128,15 @@ _MULTI = {
     "types_of_exploitation": "vic_TypeOfExploitation",
 }
 _BOOL = {"is_minor": "ext_IsMinor", "perpetrator_charged": "ext_PerpetratorCharged"}
-_VICTIM_ONLY = {"vic_TraffickingStatus", "vic_MethodOfRecruitment", "vic_LocationOfRecruitment",
-                "vic_MethodsOfControl", "vic_TypeOfExploitation", "vic_ForcedLabourIndustry",
-                "vic_LocationOfExploitation"}
+_VICTIM_ONLY = {
+    "vic_TraffickingStatus",
+    "vic_MethodOfRecruitment",
+    "vic_LocationOfRecruitment",
+    "vic_MethodsOfControl",
+    "vic_TypeOfExploitation",
+    "vic_ForcedLabourIndustry",
+    "vic_LocationOfExploitation",
+}
 
 
 def gender_from_sex(sex: str | None) -> str:
@@ -314,8 +320,9 @@ def read_xlsx(path: Path) -> ImportResult:
     rows: list[tuple[int, dict[str, str | None]]] = []
     for i, values in enumerate(it, start=2):
         # Unnamed columns (the reference numbers its rows in column A) are ignored.
-        rec = {h: (None if v is None else str(v))
-               for h, v in zip(header, values, strict=False) if h}
+        rec = {
+            h: (None if v is None else str(v)) for h, v in zip(header, values, strict=False) if h
+        }
         if i == 2 and _is_label_row(rec):
             continue
         if not any((v or "").strip() for v in rec.values()):

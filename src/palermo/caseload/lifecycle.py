@@ -68,7 +68,8 @@ def check_transition(
         elif to not in ALLOWED[start]:
             allowed = sorted(s.value for s in ALLOWED[start])
             out.add(
-                rec, "to_stage",
+                rec,
+                "to_stage",
                 f"cannot go from {start.value!r} to {to.value!r}; allowed: {allowed}",
             )
         if start == S.CLOSED and not (t.reason or "").strip():
@@ -78,12 +79,14 @@ def check_transition(
             out.add(rec, "reason", "diversion needs a reason")
         if t.diversion_kind not in DIVERSION_KINDS:
             out.add(
-                rec, "diversion_kind",
+                rec,
+                "diversion_kind",
                 f"{t.diversion_kind!r} is not one of {sorted(DIVERSION_KINDS)}",
             )
     if previous_on is not None and t.occurred_on < previous_on:
         out.add(
-            rec, "occurred_on",
+            rec,
+            "occurred_on",
             f"{t.occurred_on} is before the previous stage change on {previous_on}",
         )
     if opened_on is not None and t.occurred_on < opened_on:
@@ -99,15 +102,21 @@ def check_history(case: CaseInfo, transitions: Iterable[Transition]) -> list[Iss
     ordered = sorted(transitions, key=lambda t: (t.occurred_on, t.id or 0))
     for t in ordered:
         issues += check_transition(
-            current, t, previous_on=previous_on, opened_on=case.opened_on,
+            current,
+            t,
+            previous_on=previous_on,
+            opened_on=case.opened_on,
             record=f"case {case.reference} transition on {t.occurred_on}",
         )
         current = t.to_stage
         previous_on = t.occurred_on
     if ordered and current != case.stage:
         issues.append(
-            Issue(f"case {case.reference}", "stage",
-                  f"stage is {case.stage!r} but the last transition went to {current!r}")
+            Issue(
+                f"case {case.reference}",
+                "stage",
+                f"stage is {case.stage!r} but the last transition went to {current!r}",
+            )
         )
     return issues
 
@@ -137,7 +146,10 @@ def _nonneg(out: IssueList, rec: str, o: OutcomeInfo, names: Iterable[str]) -> N
 
 SENTENCE_FIELDS = ("custodial_months", "suspended_months", "probation_months", "fine_amount")
 MONEY_FIELDS = (
-    "restitution_requested", "restitution_ordered", "restitution_paid", "forfeiture_amount",
+    "restitution_requested",
+    "restitution_ordered",
+    "restitution_paid",
+    "forfeiture_amount",
 )
 
 
@@ -171,37 +183,60 @@ def check_outcome(
             if getattr(o, name):
                 out.add(rec, name, f"a sentence needs a conviction (verdict is {verdict.value})")
         if o.restitution_ordered:
-            out.add(rec, "restitution_ordered",
-                    f"restitution needs a conviction (verdict is {verdict.value})")
+            out.add(
+                rec,
+                "restitution_ordered",
+                f"restitution needs a conviction (verdict is {verdict.value})",
+            )
     if case is not None and o.verdict_on is not None:
         if case.charged_on and o.verdict_on < case.charged_on:
-            out.add(rec, "verdict_on",
-                    f"verdict on {o.verdict_on} is before the charge on {case.charged_on}")
+            out.add(
+                rec,
+                "verdict_on",
+                f"verdict on {o.verdict_on} is before the charge on {case.charged_on}",
+            )
         elif case.opened_on and o.verdict_on < case.opened_on:
-            out.add(rec, "verdict_on",
-                    f"verdict on {o.verdict_on} is before the case opened on {case.opened_on}")
+            out.add(
+                rec,
+                "verdict_on",
+                f"verdict on {o.verdict_on} is before the case opened on {case.opened_on}",
+            )
     if o.sentenced_on is not None and (o.verdict_on is None or o.sentenced_on < o.verdict_on):
-        out.add(rec, "sentenced_on",
-                f"sentence on {o.sentenced_on} is before the verdict ({o.verdict_on})")
+        out.add(
+            rec,
+            "sentenced_on",
+            f"sentence on {o.sentenced_on} is before the verdict ({o.verdict_on})",
+        )
     if o.appeal_on is not None and o.verdict_on is not None and o.appeal_on < o.verdict_on:
-        out.add(rec, "appeal_on",
-                f"appeal on {o.appeal_on} is before the verdict on {o.verdict_on}")
+        out.add(
+            rec, "appeal_on", f"appeal on {o.appeal_on} is before the verdict on {o.verdict_on}"
+        )
     if o.fine_amount and not o.fine_currency:
         out.add(rec, "fine_currency", "a fine needs a currency")
     if o.restitution_paid and (o.restitution_ordered or 0) < o.restitution_paid:
-        out.add(rec, "restitution_paid",
-                f"paid {o.restitution_paid} is more than ordered ({o.restitution_ordered or 0})",
-                "warning")
+        out.add(
+            rec,
+            "restitution_paid",
+            f"paid {o.restitution_paid} is more than ordered ({o.restitution_ordered or 0})",
+            "warning",
+        )
     if ranges and o.statute_id and verdict == Verdict.CONVICTED:
         rng = ranges.get(o.statute_id)
         if rng is not None:
             total = o.custodial_months or 0
             if rng.max_months is not None and total > rng.max_months:
-                out.add(rec, "custodial_months",
-                        f"{total} months is above the maximum of {rng.max_months} months "
-                        f"for {o.statute_id}")
+                out.add(
+                    rec,
+                    "custodial_months",
+                    f"{total} months is above the maximum of {rng.max_months} months "
+                    f"for {o.statute_id}",
+                )
             if rng.min_months is not None and total < rng.min_months:
-                out.add(rec, "custodial_months",
-                        f"{total} months is below the minimum of {rng.min_months} months "
-                        f"for {o.statute_id}", "warning")
+                out.add(
+                    rec,
+                    "custodial_months",
+                    f"{total} months is below the minimum of {rng.min_months} months "
+                    f"for {o.statute_id}",
+                    "warning",
+                )
     return out.issues

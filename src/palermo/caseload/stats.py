@@ -99,9 +99,7 @@ class Durations:
     mean_days: float | None
 
 
-def disposition_days(
-    cases: Iterable[CaseInfo], outcomes: Iterable[OutcomeInfo]
-) -> dict[int, int]:
+def disposition_days(cases: Iterable[CaseInfo], outcomes: Iterable[OutcomeInfo]) -> dict[int, int]:
     """case_id -> days from charge (or opening) to the first verdict."""
     first: dict[int, date] = {}
     for o in outcomes:
@@ -274,15 +272,23 @@ def compare_with_statutes(
             if rng.max_months is not None and months > rng.max_months:
                 above += 1
                 rec = f"outcome {o.id}" if o.id else f"outcome for person {o.person_id}"
-                issues.append(Issue(rec, "custodial_months",
-                                    f"{months} months is above the maximum of "
-                                    f"{rng.max_months} months for {sid}"))
+                issues.append(
+                    Issue(
+                        rec,
+                        "custodial_months",
+                        f"{months} months is above the maximum of "
+                        f"{rng.max_months} months for {sid}",
+                    )
+                )
             elif rng.min_months is not None and months < rng.min_months:
                 below += 1
             else:
                 within += 1
-        table.append(RangeComparison(sid, rng.min_months, rng.max_months,
-                                     len(grouped[sid]), below, within, above))
+        table.append(
+            RangeComparison(
+                sid, rng.min_months, rng.max_months, len(grouped[sid]), below, within, above
+            )
+        )
     return table, issues
 
 
@@ -322,19 +328,31 @@ def compare_with_benchmarks(
         months = [float(o.custodial_months or 0) for o in grouped[sid]]
         for name in sorted(bset.crimes):
             crime = bset.crimes[name]
-            out.append(BenchmarkComparison(
-                statute_id=sid, crime=name,
-                benchmark_low_months=crime.low_months,
-                benchmark_typical_months=crime.typical_months,
-                n=len(months),
-                median_custodial_months=percentile(months, 50),
-                below_low=sum(1 for m in months if m < crime.low_months),
-            ))
+            out.append(
+                BenchmarkComparison(
+                    statute_id=sid,
+                    crime=name,
+                    benchmark_low_months=crime.low_months,
+                    benchmark_typical_months=crime.typical_months,
+                    n=len(months),
+                    median_custodial_months=percentile(months, 50),
+                    below_low=sum(1 for m in months if m < crime.low_months),
+                )
+            )
     return out
 
 
-LABOUR_WORDS = ("labour", "labor", "domestic", "servitude", "begging", "agricultur",
-                "fishing", "construction", "factory")
+LABOUR_WORDS = (
+    "labour",
+    "labor",
+    "domestic",
+    "servitude",
+    "begging",
+    "agricultur",
+    "fishing",
+    "construction",
+    "factory",
+)
 SEX_WORDS = ("sex", "prostitution", "brothel", "pornograph", "escort")
 
 
@@ -420,8 +438,9 @@ def age_group(is_minor: bool | None) -> str:
 
 def sex_label(sex: str | None) -> str:
     s = (sex or "").strip().lower()
-    return {"female": "Female", "f": "Female", "male": "Male", "m": "Male",
-            "other": "Other"}.get(s, "Unknown")
+    return {"female": "Female", "f": "Female", "male": "Male", "m": "Male", "other": "Other"}.get(
+        s, "Unknown"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,8 +469,13 @@ def glotip_breakdown(
     if indicator == "Detected trafficking victims":
         chosen = [p for p in people if p.kind == "victim"]
     elif indicator == "Persons prosecuted":
-        chosen = [p for p in people if p.kind == "suspect"
-                  and (c := case_map.get(p.case_id)) is not None and c.charged_on is not None]
+        chosen = [
+            p
+            for p in people
+            if p.kind == "suspect"
+            and (c := case_map.get(p.case_id)) is not None
+            and c.charged_on is not None
+        ]
     elif indicator == "Persons convicted":
         if results is None:
             results = defendant_results(outcomes or [])
@@ -469,5 +493,6 @@ def glotip_breakdown(
         by_age[a] += 1
         by_sex_age[(s, a)] += 1
         by_form[form_of_exploitation(c.typology if c else None)] += 1
-    return Breakdown(indicator, len(chosen), dict(by_sex), dict(by_age), dict(by_form),
-                     dict(by_sex_age))
+    return Breakdown(
+        indicator, len(chosen), dict(by_sex), dict(by_age), dict(by_form), dict(by_sex_age)
+    )

@@ -30,8 +30,9 @@ def extract_text(
     reference_date: date | datetime | None = None,
 ) -> list[Extraction]:
     """Everything found in one page of text, sorted by position."""
-    items = extract_identifiers(text, page=page, default_region=default_region,
-                                reference_date=reference_date)
+    items = extract_identifiers(
+        text, page=page, default_region=default_region, reference_date=reference_date
+    )
     tokens = tokenize(text)
     mentions = find_mentions(text, known_people or [], page=page, tokens=tokens)
     # Names inside e-mail addresses, handles or URLs are not person candidates.
@@ -76,8 +77,15 @@ def extract_document(
             out.extend(_extract_batch(batch, batch_ref, default_region, known_people))
             batch, size = [], 0
         if _SEP in page.text:
-            out.extend(extract_text(page.text, page=page.number, default_region=default_region,
-                                    known_people=known_people, reference_date=ref_day))
+            out.extend(
+                extract_text(
+                    page.text,
+                    page=page.number,
+                    default_region=default_region,
+                    known_people=known_people,
+                    reference_date=ref_day,
+                )
+            )
             continue
         batch.append(page)
         batch_ref = ref_day
@@ -93,17 +101,24 @@ def locator(doc: DocumentText, item: Extraction) -> str:
     return f"{unit} {item.page}"
 
 
-def _reference(dates: dict[Any, str], number: int,
-               fallback: datetime | None) -> date | datetime | None:
+def _reference(
+    dates: dict[Any, str], number: int, fallback: datetime | None
+) -> date | datetime | None:
     own = dates.get(number) or dates.get(str(number))
     return datetime.fromisoformat(own) if own else fallback
 
 
-def _extract_batch(pages: list[Page], ref: date | None, default_region: str,
-                   known_people: list[KnownPerson]) -> list[Extraction]:
+def _extract_batch(
+    pages: list[Page], ref: date | None, default_region: str, known_people: list[KnownPerson]
+) -> list[Extraction]:
     if len(pages) == 1:
-        return extract_text(pages[0].text, page=pages[0].number, default_region=default_region,
-                            known_people=known_people, reference_date=ref)
+        return extract_text(
+            pages[0].text,
+            page=pages[0].number,
+            default_region=default_region,
+            known_people=known_people,
+            reference_date=ref,
+        )
     starts: list[int] = []
     offset = 0
     for page in pages:
@@ -111,8 +126,9 @@ def _extract_batch(pages: list[Page], ref: date | None, default_region: str,
         offset += len(page.text) + len(_SEP)
     joined = _SEP.join(page.text for page in pages)
     out: list[Extraction] = []
-    for item in extract_text(joined, page=0, default_region=default_region,
-                             known_people=known_people, reference_date=ref):
+    for item in extract_text(
+        joined, page=0, default_region=default_region, known_people=known_people, reference_date=ref
+    ):
         k = bisect_right(starts, item.start) - 1
         base = starts[k]
         page = pages[k]

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict
 from palermo.extract.indicators import find_indicators
 from palermo.law.indicators import load_indicators
 
-DEFAULT_PATH = (Path(__file__).resolve().parents[3] / "tests" / "extract" / "data"
-                / "indicator_sentences.yaml")
+DEFAULT_PATH = (
+    Path(__file__).resolve().parents[3] / "tests" / "extract" / "data" / "indicator_sentences.yaml"
+)
 
 
 class LabelledSentence(BaseModel):
@@ -70,13 +71,19 @@ class EvaluationReport:
         header = ("indicator", "tp", "fp", "fn", "prec", "rec", "f1")
         lines = ["{:<26} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}".format(*header)]
         for ind, s in sorted(self.per_indicator.items()):
-            lines.append(f"{ind:<26} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
-                         f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}")
+            lines.append(
+                f"{ind:<26} {s.tp:>4} {s.fp:>4} {s.fn:>4} "
+                f"{s.precision:>6.3f} {s.recall:>6.3f} {s.f1:>6.3f}"
+            )
         m = self.micro
-        lines.append(f"{'micro':<26} {m.tp:>4} {m.fp:>4} {m.fn:>4} "
-                     f"{m.precision:>6.3f} {m.recall:>6.3f} {m.f1:>6.3f}")
-        lines.append(f"macro F1 {self.macro_f1:.3f} over {len(self.per_indicator)} indicators, "
-                     f"{self.sentences} sentences")
+        lines.append(
+            f"{'micro':<26} {m.tp:>4} {m.fp:>4} {m.fn:>4} "
+            f"{m.precision:>6.3f} {m.recall:>6.3f} {m.f1:>6.3f}"
+        )
+        lines.append(
+            f"macro F1 {self.macro_f1:.3f} over {len(self.per_indicator)} indicators, "
+            f"{self.sentences} sentences"
+        )
         return "\n".join(lines)
 
 

@@ -22,25 +22,89 @@ from dataclasses import dataclass
 from palermo.extract.types import Extraction
 from palermo.law.indicators import CompiledIndicator, CompiledPattern, load_indicators
 
-_ABBREVIATIONS = frozenset({"mr", "mrs", "ms", "dr", "st", "no", "nr", "vs", "etc", "jr", "sr",
-                            "sra", "av", "str", "bd", "inc", "ltd", "co", "e.g", "i.e", "approx",
-                            "tel", "fig", "p", "pp", "a.m", "p.m", "art", "sec", "ave", "rd",
-                            "blvd"})
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "no",
+        "nr",
+        "vs",
+        "etc",
+        "jr",
+        "sr",
+        "sra",
+        "av",
+        "str",
+        "bd",
+        "inc",
+        "ltd",
+        "co",
+        "e.g",
+        "i.e",
+        "approx",
+        "tel",
+        "fig",
+        "p",
+        "pp",
+        "a.m",
+        "p.m",
+        "art",
+        "sec",
+        "ave",
+        "rd",
+        "blvd",
+    }
+)
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|$)|\n[ \t]*\n\s*|\n")
 _WORD = re.compile(r"[\w']+")
-_NEGATIONS = frozenset({"not", "no", "never", "nobody", "none", "nothing", "neither", "nor",
-                        "cannot", "denied", "denies", "deny", "denying", "nunca", "jamás",
-                        "jamas", "nadie", "ni", "tampoco", "nada", "ningún", "ninguna"})
-_CLAUSE_BREAK = re.compile(r"[,;:—–()]|\s(?:and|but|so|because|then|while|although|pero|y|"
-                           r"porque|aunque|mientras)\s", re.IGNORECASE)
-_SPECULATIVE = re.compile(r"\b(?:might|maybe|perhaps|possibly|probably|could(?!n't| not|\s+not)|"
-                          r"podría|podrían|quizás|quizá|quizas|tal vez|would have|wonder)\b",
-                          re.IGNORECASE)
+_NEGATIONS = frozenset(
+    {
+        "not",
+        "no",
+        "never",
+        "nobody",
+        "none",
+        "nothing",
+        "neither",
+        "nor",
+        "cannot",
+        "denied",
+        "denies",
+        "deny",
+        "denying",
+        "nunca",
+        "jamás",
+        "jamas",
+        "nadie",
+        "ni",
+        "tampoco",
+        "nada",
+        "ningún",
+        "ninguna",
+    }
+)
+_CLAUSE_BREAK = re.compile(
+    r"[,;:—–()]|\s(?:and|but|so|because|then|while|although|pero|y|"
+    r"porque|aunque|mientras)\s",
+    re.IGNORECASE,
+)
+_SPECULATIVE = re.compile(
+    r"\b(?:might|maybe|perhaps|possibly|probably|could(?!n't| not|\s+not)|"
+    r"podría|podrían|quizás|quizá|quizas|tal vez|would have|wonder)\b",
+    re.IGNORECASE,
+)
 _MAY = re.compile(r"\bmay\b")  # lower case only: "May" is a month
-_CONDITIONAL = re.compile(r"\b(?:if|unless|in case|whether|suppose|supposing|imagine|"
-                          r"si|a menos que|en caso de que)\b", re.IGNORECASE)
-_FUTURE = re.compile(r"(?:\b(?:will|shall|gonna|going to|va a|van a|vas a)|'ll)\s+(?:\w+\s+){0,2}$",
-                     re.IGNORECASE)
+_CONDITIONAL = re.compile(
+    r"\b(?:if|unless|in case|whether|suppose|supposing|imagine|"
+    r"si|a menos que|en caso de que)\b",
+    re.IGNORECASE,
+)
+_FUTURE = re.compile(
+    r"(?:\b(?:will|shall|gonna|going to|va a|van a|vas a)|'ll)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
 _QUESTION_START = re.compile(
     r"^\W*(?:did|do|does|were|was|are|is|have|has|had|can|could|would|will|should)\s+"
     r"(?:you|he|she|they|we|i|anyone|anybody|someone|somebody|the|your|it)\b",
@@ -70,9 +134,12 @@ def split_sentences(text: str) -> list[Sentence]:
                 continue
         elif token[0] == ".":
             word = _last_word(text, m.start())
-            following = text[m.end():].lstrip()[:1]
-            if (word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
-                    or following.islower()):
+            following = text[m.end() :].lstrip()[:1]
+            if (
+                word.lower() in _ABBREVIATIONS
+                or (len(word) == 1 and word.isupper())
+                or following.islower()
+            ):
                 continue
         _add(out, text, start, m.end())
         start = m.end()
@@ -97,14 +164,15 @@ def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
 
 def is_question(sentence: str) -> bool:
     stripped = sentence.strip()
-    return stripped.endswith("?") or stripped.startswith("¿") or bool(
-        _QUESTION_START.match(stripped))
+    return (
+        stripped.endswith("?") or stripped.startswith("¿") or bool(_QUESTION_START.match(stripped))
+    )
 
 
 def _negated(sentence: str, start: int) -> bool:
     prefix = sentence[:start]
     breaks = list(_CLAUSE_BREAK.finditer(prefix))
-    clause = prefix[breaks[-1].end():] if breaks else prefix
+    clause = prefix[breaks[-1].end() :] if breaks else prefix
     words = _WORD.findall(clause.lower())[-5:]
     if any(w in _NEGATIONS or w.endswith("n't") for w in words):
         return True
@@ -127,8 +195,9 @@ def _blocked(sentence: str, start: int, end: int, pattern: CompiledPattern) -> s
     return None
 
 
-def _matches(regex: re.Pattern[str], text: str, pos: int = 0,
-             endpos: int | None = None) -> Iterator[re.Match[str]]:
+def _matches(
+    regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
+) -> Iterator[re.Match[str]]:
     """Matches that start on a word boundary (checked here: a look-behind in every
     pattern would stop the regex engine from skipping ahead quickly)."""
     end = len(text) if endpos is None else endpos
@@ -203,13 +272,23 @@ def find_indicators(
         if why:
             details["blocked"] = why
             confidence = 0.0
-        out.append(Extraction("indicator", text[start:end], ind.id, page, (start, end),
-                              round(confidence, 3), details))
+        out.append(
+            Extraction(
+                "indicator",
+                text[start:end],
+                ind.id,
+                page,
+                (start, end),
+                round(confidence, 3),
+                details,
+            )
+        )
     return out
 
 
-def _sentence_matches(regex: re.Pattern[str], subject: str, sentences: list[Sentence],
-                      starts: list[int]) -> Iterator[tuple[int, int, int]]:
+def _sentence_matches(
+    regex: re.Pattern[str], subject: str, sentences: list[Sentence], starts: list[int]
+) -> Iterator[tuple[int, int, int]]:
     """(sentence index, start, end) of matches that lie inside one sentence.
 
     The page is scanned once; a match that runs over a sentence end (a gap can cross a

@@ -145,9 +145,19 @@ def record_row_tuple(record: RecordRow, as_text: bool) -> Row:
         amount = str(amount)
     attrs = json.dumps(record.attrs, default=str, separators=(",", ":")) if record.attrs else None
     return (
-        record.row_number, record.kind, when, record.source, record.target, amount,
-        record.currency, record.duration_s, record.channel, record.body, record.origin,
-        record.destination, attrs,
+        record.row_number,
+        record.kind,
+        when,
+        record.source,
+        record.target,
+        amount,
+        record.currency,
+        record.duration_s,
+        record.channel,
+        record.body,
+        record.origin,
+        record.destination,
+        attrs,
     )
 
 

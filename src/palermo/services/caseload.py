@@ -543,40 +543,78 @@ def load_cases(
             )
         }
     q = select(
-        Case.id, Case.reference, Case.stage, _raw(Case.opened_on), _raw(Case.charged_on),
-        _raw(Case.closed_on), Case.typology, Case.jurisdiction,
+        Case.id,
+        Case.reference,
+        Case.stage,
+        _raw(Case.opened_on),
+        _raw(Case.charged_on),
+        _raw(Case.closed_on),
+        Case.typology,
+        Case.jurisdiction,
     ).where(Case.unit_id == unit_id)
     if open_only:
         q = q.where(Case.stage.not_in(CLOSED_STAGES))
     out = []
     for cid, ref, stage, opened, charged, closed, typology, jur in _core(session).execute(q):
         opened_on = _d(opened)
-        out.append(CaseInfo(
-            id=cid, reference=ref, stage=stage, opened_on=opened_on, charged_on=_d(charged),
-            closed_on=_d(closed), typology=typology, jurisdiction=jur,
-            arraigned_on=arraigned.get(cid), stage_since=since.get(cid) or opened_on,
-        ))
+        out.append(
+            CaseInfo(
+                id=cid,
+                reference=ref,
+                stage=stage,
+                opened_on=opened_on,
+                charged_on=_d(charged),
+                closed_on=_d(closed),
+                typology=typology,
+                jurisdiction=jur,
+                arraigned_on=arraigned.get(cid),
+                stage_since=since.get(cid) or opened_on,
+            )
+        )
     return out
 
 
 def load_outcomes(session: Session, unit_id: int) -> list[OutcomeInfo]:
     q = select(
-        Outcome.case_id, Outcome.person_id, Outcome.verdict, Outcome.statute_id,
-        _raw(Outcome.verdict_on), _raw(Outcome.sentenced_on), Outcome.custodial_months,
-        Outcome.suspended_months, Outcome.probation_months, _raw(Outcome.fine_amount),
-        Outcome.fine_currency, _raw(Outcome.restitution_requested),
-        _raw(Outcome.restitution_ordered), _raw(Outcome.restitution_paid),
-        _raw(Outcome.forfeiture_amount), Outcome.appeal_result, _raw(Outcome.appeal_on),
+        Outcome.case_id,
+        Outcome.person_id,
+        Outcome.verdict,
+        Outcome.statute_id,
+        _raw(Outcome.verdict_on),
+        _raw(Outcome.sentenced_on),
+        Outcome.custodial_months,
+        Outcome.suspended_months,
+        Outcome.probation_months,
+        _raw(Outcome.fine_amount),
+        Outcome.fine_currency,
+        _raw(Outcome.restitution_requested),
+        _raw(Outcome.restitution_ordered),
+        _raw(Outcome.restitution_paid),
+        _raw(Outcome.forfeiture_amount),
+        Outcome.appeal_result,
+        _raw(Outcome.appeal_on),
         Outcome.id,
     ).where(Outcome.case_id.in_(_case_ids(unit_id)))
     return [
         OutcomeInfo(
-            case_id=r[0], person_id=r[1], verdict=r[2], statute_id=r[3], verdict_on=_d(r[4]),
-            sentenced_on=_d(r[5]), custodial_months=r[6], suspended_months=r[7],
-            probation_months=r[8], fine_amount=_dec(r[9]), fine_currency=r[10],
-            restitution_requested=_dec(r[11]), restitution_ordered=_dec(r[12]),
-            restitution_paid=_dec(r[13]), forfeiture_amount=_dec(r[14]), appeal_result=r[15],
-            appeal_on=_d(r[16]), id=r[17],
+            case_id=r[0],
+            person_id=r[1],
+            verdict=r[2],
+            statute_id=r[3],
+            verdict_on=_d(r[4]),
+            sentenced_on=_d(r[5]),
+            custodial_months=r[6],
+            suspended_months=r[7],
+            probation_months=r[8],
+            fine_amount=_dec(r[9]),
+            fine_currency=r[10],
+            restitution_requested=_dec(r[11]),
+            restitution_ordered=_dec(r[12]),
+            restitution_paid=_dec(r[13]),
+            forfeiture_amount=_dec(r[14]),
+            appeal_result=r[15],
+            appeal_on=_d(r[16]),
+            id=r[17],
         )
         for r in _core(session).execute(q)
     ]
@@ -584,7 +622,8 @@ def load_outcomes(session: Session, unit_id: int) -> list[OutcomeInfo]:
 
 def load_persons(session: Session, unit_id: int) -> list[PersonInfo]:
     q = select(Person.id, Person.case_id, Person.kind, Person.sex, Person.is_minor).where(
-        Person.case_id.in_(_case_ids(unit_id)))
+        Person.case_id.in_(_case_ids(unit_id))
+    )
     return [PersonInfo(r[0], r[1], r[2], r[3], r[4]) for r in _core(session).execute(q)]
 
 
@@ -606,8 +645,9 @@ def load_witnesses(session: Session, case_ids: Any, today: date) -> list[Witness
     ended: dict[int, list[tuple[str, date]]] = defaultdict(list)
     active: set[int] = set()
     for pid, service, end_raw in _core(session).execute(
-        select(SupportService.person_id, SupportService.service, _raw(SupportService.ended_on))
-        .where(SupportService.person_id.in_(people))
+        select(
+            SupportService.person_id, SupportService.service, _raw(SupportService.ended_on)
+        ).where(SupportService.person_id.in_(people))
     ):
         end = _d(end_raw)
         if end is None or end > today:
@@ -617,10 +657,14 @@ def load_witnesses(session: Session, case_ids: Any, today: date) -> list[Witness
     status = {
         r[0]: r
         for r in _core(session).execute(
-            select(WitnessStatus.person_id, WitnessStatus.repatriated,
-                   WitnessStatus.intimidation_reports, WitnessStatus.consent_to_testify,
-                   _raw(WitnessStatus.consent_withdrawn_on), WitnessStatus.available)
-            .where(WitnessStatus.person_id.in_(people))
+            select(
+                WitnessStatus.person_id,
+                WitnessStatus.repatriated,
+                WitnessStatus.intimidation_reports,
+                WitnessStatus.consent_to_testify,
+                _raw(WitnessStatus.consent_withdrawn_on),
+                WitnessStatus.available,
+            ).where(WitnessStatus.person_id.in_(people))
         )
     }
     out = []
@@ -628,14 +672,21 @@ def load_witnesses(session: Session, case_ids: Any, today: date) -> list[Witness
         select(Person.id, Person.case_id, Person.pseudonym).where(Person.id.in_(people))
     ):
         st = status.get(pid)
-        out.append(WitnessInfo(
-            person_id=pid, case_id=case_id, pseudonym=pseudonym, last_contact_on=last.get(pid),
-            repatriated=bool(st and st[1]), intimidation_reports=(st[2] or 0) if st else 0,
-            consent_to_testify=st[3] if st else None,
-            consent_withdrawn_on=_d(st[4]) if st else None,
-            support_ended=tuple(ended.get(pid, ())), support_active=pid in active,
-            available=bool(st[5]) if st and st[5] is not None else True,
-        ))
+        out.append(
+            WitnessInfo(
+                person_id=pid,
+                case_id=case_id,
+                pseudonym=pseudonym,
+                last_contact_on=last.get(pid),
+                repatriated=bool(st and st[1]),
+                intimidation_reports=(st[2] or 0) if st else 0,
+                consent_to_testify=st[3] if st else None,
+                consent_withdrawn_on=_d(st[4]) if st else None,
+                support_ended=tuple(ended.get(pid, ())),
+                support_active=pid in active,
+                available=bool(st[5]) if st and st[5] is not None else True,
+            )
+        )
     return out
 
 
@@ -741,9 +792,11 @@ def dashboard(session: Session, actor: Actor, unit_id: int, today: date) -> Dash
     t = targets_for(unit.settings)
     in_unit = _case_ids(unit_id)
     by_stage = dict(
-        _core(session).execute(
+        _core(session)
+        .execute(
             select(Case.stage, func.count()).where(Case.unit_id == unit_id).group_by(Case.stage)
-        ).all()
+        )
+        .all()
     )
     open_cases = load_cases(session, unit_id, open_only=True)
     refs = {c.id: c.reference for c in open_cases}
@@ -762,7 +815,8 @@ def dashboard(session: Session, actor: Actor, unit_id: int, today: date) -> Dash
         for cid, on, kind, hid in _core(session).execute(
             select(Hearing.case_id, _raw(Hearing.held_on), Hearing.kind, Hearing.id).where(
                 Hearing.case_id.in_(_case_ids(unit_id, open_only=True)),
-                Hearing.held_on >= today, Hearing.held_on <= end,
+                Hearing.held_on >= today,
+                Hearing.held_on <= end,
             )
         )
     ]
@@ -784,16 +838,21 @@ def dashboard(session: Session, actor: Actor, unit_id: int, today: date) -> Dash
         for o in alerts.over_target(open_cases, in_court, t, today)
         if shown(o.case_id)
     ]
-    total_hearings = _core(session).scalar(
-        select(func.count()).select_from(Hearing).where(Hearing.case_id.in_(in_unit))
-    ) or 0
+    total_hearings = (
+        _core(session).scalar(
+            select(func.count()).select_from(Hearing).where(Hearing.case_id.in_(in_unit))
+        )
+        or 0
+    )
     adj = alerts.summarise_adjournments(
         dict(
-            _core(session).execute(
+            _core(session)
+            .execute(
                 select(Hearing.requested_by, func.count())
                 .where(Hearing.case_id.in_(in_unit), Hearing.adjourned.is_(True))
                 .group_by(Hearing.requested_by)
-            ).all()
+            )
+            .all()
         ),
         total_hearings,
     )
@@ -806,11 +865,17 @@ def dashboard(session: Session, actor: Actor, unit_id: int, today: date) -> Dash
         if shown(r.case_id)
     ]
     due = [
-        DeadlineInfo(case_id=r[0], kind=r[1], due_on=_d(r[2]) or today, done=False,
-                     description=r[3], id=r[4])
+        DeadlineInfo(
+            case_id=r[0], kind=r[1], due_on=_d(r[2]) or today, done=False, description=r[3], id=r[4]
+        )
         for r in _core(session).execute(
-            select(CaseDeadline.case_id, CaseDeadline.kind, _raw(CaseDeadline.due_on),
-                   CaseDeadline.description, CaseDeadline.id).where(
+            select(
+                CaseDeadline.case_id,
+                CaseDeadline.kind,
+                _raw(CaseDeadline.due_on),
+                CaseDeadline.description,
+                CaseDeadline.id,
+            ).where(
                 CaseDeadline.case_id.in_(_case_ids(unit_id, open_only=True)),
                 CaseDeadline.done.is_(False),
                 CaseDeadline.due_on <= today + timedelta(days=t.deadline_warning_days),
@@ -927,7 +992,10 @@ def outcome_statistics(
         tip_table=stats.tip_table(data_cases, data_outcomes, data_persons),
         victims_breakdown=stats.glotip_breakdown(data_cases, data_persons),
         convicted_breakdown=stats.glotip_breakdown(
-            data_cases, data_persons, data_outcomes, indicator="Persons convicted",
+            data_cases,
+            data_persons,
+            data_outcomes,
+            indicator="Persons convicted",
             results=results,
         ),
     )
@@ -1261,9 +1329,7 @@ def htcds_people(
     if not _may(actor, Permission.READ_STATISTICS):
         raise PermissionDenied(f"your role ({actor.role.value}) cannot export HTCDS data")
     unit = _unit(session, unit_id)
-    q = select(Case.id, Case.reference, Case.stage, Case.typology).where(
-        Case.unit_id == unit_id
-    )
+    q = select(Case.id, Case.reference, Case.stage, Case.typology).where(Case.unit_id == unit_id)
     if case_ids is not None:
         q = q.where(Case.id.in_(list(case_ids)))
     cases = {r[0]: r for r in _core(session).execute(q)}
@@ -1287,32 +1353,56 @@ def htcds_people(
         session
     ).execute(
         select(
-            Person.id, Person.case_id, Person.kind, Person.pseudonym, Person.sex,
-            Person.nationality, Person.birth_year, Person.is_minor,
+            Person.id,
+            Person.case_id,
+            Person.kind,
+            Person.pseudonym,
+            Person.sex,
+            Person.nationality,
+            Person.birth_year,
+            Person.is_minor,
         )
         .where(Person.case_id.in_(ids), Person.kind.in_(("victim", "suspect")))
         .order_by(Person.case_id, Person.id)
     ):
         _, reference, stage, typology = cases[case_id]
         common = dict(
-            case_reference=reference, person_ref=pseudonym,
-            case_status=htcds.status_from_stage(stage), case_owner=unit.name,
-            gender=htcds.gender_from_sex(sex), citizenship=nationality,
-            birth_year=birth_year, is_minor=minor,
+            case_reference=reference,
+            person_ref=pseudonym,
+            case_status=htcds.status_from_stage(stage),
+            case_owner=unit.name,
+            gender=htcds.gender_from_sex(sex),
+            citizenship=nationality,
+            birth_year=birth_year,
+            is_minor=minor,
         )
         if kind == "victim":
-            out.append(htcds.HtcdsPerson(
-                role="victim",
-                trafficking_status=("Actual victim of trafficking" if case_id in convicted
-                                    else "Possible victim of trafficking"),
-                types_of_exploitation=htcds.exploitation_from_typology(typology),
-                **common,
-            ))
+            out.append(
+                htcds.HtcdsPerson(
+                    role="victim",
+                    trafficking_status=(
+                        "Actual victim of trafficking"
+                        if case_id in convicted
+                        else "Possible victim of trafficking"
+                    ),
+                    types_of_exploitation=htcds.exploitation_from_typology(typology),
+                    **common,
+                )
+            )
         else:
-            out.append(htcds.HtcdsPerson(
-                role="perpetrator", perpetrator_charged=pid in charged,
-                **common,
-            ))
-    _audit(session, actor, "caseload.htcds_export", object_type="unit", object_id=unit_id,
-           details={"people": len(out)})
+            out.append(
+                htcds.HtcdsPerson(
+                    role="perpetrator",
+                    perpetrator_charged=pid in charged,
+                    **common,
+                )
+            )
+    _audit(
+        session,
+        actor,
+        "caseload.htcds_export",
+        object_type="unit",
+        object_id=unit_id,
+        details={"people": len(out)},
+    )
     return out

@@ -164,8 +164,12 @@ def ingest_path(
     if refused:
         with ctx.db.session() as session:
             audit.record(
-                session, actor=actor, action="evidence.refused", case_id=target.case_id,
-                object_type="case", object_id=target.case_id,
+                session,
+                actor=actor,
+                action="evidence.refused",
+                case_id=target.case_id,
+                object_type="case",
+                object_id=target.case_id,
                 details={"files": [{"name": p.name[:300], "reason": p.reason} for p in refused]},
             )
     report.seconds = time.perf_counter() - started
@@ -199,9 +203,11 @@ def _ingest_file(
         if existing is not None and existing.status != EvidenceStatus.FAILED.value:
             when = _as_utc(existing.ingested_at).strftime("%Y-%m-%d %H:%M UTC")
             duplicate = FileOutcome(
-                name, Outcome.DUPLICATE,
+                name,
+                Outcome.DUPLICATE,
                 f"already ingested as {existing.original_name} on {when}",
-                sha256=stored.sha256, evidence_file_id=existing.id,
+                sha256=stored.sha256,
+                evidence_file_id=existing.id,
                 source_kind=existing.source_kind,
             )
             missing = _missing_attachments(session, target, existing.id)
@@ -214,8 +220,10 @@ def _ingest_file(
 
     if duplicate is not None:
         # Interrupted after the parent committed: finish its attachments.
-        return [duplicate, *_resume_attachments(ctx, actor, target, stored, duplicate,
-                                                missing, progress, depth)]
+        return [
+            duplicate,
+            *_resume_attachments(ctx, actor, target, stored, duplicate, missing, progress, depth),
+        ]
 
     workdir = Path(tempfile.mkdtemp(prefix="read-", dir=_temp_root(ctx)))
     try:
@@ -225,8 +233,9 @@ def _ingest_file(
             if reader is None:
                 shown = view.suffix or "no extension"
                 raise ReadError(name, f"unknown format ({shown}): no reader recognises this file")
-            loaded = _load(ctx, actor, target, stored, view, name, reader, retry_id, progress,
-                           parent)
+            loaded = _load(
+                ctx, actor, target, stored, view, name, reader, retry_id, progress, parent
+            )
         except ReadError as exc:
             message = str(ReadError(name, exc.reason, exc.line, exc.column))
             return [_record_failure(ctx, actor, target, stored, name, message, retry_id)]
@@ -239,8 +248,9 @@ def _ingest_file(
     outcomes = [loaded.outcome]
     for attachment_name, data in loaded.attachments:
         outcomes.extend(
-            _ingest_attachment(ctx, actor, target, loaded.outcome, attachment_name, data,
-                               progress, depth)
+            _ingest_attachment(
+                ctx, actor, target, loaded.outcome, attachment_name, data, progress, depth
+            )
         )
     return outcomes
 
@@ -253,11 +263,13 @@ def _missing_attachments(session: Session, target: _Target, evidence_file_id: in
     wanted = {str(a["sha256"]) for a in (metadata or {}).get("attachment_files", [])}
     if not wanted:
         return set()
-    present = set(session.scalars(
-        select(EvidenceFile.sha256).where(
-            EvidenceFile.case_id == target.case_id, EvidenceFile.sha256.in_(wanted)
+    present = set(
+        session.scalars(
+            select(EvidenceFile.sha256).where(
+                EvidenceFile.case_id == target.case_id, EvidenceFile.sha256.in_(wanted)
+            )
         )
-    ))
+    )
     return wanted - present
 
 
@@ -287,8 +299,11 @@ def _resume_attachments(
     outcomes: list[FileOutcome] = []
     for attachment_name, data in document.attachments if document is not None else []:
         if hashlib.sha256(data).hexdigest() in missing:
-            outcomes.extend(_ingest_attachment(ctx, actor, target, parent, attachment_name,
-                                               data, progress, depth))
+            outcomes.extend(
+                _ingest_attachment(
+                    ctx, actor, target, parent, attachment_name, data, progress, depth
+                )
+            )
     return outcomes
 
 
@@ -330,17 +345,19 @@ def _load(
         if isinstance(reader, StructuredReader):
             stream = reader.rows(view, context, as_text=as_text)
             source_kind = stream.kind
-            count = bulk.insert_records(session, target.case_id, evidence.id, stream.rows,
-                                        on_batch, expected_rows=total)
-            identifiers = [(kind, v) for kind, values in stream.identifiers.items()
-                           for v in values]
+            count = bulk.insert_records(
+                session, target.case_id, evidence.id, stream.rows, on_batch, expected_rows=total
+            )
+            identifiers = [(kind, v) for kind, values in stream.identifiers.items() for v in values]
         else:
             output = reader.read(view, context)
             source_kind = output.source_kind
             if output.records is not None:
                 seen: set[tuple[str, str]] = set()
-                rows = (bulk.record_row_tuple(r, as_text)
-                        for r in _collect_endpoints(output.records, seen, target.default_region))
+                rows = (
+                    bulk.record_row_tuple(r, as_text)
+                    for r in _collect_endpoints(output.records, seen, target.default_region)
+                )
                 count = bulk.insert_records(session, target.case_id, evidence.id, rows, on_batch)
                 identifiers = list(seen)
             if output.document is not None:
@@ -353,14 +370,23 @@ def _load(
         evidence.record_count = count
         seen_identifiers = bulk.upsert_identifiers(session, target.case_id, identifiers)
         details: dict[str, Any] = {
-            "name": name[:1000], "sha256": stored.sha256, "size": stored.size,
-            "source_kind": source_kind, "records": count, "identifiers_seen": seen_identifiers,
+            "name": name[:1000],
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "source_kind": source_kind,
+            "records": count,
+            "identifiers_seen": seen_identifiers,
         }
         if parent is not None:
             details["parent"] = parent
         audit.record(
-            session, actor=actor, action="evidence.ingest", case_id=target.case_id,
-            object_type="evidence_file", object_id=evidence.id, details=details,
+            session,
+            actor=actor,
+            action="evidence.ingest",
+            case_id=target.case_id,
+            object_type="evidence_file",
+            object_id=evidence.id,
+            details=details,
         )
         evidence_id = evidence.id
     if progress is not None:
@@ -369,9 +395,15 @@ def _load(
     if pages is not None:
         message = f"{pages:,} page{'s' if pages != 1 else ''}"
         message += f", {count:,} records" if count else ""
-    outcome = FileOutcome(name, Outcome.LOADED, message, records=count,
-                          sha256=stored.sha256, evidence_file_id=evidence_id,
-                          source_kind=source_kind)
+    outcome = FileOutcome(
+        name,
+        Outcome.LOADED,
+        message,
+        records=count,
+        sha256=stored.sha256,
+        evidence_file_id=evidence_id,
+        source_kind=source_kind,
+    )
     return _Loaded(outcome, attachments)
 
 
@@ -414,13 +446,18 @@ def _record_failure(
         evidence.problem = message
         evidence.record_count = 0
         audit.record(
-            session, actor=actor, action="evidence.ingest_failed", case_id=target.case_id,
-            object_type="evidence_file", object_id=evidence.id,
+            session,
+            actor=actor,
+            action="evidence.ingest_failed",
+            case_id=target.case_id,
+            object_type="evidence_file",
+            object_id=evidence.id,
             details={"name": name[:1000], "sha256": stored.sha256, "problem": message[:1000]},
         )
         evidence_id = evidence.id
-    return FileOutcome(name, Outcome.FAILED, message, sha256=stored.sha256,
-                       evidence_file_id=evidence_id)
+    return FileOutcome(
+        name, Outcome.FAILED, message, sha256=stored.sha256, evidence_file_id=evidence_id
+    )
 
 
 def _ingest_attachment(
@@ -443,10 +480,20 @@ def _ingest_attachment(
     try:
         path = workdir / safe
         path.write_bytes(data)
-        link = {"evidence_file_id": parent.evidence_file_id, "sha256": parent.sha256,
-                "name": parent.name[:300]}
-        return _ingest_file(ctx, actor, target, Candidate(path, name, len(data)), progress,
-                            parent=link, depth=depth + 1)
+        link = {
+            "evidence_file_id": parent.evidence_file_id,
+            "sha256": parent.sha256,
+            "name": parent.name[:300],
+        }
+        return _ingest_file(
+            ctx,
+            actor,
+            target,
+            Candidate(path, name, len(data)),
+            progress,
+            parent=link,
+            depth=depth + 1,
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -532,23 +579,25 @@ def suggest_from_document(
         subject_type, subject_id = "document", document_id
         if item.kind == "mention" and item.value and item.value.isdigit():
             subject_type, subject_id = "person", int(item.value)
-        rows.append({
-            "case_id": target.case_id,
-            "subject_type": subject_type,
-            "subject_id": subject_id,
-            "predicate": predicate,
-            "value": item.value,
-            "details": _json_safe(details),
-            "evidence_file_id": evidence_file_id,
-            "locator": f"page {item.page}",
-            "span_start": item.span[0],
-            "span_end": item.span[1],
-            "quote": item.raw,
-            "confidence": float(item.confidence),
-            "status": AssertionStatus.SUGGESTED.value,
-            "origin": "machine",
-            "created_at": datetime.now(UTC),
-        })
+        rows.append(
+            {
+                "case_id": target.case_id,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "predicate": predicate,
+                "value": item.value,
+                "details": _json_safe(details),
+                "evidence_file_id": evidence_file_id,
+                "locator": f"page {item.page}",
+                "span_start": item.span[0],
+                "span_end": item.span[1],
+                "quote": item.raw,
+                "confidence": float(item.confidence),
+                "status": AssertionStatus.SUGGESTED.value,
+                "origin": "machine",
+                "created_at": datetime.now(UTC),
+            }
+        )
     if rows:
         session.execute(insert(Assertion), rows)
     return len(rows)

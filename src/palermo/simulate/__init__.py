@@ -103,11 +103,13 @@ def _summary_text(case: Case) -> str:
     spec = case.spec
     ex, rec = case.one("exploiter"), next(p for p in case.role("recruiter") if p.charged)
     minors = sum(v.is_minor for v in case.victims)
-    return (f"{spec.description}. {rec.name} recruited {len(case.victims)} victims"
-            f"{f' ({minors} minors)' if minors else ''} with promises of {case.ctx['work']}; "
-            f"they were moved to {case.ctx['dest']} and exploited by {ex.name}'s network. "
-            f"Proceeds were collected by {case.one('money_handler').name} and sent to "
-            f"{case.one('beneficiary').name} abroad; a {spec.official_title} was paid off.")
+    return (
+        f"{spec.description}. {rec.name} recruited {len(case.victims)} victims"
+        f"{f' ({minors} minors)' if minors else ''} with promises of {case.ctx['work']}; "
+        f"they were moved to {case.ctx['dest']} and exploited by {ex.name}'s network. "
+        f"Proceeds were collected by {case.one('money_handler').name} and sent to "
+        f"{case.one('beneficiary').name} abroad; a {spec.official_title} was paid off."
+    )
 
 
 def _ground_truth(case: Case, facts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -125,17 +127,29 @@ def _ground_truth(case: Case, facts: list[dict[str, Any]]) -> dict[str, Any]:
         "persons": [p.truth() for p in case.persons],
         "organisations": [o.truth() for o in case.orgs],
         "criminal_records": {k: [r.rid for r in case.recs[k]] for k in KINDS},
-        "patterns": [{"pattern": p.pattern, "transactions": [r.rid for r in p.recs],
-                      "account": p.account, "explanation": p.explanation}
-                     for p in case.patterns],
+        "patterns": [
+            {
+                "pattern": p.pattern,
+                "transactions": [r.rid for r in p.recs],
+                "account": p.account,
+                "explanation": p.explanation,
+            }
+            for p in case.patterns
+        ],
         "facts": facts,
         "events": case.events,
     }
 
 
-def simulate(typology: str, size: int, seed: int, out: Path, *,
-             counts: dict[str, int] | None = None,
-             progress: Callable[[str, int, int], None] | None = None) -> SimulationSummary:
+def simulate(
+    typology: str,
+    size: int,
+    seed: int,
+    out: Path,
+    *,
+    counts: dict[str, int] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> SimulationSummary:
     """Generate one synthetic case of ``typology`` with about ``size`` records under ``out``."""
     if typology not in TYPOLOGY_SPECS:
         raise ValueError(f"unknown typology {typology!r}; choose one of {sorted(TYPOLOGIES)}")
@@ -158,7 +172,8 @@ def simulate(typology: str, size: int, seed: int, out: Path, *,
         progress("documents", summary.documents, summary.documents)
     facts = list(record_sources(case)) + doc_facts
     truth = _ground_truth(case, facts)
-    (out / "ground_truth.json").write_text(json.dumps(truth, indent=1, ensure_ascii=False)
-                                           + "\n", encoding="utf-8")
+    (out / "ground_truth.json").write_text(
+        json.dumps(truth, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     summary.seconds = time.perf_counter() - started
     return summary

@@ -40,10 +40,14 @@ def main(argv: list[str]) -> None:
         cpu = time.process_time() - cpu
     first = min(v for k, v in marks.items() if k.endswith(":start") and "documents" not in k)
     csv_seconds = marks["trips:end"] - first
-    print(f"{typology}: {summary.records:,} records, {summary.documents} documents "
-          f"in {summary.seconds:.1f} s = {summary.records / summary.seconds:,.0f} records/s")
-    print(f"CSV streaming (after the first progress report): "
-          f"{summary.records / csv_seconds:,.0f} records/s")
+    print(
+        f"{typology}: {summary.records:,} records, {summary.documents} documents "
+        f"in {summary.seconds:.1f} s = {summary.records / summary.seconds:,.0f} records/s"
+    )
+    print(
+        f"CSV streaming (after the first progress report): "
+        f"{summary.records / csv_seconds:,.0f} records/s"
+    )
     # CPU time of this process: what one core does when no other work competes for it
     print(f"CPU time {cpu:.1f} s = {summary.records / cpu:,.0f} records per CPU-second")
     print(f"calibration loop: {calibration():.2f} s (about 0.4 s on a quiet core)")

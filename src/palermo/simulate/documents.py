@@ -36,13 +36,17 @@ def ascii_text(text: str) -> str:
 
 
 def _with_source(fact: Fact, source: dict[str, Any]) -> Fact:
-    return {**{k: v for k, v in fact.items() if k != "quote"}, "source": source,
-            "quote": fact["quote"]}
+    return {
+        **{k: v for k, v in fact.items() if k != "quote"},
+        "source": source,
+        "quote": fact["quote"],
+    }
 
 
 def _dt(case: Case, day: int, rng: random.Random) -> datetime:
     return datetime(case.base.year, case.base.month, case.base.day, tzinfo=UTC) + timedelta(
-        days=day, seconds=rng.randrange(8 * 3600, 23 * 3600))
+        days=day, seconds=rng.randrange(8 * 3600, 23 * 3600)
+    )
 
 
 class Statement:
@@ -93,8 +97,10 @@ def _stable_zip(data: bytes, stamp: datetime) -> bytes:
     """The same zip with fixed entry times, so the same seed gives the same DOCX bytes."""
     out = io.BytesIO()
     when = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(
-            out, "w", zipfile.ZIP_DEFLATED) as dst:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
         for item in src.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=when)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -115,14 +121,23 @@ def victim_statement(case: Case, v: Person) -> Statement:
     st = Statement(f"Witness statement of {v.name}")
     born = date.fromisoformat(v.birth_date)
     at_home = v.country == case.spec.country  # no interpreter, and an ID card, not a passport
-    values = {"name": v.name, "birth_date": f"{born.day} {born:%B %Y}", "home": v.home,
-              "interpreter": "" if at_home else ", through an interpreter,",
-              "statement_date": case.nice_day(RAID_DAY + 3), "phone": v.phones[-1]}
+    values = {
+        "name": v.name,
+        "birth_date": f"{born.day} {born:%B %Y}",
+        "home": v.home,
+        "interpreter": "" if at_home else ", through an interpreter,",
+        "statement_date": case.nice_day(RAID_DAY + 3),
+        "phone": v.phones[-1],
+    }
     for line in data["statement_context"]:
         st.add(fill(line, ctx, **values))
-    fills = {"recruiter": recruiter.name, "date": case.nice_day(travel_day - 10),
-             "origin": origin.city, "dest": dest.city,
-             "id_document": "ID card" if at_home else "passport"}
+    fills = {
+        "recruiter": recruiter.name,
+        "date": case.nice_day(travel_day - 10),
+        "origin": origin.city,
+        "dest": dest.city,
+        "id_document": "ID card" if at_home else "passport",
+    }
     lines = list(data["statement_lines"])
     if case.spec.buyers:
         lines.append(data["advertising_statement"])
@@ -144,8 +159,10 @@ def victim_statement(case: Case, v: Person) -> Statement:
         text = fill(line["text"], ctx, **fills)
         st.add(text, [_fact(case, line["concept"], line["indicator"], suspect, v, text)])
         if role == "transporter" and line["concept"] == "act.transportation":  # dates, amounts
-            st.add(f"We left on {case.nice_day(travel_day)} and they said the ticket cost "
-                   f"{case.ctx['debt']}.")
+            st.add(
+                f"We left on {case.nice_day(travel_day)} and they said the ticket cost "
+                f"{case.ctx['debt']}."
+            )
     st.add(f"{case.one('enforcer').short} used to call me from {case.one('enforcer').phone}.")
     st.add("I am not sure of all the dates, some days were the same as the others.")
     return st
@@ -154,8 +171,13 @@ def victim_statement(case: Case, v: Person) -> Statement:
 def witness_statement(case: Case, w: Person, kind: str) -> Statement:
     data = load_data("text.yaml")
     st = Statement(f"Witness statement of {w.name}")
-    values = {"name": w.name, "witness_kind": kind, "statement_date": case.nice_day(RAID_DAY + 5),
-              "phone": w.phone, "n": str(len(case.victims) + 2)}
+    values = {
+        "name": w.name,
+        "witness_kind": kind,
+        "statement_date": case.nice_day(RAID_DAY + 5),
+        "phone": w.phone,
+        "n": str(len(case.victims) + 2),
+    }
     for line in data["witness_context"]:
         st.add(fill(line, case.ctx, **values))
     for line in data["witness_lines"]:
@@ -165,8 +187,9 @@ def witness_statement(case: Case, w: Person, kind: str) -> Statement:
     return st
 
 
-def _chat_lines(case: Case, v: Person, suspect: Person, role: str, rng: random.Random,
-                start_day: int) -> list[tuple[datetime, Person, str, list[Fact]]]:
+def _chat_lines(
+    case: Case, v: Person, suspect: Person, role: str, rng: random.Random, start_day: int
+) -> list[tuple[datetime, Person, str, list[Fact]]]:
     """A conversation: indicator lines from ``suspect`` mixed with ordinary talk."""
     data = load_data("text.yaml")
     out: list[tuple[datetime, Person, str, list[Fact]]] = []
@@ -177,22 +200,49 @@ def _chat_lines(case: Case, v: Person, suspect: Person, role: str, rng: random.R
         day += rng.randrange(0, 3)
         for _ in range(rng.randrange(1, 3)):
             out.append((_dt(case, day, rng), v, rng.choice(data["victim_chatter"]), []))
-        text = fill(line["text"], case.ctx, victim=v.short, home=v.home,
-                    date=case.nice_day(day + 5), origin=v.home)
-        out.append((_dt(case, day, rng), suspect,
-                    text, [_fact(case, line["concept"], line["indicator"], suspect, v, text)]))
-        out.append((_dt(case, day, rng), v, rng.choice(data["chatter"]).format(
-            first=suspect.short, hour="9:00", small="20"), []))
+        text = fill(
+            line["text"],
+            case.ctx,
+            victim=v.short,
+            home=v.home,
+            date=case.nice_day(day + 5),
+            origin=v.home,
+        )
+        out.append(
+            (
+                _dt(case, day, rng),
+                suspect,
+                text,
+                [_fact(case, line["concept"], line["indicator"], suspect, v, text)],
+            )
+        )
+        out.append(
+            (
+                _dt(case, day, rng),
+                v,
+                rng.choice(data["chatter"]).format(first=suspect.short, hour="9:00", small="20"),
+                [],
+            )
+        )
     out.sort(key=lambda x: x[0])
     return out
 
 
-def write_whatsapp(case: Case, path: Path, rel: str, v: Person, suspect: Person, role: str,
-                   ios: bool, rng: random.Random) -> list[Fact]:
+def write_whatsapp(
+    case: Case,
+    path: Path,
+    rel: str,
+    v: Person,
+    suspect: Person,
+    role: str,
+    ios: bool,
+    rng: random.Random,
+) -> list[Fact]:
     facts: list[Fact] = []
     rows = []
     for n, (when, who, text, fs) in enumerate(
-            _chat_lines(case, v, suspect, role, rng, case.first_day[v.id] - 20), start=1):
+        _chat_lines(case, v, suspect, role, rng, case.first_day[v.id] - 20), start=1
+    ):
         if ios:
             rows.append(f"[{when:%d/%m/%Y, %H:%M:%S}] {who.short}: {text}")
         else:
@@ -202,38 +252,57 @@ def write_whatsapp(case: Case, path: Path, rel: str, v: Person, suspect: Person,
     return facts
 
 
-def write_telegram(case: Case, path: Path, rel: str, v: Person, suspect: Person,
-                   rng: random.Random) -> list[Fact]:
+def write_telegram(
+    case: Case, path: Path, rel: str, v: Person, suspect: Person, rng: random.Random
+) -> list[Fact]:
     facts: list[Fact] = []
     messages = []
     for n, (when, who, text, fs) in enumerate(
-            _chat_lines(case, v, suspect, "recruiter", rng, case.first_day[v.id] - 30),
-            start=1):
-        messages.append({"id": n, "type": "message",
-                         "date": when.strftime("%Y-%m-%dT%H:%M:%S"),
-                         "date_unixtime": str(int(when.timestamp())), "from": who.short,
-                         "from_id": f"user{100000 + int(who.id[1:]) * 7919}", "text": text})
+        _chat_lines(case, v, suspect, "recruiter", rng, case.first_day[v.id] - 30), start=1
+    ):
+        messages.append(
+            {
+                "id": n,
+                "type": "message",
+                "date": when.strftime("%Y-%m-%dT%H:%M:%S"),
+                "date_unixtime": str(int(when.timestamp())),
+                "from": who.short,
+                "from_id": f"user{100000 + int(who.id[1:]) * 7919}",
+                "text": text,
+            }
+        )
         facts += [_with_source(f, {"file": rel, "message_id": n}) for f in fs]
-    chat = {"name": suspect.short, "type": "personal_chat",
-            "id": 4_000_000 + int(suspect.id[1:]), "messages": messages}
+    chat = {
+        "name": suspect.short,
+        "type": "personal_chat",
+        "id": 4_000_000 + int(suspect.id[1:]),
+        "messages": messages,
+    }
     path.write_text(json.dumps(chat, ensure_ascii=False, indent=1), encoding="utf-8")
     return facts
 
 
-def write_sms_backup(case: Case, path: Path, rel: str, v: Person,
-                     rng: random.Random) -> list[Fact]:
+def write_sms_backup(case: Case, path: Path, rel: str, v: Person, rng: random.Random) -> list[Fact]:
     facts: list[Fact] = []
     convo: list[tuple[datetime, Person, str, list[Fact], Person]] = []
     for role in ("enforcer", "money_handler"):
         partner = case.one(role)
-        convo += [(*c, partner) for c in _chat_lines(case, v, partner, role, rng,
-                                                     case.first_day[v.id] + 5)]
-    mother = next((p for p in case.persons if p.home == "mother of " + case.victims[0].id),
-                  None)
+        convo += [
+            (*c, partner)
+            for c in _chat_lines(case, v, partner, role, rng, case.first_day[v.id] + 5)
+        ]
+    mother = next((p for p in case.persons if p.home == "mother of " + case.victims[0].id), None)
     if mother:
         for k in range(3):
-            convo.append((_dt(case, case.first_day[v.id] + 10 * k, rng), mother,
-                          "Call me when you can my child, we miss you", [], mother))
+            convo.append(
+                (
+                    _dt(case, case.first_day[v.id] + 10 * k, rng),
+                    mother,
+                    "Call me when you can my child, we miss you",
+                    [],
+                    mother,
+                )
+            )
     convo.sort(key=lambda x: x[0])
     items = []
     for index, (when, who, text, fs, other) in enumerate(convo):
@@ -242,16 +311,20 @@ def write_sms_backup(case: Case, path: Path, rel: str, v: Person,
             f'  <sms protocol="0" address="{other.phone}" '
             f'date="{int(when.timestamp() * 1000)}" type="{1 if incoming else 2}" '
             f'subject="null" body={quoteattr(text)} read="1" status="-1" '
-            f'readable_date="{when:%d %b %Y %H:%M:%S}" contact_name={quoteattr(other.short)} />')
+            f'readable_date="{when:%d %b %Y %H:%M:%S}" contact_name={quoteattr(other.short)} />'
+        )
         facts += [_with_source(f, {"file": rel, "index": index}) for f in fs]
-    xml = ("<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
-           f'<smses count="{len(items)}">\n' + "\n".join(items) + "\n</smses>\n")
+    xml = (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes' ?>\n"
+        f'<smses count="{len(items)}">\n' + "\n".join(items) + "\n</smses>\n"
+    )
     path.write_text(xml, encoding="utf-8")
     return facts
 
 
-def _email(sender: Person, recipient: Person, subject: str, when: datetime,
-           body: str) -> EmailMessage:
+def _email(
+    sender: Person, recipient: Person, subject: str, when: datetime, body: str
+) -> EmailMessage:
     m = EmailMessage()
     m["From"] = f"{sender.name} <{sender.emails[0] if sender.emails else 'noreply@example.org'}>"
     m["To"] = f"{recipient.name} <{recipient.emails[0] if recipient.emails else 'x@example.org'}>"
@@ -268,33 +341,41 @@ def write_emails(case: Case, docs: Path, rng: random.Random) -> list[Fact]:
     v = case.victims[0]
     promise = ascii_text(case.ctx["promise"])
     day = case.first_day[v.id] - 15
-    body = (f"Dear {v.short},\n\nAs we discussed, here is the offer for {case.ctx['work']} in "
-            f"{case.ctx['dest']}.\n{promise}\nPlease sign the attached offer and send me a photo "
-            f"of your passport.\n\nRegards,\n{recruiter.name}\n{recruiter.phone}\n")
+    body = (
+        f"Dear {v.short},\n\nAs we discussed, here is the offer for {case.ctx['work']} in "
+        f"{case.ctx['dest']}.\n{promise}\nPlease sign the attached offer and send me a photo "
+        f"of your passport.\n\nRegards,\n{recruiter.name}\n{recruiter.phone}\n"
+    )
     m = _email(recruiter, v, "Job offer", _dt(case, day, rng), body)
     offer = Statement("Offer of employment")
     offer.add(f"Position: {case.ctx['work']}")
     offer.add(promise)
     pdf_path = docs / "_offer.pdf"
     offer.write_pdf(pdf_path, "attachment", _dt(case, day, rng))
-    m.add_attachment(pdf_path.read_bytes(), maintype="application", subtype="pdf",
-                     filename="job_offer.pdf")
+    m.add_attachment(
+        pdf_path.read_bytes(), maintype="application", subtype="pdf", filename="job_offer.pdf"
+    )
     m.set_boundary(f"=_palermo_{case.seed}_{v.id}")  # not random: same seed, same bytes
     pdf_path.unlink()
     rel = "documents/email_job_offer.eml"
     (docs / "email_job_offer.eml").write_bytes(bytes(m))
-    facts.append(_with_source(_fact(case, "means.deception", "false_promise", recruiter, v,
-                                    promise), {"file": rel}))
+    facts.append(
+        _with_source(
+            _fact(case, "means.deception", "false_promise", recruiter, v, promise), {"file": rel}
+        )
+    )
     mh, ben = case.one("money_handler"), case.one("beneficiary")
-    line = next(ln for ln in role_lines("money_handler")
-                if ln["indicator"] == "proceeds_transfer")
+    line = next(ln for ln in role_lines("money_handler") if ln["indicator"] == "proceeds_transfer")
     text = ascii_text(fill(line["text"], case.ctx))
     body = f"{ben.short},\n\n{text}\nThe usual reference. Delete this after.\n"
     m2 = _email(mh, ben, "this week", _dt(case, case.first_day[v.id] + 40, rng), body)
     rel2 = "documents/email_transfer.eml"
     (docs / "email_transfer.eml").write_bytes(bytes(m2))
-    facts.append(_with_source(_fact(case, line["concept"], line["indicator"], mh, None, text),
-                              {"file": rel2}))
+    facts.append(
+        _with_source(
+            _fact(case, line["concept"], line["indicator"], mh, None, text), {"file": rel2}
+        )
+    )
     return facts
 
 
@@ -309,14 +390,17 @@ def write_ad(case: Case, path: Path, rel: str, city: str, n: int) -> list[Fact]:
         suspect = next(p for p in case.role("recruiter") if p.charged)
         phone, concept = suspect.phone, "act.recruitment"
         contact = f"Apply now on WhatsApp {phone} - travel and visa arranged"
-    page = (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}"
-            f"</title></head>\n<body>\n<div class=\"post\" id=\"post-{n}\">\n"
-            f"<h1>{html.escape(title)}</h1>\n<p class=\"location\">{html.escape(city)}</p>\n"
-            f"<p class=\"contact\">{html.escape(contact)}</p>\n"
-            f"<p class=\"site\">{html.escape(case.ctx['site'])}</p>\n</div>\n</body></html>\n")
+    page = (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}'
+        f'</title></head>\n<body>\n<div class="post" id="post-{n}">\n'
+        f'<h1>{html.escape(title)}</h1>\n<p class="location">{html.escape(city)}</p>\n'
+        f'<p class="contact">{html.escape(contact)}</p>\n'
+        f'<p class="site">{html.escape(case.ctx["site"])}</p>\n</div>\n</body></html>\n'
+    )
     path.write_text(page, encoding="utf-8")
-    return [_with_source(_fact(case, concept, "advertisement", suspect, None, contact),
-                         {"file": rel})]
+    return [
+        _with_source(_fact(case, concept, "advertisement", suspect, None, contact), {"file": rel})
+    ]
 
 
 def _innocent_chat(case: Case, path: Path, rng: random.Random) -> None:
@@ -340,7 +424,8 @@ def write_documents(case: Case, out: Path, target: int) -> tuple[int, list[Fact]
     docs.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{case.seed}:documents")
     stamp = datetime(case.base.year, case.base.month, case.base.day, tzinfo=UTC) + timedelta(
-        seconds=(RAID_DAY + 3) * DAY)
+        seconds=(RAID_DAY + 3) * DAY
+    )
     facts: list[Fact] = []
     count = 0
     for i, v in enumerate(case.victims):
@@ -348,16 +433,18 @@ def write_documents(case: Case, out: Path, target: int) -> tuple[int, list[Fact]
         ext = "pdf" if i % 2 == 0 else "docx"
         rel = f"documents/statement_{v.id}.{ext}"
         path = out / rel
-        facts += st.write_pdf(path, rel, stamp) if ext == "pdf" else st.write_docx(path, rel,
-                                                                                   stamp)
+        facts += st.write_pdf(path, rel, stamp) if ext == "pdf" else st.write_docx(path, rel, stamp)
         count += 1
     for k, w in enumerate(case.role("witness")):
         kind = "co-worker" if k == 0 else "neighbour"
         st = witness_statement(case, w, kind)
         ext = "pdf" if k == 0 else "docx"
         rel = f"documents/statement_{w.id}.{ext}"
-        facts += st.write_pdf(out / rel, rel, stamp) if ext == "pdf" else st.write_docx(
-            out / rel, rel, stamp)
+        facts += (
+            st.write_pdf(out / rel, rel, stamp)
+            if ext == "pdf"
+            else st.write_docx(out / rel, rel, stamp)
+        )
         count += 1
     v0, v1 = case.victims[0], case.victims[1]
     exploiter = case.one("exploiter")

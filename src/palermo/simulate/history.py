@@ -27,24 +27,55 @@ from datetime import date, timedelta
 
 # Jurisdiction -> (share of cases, statutes by typology, currency)
 JURISDICTIONS = {
-    "US": (0.45, {"sexual_exploitation": ["us-18-1591"], "forced_labour": ["us-18-1589"],
-                  "domestic_servitude": ["us-18-1589", "us-18-1592"]}, "USD"),
-    "GB": (0.35, {"sexual_exploitation": ["uk-msa-s2"], "forced_labour": ["uk-msa-s1"],
-                  "domestic_servitude": ["uk-msa-s1"]}, "GBP"),
-    "EU": (0.20, {"sexual_exploitation": ["eu-2011-36-art2"],
-                  "forced_labour": ["eu-2011-36-art2"],
-                  "domestic_servitude": ["eu-2011-36-art2"]}, "EUR"),
+    "US": (
+        0.45,
+        {
+            "sexual_exploitation": ["us-18-1591"],
+            "forced_labour": ["us-18-1589"],
+            "domestic_servitude": ["us-18-1589", "us-18-1592"],
+        },
+        "USD",
+    ),
+    "GB": (
+        0.35,
+        {
+            "sexual_exploitation": ["uk-msa-s2"],
+            "forced_labour": ["uk-msa-s1"],
+            "domestic_servitude": ["uk-msa-s1"],
+        },
+        "GBP",
+    ),
+    "EU": (
+        0.20,
+        {
+            "sexual_exploitation": ["eu-2011-36-art2"],
+            "forced_labour": ["eu-2011-36-art2"],
+            "domestic_servitude": ["eu-2011-36-art2"],
+        },
+        "EUR",
+    ),
 }
-TYPOLOGIES = (("sexual_exploitation", 0.55), ("forced_labour", 0.35),
-              ("domestic_servitude", 0.10))
+TYPOLOGIES = (("sexual_exploitation", 0.55), ("forced_labour", 0.35), ("domestic_servitude", 0.10))
 # Who asks for adjournments (defence most often, as the seeds describe).
-ADJOURNMENT_PARTIES = (("defence", 0.55), ("prosecution", 0.15), ("court", 0.17),
-                       ("investigator", 0.05), ("other", 0.08))
+ADJOURNMENT_PARTIES = (
+    ("defence", 0.55),
+    ("prosecution", 0.15),
+    ("court", 0.17),
+    ("investigator", 0.05),
+    ("other", 0.08),
+)
 ADJOURNMENT_REASONS = {
-    "defence": ["counsel unavailable", "new counsel appointed", "time to review evidence",
-                "defendant ill"],
-    "prosecution": ["witness not available", "awaiting forensic report",
-                    "awaiting foreign evidence"],
+    "defence": [
+        "counsel unavailable",
+        "new counsel appointed",
+        "time to review evidence",
+        "defendant ill",
+    ],
+    "prosecution": [
+        "witness not available",
+        "awaiting forensic report",
+        "awaiting foreign evidence",
+    ],
     "court": ["judge on leave", "court calendar", "interpreter not available"],
     "investigator": ["evidence processing not finished"],
     "other": ["power outage", "courtroom unavailable"],
@@ -216,8 +247,7 @@ class _Builder:
         hearings: list[SimHearing] = []
         stage = "intake"
 
-        def move(to: str, on: date, reason: str | None = None,
-                 kind: str | None = None) -> bool:
+        def move(to: str, on: date, reason: str | None = None, kind: str | None = None) -> bool:
             nonlocal stage
             if on > as_of:
                 return False
@@ -225,10 +255,10 @@ class _Builder:
             stage = to
             return True
 
-        victims = self.people(key, "victim", rng.choices([1, 2, 3, 4, 6], [35, 30, 15, 12, 8])[0],
-                              typ)
-        suspects = self.people(key, "suspect", rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0],
-                               typ)
+        victims = self.people(
+            key, "victim", rng.choices([1, 2, 3, 4, 6], [35, 30, 15, 12, 8])[0], typ
+        )
+        suspects = self.people(key, "suspect", rng.choices([1, 2, 3, 4], [40, 30, 20, 10])[0], typ)
         charged_on: date | None = None
         closed_on: date | None = None
         day = opened + _days(rng, 1, 30)
@@ -261,9 +291,20 @@ class _Builder:
         end = closed_on or as_of
         for v in victims:
             self.care(v, opened, end, withdrew)
-        self.data.cases.append(SimCase(
-            key, ref, f"{typ.replace('_', ' ').title()} case {ref}", jur, typ, tuple(statutes),
-            opened, charged_on, closed_on, stage))
+        self.data.cases.append(
+            SimCase(
+                key,
+                ref,
+                f"{typ.replace('_', ' ').title()} case {ref}",
+                jur,
+                typ,
+                tuple(statutes),
+                opened,
+                charged_on,
+                closed_on,
+                stage,
+            )
+        )
         self.data.transitions += transitions
         self.data.hearings += hearings
         self.data.charges += charges
@@ -275,41 +316,72 @@ class _Builder:
         for i in range(n):
             self.person_key += 1
             if kind == "victim":
-                female = rng.random() < (0.85 if typ == "sexual_exploitation" else
-                                         0.4 if typ == "forced_labour" else 0.75)
+                female = rng.random() < (
+                    0.85
+                    if typ == "sexual_exploitation"
+                    else 0.4
+                    if typ == "forced_labour"
+                    else 0.75
+                )
                 minor = rng.random() < (0.3 if typ == "sexual_exploitation" else 0.1)
                 age = rng.randint(12, 17) if minor else rng.randint(18, 45)
             else:
                 female = rng.random() < 0.3
                 minor = False
                 age = rng.randint(20, 60)
-            out.append(SimPerson(
-                self.person_key, case_key, kind,
-                f"{'V' if kind == 'victim' else 'S'}{i + 1}",
-                "female" if female else "male", minor, rng.choice(NATIONALITIES),
-                self.data.as_of.year - age))
+            out.append(
+                SimPerson(
+                    self.person_key,
+                    case_key,
+                    kind,
+                    f"{'V' if kind == 'victim' else 'S'}{i + 1}",
+                    "female" if female else "male",
+                    minor,
+                    rng.choice(NATIONALITIES),
+                    self.data.as_of.year - age,
+                )
+            )
         self.data.persons += out
         return out
 
     def deadlines(self, case_key: int, charged: date, jur: str) -> None:
         rng, as_of = self.rng, self.data.as_of
         due = charged + timedelta(days=rng.choice([90, 120, 180]))
-        self.data.deadlines.append(SimDeadline(
-            case_key, "custody_limit", due, due < as_of - timedelta(days=30),
-            "pre-trial custody of the main defendant ends"))
+        self.data.deadlines.append(
+            SimDeadline(
+                case_key,
+                "custody_limit",
+                due,
+                due < as_of - timedelta(days=30),
+                "pre-trial custody of the main defendant ends",
+            )
+        )
         if rng.random() < 0.25:
             due = charged + _days(rng, 30, 400)
-            self.data.deadlines.append(SimDeadline(
-                case_key, "foreign_request", due, due < as_of - timedelta(days=10),
-                "reply to mutual legal assistance request"))
+            self.data.deadlines.append(
+                SimDeadline(
+                    case_key,
+                    "foreign_request",
+                    due,
+                    due < as_of - timedelta(days=10),
+                    "reply to mutual legal assistance request",
+                )
+            )
         if rng.random() < 0.4:
             due = charged + _days(rng, 20, 200)
-            self.data.deadlines.append(SimDeadline(
-                case_key, "evidence", due, due < as_of - timedelta(days=5),
-                "forensic report on seized phones"))
+            self.data.deadlines.append(
+                SimDeadline(
+                    case_key,
+                    "evidence",
+                    due,
+                    due < as_of - timedelta(days=5),
+                    "forensic report on seized phones",
+                )
+            )
 
-    def court(self, key: int, day: date, move: Callable[..., bool],
-              hearings: list[SimHearing]) -> tuple[date, date | None, bool]:
+    def court(
+        self, key: int, day: date, move: Callable[..., bool], hearings: list[SimHearing]
+    ) -> tuple[date, date | None, bool]:
         rng, as_of = self.rng, self.data.as_of
         horizon = as_of + timedelta(days=45)
         day += _days(rng, 7, 35)
@@ -323,8 +395,17 @@ class _Builder:
                 return False
             if rng.random() < 0.28:
                 party = _pick(rng, ADJOURNMENT_PARTIES)
-                hearings.append(SimHearing(key, on, kind, True, party,
-                                           rng.choice(ADJOURNMENT_REASONS[party]), "adjourned"))
+                hearings.append(
+                    SimHearing(
+                        key,
+                        on,
+                        kind,
+                        True,
+                        party,
+                        rng.choice(ADJOURNMENT_REASONS[party]),
+                        "adjourned",
+                    )
+                )
                 return False
             hearings.append(SimHearing(key, on, kind, result="held"))
             return True
@@ -368,19 +449,37 @@ class _Builder:
             return day, None, False
         return day, None, False
 
-    def outcomes(self, key: int, charges: list[SimCharge], currency: str,
-                 transitions: list[SimTransition], withdrew: bool) -> list[SimOutcome]:
+    def outcomes(
+        self,
+        key: int,
+        charges: list[SimCharge],
+        currency: str,
+        transitions: list[SimTransition],
+        withdrew: bool,
+    ) -> list[SimOutcome]:
         rng, as_of = self.rng, self.data.as_of
         verdict_t = next((t for t in transitions if t.to_stage == "verdict"), None)
         dismissed_t = next((t for t in transitions if t.to_stage == "closed"), None)
         out: list[SimOutcome] = []
         if verdict_t is None and not (withdrew and dismissed_t):
             # Still before the court: pending outcomes for every charge.
-            return [SimOutcome(key, c.person_key, c.key, c.statute_id, "pending", currency)
-                    for c in charges]
+            return [
+                SimOutcome(key, c.person_key, c.key, c.statute_id, "pending", currency)
+                for c in charges
+            ]
         if withdrew and dismissed_t is not None:
-            return [SimOutcome(key, c.person_key, c.key, c.statute_id, "dismissed", currency,
-                               verdict_on=dismissed_t.on) for c in charges]
+            return [
+                SimOutcome(
+                    key,
+                    c.person_key,
+                    c.key,
+                    c.statute_id,
+                    "dismissed",
+                    currency,
+                    verdict_on=dismissed_t.on,
+                )
+                for c in charges
+            ]
         assert verdict_t is not None
         vday = verdict_t.on
         by_person: dict[int, list[SimCharge]] = {}
@@ -394,13 +493,22 @@ class _Builder:
             restitution_req = conv and rng.random() < 0.18
             for i, c in enumerate(pcs):
                 if not conv or (i > 0 and rng.random() < 0.3):
-                    out.append(SimOutcome(key, person, c.key, c.statute_id,
-                                          "acquitted", currency, verdict_on=vday))
+                    out.append(
+                        SimOutcome(
+                            key, person, c.key, c.statute_id, "acquitted", currency, verdict_on=vday
+                        )
+                    )
                     continue
                 sentenced = sentencing_day <= as_of
-                o = self.sentence(key, person, c, currency, vday,
-                                  sentencing_day if sentenced else None,
-                                  restitution_req and i == 0 and sentenced)
+                o = self.sentence(
+                    key,
+                    person,
+                    c,
+                    currency,
+                    vday,
+                    sentencing_day if sentenced else None,
+                    restitution_req and i == 0 and sentenced,
+                )
                 out.append(o)
         # Stage after the verdict.
         stage_day = sentencing_day
@@ -417,22 +525,32 @@ class _Builder:
                 rday = aday + _days(rng, 90, 400)
                 appeal_pending = rday > as_of
                 if rday <= as_of:
-                    result = _pick(rng, (("upheld", 0.75), ("reduced", 0.15),
-                                         ("reversed", 0.10)))
-                    out = [o if o.verdict != "convicted" else
-                           _with_appeal(o, result, rday) for o in out]
+                    result = _pick(rng, (("upheld", 0.75), ("reduced", 0.15), ("reversed", 0.10)))
+                    out = [
+                        o if o.verdict != "convicted" else _with_appeal(o, result, rday)
+                        for o in out
+                    ]
                     stage_day = rday
         close_day = stage_day + _days(rng, 10, 60)
         if close_day <= as_of and not appeal_pending and (t_from != "verdict" or not any_conv):
             transitions.append(SimTransition(key, t_from, "closed", close_day))
         return out
 
-    def sentence(self, key: int, person: int, c: SimCharge, currency: str, vday: date,
-                 sday: date | None, restitution_req: bool) -> SimOutcome:
+    def sentence(
+        self,
+        key: int,
+        person: int,
+        c: SimCharge,
+        currency: str,
+        vday: date,
+        sday: date | None,
+        restitution_req: bool,
+    ) -> SimOutcome:
         rng = self.rng
         if sday is None:
-            return SimOutcome(key, person, c.key, c.statute_id, "convicted", currency,
-                              verdict_on=vday)
+            return SimOutcome(
+                key, person, c.key, c.statute_id, "convicted", currency, verdict_on=vday
+            )
         us = c.statute_id.startswith("us-")
         roll = rng.random()
         custodial = suspended = probation = fine = None
@@ -460,20 +578,33 @@ class _Builder:
                 ordered = int(req * rng.choice([0.5, 0.8, 1.0]))
                 paid = int(ordered * rng.choice([0.0, 0.0, 0.25, 1.0])) or None
         forfeiture = rng.choice([None, None, None, 25000, 100000])
-        return SimOutcome(key, person, c.key, c.statute_id, "convicted", currency,
-                          verdict_on=vday, sentenced_on=sday, custodial_months=custodial,
-                          suspended_months=suspended, probation_months=probation,
-                          fine_amount=fine, restitution_requested=req,
-                          restitution_ordered=ordered, restitution_paid=paid,
-                          forfeiture_amount=forfeiture)
+        return SimOutcome(
+            key,
+            person,
+            c.key,
+            c.statute_id,
+            "convicted",
+            currency,
+            verdict_on=vday,
+            sentenced_on=sday,
+            custodial_months=custodial,
+            suspended_months=suspended,
+            probation_months=probation,
+            fine_amount=fine,
+            restitution_requested=req,
+            restitution_ordered=ordered,
+            restitution_paid=paid,
+            forfeiture_amount=forfeiture,
+        )
 
     def care(self, v: SimPerson, start: date, end: date, withdrew: bool) -> None:
         rng = self.rng
         day = start + _days(rng, 0, 14)
         gap_weeks = rng.choice([2, 3, 4, 6, 10])
         while day <= end:
-            self.data.contacts.append(SimContact(v.key, day, rng.choice(
-                ["visit", "phone", "phone", "message", "court"])))
+            self.data.contacts.append(
+                SimContact(v.key, day, rng.choice(["visit", "phone", "phone", "message", "court"]))
+            )
             day += timedelta(weeks=gap_weeks, days=rng.randint(-3, 3))
         for service in rng.sample(SERVICES, rng.randint(0, 3)):
             s_start = start + _days(rng, 0, 60)
@@ -484,11 +615,17 @@ class _Builder:
         repatriated = rng.random() < 0.2
         intimidation = rng.choices([0, 1, 2, 3], [85, 9, 4, 2])[0]
         withdrawn = withdrew or rng.random() < 0.05
-        self.data.witness_status.append(SimWitnessStatus(
-            v.key, "home country" if repatriated else rng.choice(["shelter", "own home", None]),
-            not repatriated or rng.random() < 0.5, repatriated, intimidation,
-            False if withdrawn else rng.choice([True, True, None]),
-            (start + (end - start) / 2) if withdrawn else None))
+        self.data.witness_status.append(
+            SimWitnessStatus(
+                v.key,
+                "home country" if repatriated else rng.choice(["shelter", "own home", None]),
+                not repatriated or rng.random() < 0.5,
+                repatriated,
+                intimidation,
+                False if withdrawn else rng.choice([True, True, None]),
+                (start + (end - start) / 2) if withdrawn else None,
+            )
+        )
 
 
 def _with_appeal(o: SimOutcome, result: str, on: date) -> SimOutcome:

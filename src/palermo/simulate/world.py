@@ -26,8 +26,27 @@ def load_data(name: str) -> dict[str, Any]:
 
 # Mobile-number shapes that phonenumbers accepts as valid (checked in the tests).
 PHONE_SHAPES: dict[str, tuple[str, tuple[str, ...], int]] = {
-    "US": ("+1", ("713", "832", "404", "678", "702", "305", "786", "973", "704", "901", "214",
-                  "504", "615", "205", "904"), 7),
+    "US": (
+        "+1",
+        (
+            "713",
+            "832",
+            "404",
+            "678",
+            "702",
+            "305",
+            "786",
+            "973",
+            "704",
+            "901",
+            "214",
+            "504",
+            "615",
+            "205",
+            "904",
+        ),
+        7,
+    ),
     "GB": ("+447", ("4", "5", "8"), 8),
     "RO": ("+407", ("2", "3", "4", "5"), 7),
     "NG": ("+234", ("803", "806", "813", "816", "703", "706", "805", "807"), 7),
@@ -53,12 +72,39 @@ _IBAN_BANKS: dict[str, tuple[tuple[str, ...], int]] = {
     "RO": (("BTRL", "RNCB", "BRDE", "INGB"), 16),
     "BG": (("BNBG", "UNCR", "STSA"), 8),
 }
-_NATIONAL_ACCOUNT_LEN = {"US": 10, "MX": 18, "NG": 10, "PH": 12, "VN": 12, "KE": 13,
-                         "TH": 10, "MM": 14, "KH": 9, "CN": 19, "MA": 24, "GT": 12}
+_NATIONAL_ACCOUNT_LEN = {
+    "US": 10,
+    "MX": 18,
+    "NG": 10,
+    "PH": 12,
+    "VN": 12,
+    "KE": 13,
+    "TH": 10,
+    "MM": 14,
+    "KH": 9,
+    "CN": 19,
+    "MA": 24,
+    "GT": 12,
+}
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-CELL_MCC = {"US": "310", "GB": "234", "ES": "214", "MM": "414", "TH": "520", "VN": "452",
-            "PH": "515", "NG": "621", "MX": "334", "RO": "226", "BG": "284", "MA": "604",
-            "KE": "639", "KH": "456", "CN": "460", "GT": "704"}
+CELL_MCC = {
+    "US": "310",
+    "GB": "234",
+    "ES": "214",
+    "MM": "414",
+    "TH": "520",
+    "VN": "452",
+    "PH": "515",
+    "NG": "621",
+    "MX": "334",
+    "RO": "226",
+    "BG": "284",
+    "MA": "604",
+    "KE": "639",
+    "KH": "456",
+    "CN": "460",
+    "GT": "704",
+}
 
 
 def phone_number(rng: random.Random, country: str) -> str:
@@ -85,14 +131,21 @@ def account_number(rng: random.Random, country: str) -> str:
     if country in _IBAN_BANKS:
         banks, length = _IBAN_BANKS[country]
         if country == "RO":
-            code = "".join(rng.choice(string.ascii_uppercase + string.digits)
-                           for _ in range(length))
+            code = "".join(
+                rng.choice(string.ascii_uppercase + string.digits) for _ in range(length)
+            )
         else:
             code = f"{rng.randrange(10**length):0{length}d}"
         if country == "BG":
-            return str(IBAN.generate(country, bank_code=rng.choice(banks), account_code=code,
-                                     branch_code=f"{rng.randrange(10_000):04d}",
-                                     account_type="10").compact)
+            return str(
+                IBAN.generate(
+                    country,
+                    bank_code=rng.choice(banks),
+                    account_code=code,
+                    branch_code=f"{rng.randrange(10_000):04d}",
+                    account_type="10",
+                ).compact
+            )
         return str(IBAN.generate(country, bank_code=rng.choice(banks), account_code=code).compact)
     length = _NATIONAL_ACCOUNT_LEN.get(country, 10)
     first = str(rng.randrange(1, 10))
@@ -101,8 +154,11 @@ def account_number(rng: random.Random, country: str) -> str:
 
 def wallet_address(rng: random.Random) -> str:
     # USDT on TRON style; the lower-case second letter keeps it from looking like an IBAN
-    return "T" + rng.choice(string.ascii_lowercase[:11]) + "".join(
-        rng.choice(_BASE58) for _ in range(32))
+    return (
+        "T"
+        + rng.choice(string.ascii_lowercase[:11])
+        + "".join(rng.choice(_BASE58) for _ in range(32))
+    )
 
 
 @dataclass
@@ -136,11 +192,23 @@ class Person:
         return self.accounts[0]
 
     def truth(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "aliases": self.aliases, "kind": self.kind,
-                "roles": self.roles, "charged": self.charged, "charges": self.charges,
-                "is_minor": self.is_minor, "sex": self.sex, "nationality": self.nationality,
-                "birth_date": self.birth_date, "phones": self.phones, "accounts": self.accounts,
-                "emails": self.emails, "handles": self.handles}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "aliases": self.aliases,
+            "kind": self.kind,
+            "roles": self.roles,
+            "charged": self.charged,
+            "charges": self.charges,
+            "is_minor": self.is_minor,
+            "sex": self.sex,
+            "nationality": self.nationality,
+            "birth_date": self.birth_date,
+            "phones": self.phones,
+            "accounts": self.accounts,
+            "emails": self.emails,
+            "handles": self.handles,
+        }
 
 
 @dataclass
@@ -153,8 +221,14 @@ class Org:
     owner: str | None = None
 
     def truth(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "kind": self.kind, "country": self.country,
-                "accounts": self.accounts, "owner": self.owner}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "country": self.country,
+            "accounts": self.accounts,
+            "owner": self.owner,
+        }
 
 
 def _variant(rng: random.Random, name: str, rules: list[list[str]]) -> str | None:
@@ -177,16 +251,20 @@ def make_name(rng: random.Random, culture: str, sex: str) -> tuple[str, str, lis
         full = f"{family} {given}"
         last_given = given.split()[-1]
         short = last_given
-        aliases += [f"{last_given} {family}", f"{family} {given[0]}. {last_given}"
-                    if " " in given else f"{given} {family}"]
+        aliases += [
+            f"{last_given} {family}",
+            f"{family} {given[0]}. {last_given}" if " " in given else f"{given} {family}",
+        ]
     else:
         full = f"{given} {family}"
         short = given.split()[0]
         # Hispanic double surnames are often cut to the first; "Dela Cruz" is one name
         hispanic = culture in ("mexican", "guatemalan", "spanish")
         first_family = family.split()[0] if hispanic else family
-        aliases += [f"{given[0]}. {first_family}", f"{family} {given}".upper()
-                    if culture == "romanian" else f"{first_family}, {given}"]
+        aliases += [
+            f"{given[0]}. {first_family}",
+            f"{family} {given}".upper() if culture == "romanian" else f"{first_family}, {given}",
+        ]
     variant = _variant(rng, full, data["variants"])
     if variant and variant != full:
         aliases.append(variant)
@@ -216,8 +294,9 @@ class NoisePool:
     """
 
     def __init__(self, rng: random.Random, spec: Typology, size: int) -> None:
-        countries = [spec.country] * 17 + [c for _, c in spec.victim_cultures] + [
-            spec.beneficiary[1]]
+        countries = (
+            [spec.country] * 17 + [c for _, c in spec.victim_cultures] + [spec.beneficiary[1]]
+        )
         n_phones = min(200_000, max(300, size // 20))
         self.phones = [phone_number(rng, rng.choice(countries)) for _ in range(n_phones)]
         n_accounts = min(20_000, max(150, size // 60))
@@ -233,5 +312,8 @@ class NoisePool:
         self.first_names = [n.split()[0] for n in self.account_names[:500]]
         mcc = CELL_MCC.get(spec.country, "310")
         n_cells = min(5_000, max(50, int(math.sqrt(size) * 2)))
-        self.cells = [f"{mcc}-{rng.randrange(1, 99):02d}-{rng.randrange(1000, 65000)}-"
-                      f"{rng.randrange(1, 99999)}" for _ in range(n_cells)]
+        self.cells = [
+            f"{mcc}-{rng.randrange(1, 99):02d}-{rng.randrange(1000, 65000)}-"
+            f"{rng.randrange(1, 99999)}"
+            for _ in range(n_cells)
+        ]

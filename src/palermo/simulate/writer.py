@@ -18,11 +18,32 @@ from palermo.simulate.world import account_number, load_data
 HEADERS: dict[str, tuple[str, ...]] = {
     "calls": ("call_id", "started_at", "caller", "callee", "duration_s", "cell_id"),
     "messages": ("message_id", "sent_at", "sender", "recipient", "channel", "body"),
-    "payments": ("transaction_id", "booked_at", "payer_account", "payer_name", "payee_account",
-                 "payee_name", "amount", "currency", "channel", "country_from", "country_to",
-                 "reference"),
-    "trips": ("booking_id", "departed_at", "traveller", "origin", "destination", "mode",
-              "booked_by", "paid_by", "price", "currency"),
+    "payments": (
+        "transaction_id",
+        "booked_at",
+        "payer_account",
+        "payer_name",
+        "payee_account",
+        "payee_name",
+        "amount",
+        "currency",
+        "channel",
+        "country_from",
+        "country_to",
+        "reference",
+    ),
+    "trips": (
+        "booking_id",
+        "departed_at",
+        "traveller",
+        "origin",
+        "destination",
+        "mode",
+        "booked_by",
+        "paid_by",
+        "price",
+        "currency",
+    ),
 }
 ID_PREFIX = {"calls": "CL", "messages": "MS", "payments": "TX", "trips": "BK"}
 PROGRESS_EVERY = 50_000
@@ -35,8 +56,9 @@ class Clock:
 
     def __init__(self, case: Case) -> None:
         self.t0 = case.t0
-        self.days = [(case.base + timedelta(days=d)).isoformat() + "T"
-                     for d in range(SPAN_DAYS + 10)]
+        self.days = [
+            (case.base + timedelta(days=d)).isoformat() + "T" for d in range(SPAN_DAYS + 10)
+        ]
 
     def __call__(self, t: int) -> str:
         d, s = divmod(t - self.t0, DAY)
@@ -73,10 +95,14 @@ def _noise_rows(kind: str, case: Case, rng: random.Random) -> Callable[[], str]:
     n_cells = len(cells)
 
     if kind == "calls":
+
         def call_row() -> str:
             a = phones[int(rnd() * n_ph)] if rnd() > 0.03 else own[int(rnd() * n_own)]
-            return (f"{a},{phones[int(rnd() * n_ph)]},{int(-log(1.0 - rnd()) * 110.0) + 1},"
-                    f"{cells[int(rnd() * n_cells)]}")
+            return (
+                f"{a},{phones[int(rnd() * n_ph)]},{int(-log(1.0 - rnd()) * 110.0) + 1},"
+                f"{cells[int(rnd() * n_cells)]}"
+            )
+
         return call_row
 
     data = load_data("text.yaml")
@@ -84,18 +110,30 @@ def _noise_rows(kind: str, case: Case, rng: random.Random) -> Callable[[], str]:
         names = pool.first_names
         bodies: list[str] = []
         for _ in range(3000):
-            template = rng.choice(data["chatter"]) if rng.random() > 0.04 else rng.choice(
-                data["near_misses"])
-            bodies.append(q(template.format(
-                first=rng.choice(names), hour=f"{rng.randrange(7, 21)}:{rng.choice(['00', '30'])}",
-                small=f"{rng.randrange(5, 80)}")))
+            template = (
+                rng.choice(data["chatter"])
+                if rng.random() > 0.04
+                else rng.choice(data["near_misses"])
+            )
+            bodies.append(
+                q(
+                    template.format(
+                        first=rng.choice(names),
+                        hour=f"{rng.randrange(7, 21)}:{rng.choice(['00', '30'])}",
+                        small=f"{rng.randrange(5, 80)}",
+                    )
+                )
+            )
         n_b = len(bodies)
         channels = ("sms", "sms", "whatsapp", "whatsapp", "whatsapp", "telegram", "signal")
 
         def msg_row() -> str:
             a = phones[int(rnd() * n_ph)] if rnd() > 0.03 else own[int(rnd() * n_own)]
-            return (f"{a},{phones[int(rnd() * n_ph)]},{channels[int(rnd() * 7)]},"
-                    f"{bodies[int(rnd() * n_b)]}")
+            return (
+                f"{a},{phones[int(rnd() * n_ph)]},{channels[int(rnd() * 7)]},"
+                f"{bodies[int(rnd() * n_b)]}"
+            )
+
         return msg_row
 
     spec = case.spec
@@ -119,11 +157,16 @@ def _noise_rows(kind: str, case: Case, rng: random.Random) -> Callable[[], str]:
             i = int(rnd() * n_acc)
             amount = exp(3.4 + 1.1 * gauss())
             if rnd() < 0.65:
-                return (f"{accounts[i]},{acc_names[i]},{merchants[int(rnd() * n_m)]},"
-                        f"{amount:.2f},{card_refs[int(rnd() * n_r)]}")
+                return (
+                    f"{accounts[i]},{acc_names[i]},{merchants[int(rnd() * n_m)]},"
+                    f"{amount:.2f},{card_refs[int(rnd() * n_r)]}"
+                )
             j = int(rnd() * n_acc)
-            return (f"{accounts[i]},{acc_names[i]},{accounts[j]},{acc_names[j]},{amount:.2f},"
-                    f"{bank_refs[int(rnd() * n_r)]}")
+            return (
+                f"{accounts[i]},{acc_names[i]},{accounts[j]},{acc_names[j]},{amount:.2f},"
+                f"{bank_refs[int(rnd() * n_r)]}"
+            )
+
         return pay_row
 
     places = [q(p.city) for p in spec.destinations + spec.origins]
@@ -140,13 +183,17 @@ def _noise_rows(kind: str, case: Case, rng: random.Random) -> Callable[[], str]:
         d = (o + 1 + int(rnd() * (n_pl - 1))) % n_pl
         mode = modes[int(rnd() * n_mo)]
         price = 30 + rnd() * (900 if mode == "air" else 150)
-        return (f"{travellers[int(rnd() * n_t)]},{places[o]},{places[d]},{mode},"
-                f"{phones[int(rnd() * n_ph)]},{accounts[int(rnd() * n_acc)]},{price:.2f},{cur}")
+        return (
+            f"{travellers[int(rnd() * n_t)]},{places[o]},{places[d]},{mode},"
+            f"{phones[int(rnd() * n_ph)]},{accounts[int(rnd() * n_acc)]},{price:.2f},{cur}"
+        )
+
     return trip_row
 
 
-def write_kind(kind: str, case: Case, total: int, out: Path,
-               progress: Progress | None = None) -> int:
+def write_kind(
+    kind: str, case: Case, total: int, out: Path, progress: Progress | None = None
+) -> int:
     """Write ``kind`` with ``total`` rows (at least all criminal ones). Returns rows written."""
     crime = case.recs[kind]
     n_noise = max(0, total - len(crime))
@@ -203,16 +250,24 @@ def record_sources(case: Case) -> Iterator[dict[str, object]]:
         for rec in recs:
             for fact in rec.facts:
                 if kind == "messages":
-                    source: dict[str, object] = {"file": "messages.csv", "row": rec.line,
-                                                 "message_id": rec.rid}
+                    source: dict[str, object] = {
+                        "file": "messages.csv",
+                        "row": rec.line,
+                        "message_id": rec.rid,
+                    }
                 elif kind == "payments":
-                    source = {"file": "payments.csv", "transaction_id": rec.rid,
-                              "row": rec.line}
+                    source = {"file": "payments.csv", "transaction_id": rec.rid, "row": rec.line}
                 else:
-                    source = {"file": f"{kind}.csv", "row": rec.line,
-                              "booking_id" if kind == "trips" else "call_id": rec.rid}
-                yield {**{k: v for k, v in fact.items() if k != "quote"}, "source": source,
-                       "quote": fact["quote"]}
+                    source = {
+                        "file": f"{kind}.csv",
+                        "row": rec.line,
+                        "booking_id" if kind == "trips" else "call_id": rec.rid,
+                    }
+                yield {
+                    **{k: v for k, v in fact.items() if k != "quote"},
+                    "source": source,
+                    "quote": fact["quote"],
+                }
 
 
 __all__ = ["HEADERS", "fill", "record_sources", "write_kind"]

@@ -18,11 +18,18 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "TIFF"),
     (b"BM", "BMP"),
 )
-_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".webp", ".bmp",
-                       ".heic", ".heif"})
+_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif"}
+)
 # EXIF tags worth showing an investigator (camera, time, place).
-_EXIF_TAGS = {271: "make", 272: "model", 305: "software", 306: "datetime",
-              36867: "datetime_original", 315: "artist"}
+_EXIF_TAGS = {
+    271: "make",
+    272: "model",
+    305: "software",
+    306: "datetime",
+    36867: "datetime_original",
+    315: "artist",
+}
 _GPS_IFD = 0x8825
 
 
@@ -53,8 +60,13 @@ class ImageReader:
             raise ReadError(file, f"not a known image format ({kind})")
         metadata: dict[str, Any] = {"format": fmt, "size_bytes": path.stat().st_size}
         metadata.update(_pillow_metadata(path, file, fmt))
-        doc = DocumentText(media_type=f"image/{fmt.lower()}", title=path.name, pages=[],
-                           metadata=metadata, note=NOTE)
+        doc = DocumentText(
+            media_type=f"image/{fmt.lower()}",
+            title=path.name,
+            pages=[],
+            metadata=metadata,
+            note=NOTE,
+        )
         return ReadOutput(source_kind="image", document=doc)
 
 

@@ -18,8 +18,17 @@ from palermo.ingest.readers._common import read_bytes, suffix
 from palermo.ingest.readers.base import DocumentText, Page, ReadContext, ReadError, ReadOutput
 
 _HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]{1,40}:[ \t]", re.MULTILINE)
-_KNOWN_HEADERS = (b"from:", b"to:", b"subject:", b"date:", b"message-id:", b"received:",
-                  b"return-path:", b"mime-version:", b"delivered-to:")
+_KNOWN_HEADERS = (
+    b"from:",
+    b"to:",
+    b"subject:",
+    b"date:",
+    b"message-id:",
+    b"received:",
+    b"return-path:",
+    b"mime-version:",
+    b"delivered-to:",
+)
 _MBOX_FROM = re.compile(rb"^From \S+")
 HEADERS = ("from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id")
 
@@ -51,9 +60,12 @@ class EmlReader:
             media_type="message/rfc822",
             title=headers.get("subject") or path.name,
             pages=[Page(number=1, text=text)],
-            metadata={"locator": "page", "headers": headers,
-                      # The reference for relative dates ("yesterday") in the body.
-                      **({"date": headers["date_iso"]} if "date_iso" in headers else {})},
+            metadata={
+                "locator": "page",
+                "headers": headers,
+                # The reference for relative dates ("yesterday") in the body.
+                **({"date": headers["date_iso"]} if "date_iso" in headers else {}),
+            },
             attachments=attachments,
         )
         return ReadOutput(source_kind="email", document=doc)
@@ -65,8 +77,10 @@ class MboxReader:
     def sniff(self, path: Path, head: bytes) -> bool:
         if suffix(path) == ".mbox":
             return True
-        return suffix(path) == "" and bool(_MBOX_FROM.match(head)) and _looks_like_headers(
-            head.split(b"\n", 1)[-1]
+        return (
+            suffix(path) == ""
+            and bool(_MBOX_FROM.match(head))
+            and _looks_like_headers(head.split(b"\n", 1)[-1])
         )
 
     def read(self, path: Path, context: ReadContext) -> ReadOutput:
@@ -95,9 +109,14 @@ class MboxReader:
             media_type="application/mbox",
             title=path.name,
             pages=pages,
-            metadata={"locator": "message", "messages": messages, "message_count": len(pages),
-                      "message_dates": {i: m["date_iso"] for i, m in enumerate(messages, 1)
-                                        if "date_iso" in m}},
+            metadata={
+                "locator": "message",
+                "messages": messages,
+                "message_count": len(pages),
+                "message_dates": {
+                    i: m["date_iso"] for i, m in enumerate(messages, 1) if "date_iso" in m
+                },
+            },
             attachments=attachments,
         )
         return ReadOutput(source_kind="email", document=doc)
@@ -136,8 +155,13 @@ def render_message(msg: EmailMessage) -> tuple[str, dict[str, Any], list[tuple[s
     body = "\n\n".join(bodies) if bodies else "\n\n".join(html_bodies)
     head = "\n".join(
         f"{label}: {headers[key]}"
-        for key, label in (("from", "From"), ("to", "To"), ("cc", "Cc"), ("date", "Date"),
-                           ("subject", "Subject"))
+        for key, label in (
+            ("from", "From"),
+            ("to", "To"),
+            ("cc", "Cc"),
+            ("date", "Date"),
+            ("subject", "Subject"),
+        )
         if key in headers
     )
     text = f"{head}\n\n{body.strip()}\n" if head else body

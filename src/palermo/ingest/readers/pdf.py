@@ -37,8 +37,7 @@ class PdfTextReader:
                 if not opened:
                     raise ReadError(file, "encrypted PDF: a password is required to read it")
             pages = [
-                Page(number=i, text=_page_text(page))
-                for i, page in enumerate(pdf.pages, start=1)
+                Page(number=i, text=_page_text(page)) for i, page in enumerate(pdf.pages, start=1)
             ]
             metadata = _metadata(pdf)
         except ReadError:
@@ -72,8 +71,13 @@ def _metadata(pdf: PdfReader) -> dict[str, Any]:
     info = pdf.metadata
     if info is None:
         return out
-    for key, attr in (("title", "title"), ("author", "author"), ("producer", "producer"),
-                      ("creator", "creator"), ("subject", "subject")):
+    for key, attr in (
+        ("title", "title"),
+        ("author", "author"),
+        ("producer", "producer"),
+        ("creator", "creator"),
+        ("subject", "subject"),
+    ):
         value = getattr(info, attr, None)
         if value:
             out[key] = str(value)

@@ -49,8 +49,9 @@ class SmsBackupReader:
                 if elem.tag not in {"sms", "mms"}:
                     continue
                 index += 1
-                row = _sms(elem, index, context) if elem.tag == "sms" else _mms(
-                    elem, index, context)
+                row = (
+                    _sms(elem, index, context) if elem.tag == "sms" else _mms(elem, index, context)
+                )
                 records.append(row)
                 pages.append(Page(number=index, text=row.body or ""))
                 if row.occurred_at is not None:
@@ -67,20 +68,36 @@ class SmsBackupReader:
             media_type="application/xml; format=sms-backup",
             title=path.name,
             pages=pages,
-            metadata={"locator": "message", "message_count": len(records),
-                      "owner": "unknown (the backup does not name the phone's own number)",
-                      "message_dates": dates},
+            metadata={
+                "locator": "message",
+                "message_count": len(records),
+                "owner": "unknown (the backup does not name the phone's own number)",
+                "message_dates": dates,
+            },
         )
         return ReadOutput(source_kind="chat", records=iter(records), document=doc)
 
 
-def _row(index: int, address: str | None, box: str, body: str, date: str | None,
-         attrs: dict[str, Any], context: ReadContext, channel: str) -> RecordRow:
+def _row(
+    index: int,
+    address: str | None,
+    box: str,
+    body: str,
+    date: str | None,
+    attrs: dict[str, Any],
+    context: ReadContext,
+    channel: str,
+) -> RecordRow:
     phone = normalize_phone(address, context.default_region) if address else None
     other = phone or (address or None)
     incoming = box == "received"
-    attrs = {**attrs, "direction": "in" if incoming else "out", "box": box,
-             "owner": "unknown", "address_raw": address}
+    attrs = {
+        **attrs,
+        "direction": "in" if incoming else "out",
+        "box": box,
+        "owner": "unknown",
+        "address_raw": address,
+    }
     return RecordRow(
         kind="message",
         row_number=index,
@@ -99,10 +116,21 @@ def _clean(value: str | None) -> str | None:
 
 def _sms(elem: Element, index: int, context: ReadContext) -> RecordRow:
     box = _TYPES.get(elem.get("type", ""), "unknown")
-    attrs = {k: v for k in ("contact_name", "readable_date", "service_center")
-             if (v := _clean(elem.get(k))) is not None and v != "(Unknown)"}
-    return _row(index, _clean(elem.get("address")), box, elem.get("body") or "",
-                elem.get("date"), attrs, context, "sms")
+    attrs = {
+        k: v
+        for k in ("contact_name", "readable_date", "service_center")
+        if (v := _clean(elem.get(k))) is not None and v != "(Unknown)"
+    }
+    return _row(
+        index,
+        _clean(elem.get("address")),
+        box,
+        elem.get("body") or "",
+        elem.get("date"),
+        attrs,
+        context,
+        "sms",
+    )
 
 
 def _mms(elem: Element, index: int, context: ReadContext) -> RecordRow:

@@ -62,14 +62,46 @@ _DELIMITERS = (",", ";", "\t", "|")
 ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     "call": {
         "call_id": ("id", "cdr_id", "record_id", "callid"),
-        "started_at": ("timestamp", "date", "datetime", "start_time", "started", "start",
-                       "call_time", "time", "date_time"),
-        "caller": ("from", "a_number", "anumber", "calling_number", "msisdn_a", "a_party",
-                   "originating_number", "source_number"),
-        "callee": ("to", "b_number", "bnumber", "called_number", "msisdn_b", "b_party",
-                   "destination_number", "dialled_number", "dialed_number"),
-        "duration_s": ("duration", "duration_sec", "duration_secs", "duration_seconds",
-                       "seconds", "call_duration"),
+        "started_at": (
+            "timestamp",
+            "date",
+            "datetime",
+            "start_time",
+            "started",
+            "start",
+            "call_time",
+            "time",
+            "date_time",
+        ),
+        "caller": (
+            "from",
+            "a_number",
+            "anumber",
+            "calling_number",
+            "msisdn_a",
+            "a_party",
+            "originating_number",
+            "source_number",
+        ),
+        "callee": (
+            "to",
+            "b_number",
+            "bnumber",
+            "called_number",
+            "msisdn_b",
+            "b_party",
+            "destination_number",
+            "dialled_number",
+            "dialed_number",
+        ),
+        "duration_s": (
+            "duration",
+            "duration_sec",
+            "duration_secs",
+            "duration_seconds",
+            "seconds",
+            "call_duration",
+        ),
         "cell_id": ("cell", "cell_tower", "tower", "cgi", "site_id"),
     },
     "message": {
@@ -82,28 +114,69 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "payment": {
         "transaction_id": ("id", "txn_id", "tx_id", "transaction", "transfer_id", "txid"),
-        "booked_at": ("timestamp", "date", "datetime", "booking_date", "value_date",
-                      "transaction_date", "time", "date_time"),
-        "payer_account": ("debit_account", "from_account", "sender_account", "source_account",
-                          "payer_iban", "originator_account", "from"),
-        "payer_name": ("debit_name", "sender_name", "from_name", "originator_name",
-                       "originator", "payer"),
-        "payee_account": ("credit_account", "to_account", "beneficiary_account",
-                          "receiver_account", "payee_iban", "destination_account", "to"),
-        "payee_name": ("credit_name", "beneficiary_name", "receiver_name", "to_name",
-                       "beneficiary", "payee"),
+        "booked_at": (
+            "timestamp",
+            "date",
+            "datetime",
+            "booking_date",
+            "value_date",
+            "transaction_date",
+            "time",
+            "date_time",
+        ),
+        "payer_account": (
+            "debit_account",
+            "from_account",
+            "sender_account",
+            "source_account",
+            "payer_iban",
+            "originator_account",
+            "from",
+        ),
+        "payer_name": (
+            "debit_name",
+            "sender_name",
+            "from_name",
+            "originator_name",
+            "originator",
+            "payer",
+        ),
+        "payee_account": (
+            "credit_account",
+            "to_account",
+            "beneficiary_account",
+            "receiver_account",
+            "payee_iban",
+            "destination_account",
+            "to",
+        ),
+        "payee_name": (
+            "credit_name",
+            "beneficiary_name",
+            "receiver_name",
+            "to_name",
+            "beneficiary",
+            "payee",
+        ),
         "amount": ("value", "sum", "transaction_amount"),
         "currency": ("ccy", "currency_code", "cur"),
         "channel": ("method", "payment_method", "type", "transfer_type"),
         "country_from": ("from_country", "origin_country", "sender_country", "payer_country"),
-        "country_to": ("to_country", "destination_country", "beneficiary_country",
-                       "payee_country"),
+        "country_to": ("to_country", "destination_country", "beneficiary_country", "payee_country"),
         "reference": ("description", "memo", "narrative", "purpose", "remittance_info"),
     },
     "trip": {
         "booking_id": ("id", "reservation_id", "ticket_id", "pnr", "booking"),
-        "departed_at": ("timestamp", "date", "datetime", "departure", "departure_time",
-                        "departs_at", "time", "date_time"),
+        "departed_at": (
+            "timestamp",
+            "date",
+            "datetime",
+            "departure",
+            "departure_time",
+            "departs_at",
+            "time",
+            "date_time",
+        ),
         "traveller": ("traveler", "passenger", "passenger_name", "traveller_name", "name"),
         "origin": ("from", "departure_place", "from_place", "departure_city"),
         "destination": ("to", "arrival_place", "to_place", "arrival_city"),
@@ -150,7 +223,8 @@ def _build_lookup() -> tuple[dict[str, dict[str, str]], dict[str, frozenset[str]
     # A header name is distinctive for a kind if no other kind accepts it.
     distinctive = {
         kind: frozenset(
-            name for name in names
+            name
+            for name in names
             if not any(name in lookup[other] for other in lookup if other != kind)
         )
         for kind, names in lookup.items()
@@ -408,7 +482,10 @@ class StructuredReader:
             handle.seek(0)
             encoding = detect_encoding(head, name)
             text = io.TextIOWrapper(
-                handle, encoding=encoding, errors="palermo-count", newline="",
+                handle,
+                encoding=encoding,
+                errors="palermo-count",
+                newline="",
             )
             delimiter = _delimiter(_first_line(head, encoding))
             reader = csv.reader(text, delimiter=delimiter, strict=True)
@@ -429,8 +506,7 @@ class StructuredReader:
         build = _BUILDERS[self.kind](
             _BuildContext(columns, header, context.default_region, stream, as_text)
         )
-        stream.rows = self._generate(handle, reader, header, build, name, encoding,
-                                     errors_at_open)
+        stream.rows = self._generate(handle, reader, header, build, name, encoding, errors_at_open)
         return stream
 
     def _generate(
@@ -511,9 +587,7 @@ def _map_columns(kind: str, header: list[str], name: str) -> dict[str, int]:
             columns[canonical] = index
     missing = [c for c in REQUIRED[kind] if c not in columns]
     if missing:
-        described = ", ".join(
-            f"'{c}' (or {'/'.join(ALIASES[kind][c][:3])})" for c in missing
-        )
+        described = ", ".join(f"'{c}' (or {'/'.join(ALIASES[kind][c][:3])})" for c in missing)
         raise ReadError(
             name,
             f"missing required column{'s' if len(missing) > 1 else ''} for {kind} records: "
@@ -543,8 +617,10 @@ def _sniff_header(path: Path, head: bytes) -> list[str] | None:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
         b"\x00" in head[:4096] and _looks_utf16(head[:4096])
     ):
-        encoding = "utf-16" if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else (
-            _looks_utf16(head[:4096]) or "utf-16"
+        encoding = (
+            "utf-16"
+            if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+            else (_looks_utf16(head[:4096]) or "utf-16")
         )
         line = head.decode(encoding, errors="ignore").split("\n", 1)[0]
     else:
@@ -570,8 +646,9 @@ def _sniff_header(path: Path, head: bytes) -> list[str] | None:
 def _as_record_rows(rows: Iterator[Row]) -> Iterator[RecordRow]:
     for t in rows:
         attrs = json.loads(t[12]) if t[12] else None
-        yield RecordRow(t[1], t[0], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10],
-                        t[11], attrs)
+        yield RecordRow(
+            t[1], t[0], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], attrs
+        )
 
 
 # --- per-kind row builders --------------------------------------------------------------
@@ -598,7 +675,7 @@ def _attr_writer(
     template = "{" + ",".join(f"{key.replace('%', '%%')}:%s" for key, _ in pairs) + "}"
     enc = _json_str
     if len(pairs) == 1:
-        (_, only), = pairs
+        ((_, only),) = pairs
         return lambda row: template % enc(row[only])
     # itemgetter, map and tuple all run in C: no Python loop per row.
     getter = itemgetter(*(i for _, i in pairs))
@@ -646,8 +723,11 @@ def _stamp_function(as_text: bool) -> Callable[[str], Any]:
         else:
             # Validated above; the usual whole-second UTC forms are re-cut, not re-formatted.
             n = len(raw)
-            if (n == 19 or (n == 20 and raw[19] == "Z") or (n == 25 and raw[19:] == "+00:00")) \
-                    and raw[7] == "-" and raw[13] == ":":
+            if (
+                (n == 19 or (n == 20 and raw[19] == "Z") or (n == 25 and raw[19:] == "+00:00"))
+                and raw[7] == "-"
+                and raw[13] == ":"
+            ):
                 return raw[:10] + " " + raw[11:19] + ".000000"
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
@@ -757,8 +837,21 @@ def _call_builder(b: _BuildContext) -> Builder:
         target = get(row[i_to], _MISS)
         if target is _MISS:
             target = miss(row[i_to])
-        return (line, "call", when, source, target, None, None, duration, None, None, None,
-                None, attrs(row))
+        return (
+            line,
+            "call",
+            when,
+            source,
+            target,
+            None,
+            None,
+            duration,
+            None,
+            None,
+            None,
+            None,
+            attrs(row),
+        )
 
     return build
 
@@ -785,8 +878,21 @@ def _message_builder(b: _BuildContext) -> Builder:
         if target is _MISS:
             target = miss(row[i_to])
         body = row[i_body] if i_body is not None else None
-        return (line, "message", when, source, target, None, None, None,
-                _optional(row, i_channel), body, None, None, attrs(row))
+        return (
+            line,
+            "message",
+            when,
+            source,
+            target,
+            None,
+            None,
+            None,
+            _optional(row, i_channel),
+            body,
+            None,
+            None,
+            attrs(row),
+        )
 
     return build
 
@@ -818,9 +924,21 @@ def _payment_builder(b: _BuildContext) -> Builder:
         target = get(row[i_to], _MISS)
         if target is _MISS:
             target = miss(row[i_to])
-        return (line, "payment", when, source, target, value, currency(row), None,
-                _optional(row, i_channel), None, _optional(row, i_cfrom),
-                _optional(row, i_cto), attrs(row))
+        return (
+            line,
+            "payment",
+            when,
+            source,
+            target,
+            value,
+            currency(row),
+            None,
+            _optional(row, i_channel),
+            None,
+            _optional(row, i_cfrom),
+            _optional(row, i_cto),
+            attrs(row),
+        )
 
     return build
 
@@ -846,9 +964,21 @@ def _trip_builder(b: _BuildContext) -> Builder:
                 price = amount(row[i_price])
             except ValueError:
                 raise _amount_error(i_price, row[i_price]) from None
-        return (line, "trip", when, row[i_who].strip() or None, None, price,
-                currency(row), None, _optional(row, i_mode), None,
-                row[i_from].strip() or None, row[i_to].strip() or None, attrs(row))
+        return (
+            line,
+            "trip",
+            when,
+            row[i_who].strip() or None,
+            None,
+            price,
+            currency(row),
+            None,
+            _optional(row, i_mode),
+            None,
+            row[i_from].strip() or None,
+            row[i_to].strip() or None,
+            attrs(row),
+        )
 
     return build
 
@@ -877,9 +1007,7 @@ class UnknownCsvReader:
         detect_encoding(head, name)  # ReadError for binary junk
         if not header:
             raise ReadError(name, "empty file: no header row", line=1)
-        expected = "; ".join(
-            f"{kind}: {', '.join(cols)}" for kind, cols in REQUIRED.items()
-        )
+        expected = "; ".join(f"{kind}: {', '.join(cols)}" for kind, cols in REQUIRED.items())
         raise ReadError(
             name,
             f"unrecognised CSV header ({', '.join(h[:30] for h in header[:8])}); "

@@ -33,8 +33,9 @@ class TelegramJsonReader:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ReadError(file, f"not valid JSON: {exc.msg}", exc.lineno,
-                            column=str(exc.colno)) from exc
+            raise ReadError(
+                file, f"not valid JSON: {exc.msg}", exc.lineno, column=str(exc.colno)
+            ) from exc
         chats = _chats(data, file)
         records: list[RecordRow] = []
         pages: list[Page] = []
@@ -58,23 +59,44 @@ class TelegramJsonReader:
                 if sender and sender not in participants:
                     participants.append(str(sender))
                 attrs: dict[str, Any] = {
-                    "sender_name": sender, "from_id": msg.get("from_id"),
-                    "chat_name": chat_name, "chat_id": chat.get("id"),
-                    "chat_type": chat.get("type"), "message_id": msg.get("id"),
+                    "sender_name": sender,
+                    "from_id": msg.get("from_id"),
+                    "chat_name": chat_name,
+                    "chat_id": chat.get("id"),
+                    "chat_type": chat.get("type"),
+                    "message_id": msg.get("id"),
                 }
-                for key in ("reply_to_message_id", "forwarded_from", "media_type", "file",
-                            "photo", "edited"):
+                for key in (
+                    "reply_to_message_id",
+                    "forwarded_from",
+                    "media_type",
+                    "file",
+                    "photo",
+                    "edited",
+                ):
                     if key in msg:
                         attrs[key] = msg[key]
-                records.append(RecordRow(kind="message", row_number=index, occurred_at=occurred,
-                                         channel="telegram", body=body, attrs=attrs))
+                records.append(
+                    RecordRow(
+                        kind="message",
+                        row_number=index,
+                        occurred_at=occurred,
+                        channel="telegram",
+                        body=body,
+                        attrs=attrs,
+                    )
+                )
         doc = DocumentText(
             media_type="application/json; format=telegram",
             title=str(chats[0].get("name")) if len(chats) == 1 else path.name,
             pages=pages,
-            metadata={"locator": "message", "participants": participants,
-                      "chats": [c.get("name") for c in chats], "message_count": len(records),
-                      "message_dates": dates},
+            metadata={
+                "locator": "message",
+                "participants": participants,
+                "chats": [c.get("name") for c in chats],
+                "message_count": len(records),
+                "message_dates": dates,
+            },
         )
         return ReadOutput(source_kind="chat", records=iter(records), document=doc)
 

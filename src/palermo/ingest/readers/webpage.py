@@ -11,8 +11,9 @@ from bs4 import BeautifulSoup, Tag
 from palermo.ingest.readers._common import read_bytes, suffix
 from palermo.ingest.readers.base import DocumentText, Page, ReadContext, ReadError, ReadOutput
 
-_HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                         re.IGNORECASE | re.DOTALL)
+_HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL
+)
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 _INVISIBLE_TAGS = ("script", "style", "noscript", "template", "svg", "iframe")
 
@@ -49,8 +50,12 @@ class HtmlReader:
         text = _BLANKS.sub("\n\n", text).strip()
         if title and not text.startswith(title):
             text = f"{title}\n\n{text}"
-        doc = DocumentText(media_type="text/html", title=title or path.name,
-                           pages=[Page(number=1, text=text)], metadata=metadata)
+        doc = DocumentText(
+            media_type="text/html",
+            title=title or path.name,
+            pages=[Page(number=1, text=text)],
+            metadata=metadata,
+        )
         return ReadOutput(source_kind="document", document=doc)
 
 

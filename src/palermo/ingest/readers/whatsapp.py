@@ -24,16 +24,28 @@ from palermo.ingest.readers.base import (
     RecordRow,
 )
 
-_INVISIBLE = str.maketrans({"\u200e": None, "\u200f": None, "\u202a": None, "\u202c": None,
-                            "\u202f": " ", "\u00a0": " ", "\ufeff": None})
+_INVISIBLE = str.maketrans(
+    {
+        "\u200e": None,
+        "\u200f": None,
+        "\u202a": None,
+        "\u202c": None,
+        "\u202f": " ",
+        "\u00a0": " ",
+        "\ufeff": None,
+    }
+)
 _DATE = r"(\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4})"
 _TIME = r"(\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)(?:\s*([AaPp])\.?\s*[Mm]\.?)?"
 ANDROID = re.compile(rf"^{_DATE},?\s+{_TIME}\s+[-–]\s+(.*)$")
 IOS = re.compile(rf"^\[{_DATE},?\s+{_TIME}\]\s+(.*)$")
 _SENDER = re.compile(r"^([^:]{1,80}?):\s(.*)$", re.DOTALL)
 _SENDER_EMPTY = re.compile(r"^([^:]{1,80}?):$")
-_MEDIA = re.compile(r"<(?:Media omitted|attached: [^>]+)>|\b(?:image|video|audio|sticker|"
-                    r"document) omitted\b", re.IGNORECASE)
+_MEDIA = re.compile(
+    r"<(?:Media omitted|attached: [^>]+)>|\b(?:image|video|audio|sticker|"
+    r"document) omitted\b",
+    re.IGNORECASE,
+)
 # Regions whose phones write month first in numeric dates.
 _MONTH_FIRST_REGIONS = frozenset({"US", "CA", "PH", "FM", "MH", "PW", "GU", "AS", "MP", "PR"})
 
@@ -87,22 +99,38 @@ class WhatsAppReader:
             others = [p for p in participants if p != e.sender]
             source = _phone(e.sender, context.default_region)
             target = _phone(others[0], context.default_region) if len(others) == 1 else None
-            attrs: dict[str, Any] = {"sender_name": e.sender, "recipients": others,
-                                     "time_zone": "device local time, stored as UTC"}
+            attrs: dict[str, Any] = {
+                "sender_name": e.sender,
+                "recipients": others,
+                "time_zone": "device local time, stored as UTC",
+            }
             if _MEDIA.search(body):
                 attrs["media"] = True
-            records.append(RecordRow(kind="message", row_number=e.index, occurred_at=occurred,
-                                     source=source, target=target, channel="whatsapp",
-                                     body=body, attrs=attrs))
+            records.append(
+                RecordRow(
+                    kind="message",
+                    row_number=e.index,
+                    occurred_at=occurred,
+                    source=source,
+                    target=target,
+                    channel="whatsapp",
+                    body=body,
+                    attrs=attrs,
+                )
+            )
         title = path.stem
         doc = DocumentText(
             media_type="text/plain; format=whatsapp",
             title=title,
             pages=pages,
-            metadata={"locator": "message", "participants": participants,
-                      "message_count": len(records), "entry_count": len(entries),
-                      "date_order": "day-first" if day_first else "month-first",
-                      "message_dates": dates},
+            metadata={
+                "locator": "message",
+                "participants": participants,
+                "message_count": len(records),
+                "entry_count": len(entries),
+                "date_order": "day-first" if day_first else "month-first",
+                "message_dates": dates,
+            },
         )
         rows: Iterator[RecordRow] = iter(records)
         return ReadOutput(source_kind="chat", records=rows, document=doc)

@@ -115,7 +115,7 @@ def required_literals(regex: str) -> tuple[str, ...] | None:
     prefilter is simply off for that pattern."""
     try:
         from re import _constants as c  # type: ignore[attr-defined]
-        from re import _parser as parser  # type: ignore[attr-defined]
+        from re import _parser as parser
 
         found = _required(parser.parse(regex), c)
     except Exception:
@@ -187,22 +187,36 @@ def load_file(path: Path) -> tuple[IndicatorFile, list[CompiledIndicator]]:
         for j, pat in enumerate(ind.patterns):
             for name in _MACRO.findall(pat.pattern):
                 if name not in data.words:
-                    raise LawDataError(path, f"{where}.patterns[{j}]",
-                                       f"unknown word list '{{{name}}}'")
+                    raise LawDataError(
+                        path, f"{where}.patterns[{j}]", f"unknown word list '{{{name}}}'"
+                    )
             case_sensitive = "(?-i:" in pat.pattern
             if not case_sensitive and _has_upper(expand(pat.pattern, data.words)):
-                raise LawDataError(path, f"{where}.patterns[{j}]",
-                                   "write patterns in lower case (they match lower-cased text)")
+                raise LawDataError(
+                    path,
+                    f"{where}.patterns[{j}]",
+                    "write patterns in lower case (they match lower-cased text)",
+                )
             try:
-                regex = re.compile(expand(pat.pattern, data.words),
-                                   re.IGNORECASE if case_sensitive else 0)
+                regex = re.compile(
+                    expand(pat.pattern, data.words), re.IGNORECASE if case_sensitive else 0
+                )
             except re.error as exc:
-                raise LawDataError(path, f"{where}.patterns[{j}]",
-                                   f"not a valid pattern: {exc}") from exc
+                raise LawDataError(
+                    path, f"{where}.patterns[{j}]", f"not a valid pattern: {exc}"
+                ) from exc
             literals = None if case_sensitive else required_literals(regex.pattern)
-            patterns.append(CompiledPattern(regex, pat.pattern, pat.confidence,
-                                            pat.allow_conditional, data.language,
-                                            case_sensitive, literals))
+            patterns.append(
+                CompiledPattern(
+                    regex,
+                    pat.pattern,
+                    pat.confidence,
+                    pat.allow_conditional,
+                    data.language,
+                    case_sensitive,
+                    literals,
+                )
+            )
         compiled.append(CompiledIndicator(ind, tuple(patterns)))
     return data, compiled
 
@@ -227,10 +241,12 @@ def _merge(paths: list[Path]) -> list[CompiledIndicator]:
             if ind.id in merged:
                 first = merged[ind.id]
                 if set(first.indicator.concepts) != set(ind.indicator.concepts):
-                    raise LawDataError(path, f"indicators({ind.id}).concepts",
-                                       "concepts differ from the first file that defines it")
-                merged[ind.id] = CompiledIndicator(first.indicator,
-                                                   first.patterns + ind.patterns)
+                    raise LawDataError(
+                        path,
+                        f"indicators({ind.id}).concepts",
+                        "concepts differ from the first file that defines it",
+                    )
+                merged[ind.id] = CompiledIndicator(first.indicator, first.patterns + ind.patterns)
             else:
                 merged[ind.id] = ind
     return list(merged.values())

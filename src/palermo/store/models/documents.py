@@ -22,9 +22,7 @@ class Document(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    evidence_file_id: Mapped[int] = mapped_column(
-        ForeignKey("evidence_files.id"), unique=True
-    )
+    evidence_file_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"), unique=True)
     media_type: Mapped[str] = mapped_column(String(120))
     title: Mapped[str | None] = mapped_column(String(1000))
     # What the reader found (author, dates, encoding, e-mail headers, the parent
