@@ -1,6 +1,6 @@
 """Browser tests: the app served by uvicorn in a thread, driven by Debian's Chromium.
 
-Recipe from /work/shared/stack-notes.md: pytest-playwright pointed at
+The recipe: pytest-playwright pointed at
 /usr/bin/chromium (never ``playwright install``), with the background-networking
 flags so Chromium does not try to reach the internet.
 """

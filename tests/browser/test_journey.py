@@ -1,5 +1,6 @@
 """The whole journey in a real browser: sign in, open a case, upload evidence, review
-and confirm suggestions, read the elements matrix, the timeline, and download the memo."""
+and confirm suggestions, read the elements matrix, the network and the money, the
+timeline, and download the memo."""
 
 from __future__ import annotations
 
@@ -120,13 +121,29 @@ def test_journey_from_evidence_to_memo(
     expect(page.get_by_role("heading", name="Gaps and what would close them")).to_be_visible()
     shot("05-elements")
 
+    # Network: the picture draws; the suspect is in it and in the key players.
+    tabs.get_by_role("link", name="Network", exact=True).click()
+    expect(page.locator("#nw-canvas")).to_have_attribute("data-ready", "1", timeout=15_000)
+    expect(page.locator("#nw-status")).to_contain_text("nodes")
+    expect(page.locator("#keyplayers-table")).to_contain_text(SUSPECT)
+    expect(page.locator("main")).not_to_contain_text(VICTIM)
+    shot("06-network")
+
+    # Money: the victim's payment to the suspect is traced and adds up.
+    tabs.get_by_role("link", name="Money", exact=True).click()
+    expect(page.locator("#traced-total")).to_have_text("800.00")
+    expect(page.locator("#per-suspect")).to_contain_text(SUSPECT)
+    expect(page.locator("#per-victim")).to_contain_text("V-01")
+    expect(page.locator("main")).not_to_contain_text(VICTIM)
+    shot("07-money")
+
     # Timeline: the payment in words, the victim by pseudonym.
     tabs.get_by_role("link", name="Timeline", exact=True).click()
     timeline = page.locator("#timeline-table")
     expect(timeline).to_contain_text(f"V-01 paid 800.00 USD to {SUSPECT}")
     expect(timeline).to_contain_text(f"{SUSPECT} called V-01")
     expect(timeline).not_to_contain_text(VICTIM)
-    shot("06-timeline")
+    shot("08-timeline")
 
     # Memo: download the PDF and read it.
     tabs.get_by_role("link", name="Memo", exact=True).click()
@@ -146,5 +163,5 @@ def test_journey_from_evidence_to_memo(
     ):
         assert expected in text, expected
     assert "Marinescu" not in text and "Elena" not in text
-    shot("07-memo")
+    shot("09-memo")
     assert errors == []

@@ -166,11 +166,16 @@ def key_players(
     players = []
     for i in order.tolist():
         node = int(active[i])
+        contacts = f"{deg[i]} other" + ("s" if deg[i] != 1 else "")
+        records = f"{int(strength[i])} record" + ("s" if int(strength[i]) != 1 else "")
         expl = [
-            f"in direct contact with {deg[i]} others (rank {deg_rank[i]} of {n_act}), "
-            f"{int(strength[i])} records",
-            f"lies on about {btw[i]:.1%} of shortest paths between others "
-            f"(rank {btw_rank[i]}; {method})",
+            f"in direct contact with {contacts} (rank {deg_rank[i]} of {n_act}), {records}",
+            (
+                f"lies on about {btw[i]:.1%} of shortest paths between others "
+                f"(rank {btw_rank[i]}; {method})"
+                if btw[i] > 0
+                else "lies on no shortest path between others"
+            ),
         ]
         if sole[i] > 0:
             expl.append(

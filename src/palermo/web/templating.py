@@ -58,6 +58,12 @@ def number(value: int | float | Decimal | None) -> str:
     return f"{value:,}"
 
 
+def counted(value: int | None, noun: str, plural: str | None = None) -> str:
+    """``1|counted("payment")`` → ``1 payment``; ``1200|counted("row")`` → ``1,200 rows``."""
+    n = value or 0
+    return f"{number(n)} {noun if n == 1 else (plural or noun + 's')}"
+
+
 def duration(seconds: int | None) -> str:
     if seconds is None:
         return "—"
@@ -67,7 +73,12 @@ def duration(seconds: int | None) -> str:
 
 
 templates.env.filters.update(
-    label=label, human_size=human_size, when=when, number=number, duration=duration
+    label=label,
+    human_size=human_size,
+    when=when,
+    number=number,
+    counted=counted,
+    duration=duration,
 )
 
 

@@ -90,9 +90,11 @@
       if (!visibleNode(n)) { return; }
       minx = Math.min(minx, n.x); miny = Math.min(miny, n.y); maxx = Math.max(maxx, n.x); maxy = Math.max(maxy, n.y);
     });
-    var k = Math.min((canvas.width - 40) / Math.max(maxx - minx, 1), (canvas.height - 40) / Math.max(maxy - miny, 1));
-    view.k = Math.min(k, 3); view.x = 20 - minx * view.k + (canvas.width - 40 - (maxx - minx) * view.k) / 2;
-    view.y = 20 - miny * view.k + (canvas.height - 40 - (maxy - miny) * view.k) / 2;
+    // Labels are drawn to the right of each node: keep room for them on that side.
+    var padL = 20, padR = Math.min(180, canvas.width * 0.25), padV = 20;
+    var k = Math.min((canvas.width - padL - padR) / Math.max(maxx - minx, 1), (canvas.height - 2 * padV) / Math.max(maxy - miny, 1));
+    view.k = Math.min(k, 3); view.x = padL - minx * view.k + (canvas.width - padL - padR - (maxx - minx) * view.k) / 2;
+    view.y = padV - miny * view.k + (canvas.height - 2 * padV - (maxy - miny) * view.k) / 2;
   }
 
   function radius(n) { return 3 + Math.min(9, Math.sqrt(n.importance || 0) * 0.8); }
