@@ -1,9 +1,10 @@
 """A scratch database with every table created from the models.
 
-The caseload tables are not in the shared Alembic migration until the lead regenerates
-it, so these tests build their own schema with ``Base.metadata.create_all``: a fresh
-SQLite file per test, or with ``pytest --db postgresql`` one scratch PostgreSQL
-database per run (emptied before each test, dropped at the end).
+These tests exercise the caseload service on a bare session, so they build the schema
+with ``Base.metadata.create_all`` (the Alembic migration runs in every test that uses
+the root ``ctx`` fixture): a fresh SQLite file per test, or with ``pytest --db
+postgresql`` one scratch PostgreSQL database per run (emptied before each test, dropped
+at the end).
 """
 
 from __future__ import annotations

@@ -122,5 +122,25 @@ def test_cli_htcds_round_trip_and_indicator_evaluation(
     checked = run.invoke(app, ["htcds", "check", str(bad)])
     assert checked.exit_code == 1 and "row 2, prs_Gender" in checked.output
 
+    # Import into another unit under new references: cases and people are created, a
+    # second run adds nothing, and the export of that unit gives back the same rows.
+    users.ensure_unit(ctx, "south", "South unit", "US")
+    moved = tmp_path / "south.csv"
+    moved.write_text(out.read_text().replace("N-1", "S-1"))
+    args = ["htcds", "import", str(moved), "--unit", "south", "--jurisdiction", "US"]
+    imported = run.invoke(app, args)
+    assert imported.exit_code == 0, imported.output
+    assert "1 cases created" in imported.output and "2 people added" in imported.output
+    assert "0 people added" in run.invoke(app, args).output
+    back = tmp_path / "back.csv"
+    assert (
+        run.invoke(app, ["htcds", "export", "--unit", "south", "--out", str(back)]).exit_code == 0
+    )
+    assert back.read_text() == moved.read_text().replace("North unit", "South unit")
+    clash = run.invoke(
+        app, ["htcds", "import", str(out), "--unit", "south", "--jurisdiction", "US"]
+    )
+    assert clash.exit_code == 1 and "'N-1' already exists in another unit" in clash.output
+
     evaluated = run.invoke(app, ["indicators", "evaluate"])
     assert evaluated.exit_code == 0 and "micro" in evaluated.output

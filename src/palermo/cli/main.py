@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from palermo.caseload import htcds
 from palermo.security.permissions import Actor
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
@@ -232,7 +233,6 @@ def htcds_export(
     """Export a unit's victims and perpetrators to HTCDS (no names, no sealed identities)."""
     from sqlalchemy import select
 
-    from palermo.caseload import htcds
     from palermo.services.caseload import htcds_people
     from palermo.store.models import Unit
 
@@ -251,22 +251,67 @@ def htcds_export(
     console.print(f"Wrote {count:,} HTCDS records to [bold]{out}[/].")
 
 
-@htcds_app.command("check")
-def htcds_check(
-    path: Path = typer.Argument(..., exists=True, help="An HTCDS .csv or .xlsx."),
-) -> None:
-    """Read an HTCDS file and report every invalid value by row and field."""
-    from palermo.caseload import htcds
+def _read_htcds(path: Path) -> htcds.ImportResult:
 
     if path.suffix.lower() == ".xlsx":
         result = htcds.read_xlsx(path)
     else:
         result = htcds.read_csv(path.read_text(encoding="utf-8-sig"))
-    console.print(f"{len(result.people):,} of {result.rows:,} rows read.")
+    console.print(f"{len(result.people):,} of {result.rows:,} rows read from {path.name}.")
     for problem in result.problems:
-        console.print(f"  {problem}", highlight=False)
-    if result.problems:
+        console.print(f"  {path.name}: {problem}", highlight=False)
+    return result
+
+
+@htcds_app.command("check")
+def htcds_check(
+    path: Path = typer.Argument(..., exists=True, help="An HTCDS .csv or .xlsx."),
+) -> None:
+    """Read an HTCDS file and report every invalid value by row and field."""
+    if _read_htcds(path).problems:
         raise typer.Exit(1)
+
+
+@htcds_app.command("import")
+def htcds_import(
+    path: Path = typer.Argument(..., exists=True, help="An HTCDS .csv or .xlsx."),
+    unit: str = typer.Option("default", help="Unit code to create the cases in."),
+    jurisdiction: str = typer.Option(..., help="Jurisdiction of the cases, e.g. US or RO."),
+    statute: str | None = typer.Option(
+        None, help="Statute id for perpetrators marked charged, e.g. us-18-1591."
+    ),
+) -> None:
+    """Create cases and people from an HTCDS file (invalid values reported, rest kept).
+
+    All of it is written in one transaction; importing the same file again adds nothing."""
+    from sqlalchemy import select
+
+    from palermo.services.caseload import htcds_import as import_people
+    from palermo.services.errors import InvalidInput, PermissionDenied
+    from palermo.store.models import Unit
+
+    result = _read_htcds(path)
+    ctx = context()
+    try:
+        with ctx.db.session() as session:
+            unit_id = session.scalar(select(Unit.id).where(Unit.code == unit))
+            if unit_id is None:
+                raise fail(f"no unit with code '{unit}'")
+            report = import_people(
+                session,
+                operator(),
+                unit_id,
+                result.people,
+                jurisdiction=jurisdiction,
+                statute_id=statute,
+            )
+    except (InvalidInput, PermissionDenied) as error:
+        raise fail(f"{path.name}: {error}") from None
+    console.print(
+        f"{len(report.cases_created):,} cases created, {len(report.cases_updated):,} updated; "
+        f"{report.people_added:,} people added ({report.charges_added:,} charges), "
+        f"{report.skipped:,} already present, {report.without_case:,} rows without a case."
+    )
 
 
 @app.command()

@@ -46,7 +46,7 @@ from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import is_member
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
-from palermo.store.models import Case, Charge, Person, Unit
+from palermo.store.models import Case, CaseMember, Charge, Event, Person, Unit
 from palermo.store.models.caseload import (
     CaseDeadline,
     DeadlineKind,
@@ -1406,3 +1406,140 @@ def htcds_people(
         details={"people": len(out)},
     )
     return out
+
+
+# --------------------------------------------------------------------------- HTCDS import
+
+
+@dataclass(slots=True)
+class HtcdsImportReport:
+    """What an HTCDS import wrote; ``skipped`` people were already in their case."""
+
+    cases_created: list[str] = field(default_factory=list)
+    cases_updated: list[str] = field(default_factory=list)
+    people_added: int = 0
+    skipped: int = 0
+    charges_added: int = 0
+    without_case: int = 0  # rows with no case reference: reported by the reader, not placed
+
+
+def _typology_from_exploitation(types: Sequence[str]) -> str | None:
+    """``Sexual exploitation`` → ``sexual_exploitation``: free text that exports back to
+    the same picklist value through ``typology_to_exploitation``."""
+    return types[0].strip().lower().replace(" ", "_") if types else None
+
+
+def htcds_import(
+    session: Session,
+    actor: Actor,
+    unit_id: int,
+    people: Sequence[htcds.HtcdsPerson],
+    *,
+    jurisdiction: str,
+    statute_id: str | None = None,
+) -> HtcdsImportReport:
+    """Create the cases and people of an HTCDS file in a unit, in the caller's transaction.
+
+    HTCDS records are de-identified: ``ext_PersonRef`` becomes the pseudonym and no name
+    is stored. Each person's full HTCDS record (victim profile, perpetrator role) is kept
+    as an ``htcds_record`` event, so nothing the standard carries is lost. A charged
+    perpetrator gets a charge under ``statute_id``. Importing the same file again adds
+    nothing. A case reference that belongs to another unit is refused, naming it.
+    """
+    from palermo.law.statutes import load_statutes
+
+    if not _may(actor, Permission.EDIT_CASE):
+        raise PermissionDenied(f"your role ({actor.role.value}) cannot create cases")
+    _unit(session, unit_id)
+    charged = [p for p in people if p.role == "perpetrator" and p.perpetrator_charged]
+    if charged and statute_id is None:
+        raise InvalidInput(
+            f"{len(charged)} perpetrators are marked charged: give the statute they were "
+            "charged under (for example --statute us-18-1591)"
+        )
+    if statute_id is not None and statute_id not in load_statutes():
+        raise InvalidInput(f"unknown statute id '{statute_id}'")
+    m = htcds.mapping().palermo_to_htcds
+    sex_of = {v: k for k, v in m.sex.items()}
+    report = HtcdsImportReport()
+    by_case: dict[str, list[htcds.HtcdsPerson]] = defaultdict(list)
+    for p in people:
+        if p.case_reference:
+            by_case[p.case_reference].append(p)
+        else:
+            report.without_case += 1
+    for reference, members in by_case.items():
+        case = session.scalar(select(Case).where(Case.reference == reference))
+        if case is not None and case.unit_id != unit_id:
+            raise InvalidInput(f"case '{reference}' already exists in another unit")
+        if case is None:
+            first = members[0]
+            victim_types = next(
+                (p.types_of_exploitation for p in members if p.role == "victim"), ()
+            )
+            case = Case(
+                unit_id=unit_id,
+                reference=reference,
+                title=f"{reference} (imported from HTCDS)",
+                jurisdiction=jurisdiction,
+                typology=_typology_from_exploitation(victim_types),
+                stage=(
+                    Stage.CLOSED if first.case_status == "Closed" else Stage.INVESTIGATION
+                ).value,
+                statutes=[statute_id] if statute_id else [],
+            )
+            session.add(case)
+            session.flush()
+            if actor.user_id is not None:
+                session.add(CaseMember(case_id=case.id, user_id=actor.user_id))
+            report.cases_created.append(reference)
+        existing = set(session.scalars(select(Person.pseudonym).where(Person.case_id == case.id)))
+        added = 0
+        for p in members:
+            if p.person_ref in existing:
+                report.skipped += 1
+                continue
+            existing.add(p.person_ref)
+            person = Person(
+                case_id=case.id,
+                kind="victim" if p.role == "victim" else "suspect",
+                pseudonym=p.person_ref,
+                sex=sex_of.get(p.gender or ""),
+                nationality=p.citizenship,
+                birth_year=p.birth_year,
+                is_minor=bool(p.is_minor),
+            )
+            session.add(person)
+            session.flush()
+            session.add(
+                Event(
+                    case_id=case.id,
+                    kind="htcds_record",
+                    title=f"HTCDS record of {p.person_ref}",
+                    person_id=person.id,
+                    details=htcds.to_row(p),
+                )
+            )
+            if p.role == "perpetrator" and p.perpetrator_charged and statute_id is not None:
+                session.add(
+                    Charge(
+                        case_id=case.id, person_id=person.id, statute_id=statute_id,
+                        status="charged",
+                    )
+                )  # fmt: skip
+                report.charges_added += 1
+            added += 1
+        report.people_added += added
+        if added and reference not in report.cases_created:
+            report.cases_updated.append(reference)
+        if added:
+            _audit(
+                session,
+                actor,
+                "caseload.htcds_import",
+                case_id=case.id,
+                object_type="case",
+                object_id=case.id,
+                details={"people": added},
+            )
+    return report
