@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _simcase() -> object:
     spec = importlib.util.spec_from_file_location(
-        "palermo_network_simcase", ROOT / "tests" / "network_web" / "simcase.py"
+        "palermo_network_simcase", ROOT / "tests" / "network_money" / "simcase.py"
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.data import Advert, CaseBuilder, CaseData, Organisation, to_epoch
 from palermo.analysis.data import Person as APerson
 from palermo.analysis.graph import build_graph, to_json
 from palermo.analysis.keyplayers import key_players
+from palermo.analysis.resolution import Decision as PairDecision
+from palermo.analysis.resolution import ResolutionResult, apply_decisions
 from palermo.analysis.roles import best_role, culpable_not_charged, infer_roles
 from palermo.law.facts import Fact
 from palermo.law.roles import load_roles
@@ -33,6 +35,7 @@ from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound
+from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -76,6 +79,30 @@ class Loaded:
     seconds: dict[str, float] = field(default_factory=dict)
     # For duplicate matching only, never shown: names (unsealed) and identifiers.
     matching: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # Confirmed "same person" decisions (``load_case(merge=True)``). ``people`` and
+    # ``labels`` keep every person as recorded; the analysis has one person per group.
+    rep_of: dict[str, str] = field(default_factory=dict)  # member -> representative
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rep -> members
+    merged_labels: dict[str, str] = field(default_factory=dict)  # rep -> label with members
+    merged_by: dict[str, list[tuple[str, datetime | None]]] = field(default_factory=dict)
+    merge_conflicts: list[str] = field(default_factory=list)
+
+    def display(self, person_id: str, *, members: bool = True) -> str:
+        """The label of the node a person is drawn as: their merged node's (which names
+        its members, unless ``members`` is false), or their own."""
+        rep = self.rep_of.get(person_id, person_id)
+        return (members and self.merged_labels.get(rep)) or self.labels.get(rep, rep)
+
+    def merged_from(self, person_id: str) -> list[str]:
+        """Who a merged node stands for (pseudonym and label each); [] if not merged."""
+        rep = self.rep_of.get(person_id, person_id)
+        return [_describe(self.people, self.labels, m) for m in self.groups.get(rep, ())]
+
+
+def _describe(people: dict[str, Person], labels: dict[str, str], person_id: str) -> str:
+    """A person as recorded: pseudonym, and the label the viewer may see if different."""
+    person, label = people[person_id], labels[person_id]
+    return person.pseudonym if label == person.pseudonym else f"{person.pseudonym} {label}"
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -91,8 +118,13 @@ def load_case(
     case: Case,
     *,
     reveal: bool = False,
+    merge: bool = False,
 ) -> Loaded:
-    """Fill a :class:`CaseData` for ``case``: one query per table, records streamed."""
+    """Fill a :class:`CaseData` for ``case``: one query per table, records streamed.
+
+    ``merge``: people confirmed to be one person (``same_as`` decisions in force) become
+    one analysis person, under the id of the charged or most evidenced of them, with all
+    their identifiers, charges and facts. The rows stay as they are."""
     clock = time.perf_counter()
     viewer = actor if reveal else actor.hiding_identities()
     b = CaseBuilder()
@@ -109,6 +141,14 @@ def load_case(
             by_person.setdefault(pid, {}).setdefault(kind, []).append(value)
         elif oid is not None:
             by_org.setdefault(oid, {}).setdefault(kind, []).append(value)
+    charged_rows: dict[str, list[str]] = {}
+    for charged, statute, status in session.execute(
+        select(Charge.person_id, Charge.statute_id, Charge.status).where(Charge.case_id == case.id)
+    ):
+        if status not in _DROPPED_CHARGES:
+            charged_rows.setdefault(str(charged), []).append(statute)
+    merges = _merge_groups(session, case.id, persons, by_person, charged_rows) if merge else None
+    rep_of = merges.rep_of if merges else {}
     labels: dict[str, str] = {}
     people: dict[str, Person] = {}
     traveller: dict[str, str] = {}  # upper-cased name or alias -> analysis person id
@@ -116,21 +156,8 @@ def load_case(
     for p in persons:
         key = str(p.id)
         view = person_view(ctx, viewer, p)
-        label = view.display_name
-        labels[key], people[key] = label, p
+        labels[key], people[key] = view.display_name, p
         ids = by_person.get(p.id, {})
-        b.add_person(
-            APerson(
-                id=key,
-                name=label,
-                kind=p.kind,
-                phones=tuple(ids.get("phone", ())),
-                accounts=tuple(ids.get("account", ())),
-                emails=tuple(ids.get("email", ())),
-                handles=tuple(ids.get("handle", ())),
-                home_country=p.nationality,
-            )
-        )
         # Travellers on bookings are names; match them internally, never shown.
         names = [p.name or "", *(p.aliases or [])]
         if p.sealed_identity is not None:
@@ -143,12 +170,37 @@ def load_case(
                 pass
         for n in names:
             if n:
-                traveller.setdefault(n.upper(), key)
+                traveller.setdefault(n.upper(), rep_of.get(key, key))
         known = [n for n in names if n]
         matching[key] = (
             known[0] if known else "",
             tuple(known[1:]),
             tuple(f"{k}:{v}" for k, vals in ids.items() for v in vals),
+        )
+    groups = merges.groups if merges else {}
+    merged_labels = {
+        rep: f"{labels[rep]} (merged from "
+        + " + ".join(_describe(people, labels, m) for m in group)
+        + ")"
+        for rep, group in groups.items()
+    }
+    for p in persons:
+        key = str(p.id)
+        if rep_of.get(key, key) != key:
+            continue  # drawn as their representative
+        group = [people[m] for m in groups.get(key, (key,))]
+        ids = _union_identifiers(by_person.get(m.id, {}) for m in group)
+        b.add_person(
+            APerson(
+                id=key,
+                name=merged_labels.get(key, labels[key]),
+                kind=p.kind,
+                phones=tuple(ids.get("phone", ())),
+                accounts=tuple(ids.get("account", ())),
+                emails=tuple(ids.get("email", ())),
+                handles=tuple(ids.get("handle", ())),
+                home_country=next((m.nationality for m in group if m.nationality), None),
+            )
         )
     for o in session.scalars(select(OrgRow).where(OrgRow.case_id == case.id)):
         ids = by_org.get(o.id, {})
@@ -162,14 +214,12 @@ def load_case(
             )
         )
     charges: dict[str, list[str]] = {}
-    for charged, statute, status in session.execute(
-        select(Charge.person_id, Charge.statute_id, Charge.status).where(Charge.case_id == case.id)
-    ):
-        if status not in _DROPPED_CHARGES:
-            charges.setdefault(str(charged), []).append(statute)
+    for key, statutes in charged_rows.items():
+        mine = charges.setdefault(rep_of.get(key, key), [])
+        mine += [s for s in statutes if s not in mine]
     for key, statutes in charges.items():
         b.set_charges(key, statutes)
-    _load_facts(session, case.id, b)
+    _load_facts(session, case.id, b, rep_of)
     evidence: dict[str, tuple[int, int, int]] = {}
     for kind in RECORD_KINDS:
         _load_records(session, case.id, kind, b, evidence, traveller)
@@ -184,11 +234,122 @@ def load_case(
     _load_adverts(session, case.id, files, b)
     data = b.build()
     seconds = {"load": round(time.perf_counter() - clock, 3)}
-    return Loaded(case, data, people, labels, evidence, files, seconds, matching)
+    loaded = Loaded(case, data, people, labels, evidence, files, seconds, matching)
+    if merges:
+        loaded.rep_of, loaded.groups, loaded.merged_labels = rep_of, groups, merged_labels
+        loaded.merged_by = merges.merged_by
+        loaded.merge_conflicts = [_conflict_text(loaded, *c) for c in merges.conflicts]
+    return loaded
 
 
-def _load_facts(session: Session, case_id: int, b: CaseBuilder) -> None:
-    """Indicator assertions about a person become facts for the role signals."""
+def _union_identifiers(parts: Iterable[dict[str, list[str]]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in parts:
+        for kind, values in part.items():
+            mine = out.setdefault(kind, [])
+            mine += [v for v in values if v not in mine]
+    return out
+
+
+# -- confirmed merges ----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Merges:
+    rep_of: dict[str, str]
+    groups: dict[str, tuple[str, ...]]
+    merged_by: dict[str, list[tuple[str, datetime | None]]]
+    conflicts: list[tuple[str, str, str]]  # person a, person b, reason
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _merge_groups(
+    session: Session,
+    case_id: int,
+    persons: Sequence[Person],
+    by_person: dict[int, dict[str, list[str]]],
+    charged: dict[str, list[str]],
+) -> _Merges | None:
+    """Groups of people joined by the ``same_as`` decisions in force, transitively, never
+    across a ``not_same_as`` decision (see :mod:`palermo.analysis.resolution.decisions`).
+
+    The representative is the charged one, then the one with the most records on their
+    phones and accounts, then the first recorded."""
+    decided = _pair_decisions(session, case_id)
+    if not any(same for same, _ in decided.values()):
+        return None
+    keys = [str(p.id) for p in persons]
+    machine = ResolutionResult(
+        suggestions=(), clusters={k: k for k in keys}, threshold=1.0, method="none"
+    )
+    assignment = apply_decisions(
+        machine,
+        [
+            PairDecision("merge" if same else "split", str(a), str(b), d.by, d.at or _EPOCH)
+            for (a, b), (same, d) in decided.items()
+        ],
+    )
+
+    def evidence(pid: int) -> int:
+        values = [v for vals in by_person.get(pid, {}).values() for v in vals]
+        if not values:
+            return 0
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(Record)
+                .where(
+                    Record.case_id == case_id,
+                    or_(Record.source.in_(values), Record.target.in_(values)),
+                )
+            )
+            or 0
+        )
+
+    rep_of: dict[str, str] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for members in assignment.members().values():
+        if len(members) < 2:
+            continue
+        ids = sorted(int(m) for m in members)
+        rank = {i: (str(i) in charged, evidence(i), -i) for i in ids}
+        rep = max(ids, key=rank.__getitem__)
+        groups[str(rep)] = (str(rep), *(str(i) for i in ids if i != rep))
+        for i in ids:
+            rep_of[str(i)] = str(rep)
+    merged_by: dict[str, list[tuple[str, datetime | None]]] = {}
+    for d in assignment.effective:
+        if d.action == "merge" and d.key_a in rep_of:
+            at = None if d.decided_at == _EPOCH else d.decided_at
+            merged_by.setdefault(rep_of[d.key_a], []).append((d.decided_by, at))
+    conflicts = [(c.decision.key_a, c.decision.key_b, c.reason) for c in assignment.conflicts]
+    return _Merges(rep_of, groups, merged_by, conflicts)
+
+
+_CLASH = re.compile(r"would join (\S+) and (\S+), which a split keeps apart")
+
+
+def _conflict_text(loaded: Loaded, a: str, b: str, reason: str) -> str:
+    def who(pid: str) -> str:
+        return _describe(loaded.people, loaded.labels, pid) if pid in loaded.people else pid
+
+    clash = _CLASH.search(reason)
+    if clash:
+        reason = (
+            f"that would put {who(clash.group(1))} and {who(clash.group(2))} together, "
+            "who were decided to be different people"
+        )
+    return f"{who(a)} and {who(b)} were marked as the same person but are kept apart: {reason}"
+
+
+def _load_facts(
+    session: Session, case_id: int, b: CaseBuilder, rep_of: dict[str, str] | None = None
+) -> None:
+    """Indicator assertions about a person become facts for the role signals (about
+    their merged person, when ``rep_of`` maps them to one)."""
+    rep_of = rep_of or {}
     rows = session.execute(
         select(
             Assertion.id,
@@ -216,8 +377,8 @@ def _load_facts(session: Session, case_id: int, b: CaseBuilder) -> None:
                 Fact(
                     id=f"A{aid}" + (f"@R{record_id}" if record_id else ""),
                     concept=str(concept),
-                    suspect=str(suspect),
-                    victim=str(victim) if victim else None,
+                    suspect=rep_of.get(str(suspect), str(suspect)),
+                    victim=rep_of.get(str(victim), str(victim)) if victim else None,
                     status=str(status),
                     source_id=f"file:{file_id}",
                     quote=quote,
@@ -376,6 +537,7 @@ class RoleView:
     elements: list[str]
     signals: list[SignalView]
     decision: Decision | None
+    merged_from: list[str] = field(default_factory=list)  # people confirmed to be this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,6 +551,7 @@ class KeyPlayerView:
     group: int
     score: float
     explanations: list[str]
+    merged_from: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,6 +563,7 @@ class CulpableView:
     concepts: list[str]
     summary: str
     evidence: list[EvidenceRef]
+    merged_from: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +591,16 @@ class DuplicateView:
 
 
 @dataclass(frozen=True, slots=True)
+class MergeView:
+    """People a person confirmed to be one: drawn and analysed as ``person_id``."""
+
+    person_id: int  # the representative (charged, or with the most evidence)
+    label: str
+    members: list[tuple[int, str]]  # person id, pseudonym and label as recorded
+    decided: list[Decision]
+
+
+@dataclass(frozen=True, slots=True)
 class NetworkView:
     reference: str
     graph: dict[str, Any]
@@ -439,6 +613,10 @@ class NetworkView:
     role_labels: dict[str, str]
     betweenness_method: str
     seconds: dict[str, float]
+    merges: list[MergeView] = field(default_factory=list)
+    merge_conflicts: list[str] = field(default_factory=list)
+    cached: bool = False  # served from the per-case cache (the case has not changed)
+    computed_at: datetime | None = None
 
 
 def evidence_refs(loaded: Loaded, keys: Iterable[str], limit: int = 20) -> list[EvidenceRef]:
@@ -479,6 +657,20 @@ def _decisions(session: Session, case_id: int) -> dict[tuple[int, str], Decision
     }
 
 
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """A computed view without the user's cross-case links, and what they are made from."""
+
+    view: NetworkView
+    whose: dict[tuple[str, str], str]  # (kind, value) of the case -> who uses it (label)
+    names: dict[str, str]  # plain name of a person whose identity is not sealed -> label
+
+
+# Computing the view reads every record of the case (seconds on a large case); the
+# page and the API the canvas fetches right after it ask for the same view.
+_views: CaseViewCache[_Shared] = CaseViewCache(max_entries=16)
+
+
 def network_view(
     ctx: Context,
     actor: Actor,
@@ -489,91 +681,38 @@ def network_view(
     max_nodes: int = 500,
     reveal: bool = False,
 ) -> NetworkView:
-    """Everything the Network tab shows, for one case and an optional date window."""
+    """Everything the Network tab shows, for one case and an optional date window.
+
+    Access is checked and the read audited on every call; the case's part of the view is
+    kept per case fingerprint and what the viewer may see (:mod:`.viewcache`), the links
+    to the user's other cases are computed each time."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        loaded = load_case(ctx, session, actor, case, reveal=reveal)
-        data = loaded.data
-        seconds = dict(loaded.seconds)
-        clock = time.perf_counter()
-        book = load_roles()
-        suggestions = infer_roles(data, book)
-        seconds["roles"] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        graph = build_graph(data, start=start, end=end, collapse=True)
-        report = key_players(graph, top=20)
-        seconds["graph"] = round(time.perf_counter() - clock, 3)
-        decisions = _decisions(session, case.id)
-        confirmed = {
-            str(pid): role for (pid, role), d in decisions.items() if d.status == "confirmed"
-        }
-        roles_for_nodes = {**best_role(suggestions), **confirmed}
-        keep = [data.person_node(pid) for pid in roles_for_nodes if data.person_node(pid) >= 0]
-        graph_json = to_json(graph, max_nodes=max_nodes, roles=roles_for_nodes, keep=keep)
-        for node in graph_json["nodes"]:
-            node["confirmed"] = node["role"] in confirmed.values() and any(
-                node["id"] == f"person:{pid}" and r == node["role"] for pid, r in confirmed.items()
-            )
-        roles = [
-            RoleView(
-                person_id=int(s.person_id),
-                person=loaded.labels.get(s.person_id, s.person_id),
-                person_kind=s.person_kind,
-                role=s.role,
-                label=s.label,
-                score=s.score,
-                elements=list(s.elements),
-                signals=[
-                    SignalView(
-                        h.signal,
-                        h.because,
-                        h.detail,
-                        h.weight,
-                        h.count,
-                        evidence_refs(loaded, h.evidence, 10),
-                    )
-                    for h in s.signals
-                ],
-                decision=decisions.get((int(s.person_id), s.role)),
-            )
-            for s in suggestions
-        ]
-        # A rejected role does not make anyone culpable.
-        kept = [
-            s
-            for s in suggestions
-            if (d := decisions.get((int(s.person_id), s.role))) is None or d.status != "rejected"
-        ]
-        culpable = [
-            CulpableView(
-                person_id=int(u.person_id),
-                person=loaded.labels.get(u.person_id, u.person_id),
-                person_kind=u.person_kind,
-                roles=[(book.roles[r].label if r in book.roles else r, sc) for r, sc in u.roles],
-                concepts=u.concepts,
-                summary=u.summary,
-                evidence=evidence_refs(loaded, u.evidence, 15),
-            )
-            for u in culpable_not_charged(data, kept, book=book)
-        ]
-        players = [
-            KeyPlayerView(
-                key=p.key,
-                label=p.label,
-                kind=p.kind,
-                degree=p.degree,
-                betweenness=round(p.betweenness, 4),
-                constraint=None if np.isnan(p.constraint) else round(p.constraint, 3),
-                group=p.group,
-                score=round(p.score, 3),
-                explanations=p.explanations,
-            )
-            for p in report.players
-        ]
-        links = _cross_links(session, actor, case, loaded)
-        clock = time.perf_counter()
-        duplicates = _duplicates(session, actor if reveal else actor.hiding_identities(), loaded)
-        seconds["duplicates"] = round(time.perf_counter() - clock, 3)
+        fingerprint = case_fingerprint(session, case)
+        variant = (
+            viewer_key(actor, reveal),
+            None if start is None else str(start),
+            None if end is None else str(end),
+            max_nodes,
+        )
+        shared = _views.get_or_compute(
+            ctx,
+            case.id,
+            fingerprint,
+            variant,
+            lambda: _compute_view(
+                ctx,
+                session,
+                actor,
+                case,
+                load_case(ctx, session, actor, case, reveal=reveal, merge=True),
+                start=start,
+                end=end,
+                max_nodes=max_nodes,
+                reveal=reveal,
+            ),
+        )
+        links = _cross_links(session, actor, case, shared.value.whose, shared.value.names)
         audit.record(
             session,
             actor=actor,
@@ -583,26 +722,182 @@ def network_view(
                 "start": str(start) if start else None,
                 "end": str(end) if end else None,
                 "reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)),
+                "cached": shared.hit,
+                "computed_at": shared.computed_at.isoformat(),
             },
         )
-        return NetworkView(
-            reference=case.reference,
-            graph=graph_json,
-            roles=roles,
-            key_players=players,
-            culpable=culpable,
+        return replace(
+            shared.value.view,
             cross_links=links,
-            duplicates=duplicates,
-            people={f"person:{k}": v for k, v in loaded.labels.items()},
-            role_labels={k: r.label for k, r in book.roles.items()},
-            betweenness_method=report.betweenness_method,
-            seconds={**seconds, "total": round(sum(seconds.values()), 3)},
+            cached=shared.hit,
+            computed_at=shared.computed_at,
         )
 
 
-def _cross_links(session: Session, actor: Actor, case: Case, loaded: Loaded) -> list[CrossLink]:
+def _compute_view(
+    ctx: Context,
+    session: Session,
+    actor: Actor,
+    case: Case,
+    loaded: Loaded,
+    *,
+    start: date | datetime | str | None,
+    end: date | datetime | str | None,
+    max_nodes: int,
+    reveal: bool,
+) -> _Shared:
+    """The view of ``loaded`` (cross-case links left empty: they depend on the user)."""
+    data = loaded.data
+    seconds = dict(loaded.seconds)
+    clock = time.perf_counter()
+    book = load_roles()
+    suggestions = infer_roles(data, book)
+    seconds["roles"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+    graph = build_graph(data, start=start, end=end, collapse=True)
+    report = key_players(graph, top=20)
+    seconds["graph"] = round(time.perf_counter() - clock, 3)
+    decisions = _merged_decisions(_decisions(session, case.id), loaded)
+    confirmed = {str(pid): role for (pid, role), d in decisions.items() if d.status == "confirmed"}
+    roles_for_nodes = {**best_role(suggestions), **confirmed}
+    keep = [data.person_node(pid) for pid in roles_for_nodes if data.person_node(pid) >= 0]
+    graph_json = to_json(graph, max_nodes=max_nodes, roles=roles_for_nodes, keep=keep)
+    for node in graph_json["nodes"]:
+        node["confirmed"] = node["role"] in confirmed.values() and any(
+            node["id"] == f"person:{pid}" and r == node["role"] for pid, r in confirmed.items()
+        )
+        if node["type"] == "person" and node["id"].split(":", 1)[1] in loaded.groups:
+            node["merged_from"] = loaded.merged_from(node["id"].split(":", 1)[1])
+    roles = [
+        RoleView(
+            person_id=int(s.person_id),
+            person=loaded.display(s.person_id, members=False),
+            person_kind=s.person_kind,
+            role=s.role,
+            label=s.label,
+            score=s.score,
+            elements=list(s.elements),
+            signals=[
+                SignalView(
+                    h.signal,
+                    h.because,
+                    h.detail,
+                    h.weight,
+                    h.count,
+                    evidence_refs(loaded, h.evidence, 10),
+                )
+                for h in s.signals
+            ],
+            decision=decisions.get((int(s.person_id), s.role)),
+            merged_from=loaded.merged_from(s.person_id),
+        )
+        for s in suggestions
+    ]
+    # A rejected role does not make anyone culpable.
+    kept = [
+        s
+        for s in suggestions
+        if (d := decisions.get((int(s.person_id), s.role))) is None or d.status != "rejected"
+    ]
+    culpable = [
+        CulpableView(
+            person_id=int(u.person_id),
+            person=loaded.display(u.person_id, members=False),
+            person_kind=u.person_kind,
+            roles=[(book.roles[r].label if r in book.roles else r, sc) for r, sc in u.roles],
+            concepts=u.concepts,
+            summary=u.summary,
+            evidence=evidence_refs(loaded, u.evidence, 15),
+            merged_from=loaded.merged_from(u.person_id),
+        )
+        for u in culpable_not_charged(data, kept, book=book)
+    ]
+    players = [
+        KeyPlayerView(
+            key=p.key,
+            label=p.label,
+            kind=p.kind,
+            degree=p.degree,
+            betweenness=round(p.betweenness, 4),
+            constraint=None if np.isnan(p.constraint) else round(p.constraint, 3),
+            group=p.group,
+            score=round(p.score, 3),
+            explanations=p.explanations,
+            merged_from=loaded.merged_from(p.key.split(":", 1)[1])
+            if p.key.startswith("person:")
+            else [],
+        )
+        for p in report.players
+    ]
+    clock = time.perf_counter()
+    duplicates = _duplicates(session, actor if reveal else actor.hiding_identities(), loaded)
+    seconds["duplicates"] = round(time.perf_counter() - clock, 3)
+    merges = [
+        MergeView(
+            person_id=int(rep),
+            label=loaded.merged_labels[rep],
+            members=[(int(m), _describe(loaded.people, loaded.labels, m)) for m in group],
+            decided=[Decision("confirmed", by, at) for by, at in loaded.merged_by.get(rep, [])],
+        )
+        for rep, group in loaded.groups.items()
+    ]
+    whose: dict[tuple[str, str], str] = {}
+    for kind, value, pid in session.execute(
+        select(Identifier.kind, Identifier.value, Identifier.person_id).where(
+            Identifier.case_id == case.id
+        )
+    ):
+        who = loaded.display(str(pid)) if pid is not None and str(pid) in loaded.people else None
+        whose[(str(kind), str(value))] = who or "unattributed"
+    names = {
+        str(p.name): loaded.display(k)
+        for k, p in loaded.people.items()
+        if p.name and p.sealed_identity is None
+    }
+    view = NetworkView(
+        reference=case.reference,
+        graph=graph_json,
+        roles=roles,
+        key_players=players,
+        culpable=culpable,
+        cross_links=[],
+        duplicates=duplicates,
+        people={f"person:{k}": loaded.display(k) for k in data.persons},
+        role_labels={k: r.label for k, r in book.roles.items()},
+        betweenness_method=report.betweenness_method,
+        seconds={**seconds, "total": round(sum(seconds.values()), 3)},
+        merges=merges,
+        merge_conflicts=list(loaded.merge_conflicts),
+    )
+    return _Shared(view, whose, names)
+
+
+def _merged_decisions(
+    decisions: dict[tuple[int, str], Decision], loaded: Loaded
+) -> dict[tuple[int, str], Decision]:
+    """Role decisions about merged people count for their merged person (the latest
+    decision wins when two of them were decided differently)."""
+    if not loaded.rep_of:
+        return decisions
+    out: dict[tuple[int, str], Decision] = {}
+    for (pid, role), d in decisions.items():
+        key = (int(loaded.rep_of.get(str(pid), str(pid))), role)
+        old = out.get(key)
+        if old is None or (d.at or _EPOCH) >= (old.at or _EPOCH):
+            out[key] = d
+    return out
+
+
+def _cross_links(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    whose: dict[tuple[str, str], str],
+    names: dict[str, str],
+) -> list[CrossLink]:
     """Identifiers and (non-victim) names shared with other cases of the unit that the
-    actor is a member of; other cases are never mentioned at all."""
+    actor is a member of; other cases are never mentioned at all. ``whose``: the case's
+    identifiers and who uses them; ``names``: plain names of its people (not victims)."""
     if actor.is_system:
         visible = select(Case.id).where(Case.unit_id == case.unit_id, Case.id != case.id)
     else:
@@ -616,12 +911,6 @@ def _cross_links(session: Session, actor: Actor, case: Case, loaded: Loaded) -> 
     other_ids = list(session.scalars(visible))
     if not other_ids:
         return []
-    mine = session.execute(
-        select(Identifier.kind, Identifier.value, Identifier.person_id).where(
-            Identifier.case_id == case.id
-        )
-    ).all()
-    whose = {(k, v): pid for k, v, pid in mine}
     refs: dict[int, str] = {}
     titles: dict[int, str] = {}
     for cid, ref, title in session.execute(
@@ -637,12 +926,9 @@ def _cross_links(session: Session, actor: Actor, case: Case, loaded: Loaded) -> 
             )
         ).all()
         for kind, value, cid in rows:
-            if (kind, value) not in whose:
-                continue
-            pid = whose[(kind, value)]
-            here = loaded.labels.get(str(pid), "unattributed") if pid else "unattributed"
-            out.append(CrossLink(kind, value, here, refs[cid], titles[cid]))
-    names = {p.name: k for k, p in loaded.people.items() if p.name and p.sealed_identity is None}
+            here = whose.get((kind, value))
+            if here is not None:
+                out.append(CrossLink(kind, value, here, refs[cid], titles[cid]))
     if names:
         for name, cid in session.execute(
             select(Person.name, Person.case_id).where(
@@ -651,11 +937,7 @@ def _cross_links(session: Session, actor: Actor, case: Case, loaded: Loaded) -> 
                 Person.sealed_identity.is_(None),
             )
         ):
-            out.append(
-                CrossLink(
-                    "person", str(name), loaded.labels[names[str(name)]], refs[cid], titles[cid]
-                )
-            )
+            out.append(CrossLink("person", str(name), names[str(name)], refs[cid], titles[cid]))
     out.sort(key=lambda x: (x.other_case, x.kind, x.value))
     return out
 
@@ -721,8 +1003,10 @@ def _duplicates(session: Session, viewer: Actor, loaded: Loaded) -> list[Duplica
     decided = _pair_decisions(session, loaded.case.id)
     hide = not viewer.can(Permission.SEE_VICTIM_IDENTITY)
     out = []
+    shown: set[tuple[int, int]] = set()
     for sug in result.suggestions[:100]:
         a, b = sorted((int(sug.key_a.split(":")[1]), int(sug.key_b.split(":")[1])))
+        shown.add((a, b))
         sealed = any(people[str(x)].sealed_identity is not None for x in (a, b))
         reasons = [
             f"{r.comparison}: {r.level} (details hidden: victim identity)"
@@ -744,16 +1028,42 @@ def _duplicates(session: Session, viewer: Actor, loaded: Loaded) -> list[Duplica
                 decided_same=same,
             )
         )
+    # A decision in force stays listed (so it can be changed) when the machine no
+    # longer suggests the pair, or never did.
+    for (a, b), (same, decision) in decided.items():
+        if (a, b) in shown or str(a) not in people or str(b) not in people:
+            continue
+        out.append(
+            DuplicateView(
+                person_a=a,
+                label_a=loaded.labels[str(a)],
+                person_b=b,
+                label_b=loaded.labels[str(b)],
+                match_weight=0.0,
+                match_probability=0.0,
+                reasons=["decided by a person (not a machine suggestion)"],
+                decision=decision,
+                decided_same=same,
+            )
+        )
     return out
 
 
 def decide_duplicate(
-    ctx: Context, actor: Actor, reference: str, *, person_a: int, person_b: int, same: bool
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    person_a: int,
+    person_b: int,
+    same: bool | None,
 ) -> Decision:
-    """Record that two people are the same (``same_as``) or not (``not_same_as``).
+    """Record that two people are the same (``same_as``) or not (``not_same_as``), or
+    (``same=None``) undo the decision in force, so the pair is a suggestion again.
 
     Reversible: a new decision withdraws the previous one (kept, status rejected). The
-    people's rows are never changed; views read the decision."""
+    people's rows are never changed; views read the decision (a confirmed ``same_as``
+    draws them as one person on the Network tab)."""
     a, b = sorted((person_a, person_b))
     if a == b:
         raise InvalidInput("choose two different people")
@@ -774,6 +1084,8 @@ def decide_duplicate(
                 Assertion.status == AssertionStatus.CONFIRMED.value,
             )
         ).all()
+        if same is None and not previous:
+            raise InvalidInput("there is no decision about these two people to undo")
         for old in previous:
             old.status = AssertionStatus.REJECTED.value
             old.details = {
@@ -781,6 +1093,23 @@ def decide_duplicate(
                 "withdrawn_at": now.isoformat(),
                 "withdrawn_by": actor.username,
             }
+        if same is None:
+            session.flush()
+            audit.record(
+                session,
+                actor=actor,
+                action="network.duplicate_decision",
+                case_id=case.id,
+                object_type="assertion",
+                object_id=previous[-1].id,
+                details={
+                    "person_a": a,
+                    "person_b": b,
+                    "same": None,
+                    "withdrew": [o.id for o in previous],
+                },
+            )
+            return Decision("withdrawn", actor.username, now)
         decision = Assertion(
             case_id=case.id,
             subject_type="person",

@@ -60,14 +60,16 @@ def decide_role(ctx: CtxDep, user: ApiUser, reference: str, body: RoleDecisionIn
 class DuplicateDecisionIn(BaseModel):
     person_a: int
     person_b: int
-    same: bool
+    # true: the same person (drawn as one); false: kept apart; null: undo the decision.
+    same: bool | None
 
 
 @router.post("/cases/{reference}/network/duplicates", responses=NOT_FOUND)
 def decide_duplicate(
     ctx: CtxDep, user: ApiUser, reference: str, body: DuplicateDecisionIn
 ) -> dict[str, Any]:
-    """Record that two people are the same (merge) or not; reversible, audited."""
+    """Record that two people are the same (merge) or not, or undo that (``same``: null);
+    reversible, audited. A merge draws them as one person in the network view."""
     decision = network.decide_duplicate(
         ctx,
         user.actor,

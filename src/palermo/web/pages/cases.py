@@ -12,8 +12,9 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases
+from palermo.services import cases, elements, viewcache
 from palermo.services.cases import CaseSummary
+from palermo.services.context import Context
 from palermo.services.users import UserInfo
 from palermo.store.models import RecordKind, Stage
 from palermo.web import navigation
@@ -111,9 +112,26 @@ def _case_page(
         "tabs": navigation.CASE_TABS,
         "active_tab": tab,
         "case_path": case_path(case.reference),
+        "readiness": _header_readiness(request, user, case, context),
+        "readiness_class": READINESS_CLASS,
         **context,
     }
     return render(request, template, page, user=user, active="caseload")
+
+
+# The header's readiness badge: colour only repeats the words.
+READINESS_CLASS = {"ready": "ok", "needs corroboration": "warn", "not ready": "bad"}
+
+
+def _header_readiness(
+    request: Request, user: UserInfo, case: CaseSummary, context: dict[str, Any]
+) -> viewcache.Readiness | None:
+    """The elements verdict for the header, cached per case fingerprint (every tab shows
+    it); the Elements tab's own assessment is used as it is."""
+    result = context.get("result")
+    assessment = result if isinstance(result, elements.CaseAssessment) else None
+    ctx: Context = request.app.state.ctx
+    return viewcache.case_readiness(ctx, user.actor, case.reference, assessment=assessment)
 
 
 @router.get("/cases")

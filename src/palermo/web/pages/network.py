@@ -94,6 +94,6 @@ def decide_duplicate(
         reference,
         person_a=person_a,
         person_b=person_b,
-        same=decision == "same",
+        same=None if decision == "undo" else decision == "same",
     )
     return RedirectResponse(case_path(reference, "/network") + "#duplicates", status_code=303)

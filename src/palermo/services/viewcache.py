@@ -1,0 +1,251 @@
+"""Small per-case caches for views that cost seconds to compute and little to check.
+
+The approach is the caseload dashboard's (:mod:`palermo.services.caseload_views`):
+results live in this process's memory, keyed by the context (``id(ctx)`` checked
+against a weak reference, so a new database never sees an old entry), with one
+computation per key at a time, and the caller still opens the case (access control)
+and writes its audit entry on every read, cached or not.
+
+Unlike the dashboard, entries have no age limit: their key carries
+:func:`case_fingerprint`, a handful of counts, largest ids and latest decision times
+of the case's tables, read in one query. Any new evidence, person, fact or decision,
+whether made here, by another worker or by the CLI, changes the fingerprint, so the
+next read computes afresh and the stale entries of that case are dropped.
+
+What a view shows may depend on who looks (victims' names by role, the user's other
+cases): callers put the viewer's identity visibility and role in the key and keep
+anything user-specific (such as links to the user's other cases) out of the entry.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from threading import Lock
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import case as when
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from palermo.security.permissions import Actor, Permission
+from palermo.services.access import open_case
+from palermo.services.context import Context
+from palermo.store.models import (
+    Assertion,
+    AssertionStatus,
+    Case,
+    Charge,
+    EvidenceFile,
+    Identifier,
+    Person,
+)
+from palermo.store.models import Organisation as OrgRow
+from palermo.store.models.documents import Document
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
+    """What changes whenever the case's evidence, people, facts or decisions change.
+
+    One statement of scalar sub-queries over ``case_id`` columns: counts and largest ids
+    catch additions and deletions, confirmed/rejected counts and the latest
+    ``decided_at`` catch decisions that change an existing assertion, and the sums over
+    identifiers and charges catch a phone given to a person or a charge swapped.
+    Records are not counted (millions of rows): ingest writes them in the transaction
+    that records their evidence file with its ``record_count``, so the evidence files'
+    count, largest id and record total stand for them (a failed file loaded again
+    changes its count). Read it *before* the data it guards, so a view is never filed
+    under a newer fingerprint than its data."""
+    cid = case.id
+
+    def agg(model: Any, expr: Any) -> Any:
+        return select(expr).where(model.case_id == cid).scalar_subquery()
+
+    confirmed = AssertionStatus.CONFIRMED.value
+    rejected = AssertionStatus.REJECTED.value
+    row = session.execute(
+        select(
+            agg(Person, func.count(Person.id)),
+            agg(Person, func.max(Person.id)),
+            agg(OrgRow, func.count(OrgRow.id)),
+            agg(OrgRow, func.max(OrgRow.id)),
+            agg(Identifier, func.count(Identifier.id)),
+            agg(Identifier, func.max(Identifier.id)),
+            agg(Identifier, func.count(Identifier.person_id)),
+            agg(Identifier, func.sum(Identifier.person_id)),
+            agg(Identifier, func.count(Identifier.organisation_id)),
+            agg(Charge, func.count(Charge.id)),
+            agg(Charge, func.max(Charge.id)),
+            agg(Charge, func.sum(Charge.id)),
+            agg(Charge, func.sum(Charge.person_id)),
+            agg(Charge, func.sum(func.length(Charge.statute_id) + func.length(Charge.status))),
+            agg(Assertion, func.count(Assertion.id)),
+            agg(Assertion, func.max(Assertion.id)),
+            agg(Assertion, func.max(Assertion.decided_at)),
+            agg(Assertion, func.sum(when((Assertion.status == confirmed, 1), else_=0))),
+            agg(Assertion, func.sum(when((Assertion.status == rejected, 1), else_=0))),
+            agg(EvidenceFile, func.count(EvidenceFile.id)),
+            agg(EvidenceFile, func.max(EvidenceFile.id)),
+            agg(EvidenceFile, func.sum(EvidenceFile.record_count)),
+            agg(Document, func.count(Document.id)),
+            agg(Document, func.max(Document.id)),
+        )
+    ).one()
+    return (
+        case.id,
+        case.updated_at,
+        case.jurisdiction,
+        tuple(case.statutes or ()),
+        *(str(v) if isinstance(v, datetime) else v for v in row),
+    )
+
+
+def viewer_key(actor: Actor, reveal: bool = False) -> tuple[Any, ...]:
+    """The part of a cache key that says what the viewer may see: whether victims' names
+    are shown (asked for and allowed), and the role (what else a role may see)."""
+    sees = bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY))
+    return (sees, actor.role.value, actor.operator)
+
+
+@dataclass(frozen=True, slots=True)
+class Cached(Generic[T]):
+    value: T
+    computed_at: datetime
+    hit: bool  # True: served from the cache
+
+
+_Key = tuple[int, int, Hashable, Hashable]  # id(ctx), case id, fingerprint, variant
+
+
+class CaseViewCache(Generic[T]):
+    """A bounded, thread-safe map from (context, case, fingerprint, variant) to a view.
+
+    ``variant`` holds what else the view depends on (viewer, dates, sizes). Storing an
+    entry under a new fingerprint drops the case's entries under older ones."""
+
+    def __init__(self, max_entries: int = 16) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[_Key, tuple[weakref.ref[Context], datetime, T]] = OrderedDict()
+        self._guard = Lock()
+        # One computation per key at a time: the key's lock and how many hold or wait.
+        self._locks: dict[_Key, tuple[Lock, list[int]]] = {}
+
+    def _lookup(self, ctx: Context, key: _Key) -> Cached[T] | None:
+        with self._guard:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            ref, at, value = entry
+            if ref() is not ctx:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return Cached(value, at, True)
+
+    def _store(self, ctx: Context, key: _Key, value: T) -> Cached[T]:
+        at = datetime.now(UTC)
+        with self._guard:
+            for old in [
+                k for k in self._entries if k[:2] == key[:2] and k[2] != key[2]
+            ]:  # the same case under an older fingerprint: never valid again
+                del self._entries[old]
+            self._entries[key] = (weakref.ref(ctx), at, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return Cached(value, at, False)
+
+    def get_or_compute(
+        self,
+        ctx: Context,
+        case_id: int,
+        fingerprint: Hashable,
+        variant: Hashable,
+        compute: Callable[[], T],
+    ) -> Cached[T]:
+        key: _Key = (id(ctx), case_id, fingerprint, variant)
+        hit = self._lookup(ctx, key)
+        if hit is not None:
+            return hit
+        with self._guard:
+            lock, users = self._locks.setdefault(key, (Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                # Requests that waited for the same computation use its result.
+                hit = self._lookup(ctx, key)
+                if hit is not None:
+                    return hit
+                return self._store(ctx, key, compute())
+        finally:
+            with self._guard:
+                users[0] -= 1
+                if not users[0]:
+                    del self._locks[key]
+
+    def clear(self) -> None:
+        with self._guard:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# -- the case header's readiness ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Readiness:
+    """The elements assessment's verdict for the case header."""
+
+    label: str  # ready | needs corroboration | not ready
+    reason: str
+
+
+_readiness: CaseViewCache[Readiness] = CaseViewCache(max_entries=256)
+
+
+def case_readiness(
+    ctx: Context, actor: Actor, reference: str, *, assessment: Any = None
+) -> Readiness | None:
+    """The case's readiness verdict, from :func:`palermo.services.elements.assess`,
+    cached per case fingerprint so that every tab can show it cheaply.
+
+    Access is checked on every call. ``assessment``: one the caller has just computed
+    for this actor (the Elements tab) and is shown as it is (not stored: its data may
+    be older than a fingerprint read now). None when the actor may not see the case or
+    the assessment fails (the header must never break a tab)."""
+    from palermo.services import elements
+    from palermo.services.errors import NotFound, PermissionDenied
+
+    if assessment is not None:
+        return Readiness(str(assessment.readiness), str(assessment.readiness_reason))
+    try:
+        with ctx.db.session() as session:
+            case = open_case(ctx, session, actor, reference)
+            case_id = case.id
+            fingerprint = case_fingerprint(session, case)
+    except (NotFound, PermissionDenied):
+        return None
+
+    def compute() -> Readiness:
+        result = elements.assess(ctx, actor, reference)
+        return Readiness(result.readiness, result.readiness_reason)
+
+    try:
+        return _readiness.get_or_compute(
+            ctx, case_id, fingerprint, viewer_key(actor), compute
+        ).value
+    except (NotFound, PermissionDenied):
+        return None
+    except Exception:  # a badge is not worth a broken page; the Elements tab shows the error
+        log.exception("readiness for the case header of %s failed", reference)
+        return None
