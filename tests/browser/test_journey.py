@@ -126,6 +126,11 @@ def test_journey_from_evidence_to_memo(
     expect(page.locator("#nw-canvas")).to_have_attribute("data-ready", "1", timeout=15_000)
     expect(page.locator("#nw-status")).to_contain_text("nodes")
     expect(page.locator("#keyplayers-table")).to_contain_text(SUSPECT)
+    # The threat confirmed in the statement makes him a suggested enforcer, with the quote.
+    roles = page.locator("#roles-table")
+    expect(roles).to_contain_text(SUSPECT)
+    expect(roles).to_contain_text("Enforcer")
+    expect(roles).to_contain_text("statement_V-01.txt")
     expect(page.locator("main")).not_to_contain_text(VICTIM)
     shot("06-network")
 

@@ -101,6 +101,32 @@ def test_is_question() -> None:
     assert not is_question("He hit me.")
 
 
+def test_a_buyer_question_is_a_hit_other_questions_are_not() -> None:
+    assert hits("How much for an hour?") == {"buyer_solicitation"}
+    assert hits("Did he take your passport?") == set()
+    assert hits("How much is the rent?") == set()
+
+
+def test_own_words_indicators_say_so() -> None:
+    [hit] = find_indicators("The ad says 18 but she looks much younger. Fine by me.")
+    assert hit.value == "apparent_minor" and hit.details["own_words"] is True
+    assert hit.details["concepts"] == ["mental.reckless_disregard"]
+    [other] = find_indicators("He took my passport.")
+    assert "own_words" not in other.details
+
+
+def test_holder_of_documents_in_own_words() -> None:
+    assert hits("I have your passport, you get it back when you pay.") == {"document_retention"}
+    assert hits("Bring your passport, I keep it for the trip.") == {"document_retention"}
+    assert hits("I have my passport and my ticket.") == set()
+
+
+def test_commercial_sex_and_advert_wording() -> None:
+    assert hits("You need to see ten johns tonight.") == {"commercial_sex_acts"}
+    assert hits("We booked the dates for the wedding.") == set()
+    assert hits("Sweet and new in town, incall and outcall.") == {"sex_ad_language"}
+
+
 def test_spanish_patterns() -> None:
     assert hits("El patrón nos quitó los pasaportes.") == {"document_retention"}
     assert hits("Él nunca me golpeó.") == set()
@@ -111,7 +137,7 @@ def test_every_indicator_uses_only_known_concepts_and_has_patterns() -> None:
     catalogue = load_indicators()
     assert len(catalogue) >= 30
     groups = {ind.indicator.group for ind in catalogue}
-    assert groups == {"forced_labour", "sexual_exploitation", "financial"}
+    assert groups == {"forced_labour", "sexual_exploitation", "financial", "mental_state"}
     assert sum(1 for i in catalogue if i.indicator.source == "ILO") == 11
     for ind in catalogue:
         assert ind.patterns

@@ -5,7 +5,8 @@ A pattern match is not a hit when, in its sentence:
 * a negation cue ("not", "never", "nobody", "didn't", "denied", "nunca"...) stands in the
   same clause within five words before the matched words ("he never took my passport"),
   unless the negation is part of the pattern itself ("they never paid us");
-* the sentence is a question;
+* the sentence is a question, unless the pattern allows questions (a buyer's "How much
+  for an hour?");
 * a speculative modal precedes the match ("he might take...", "maybe");
 * a condition ("if", "unless", "whether") precedes the match, or a future ("will",
   "going to") stands just before it, except for patterns written for threats, which are
@@ -243,7 +244,9 @@ def find_indicators(
             for idx, start, end in _sentence_matches(pattern.regex, subject, sentences, starts):
                 key = (idx, k)
                 previous = found.get(key)
-                if asks[idx] or (previous is not None and previous[3] is None):
+                if (asks[idx] and not pattern.allow_question) or (
+                    previous is not None and previous[3] is None
+                ):
                     continue
                 s = sentences[idx]
                 why = _blocked(s.text, start - s.start, end - s.start, pattern)
@@ -258,7 +261,7 @@ def find_indicators(
         confidence = pattern.confidence
         if len(sentence.text.split()) > 60:
             confidence *= 0.9  # long run-on sentences give looser evidence
-        details = {
+        details: dict[str, object] = {
             "indicator": ind.id,
             "label": ind.indicator.label,
             "source": ind.indicator.source,
@@ -269,6 +272,8 @@ def find_indicators(
             "pattern": pattern.source,
             "language": pattern.language,
         }
+        if ind.indicator.own_words:
+            details["own_words"] = True
         if why:
             details["blocked"] = why
             confidence = 0.0

@@ -11,11 +11,19 @@ Where facts come from (every attribution says why, so a user can check it):
   named on the same page (or chat message); the document's author, if a suspect.
   The victim is the document's author if a victim (a victim's statement), else the
   only victim named in the sentence, the chat counterpart, or the only victim named
-  on the page. No suspect: the fact is *unattributed* and listed for a person to
-  attribute by hand.
+  on the page; the only suspect whose phone number or e-mail is on the page (an advert).
+  Indicators marked ``own_words`` (a buyer's request, a remark on a victim's age) count
+  only against the sender of the chat message or the maker of the statement. No suspect:
+  the fact is *unattributed* and listed for a person to attribute by hand.
 - **Records** (payments, trips, calls, messages) whose endpoints belong to people of
   the case (``Identifier.person_id``; trip travellers by name), through the record
-  rules of :func:`palermo.law.apply_evidence_rules`.
+  rules of :func:`palermo.law.apply_evidence_rules`. Phone numbers found on a page with
+  an advert indicator are *advertised numbers*: calls and messages to them are a buyer's.
+- **A second pass of the same rules** over what a suspect wrote or said (``own_words``:
+  messages they sent, chat messages, their own statement; for knowledge, reckless
+  disregard and agreement) and over all contacts between two people (``contact_series``,
+  for agreement), knowing the concepts each person's facts already show. A fact resting on
+  an assertion takes that assertion's status; one resting on a record is a suggestion.
 - **Human links** (``Assertion`` with predicate ``element_link``): a person ties an
   assertion, a record or a free note to a suspect x element. Unlinking sets the link
   to ``rejected`` with who and when; nothing is deleted. A rejected link that names
@@ -34,11 +42,11 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.readiness import statute_readiness
@@ -78,6 +86,7 @@ from palermo.store.models.documents import Document, DocumentPage
 
 LINK = "element_link"
 AUTHOR = "document_author"
+IDENTIFIER = "identifier"
 CONSIDERED = "considered"
 RECORD_KINDS = ("payment", "trip", "call", "message")
 # Evidence file kinds (as the ingest names them) -> the engine's source kinds.
@@ -370,7 +379,15 @@ def _load(ctx: Context, session: Session, case: Case) -> _Loaded:
                 Assertion.decided_at,
             ).where(
                 Assertion.case_id == cid,
-                Assertion.predicate.in_(("indicator", "mention", LINK, AUTHOR)),
+                or_(
+                    Assertion.predicate.in_(("indicator", "mention", LINK, AUTHOR)),
+                    # Phone numbers and e-mail addresses found in documents: they tie an
+                    # advert or a page to a person, and mark advertised numbers.
+                    and_(
+                        Assertion.predicate == IDENTIFIER,
+                        or_(Assertion.value.like("+%"), Assertion.value.like("%@%")),
+                    ),
+                ),
             )
         )
     )
@@ -440,6 +457,24 @@ def _is_chat(f: _File | None) -> bool:
     return f is not None and f.source_kind == "chat"
 
 
+@lru_cache(maxsize=1)
+def _own_words_indicators() -> frozenset[str]:
+    """Indicators whose hits count only against whoever wrote or said the words."""
+    from palermo.law.indicators import load_indicators
+
+    return frozenset(ci.id for ci in load_indicators() if ci.indicator.own_words)
+
+
+@dataclass(frozen=True, slots=True)
+class _Origin:
+    """Where a derived item (a suspect's own words, a series of contacts) comes from."""
+
+    record_id: int | None
+    assertion_id: int | None
+    file_id: int | None
+    attribution: str
+
+
 @lru_cache(maxsize=100_000)
 def _message_indicators(body: str) -> tuple[tuple[str, tuple[str, ...], str], ...]:
     """(indicator id, concept ids, sentence) found in a message body; bodies repeat, so the
@@ -497,6 +532,14 @@ class _Builder:
         self.mentions: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
         self.authors: dict[int, tuple[int, str]] = {}  # document id -> person, why
         human_authors: dict[int, tuple[int, str]] = {}
+        self.rules = load_evidence_rules()
+        self.own_words_ids = _own_words_indicators()
+        # Phone numbers and e-mails of the case's people on each page: (file, page) ->
+        # [(start, end, person id)]; and the phone numbers on advert pages.
+        self.identifiers: dict[tuple[int, int], list[tuple[int, int, int]]] = defaultdict(list)
+        numbers: dict[tuple[int, int], set[str]] = defaultdict(set)
+        advert_pages: set[tuple[int, int]] = set()
+        adverts = set(self.rules.advert_indicators)
         for a in data.assertions:
             if a.status == AssertionStatus.REJECTED.value:
                 continue
@@ -508,6 +551,24 @@ class _Builder:
                 pid = int(a.value) if (a.value or "").isdigit() else None
                 if pid is not None and pid in self.people and a.subject_id is not None:
                     human_authors[a.subject_id] = (pid, "author set by hand")
+            elif a.evidence_file_id is None:
+                continue
+            elif a.predicate == IDENTIFIER and a.value:
+                key = (a.evidence_file_id, _page_of(a.locator))
+                numbers[key].add(a.value)
+                pid = data.owners.get(a.value)
+                if pid is not None and pid in self.people:
+                    self.identifiers[key].append((a.span_start or 0, a.span_end or 0, pid))
+            elif a.predicate == "indicator" and (
+                a.value in adverts or (a.details or {}).get("indicator") in adverts
+            ):
+                advert_pages.add((a.evidence_file_id, _page_of(a.locator)))
+        self.advertised = {
+            n for key in advert_pages for n in numbers.get(key, ()) if n.startswith("+")
+        }
+        # Derived items (a suspect's own words, series of contacts), for the second pass.
+        self.own_words: list[EvidenceItem] = []
+        self.origins: dict[str, _Origin] = {}
         self._pages: dict[tuple[int, int], _PageMentions] = {}
         # Assertions a person has already tied to a suspect by hand.
         self.linked = {
@@ -591,6 +652,7 @@ class _Builder:
             f = self.d.files.get(a.evidence_file_id)
             page = _page_of(a.locator)
             sentence = details.get("sentence") or a.quote
+            self.note_own_words(a, details, concepts, victim, source, sentence)
             for concept in concepts:
                 case_wide = self.concepts[concept].kind in ("jurisdiction", "other")
                 targets: list[int | None] = [*suspects] or [None]
@@ -642,6 +704,71 @@ class _Builder:
             origin=v.origin,
         )
 
+    def speaker(self, a: Any) -> tuple[int | None, Any, str]:
+        """Whose own words an assertion is: the sender of a chat message, or the maker of
+        a statement; with the chat row (or None) and how it is known."""
+        fid, page = a.evidence_file_id, _page_of(a.locator)
+        if fid is None:
+            return None, None, ""
+        chat = self.chat_rows.get((fid, page))
+        if chat is not None:
+            sender = self.owner(chat.source) or self.name_owner(
+                (chat.attrs or {}).get("sender_name")
+            )
+            return sender, chat, "the sender of the message"
+        doc = self.file_doc.get(fid)
+        author = self.authors.get(doc) if doc is not None else None
+        if author is not None and not _is_chat(self.d.files.get(fid)):
+            return author[0], None, f"the maker of the statement ({author[1]})"
+        return None, None, ""
+
+    def note_own_words(
+        self,
+        a: Any,
+        details: dict[str, Any],
+        concepts: list[str],
+        victim: int | None,
+        source: tuple[str, str],
+        sentence: str | None,
+    ) -> None:
+        """An indicator in a suspect's own words (a chat message they sent, a statement
+        they made) becomes an ``own_words`` item for the rules on state of mind."""
+        who, chat, how = self.speaker(a)
+        if who is None or self.people[who].kind != "suspect":
+            return
+        parties = {"speaker": self.people[who].pseudonym}
+        recipient = self.owner(chat.target) if chat is not None else None
+        if recipient is not None and recipient != who:
+            parties["recipient"] = self.people[recipient].pseudonym
+        if victim is not None:
+            parties["victim"] = self.people[victim].pseudonym
+        text = (chat.body if chat is not None else None) or sentence or ""
+        f = self.d.files.get(a.evidence_file_id)
+        key = f"a{a.id}"
+        self.own_words.append(
+            EvidenceItem(
+                id=key,
+                kind="own_words",
+                source_id=source[0],
+                source_kind=source[1],
+                occurred_at=chat.occurred_at if chat is not None else None,
+                parties=parties,
+                fields={
+                    "concepts": concepts,
+                    "indicators": [str(details.get("indicator") or a.value or "")],
+                    "text": text,
+                    "to_advert": chat is not None and chat.target in self.advertised,
+                },
+                quote=self.quote(sentence),
+                locator=a.locator or f"page {_page_of(a.locator)}",
+                evidence_file=f.name if f else None,
+                status=a.status,
+            )
+        )
+        self.origins[key] = _Origin(
+            None, a.id, a.evidence_file_id, f"the suspect's own words ({how})"
+        )
+
     def attribute(self, a: Any, details: dict[str, Any]) -> tuple[list[int], int | None, str]:
         fid, page = a.evidence_file_id, _page_of(a.locator)
         span = details.get("sentence_span") or [a.span_start or 0, a.span_end or 0]
@@ -656,24 +783,50 @@ class _Builder:
         def kind_of(pid: int) -> str:
             return self.people[pid].kind
 
-        suspects = sorted({p for p in in_sentence if kind_of(p) == "suspect"})
-        if suspects:
-            why.append("suspect named in the same sentence")
-        if not suspects and chat is not None:
+        own_words = bool(details.get("own_words")) or (
+            str(details.get("indicator") or a.value or "") in self.own_words_ids
+        )
+        suspects: list[int] = []
+        if own_words:
+            # The speaker's state of mind or conduct: only the speaker, never a name nearby.
+            who, _chat, how = self.speaker(a)
+            if who is not None and kind_of(who) == "suspect":
+                suspects = [who]
+                why.append(f"the suspect's own words ({how})")
+            else:
+                why.append("the words of someone other than a suspect")
+        else:
+            suspects = sorted({p for p in in_sentence if kind_of(p) == "suspect"})
+            if suspects:
+                why.append("suspect named in the same sentence")
+        if not suspects and not own_words and chat is not None:
             sender = self.owner(chat.source) or self.name_owner(
                 (chat.attrs or {}).get("sender_name")
             )
             if sender is not None and kind_of(sender) == "suspect":
                 suspects = [sender]
                 why.append("suspect is the sender of the message")
-        if not suspects:
+        if not suspects and not own_words:
             named = index.suspects
             if len(named) == 1:
                 suspects = named
                 why.append("the only suspect named on the same page")
-        if not suspects and author is not None and kind_of(author[0]) == "suspect":
+        if (
+            not suspects
+            and not own_words
+            and author is not None
+            and kind_of(author[0]) == "suspect"
+        ):
             suspects = [author[0]]
             why.append("the suspect's own statement")
+        if not suspects and not own_words and fid is not None:
+            # An advert or a record page that gives a suspect's phone number or e-mail.
+            listed = sorted(
+                {p for _, _, p in self.identifiers.get((fid, page), []) if kind_of(p) == "suspect"}
+            )
+            if len(listed) == 1:
+                suspects = listed
+                why.append("the only suspect whose phone number or e-mail is on the same page")
         victim: int | None = None
         if author is not None and kind_of(author[0]) == "victim":
             victim = author[0]
@@ -691,7 +844,7 @@ class _Builder:
         if victim is None and len(index.victims) == 1:
             victim = index.victims[0]
             why.append("the only victim named on the same page")
-        if not suspects:
+        if not suspects and not own_words:
             why.insert(0, "no suspect named in the sentence or page, nor the sender")
         return suspects, victim, "; ".join(why)
 
@@ -731,9 +884,18 @@ class _Builder:
                 ):
                     first_contact[pair] = r
         keep_contacts = {id(r) for r in first_contact.values()}
+        # Calls and messages to a number listed in a sex advert: a few per caller and
+        # number, for the buyer rules (each may be followed by a payment).
+        to_advert: dict[tuple[int, str], int] = defaultdict(int)
         for r in self.d.records:
+            advert = r.kind in ("call", "message") and r.target in self.advertised
             if r.kind in ("call", "message") and id(r) not in keep_contacts:
-                continue
+                caller = self.owner(r.source) if advert else None
+                if caller is None:
+                    continue
+                to_advert[(caller, r.target)] += 1
+                if to_advert[(caller, r.target)] > ROWS_PER_KIND:
+                    continue
             attrs = r.attrs or {}
             parties: dict[str, str] = {}
             fields: dict[str, Any] = {}
@@ -757,6 +919,8 @@ class _Builder:
                     "description": attrs.get("reference"),
                     "counterparty_category": attrs.get("counterparty_category"),
                 }
+            elif advert:
+                fields = {"target_advertised": True}
             if r.kind != "trip":  # trips decide each traveller's first travel: keep all
                 signature = (
                     r.kind,
@@ -764,6 +928,7 @@ class _Builder:
                     tuple(sorted(parties.items())),
                     fields.get("counterparty_category"),
                     str(fields.get("description") or "").lower(),
+                    advert,
                 )
                 alike[signature] += 1
                 if alike[signature] > ROWS_PER_KIND:
@@ -919,6 +1084,33 @@ class _Builder:
             victim = other if other is not None and self.people[other].kind == "victim" else None
             source = self.file_source(r.evidence_file_id)
             f = self.d.files.get(r.evidence_file_id)
+            parties = {"speaker": self.people[sender].pseudonym}
+            if other is not None and other != sender:
+                parties["recipient"] = self.people[other].pseudonym
+            if victim is not None:
+                parties["victim"] = self.people[victim].pseudonym
+            key = f"r{r.id}"
+            self.own_words.append(
+                EvidenceItem(
+                    id=key,
+                    kind="own_words",
+                    source_id=source[0],
+                    source_kind=source[1],
+                    occurred_at=r.occurred_at,
+                    parties=parties,
+                    fields={
+                        "concepts": sorted({c for _, cs, _ in hits for c in cs}),
+                        "indicators": sorted({ind for ind, _, _ in hits}),
+                        "text": r.body,
+                        "to_advert": r.target in self.advertised,
+                    },
+                    quote=self.quote(r.body[:1000]),
+                    locator=f"row {r.row_number}",
+                    evidence_file=f.name if f else None,
+                )
+            )
+            how = "the suspect's own words (the sender of the message)"
+            self.origins[key] = _Origin(r.id, None, r.evidence_file_id, how)
             for indicator, concepts, sentence in hits:
                 for concept in concepts:
                     if concept not in self.concepts:
@@ -947,12 +1139,121 @@ class _Builder:
                     out.info[fid] = view
                     out.facts.append(self.fact(view))
 
+    # -- derived: state of mind and agreement, from own words and series of contacts
+
+    def contact_series(self) -> list[EvidenceItem]:
+        """All calls and messages between two people of the case, one item per person of
+        the pair (``source`` is that person), for the rules on agreement. Contacts with an
+        advertised number are left out: they are a customer's, not a partner's."""
+        window = timedelta(hours=self.rules.event_window_hours)
+        events: list[datetime] = []
+        pairs: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        for r in self.d.records:
+            if r.occurred_at is None:
+                continue
+            if r.kind == "trip":
+                who = self.name_owner(r.source)
+                if who is not None and self.people[who].kind == "victim":
+                    events.append(r.occurred_at)
+            elif r.kind == "payment":
+                payee = self.owner(r.target)
+                if payee is not None and self.people[payee].kind == "suspect":
+                    events.append(r.occurred_at)
+            elif r.kind in ("call", "message"):
+                if r.source in self.advertised or r.target in self.advertised:
+                    continue
+                a, b = self.owner(r.source), self.owner(r.target)
+                if a is not None and b is not None and a != b:
+                    pairs[(min(a, b), max(a, b))].append(r)
+        events.sort()
+
+        def near(at: datetime) -> bool:
+            i = bisect_left(events, at - window)
+            return i < len(events) and events[i] <= at + window
+
+        items: list[EvidenceItem] = []
+        for (a, b), rows in pairs.items():
+            rows.sort(key=lambda r: (r.occurred_at, r.id))
+            close = [r for r in rows if near(r.occurred_at)]
+            rep = close[0] if close else rows[0]
+            days = len({r.occurred_at.date() for r in rows})
+            first, last = rows[0].occurred_at, rows[-1].occurred_at
+            pa, pb = self.people[a].pseudonym, self.people[b].pseudonym
+            hours = f"{self.rules.event_window_hours:g}"
+            quote = (
+                f"{len(rows)} calls and messages between {pa} and {pb} on {days} days, "
+                f"{first:%Y-%m-%d} to {last:%Y-%m-%d}; {len(close)} within {hours} hours "
+                "of a victim's trip or a payment to a suspect"
+            )
+            source = self.file_source(rep.evidence_file_id)
+            f = self.d.files.get(rep.evidence_file_id)
+            for me, other in ((pa, pb), (pb, pa)):
+                key = f"r{rep.id}~{me}"
+                items.append(
+                    EvidenceItem(
+                        id=key,
+                        kind="contact_series",
+                        source_id=source[0],
+                        source_kind=source[1],
+                        occurred_at=rep.occurred_at,
+                        parties={"source": me, "target": other},
+                        fields={"contacts": len(rows), "days": days, "near_events": len(close)},
+                        quote=quote,
+                        locator=f"row {rep.row_number}",
+                        evidence_file=f.name if f else None,
+                    )
+                )
+                self.origins[key] = _Origin(rep.id, None, rep.evidence_file_id, "record rule")
+        return items
+
+    def derived_facts(self, out: _Built, suppressed: set[str]) -> None:
+        """Second pass of the rules, over what the first pass cannot see: a suspect's own
+        words (for knowledge and reckless disregard) and series of contacts (agreement),
+        knowing which concepts each person's facts already show."""
+        items = self.own_words + self.contact_series()
+        if not items:
+            return
+        known: dict[str, set[str]] = defaultdict(set)
+        for fact in out.facts:
+            if fact.suspect is not None:
+                known[fact.suspect].add(fact.concept)
+        roles = {p.pseudonym: p.kind for p in self.people.values()}
+        descriptions = {rule.id: rule.description for rule in self.rules.rules}
+        for fact in apply_evidence_rules(items, roles, self.rules, known):
+            if fact.id in suppressed or fact.suspect is None:
+                continue
+            key, _, rule = fact.id.partition("#")
+            origin = self.origins[key]
+            f = self.d.files.get(origin.file_id) if origin.file_id is not None else None
+            view = FactView(
+                id=fact.id,
+                concept=fact.concept,
+                concept_label=self.label(fact.concept),
+                suspect=fact.suspect,
+                victim=fact.victim,
+                status=fact.status,
+                origin="machine",
+                source_id=fact.source_id,
+                source_kind=fact.source_kind,
+                quote=fact.quote or "",
+                locator=fact.locator,
+                evidence_file=fact.evidence_file,
+                sha256=f.sha256 if f else None,
+                attribution=f"{origin.attribution}: {descriptions.get(rule, rule)}",
+                assertion_id=origin.assertion_id,
+                record_id=origin.record_id,
+                rule=rule,
+            )
+            out.info[fact.id] = view
+            out.facts.append(fact)
+
     def build(self) -> _Built:
         out = _Built([], {}, [], [])
         sources = self.indicator_facts(out)
         suppressed = self.link_facts(out, sources)
         self.record_facts(out, suppressed)
         self.message_facts(out, suppressed)
+        self.derived_facts(out, suppressed)
         return out
 
 
@@ -1065,6 +1366,62 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
             details={"facts": result.fact_count, "readiness": result.readiness},
         )
         return result
+
+
+@dataclass(frozen=True, slots=True)
+class AttributedFact:
+    """A fact from a document, a chat or a message, tied to a suspect (by person id)."""
+
+    id: str
+    concept: str
+    suspect_id: int
+    victim_id: int | None
+    status: str
+    source_id: str
+    quote: str  # victims' names replaced by their pseudonyms
+    attribution: str
+    assertion_id: int | None
+    record_id: int | None
+    evidence_file: str | None
+    locator: str | None
+
+
+def attributed_facts(ctx: Context, session: Session, case: Case) -> list[AttributedFact]:
+    """Facts from what people said and wrote, tied to suspects exactly as the elements
+    matrix ties them, so the Network and Memo never disagree with the Elements tab.
+
+    Facts that the evidence rules derive from structured records (payments, trips, calls)
+    are left out: the network reads those records directly. Quotes name victims only by
+    pseudonym, whoever asks."""
+    data = _load(ctx, session, case)
+    hide_victims = Redactor(
+        (p.pseudonym, p.names) for p in data.people.values() if p.kind == "victim" and p.names
+    )
+    built = _Builder(data, hide_victims, {}).build()
+    by_pseudonym = {p.pseudonym: p.id for p in data.people.values()}
+    out: list[AttributedFact] = []
+    for fact in built.facts:
+        view = built.info.get(fact.id)
+        suspect = by_pseudonym.get(fact.suspect or "")
+        if view is None or suspect is None or view.attribution.startswith("record rule"):
+            continue
+        out.append(
+            AttributedFact(
+                id=fact.id,
+                concept=fact.concept,
+                suspect_id=suspect,
+                victim_id=by_pseudonym.get(fact.victim or ""),
+                status=fact.status,
+                source_id=fact.source_id,
+                quote=view.quote,
+                attribution=view.attribution,
+                assertion_id=view.assertion_id,
+                record_id=view.record_id,
+                evidence_file=view.evidence_file,
+                locator=view.locator,
+            )
+        )
+    return out
 
 
 def _assess(data: _Loaded, built: _Built, actor: Actor) -> CaseAssessment:
@@ -1294,7 +1651,8 @@ def unlink(ctx: Context, actor: Actor, reference: str, link_id: int) -> None:
 def decide_rule_fact(
     ctx: Context, actor: Actor, reference: str, fact_id: str, decision: str
 ) -> int:
-    """Confirm or reject a suggestion drawn from a record (``r<record id>#<rule>``)."""
+    """Confirm or reject a rule's suggestion drawn from a record (``r<record id>#<rule>``)
+    or from a suspect's own words in a document (``a<assertion id>#<rule>``)."""
     return decide_rule_facts(ctx, actor, reference, [fact_id], decision)[0]
 
 
@@ -1311,7 +1669,10 @@ def decide_rule_facts(
     out: list[int] = []
     for fact_id in fact_ids:
         view = built.info.get(fact_id) or pending.get(fact_id)
-        if view is None or view.record_id is None or view.suspect is None:
+        # A rule's suggestion rests on a record, or (for a suspect's own words in a chat
+        # export or a statement) on an assertion: "a<id>#<rule>".
+        derived = view is not None and view.assertion_id is not None and "#" in view.id
+        if view is None or (view.record_id is None and not derived) or view.suspect is None:
             raise NotFound(f"suggestion {fact_id} not found in case '{reference}'")
         statute_id, element_id = _element_for(view.concept)
         out.append(
@@ -1323,6 +1684,7 @@ def decide_rule_facts(
                 statute_id=statute_id,
                 element_id=element_id,
                 concept=view.concept,
+                assertion_id=view.assertion_id if view.record_id is None else None,
                 record_id=view.record_id,
                 rule_fact=fact_id,
                 victim_id=by_pseudonym.get(view.victim) if view.victim else None,

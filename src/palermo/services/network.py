@@ -79,6 +79,8 @@ class Loaded:
     seconds: dict[str, float] = field(default_factory=dict)
     # For duplicate matching only, never shown: names (unsealed) and identifiers.
     matching: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # Facts from statements, chats and messages: fact id -> where it was said, and what.
+    statements: dict[str, EvidenceRef] = field(default_factory=dict)
     # Confirmed "same person" decisions (``load_case(merge=True)``). ``people`` and
     # ``labels`` keep every person as recorded; the analysis has one person per group.
     rep_of: dict[str, str] = field(default_factory=dict)  # member -> representative
@@ -219,7 +221,9 @@ def load_case(
         mine += [s for s in statutes if s not in mine]
     for key, statutes in charges.items():
         b.set_charges(key, statutes)
-    _load_facts(session, case.id, b, rep_of)
+    facts_clock = time.perf_counter()
+    statements = _load_facts(ctx, session, case, b, rep_of)
+    facts_seconds = time.perf_counter() - facts_clock
     evidence: dict[str, tuple[int, int, int]] = {}
     for kind in RECORD_KINDS:
         _load_records(session, case.id, kind, b, evidence, traveller)
@@ -233,8 +237,13 @@ def load_case(
     }
     _load_adverts(session, case.id, files, b)
     data = b.build()
-    seconds = {"load": round(time.perf_counter() - clock, 3)}
+    # Statement facts are timed apart: they run the Elements attribution.
+    seconds = {
+        "load": round(time.perf_counter() - clock - facts_seconds, 3),
+        "facts": round(facts_seconds, 3),
+    }
     loaded = Loaded(case, data, people, labels, evidence, files, seconds, matching)
+    loaded.statements = statements
     if merges:
         loaded.rep_of, loaded.groups, loaded.merged_labels = rep_of, groups, merged_labels
         loaded.merged_by = merges.merged_by
@@ -345,45 +354,34 @@ def _conflict_text(loaded: Loaded, a: str, b: str, reason: str) -> str:
 
 
 def _load_facts(
-    session: Session, case_id: int, b: CaseBuilder, rep_of: dict[str, str] | None = None
-) -> None:
-    """Indicator assertions about a person become facts for the role signals (about
-    their merged person, when ``rep_of`` maps them to one)."""
-    rep_of = rep_of or {}
-    rows = session.execute(
-        select(
-            Assertion.id,
-            Assertion.subject_type,
-            Assertion.subject_id,
-            Assertion.details,
-            Assertion.status,
-            Assertion.record_id,
-            Assertion.quote,
-            Assertion.evidence_file_id,
-        ).where(
-            Assertion.case_id == case_id,
-            Assertion.predicate == "indicator",
-            Assertion.status != AssertionStatus.REJECTED.value,
-        )
-    ).all()
-    for aid, stype, sid, details, status, record_id, quote, file_id in rows:
-        d = details or {}
-        suspect = d.get("suspect_person_id") or (sid if stype == "person" else None)
-        if suspect is None:
+    ctx: Context, session: Session, case: Case, b: CaseBuilder, rep_of: dict[str, str]
+) -> dict[str, EvidenceRef]:
+    """Facts from statements, chats and messages, tied to suspects exactly as the
+    Elements tab ties them (about their merged person, when ``rep_of`` maps them to one).
+    Returns each fact's evidence reference (file, place and quote) by fact id."""
+    from palermo.services.elements import attributed_facts
+
+    refs: dict[str, EvidenceRef] = {}
+    for f in attributed_facts(ctx, session, case):
+        if f.status == AssertionStatus.REJECTED.value:
             continue
-        victim = d.get("victim_person_id")
-        for concept in d.get("concepts") or []:
-            b.add_fact(
-                Fact(
-                    id=f"A{aid}" + (f"@R{record_id}" if record_id else ""),
-                    concept=str(concept),
-                    suspect=rep_of.get(str(suspect), str(suspect)),
-                    victim=rep_of.get(str(victim), str(victim)) if victim else None,
-                    status=str(status),
-                    source_id=f"file:{file_id}",
-                    quote=quote,
-                )
+        key = f"A:{f.id}"
+        suspect = str(f.suspect_id)
+        victim = str(f.victim_id) if f.victim_id is not None else None
+        b.add_fact(
+            Fact(
+                id=key,
+                concept=f.concept,
+                suspect=rep_of.get(suspect, suspect),
+                victim=rep_of.get(victim, victim) if victim else None,
+                status=f.status,
+                source_id=f.source_id,
+                quote=f.quote,
             )
+        )
+        place = ", ".join(x for x in (f.evidence_file, f.locator) if x) or f.source_id
+        refs[key] = EvidenceRef(place, f.record_id, f.evidence_file, None, f.quote)
+    return refs
 
 
 def _load_adverts(session: Session, case_id: int, files: dict[int, str], b: CaseBuilder) -> None:
@@ -503,10 +501,11 @@ def _load_records(
 
 @dataclass(frozen=True, slots=True)
 class EvidenceRef:
-    key: str  # the source file's own id (TX..., CL...) or R<record id>
+    key: str  # the source file's own id (TX..., CL...), R<record id>, or file and place
     record_id: int | None
     file: str | None
     row: int | None
+    quote: str | None = None  # what a statement, chat or message says
 
 
 @dataclass(frozen=True, slots=True)
@@ -622,6 +621,11 @@ class NetworkView:
 def evidence_refs(loaded: Loaded, keys: Iterable[str], limit: int = 20) -> list[EvidenceRef]:
     out = []
     for k in list(keys)[:limit]:
+        statement = loaded.statements.get(k)
+        if statement is not None:
+            if statement not in out:  # one sentence can carry several concepts
+                out.append(statement)
+            continue
         key = k.split("@", 1)[1] if k.startswith("A") and "@" in k else k
         hit = loaded.evidence.get(key)
         if hit is None:
@@ -680,12 +684,16 @@ def network_view(
     end: date | datetime | str | None = None,
     max_nodes: int = 500,
     reveal: bool = False,
+    loaded: Loaded | None = None,
 ) -> NetworkView:
     """Everything the Network tab shows, for one case and an optional date window.
 
     Access is checked and the read audited on every call; the case's part of the view is
     kept per case fingerprint and what the viewer may see (:mod:`.viewcache`), the links
-    to the user's other cases are computed each time."""
+    to the user's other cases are computed each time.
+
+    ``loaded``: the case as ``load_case(..., reveal=reveal, merge=True)`` returned it for
+    this actor, when the caller has it already (the memo reads the case once)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         fingerprint = case_fingerprint(session, case)
@@ -705,7 +713,9 @@ def network_view(
                 session,
                 actor,
                 case,
-                load_case(ctx, session, actor, case, reveal=reveal, merge=True),
+                loaded
+                if loaded is not None
+                else load_case(ctx, session, actor, case, reveal=reveal, merge=True),
                 start=start,
                 end=end,
                 max_nodes=max_nodes,

@@ -10,6 +10,13 @@ it in text. Pattern syntax, kept readable on purpose:
 * `` ... `` (spaces around) means "up to six words in between";
 * anything else is a Python regular expression, matched case-insensitively on word
   boundaries (write patterns in lower case; ``(?-i:...)`` marks a case-sensitive part).
+
+A question is never a hit ("Did he take your passport?"), unless the pattern says
+``allow_question`` (a buyer's "How much for an hour?" is the solicitation itself). An
+indicator marked ``own_words`` speaks of the state of mind or the conduct of whoever wrote
+or said the words (a buyer's request, a remark on a victim's age): its hits count only
+against the sender of the message or the maker of the statement, never against someone
+merely named near it.
 """
 
 from __future__ import annotations
@@ -37,6 +44,8 @@ class IndicatorPattern(BaseModel):
     confidence: float = Field(default=0.8, gt=0, le=1)
     # Conditional sentences ("if you leave he will hurt your family") count for threats.
     allow_conditional: bool = False
+    # Questions count ("How much for an hour?" is a buyer's solicitation).
+    allow_question: bool = False
 
 
 class Indicator(BaseModel):
@@ -44,11 +53,14 @@ class Indicator(BaseModel):
 
     id: str
     label: str
-    source: Literal["ILO", "UNODC", "FinCEN", "FATF"]
-    group: Literal["forced_labour", "sexual_exploitation", "financial"]
+    # "US law": read from the statute and its case law (18 U.S.C. 1591), not an indicator list.
+    source: Literal["ILO", "UNODC", "FinCEN", "FATF", "US law"]
+    group: Literal["forced_labour", "sexual_exploitation", "financial", "mental_state"]
     concepts: list[str] = Field(min_length=1)
     patterns: list[IndicatorPattern] = Field(min_length=1)
     description: str = ""
+    # Hits count only against the sender or maker of the words (see the module docstring).
+    own_words: bool = False
 
     @field_validator("patterns", mode="before")
     @classmethod
@@ -80,6 +92,7 @@ class CompiledPattern:
     case_sensitive: bool = False
     # At least one of these occurs in any matching text (None: no prefilter).
     literals: tuple[str, ...] | None = None
+    allow_question: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +228,7 @@ def load_file(path: Path) -> tuple[IndicatorFile, list[CompiledIndicator]]:
                     data.language,
                     case_sensitive,
                     literals,
+                    pat.allow_question,
                 )
             )
         compiled.append(CompiledIndicator(ind, tuple(patterns)))
