@@ -75,6 +75,9 @@ class FileOutcome:
     sha256: str | None = None
     evidence_file_id: int | None = None
     source_kind: str | None = None
+    # Rows loaded with a caveat or skipped (zero or negative amounts, exact duplicate
+    # rows), each naming the file and lines; also appended to ``message``.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -341,6 +344,7 @@ def _load(
         evidence = _evidence_row(session, target, stored, name, retry_id, actor)
         as_text = bulk.wants_text(session)
         identifiers: list[tuple[str, str]] = []
+        warnings: tuple[str, ...] = ()
         count = 0
         if isinstance(reader, StructuredReader):
             stream = reader.rows(view, context, as_text=as_text)
@@ -349,6 +353,7 @@ def _load(
                 session, target.case_id, evidence.id, stream.rows, on_batch, expected_rows=total
             )
             identifiers = [(kind, v) for kind, values in stream.identifiers.items() for v in values]
+            warnings = tuple(str(w)[:2000] for w in stream.warnings)
         else:
             output = reader.read(view, context)
             source_kind = output.source_kind
@@ -379,6 +384,8 @@ def _load(
         }
         if parent is not None:
             details["parent"] = parent
+        if warnings:
+            details["warnings"] = list(warnings)
         audit.record(
             session,
             actor=actor,
@@ -395,6 +402,8 @@ def _load(
     if pages is not None:
         message = f"{pages:,} page{'s' if pages != 1 else ''}"
         message += f", {count:,} records" if count else ""
+    if warnings:
+        message += "; " + "; ".join(warnings)
     outcome = FileOutcome(
         name,
         Outcome.LOADED,
@@ -403,6 +412,7 @@ def _load(
         sha256=stored.sha256,
         evidence_file_id=evidence_id,
         source_kind=source_kind,
+        warnings=warnings,
     )
     return _Loaded(outcome, attachments)
 

@@ -13,6 +13,16 @@ Two ways to read:
   fast path the ingest service uses for bulk inserts.
 
 Times without a zone are taken as UTC; every ``occurred_at`` is an aware UTC datetime.
+
+Payments get more checks, because money totals are what a court adds up. Bad input is
+refused with the file, line and column, or loaded with a warning that names the lines
+(``RowStream.warnings``, listed in the ingest report), keeping evidence where that is safe:
+
+* the same transaction id twice with different content: the file is refused;
+* a row that repeats an earlier row exactly (same id, same cells, as exports sometimes
+  do): skipped, with a warning naming both lines;
+* a zero amount, or a negative amount (a refund or reversal in a bank statement): loaded
+  as given, with a warning; money-flow analysis leaves them out and says so.
 """
 
 from __future__ import annotations
@@ -30,6 +40,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from charset_normalizer import from_bytes
 
 from palermo.ingest.normalize import normalize_account, normalize_phone
@@ -434,15 +446,50 @@ _json_str: Callable[[str], str] = json.encoder.encode_basestring
 # --- the reader -----------------------------------------------------------------------
 
 
+MAX_LISTED = 20  # locations a warning lists before "and N more"
+
+
+@dataclass(slots=True)
+class ReadWarning:
+    """Input loaded with a caveat rather than refused: what, how many rows, and where.
+
+    ``str()`` gives e.g. "payments.csv, line 5: negative amount (1 row); loaded as given
+    (a refund or reversal?), left out of money-flow analysis".
+    """
+
+    file: str
+    what: str  # the problem, e.g. "zero amount"
+    then: str  # what was done about it
+    count: int = 0
+    where: list[str] = field(default_factory=list)  # the first MAX_LISTED locations
+
+    def add(self, location: str) -> None:
+        self.count += 1
+        if len(self.where) < MAX_LISTED:
+            self.where.append(location)
+
+    def __str__(self) -> str:
+        more = self.count - len(self.where)
+        shown = ", ".join(self.where) + (f" and {more:,} more" if more > 0 else "")
+        rows = f"{self.count:,} row{'s' if self.count != 1 else ''}"
+        return (
+            f"{self.file}, line{'s' if self.count != 1 else ''} {shown}: "
+            f"{self.what} ({rows}); {self.then}"
+        )
+
+
 @dataclass
 class RowStream:
-    """Tuples of one file and, once consumed, the identifiers seen as endpoints."""
+    """Tuples of one file and, once consumed, the identifiers seen as endpoints and the
+    warnings about rows loaded with a caveat or skipped."""
 
     kind: str
     rows: Iterator[Row]
     encoding: str
     # Normalised endpoint values by identifier kind (phone/account), filled while streaming.
     identifiers: dict[str, set[str]] = field(default_factory=dict)
+    # Filled when the rows have been consumed to the end.
+    warnings: list[ReadWarning] = field(default_factory=list)
 
 
 class StructuredReader:
@@ -503,10 +550,17 @@ class StructuredReader:
             handle.close()
             raise
         stream = RowStream(kind=self.kind, rows=iter(()), encoding=encoding)
-        build = _BUILDERS[self.kind](
-            _BuildContext(columns, header, context.default_region, stream, as_text)
+        checks = (
+            _PaymentChecks(name, header, columns.get("transaction_id"))
+            if self.kind == "payment"
+            else None
         )
-        stream.rows = self._generate(handle, reader, header, build, name, encoding, errors_at_open)
+        build = _BUILDERS[self.kind](
+            _BuildContext(columns, header, context.default_region, stream, as_text, checks)
+        )
+        stream.rows = self._generate(
+            handle, reader, header, build, name, encoding, errors_at_open, stream, checks
+        )
         return stream
 
     def _generate(
@@ -518,12 +572,19 @@ class StructuredReader:
         name: str,
         encoding: str,
         errors_at_open: int,
+        stream: RowStream,
+        checks: _PaymentChecks | None,
     ) -> Iterator[Row]:
         width = len(header)
         last_line = reader.line_num
         errors_seen = _DECODE_ERRORS[0]
         # Set once undecodable bytes were met: from then on rows are scanned for them.
         suspicious = errors_seen != errors_at_open
+        if checks is not None:
+            held, batch, i_id = 0, checks.BATCH, checks.id_index
+            hold_row, hold_line = checks.rows.append, checks.lines.append
+            hold_key, hold_content = checks.keys.append, checks.content.append
+            hold_earlier, first_with = checks.earlier.append, checks.first.setdefault
         try:
             while True:
                 try:
@@ -542,10 +603,32 @@ class StructuredReader:
                         continue  # blank line
                     _raise_ragged(name, line, header, row)
                 try:
-                    yield build(row, line)
+                    built = build(row, line)
                 except _CellError as exc:
                     column = header[exc.index]
                     raise ReadError(name, exc.message, line=line, column=column) from None
+                if checks is None:
+                    yield built
+                    continue
+                # Held back for the payment checks (inlined: this runs millions of times).
+                held += 1
+                hold_row(built)
+                hold_line(line)
+                if i_id is not None:
+                    key = row[i_id].strip()
+                    hold_key(key)
+                    hold_content(hash(tuple(row)))  # ints and strings only: no cell lists
+                    hold_earlier(first_with(key, held) if key else held)
+                if held >= batch:
+                    yield from checks.release()
+                    held = 0
+            if checks is not None:
+                yield from checks.release()
+                stream.warnings.extend(checks.warnings())
+        except ReadError:
+            if checks is not None:
+                checks.release()  # a problem on an earlier, held-back row is reported first
+            raise
         finally:
             handle.close()
 
@@ -554,6 +637,181 @@ class _CellError(Exception):
     def __init__(self, index: int, message: str) -> None:
         self.index = index
         self.message = message
+
+
+I64 = npt.NDArray[np.int64]
+
+
+class _SeenIds:
+    """Transaction ids met so far in a file, as two independent 64-bit hashes with the
+    line and a hash of the row's cells, in sorted numpy runs merged as they grow: about
+    32 bytes an id (a dict of the strings takes four times that), so a file of millions
+    of payments stays small. A bit set of the first hash (8 MB) answers "never seen" for
+    most ids without a search."""
+
+    BITS = 1 << 26
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[I64, I64, I64, I64]] = []
+        self.bits = np.zeros(self.BITS // 64, dtype=np.uint64)
+
+    def _slots(self, k1: I64) -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+        h = k1.view(np.uint64) & np.uint64(self.BITS - 1)
+        return h >> np.uint64(6), np.uint64(1) << (h & np.uint64(63))
+
+    def find(self, k1: I64, k2: I64) -> tuple[I64, I64]:
+        """Line (-1 if unseen) and content hash of each id's first occurrence."""
+        line = np.full(len(k1), -1, dtype=np.int64)
+        content = np.zeros(len(k1), dtype=np.int64)
+        word, bit = self._slots(k1)
+        maybe = np.flatnonzero(self.bits[word] & bit)
+        if not len(maybe) or not self.runs:
+            return line, content
+        maybe = maybe[np.argsort(k1[maybe])]  # sorted queries search several times faster
+        q1, q2 = k1[maybe], k2[maybe]
+        found = np.full(len(maybe), -1, dtype=np.int64)
+        found_content = np.zeros(len(maybe), dtype=np.int64)
+        for keys, keys2, lines, contents in self.runs:
+            lo = np.minimum(np.searchsorted(keys, q1), len(keys) - 1)
+            hit = (keys[lo] == q1) & (found < 0)
+            same = hit & (keys2[lo] == q2)
+            found[same] = lines[lo[same]]
+            found_content[same] = contents[lo[same]]
+            # Two ids with the same first hash (about one file in a million): look closer.
+            for i in np.flatnonzero(hit & ~same).tolist():
+                pos = int(lo[i]) + 1
+                while pos < len(keys) and keys[pos] == q1[i]:
+                    if keys2[pos] == q2[i]:
+                        found[i], found_content[i] = lines[pos], contents[pos]
+                        break
+                    pos += 1
+        line[maybe] = found
+        content[maybe] = found_content
+        return line, content
+
+    def add(self, k1: I64, k2: I64, line: I64, content: I64) -> None:
+        if not len(k1):
+            return
+        word, bit = self._slots(k1)
+        np.bitwise_or.at(self.bits, word, bit)
+        order = np.argsort(k1, kind="stable")
+        self.runs.append((k1[order], k2[order], line[order], content[order]))
+        while len(self.runs) > 1 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            newer, older = self.runs.pop(), self.runs.pop()
+            merged = [np.concatenate((a, b)) for a, b in zip(older, newer, strict=True)]
+            order = np.argsort(merged[0], kind="stable")  # two sorted runs: a linear merge
+            self.runs.append(
+                (merged[0][order], merged[1][order], merged[2][order], merged[3][order])
+            )
+
+
+class _PaymentChecks:
+    """Payment rows held back in batches and checked before they are yielded.
+
+    Transaction ids: an exact repeat of an earlier row is skipped with a warning; the
+    same id with different content refuses the file (ReadError naming both lines).
+    Amounts: the builder notes zero and negative ones; they become warnings, except
+    on rows skipped as duplicates.
+    """
+
+    BATCH = 8192
+
+    def __init__(self, name: str, header: list[str], id_index: int | None) -> None:
+        self.name = name
+        self.header = header
+        self.id_index = id_index
+        self.zero_lines: list[int] = []  # filled by the builder, for the held-back rows
+        self.negative_lines: list[int] = []
+        # The held-back rows, filled by StructuredReader._generate: the row, its line, its
+        # transaction id, the hash of all its cells, and the 1-based batch position of the
+        # first row of the batch with the same id (``first``: id -> that position).
+        self.rows: list[Row] = []
+        self.lines: list[int] = []
+        self.keys: list[str] = []
+        self.content: list[int] = []
+        self.earlier: list[int] = []
+        self.first: dict[str, int] = {}
+        self._seen = _SeenIds()
+        self.zero = ReadWarning(
+            name, "zero amount", "loaded as given, left out of money-flow analysis"
+        )
+        self.negative = ReadWarning(
+            name,
+            "negative amount",
+            "loaded as given (a refund or reversal?), left out of money-flow analysis",
+        )
+        self.duplicate = ReadWarning(
+            name,
+            "exact duplicate of an earlier row",
+            "skipped, the first copy is loaded",
+        )
+
+    def release(self) -> list[Row]:
+        """The held-back rows that pass, in order; ReadError for a conflicting id."""
+        rows, lines = self.rows[:], self.lines[:]
+        keys, content, earlier = self.keys[:], self.content[:], self.earlier[:]
+        zero, negative = self.zero_lines[:], self.negative_lines[:]
+        for held in (self.rows, self.lines, self.keys, self.content, self.earlier):
+            held.clear()
+        self.first.clear()
+        self.zero_lines.clear()
+        self.negative_lines.clear()
+        skipped = self._duplicates(keys, content, earlier, lines) if keys else {}
+        for line in zero:
+            if line not in skipped:
+                self.zero.add(str(line))
+        for line in negative:
+            if line not in skipped:
+                self.negative.add(str(line))
+        if not skipped:
+            return rows
+        return [row for row, line in zip(rows, lines, strict=True) if line not in skipped]
+
+    def warnings(self) -> list[ReadWarning]:
+        return [w for w in (self.duplicate, self.zero, self.negative) if w.count]
+
+    def _duplicates(
+        self, keys: list[str], content_: list[int], earlier: list[int], lines: list[int]
+    ) -> dict[int, int]:
+        """Lines of exact repeats in this batch -> line of the first copy."""
+        n = len(keys)
+        content = np.asarray(content_, dtype=np.int64)
+        line_no = np.asarray(lines, dtype=np.int64)
+        ref = np.asarray(earlier, dtype=np.int64) - 1
+        index = np.arange(n)
+        again = np.flatnonzero(ref != index)  # a repeat of an earlier row of this batch
+        fresh = np.flatnonzero((ref == index) & np.fromiter(map(bool, keys), bool, n))
+        fresh_keys = [keys[i] for i in fresh.tolist()]
+        k1 = np.fromiter(map(hash, fresh_keys), np.int64, len(fresh))
+        k2 = np.fromiter(map(hash, map("\x1f".__add__, fresh_keys)), np.int64, len(fresh))
+        old_line, old_content = self._seen.find(k1, k2)
+        # Reference (line, content) per row: an earlier batch's first copy, else this one's.
+        ref_line = np.full(n, -1, dtype=np.int64)
+        ref_content = np.zeros(n, dtype=np.int64)
+        seen_before = old_line >= 0
+        ref_line[fresh[seen_before]] = old_line[seen_before]
+        ref_content[fresh[seen_before]] = old_content[seen_before]
+        first = ref[again]
+        inherited = ref_line[first] >= 0
+        ref_line[again] = np.where(inherited, ref_line[first], line_no[first])
+        ref_content[again] = np.where(inherited, ref_content[first], content[first])
+        new = fresh[~seen_before]
+        self._seen.add(k1[~seen_before], k2[~seen_before], line_no[new], content[new])
+        repeats = np.flatnonzero(ref_line >= 0)
+        conflicts = repeats[content[repeats] != ref_content[repeats]]
+        if len(conflicts):
+            i = int(conflicts[0])
+            raise ReadError(
+                self.name,
+                f"duplicate transaction id {keys[i][:60]} (first on line {int(ref_line[i])}) "
+                "with different content; correct or remove one of the rows",
+                line=lines[i],
+                column=self.header[self.id_index or 0],
+            )
+        skipped = {int(line_no[i]): int(ref_line[i]) for i in repeats.tolist()}
+        for line, first_line in skipped.items():
+            self.duplicate.add(f"{line} (same as line {first_line})")
+        return skipped
 
 
 def _raise_ragged(name: str, line: int, header: list[str], row: list[str]) -> None:
@@ -760,6 +1018,37 @@ def _amount_function(as_text: bool) -> Callable[[str], Any]:
     return amount_text if as_text else amount
 
 
+_ZERO = Decimal(0)
+
+
+def _payment_amount_function(
+    as_text: bool, zero: list[int], negative: list[int]
+) -> Callable[[str, int], Any]:
+    """``_amount_function`` that also notes the lines of zero and negative amounts."""
+
+    def amount(raw: str, line: int) -> Any:
+        value = parse_amount(raw)
+        if value <= _ZERO:
+            (zero if value == 0 else negative).append(line)
+        return value
+
+    def amount_text(raw: str, line: int) -> Any:
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            value = parse_amount(raw)
+            text = str(value)
+        else:
+            if not value.is_finite():
+                raise ValueError(f"not an amount: {raw[:40]!r}")
+            text = raw
+        if value <= _ZERO:
+            (zero if value == 0 else negative).append(line)
+        return text
+
+    return amount_text if as_text else amount
+
+
 def _amount_error(index: int, raw: str) -> _CellError:
     if not raw.strip():
         return _CellError(index, "missing amount")
@@ -803,6 +1092,7 @@ class _BuildContext:
     region: str
     stream: RowStream
     as_text: bool
+    checks: _PaymentChecks | None = None
 
 
 def _call_builder(b: _BuildContext) -> Builder:
@@ -900,7 +1190,8 @@ def _message_builder(b: _BuildContext) -> Builder:
 def _payment_builder(b: _BuildContext) -> Builder:
     get, miss = _normaliser(normalize_account, b.stream.identifiers.setdefault("account", set()))
     stamp = _stamp_function(b.as_text)
-    amount = _amount_function(b.as_text)
+    checks = b.checks if b.checks is not None else _PaymentChecks("", b.header, None)
+    amount = _payment_amount_function(b.as_text, checks.zero_lines, checks.negative_lines)
     c = b.columns
     i_time, i_amount = c["booked_at"], c["amount"]
     i_from, i_to = c["payer_account"], c["payee_account"]
@@ -915,7 +1206,7 @@ def _payment_builder(b: _BuildContext) -> Builder:
         except ValueError:
             raise _time_error(i_time, row[i_time]) from None
         try:
-            value = amount(row[i_amount])
+            value = amount(row[i_amount], line)
         except ValueError:
             raise _amount_error(i_amount, row[i_amount]) from None
         source = get(row[i_from], _MISS)

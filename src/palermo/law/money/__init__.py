@@ -1,26 +1,39 @@
-"""Money rules as data: laundering-pattern thresholds and minimum-wage tables.
+"""Money rules as data: laundering-pattern thresholds, minimum-wage and exchange-rate tables.
 
 - ``patterns.yaml``: thresholds of the explainable pattern rules in
   :mod:`palermo.analysis.patterns`.
 - ``minimum_wages.yaml``: hourly minimum-wage rates per jurisdiction and date, for
   the restitution worksheet in :mod:`palermo.analysis.restitution`.
+- ``exchange_rates.yaml``: annual average exchange rates against the euro (ECB
+  reference rates), for converting payments to one currency in
+  :mod:`palermo.analysis.currency`. A user's own table in the same format is accepted.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from palermo.law.concepts import LawDataError, pydantic_key, read_yaml
 
 HERE = Path(__file__).parent
 PATTERNS_PATH = HERE / "patterns.yaml"
 WAGES_PATH = HERE / "minimum_wages.yaml"
+RATES_PATH = HERE / "exchange_rates.yaml"
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -155,6 +168,102 @@ class WageBook(BaseModel):
     jurisdictions: dict[str, Jurisdiction]
 
 
+_CURRENCY = re.compile(r"[A-Z]{3}")
+PositiveRate = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualRate:
+    """The rate used for one currency and year: units of ``currency`` per 1 ``base``.
+
+    ``year`` is the table year whose rate is used; ``asked`` the year of the payment.
+    They differ when the payment's year lies before the first or after the last year
+    listed for the currency (``nearest`` is then True).
+    """
+
+    currency: str
+    base: str
+    year: int
+    asked: int
+    rate: Decimal
+    label: str  # the table's short name, e.g. "ECB"
+    source: str
+
+    @property
+    def nearest(self) -> bool:
+        return self.year != self.asked
+
+
+class ExchangeRates(BaseModel):
+    """Annual average exchange rates: units of each currency per 1 ``base``, by year.
+
+    ``base`` itself is 1 in every year. A currency or year not listed has no rate (never
+    guessed); a year before the first or after the last listed for a currency takes the
+    nearest listed year's rate, and :class:`AnnualRate` says so.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str = Field(min_length=1)  # short name used in sentences: "the ECB 2023 ..."
+    source: str = Field(min_length=1)
+    base: str = "EUR"
+    checked: bool = False  # checked against the primary source
+    rates: dict[str, dict[int, PositiveRate]]
+
+    @field_validator("base")
+    @classmethod
+    def _base_code(cls, value: str) -> str:
+        if not _CURRENCY.fullmatch(value):
+            raise ValueError(f"{value!r} is not an ISO 4217 code (three capital letters)")
+        return value
+
+    @field_validator("rates")
+    @classmethod
+    def _rate_codes(cls, value: dict[str, dict[int, Decimal]]) -> dict[str, dict[int, Decimal]]:
+        for code, years in value.items():
+            if not _CURRENCY.fullmatch(code):
+                raise ValueError(f"{code!r} is not an ISO 4217 code (three capital letters)")
+            if not years:
+                raise ValueError(f"{code}: no years listed")
+            bad = [y for y in years if not 1900 <= y <= 2200]
+            if bad:
+                raise ValueError(f"{code}: {bad[0]} is not a plausible year")
+        return value
+
+    @model_validator(mode="after")
+    def _base_is_one(self) -> ExchangeRates:
+        for year, rate in self.rates.get(self.base, {}).items():
+            if rate != 1:
+                raise ValueError(
+                    f"{self.base} is the base: its rate must be 1, not {rate} in {year}"
+                )
+        return self
+
+    def currencies(self) -> list[str]:
+        """Codes with a rate, the base included."""
+        return sorted({self.base, *self.rates})
+
+    def rate(self, currency: str, year: int) -> AnnualRate | None:
+        """The rate of ``currency`` for a payment in ``year``, or None (no rate).
+
+        The year's own rate if listed; the first (last) listed year's rate if ``year``
+        is before (after) every listed year; None for an unlisted currency or a year
+        missing inside the listed span.
+        """
+        if currency == self.base:
+            return AnnualRate(currency, self.base, year, year, Decimal(1), self.label, self.source)
+        years = self.rates.get(currency)
+        if not years:
+            return None
+        used = year
+        if year not in years:
+            first, last = min(years), max(years)
+            if first < year < last:
+                return None
+            used = first if year <= first else last
+        return AnnualRate(currency, self.base, used, year, years[used], self.label, self.source)
+
+
 def _load_model(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(read_yaml(path))
@@ -181,8 +290,21 @@ def _default_wages() -> WageBook:
     return _load_model(WAGES_PATH, WageBook)
 
 
+def load_exchange_rates(path: Path | str | None = None) -> ExchangeRates:
+    """The bundled ECB table, or a table of your own in the same format (LawDataError
+    naming the file and key when it is malformed)."""
+    return _default_rates() if path is None else _load_model(Path(path), ExchangeRates)
+
+
+@lru_cache(maxsize=1)
+def _default_rates() -> ExchangeRates:
+    return _load_model(RATES_PATH, ExchangeRates)
+
+
 __all__ = [
+    "AnnualRate",
     "CycleRule",
+    "ExchangeRates",
     "FanRule",
     "FunnelRule",
     "GatherScatterRule",
@@ -194,6 +316,7 @@ __all__ = [
     "StructuringRule",
     "WageBook",
     "WageRate",
+    "load_exchange_rates",
     "load_patterns",
     "load_wages",
 ]
