@@ -6,12 +6,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from palermo.analysis.resolution import PersonRecord, resolve
+from palermo.analysis.resolution import PersonRecord, apply_decisions, resolve
 from palermo.analysis.resolution.engine import _gamma_sql
 from palermo.analysis.resolution.levels import COMPARISONS
 from palermo.analysis.resolution.records import (
     clean_text,
-    features_frame,
+    feature_columns,
+    feature_rows,
+    frame_from_columns,
     normalise_dob,
     normalise_identifier,
     split_name,
@@ -178,6 +180,9 @@ def test_identifier_normalisation() -> None:
     assert normalise_dob("19151111") == "19151111"
     assert normalise_dob("2001-2-3") == "20010203"
     assert normalise_dob("unknown") is None
+    # a date that does not fit eight digits is dropped (levels compare digit by digit)
+    assert normalise_dob("2001-123-1") is None
+    assert normalise_dob("12345-01-01") is None
 
 
 PAIRS = [
@@ -186,24 +191,54 @@ PAIRS = [
     ("I. Popescu", "Popescu Ion"),
     ("Ion Popescu", "Ioan Popescu"),
     ("Ion Popescu", "Ion Popesku"),
+    ("Ion Popescu", "Ioan Popesku"),
+    ("Ion Popescu", "Popesku Ioan"),
+    ("Ion Popescu", "Iona Popovici"),
     ("Maria Popescu", "Ion Popescu"),
     ("Maria", "Maria Ionescu"),
     ("Popescu", "Ion Popescu"),
+    ("Ion Popescu", "Ion Vasilescu"),
+    ("Ion Popescu", "Mama Joy"),
     ("Chinedu Okafor", "Ngozi Eze"),
+]
+DOBS = [
+    "1980-02-03",  # exact
+    "1980-03-02",  # day and month swapped
+    "1981-02-03",  # a year off
+    "1980-02-08",  # one digit
+    "1980-20-03",  # two neighbouring digits swapped
+    "1980-01-30",  # four days earlier, across a month
+    "1989-02-05",  # two digits
+    "1980-11-21",  # same year
+    "1975-06-30",  # different
+    None,
+]
+ADDRESSES = [
+    "12 Strada Mare, Iasi 700123",  # exact
+    "12 Strada Mre, Iasi 700123",  # same numbers, most words
+    "Strada Mare 14, Iasi 700123",  # same postcode, most words
+    "12 Strada Mare Iasi Romania",  # most words, other numbers
+    "12 Calea Victoriei, Iasi 700123",  # same numbers, other words
+    "12 Calea Victoriei, Cluj",  # the same house number only
+    "3 Calea Mare, Cluj",  # some words
+    "Main Street London",
+    None,
 ]
 
 
-def test_python_levels_agree_with_the_sql_levels() -> None:
-    """The fallback's Python predicates and Splink's SQL put pairs in the same level."""
+def _agreement_records() -> list[PersonRecord]:
     records: list[PersonRecord] = []
-    for i, (a, b) in enumerate(PAIRS):
+    n = max(len(PAIRS), len(DOBS), len(ADDRESSES)) * 2
+    for i in range(n):
+        a, b = PAIRS[i % len(PAIRS)]
         records.append(
             PersonRecord(
                 f"{i}a",
                 a,
+                aliases=("Joy Mama",) if i % 5 == 0 else (),
                 date_of_birth="1980-02-03",
                 identifiers=("+40700000001",),
-                address="12 Strada Mare Iasi",
+                address="12 Strada Mare, Iasi 700123",
                 nationality="RO",
             )
         )
@@ -211,34 +246,110 @@ def test_python_levels_agree_with_the_sql_levels() -> None:
             PersonRecord(
                 f"{i}b",
                 b,
-                date_of_birth=["1980-03-02", "1981-02-03", "1980-02-04", None][i % 4],
+                date_of_birth=DOBS[i % len(DOBS)],
                 identifiers=(("+40700000001",), ("+40700000002",), ())[i % 3],
-                address=[
-                    "12 Strada Mare, Iasi",
-                    "Strada Mare 12 Iasi Romania",
-                    None,
-                    "Main Street London",
-                ][i % 4],
+                address=ADDRESSES[i % len(ADDRESSES)],
                 nationality=["RO", "UA", None][i % 3],
             )
         )
-    frame = features_frame(records)
-    rows = {r["unique_id"]: r for r in frame.to_dict("records")}
+    # many addresses in Iasi: "iasi" and "strada" become common words
+    for j in range(12):
+        records.append(
+            PersonRecord(f"iasi{j}", f"Person Number{j}", address=f"{j} Strada X{j} Iasi")
+        )
+    records.append(PersonRecord("nameless", identifiers=("+40700000001",)))
+    records.append(PersonRecord("mail", "Ion Popescu", identifiers=("ion@example.org",)))
+    records.append(PersonRecord("first-only", first_name="Ion", date_of_birth="1980-02-03"))
+    return records
+
+
+def test_python_levels_agree_with_the_sql_levels() -> None:
+    """The fallback's Python predicates and Splink's SQL put pairs in the same level."""
+    records = _agreement_records()
+    cols = feature_columns(records)
+    feats = feature_rows(cols)
+    frame = frame_from_columns(cols)
     con = duckdb.connect()
     con.register("f", frame)
-    cols = sorted(c for c in frame.columns)
-    sel = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in cols)
+    names = sorted(c for c in frame.columns)
+    sel = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in names)
     gammas = ", ".join(f"{_gamma_sql(c)} AS g_{c.name}" for c in COMPARISONS)
     got = con.execute(
         f"SELECT unique_id_l, unique_id_r, {gammas} "
         f"FROM (SELECT {sel} FROM f l JOIN f r ON l.unique_id < r.unique_id)"
     ).fetchall()
     assert len(got) == len(records) * (len(records) - 1) // 2
+    seen: set[tuple[str, str]] = set()
     for row in got:
-        a, b = rows[row[0]], rows[row[1]]
+        a, b = feats[row[0]], feats[row[1]]
         for comp, gamma in zip(COMPARISONS, row[2:], strict=True):
-            assert comp.gamma_to_level()[gamma].key == comp.level_for(a, b).key, (
-                comp.name,
-                row[0],
-                row[1],
-            )
+            level = comp.level_for(a, b).key
+            assert comp.gamma_to_level()[gamma].key == level, (comp.name, row[0], row[1])
+            seen.add((comp.name, level))
+    # every level of every comparison is met at least once
+    for comp in COMPARISONS:
+        for lv in comp.levels:
+            assert (comp.name, lv.key) in seen, (comp.name, lv.key)
+
+
+def test_features_keep_word_sets_exactly() -> None:
+    """The 63-bit word sets reach DuckDB unchanged (not through floats)."""
+    records = [
+        PersonRecord(str(i), "Ana Pop", address=f"{i} Rruga Durresit London Kyiv Lagos Iasi")
+        for i in range(30)
+    ] + [PersonRecord("none", "Ana Pop")]
+    cols = feature_columns(records)
+    frame = frame_from_columns(cols)
+    con = duckdb.connect()
+    con.register("f", frame)
+    got = dict(con.execute("SELECT unique_id, address_words FROM f").fetchall())
+    assert got == dict(zip(cols["unique_id"], cols["address_words"], strict=True))
+    assert any(v is not None and v >= 2**53 for v in got.values())
+    types = {r[0]: r[1] for r in con.execute("DESCRIBE f").fetchall()}
+    assert types["dataset"] == "VARCHAR" and types["address_words"] == "BIGINT"
+
+
+LISTS = [
+    PersonRecord("a:1", "Ion Popescu", identifiers=("+40721234567",), dataset="victims"),
+    PersonRecord("a:2", "Maria Ionescu", date_of_birth="1991-05-17", dataset="victims"),
+    PersonRecord("b:1", "Ion Popescu", identifiers=("+40721234567",), dataset="payees"),
+    PersonRecord("b:2", "Popescu Ion", identifiers=("+40721234567",), dataset="payees"),
+    PersonRecord("b:3", "Maria Ionescu", date_of_birth="17.05.1991", dataset="payees"),
+]
+
+
+def test_link_only_pairs_records_of_different_lists_only() -> None:
+    result = resolve(LISTS, link_type="link_only")
+    datasets = {r.key: r.dataset for r in LISTS}
+    assert result.suggestions
+    assert all(datasets[s.key_a] != datasets[s.key_b] for s in result.suggestions)
+    # b:1 and b:2 (same list) are only joined through a:1
+    assert result.pair("b:1", "b:2") is None
+    assert result.clusters["a:1"] == result.clusters["b:1"] == result.clusters["b:2"]
+    assert result.clusters["a:2"] == result.clusters["b:3"]
+    assert result.links is None
+
+
+def test_one_to_one_links_each_record_to_one_record_of_the_other_list() -> None:
+    result = resolve(LISTS, link_type="link_only", one_to_one=True)
+    # both payees named Ion Popescu are suggested, only the stronger one is linked
+    suggested = [s for s in result.suggestions if "a:1" in (s.key_a, s.key_b)]
+    assert len([s for s in suggested if s.match_probability >= result.threshold]) == 2
+    assert result.links is not None
+    linked = [s for s in suggested if result.linked(s)]
+    assert len(linked) == 1
+    assert linked[0] == suggested[0]  # the strongest (exact name before swapped order)
+    assert result.clusters["b:1"] != result.clusters["b:2"]
+    assert result.clusters["a:2"] == result.clusters["b:3"]
+    # human decisions on top keep the machine's one-to-one links
+    final = apply_decisions(result, [])
+    assert dict(final.entities) == dict(result.clusters)
+
+
+def test_link_only_needs_the_lists() -> None:
+    with pytest.raises(ValueError, match="dataset"):
+        resolve([*LISTS, PersonRecord("c:1", "Ion Popescu")], link_type="link_only")
+    with pytest.raises(ValueError, match="one_to_one"):
+        resolve(LISTS, one_to_one=True)
+    only_one = [r for r in LISTS if r.dataset == "payees"]
+    assert resolve(only_one, link_type="link_only").suggestions == ()

@@ -14,7 +14,8 @@ Rules, in order:
 3. ``merge a, b`` joins the entities of a and b, in time order, unless that would put
    together two records that a split keeps apart; such a merge is reported as a conflict
    (a human separation is never overridden silently).
-4. The machine's links at or above its threshold are then added, strongest first,
+4. The machine's links (its suggestions at or above its threshold, less those a
+   one-to-one link between lists set aside) are then added, strongest first,
    skipping any link that would break a split.
 
 An entity id is the smallest record key among its members.
@@ -155,7 +156,7 @@ def apply_decisions(machine: ResolutionResult, decisions: Sequence[Decision]) ->
         uf.union(d.key_a, d.key_b)
         effective.append(d)
     links = sorted(
-        (s for s in machine.suggestions if s.match_probability >= machine.threshold),
+        (s for s in machine.suggestions if machine.linked(s)),
         key=lambda s: (-s.match_weight, s.key_a, s.key_b),
     )
     for s in links:

@@ -3,9 +3,11 @@
 Each comparison (name, date of birth, identifiers, address, nationality) is a ladder of
 levels, tried in order. Every level has a DuckDB SQL condition (for Splink), a Python
 predicate (for the rule-based fallback on tiny inputs) and a plain-words reason. The
-Python predicates mirror the SQL; string similarity thresholds use Jaro-Winkler and
-Hamming distance in both (DuckDB built-ins / rapidfuzz), so the two agree up to
-rounding at the thresholds.
+Python predicates mirror the SQL; string similarity thresholds use Jaro-Winkler,
+Hamming and Damerau-Levenshtein distance in both (DuckDB built-ins / rapidfuzz), so the
+two agree up to rounding at the thresholds. Levels with a ``tf_column`` have their
+trained weight adjusted by how common the pair's value is (by the engine, for the
+Splink model; the rule-based scorer uses the fixed ``fallback_weight``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from palermo.analysis.resolution.records import PersonRecord, describe_identifier
 
@@ -24,13 +26,19 @@ Describe = Callable[[Features, Features, PersonRecord, PersonRecord], str]
 
 NAME_TYPO = 0.88
 NAME_SIMILAR = 0.80
-ADDRESS_NEARLY_ALL = 0.75
+DOB_CLOSE_DAYS = 31
 ADDRESS_WORDS = 0.6
 ADDRESS_SOME_WORDS = 0.3
 
 
 @dataclass(frozen=True)
 class Level:
+    """One rung of a comparison ladder.
+
+    ``tf_column``: the match weight of this level is adjusted by how common the pair's
+    value of that column is (a rare surname shared is stronger evidence than "Popescu").
+    """
+
     key: str
     sql: str
     test: Predicate
@@ -69,16 +77,9 @@ class Comparison:
 
 
 def _level_dict(lv: Level) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "sql_condition": lv.sql,
-        "label_for_charts": lv.key,
-        "is_null_level": lv.is_null,
-    }
-    if lv.tf_column:
-        # rare values are stronger evidence than common ones (term-frequency adjustment)
-        out["tf_adjustment_column"] = lv.tf_column
-        out["tf_adjustment_weight"] = 1.0
-    return out
+    # term-frequency adjustments (``tf_column``) are applied by the engine after Splink
+    # has scored the pairs, see :func:`palermo.analysis.resolution.engine.tf_adjustment_sql`
+    return {"sql_condition": lv.sql, "label_for_charts": lv.key, "is_null_level": lv.is_null}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -97,12 +98,25 @@ def _hamming(a: str | None, b: str | None) -> int:
     return sum(x != y for x, y in zip(a, b, strict=True))
 
 
-def _overlap(a: int | None, b: int | None, of_longer: bool = False) -> float:
-    """Shared words as a share of the shorter (or longer) address, on the word bit sets."""
+def _list_overlap(a: list[str] | None, b: list[str] | None, share: float) -> bool:
     if not a or not b:
-        return 0.0
-    base = max(a.bit_count(), b.bit_count()) if of_longer else min(a.bit_count(), b.bit_count())
-    return (a & b).bit_count() / base
+        return False
+    return len(set(a) & set(b)) >= share * min(len(a), len(b))
+
+
+def _damerau(a: str | None, b: str | None) -> int:
+    """Edits between two strings, a swap of neighbours counting as one (as DuckDB)."""
+    if a is None or b is None:
+        return 10**6
+    return int(OSA.distance(a, b))
+
+
+def _overlap(a: int | None, b: int | None, share: float) -> bool:
+    """At least ``share`` of the shorter address's words are shared (word bit sets),
+    written as the SQL is so that both round alike."""
+    if not a or not b:
+        return False
+    return (a & b).bit_count() >= share * min(a.bit_count(), b.bit_count())
 
 
 def _eq(a: object, b: object) -> bool:
@@ -137,6 +151,9 @@ def _text(t: str) -> Describe:
 
 # --------------------------------------------------------------------------- name
 
+JW_FIRST = f"jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO}"
+JW_LAST = f"jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO}"
+
 
 def _name_null(a: Features, b: Features) -> bool:
     return (a["first"] is None and a["last"] is None) or (b["first"] is None and b["last"] is None)
@@ -159,19 +176,11 @@ def _name_initial(a: Features, b: Features) -> bool:
     return _eq(lb, fa) and _len(fb) == 1 and la is not None and fb == la[0]
 
 
-def _name_typo(a: Features, b: Features) -> bool:
+def _both_typo(a: Features, b: Features) -> bool:
     fa, fb, la, lb = a["first"], b["first"], a["last"], b["last"]
-    return (_eq(fa, fb) and _jw(la, lb) >= NAME_TYPO) or (_eq(la, lb) and _jw(fa, fb) >= NAME_TYPO)
-
-
-def _name_similar(a: Features, b: Features) -> bool:
-    return (
-        _jw(a["first"], b["first"]) >= NAME_SIMILAR and _jw(a["last"], b["last"]) >= NAME_SIMILAR
-    ) or (_jw(a["first"], b["last"]) >= NAME_TYPO and _jw(a["last"], b["first"]) >= NAME_TYPO)
-
-
-def _one_missing(a: Features, b: Features) -> bool:
-    return a["first"] is None or b["first"] is None or a["last"] is None or b["last"] is None
+    return (_jw(fa, fb) >= NAME_TYPO and _jw(la, lb) >= NAME_TYPO) or (
+        _jw(fa, lb) >= NAME_TYPO and _jw(la, fb) >= NAME_TYPO
+    )
 
 
 NAME = Comparison(
@@ -192,6 +201,7 @@ NAME = Comparison(
             _name_exact,
             lambda _a, _b, ra, rb: f"same name {_names(ra, rb)}",
             8.0,
+            tf_column="name_key",
         ),
         Level(
             "reordered",
@@ -199,6 +209,7 @@ NAME = Comparison(
             lambda a, b: _eq(a["name_key"], b["name_key"]),
             lambda _a, _b, ra, rb: f"names match with order swapped {_names(ra, rb)}",
             7.0,
+            tf_column="name_key",
         ),
         Level(
             "alias",
@@ -208,9 +219,28 @@ NAME = Comparison(
             7.0,
         ),
         Level(
+            "first_typo",
+            f"last_l = last_r AND {JW_FIRST}",
+            lambda a, b: _eq(a["last"], b["last"]) and _jw(a["first"], b["first"]) >= NAME_TYPO,
+            lambda _a, _b, ra, rb: (
+                f"same surname, first name spelt slightly differently {_names(ra, rb)}"
+            ),
+            5.0,
+            tf_column="last",
+        ),
+        Level(
+            "surname_typo",
+            f"first_l = first_r AND {JW_LAST}",
+            lambda a, b: _eq(a["first"], b["first"]) and _jw(a["last"], b["last"]) >= NAME_TYPO,
+            lambda _a, _b, ra, rb: (
+                f"same first name, surname spelt slightly differently {_names(ra, rb)}"
+            ),
+            5.0,
+            tf_column="first",
+        ),
+        Level(
             "initial",
-            f"(jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO} "
-            "AND (length(first_l) = 1 OR length(first_r) = 1) "
+            f"({JW_LAST} AND (length(first_l) = 1 OR length(first_r) = 1) "
             "AND first_initial_l = first_initial_r) "
             "OR (last_l = first_r AND length(first_l) = 1 AND first_l = substr(last_r, 1, 1)) "
             "OR (last_r = first_l AND length(first_r) = 1 AND first_r = substr(last_l, 1, 1))",
@@ -219,26 +249,29 @@ NAME = Comparison(
                 f"names match, one first name given as an initial {_names(ra, rb)}"
             ),
             4.0,
+            tf_column="last",
         ),
         Level(
-            "typo",
-            f"(first_l = first_r AND jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO}) "
-            f"OR (last_l = last_r AND jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO})",
-            _name_typo,
+            "both_typo",
+            f"({JW_FIRST} AND {JW_LAST}) "
+            f"OR (jaro_winkler_similarity(first_l, last_r) >= {NAME_TYPO} "
+            f"AND jaro_winkler_similarity(last_l, first_r) >= {NAME_TYPO})",
+            _both_typo,
             lambda _a, _b, ra, rb: (
-                f"names match except a small spelling difference {_names(ra, rb)}"
+                f"first name and surname both spelt slightly differently {_names(ra, rb)}"
             ),
-            5.0,
+            3.0,
         ),
         Level(
             "similar",
-            f"(jaro_winkler_similarity(first_l, first_r) >= {NAME_SIMILAR} "
-            f"AND jaro_winkler_similarity(last_l, last_r) >= {NAME_SIMILAR}) "
-            f"OR (jaro_winkler_similarity(first_l, last_r) >= {NAME_TYPO} "
-            f"AND jaro_winkler_similarity(last_l, first_r) >= {NAME_TYPO})",
-            _name_similar,
+            f"jaro_winkler_similarity(first_l, first_r) >= {NAME_SIMILAR} "
+            f"AND jaro_winkler_similarity(last_l, last_r) >= {NAME_SIMILAR}",
+            lambda a, b: (
+                _jw(a["first"], b["first"]) >= NAME_SIMILAR
+                and _jw(a["last"], b["last"]) >= NAME_SIMILAR
+            ),
             lambda _a, _b, ra, rb: f"names similar {_names(ra, rb)}",
-            2.0,
+            1.5,
         ),
         Level(
             "surname_first_missing",
@@ -246,6 +279,7 @@ NAME = Comparison(
             lambda a, b: _eq(a["last"], b["last"]) and (a["first"] is None or b["first"] is None),
             lambda _a, _b, ra, rb: f"same surname, a first name is missing {_names(ra, rb)}",
             2.0,
+            tf_column="last",
         ),
         Level(
             "first_surname_missing",
@@ -253,21 +287,7 @@ NAME = Comparison(
             lambda a, b: _eq(a["first"], b["first"]) and (a["last"] is None or b["last"] is None),
             lambda _a, _b, ra, rb: f"same first name, a surname is missing {_names(ra, rb)}",
             1.0,
-        ),
-        Level(
-            "partial_missing",
-            "(first_l IS NULL OR first_r IS NULL OR last_l IS NULL OR last_r IS NULL) AND "
-            f"(jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO} "
-            f"OR jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO})",
-            lambda a, b: (
-                _one_missing(a, b)
-                and (
-                    _jw(a["first"], b["first"]) >= NAME_TYPO
-                    or _jw(a["last"], b["last"]) >= NAME_TYPO
-                )
-            ),
-            lambda _a, _b, ra, rb: f"one name part similar, the other missing {_names(ra, rb)}",
-            0.0,
+            tf_column="first",
         ),
         Level(
             "surname_only",
@@ -275,13 +295,7 @@ NAME = Comparison(
             lambda a, b: _eq(a["last"], b["last"]),
             lambda _a, _b, ra, rb: f"same surname, different first name {_names(ra, rb)}",
             -1.0,
-        ),
-        Level(
-            "surname_similar",
-            f"jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO}",
-            lambda a, b: _jw(a["last"], b["last"]) >= NAME_TYPO,
-            lambda _a, _b, ra, rb: f"similar surname, different first name {_names(ra, rb)}",
-            -1.5,
+            tf_column="last",
         ),
         Level(
             "first_only",
@@ -289,23 +303,16 @@ NAME = Comparison(
             lambda a, b: _eq(a["first"], b["first"]),
             lambda _a, _b, ra, rb: f"same first name, different surname {_names(ra, rb)}",
             -2.0,
+            tf_column="first",
         ),
         Level(
-            "first_similar",
-            f"jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO} AND length(first_l) > 1",
-            lambda a, b: _jw(a["first"], b["first"]) >= NAME_TYPO and _len(a["first"]) > 1,
-            lambda _a, _b, ra, rb: f"similar first name, different surname {_names(ra, rb)}",
-            -2.5,
-        ),
-        Level(
-            "cross",
-            f"jaro_winkler_similarity(first_l, last_r) >= {NAME_TYPO} "
-            f"OR jaro_winkler_similarity(last_l, first_r) >= {NAME_TYPO}",
+            "one_similar",
+            f"{JW_FIRST} OR {JW_LAST}",
             lambda a, b: (
-                _jw(a["first"], b["last"]) >= NAME_TYPO or _jw(a["last"], b["first"]) >= NAME_TYPO
+                _jw(a["first"], b["first"]) >= NAME_TYPO or _jw(a["last"], b["last"]) >= NAME_TYPO
             ),
-            lambda _a, _b, ra, rb: f"a first name appears as the other's surname {_names(ra, rb)}",
-            -2.0,
+            lambda _a, _b, ra, rb: f"one name part similar, the other not {_names(ra, rb)}",
+            -1.5,
         ),
         Level(
             "different",
@@ -337,6 +344,17 @@ def _dob_year_off(a: Features, b: Features) -> bool:
         return False
 
 
+def _dob_days_apart(a: Features, b: Features) -> int:
+    x, y = a["dob_days"], b["dob_days"]
+    if x is None or y is None:
+        return 10**6
+    return abs(int(x) - int(y))
+
+
+def _dob_pair(a: Features, b: Features) -> str:
+    return f"({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+
+
 DOB = Comparison(
     "dob",
     (
@@ -354,6 +372,7 @@ DOB = Comparison(
             lambda a, b: _eq(a["dob"], b["dob"]),
             lambda a, _b, _ra, _rb: f"same date of birth {_fmt_dob(a['dob'])}",
             7.0,
+            tf_column="dob",
         ),
         Level(
             "transposed",
@@ -361,10 +380,7 @@ DOB = Comparison(
             "AND substr(dob_l, 5, 2) = substr(dob_r, 7, 2) "
             "AND substr(dob_l, 7, 2) = substr(dob_r, 5, 2)",
             _dob_transposed,
-            lambda a, b, _ra, _rb: (
-                "date of birth with day and month swapped "
-                f"({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
-            ),
+            lambda a, b, _ra, _rb: f"date of birth with day and month swapped {_dob_pair(a, b)}",
             4.0,
         ),
         Level(
@@ -372,45 +388,47 @@ DOB = Comparison(
             "substr(dob_l, 5, 4) = substr(dob_r, 5, 4) "
             "AND abs(TRY_CAST(dob_year_l AS INTEGER) - TRY_CAST(dob_year_r AS INTEGER)) = 1",
             _dob_year_off,
-            lambda a, b, _ra, _rb: (
-                f"date of birth differs by one year ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
-            ),
+            lambda a, b, _ra, _rb: f"date of birth differs by one year {_dob_pair(a, b)}",
             3.0,
         ),
         Level(
             "one_digit",
-            "hamming(dob_l, dob_r) <= 1",
-            lambda a, b: _hamming(a["dob"], b["dob"]) <= 1,
+            # one edit, a swap of neighbours counting as one (dates are 8 digits: the
+            # costly edit distance only where two digits differ)
+            "hamming(dob_l, dob_r) <= 1 "
+            "OR (hamming(dob_l, dob_r) = 2 AND damerau_levenshtein(dob_l, dob_r) <= 1)",
+            lambda a, b: _damerau(a["dob"], b["dob"]) <= 1,
             lambda a, b, _ra, _rb: (
-                f"date of birth differs by one digit ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
+                f"date of birth differs by one digit (or two digits swapped) {_dob_pair(a, b)}"
             ),
             4.0,
+        ),
+        Level(
+            "within_month",
+            f"abs(dob_days_l - dob_days_r) <= {DOB_CLOSE_DAYS}",
+            lambda a, b: _dob_days_apart(a, b) <= DOB_CLOSE_DAYS,
+            lambda a, b, _ra, _rb: f"dates of birth less than a month apart {_dob_pair(a, b)}",
+            2.0,
         ),
         Level(
             "two_digits",
             "hamming(dob_l, dob_r) <= 2",
             lambda a, b: _hamming(a["dob"], b["dob"]) <= 2,
-            lambda a, b, _ra, _rb: (
-                f"date of birth differs by two digits ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
-            ),
+            lambda a, b, _ra, _rb: f"date of birth differs by two digits {_dob_pair(a, b)}",
             1.0,
         ),
         Level(
             "same_year",
             "dob_year_l = dob_year_r",
             lambda a, b: _eq(a["dob_year"], b["dob_year"]),
-            lambda a, b, _ra, _rb: (
-                f"same year of birth, different day ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
-            ),
+            lambda a, b, _ra, _rb: f"same year of birth, different day {_dob_pair(a, b)}",
             0.0,
         ),
         Level(
             "different",
             "ELSE",
             _always,
-            lambda a, b, _ra, _rb: (
-                f"different date of birth ({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
-            ),
+            lambda a, b, _ra, _rb: f"different date of birth {_dob_pair(a, b)}",
             -4.0,
         ),
     ),
@@ -463,6 +481,33 @@ IDS = Comparison(
 
 # --------------------------------------------------------------------------- address
 
+
+def _words_overlap(share: float, col: str = "address_words") -> str:
+    return (
+        f"bit_count({col}_l & {col}_r) >= {share} * least(bit_count({col}_l), bit_count({col}_r))"
+    )
+
+
+def _same_numbers(a: Features, b: Features) -> bool:
+    return _eq(a["address_numbers"], b["address_numbers"])
+
+
+CLOSE_NUMBERS = (
+    "(postcode_l = postcode_r "
+    "OR split_part(address_numbers_l, ' ', 1) = split_part(address_numbers_r, ' ', 1) "
+    "OR split_part(address_numbers_l, ' ', -1) = split_part(address_numbers_r, ' ', -1))"
+)
+
+
+def _close_numbers(a: Features, b: Features) -> bool:
+    """Same postcode, or the same first or last number (the house, a postcode)."""
+    x, y = a["address_numbers"], b["address_numbers"]
+    if x is None or y is None:
+        return False
+    xs, ys = x.split(" "), y.split(" ")
+    return _eq(a["postcode"], b["postcode"]) or xs[0] == ys[0] or xs[-1] == ys[-1]
+
+
 ADDRESS = Comparison(
     "address",
     (
@@ -482,27 +527,73 @@ ADDRESS = Comparison(
             4.0,
         ),
         Level(
-            "nearly_all_words",
-            "bit_count(address_bits_l & address_bits_r) >= "
-            f"{ADDRESS_NEARLY_ALL} * "
-            "greatest(bit_count(address_bits_l), bit_count(address_bits_r))",
-            lambda a, b: _overlap(a["address_bits"], b["address_bits"], True) >= ADDRESS_NEARLY_ALL,
-            _text("address nearly identical (nearly all words shared)"),
+            "same_numbers_words",
+            f"address_numbers_l = address_numbers_r AND {_words_overlap(ADDRESS_WORDS)}",
+            lambda a, b: (
+                _same_numbers(a, b)
+                and _overlap(a["address_words"], b["address_words"], ADDRESS_WORDS)
+            ),
+            lambda a, _b, _ra, _rb: (
+                f"address with the same numbers ({a['address_numbers']}) and most words"
+            ),
+            3.5,
+        ),
+        Level(
+            "most_rare_words",
+            # the bit sets are a quick filter; the word lists then count exactly
+            f"{_words_overlap(ADDRESS_WORDS, 'address_rare')} AND "
+            "len(list_intersect(address_rare_words_l, address_rare_words_r)) >= "
+            f"{ADDRESS_WORDS} * least(len(address_rare_words_l), len(address_rare_words_r))",
+            lambda a, b: (
+                _overlap(a["address_rare"], b["address_rare"], ADDRESS_WORDS)
+                and _list_overlap(a["address_rare_words"], b["address_rare_words"], ADDRESS_WORDS)
+            ),
+            _text("address shares most of its distinctive words, not its numbers"),
             3.0,
         ),
         Level(
+            "same_numbers",
+            "address_numbers_l = address_numbers_r",
+            _same_numbers,
+            lambda a, _b, _ra, _rb: (
+                f"address with the same numbers ({a['address_numbers']}), other words"
+            ),
+            1.0,
+        ),
+        Level(
+            "close_numbers_words",
+            f"{CLOSE_NUMBERS} AND {_words_overlap(ADDRESS_WORDS)}",
+            lambda a, b: (
+                _close_numbers(a, b)
+                and _overlap(a["address_words"], b["address_words"], ADDRESS_WORDS)
+            ),
+            lambda a, b, _ra, _rb: (
+                "address shares most of its words and some numbers "
+                f"({a['address_numbers']} / {b['address_numbers']})"
+            ),
+            2.5,
+        ),
+        Level(
             "most_words",
-            "bit_count(address_bits_l & address_bits_r) >= "
-            f"{ADDRESS_WORDS} * least(bit_count(address_bits_l), bit_count(address_bits_r))",
-            lambda a, b: _overlap(a["address_bits"], b["address_bits"]) >= ADDRESS_WORDS,
-            _text("address shares most of its words"),
+            _words_overlap(ADDRESS_WORDS),
+            lambda a, b: _overlap(a["address_words"], b["address_words"], ADDRESS_WORDS),
+            _text("address shares most of its words, not its numbers"),
             2.0,
         ),
         Level(
+            "close_numbers",
+            CLOSE_NUMBERS,
+            _close_numbers,
+            lambda a, b, _ra, _rb: (
+                "address shares some numbers, not its words "
+                f"({a['address_numbers']} / {b['address_numbers']})"
+            ),
+            0.0,
+        ),
+        Level(
             "some_words",
-            "bit_count(address_bits_l & address_bits_r) >= "
-            f"{ADDRESS_SOME_WORDS} * least(bit_count(address_bits_l), bit_count(address_bits_r))",
-            lambda a, b: _overlap(a["address_bits"], b["address_bits"]) >= ADDRESS_SOME_WORDS,
+            _words_overlap(ADDRESS_SOME_WORDS),
+            lambda a, b: _overlap(a["address_words"], b["address_words"], ADDRESS_SOME_WORDS),
             _text("address shares some words"),
             0.0,
         ),

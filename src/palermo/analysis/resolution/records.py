@@ -4,14 +4,17 @@ A :class:`PersonRecord` is one mention of a person or organisation in one source
 ("person:12", "statement:7:mention:3", "payment:88:payer_name", ...). Normalisation turns
 it into plain comparison features (ASCII lower-case name parts, a sorted name key, the
 name forms of all aliases, a date of birth as ``YYYYMMDD``, tagged identifiers, a single
-address string). Records themselves are never modified.
+address string with its words, its distinctive words and its numbers) and blocking keys.
+Records themselves are never modified.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -54,6 +57,9 @@ _ORG_SUFFIXES = frozenset(
     }
 )
 _IDENTIFIER_KINDS = ("phone", "account", "email", "id")
+COMMON_WORD_SHARE = 0.01
+COMMON_WORD_MIN = 10
+_TEXT_FIELDS = ("full_name", "first_name", "last_name", "address", "nationality", "dataset")
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,9 @@ class PersonRecord:
     E.164 form, account numbers, e-mail addresses or other ids; a ``"kind:value"`` prefix
     (``"phone:+40721234567"``, ``"account:RO49AAAA..."``) is honoured, otherwise the kind
     is guessed. ``date_of_birth`` may be a :class:`datetime.date` or a string
-    (``YYYY-MM-DD``, ``YYYYMMDD``, ``DD.MM.YYYY`` or ``DD/MM/YYYY``).
+    (``YYYY-MM-DD``, ``YYYYMMDD``, ``DD.MM.YYYY`` or ``DD/MM/YYYY``). ``dataset`` names
+    the list the record comes from; it only matters when linking lists to each other
+    (``resolve(..., link_type="link_only")``), where records of one list are never paired.
     """
 
     key: str
@@ -79,6 +87,7 @@ class PersonRecord:
     nationality: str | None = None
     kind: Kind = "person"
     extra: Mapping[str, Any] = field(default_factory=dict)
+    dataset: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -181,7 +190,8 @@ def split_name(
 
 
 def normalise_dob(value: object) -> str | None:
-    """Date of birth as ``YYYYMMDD`` (kept as digits even if not a valid date)."""
+    """Date of birth as ``YYYYMMDD`` (kept as digits even if not a valid date; None if
+    it does not fit eight digits)."""
     if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, datetime | date):
@@ -197,7 +207,9 @@ def normalise_dob(value: object) -> str | None:
             d, m, y = parts
         else:
             return None
-        return f"{int(y):04d}{int(m):02d}{int(d):02d}"
+        out = f"{int(y):04d}{int(m):02d}{int(d):02d}"
+        # always 8 digits: the comparisons count differing positions
+        return out if len(out) == 8 else None
     digits = "".join(parts)
     if len(digits) == 8:
         return digits
@@ -269,7 +281,7 @@ def coerce_records(
                 data[seq_field] = (value,)
             else:
                 data[seq_field] = tuple(str(v) for v in value if v is not None)
-        for text_field in ("full_name", "first_name", "last_name", "address", "nationality"):
+        for text_field in _TEXT_FIELDS:
             value = data.get(text_field)
             if isinstance(value, float) and value != value:
                 data[text_field] = None
@@ -283,10 +295,10 @@ def coerce_records(
     return out
 
 
-def token_bits(text: str) -> int | None:
-    """The words of a text as a 63-bit set (one bit per word, by CRC32): cheap overlap."""
+def token_bits(tokens: Iterable[str]) -> int | None:
+    """Words as a 63-bit set (one bit per word, by CRC32): a cheap overlap in SQL."""
     bits = 0
-    for tok in set(text.split()):
+    for tok in tokens:
         bits |= 1 << (zlib.crc32(tok.encode()) % 63)
     return bits or None
 
@@ -294,18 +306,28 @@ def token_bits(text: str) -> int | None:
 FEATURE_COLUMNS = (
     "unique_id",
     "kind",
+    "dataset",
     "first",
     "last",
     "first_initial",
+    "initials",
     "name_key",
     "name_forms",
+    "name_year_keys",
     "dob",
     "dob_year",
+    "dob_days",
+    "dob_letters",
     "ids",
     "id_kinds",
     "address",
-    "address_bits",
+    "address_words",
+    "address_rare",
+    "address_rare_words",
     "address_numbers",
+    "address_key",
+    "address_number_words",
+    "postcode",
     "nationality",
 )
 
@@ -315,10 +337,33 @@ def features_frame(records: Sequence[PersonRecord]) -> pd.DataFrame:
     return frame_from_columns(feature_columns(records))
 
 
+_INTEGER_COLUMNS = frozenset({"address_words", "address_rare", "dob_days"})
+_LIST_COLUMNS = frozenset(
+    {
+        "name_forms",
+        "name_year_keys",
+        "dob_letters",
+        "ids",
+        "id_kinds",
+        "address_rare_words",
+        "address_number_words",
+    }
+)
+
+
 def frame_from_columns(cols: Mapping[str, list[Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(dict(cols))
-    frame["address_bits"] = frame["address_bits"].astype("Int64")
-    return frame
+    """The features as a DataFrame, with types DuckDB reads exactly: integers as Int64
+    built directly (through floats, a 63-bit word set would lose its low bits) and a
+    text column with no value at all as text (not DuckDB's NULL type)."""
+    data: dict[str, Any] = {}
+    for name, values in cols.items():
+        if name in _INTEGER_COLUMNS:
+            data[name] = pd.array(values, dtype="Int64")
+        elif name not in _LIST_COLUMNS and all(v is None for v in values):
+            data[name] = pd.array(values, dtype="string")
+        else:
+            data[name] = values
+    return pd.DataFrame(data)
 
 
 def feature_rows(cols: Mapping[str, list[Any]]) -> dict[str, dict[str, Any]]:
@@ -330,40 +375,210 @@ def feature_rows(cols: Mapping[str, list[Any]]) -> dict[str, dict[str, Any]]:
     }
 
 
+@lru_cache(maxsize=200_000)
+def dob_days(dob: str | None) -> int | None:
+    """A ``YYYYMMDD`` date of birth as a day number (None if it is not a real date)."""
+    if dob is None:
+        return None
+    try:
+        return date(int(dob[:4]), int(dob[4:6]), int(dob[6:8])).toordinal()
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class AddressParts:
+    """An address split into its words and its numbers (house number, postcode, flat)."""
+
+    words: tuple[str, ...]
+    numbers: tuple[str, ...]
+
+    @property
+    def key(self) -> str | None:
+        """All numbers in order, when there are at least two (a house number and a
+        postcode, say): as good as the address for finding candidates, and immune to
+        misspelt words."""
+        return " ".join(self.numbers) if len(self.numbers) >= 2 else None
+
+    @property
+    def postcode(self) -> str | None:
+        """The longest number of four or more digits (usually the postcode)."""
+        long = [n for n in self.numbers if len(n) >= 4 and n.isdigit()]
+        return max(reversed(long), key=len) if long else None
+
+
+@lru_cache(maxsize=200_000)
+def split_address(address: str) -> AddressParts:
+    """Words (no digits) and numbers (any token with a digit: "12", "12a", "700123")."""
+    words: list[str] = []
+    numbers: list[str] = []
+    for tok in address.split():
+        if any(ch.isdigit() for ch in tok):
+            numbers.append(tok)
+        elif tok not in words:
+            words.append(tok)
+    return AddressParts(tuple(sorted(words)), tuple(numbers))
+
+
+def _name_year_keys(first: str | None, last: str | None, year: str | None) -> list[str] | None:
+    """Blocking keys "surname|first initial|year" and "first name|surname initial|year":
+    a pair shares one when either name part is spelt the same, in either order."""
+    if not first or not last or not year:
+        return None
+    keys = []
+    if len(last) > 1:
+        keys.append(f"{last}|{first[0]}|{year}")
+    if len(first) > 1:
+        keys.append(f"{first}|{last[0]}|{year}")
+    return sorted(keys) or None
+
+
+def common_words(addresses: Iterable[AddressParts | None]) -> frozenset[str]:
+    """Words in many of the addresses ("street", a state, the city of the case): at
+    least :data:`COMMON_WORD_SHARE` of them and at least :data:`COMMON_WORD_MIN` times."""
+    counts: dict[str, int] = {}
+    n = 0
+    for parts in addresses:
+        if parts is None:
+            continue
+        n += 1
+        for w in parts.words:
+            counts[w] = counts.get(w, 0) + 1
+    floor = max(COMMON_WORD_MIN, COMMON_WORD_SHARE * n)
+    return frozenset(w for w, c in counts.items() if c >= floor)
+
+
+@lru_cache(maxsize=200_000)
+def _name_features(
+    full: str | None, first: str | None, last: str | None, kind: Kind, aliases: tuple[str, ...]
+) -> tuple[str | None, str | None, str | None, str | None, str | None, list[str] | None]:
+    """first, last, first initial, initials (sorted), name key and name forms."""
+    parts = _split_cached(full, first, last, kind)
+    name_key = parts.key
+    forms = {name_key} if name_key else set()
+    for alias in aliases:
+        k = _split_cached(alias, None, None, kind).key
+        if k:
+            forms.add(k)
+    f, la = parts.first, parts.last
+    initials = "".join(sorted(f[0] + la[0])) if f and la else None
+    return f, la, f[0] if f else None, initials, name_key, sorted(forms) or None
+
+
+@lru_cache(maxsize=200_000)
+def _dob_features(value: object) -> tuple[str | None, str | None, int | None]:
+    dob = normalise_dob(value)
+    return dob, dob[:4] if dob else None, dob_days(dob)
+
+
+@lru_cache(maxsize=200_000)
+def _id_features(identifiers: tuple[str, ...]) -> tuple[list[str] | None, list[str] | None]:
+    ids = sorted({i for i in map(normalise_identifier, identifiers) if i})
+    if not ids:
+        return None, None
+    return ids, sorted({i.split(":", 1)[0] for i in ids})
+
+
+@lru_cache(maxsize=200_000)
+def _address_parts(address: str | None) -> tuple[str | None, AddressParts | None]:
+    text = clean_text(address) or None
+    return text, split_address(text) if text else None
+
+
+def _address_features(
+    parts: AddressParts, common: frozenset[str]
+) -> tuple[int | None, int | None, list[str] | None, list[str] | None, str | None]:
+    """Word bits, rare-word bits and list, number-and-word keys, numbers."""
+    rare = [w for w in parts.words if w not in common]
+    return (
+        token_bits(parts.words),
+        token_bits(rare),
+        rare or None,
+        sorted({f"{n}|{w}" for n in parts.numbers for w in rare}) or None,
+        " ".join(parts.numbers) or None,
+    )
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: making hundreds of thousands of small
+    objects (that form no cycles) otherwise triggers it over and over, which more than
+    doubles the time. Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def feature_columns(records: Sequence[PersonRecord]) -> dict[str, list[Any]]:
-    """The comparison features of each record, column by column."""
-    cols: dict[str, list[Any]] = {c: [] for c in FEATURE_COLUMNS}
-    for r in records:
-        parts = _split_cached(r.full_name, r.first_name, r.last_name, r.kind)
-        name_key = parts.key
-        forms = {name_key} if name_key else set()
-        for alias in r.aliases:
-            k = _split_cached(alias, None, None, r.kind).key
-            if k:
-                forms.add(k)
-        ids = (
-            sorted({i for i in map(normalise_identifier, r.identifiers) if i})
-            if r.identifiers
-            else []
+    """The comparison features of each record, column by column.
+
+    Which address words are common is learnt from the records given (so the features
+    of a record depend on the others in the same call).
+    """
+    with paused_gc():
+        return _feature_columns(records)
+
+
+def _feature_columns(records: Sequence[PersonRecord]) -> dict[str, list[Any]]:
+    addresses = [_address_parts(r.address) for r in records]
+    common = common_words(parts for _, parts in addresses)
+    by_address: dict[AddressParts, tuple[Any, ...]] = {}
+    empty_address = (None,) * 5
+    rows = []
+    for r, (address, addr) in zip(records, addresses, strict=True):
+        first, last, first_initial, initials, name_key, forms = _name_features(
+            r.full_name, r.first_name, r.last_name, r.kind, tuple(r.aliases)
         )
-        dob = normalise_dob(r.date_of_birth)
-        address = clean_text(r.address) or None
-        nationality = clean_text(r.nationality) or None
-        cols["unique_id"].append(r.key)
-        cols["kind"].append(r.kind)
-        cols["first"].append(parts.first)
-        cols["last"].append(parts.last)
-        cols["first_initial"].append(parts.first[0] if parts.first else None)
-        cols["name_key"].append(name_key)
-        cols["name_forms"].append(sorted(forms) if forms else None)
-        cols["dob"].append(dob)
-        cols["dob_year"].append(dob[:4] if dob else None)
-        cols["ids"].append(ids or None)
-        cols["id_kinds"].append(sorted({i.split(":", 1)[0] for i in ids}) or None)
-        cols["address"].append(address)
-        cols["address_bits"].append(address)  # replaced below by the rare words' bits
-        nums = " ".join(t for t in address.split() if t.isdigit()) if address else ""
-        cols["address_numbers"].append(nums or None)
-        cols["nationality"].append(nationality)
-    cols["address_bits"] = [token_bits(a) if a else None for a in cols["address_bits"]]
-    return cols
+        try:
+            dob, year, days = _dob_features(r.date_of_birth)
+        except TypeError:  # not hashable: not a date either
+            dob, year, days = None, None, None
+        ids, id_kinds = _id_features(tuple(r.identifiers)) if r.identifiers else (None, None)
+        if addr is None:
+            afeat = empty_address
+        else:
+            afeat = by_address.get(addr)  # type: ignore[assignment]
+            if afeat is None:
+                afeat = by_address[addr] = _address_features(addr, common)
+        words, rare_bits, rare, number_words, numbers = afeat
+        if dob:
+            name_year = _name_year_keys(first, last, year)
+            letters = sorted({f"{dob}|{x[0]}" for x in (first, last) if x}) or None
+        else:
+            name_year = letters = None
+        rows.append(
+            (
+                r.key,
+                r.kind,
+                r.dataset,
+                first,
+                last,
+                first_initial,
+                initials,
+                name_key,
+                forms,
+                name_year,
+                dob,
+                year,
+                days,
+                letters,
+                ids,
+                id_kinds,
+                address,
+                words,
+                rare_bits,
+                rare,
+                numbers,
+                addr.key if addr else None,
+                number_words,
+                addr.postcode if addr else None,
+                clean_text(r.nationality) or None,
+            )
+        )
+    # the tuples above are in the order of FEATURE_COLUMNS
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(FEATURE_COLUMNS)
+    return {n: list(c) for n, c in zip(FEATURE_COLUMNS, columns, strict=True)}
