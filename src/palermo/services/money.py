@@ -12,7 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from palermo.analysis.data import iso_day
+from palermo.analysis.currency import amounts_for_flows
+from palermo.analysis.data import CaseData, iso_day
 from palermo.analysis.money import FlowTrace, ProceedsReport, proceeds, trace
 from palermo.analysis.patterns import detect_patterns
 from palermo.analysis.restitution import WorkPeriod, Worksheet, restitution_1593
@@ -98,6 +99,8 @@ class MoneyView:
     victims: list[PartyOption]
     suspects: list[PartyOption]
     seconds: dict[str, float]
+    # What was converted at which rate, and what flows leave out (and why).
+    currency_note: str = ""
 
 
 def _rows(rows: Any) -> list[FlowRow]:
@@ -160,6 +163,14 @@ def _flow_seeds(loaded: Loaded, roles: dict[str, str]) -> list[str]:
     ]
 
 
+def comparable(loaded: Loaded) -> tuple[CaseData, str, str]:
+    """The case's payments for flow analysis, all in one currency: converted at the
+    bundled annual rates, or left out and counted (no rate, zero, negative, undated).
+    Returns the data, the currency, and one sentence saying what was done."""
+    conversion = amounts_for_flows(loaded.data)
+    return conversion.apply(loaded.data), conversion.target, conversion.report.summary()
+
+
 def money_view(
     ctx: Context,
     actor: Actor,
@@ -167,13 +178,19 @@ def money_view(
     *,
     start: date | str | None = None,
     end: date | str | None = None,
+    loaded: Loaded | None = None,
 ) -> MoneyView:
-    """The Money tab: flows from buyers and victims onwards, patterns and proceeds."""
+    """The Money tab: flows from buyers and victims onwards, patterns and proceeds.
+
+    ``loaded``: the case as :func:`load_case` returned it for this actor, when the
+    caller has it already (the memo reads the case once)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        loaded = load_case(ctx, session, actor, case)
-        data = loaded.data
+        loaded = loaded if loaded is not None else load_case(ctx, session, actor, case)
         seconds = dict(loaded.seconds)
+        clock = time.perf_counter()
+        data, currency, currency_note = comparable(loaded)
+        seconds["currency"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
         roles = best_role(infer_roles(data))
         seeds = _flow_seeds(loaded, roles)
@@ -212,7 +229,6 @@ def money_view(
             )
             for r in report.rows
         ]
-        currencies = data.currencies.keys
         audit.record(
             session,
             actor=actor,
@@ -223,8 +239,9 @@ def money_view(
         parties = _parties(loaded)
         return MoneyView(
             reference=case.reference,
-            payments=len(data.payments),
-            currency=currencies[0] if len(currencies) == 1 else "mixed",
+            payments=len(loaded.data.payments),
+            currency=currency,
+            currency_note=currency_note,
             flows=_trace_view(loaded, flows, seeds),
             patterns=patterns,
             proceeds=rows,
@@ -276,8 +293,9 @@ def trace_money(
         )
         if key not in loaded.people and loaded.data.node(key) < 0:
             raise InvalidInput(f"no person or account '{seed}' in this case's payments")
+        data, _, _ = comparable(loaded)
         tr = trace(
-            loaded.data,
+            data,
             [key],
             direction=direction,
             start=_day(start),
@@ -308,6 +326,7 @@ class RestitutionView:
     gross_gain: float
     gain_evidence: list[EvidenceRef]
     worksheet: Worksheet
+    currency_note: str = ""  # how the gain was brought into the wages' currency
 
 
 def _victim_period(loaded: Loaded, victim: str) -> tuple[date, date] | None:
@@ -344,9 +363,13 @@ def restitution(
     jurisdiction: str = "US-federal",
     wages_paid: Decimal | float = 0,
     liquidated_damages: bool = False,
+    loaded: Loaded | None = None,
 ) -> RestitutionView:
     """The 18 U.S.C. 1593 worksheet for one victim against one defendant (default: the
-    suspect who received the most traced proceeds from the victim)."""
+    suspect who received the most traced proceeds from the victim).
+
+    ``loaded``: the case as :func:`load_case` returned it for this actor, when the
+    caller has it already (the memo reads the case once for every victim)."""
     book = load_wages()
     if jurisdiction not in book.jurisdictions:
         raise InvalidInput(f"unknown jurisdiction '{jurisdiction}'")
@@ -354,12 +377,15 @@ def restitution(
         raise InvalidInput("hours per week must be between 0 and 168")
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        loaded = load_case(ctx, session, actor, case)
+        loaded = loaded if loaded is not None else load_case(ctx, session, actor, case)
         victim = str(victim_id)
         person = loaded.people.get(victim)
         if person is None or person.kind != "victim":
             raise InvalidInput("choose a victim of this case")
-        report = proceeds(loaded.data)
+        # The gain is compared with wages in the jurisdiction's currency: convert to it.
+        wage_currency = book.jurisdictions[jurisdiction].currency
+        conversion = amounts_for_flows(loaded.data, target=wage_currency)
+        report = proceeds(conversion.apply(loaded.data))
         rows = [r for r in report.rows if r.victim == victim]
         if defendant_id is None:
             if not rows:
@@ -425,6 +451,7 @@ def restitution(
             gross_gain=gain,
             gain_evidence=evidence_refs(loaded, evidence, 50),
             worksheet=sheet,
+            currency_note=conversion.report.summary(),
         )
 
 
