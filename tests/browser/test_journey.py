@@ -4,6 +4,7 @@ timeline, and download the memo."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -157,16 +158,25 @@ def test_journey_from_evidence_to_memo(
     pdf_path = tmp_path / "memo.pdf"
     download_info.value.save_as(pdf_path)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
-    for expected in (
-        "Prosecution memo",
-        "Parties and charges",
-        "elements of each offence",
-        "Gaps and recommended actions",
+    headings = [
+        "Summary",
+        "Charges and the elements of each offence",
+        "Parties and roles",
+        "Network picture",
+        "Money flows and restitution",
         "Timeline",
+        "Gaps and recommended actions",
         "Evidence index",
-        SUSPECT,
-    ):
-        assert expected in text, expected
+    ]
+    flat = " ".join(text.split())
+    places = [flat.find(f"{n}. {h}") for n, h in enumerate(headings, start=1)]
+    assert -1 not in places and places == sorted(places), dict(zip(headings, places, strict=True))
+    # Real content: his role with the statement behind it, the money he received, the
+    # restitution worksheet, and the hash of an evidence file.
+    assert "Prosecution memo" in flat and SUSPECT in flat
+    assert "Enforcer" in flat and "statement_V-01.txt" in flat
+    assert "800.00" in flat and "1593" in flat
+    assert hashlib.sha256(PAYMENTS.encode()).hexdigest()[:16] in flat.replace(" ", "")
     assert "Marinescu" not in text and "Elena" not in text
     shot("09-memo")
     assert errors == []

@@ -1,6 +1,20 @@
 from __future__ import annotations
 
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from tests.network_money import simcase
+
+from palermo.security.permissions import Actor
 from palermo.security.redaction import Redactor
+from palermo.services import cases
+from palermo.services.context import Context
+from palermo.services.memo import export_memo
+from palermo.store.models import Case, Role
 
 
 def test_full_names_aliases_and_name_parts_are_replaced() -> None:
@@ -25,3 +39,66 @@ def test_html_redaction_keeps_markup_and_styles() -> None:
 def test_no_identities_is_identity() -> None:
     assert Redactor([])("Maria") == "Maria"
     assert not Redactor([]).active
+
+
+# -- the memo: no sealed name anywhere, new sections and pictures included ------------------
+
+
+@pytest.fixture(scope="module")
+def sim_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simcase.folder(tmp_path_factory.mktemp("redaction-sim"))
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "memo.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True, capture_output=True, text=True
+    )
+    return out.stdout
+
+
+def _leaks(text: str, names: list[str]) -> list[str]:
+    """Full names, aliases and name parts (three letters or more, as the Redactor takes
+    them) found in ``text`` as words."""
+    found = []
+    for name in names:
+        for form in [name, *re.split(r"[\s.,'-]+", name)]:
+            if len(form) >= 3 and re.search(rf"\b{re.escape(form)}\b", text, re.IGNORECASE):
+                found.append(form)
+    return found
+
+
+def test_memo_for_a_user_without_the_right_never_carries_a_sealed_name(
+    ctx: Context,
+    prosecutor: Actor,
+    unit_id: int,
+    make_user: Callable[..., Actor],
+    sim_folder: Path,
+    tmp_path: Path,
+) -> None:
+    sim = simcase.build(ctx, prosecutor, unit_id, sim_folder)
+    victims = [p for p in sim.truth["persons"] if p["kind"] == "victim"]
+    names = [n for p in victims for n in [p["name"], *p.get("aliases", [])]]
+    # A free-text summary that names a victim, as investigators write them.
+    with ctx.db.session() as session:
+        case = session.scalar(sa.select(Case).where(Case.reference == sim.reference))
+        assert case is not None
+        case.summary = f"{victims[0]['name']} was recruited with a promise of hostess work."
+    analyst = make_user(Role.ANALYST)
+    cases.add_member(ctx, prosecutor, sim.reference, analyst.username)
+
+    html = export_memo(ctx, analyst, sim.reference, fmt="html", reveal=True).decode()
+    pdf_text = _pdf_text(export_memo(ctx, analyst, sim.reference, fmt="pdf", reveal=True), tmp_path)
+    svgs = re.findall(r"<svg.*?</svg>", html, re.S)
+    assert len(svgs) == 2  # the network and the money flows
+    money = html[html.index('<section id="money">') : html.index('<section id="timeline">')]
+    assert "Total traced" in money and "Restitution worksheet" in money
+    for text in (html, pdf_text, *svgs, money):
+        assert _leaks(text, names) == []
+    assert "V-01" in svgs[0] and "V-01" in money  # victims are there, by pseudonym
+    assert "V-01" in pdf_text and "Network picture" in pdf_text
+
+    # The control: a prosecutor who asks sees the names, in the pictures too.
+    revealed = export_memo(ctx, prosecutor, sim.reference, fmt="html", reveal=True).decode()
+    assert _leaks(revealed, [victims[0]["name"]])

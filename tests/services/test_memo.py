@@ -1,15 +1,30 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from markupsafe import escape
 from pypdf import PdfReader
+from tests.network_money import simcase
 
+from palermo.reports.memo import render_html
+from palermo.reports.pictures import (
+    FlowLink,
+    FlowNode,
+    NetEdge,
+    NetNode,
+    flow_columns,
+    flow_svg,
+    network_svg,
+)
 from palermo.security.permissions import Actor
-from palermo.services import cases
+from palermo.services import cases, money, network
 from palermo.services.context import Context
-from palermo.services.memo import export_memo
+from palermo.services.memo import build_memo, export_memo
 from palermo.store.models import AuditEntry, Case, Role
 
 MakeUser = Callable[..., Actor]
@@ -61,10 +76,205 @@ def test_prosecutor_who_asks_sees_names_and_exports_are_audited(
     assert "Maria" not in default
     revealed = export_memo(ctx, prosecutor, case_ref, reveal=True).decode()
     assert "Maria Ionescu" in revealed
-    for section in ("Summary", "Parties and charges", "Timeline", "Evidence index"):
+    for section in (
+        "Summary",
+        "Charges and the elements",
+        "Parties and roles",
+        "Network picture",
+        "Money flows and restitution",
+        "Timeline",
+        "Gaps and recommended actions",
+        "Evidence index",
+    ):
         assert section in revealed
     with ctx.db.session() as session:
         exports = session.scalars(
             sa.select(AuditEntry.details).where(AuditEntry.action == "memo.export")
         ).all()
     assert [d["identities_included"] for d in exports] == [False, True]
+
+
+# -- the memo of a simulated case: every section with real content -------------------------
+
+SECTIONS = ["summary", "elements", "parties", "network", "money", "timeline", "gaps", "evidence"]
+
+
+@pytest.fixture(scope="module")
+def sim_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simcase.folder(tmp_path_factory.mktemp("memo-sim"))
+
+
+@pytest.fixture
+def sim(ctx: Context, prosecutor: Actor, unit_id: int, sim_folder: Path) -> simcase.SimCase:
+    return simcase.build(ctx, prosecutor, unit_id, sim_folder)
+
+
+def _section(html: str, key: str) -> str:
+    start = html.index(f'<section id="{key}">')
+    return html[start : html.index("</section>", start)]
+
+
+def test_memo_sections_come_in_the_order_the_issue_asks(
+    ctx: Context, prosecutor: Actor, sim: simcase.SimCase
+) -> None:
+    memo = build_memo(ctx, prosecutor, sim.reference)
+    assert [s.key for s in memo.sections] == SECTIONS
+    html = export_memo(ctx, prosecutor, sim.reference).decode()
+    positions = [html.index(f'<section id="{key}">') for key in SECTIONS]
+    assert positions == sorted(positions)
+    headings = re.findall(r"<h2>(.*?)</h2>", html)
+    assert any("Network" in h for h in headings)
+    assert any("Money" in h and "Restitution".lower() in h.lower() for h in headings)
+
+
+def test_parties_show_roles_with_evidence_key_players_and_the_uncharged(
+    ctx: Context, prosecutor: Actor, sim: simcase.SimCase
+) -> None:
+    html = export_memo(ctx, prosecutor, sim.reference).decode()
+    parties = _section(html, "parties")
+    view = network.network_view(ctx, prosecutor, sim.reference)
+    exploiter = sim.ids[sim.person("exploiter", charged=True)["id"]]
+    role = max((r for r in view.roles if r.person_id == exploiter), key=lambda r: r.score)
+    entry = next(
+        p for p in re.findall(r'<p class="entry">.*?</p>', parties, re.S) if role.person in p
+    )
+    assert role.label in entry and "charged" in entry
+    for signal in role.signals:
+        assert escape(signal.because) in entry
+    first = next(e for s in role.signals for e in s.evidence[:3] if e.row)
+    assert f"{first.file} row {first.row}" in entry  # the record behind the signal
+    quoted = next((e for s in role.signals for e in s.evidence[:3] if e.quote), None)
+    if quoted is not None:  # what a statement says, with where it says it
+        assert escape(quoted.key) in entry
+    # Key players and the culpable-but-not-charged list.
+    assert "Key players" in parties and view.key_players[0].label in parties
+    recruiter = sim.person("recruiter", charged=False)
+    culpable = parties[parties.index("Culpable but not charged") :]
+    assert recruiter["name"] in culpable and "Recruiter" in culpable
+    charged = sim.person("recruiter", charged=True)
+    assert charged["name"] not in culpable
+
+
+def test_network_picture_is_an_svg_with_nodes_links_and_a_legend(
+    ctx: Context, prosecutor: Actor, sim: simcase.SimCase
+) -> None:
+    section = _section(export_memo(ctx, prosecutor, sim.reference).decode(), "network")
+    svg = section[section.index("<svg") : section.index("</svg>")]
+    assert "<script" not in section
+    assert len(re.findall(r"<circle ", svg)) >= 10  # people (and the legend's dots)
+    assert len(re.findall(r"<line ", svg)) >= 10  # links
+    for legend in ("suspect", "victim", "link width: evidence records"):
+        assert f">{legend}<" in svg
+    assert "V-01" in svg  # victims by pseudonym
+    exploiter = sim.person("exploiter", charged=True)["name"]
+    assert f">{exploiter}<" in svg
+    left = re.search(r"([\d,]+) nodes? and ([\d,]+) links? were left out", section)
+    assert left is not None
+    view = network.network_view(ctx, prosecutor, sim.reference)
+    shown = re.search(r"The picture shows the (\d+) most important of the case's ([\d,]+)", section)
+    assert shown is not None
+    total = int(shown.group(2).replace(",", ""))
+    assert total == view.graph["total_nodes"]
+    assert int(left.group(1).replace(",", "")) == total - int(shown.group(1))
+
+
+def test_money_section_flows_add_up_and_restitution_matches_the_service(
+    ctx: Context, prosecutor: Actor, sim: simcase.SimCase
+) -> None:
+    memo = build_memo(ctx, prosecutor, sim.reference)
+    data = next(s for s in memo.sections if s.key == "money").data
+    view = money.money_view(ctx, prosecutor, sim.reference)
+    assert data["payments"] == view.payments > 50
+    assert data["total"] == view.flows.total > 0
+    for table in ("by_counterpart", "by_holder", "by_country"):
+        rows = data[table]["rows"] + ([data[table]["other"]] if data[table]["other"] else [])
+        assert sum(r["amount"] for r in rows) == pytest.approx(view.flows.total, abs=0.05)
+    assert data["pattern_summary"] and all(p["tx"] > 0 for p in data["pattern_summary"])
+    structuring = next(p for p in data["patterns"] if p["label"] == "Structuring")
+    planted = next(p for p in sim.truth["patterns"] if p["pattern"] == "structuring")
+    assert structuring["transactions"] >= len(planted["transactions"])
+    assert data["per_suspect"]
+    html = render_html(memo)
+    section = _section(html, "money")
+    assert "<svg" in section and "Total traced" in section
+    assert f"{view.flows.total:,.2f}" in section
+    victims = [p for p in sim.truth["persons"] if p["kind"] == "victim"]
+    sheets = [r for r in data["restitution"] if not r["problem"]]
+    assert len(sheets) == len(victims)
+    for p in victims:
+        service = money.restitution(ctx, prosecutor, sim.reference, victim_id=sim.ids[p["id"]])
+        mine = next(r for r in sheets if r["victim"] == service.victim)
+        assert mine["total"] == service.worksheet.total
+        assert mine["gross_gain"] == service.gross_gain
+        assert f"{service.worksheet.total:,.2f}" in section
+    assert "rate = 7.25" in section  # the inputs of the worksheet rows
+
+
+def test_rejected_role_leaves_the_memo_and_confirmed_is_marked(
+    ctx: Context, prosecutor: Actor, sim: simcase.SimCase
+) -> None:
+    before = _section(export_memo(ctx, prosecutor, sim.reference).decode(), "parties")
+    recruiter = sim.ids[sim.person("recruiter", charged=False)["id"]]
+    name = sim.person("recruiter", charged=False)["name"]
+    assert "Culpable but not charged" in before and name in before
+    exploiter = sim.ids[sim.person("exploiter", charged=True)["id"]]
+    network.decide_role(
+        ctx, prosecutor, sim.reference, person_id=recruiter, role="recruiter", decision="rejected"
+    )
+    network.decide_role(
+        ctx, prosecutor, sim.reference, person_id=exploiter, role="exploiter", decision="confirmed"
+    )
+    memo = build_memo(ctx, prosecutor, sim.reference)
+    parties = next(s for s in memo.sections if s.key == "parties").data
+    assert not any(r["person"] == name and r["label"] == "Recruiter" for r in parties["roles"])
+    assert name not in {u["person"] for u in parties["culpable"]}
+    assert parties["rejected"] >= 1
+    confirmed = next(r for r in parties["roles"] if r["label"] == "Exploiter" and r["confirmed"])
+    assert confirmed["decided"].startswith("confirmed by prosecutor")
+    html = render_html(memo)
+    assert "✔ Confirmed" in _section(html, "parties")
+    assert "Exploiter ✔" in _section(html, "network")
+
+
+def test_memo_without_payments_says_what_would_fill_the_money_section(
+    ctx: Context, prosecutor: Actor, case_ref: str
+) -> None:
+    _case_with_victim(ctx, prosecutor, case_ref)
+    html = export_memo(ctx, prosecutor, case_ref).decode()
+    money_section = _section(html, "money")
+    assert "No payments in this case yet" in money_section
+    assert "bank statements" in money_section
+    assert "No network yet" in _section(html, "network")
+    for key in SECTIONS:
+        assert f'<section id="{key}">' in html
+
+
+# -- the pictures on their own ---------------------------------------------------------------
+
+
+def test_network_svg_is_deterministic_and_labels_are_text_nodes() -> None:
+    nodes = [
+        NetNode(f"person:{i}", f"Person {i}", "person", "suspect" if i < 3 else "victim")
+        for i in range(8)
+    ]
+    nodes.append(NetNode("phone:1", "+15550001", "phone", "identifier"))
+    edges = [NetEdge(f"person:{i}", f"person:{i + 1}", i + 1, i % 2 == 0) for i in range(7)]
+    edges.append(NetEdge("person:0", "phone:1", 3))
+    one, two = network_svg(nodes, edges), network_svg(list(nodes), list(edges))
+    assert one == two
+    assert one.count("<line ") >= len(edges)
+    for n in nodes:
+        assert f">{n.label}<" in one
+        assert f'"{n.label}"' not in one  # never an attribute value
+    assert "green: payments among them" in one
+
+
+def test_flow_svg_columns_run_from_sources_to_where_money_stays() -> None:
+    nodes = [FlowNode("victim"), FlowNode("buyer"), FlowNode("collector"), FlowNode("boss")]
+    links = [FlowLink(0, 2, 100.0), FlowLink(1, 2, 50.0), FlowLink(2, 3, 120.0)]
+    assert flow_columns(4, links) == [0, 0, 1, 2]
+    svg = flow_svg(nodes, links, currency="USD")
+    assert svg.count("<path ") == 3
+    for label in ("victim", "collector", "boss", "150 USD", "where it stays"):
+        assert f">{label}<" in svg
+    assert flow_svg(nodes, []) == ""

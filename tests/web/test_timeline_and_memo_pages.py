@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from types import ModuleType
 
@@ -77,11 +78,27 @@ def test_memo_html_and_pdf_redact_for_analyst_and_are_audited(
 
     tab = client.get(f"/cases/{case_ref}/memo")
     assert tab.status_code == 200 and "Download PDF" in tab.text
+    assert "restitution worksheet" in tab.text and "not charged" in tab.text
     html = client.get(f"/cases/{case_ref}/memo.html?reveal=true")
     assert html.status_code == 200
     assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
     assert "script" not in html.headers["content-security-policy"]
     assert "Maria" not in html.text and "V-01" in html.text
+    sections = re.findall(r'<section id="([a-z]+)">\s*<h2>([^<]*)</h2>', html.text)
+    assert [key for key, _ in sections] == [
+        "summary",
+        "elements",
+        "parties",
+        "network",
+        "money",
+        "timeline",
+        "gaps",
+        "evidence",
+    ]
+    titles = dict(sections)
+    assert "Network" in titles["network"] and "Restitution" in titles["money"].title()
+    assert "No payments in this case yet" in html.text  # calls only: an empty state
+    assert "<svg" in html.text and "<script" not in html.text
     pdf = client.get(f"/cases/{case_ref}/memo.pdf?reveal=true")
     assert pdf.headers["content-type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)

@@ -27,7 +27,17 @@ def _thousands(value: int | float | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
+def _money(value: Any) -> str:
+    return "" if value is None else f"{float(value):,.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
 _environment.filters["thousands"] = _thousands
+_environment.filters["money"] = _money
+_environment.filters["percent"] = _percent
 
 
 @dataclass

@@ -1,8 +1,28 @@
-"""The prosecution memo: gathers each section's data, redacts, renders HTML or PDF."""
+"""The prosecution memo: gathers each section's data, redacts, renders HTML or PDF.
+
+Sections, in order: summary; charges and the elements matrix; parties and roles
+(including people not charged); the network picture; money flows and the restitution
+worksheet; the timeline; gaps and recommended actions; the evidence index.
+
+Victims appear by pseudonym unless the user asks for names and the role allows them.
+Two lines of defence: every text a section carries is passed through a
+:class:`Redactor` of the sealed identities here, and :func:`export_memo` redacts the
+rendered HTML again (SVG labels are text nodes, so they are reached too).
+
+The case is read from the store once (:func:`palermo.services.network.load_case`) and
+handed to the Network, Money and restitution services, which would otherwise each read
+every record again. Those sections are kept per case fingerprint and viewer (as the
+Network view is), so the PDF right after the HTML, or a second export of an unchanged
+case, does not read the case again. Long lists are capped with a note of how many more
+the app holds, and written as paragraphs rather than table rows where a table adds
+nothing: WeasyPrint lays out a table row in about 10 ms, a paragraph in about 2.5.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,6 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from palermo.reports.memo import Memo, MemoSection, render_html, render_pdf
+from palermo.reports.pictures import FlowLink, FlowNode, NetEdge, NetNode, flow_svg, network_svg
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
@@ -17,10 +38,24 @@ from palermo.security.sealing import SealError, person_context
 from palermo.services.access import open_case
 from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
+from palermo.services.errors import InvalidInput
 from palermo.services.timeline import case_timeline
+from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import Case, Charge, Identifier, Person, Record
 
 TIMELINE_ENTRIES = 100  # WeasyPrint lays out table rows slowly; the full timeline is in the app
+PEOPLE_ROWS = 60  # parties table: charged people, suspects and victims first
+ROLE_ROWS = 40  # role suggestions: confirmed first, then by score
+CULPABLE_ROWS = 25
+KEY_PLAYERS = 20
+NETWORK_NODES = 40  # the picture keeps the most important nodes so it stays readable
+FLOW_LINKS = 30  # bands in the money picture
+FLOW_ROWS = 15  # rows per flow table; the rest in one "other" row so totals add up
+PATTERN_ROWS = 25
+PROCEEDS_ROWS = 25
+EVIDENCE_PER_SIGNAL = 3
+
+_KIND_ORDER = {"suspect": 0, "official": 1, "victim": 2, "witness": 3, "other": 4}
 
 
 def _redactor(ctx: Context, people: list[Person]) -> Redactor:
@@ -37,6 +72,10 @@ def _redactor(ctx: Context, people: list[Person]) -> Redactor:
         names = [str(sealed.get("name") or ""), *[str(a) for a in sealed.get("aliases", [])]]
         identities.append((person.pseudonym, names))
     return Redactor(identities)
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
 def _summary(session: Session, case: Case, people: list[Person]) -> dict[str, Any]:
@@ -67,33 +106,433 @@ def _summary(session: Session, case: Case, people: list[Person]) -> dict[str, An
     }
 
 
-def _parties(
-    ctx: Context, session: Session, viewer: Actor, case: Case, people: list[Person]
-) -> dict[str, Any]:
+# -- parties and roles ---------------------------------------------------------------------
+
+
+def _evidence(refs: Iterable[Any], redact: Redactor, limit: int = EVIDENCE_PER_SIGNAL) -> dict:
+    """Where a finding comes from: file and row (or the source's own id), and the quote."""
+    refs = list(refs)
+    items = []
+    for ref in refs[:limit]:
+        if ref.row:
+            own = f" ({ref.key})" if ref.key and not ref.key.startswith("R") else ""
+            place = f"{ref.file or 'record'} row {ref.row}{own}"
+        else:
+            place = ref.key or ref.file or ""
+        quote = getattr(ref, "quote", None)
+        items.append({"place": redact(place), "quote": redact(quote) if quote else ""})
+    return {"refs": items, "more": max(0, len(refs) - limit)}
+
+
+def _charges(session: Session, case: Case) -> tuple[dict[int, list[str]], dict[int, int]]:
+    """Charges per person, and how many identifiers each person has."""
     charges: dict[int, list[str]] = defaultdict(list)
     for charge in session.scalars(select(Charge).where(Charge.case_id == case.id)):
         charges[charge.person_id].append(f"{charge.statute_id} ({charge.status})")
-    identifier_counts = dict(
-        session.execute(
+    identifier_counts = {
+        int(pid): int(n)
+        for pid, n in session.execute(
             select(Identifier.person_id, func.count())
             .where(Identifier.case_id == case.id, Identifier.person_id.is_not(None))
             .group_by(Identifier.person_id)
-        ).all()
-    )
-    order = {"suspect": 0, "official": 1, "victim": 2, "witness": 3, "other": 4}
+        )
+        if pid is not None
+    }
+    return charges, identifier_counts
+
+
+def _parties(
+    ctx: Context,
+    viewer: Actor,
+    people: list[Person],
+    charges: dict[int, list[str]],
+    identifier_counts: dict[int, int],
+    view: Any,
+    redact: Redactor,
+) -> dict[str, Any]:
+    """The people with their charges and roles, the roles with the signals and evidence
+    behind them (rejected suggestions left out), key players, culpable but not charged."""
+    shown_roles = [r for r in view.roles if not (r.decision and r.decision.status == "rejected")]
+    rejected = len(view.roles) - len(shown_roles)
+    roles_of: dict[int, list[str]] = defaultdict(list)
+    for r in sorted(shown_roles, key=lambda r: -r.score):
+        confirmed = bool(r.decision and r.decision.status == "confirmed")
+        roles_of[r.person_id].append(f"{r.label} ✔" if confirmed else f"{r.label} ({r.score:.2f})")
+
+    def rank(p: Person) -> tuple[Any, ...]:
+        return (
+            not charges.get(p.id),
+            _KIND_ORDER.get(p.kind, 9),
+            not roles_of.get(p.id),
+            p.pseudonym,
+        )
+
+    ordered = sorted(people, key=rank)
     rows = []
-    for person in sorted(people, key=lambda p: (order.get(p.kind, 9), p.pseudonym)):
-        view = person_view(ctx, viewer, person)
+    for person in ordered[:PEOPLE_ROWS]:
+        shown = person_view(ctx, viewer, person)
         rows.append(
             {
-                "name": view.display_name,
+                "name": redact(shown.display_name),
                 "kind": person.kind,
                 "is_minor": person.is_minor,
                 "identifiers": identifier_counts.get(person.id, 0),
                 "charges": charges.get(person.id, []),
+                "roles": roles_of.get(person.id, []),
             }
         )
-    return {"people": rows}
+    left = Counter(p.kind for p in ordered[PEOPLE_ROWS:])
+
+    def role_rank(r: Any) -> tuple[Any, ...]:
+        confirmed = bool(r.decision and r.decision.status == "confirmed")
+        charged = bool(charges.get(r.person_id))
+        return (not confirmed, not charged, _KIND_ORDER.get(r.person_kind, 9), -r.score)
+
+    role_rows = []
+    ranked = sorted(shown_roles, key=role_rank)
+    for r in ranked[:ROLE_ROWS]:
+        confirmed = bool(r.decision and r.decision.status == "confirmed")
+        decided = ""
+        if confirmed:
+            at = f" on {r.decision.at:%Y-%m-%d}" if r.decision.at else ""
+            decided = f"confirmed by {r.decision.by}{at}"
+        role_rows.append(
+            {
+                "person": redact(r.person),
+                "kind": r.person_kind,
+                "charged": bool(charges.get(r.person_id)),
+                "label": r.label,
+                "score": r.score,
+                "confirmed": confirmed,
+                "decided": decided,
+                "elements": list(r.elements),
+                "signals": [
+                    {
+                        "because": redact(s.because),
+                        "detail": redact(s.detail),
+                        "evidence": _evidence(s.evidence, redact),
+                    }
+                    for s in r.signals
+                ],
+            }
+        )
+    roles_left = Counter(r.label for r in ranked[ROLE_ROWS:])
+    players = [
+        {
+            "label": redact(p.label),
+            "kind": p.kind,
+            "degree": p.degree,
+            "betweenness": p.betweenness,
+            "group": p.group,
+            "why": [redact(e) for e in p.explanations],
+        }
+        for p in view.key_players[:KEY_PLAYERS]
+    ]
+    culpable = [
+        {
+            "person": redact(u.person),
+            "kind": u.person_kind,
+            "roles": [(label, score) for label, score in u.roles],
+            "concepts": list(u.concepts),
+            "summary": redact(u.summary),
+            "evidence": _evidence(u.evidence, redact, 2),
+        }
+        for u in view.culpable[:CULPABLE_ROWS]
+    ]
+    culpable_left = Counter(
+        u.roles[0][0] if u.roles else "no role" for u in view.culpable[CULPABLE_ROWS:]
+    )
+    return {
+        "people": rows,
+        "people_total": len(people),
+        "people_left": _breakdown(left),
+        "roles": role_rows,
+        "roles_total": len(shown_roles),
+        "roles_left": _breakdown(roles_left),
+        "rejected": rejected,
+        "key_players": players,
+        "betweenness_method": view.betweenness_method,
+        "culpable": culpable,
+        "culpable_total": len(view.culpable),
+        "culpable_left": _breakdown(culpable_left),
+    }
+
+
+def _breakdown(counts: Counter[str]) -> str:
+    """``12 buyers, 3 others``-style text for what a capped table leaves out."""
+    return ", ".join(f"{n:,} {k}" for k, n in counts.most_common())
+
+
+# -- network picture -----------------------------------------------------------------------
+
+
+def _node_roles(view: Any) -> dict[str, tuple[str, bool]]:
+    """Node key -> (role label, confirmed): a confirmed role, else the best suggestion
+    nobody rejected."""
+    out: dict[str, tuple[str, bool, float]] = {}
+    for r in view.roles:
+        status = r.decision.status if r.decision else None
+        if status == "rejected":
+            continue
+        key = f"person:{r.person_id}"
+        confirmed = status == "confirmed"
+        old = out.get(key)
+        if old is None or (confirmed, r.score) > (old[1], old[2]):
+            out[key] = (r.label, confirmed, r.score)
+    return {k: (label, confirmed) for k, (label, confirmed, _) in out.items()}
+
+
+def _network(view: Any, kinds: dict[str, str], redact: Redactor) -> dict[str, Any]:
+    """The most important nodes (key players, then suspects, officials and victims,
+    then people with a confirmed role, then by evidence) and the links among them."""
+    graph = view.graph
+    by_key = {n["id"]: n for n in graph.get("nodes", [])}
+    roles = _node_roles(view)
+    chosen = [p.key for p in view.key_players if p.key in by_key]
+
+    def importance(key: str) -> float:
+        return float(by_key[key].get("importance") or 0.0)
+
+    people = sorted(by_key, key=lambda k: (-importance(k), k))
+    must = [k for k in people if kinds.get(k) in ("suspect", "official", "victim")]
+    chosen += must + [k for k in people if k in roles and roles[k][1]]
+    chosen = list(dict.fromkeys(chosen))
+    ties: dict[str, dict[str, int]] = defaultdict(dict)
+    for e in graph.get("edges", []):
+        ties[e["source"]][e["target"]] = int(e.get("weight") or 1)
+        ties[e["target"]][e["source"]] = int(e.get("weight") or 1)
+    # A key player with no link to anyone else drawn would float alone: drawn last.
+    first = set(chosen)
+    linked = [k for k in chosen if k in must or any(o in first for o in ties[k])]
+    alone = [k for k in chosen if k not in set(linked)]
+    chosen = linked[:NETWORK_NODES]
+    # Then whoever is most in touch with those already drawn.
+    drawn = set(chosen)
+    pull: Counter[str] = Counter()
+    for key in chosen:
+        for other, weight in ties[key].items():
+            if other not in drawn:
+                pull[other] += weight
+    while len(chosen) < min(NETWORK_NODES, len(by_key)):
+        if pull:
+            key = max(pull, key=lambda k: (pull[k], importance(k), k))
+        else:
+            key = next(k for k in [*alone, *people] if k not in drawn)
+        chosen.append(key)
+        drawn.add(key)
+        pull.pop(key, None)
+        for other, weight in ties[key].items():
+            if other not in drawn:
+                pull[other] += weight
+    keep = drawn
+    nodes = []
+    for key in chosen:
+        n = by_key[key]
+        kind = str(n.get("type") or "other")
+        if kind == "person":
+            category = kinds.get(key, "other")
+        elif kind == "organisation":
+            category = "organisation"
+        else:
+            category = "identifier"
+        role, confirmed = roles.get(key, (None, False))
+        nodes.append(
+            NetNode(
+                key=key,
+                label=redact(str(n.get("label") or key)),
+                shape=kind if kind in ("person", "phone", "account", "organisation") else "other",
+                category=category,
+                role=role,
+                confirmed=confirmed,
+                weight=float(n.get("importance") or 0.0),
+            )
+        )
+    edges = [
+        NetEdge(
+            e["source"],
+            e["target"],
+            int(e.get("weight") or 1),
+            "payment" in (e.get("kinds") or []),
+        )
+        for e in graph.get("edges", [])
+        if e["source"] in keep and e["target"] in keep
+    ]
+    total_nodes = int(graph.get("total_nodes") or len(by_key))
+    total_edges = int(graph.get("total_edges") or len(graph.get("edges", [])))
+    return {
+        "svg": network_svg(nodes, edges, title="Case network: the most important nodes")
+        if nodes
+        else "",
+        "nodes": len(nodes),
+        "edges": len(edges),
+        "total_nodes": total_nodes,
+        "total_edges": total_edges,
+        "left_nodes": max(0, total_nodes - len(nodes)),
+        "left_edges": max(0, total_edges - len(edges)),
+        "with_roles": sum(1 for n in nodes if n.role),
+    }
+
+
+# -- money and restitution -----------------------------------------------------------------
+
+
+def _flow_table(rows: Sequence[Any], total: float, redact: Redactor) -> dict[str, Any]:
+    """The first rows of a flow table, and the rest as one row, so the column adds up."""
+    shown = [
+        {"label": redact(r.label), "amount": r.amount, "share": r.share} for r in rows[:FLOW_ROWS]
+    ]
+    rest = rows[FLOW_ROWS:]
+    other = None
+    if rest:
+        other = {
+            "label": f"{_plural(len(rest), 'other')} (listed in the app)",
+            "amount": round(sum(r.amount for r in rest), 2),
+            "share": sum(r.share for r in rest),
+        }
+    return {"rows": shown, "other": other, "total": total}
+
+
+def _worksheet(sheet: Any, redact: Redactor) -> dict[str, Any]:
+    def value(v: str) -> str:
+        v = redact(v)
+        return v if len(v) <= 160 else v[:150] + "… (full list in the app)"
+
+    return {
+        "title": redact(sheet.title),
+        "currency": sheet.currency,
+        "rows": [
+            {
+                "label": redact(r.label),
+                "formula": r.formula,
+                "inputs": [(k, value(v)) for k, v in r.inputs.items()],
+                "value": r.value,
+            }
+            for r in sheet.rows
+        ],
+        "notes": [redact(n) for n in sheet.notes],
+    }
+
+
+def _restitution(
+    ctx: Context, actor: Actor, reference: str, loaded: Any, redact: Redactor
+) -> list[dict[str, Any]]:
+    """The 18 U.S.C. 1593 worksheet of every victim, with the Money tab's defaults
+    (the suspect with the most traced proceeds, 60 hours a week over the period of the
+    victim's records, federal rates), or why it could not be made."""
+    from palermo.services.money import restitution
+
+    out: list[dict[str, Any]] = []
+    victims = sorted(
+        (p for p in loaded.people.values() if p.kind == "victim"), key=lambda p: p.pseudonym
+    )
+    for person in victims:
+        label = redact(loaded.labels.get(str(person.id), person.pseudonym))
+        try:
+            r = restitution(ctx, actor, reference, victim_id=person.id, loaded=loaded)
+        except InvalidInput as error:
+            out.append({"victim": label, "problem": redact(str(error))})
+            continue
+        sheet = r.worksheet
+        flsa = next((row.value for row in sheet.rows if row.label == "FLSA measure"), None)
+        out.append(
+            {
+                "victim": redact(r.victim),
+                "defendant": redact(r.defendant),
+                "start": r.start,
+                "end": r.end,
+                "hours_per_week": r.hours_per_week,
+                "jurisdiction": r.jurisdiction,
+                "gross_gain": r.gross_gain,
+                "flsa": flsa,
+                "total": sheet.total,
+                "chosen": sheet.rows[-1].inputs.get("chosen", "") if sheet.rows else "",
+                "gain_evidence": len(r.gain_evidence),
+                "currency_note": redact(r.currency_note),
+                "worksheet": _worksheet(sheet, redact),
+                "problem": None,
+            }
+        )
+    return out
+
+
+def _money(
+    ctx: Context, actor: Actor, reference: str, loaded: Any, redact: Redactor
+) -> dict[str, Any]:
+    from palermo.services.money import money_view
+
+    view = money_view(ctx, actor, reference, loaded=loaded)
+    flows = view.flows
+    sankey = flows.sankey
+    links = sankey.get("links", [])[:FLOW_LINKS]
+    used = sorted({i for lk in links for i in (lk["source"], lk["target"])})
+    index = {old: new for new, old in enumerate(used)}
+    picture = flow_svg(
+        [FlowNode(redact(str(sankey["nodes"][i].get("label", "")))) for i in used],
+        [FlowLink(index[lk["source"]], index[lk["target"]], float(lk["value"])) for lk in links],
+        currency="" if view.currency == "mixed" else view.currency,
+        title="Money flows from victims and buyers onwards, largest links",
+    )
+    by_pattern: dict[str, dict[str, Any]] = {}
+    for p in view.patterns:
+        row = by_pattern.setdefault(p.label, {"label": p.label, "hits": 0, "tx": 0, "total": 0.0})
+        row["hits"] += 1
+        row["tx"] += len(p.transactions) + p.more
+        row["total"] += p.total
+    patterns = [
+        {
+            "label": p.label,
+            "account": redact(p.account),
+            "start": p.start,
+            "end": p.end,
+            "total": p.total,
+            "transactions": len(p.transactions) + p.more,
+            "why": redact(p.why),
+            "evidence": _evidence(p.transactions, redact, 3),
+        }
+        for p in view.patterns[:PATTERN_ROWS]
+    ]
+    return {
+        "payments": view.payments,
+        "currency": view.currency,
+        "currency_note": redact(view.currency_note),
+        "total": flows.total,
+        "transactions": flows.transactions,
+        "notes": [redact(n) for n in flows.notes],
+        "seeds": _breakdown(
+            Counter(
+                "buyers" if loaded.people[k].kind != "victim" else "victims"
+                for k in flows.seeds
+                if k in loaded.people
+            )
+        ),
+        "svg": picture,
+        "links_shown": len(links),
+        "links_total": len(sankey.get("links", [])),
+        "by_counterpart": _flow_table(flows.by_counterpart, flows.total, redact),
+        "by_holder": _flow_table(flows.by_holder, flows.total, redact),
+        "by_country": _flow_table(flows.by_country, flows.total, redact),
+        "pattern_summary": sorted(by_pattern.values(), key=lambda r: -r["tx"]),
+        "patterns": patterns,
+        "patterns_total": len(view.patterns),
+        "per_suspect": [
+            (redact(label), amount) for _, label, amount in view.per_suspect[:PROCEEDS_ROWS]
+        ],
+        "per_suspect_total": len(view.per_suspect),
+        "proceeds": [
+            {
+                "victim": redact(r.victim),
+                "suspect": redact(r.suspect),
+                "direct": r.direct,
+                "traced": r.traced,
+            }
+            for r in sorted(view.proceeds, key=lambda r: -r.traced)[:PROCEEDS_ROWS]
+        ],
+        "proceeds_total": len(view.proceeds),
+        "restitution": _restitution(ctx, actor, reference, loaded, redact),
+    }
+
+
+# -- timeline ------------------------------------------------------------------------------
 
 
 def _activity_by_month(session: Session, case: Case) -> tuple[list[str], list[tuple[str, dict]]]:
@@ -112,39 +551,54 @@ def _activity_by_month(session: Session, case: Case) -> tuple[list[str], list[tu
     return kinds, [(month, dict(months[month])) for month in sorted(months)]
 
 
-def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = False) -> Memo:
-    """Collect the memo for a case. Identities appear only if asked for and allowed."""
-    allowed = reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)
+@dataclass(frozen=True, slots=True)
+class _Analysis:
+    """The sections that read the whole case, as one viewer may see them."""
+
+    elements: MemoSection
+    parties: MemoSection
+    network: MemoSection
+    money: MemoSection
+    timeline: MemoSection
+    gaps: MemoSection
+
+
+# Reading every record of a large case costs seconds; a memo is typically opened as HTML
+# and then downloaded as a PDF, or exported again, while nothing in the case changed.
+# Kept per case fingerprint and viewer, as the Network view is (:mod:`.viewcache`).
+_analyses: CaseViewCache[_Analysis] = CaseViewCache(max_entries=8)
+
+
+def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Analysis:
+    from palermo.services.network import load_case, network_view
+
     viewer = actor if allowed else without_identity(actor)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
-        memo = Memo(
-            reference=case.reference,
-            title=case.title,
-            generated_at=datetime.now(UTC),
-            generated_by=actor.username,
-            redacted=not allowed,
-        )
-        memo.sections.append(
-            MemoSection(
-                "summary", "Summary", "section_summary.html", _summary(session, case, people)
-            )
-        )
-        memo.sections.append(
-            MemoSection(
-                "parties",
-                "Parties and charges",
-                "section_parties.html",
-                _parties(ctx, session, viewer, case, people),
-            )
-        )
         kinds, months = _activity_by_month(session, case)
         redactor = _redactor(ctx, people) if not allowed else Redactor([])
-    memo.sections.extend(_elements_sections(ctx, viewer, reference))
+        charges, identifier_counts = _charges(session, case)
+        # One read of every record, shared by the Network, Money and restitution views.
+        loaded = load_case(ctx, session, actor, case, reveal=allowed, merge=True)
+        # Money is followed per person as recorded (as on the Money tab), so people
+        # confirmed to be one are read apart for it.
+        money_loaded = (
+            loaded if not loaded.groups else load_case(ctx, session, actor, case, reveal=allowed)
+        )
+    elements, gaps = _elements_sections(ctx, viewer, reference)
+    network = network_view(ctx, actor, reference, reveal=allowed, loaded=loaded)
+    parties = _parties(ctx, viewer, people, charges, identifier_counts, network, redactor)
+    picture = _network(network, {f"person:{p.id}": p.kind for p in people}, redactor)
+    money = _money(ctx, actor, reference, money_loaded, redactor)
+    del loaded, money_loaded
     timeline = case_timeline(ctx, viewer, reference, per_page=TIMELINE_ENTRIES)
-    memo.sections.append(
-        MemoSection(
+    return _Analysis(
+        elements=elements,
+        parties=MemoSection("parties", "Parties and roles", "section_parties.html", parties),
+        network=MemoSection("network", "Network picture", "section_network.html", picture),
+        money=MemoSection("money", "Money flows and restitution", "section_money.html", money),
+        timeline=MemoSection(
             "timeline",
             "Timeline",
             "section_timeline.html",
@@ -155,21 +609,57 @@ def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = Fal
                 "total": timeline.total,
                 "truncated": timeline.total > len(timeline.items),
             },
-        )
+        ),
+        gaps=gaps,
     )
-    memo.sections.append(
+
+
+def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = False) -> Memo:
+    """Collect the memo for a case. Identities appear only if asked for and allowed."""
+    allowed = reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        # Read before the data it guards (see case_fingerprint).
+        fingerprint = case_fingerprint(session, case)
+        people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
+        memo = Memo(
+            reference=case.reference,
+            title=case.title,
+            generated_at=datetime.now(UTC),
+            generated_by=actor.username,
+            redacted=not allowed,
+        )
+        summary = _summary(session, case, people)
+        case_id = case.id
+    analysis = _analyses.get_or_compute(
+        ctx,
+        case_id,
+        fingerprint,
+        viewer_key(actor, allowed),
+        lambda: _analyse(ctx, actor, reference, allowed),
+    ).value
+    memo.sections += [
+        MemoSection("summary", "Summary", "section_summary.html", summary),
+        analysis.elements,
+        analysis.parties,
+        analysis.network,
+        analysis.money,
+        analysis.timeline,
+        analysis.gaps,
         MemoSection(
             "evidence",
             "Evidence index",
             "section_evidence.html",
             {"files": list_evidence(ctx, actor, reference)},
-        )
-    )
+        ),
+    ]
     return memo
 
 
-def _elements_sections(ctx: Context, viewer: Actor, reference: str) -> list[MemoSection]:
-    """Charges and the elements matrix, then gaps with recommended actions."""
+def _elements_sections(
+    ctx: Context, viewer: Actor, reference: str
+) -> tuple[MemoSection, MemoSection]:
+    """Charges and the elements matrix, and the gaps with recommended actions."""
     from palermo.services.elements import assess
 
     assessment = assess(ctx, viewer, reference)
@@ -179,7 +669,7 @@ def _elements_sections(ctx: Context, viewer: Actor, reference: str) -> list[Memo
         for statute in suspect.statutes
         for gap in statute.gaps
     ]
-    return [
+    return (
         MemoSection(
             "elements",
             "Charges and the elements of each offence",
@@ -196,12 +686,10 @@ def _elements_sections(ctx: Context, viewer: Actor, reference: str) -> list[Memo
             "section_gaps.html",
             {"gaps": gaps, "unattributed_total": assessment.unattributed_total},
         ),
-    ]
+    )
 
 
 def _redact_entry(entry: Any, redactor: Redactor) -> Any:
-    from dataclasses import replace
-
     return replace(entry, title=redactor(entry.title)) if redactor.active else entry
 
 
