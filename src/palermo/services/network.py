@@ -405,6 +405,12 @@ def _load_adverts(session: Session, case_id: int, files: dict[int, str], b: Case
         b.add_advert(Advert(id=f"F{fid}-{len(seen)}", phone=str(value), site=files[fid]))
 
 
+_ATTRS_READ = {
+    "payment": ("payer_name", "payee_name", "reference"),
+    "trip": ("booked_by", "paid_by"),
+}
+
+
 def _load_records(
     session: Session,
     case_id: int,
@@ -413,6 +419,10 @@ def _load_records(
     evidence: dict[str, tuple[int, int, int]],
     traveller: dict[str, str],
 ) -> None:
+    id_col = _ID_COLUMNS[kind]
+    # Only the attributes the analysis reads, extracted by the database (JSON decoding
+    # every row's attributes in Python was a fifth of the load time on large cases).
+    wanted = [id_col, *_ATTRS_READ.get(kind, ())]
     stmt = (
         select(
             Record.id,
@@ -427,20 +437,19 @@ def _load_records(
             Record.origin,
             Record.destination,
             Record.duration_s,
-            Record.attrs,
+            *(Record.attrs[k].as_string().label(f"attr_{k}") for k in wanted),
         )
         .where(Record.case_id == case_id, Record.kind == kind, Record.occurred_at.is_not(None))
         .order_by(Record.id)
         .execution_options(yield_per=_CHUNK)
     )
-    id_col = _ID_COLUMNS[kind]
     unknown: dict[str, str] = {}
-    result = session.execute(stmt)
+    # Core, not the ORM session: rows stream without per-row ORM bookkeeping.
+    result = session.connection().execute(stmt)
     for chunk in result.partitions(_CHUNK):
         ids: list[str] = []
         for r in chunk:
-            attrs = r.attrs or {}
-            key = str(attrs.get(id_col) or f"R{r.id}")
+            key = str(getattr(r, f"attr_{id_col}") or f"R{r.id}")
             if key in evidence:
                 key = f"R{r.id}"
             evidence[key] = (int(r.id), int(r.evidence_file_id), int(r.row_number))
@@ -473,9 +482,9 @@ def _load_records(
                 [r.channel or "other" for r in chunk],
                 [r.origin or "" for r in chunk],
                 [r.destination or "" for r in chunk],
-                [str((r.attrs or {}).get("payer_name") or "") for r in chunk],
-                [str((r.attrs or {}).get("payee_name") or "") for r in chunk],
-                [str((r.attrs or {}).get("reference") or "") for r in chunk],
+                [str(r.attr_payer_name or "") for r in chunk],
+                [str(r.attr_payee_name or "") for r in chunk],
+                [str(r.attr_reference or "") for r in chunk],
             )
         else:
             # Unmatched travellers get a neutral id: a raw name could be a victim's.
@@ -490,8 +499,8 @@ def _load_records(
                 who,
                 [r.origin or "" for r in chunk],
                 [r.destination or "" for r in chunk],
-                [str((r.attrs or {}).get("booked_by") or "") for r in chunk],
-                [str((r.attrs or {}).get("paid_by") or "") for r in chunk],
+                [str(r.attr_booked_by or "") for r in chunk],
+                [str(r.attr_paid_by or "") for r in chunk],
                 [float(r.amount or 0) for r in chunk],
             )
 
