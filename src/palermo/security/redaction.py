@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 
 _MIN_TOKEN = 3
+_KEEP = "\x00keep"  # lookup value of a non-sealed full name: matched whole, left alone
 # Tags, and whole <style>/<script> elements, are kept apart from the text between them.
 _HTML_PARTS = re.compile(
     r"(<style\b.*?</style>|<script\b.*?</script>|<!--.*?-->|<[^>]*>)", re.IGNORECASE | re.DOTALL
@@ -18,9 +19,16 @@ _HTML_PARTS = re.compile(
 
 
 class Redactor:
-    """Replaces every known form of each sealed identity by its pseudonym."""
+    """Replaces every known form of each sealed identity by its pseudonym.
 
-    def __init__(self, identities: Iterable[tuple[str, Iterable[str]]]) -> None:
+    ``keep``: full names that are not sealed (suspects, buyers, officials). Matched whole,
+    they are left as they are, so a buyer "Daniel Wilson" is not shown as "Daniel V-01"
+    because a victim is also called Wilson; the name part on its own is still replaced.
+    A kept name that is also a sealed identity is replaced."""
+
+    def __init__(
+        self, identities: Iterable[tuple[str, Iterable[str]]], keep: Iterable[str] = ()
+    ) -> None:
         replacements: dict[str, str] = {}
         for pseudonym, names in identities:
             for name in names:
@@ -31,6 +39,11 @@ class Redactor:
                 for token in re.split(r"[\s.,'-]+", clean):
                     if len(token) >= _MIN_TOKEN:
                         replacements.setdefault(token.lower(), pseudonym)
+        if replacements:
+            for name in keep:
+                clean = " ".join(name.split())
+                if " " in clean:  # a lone word could be a victim's first name
+                    replacements.setdefault(clean.lower(), _KEEP)
         self._lookup = replacements
         # Longest forms first, so "Maria Ionescu" is replaced whole before "Maria".
         forms = sorted(replacements, key=len, reverse=True)
@@ -43,7 +56,12 @@ class Redactor:
     def __call__(self, text: str | None) -> str:
         if not text or self._pattern is None:
             return text or ""
-        return self._pattern.sub(lambda m: self._lookup[m.group(0).lower()], text)
+
+        def replace(match: re.Match[str]) -> str:
+            found = self._lookup[match.group(0).lower()]
+            return match.group(0) if found == _KEEP else found
+
+        return self._pattern.sub(replace, text)
 
     def html(self, document: str) -> str:
         """Redact the text of an HTML document, leaving tags, styles and scripts intact."""

@@ -1344,7 +1344,8 @@ def _redactor(data: _Loaded, actor: Actor) -> Redactor | None:
     if actor.can(Permission.SEE_VICTIM_IDENTITY):
         return None
     return Redactor(
-        (p.pseudonym, p.names) for p in data.people.values() if p.kind == "victim" and p.names
+        ((p.pseudonym, p.names) for p in data.people.values() if p.kind == "victim" and p.names),
+        keep=[n for p in data.people.values() if p.kind != "victim" for n in p.names],
     )
 
 

@@ -60,8 +60,10 @@ _KIND_ORDER = {"suspect": 0, "official": 1, "victim": 2, "witness": 3, "other": 
 
 def _redactor(ctx: Context, people: list[Person]) -> Redactor:
     identities = []
+    open_names: list[str] = []  # names that are not sealed stay whole (see Redactor)
     for person in people:
         if person.sealed_identity is None:
+            open_names += [n for n in [person.name, *(person.aliases or [])] if n]
             continue
         try:
             sealed = ctx.sealer.unseal(
@@ -71,7 +73,7 @@ def _redactor(ctx: Context, people: list[Person]) -> Redactor:
             continue
         names = [str(sealed.get("name") or ""), *[str(a) for a in sealed.get("aliases", [])]]
         identities.append((person.pseudonym, names))
-    return Redactor(identities)
+    return Redactor(identities, keep=open_names)
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
