@@ -270,9 +270,11 @@ def flow_svg(
     currency: str = "",
     width: int = 680,
     title: str = "Money flows",
+    css_class: str = "picture",
 ) -> Markup:
     """A left-to-right Sankey: sources (left, named on their left), intermediaries, and
-    where money rests (right); band width is the amount, figures on the widest bands."""
+    where money rests (right); band width is the amount, figures on the widest bands.
+    Each band carries its figures as a tooltip (the Money tab; the PDF ignores them)."""
     n = len(nodes)
     links = [lk for lk in links if lk.value > 0 and lk.source != lk.target]
     if not n or not links:
@@ -318,7 +320,7 @@ def flow_svg(
         return _END if outgoing[i] < 0.5 * incoming[i] else _THROUGH
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="picture" width="{width}"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{css_class}" width="{width}"'
         f' height="{height:.0f}" viewBox="0 0 {width} {height:.0f}" role="img">',
         f"<title>{escape(title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height:.0f}" fill="#ffffff"'
@@ -338,7 +340,9 @@ def flow_svg(
         mid = (a + b) / 2
         parts.append(
             f'<path d="M{a:.1f},{y0:.1f} C{mid:.1f},{y0:.1f} {mid:.1f},{y1:.1f} {b:.1f},{y1:.1f}"'
-            f' fill="none" stroke="{fill(s)}" stroke-opacity="0.3" stroke-width="{w:.1f}"/>'
+            f' fill="none" stroke="{fill(s)}" stroke-opacity="0.3" stroke-width="{w:.1f}">'
+            f"<title>{escape(f'{nodes[s].label} → {nodes[t].label}: {lk.value:,.2f}')}</title>"
+            "</path>"
         )
         # A figure where the label of the source does not already say it.
         if w >= 12 and b > a + 40 and abs(outgoing[s] - lk.value) > 0.005:
