@@ -88,6 +88,8 @@ LINK = "element_link"
 AUTHOR = "document_author"
 IDENTIFIER = "identifier"
 CONSIDERED = "considered"
+# Attribution of facts the evidence rules derive from structured records alone.
+RECORD_RULE = "record rule"
 RECORD_KINDS = ("payment", "trip", "call", "message")
 # Evidence file kinds (as the ingest names them) -> the engine's source kinds.
 _FILE_KINDS = {
@@ -953,6 +955,38 @@ class _Builder:
             )
         return items, rows
 
+    def rule_view(
+        self,
+        fact: Fact,
+        rule: str,
+        attribution: str,
+        *,
+        file_id: int | None,
+        record_id: int | None,
+        assertion_id: int | None = None,
+    ) -> FactView:
+        """The view of a fact an evidence rule derived (from records, or a second pass)."""
+        f = self.d.files.get(file_id) if file_id is not None else None
+        return FactView(
+            id=fact.id,
+            concept=fact.concept,
+            concept_label=self.label(fact.concept),
+            suspect=fact.suspect,
+            victim=fact.victim,
+            status=fact.status,
+            origin="machine",
+            source_id=fact.source_id,
+            source_kind=fact.source_kind,
+            quote=fact.quote or "",
+            locator=fact.locator,
+            evidence_file=fact.evidence_file,
+            sha256=f.sha256 if f else None,
+            attribution=attribution,
+            assertion_id=assertion_id,
+            record_id=record_id,
+            rule=rule,
+        )
+
     def record_facts(self, out: _Built, suppressed: set[str]) -> None:
         items, rows = self.record_items()
         roles = {p.pseudonym: p.kind for p in self.people.values()}
@@ -962,24 +996,12 @@ class _Builder:
                 continue
             rid, _, rule = fact.id.partition("#")
             r = rows[rid]
-            f = self.d.files.get(r.evidence_file_id)
-            view = FactView(
-                id=fact.id,
-                concept=fact.concept,
-                concept_label=self.label(fact.concept),
-                suspect=fact.suspect,
-                victim=fact.victim,
-                status=fact.status,
-                origin="machine",
-                source_id=fact.source_id,
-                source_kind=fact.source_kind,
-                quote=fact.quote or "",
-                locator=fact.locator,
-                evidence_file=fact.evidence_file,
-                sha256=f.sha256 if f else None,
-                attribution=f"record rule: {descriptions.get(rule, rule)}",
+            view = self.rule_view(
+                fact,
+                rule,
+                f"{RECORD_RULE}: {descriptions.get(rule, rule)}",
+                file_id=r.evidence_file_id,
                 record_id=r.id,
-                rule=rule,
             )
             if fact.suspect is None and self.concepts[fact.concept].kind not in (
                 "jurisdiction",
@@ -1203,7 +1225,7 @@ class _Builder:
                         evidence_file=f.name if f else None,
                     )
                 )
-                self.origins[key] = _Origin(rep.id, None, rep.evidence_file_id, "record rule")
+                self.origins[key] = _Origin(rep.id, None, rep.evidence_file_id, RECORD_RULE)
         return items
 
     def derived_facts(self, out: _Built, suppressed: set[str]) -> None:
@@ -1224,25 +1246,13 @@ class _Builder:
                 continue
             key, _, rule = fact.id.partition("#")
             origin = self.origins[key]
-            f = self.d.files.get(origin.file_id) if origin.file_id is not None else None
-            view = FactView(
-                id=fact.id,
-                concept=fact.concept,
-                concept_label=self.label(fact.concept),
-                suspect=fact.suspect,
-                victim=fact.victim,
-                status=fact.status,
-                origin="machine",
-                source_id=fact.source_id,
-                source_kind=fact.source_kind,
-                quote=fact.quote or "",
-                locator=fact.locator,
-                evidence_file=fact.evidence_file,
-                sha256=f.sha256 if f else None,
-                attribution=f"{origin.attribution}: {descriptions.get(rule, rule)}",
-                assertion_id=origin.assertion_id,
+            view = self.rule_view(
+                fact,
+                rule,
+                f"{origin.attribution}: {descriptions.get(rule, rule)}",
+                file_id=origin.file_id,
                 record_id=origin.record_id,
-                rule=rule,
+                assertion_id=origin.assertion_id,
             )
             out.info[fact.id] = view
             out.facts.append(fact)
@@ -1404,7 +1414,7 @@ def attributed_facts(ctx: Context, session: Session, case: Case) -> list[Attribu
     for fact in built.facts:
         view = built.info.get(fact.id)
         suspect = by_pseudonym.get(fact.suspect or "")
-        if view is None or suspect is None or view.attribution.startswith("record rule"):
+        if view is None or suspect is None or view.attribution.startswith(RECORD_RULE):
             continue
         out.append(
             AttributedFact(
