@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from pydantic import BaseModel, Field
 
 from palermo.reports.pictures import FlowLink, FlowNode, flow_svg
 from palermo.services import cases, money
@@ -87,31 +88,34 @@ def money_tab(
     )
 
 
+class RestitutionQuery(BaseModel):
+    """The worksheet's inputs, as the page's form and the CSV link send them."""
+
+    victim: int
+    defendant: int | None = None
+    hours_per_week: float = Field(60.0, gt=0, le=168)
+    start: str = Field("", max_length=10)
+    end: str = Field("", max_length=10)
+    jurisdiction: str = Field("US-federal", max_length=40)
+    wages_paid: float = Field(0.0, ge=0)
+    liquidated_damages: bool = False
+
+
 def _restitution(
-    ctx: CtxDep,
-    user: PageUser,
-    reference: str,
-    victim: int,
-    defendant: int | None,
-    hours_per_week: float,
-    start: str,
-    end: str,
-    jurisdiction: str,
-    wages_paid: float,
-    liquidated_damages: bool,
+    ctx: CtxDep, user: PageUser, reference: str, q: RestitutionQuery
 ) -> money.RestitutionView:
     return money.restitution(
         ctx,
         user.actor,
         reference,
-        victim_id=victim,
-        defendant_id=defendant,
-        hours_per_week=hours_per_week,
-        start=_date(start),
-        end=_date(end),
-        jurisdiction=jurisdiction,
-        wages_paid=wages_paid,
-        liquidated_damages=liquidated_damages,
+        victim_id=q.victim,
+        defendant_id=q.defendant,
+        hours_per_week=q.hours_per_week,
+        start=_date(q.start),
+        end=_date(q.end),
+        jurisdiction=q.jurisdiction,
+        wages_paid=q.wages_paid,
+        liquidated_damages=q.liquidated_damages,
     )
 
 
@@ -121,29 +125,10 @@ def restitution_page(
     ctx: CtxDep,
     user: PageUser,
     reference: str,
-    victim: int,
-    defendant: int | None = None,
-    hours_per_week: Annotated[float, Query(gt=0, le=168)] = 60.0,
-    start: Annotated[str, Query(max_length=10)] = "",
-    end: Annotated[str, Query(max_length=10)] = "",
-    jurisdiction: Annotated[str, Query(max_length=40)] = "US-federal",
-    wages_paid: Annotated[float, Query(ge=0)] = 0.0,
-    liquidated_damages: bool = False,
+    q: Annotated[RestitutionQuery, Query()],
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
-    view = _restitution(
-        ctx,
-        user,
-        reference,
-        victim,
-        defendant,
-        hours_per_week,
-        start,
-        end,
-        jurisdiction,
-        wages_paid,
-        liquidated_damages,
-    )
+    view = _restitution(ctx, user, reference, q)
     people = cases.list_people(ctx, user.actor, reference)
     suspects = [p for p in people if p.kind != "victim"]
     victims = [p for p in people if p.kind == "victim"]
@@ -157,8 +142,8 @@ def restitution_page(
             "r": view,
             "suspects": suspects,
             "victims": victims,
-            "wages_paid": wages_paid,
-            "liquidated_damages": liquidated_damages,
+            "wages_paid": q.wages_paid,
+            "liquidated_damages": q.liquidated_damages,
         },
     )
 
@@ -168,28 +153,9 @@ def restitution_csv(
     ctx: CtxDep,
     user: PageUser,
     reference: str,
-    victim: int,
-    defendant: int | None = None,
-    hours_per_week: Annotated[float, Query(gt=0, le=168)] = 60.0,
-    start: Annotated[str, Query(max_length=10)] = "",
-    end: Annotated[str, Query(max_length=10)] = "",
-    jurisdiction: Annotated[str, Query(max_length=40)] = "US-federal",
-    wages_paid: Annotated[float, Query(ge=0)] = 0.0,
-    liquidated_damages: bool = False,
+    q: Annotated[RestitutionQuery, Query()],
 ) -> Response:
-    view = _restitution(
-        ctx,
-        user,
-        reference,
-        victim,
-        defendant,
-        hours_per_week,
-        start,
-        end,
-        jurisdiction,
-        wages_paid,
-        liquidated_damages,
-    )
+    view = _restitution(ctx, user, reference, q)
     name = f"restitution-{reference}-{view.victim}.csv".replace("/", "-").replace('"', "")
     return Response(
         view.worksheet.to_csv(),
