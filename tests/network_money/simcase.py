@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from palermo.security.permissions import Actor
-from palermo.services import cases
+from palermo.services import cases, elements
 from palermo.services.context import Context
 from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
-from palermo.store.models import Assertion
 
 REFERENCE = "NET-001"
 _KINDS = {"suspect", "victim", "witness", "official", "other"}
@@ -82,21 +81,17 @@ def build(
             )
     ingest_path(ctx, actor, reference, source)
     sim = SimCase(reference, truth, ids)
-    # The uncharged recruiter's recruiting messages, confirmed as an indicator about them.
+    # The uncharged recruiter's recruiting message, tied to them by hand as an analyst
+    # would on the Elements tab.
     recruiter = sim.person("recruiter", charged=False)
-    case_id = cases.case_id_for(ctx, actor, reference)
-    with ctx.db.session() as session:
-        session.add(
-            Assertion(
-                case_id=case_id,
-                subject_type="person",
-                subject_id=ids[recruiter["id"]],
-                predicate="indicator",
-                value="recruitment",
-                status="confirmed",
-                origin="human",
-                details={"indicator": "recruitment", "concepts": ["act.recruitment"]},
-                quote="I have hostess and dancing work for you",
-            )
-        )
+    elements.link_fact(
+        ctx,
+        actor,
+        reference,
+        suspect_id=ids[recruiter["id"]],
+        statute_id="us-18-1591",
+        element_id="act",
+        concept="act.recruitment",
+        quote="I have hostess and dancing work for you",
+    )
     return sim
