@@ -1,6 +1,6 @@
 """A small simulated escort-ads case loaded through the ordinary ingest path, with its
-people and charges added the way ``palermo.services.demo`` does (shared by the Network
-and Money web tests; loaded by path: the suite runs with ``--import-mode=importlib``)."""
+people and charges added by ``palermo.services.demo.add_simulated_people`` (shared by the Network
+and Money tests and benchmarks)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any
 from palermo.security.permissions import Actor
 from palermo.services import cases, elements
 from palermo.services.context import Context
+from palermo.services.demo import add_simulated_people
 from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
 
 REFERENCE = "NET-001"
-_KINDS = {"suspect", "victim", "witness", "official", "other"}
 _CACHE: dict[str, Path] = {}
 
 
@@ -59,26 +59,7 @@ def build(
         typology="escort_ads",
         statutes=list(truth.get("statutes", [])),
     )
-    ids: dict[str, int] = {}
-    for p in truth["persons"]:
-        kind = p["kind"] if p["kind"] in _KINDS else "other"
-        identifiers = [("phone", x) for x in p.get("phones", [])]
-        identifiers += [("account", x) for x in p.get("accounts", [])]
-        view = cases.add_person(
-            ctx,
-            actor,
-            reference,
-            kind=kind,
-            name=p["name"],
-            aliases=list(p.get("aliases", [])),
-            identifiers=identifiers,
-        )
-        ids[p["id"]] = view.id
-    for p in truth["persons"]:
-        for statute in p.get("charges", []) if p.get("charged") else []:
-            cases.add_charge(
-                ctx, actor, reference, person_id=ids[p["id"]], statute_id=statute, status="charged"
-            )
+    ids = add_simulated_people(ctx, actor, reference, truth)
     ingest_path(ctx, actor, reference, source)
     sim = SimCase(reference, truth, ids)
     # The uncharged recruiter's recruiting message, tied to them by hand as an analyst

@@ -182,14 +182,26 @@ def _build_case(
         opened_on=base + timedelta(days=120),
         members=CASE_MEMBERS,
     )
-    person_ids = _add_people(ctx, spec.reference, truth)
-    _add_charges(ctx, spec.reference, truth, person_ids)
+    add_simulated_people(ctx, DEMO_OPERATOR, spec.reference, truth)
     say(f"{spec.reference}: loading evidence")
     report = ingest_service.ingest_path(ctx, DEMO_OPERATOR, spec.reference, folder)
     say(f"{spec.reference}: {report.records:,} records from {report.loaded} files")
 
 
-def _add_people(ctx: Context, reference: str, truth: dict[str, Any]) -> dict[str, int]:
+def add_simulated_people(
+    ctx: Context, actor: Actor, reference: str, truth: dict[str, Any]
+) -> dict[str, int]:
+    """The people of a simulated case's ground truth, with their identifiers, and the
+    charges of those charged, as an investigator would enter them. Returns ground-truth
+    person id -> stored person id."""
+    ids = _add_people(ctx, actor, reference, truth)
+    _add_charges(ctx, actor, reference, truth, ids)
+    return ids
+
+
+def _add_people(
+    ctx: Context, actor: Actor, reference: str, truth: dict[str, Any]
+) -> dict[str, int]:
     ids: dict[str, int] = {}
     for person in truth.get("persons", []):
         kind = person.get("kind") if person.get("kind") in _KINDS else "other"
@@ -199,7 +211,7 @@ def _add_people(ctx: Context, reference: str, truth: dict[str, Any]) -> dict[str
         birth = str(person.get("birth_date") or "")
         view = case_service.add_person(
             ctx,
-            DEMO_OPERATOR,
+            actor,
             reference,
             kind=kind,
             name=person["name"],
@@ -216,7 +228,7 @@ def _add_people(ctx: Context, reference: str, truth: dict[str, Any]) -> dict[str
 
 
 def _add_charges(
-    ctx: Context, reference: str, truth: dict[str, Any], person_ids: dict[str, int]
+    ctx: Context, actor: Actor, reference: str, truth: dict[str, Any], person_ids: dict[str, int]
 ) -> None:
     for person in truth.get("persons", []):
         if not person.get("charged"):
@@ -224,7 +236,7 @@ def _add_charges(
         for statute_id in person.get("charges", []):
             case_service.add_charge(
                 ctx,
-                DEMO_OPERATOR,
+                actor,
                 reference,
                 person_id=person_ids[str(person["id"])],
                 statute_id=statute_id,
