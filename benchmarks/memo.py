@@ -26,14 +26,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from palermo.reports.memo import render_html, render_pdf
@@ -48,15 +46,12 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "BENCH-MEMO"
 
 
-def _simcase() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "palermo_bench_simcase", ROOT / "tests" / "network_money" / "simcase.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def _simcase() -> Any:
+    """The tests' simulated case (people, charges, a linked recruiter), imported from there."""
+    sys.path.insert(0, str(ROOT))
+    from tests.network_money import simcase
+
+    return simcase
 
 
 def _setup(ctx: Context, root: Path, records: int) -> None:
