@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,34 +39,21 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'palermo.db').resolve()}"
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory and evidence store, readable by their owner only (0700)."""
+        for folder in (self.data_dir, self.evidence_dir):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(folder, 0o700)
 
     def resolved_secret_key(self) -> bytes:
-        """The master key: given, or generated once into the data directory (mode 0600).
+        """The master key: ``PALERMO_SECRET_KEY`` or ``<data dir>/secret.key`` (0600).
 
-        It lives outside the database so that a copy of the database alone
-        does not reveal sealed victim identities.
+        It lives outside the database so that a copy of the database alone does not
+        reveal sealed victim identities. It is never generated here: only
+        ``palermo.security.keys.load_master`` creates one, and only for an empty database.
         """
-        if self.secret_key:
-            return _decode_key(self.secret_key)
-        self.ensure_dirs()
-        path = self.data_dir / SECRET_KEY_FILE
-        if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32))
-        return _decode_key(path.read_text().strip())
+        from palermo.security.keys import read_master
 
-
-def _decode_key(text: str) -> bytes:
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError:
-        raw = text.encode()
-    if len(raw) < 32:
-        raise ValueError("PALERMO_SECRET_KEY must be at least 32 bytes (64 hex characters)")
-    return raw[:32]
+        return read_master(self.secret_key, self.data_dir)
 
 
 @lru_cache(maxsize=1)

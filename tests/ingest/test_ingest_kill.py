@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from palermo.ingest import bulk
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
-from palermo.services.ingest import Outcome, ingest_path
+from palermo.services.ingest import Outcome, ingest_path, read_stored
 from palermo.settings import Settings
 from palermo.store.models import EvidenceFile, Record
 
@@ -107,8 +107,15 @@ def test_kill_midway_then_rerun_completes(
         "ix_records_evidence_file_id",
     } <= indexes
     # No half file under a final name in the content store.
-    for stored in settings.evidence_dir.glob("??/*"):
-        assert hashlib.sha256(stored.read_bytes()).hexdigest() == stored.name
+    # (Stored files are encrypted with the case's key: hash what they decrypt to.)
+    with ctx.db.session() as session:
+        case_id = session.scalars(select(EvidenceFile.case_id)).first()
+        cipher = ctx.keyring.case_file_cipher(session, case_id) if case_id else None
+    stored_files = list(settings.evidence_dir.glob("*/??/*"))
+    assert stored_files and cipher is not None
+    for stored in stored_files:
+        plain = b"".join(read_stored(cipher, stored))
+        assert hashlib.sha256(plain).hexdigest() == stored.name
 
     monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1000)
     report = ingest_path(ctx, prosecutor, case_ref, evidence)

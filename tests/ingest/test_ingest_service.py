@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import ColumnElement, func, select
 
 from palermo.security.permissions import Actor
+from palermo.security.sealing import FileCipher
 from palermo.services.context import Context
 from palermo.services.errors import NotFound
 from palermo.services.ingest import (
@@ -17,6 +18,7 @@ from palermo.services.ingest import (
     IngestReport,
     Outcome,
     ingest_path,
+    read_stored,
     store_content,
 )
 from palermo.store.models import AuditEntry, EvidenceFile, Identifier, Record, Role
@@ -66,7 +68,10 @@ def test_loads_each_kind_with_counts_and_provenance(
         ).one()
         assert calls.status == "loaded" and calls.record_count == 3 and calls.size == len(CALLS)
         stored = ctx.settings.data_dir / calls.stored_path
-        assert stored.read_bytes() == CALLS.encode()
+        # Encrypted at rest with the case's key; the hash is the original's.
+        assert CALLS.encode()[:40] not in stored.read_bytes()
+        cipher = ctx.keyring.case_file_cipher(session, calls.case_id)
+        assert b"".join(read_stored(cipher, stored)) == CALLS.encode()
         assert stored.name == calls.sha256 and stored.parent.name == calls.sha256[:2]
         rows = session.scalars(
             select(Record).where(Record.evidence_file_id == calls.id).order_by(Record.row_number)
@@ -246,12 +251,15 @@ def test_only_members_with_ingest_permission(
 def test_content_store_is_atomic_and_read_only(tmp_path: Path) -> None:
     source = tmp_path / "a.csv"
     source.write_bytes(b"x" * 3_000_000 + b"\n")
-    stored = store_content(source, tmp_path / "evidence")
-    assert stored.path.read_bytes() == source.read_bytes()
+    cipher = FileCipher(b"k" * 32)
+    stored = store_content(source, tmp_path / "evidence", cipher, 7)
+    assert b"".join(read_stored(cipher, stored.path)) == source.read_bytes()
+    assert stored.path.read_bytes()[:100] != source.read_bytes()[:100]
     assert stored.lines == 1 and stored.size == 3_000_001
-    assert not (stored.path.stat().st_mode & 0o222)
+    assert stored.path.parent.parent.name == "7"
+    assert not (stored.path.stat().st_mode & 0o277)
     assert list((tmp_path / "evidence" / "tmp").iterdir()) == []
-    again = store_content(source, tmp_path / "evidence")
+    again = store_content(source, tmp_path / "evidence", cipher, 7)
     assert again.path == stored.path
 
 

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from palermo.ingest.readers.base import RecordRow
 from palermo.ingest.readers.structured import ROW_FIELDS
+from palermo.security.sealing import ColumnCipher
 from palermo.store.models import Identifier
+from palermo.store.types import cipher_of
 
 BATCH_ROWS = 20_000
 # Loads at least this large, and at least as large as the table, rebuild the indexes.
@@ -52,7 +54,9 @@ def insert_records(
     ``expected_rows`` (an estimate, e.g. the file's line count) lets SQLite rebuild the
     record indexes once instead of updating them row by row when the load is large.
     """
-    dialect = session.get_bind().dialect.name
+    bind_dialect = session.get_bind().dialect
+    dialect = bind_dialect.name
+    rows = sealed_rows(rows, cipher_of(bind_dialect))
     raw: Any = session.connection().connection.driver_connection
     if dialect == "sqlite":
         rebuild = _indexes_to_rebuild(raw, expected_rows)
@@ -65,6 +69,35 @@ def insert_records(
     if dialect == "postgresql":
         return _copy_insert(raw, int(case_id), int(evidence_file_id), iter(rows), on_batch)
     raise NotImplementedError(f"bulk insert for {dialect}")
+
+
+def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
+    """Rows with the fields that can name a person encrypted, as the record columns'
+    types (``palermo.store.types``) would store them: the raw bulk paths bypass them."""
+    fixed, seal = cipher.seal_fixed, cipher.seal
+    endpoint, body, origin, destination, attrs = (
+        "records.endpoint",
+        "records.body",
+        "records.origin",
+        "records.destination",
+        "records.attrs",
+    )
+    for r in rows:
+        yield (
+            r[0],
+            r[1],
+            r[2],
+            None if r[3] is None else fixed(r[3], endpoint),
+            None if r[4] is None else fixed(r[4], endpoint),
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            None if r[9] is None else seal(r[9], body),
+            None if r[10] is None else seal(r[10], origin),
+            None if r[11] is None else seal(r[11], destination),
+            None if r[12] is None else seal(r[12], attrs),
+        )
 
 
 def _sqlite_insert(

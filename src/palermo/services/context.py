@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from palermo.security.keys import Keyring, load_master
 from palermo.security.sealing import Sealer
 from palermo.settings import Settings, get_settings
 from palermo.store.db import Database
+from palermo.store.types import bind_cipher
 
 
 @dataclass
@@ -14,12 +16,18 @@ class Context:
     settings: Settings
     db: Database
     sealer: Sealer
+    keyring: Keyring
 
     @classmethod
     def create(cls, settings: Settings | None = None, *, migrate: bool = True) -> Context:
         settings = settings or get_settings()
         settings.ensure_dirs()
         db = Database(settings.resolved_database_url)
+        # The key first: a missing or wrong key stops everything (KeyProblem), and a
+        # migration may need it to encrypt rows already present.
+        master = load_master(settings.secret_key, settings.data_dir, db.engine)
         if migrate:
-            db.upgrade()
-        return cls(settings=settings, db=db, sealer=Sealer(settings.resolved_secret_key()))
+            db.upgrade(master)
+        keyring = Keyring(master)
+        bind_cipher(db.engine, keyring.columns)
+        return cls(settings=settings, db=db, sealer=keyring.sealer, keyring=keyring)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -35,7 +35,7 @@ from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadE
 from palermo.ingest.readers.structured import StructuredReader
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
-from palermo.security.sealing import SealError, person_context
+from palermo.security.sealing import FileCipher, SealError, person_context, sealed_size
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
@@ -193,7 +193,8 @@ def _ingest_file(
 ) -> list[FileOutcome]:
     name = candidate.name
     try:
-        stored = store_content(candidate.path, ctx.settings.evidence_dir)
+        cipher = _case_cipher(ctx, target)
+        stored = store_content(candidate.path, ctx.settings.evidence_dir, cipher, target.case_id)
     except OSError as exc:
         return [FileOutcome(name, Outcome.FAILED, f"{name}: cannot copy: {exc.strerror or exc}")]
 
@@ -230,7 +231,7 @@ def _ingest_file(
 
     workdir = Path(tempfile.mkdtemp(prefix="read-", dir=_temp_root(ctx)))
     try:
-        view = _view_of(stored, workdir, name)
+        view = _view_of(stored, workdir, name, cipher)
         try:
             reader = find_reader(view)
             if reader is None:
@@ -288,7 +289,7 @@ def _resume_attachments(
 ) -> list[FileOutcome]:
     workdir = Path(tempfile.mkdtemp(prefix="read-", dir=_temp_root(ctx)))
     try:
-        view = _view_of(stored, workdir, parent.name)
+        view = _view_of(stored, workdir, parent.name, _case_cipher(ctx, target))
         reader = find_reader(view)
         if reader is None:
             return []
@@ -432,7 +433,7 @@ def _evidence_row(
     evidence.size = stored.size
     evidence.media_type = _media_type(name)
     evidence.original_name = name[:1000]
-    evidence.stored_path = stored.path.relative_to(stored.path.parents[2]).as_posix()
+    evidence.stored_path = stored.path.relative_to(stored.path.parents[3]).as_posix()
     evidence.status = EvidenceStatus.LOADED.value
     evidence.ingested_at = datetime.now(UTC)
     evidence.ingested_by = actor.user_id
@@ -666,50 +667,80 @@ def _json_safe(value: dict[str, Any]) -> dict[str, Any]:
 # --- content-addressed store -------------------------------------------------------------
 
 
-def store_content(path: Path, evidence_dir: Path) -> _Stored:
-    """Copy ``path`` to ``<evidence_dir>/<sha[:2]>/<sha>`` while hashing it.
+class _Hashing:
+    """A binary reader that hashes, counts and measures what passes through it."""
 
-    Written to a temporary name first and moved into place with ``os.replace``,
-    so a kill never leaves a half file under the final name. The stored file is
-    made read-only and never modified afterwards.
+    def __init__(self, handle: BinaryIO) -> None:
+        self._handle = handle
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.lines = 0
+
+    def read(self, n: int) -> bytes:
+        chunk = self._handle.read(n)
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        self.lines += chunk.count(b"\n")
+        return chunk
+
+
+def store_content(path: Path, evidence_dir: Path, cipher: FileCipher, case_id: int) -> _Stored:
+    """Encrypt ``path`` into ``<evidence_dir>/<case id>/<sha[:2]>/<sha>`` while hashing it.
+
+    The file is sealed with the case's data key (streaming, chunk by chunk:
+    :class:`~palermo.security.sealing.FileCipher`); the SHA-256 and size are those of
+    the original bytes. Written to a temporary name first and moved into place with
+    ``os.replace``, so a kill never leaves a half file under the final name. The stored
+    file is readable by its owner only and never modified afterwards.
     """
     temp_dir = evidence_dir / "tmp"
-    temp_dir.mkdir(parents=True, exist_ok=True)
+    temp_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     temp = temp_dir / f"{uuid.uuid4().hex}.part"
-    digest = hashlib.sha256()
-    size = 0
-    lines = 0
     try:
-        with path.open("rb") as source, temp.open("wb") as sink:
-            while chunk := source.read(COPY_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                lines += chunk.count(b"\n")
-                sink.write(chunk)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with path.open("rb") as source, os.fdopen(fd, "wb") as sink:
+            hashing = _Hashing(source)
+            cipher.encrypt(hashing, sink)
             sink.flush()
             os.fsync(sink.fileno())
-        sha = digest.hexdigest()
-        final = evidence_dir / sha[:2] / sha
-        if final.exists() and final.stat().st_size == size:
+        sha, size = hashing.digest.hexdigest(), hashing.size
+        final = evidence_dir / str(case_id) / sha[:2] / sha
+        if final.exists() and final.stat().st_size == sealed_size(size):
             temp.unlink()
         else:
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(temp, 0o444)
+            final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(temp, 0o400)
             os.replace(temp, final)
     finally:
         if temp.exists():
             temp.unlink()
-    return _Stored(sha256=sha, size=size, lines=lines, path=final)
+    return _Stored(sha256=sha, size=size, lines=hashing.lines, path=final)
 
 
-def _view_of(stored: _Stored, workdir: Path, name: str) -> Path:
-    """The stored bytes under the original file name (readers sniff by name and content)."""
+def read_stored(cipher: FileCipher, path: Path) -> Iterator[bytes]:
+    """The original bytes of a stored evidence file, chunk by chunk, authenticated.
+
+    The one way to read the evidence store: every reader of a stored file goes through
+    here (raises :class:`~palermo.security.sealing.SealError` if it was tampered with)."""
+    with path.open("rb") as handle:
+        yield from cipher.decrypt(handle)
+
+
+def open_evidence(ctx: Context, session: Session, evidence: EvidenceFile) -> Iterator[bytes]:
+    """The original bytes of an evidence file of the case (e.g. for a download)."""
+    cipher = ctx.keyring.case_file_cipher(session, evidence.case_id)
+    return read_stored(cipher, ctx.settings.data_dir / evidence.stored_path)
+
+
+def _view_of(stored: _Stored, workdir: Path, name: str, cipher: FileCipher) -> Path:
+    """The original bytes under the original file name (readers sniff by name and
+    content), decrypted into the run's private work folder and removed with it."""
     base = PurePosixPath(name).name or "evidence"
     view = workdir / base
-    try:
-        os.link(stored.path, view)
-    except OSError:
-        shutil.copyfile(stored.path, view)
+    fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as sink:
+        for chunk in read_stored(cipher, stored.path):
+            sink.write(chunk)
     return view
 
 
@@ -737,8 +768,14 @@ def _sweep_stale(ctx: Context) -> None:
 
 def _temp_root(ctx: Context) -> Path:
     root = ctx.settings.data_dir / "tmp"
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     return root
+
+
+def _case_cipher(ctx: Context, target: _Target) -> FileCipher:
+    """The case's evidence-file cipher (its data key is created on first use)."""
+    with ctx.db.session() as session:
+        return ctx.keyring.case_file_cipher(session, target.case_id)
 
 
 _MEDIA_TYPES = {

@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from palermo.store.models.base import Base, BigId, JsonDoc, Timestamp, utcnow
+from palermo.store.types import SealedEndpoint, SealedJson, SealedText
 
 
 class Role(enum.StrEnum):
@@ -138,6 +139,16 @@ class Case(Base):
     members: Mapped[list[CaseMember]] = relationship(back_populates="case")
 
 
+class CaseKey(Base):
+    """A case's random data key (it encrypts the case's evidence files), wrapped with
+    AES-GCM under a key derived from the master secret (``palermo.security.keys``)."""
+
+    __tablename__ = "case_keys"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class CaseMember(Base):
     __tablename__ = "case_members"
 
@@ -240,16 +251,17 @@ class Record(Base):
     row_number: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime | None] = mapped_column(Timestamp)
-    source: Mapped[str | None] = mapped_column(String(300))
-    target: Mapped[str | None] = mapped_column(String(300))
+    # Encrypted at rest (palermo.store.types); endpoints deterministically, for SQL equality.
+    source: Mapped[str | None] = mapped_column(SealedEndpoint("records.endpoint"))
+    target: Mapped[str | None] = mapped_column(SealedEndpoint("records.endpoint"))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     duration_s: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[str | None] = mapped_column(String(32))
-    body: Mapped[str | None] = mapped_column(Text)
-    origin: Mapped[str | None] = mapped_column(String(200))
-    destination: Mapped[str | None] = mapped_column(String(200))
-    attrs: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    body: Mapped[str | None] = mapped_column(SealedText("records.body"))
+    origin: Mapped[str | None] = mapped_column(SealedText("records.origin"))
+    destination: Mapped[str | None] = mapped_column(SealedText("records.destination"))
+    attrs: Mapped[dict[str, Any] | None] = mapped_column(SealedJson("records.attrs"))
 
     __table_args__ = (
         Index("ix_records_case_kind_time", "case_id", "kind", "occurred_at"),
@@ -278,7 +290,7 @@ class Assertion(Base):
     locator: Mapped[str | None] = mapped_column(String(64))
     span_start: Mapped[int | None] = mapped_column(Integer)
     span_end: Mapped[int | None] = mapped_column(Integer)
-    quote: Mapped[str | None] = mapped_column(Text)
+    quote: Mapped[str | None] = mapped_column(SealedText("assertions.quote"))
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     status: Mapped[str] = mapped_column(String(16), default=AssertionStatus.SUGGESTED.value)
     origin: Mapped[str] = mapped_column(String(16), default="machine")

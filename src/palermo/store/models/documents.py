@@ -13,6 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from palermo.store.models.base import Base, JsonDoc, Timestamp, utcnow
+from palermo.store.types import SealedText
 
 
 class Document(Base):
@@ -24,7 +25,7 @@ class Document(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     evidence_file_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"), unique=True)
     media_type: Mapped[str] = mapped_column(String(120))
-    title: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str | None] = mapped_column(SealedText("documents.title"))
     # What the reader found (author, dates, encoding, e-mail headers, the parent
     # evidence file of an attachment, the attachments of this one...).
     doc_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JsonDoc, default=dict)
@@ -42,6 +43,6 @@ class DocumentPage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     number: Mapped[int] = mapped_column(Integer)
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SealedText("document_pages.text"))
 
     __table_args__ = (UniqueConstraint("document_id", "number"),)

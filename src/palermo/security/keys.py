@@ -1,0 +1,329 @@
+"""Key management: the master secret, per-purpose subkeys, per-case data keys, rotation.
+
+* The **master secret** lives outside the database: ``PALERMO_SECRET_KEY`` or
+  ``<data dir>/secret.key`` (mode 0600). A new one is generated only for a database
+  that holds no case data; if it is missing while sealed or encrypted data exists,
+  nothing starts (:class:`KeyProblem` says how to restore it).
+* **Subkeys** for each purpose (sealed identities, database columns, key wrapping,
+  sessions) are derived from it with HKDF (:func:`palermo.security.sealing.subkey`).
+* Each case has a random **data key** that encrypts its evidence files, stored in
+  ``case_keys`` wrapped (AES-GCM) under a key derived from the master secret.
+* :func:`rotate` re-wraps the case keys and re-encrypts every sealed value under a new
+  master secret in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.orm import Session
+
+from palermo.security.sealing import ColumnCipher, FileCipher, Sealer, SealError, subkey
+from palermo.store.models.core import CaseKey
+
+SECRET_KEY_FILE = "secret.key"
+KEY_BYTES = 32
+_WRAP_NONCE = 12
+
+
+class KeyProblem(Exception):
+    """The master key is missing or does not open this database: nothing may start."""
+
+
+def missing_key_message(path: Path) -> str:
+    return (
+        f"the master key is missing ({path} does not exist and PALERMO_SECRET_KEY is not "
+        "set) but this database holds sealed or encrypted case data. Restore the key file "
+        "from the backup made with the database (it must be the same key), or set "
+        "PALERMO_SECRET_KEY to it, and start again. A new key would not open the data, "
+        "so none is generated."
+    )
+
+
+@dataclass
+class Keyring:
+    """Everything derived from one master secret."""
+
+    master: bytes
+    _columns: ColumnCipher | None = field(default=None, repr=False)
+
+    @property
+    def sealer(self) -> Sealer:
+        return Sealer(self.master)
+
+    @property
+    def columns(self) -> ColumnCipher:
+        if self._columns is None:
+            self._columns = ColumnCipher(self.master)
+        return self._columns
+
+    def _wrapper(self) -> AESGCM:
+        return AESGCM(subkey(self.master, "case-key-wrap/v1"))
+
+    def wrap(self, data_key: bytes, case_id: int) -> bytes:
+        nonce = os.urandom(_WRAP_NONCE)
+        return nonce + self._wrapper().encrypt(nonce, data_key, _wrap_aad(case_id))
+
+    def unwrap(self, blob: bytes, case_id: int) -> bytes:
+        blob = bytes(blob)
+        try:
+            return self._wrapper().decrypt(
+                blob[:_WRAP_NONCE], blob[_WRAP_NONCE:], _wrap_aad(case_id)
+            )
+        except InvalidTag as error:
+            raise KeyProblem(
+                f"the master key does not open case {case_id}'s data key: this is not the "
+                "key this database was written with (restore the right secret.key or "
+                "PALERMO_SECRET_KEY)"
+            ) from error
+
+    def case_key(self, session: Session, case_id: int) -> bytes:
+        """The case's data key; created (and stored wrapped) on first use."""
+        blob = session.execute(
+            sa.select(_case_keys.c.wrapped).where(_case_keys.c.case_id == case_id)
+        ).scalar()
+        if blob is not None:
+            return self.unwrap(blob, case_id)
+        key = secrets.token_bytes(KEY_BYTES)
+        session.execute(
+            sa.insert(_case_keys).values(case_id=case_id, wrapped=self.wrap(key, case_id))
+        )
+        return key
+
+    def case_file_cipher(self, session: Session, case_id: int) -> FileCipher:
+        return FileCipher(self.case_key(session, case_id))
+
+
+def _wrap_aad(case_id: int) -> bytes:
+    return f"case-key:{case_id}".encode()
+
+
+_case_keys = CaseKey.__table__
+
+
+# --- loading the master secret ------------------------------------------------------------
+
+
+def decode_key(text: str) -> bytes:
+    try:
+        raw = bytes.fromhex(text)
+    except ValueError:
+        raw = text.encode()
+    if len(raw) < KEY_BYTES:
+        raise KeyProblem("PALERMO_SECRET_KEY must be at least 32 bytes (64 hex characters)")
+    return raw[:KEY_BYTES]
+
+
+def key_path(data_dir: Path) -> Path:
+    return data_dir / SECRET_KEY_FILE
+
+
+def read_master(secret_key: str | None, data_dir: Path) -> bytes:
+    """The master secret from the environment or the key file; never generated here."""
+    if secret_key:
+        return decode_key(secret_key)
+    path = key_path(data_dir)
+    if not path.exists():
+        raise KeyProblem(missing_key_message(path))
+    return decode_key(path.read_text().strip())
+
+
+# Tables whose rows are sealed, encrypted, or only readable with the key's case data.
+_PROTECTED_TABLES = ("case_keys", "persons", "evidence_files", "records", "documents")
+
+
+def holds_protected_data(connection: sa.Connection) -> bool:
+    """Whether the database holds anything that only the existing key opens."""
+    inspector = sa.inspect(connection)
+    for table in _PROTECTED_TABLES:
+        if not inspector.has_table(table):
+            continue
+        if connection.execute(sa.text(f'SELECT 1 FROM "{table}" LIMIT 1')).first():
+            return True
+    return False
+
+
+def load_master(secret_key: str | None, data_dir: Path, engine: sa.Engine) -> bytes:
+    """The master secret; generated (0600) only when there is none and the database is
+    empty. Refuses (:class:`KeyProblem`) when the key is missing or does not fit."""
+    path = key_path(data_dir)
+    if not secret_key and not path.exists():
+        with engine.connect() as connection:
+            if holds_protected_data(connection):
+                raise KeyProblem(missing_key_message(path))
+        write_key_file(path, secrets.token_bytes(KEY_BYTES))
+    master = read_master(secret_key, data_dir)
+    with engine.connect() as connection:
+        check_master(connection, master)
+    return master
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write a key as hex to a new file readable by its owner only."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def check_master(connection: sa.Connection, master: bytes) -> None:
+    """Fail (KeyProblem) if ``master`` does not open the sealed data already stored."""
+    keyring = Keyring(master)
+    if sa.inspect(connection).has_table("case_keys"):
+        row = connection.execute(
+            sa.select(_case_keys.c.case_id, _case_keys.c.wrapped).limit(1)
+        ).first()
+        if row is not None:
+            keyring.unwrap(row.wrapped, int(row.case_id))
+            return
+    if not sa.inspect(connection).has_table("persons"):
+        return
+    person = connection.execute(
+        sa.text(
+            "SELECT case_id, pseudonym, sealed_identity FROM persons "
+            "WHERE sealed_identity IS NOT NULL LIMIT 1"
+        )
+    ).first()
+    if person is not None:
+        from palermo.security.sealing import person_context
+
+        try:
+            keyring.sealer.unseal(person[2], person_context(int(person[0]), str(person[1])))
+        except SealError as error:
+            raise KeyProblem(
+                "the master key does not open the sealed identities in this database: it is "
+                "not the key the data was written with (restore the right secret.key or "
+                "PALERMO_SECRET_KEY)"
+            ) from error
+
+
+# --- rotation -----------------------------------------------------------------------------
+
+# Every encrypted column: (table, key column, column, label, deterministic).
+SEALED_COLUMNS: tuple[tuple[str, str, str, str, bool], ...] = (
+    ("records", "id", "source", "records.endpoint", True),
+    ("records", "id", "target", "records.endpoint", True),
+    ("records", "id", "body", "records.body", False),
+    ("records", "id", "origin", "records.origin", False),
+    ("records", "id", "destination", "records.destination", False),
+    ("records", "id", "attrs", "records.attrs", False),
+    ("documents", "id", "title", "documents.title", False),
+    ("document_pages", "id", "text", "document_pages.text", False),
+    ("assertions", "id", "quote", "assertions.quote", False),
+)
+_ROTATE_BATCH = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    key_file: Path
+    case_keys: int
+    identities: int
+    values: int
+
+
+def rotate(
+    engine: sa.Engine,
+    old_master: bytes,
+    new_key_file: Path,
+    progress: Callable[[str], None] | None = None,
+) -> Rotation:
+    """Re-wrap every case key, re-seal every identity and re-encrypt every sealed column
+    under a new master secret, in one transaction. The new key is written to
+    ``new_key_file`` (0600, must not exist) before the transaction commits; if anything
+    fails the database is unchanged and the new file is removed."""
+    new_master = secrets.token_bytes(KEY_BYTES)
+    old, new = Keyring(old_master), Keyring(new_master)
+    write_key_file(new_key_file, new_master)
+    try:
+        with engine.begin() as connection:
+            check_master(connection, old_master)
+            wrapped = 0
+            for case_id, blob in connection.execute(
+                sa.select(_case_keys.c.case_id, _case_keys.c.wrapped)
+            ).all():
+                key = old.unwrap(blob, int(case_id))
+                connection.execute(
+                    sa.update(_case_keys)
+                    .where(_case_keys.c.case_id == case_id)
+                    .values(wrapped=new.wrap(key, int(case_id)))
+                )
+                wrapped += 1
+            identities = _reseal_people(connection, old, new)
+            values = 0
+            for table, pk, column, label, fixed in SEALED_COLUMNS:
+                if progress is not None:
+                    progress(f"{table}.{column}")
+                values += _reencrypt(connection, table, pk, column, label, fixed, old, new)
+    except BaseException:
+        new_key_file.unlink(missing_ok=True)
+        raise
+    return Rotation(new_key_file, wrapped, identities, values)
+
+
+def _reseal_people(connection: sa.Connection, old: Keyring, new: Keyring) -> int:
+    from palermo.security.sealing import person_context
+
+    rows = connection.execute(
+        sa.text(
+            "SELECT id, case_id, pseudonym, sealed_identity FROM persons "
+            "WHERE sealed_identity IS NOT NULL"
+        )
+    ).all()
+    old_sealer, new_sealer = old.sealer, new.sealer
+    for pid, case_id, pseudonym, blob in rows:
+        context = person_context(int(case_id), str(pseudonym))
+        fields = old_sealer.unseal(bytes(blob), context)
+        connection.execute(
+            sa.text("UPDATE persons SET sealed_identity = :v WHERE id = :id"),
+            {"v": new_sealer.seal(fields, context), "id": pid},
+        )
+    return len(rows)
+
+
+def _reencrypt(
+    connection: sa.Connection,
+    table: str,
+    pk: str,
+    column: str,
+    label: str,
+    fixed: bool,
+    old: Keyring,
+    new: Keyring,
+) -> int:
+    t = sa.table(table, sa.column(pk, sa.BigInteger), sa.column(column, sa.LargeBinary))
+    done, last = 0, -1
+    while True:
+        rows = connection.execute(
+            sa.select(t.c[pk], t.c[column])
+            .where(t.c[pk] > last, t.c[column].is_not(None))
+            .order_by(t.c[pk])
+            .limit(_ROTATE_BATCH)
+        ).all()
+        if not rows:
+            return done
+        seal = new.columns.seal_fixed if fixed else new.columns.seal
+        updates = [
+            {"k": key, "v": seal(old.columns.open(bytes(blob), label), label)} for key, blob in rows
+        ]
+        connection.execute(
+            sa.update(t).where(t.c[pk] == sa.bindparam("k")).values({column: sa.bindparam("v")}),
+            updates,
+        )
+        done += len(rows)
+        last = int(rows[-1][0])
+
+
+def iter_plain(cipher: FileCipher, path: Path) -> Iterator[bytes]:
+    """The original bytes of a stored evidence file, chunk by chunk."""
+    with path.open("rb") as handle:
+        yield from cipher.decrypt(handle)
