@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from palermo.caseload import htcds
 from palermo.security.permissions import Actor
@@ -53,7 +54,12 @@ def operator() -> Actor:
 
 
 def context() -> Context:
-    return Context.create()
+    from palermo.security.keys import KeyProblem
+
+    try:
+        return Context.create()
+    except KeyProblem as problem:
+        raise fail(str(problem), code=3) from None
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -404,6 +410,49 @@ def demo(
     console.print(f"{len(result.cases)} demo cases ready in {ctx.settings.data_dir}.")
     if serve_after:
         serve(host="127.0.0.1", port=port, workers=1)
+
+
+keys_app = typer.Typer(help="The master key and the case data keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("rotate")
+def keys_rotate() -> None:
+    """Replace the master key: re-wrap every case's data key and re-encrypt every sealed
+    value under a new key, in one transaction. Stop the server first."""
+    from palermo.security import audit
+    from palermo.security.keys import KeyProblem, Rotation, rotate
+
+    ctx = context()
+    actor = operator()
+
+    def log(session: Session, result: Rotation) -> None:
+        audit.record(
+            session,
+            actor=actor,
+            action="keys.rotate",
+            details={"case_keys": result.case_keys, "identities": result.identities},
+        )
+
+    try:
+        with console.status("Re-encrypting under a new master key…"):
+            result = rotate(ctx.db.engine, ctx.settings.secret_key, ctx.settings.data_dir, log)
+    except KeyProblem as problem:
+        raise fail(str(problem), code=3) from None
+    console.print(
+        f"Rotated: {result.case_keys} case keys re-wrapped, {result.identities} identities "
+        f"and {result.values:,} values re-encrypted."
+    )
+    if result.in_environment:
+        console.print(
+            f"The new master key is in [bold]{result.key_file}[/]. Set PALERMO_SECRET_KEY to "
+            "its content now (the old key no longer opens the data), then delete the file."
+        )
+    else:
+        console.print(
+            f"The new master key is in [bold]{result.key_file}[/] (the old one is gone). "
+            "Back it up with the database: without it the data cannot be read."
+        )
 
 
 if __name__ == "__main__":

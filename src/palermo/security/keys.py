@@ -87,14 +87,12 @@ class Keyring:
     def case_key(self, session: Session, case_id: int) -> bytes:
         """The case's data key; created (and stored wrapped) on first use."""
         blob = session.execute(
-            sa.select(_case_keys.c.wrapped).where(_case_keys.c.case_id == case_id)
+            sa.select(CaseKey.wrapped).where(CaseKey.case_id == case_id)
         ).scalar()
         if blob is not None:
             return self.unwrap(blob, case_id)
         key = secrets.token_bytes(KEY_BYTES)
-        session.execute(
-            sa.insert(_case_keys).values(case_id=case_id, wrapped=self.wrap(key, case_id))
-        )
+        session.execute(sa.insert(CaseKey).values(case_id=case_id, wrapped=self.wrap(key, case_id)))
         return key
 
     def case_file_cipher(self, session: Session, case_id: int) -> FileCipher:
@@ -103,9 +101,6 @@ class Keyring:
 
 def _wrap_aad(case_id: int) -> bytes:
     return f"case-key:{case_id}".encode()
-
-
-_case_keys = CaseKey.__table__
 
 
 # --- loading the master secret ------------------------------------------------------------
@@ -179,9 +174,7 @@ def check_master(connection: sa.Connection, master: bytes) -> None:
     """Fail (KeyProblem) if ``master`` does not open the sealed data already stored."""
     keyring = Keyring(master)
     if sa.inspect(connection).has_table("case_keys"):
-        row = connection.execute(
-            sa.select(_case_keys.c.case_id, _case_keys.c.wrapped).limit(1)
-        ).first()
+        row = connection.execute(sa.select(CaseKey.case_id, CaseKey.wrapped).limit(1)).first()
         if row is not None:
             keyring.unwrap(row.wrapped, int(row.case_id))
             return
@@ -225,49 +218,70 @@ _ROTATE_BATCH = 5_000
 
 @dataclass(frozen=True, slots=True)
 class Rotation:
-    key_file: Path
+    key_file: Path  # where the new master key is now
+    in_environment: bool  # the old key came from PALERMO_SECRET_KEY: the user must update it
     case_keys: int
     identities: int
     values: int
 
 
+NEW_KEY_SUFFIX = ".new"
+
+
 def rotate(
     engine: sa.Engine,
-    old_master: bytes,
-    new_key_file: Path,
-    progress: Callable[[str], None] | None = None,
+    secret_key: str | None,
+    data_dir: Path,
+    before_commit: Callable[[Session, Rotation], None] | None = None,
 ) -> Rotation:
-    """Re-wrap every case key, re-seal every identity and re-encrypt every sealed column
-    under a new master secret, in one transaction. The new key is written to
-    ``new_key_file`` (0600, must not exist) before the transaction commits; if anything
-    fails the database is unchanged and the new file is removed."""
+    """Replace the master key: re-wrap every case key, re-seal every identity and
+    re-encrypt every sealed column under a new random master key, in one transaction.
+
+    The new key is first written to ``<data dir>/secret.key.new`` (0600); if anything
+    fails, the database is unchanged and that file is removed. After the commit it
+    replaces ``secret.key`` (unless the old key came from ``PALERMO_SECRET_KEY``: then
+    the user must put the new file's content there). Evidence files need no rewriting:
+    they are encrypted with the case keys, which only get re-wrapped.
+    """
+    old_master = read_master(secret_key, data_dir)
+    pending = key_path(data_dir).with_name(SECRET_KEY_FILE + NEW_KEY_SUFFIX)
+    if pending.exists():
+        raise KeyProblem(
+            f"{pending} exists: a rotation was interrupted. If the database opens with it "
+            f"(PALERMO_SECRET_KEY=<its content> palermo cases list), move it to "
+            f"{key_path(data_dir)}; otherwise delete it. Then run the rotation again."
+        )
     new_master = secrets.token_bytes(KEY_BYTES)
     old, new = Keyring(old_master), Keyring(new_master)
-    write_key_file(new_key_file, new_master)
+    write_key_file(pending, new_master)
     try:
-        with engine.begin() as connection:
-            check_master(connection, old_master)
+        with Session(engine) as session, session.begin():
+            check_master(session.connection(), old_master)
             wrapped = 0
-            for case_id, blob in connection.execute(
-                sa.select(_case_keys.c.case_id, _case_keys.c.wrapped)
-            ).all():
+            for case_id, blob in session.execute(sa.select(CaseKey.case_id, CaseKey.wrapped)).all():
                 key = old.unwrap(blob, int(case_id))
-                connection.execute(
-                    sa.update(_case_keys)
-                    .where(_case_keys.c.case_id == case_id)
+                session.execute(
+                    sa.update(CaseKey)
+                    .where(CaseKey.case_id == case_id)
                     .values(wrapped=new.wrap(key, int(case_id)))
                 )
                 wrapped += 1
+            connection = session.connection()
             identities = _reseal_people(connection, old, new)
-            values = 0
-            for table, pk, column, label, fixed in SEALED_COLUMNS:
-                if progress is not None:
-                    progress(f"{table}.{column}")
-                values += _reencrypt(connection, table, pk, column, label, fixed, old, new)
+            values = sum(
+                _reencrypt(connection, table, pk, column, label, fixed, old, new)
+                for table, pk, column, label, fixed in SEALED_COLUMNS
+            )
+            final = pending if secret_key else key_path(data_dir)
+            result = Rotation(final, bool(secret_key), wrapped, identities, values)
+            if before_commit is not None:
+                before_commit(session, result)
     except BaseException:
-        new_key_file.unlink(missing_ok=True)
+        pending.unlink(missing_ok=True)
         raise
-    return Rotation(new_key_file, wrapped, identities, values)
+    if not secret_key:
+        os.replace(pending, key_path(data_dir))
+    return result
 
 
 def _reseal_people(connection: sa.Connection, old: Keyring, new: Keyring) -> int:

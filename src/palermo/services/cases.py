@@ -491,20 +491,30 @@ def list_records(
         conditions = [Record.case_id == case.id]
         if kind:
             conditions.append(Record.kind == kind)
-        if search:
-            pattern = f"%{search.strip()}%"
-            conditions.append(Record.source.like(pattern) | Record.target.like(pattern))
-        total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
-        column = RECORD_SORTS[sort]
-        order = [column.desc() if descending else column.asc(), Record.id]
-        rows = session.execute(
-            select(Record, EvidenceFile.original_name)
-            .join(EvidenceFile, Record.evidence_file_id == EvidenceFile.id)
-            .where(*conditions)
-            .order_by(*order)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
+        query = select(Record, EvidenceFile.original_name).join(
+            EvidenceFile, Record.evidence_file_id == EvidenceFile.id
+        )
+        if search or sort in SEALED_SORTS:
+            # Endpoints are encrypted at rest: searched and sorted here, then one page read.
+            ids = _endpoint_order(session, conditions, search, sort, descending)
+            total = len(ids)
+            wanted = ids[(page - 1) * per_page : page * per_page]
+            by_id = {
+                r.id: (r, name) for r, name in session.execute(query.where(Record.id.in_(wanted)))
+            }
+            rows = [by_id[i] for i in wanted if i in by_id]
+        else:
+            total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
+            column = RECORD_SORTS[sort]
+            order = [column.desc() if descending else column.asc(), Record.id]
+            rows = list(
+                session.execute(
+                    query.where(*conditions)
+                    .order_by(*order)
+                    .offset((page - 1) * per_page)
+                    .limit(per_page)
+                ).all()
+            )
         audit.record(
             session,
             actor=actor,
@@ -532,6 +542,32 @@ def list_records(
             for r, name in rows
         ]
         return Page(items, int(total), page, per_page, sort, descending)
+
+
+SEALED_SORTS = ("source", "target")
+
+
+def _endpoint_order(
+    session: Session, conditions: list[Any], search: str | None, sort: str, descending: bool
+) -> list[int]:
+    """Ids of the matching records in page order. Endpoints are encrypted at rest, so the
+    search (a substring in either endpoint, any case, as SQL LIKE did) and a sort on an
+    endpoint run here on the decrypted values; other sorts stay in SQL."""
+    needle = (search or "").strip().lower()
+    statement = select(Record.id, Record.source, Record.target).where(*conditions)
+    if sort not in SEALED_SORTS:
+        column = RECORD_SORTS[sort]
+        statement = statement.order_by(column.desc() if descending else column.asc(), Record.id)
+    rows = [
+        (int(rid), source, target)
+        for rid, source, target in session.execute(statement)
+        if not needle or needle in (source or "").lower() or needle in (target or "").lower()
+    ]
+    if sort in SEALED_SORTS:
+        at = 1 if sort == "source" else 2
+        rows.sort(key=lambda r: r[0])  # ties in id order (the sort below is stable)
+        rows.sort(key=lambda r: (r[at] is None, r[at] or ""), reverse=descending)
+    return [r[0] for r in rows]
 
 
 def add_charge(

@@ -348,14 +348,12 @@ def _load(ctx: Context, session: Session, case: Case) -> _Loaded:
             ).where(Document.case_id == cid)
         )
     }
-    # Only the top of page 1: enough to see who makes a statement.
+    # Only the top of page 1: enough to see who makes a statement (cut here: the text is
+    # encrypted at rest, so the database cannot cut it).
     page_heads = {
-        r.document_id: r.head or ""
+        r.document_id: (r.text or "")[:_AUTHOR_WINDOW]
         for r in session.execute(
-            select(
-                DocumentPage.document_id,
-                func.substr(DocumentPage.text, 1, _AUTHOR_WINDOW).label("head"),
-            )
+            select(DocumentPage.document_id, DocumentPage.text)
             .join(Document, Document.id == DocumentPage.document_id)
             .where(Document.case_id == cid, DocumentPage.number == 1)
         )

@@ -649,10 +649,11 @@ def document_view(
         redactor = describer.redactor
         metadata = doc.doc_metadata or {}
         unit = "message" if metadata.get("locator") == "message" else "page"
+        # Page lengths counted here: the text is encrypted at rest.
         lengths = [
-            (int(n), int(length or 0))
-            for n, length in session.execute(
-                select(DocumentPage.number, func.length(DocumentPage.text))
+            (int(n), len(text or ""))
+            for n, text in session.execute(
+                select(DocumentPage.number, DocumentPage.text)
                 .where(DocumentPage.document_id == doc.id)
                 .order_by(DocumentPage.number)
             )
@@ -757,8 +758,8 @@ def _slice_texts(
 ) -> dict[tuple[int, int], tuple[int, int, str]]:
     """(start, end, text) of each slice, keyed by (page number, part).
 
-    A long page is cut in SQL (1-based substr) at the first white space after each
-    nominal boundary, so a word (or a sealed name) is never split between two screens.
+    A long page is cut (here: the text is encrypted at rest) at the first white space
+    after each nominal boundary, so a word (or a sealed name) is never split between two screens.
     """
     out: dict[tuple[int, int], tuple[int, int, str]] = {}
     whole = [s.number for s in slices if s.parts == 1]
@@ -773,14 +774,15 @@ def _slice_texts(
     for s in slices:
         if s.parts == 1:
             continue
-        window: str = (
+        page_text: str = (
             session.scalar(
-                select(
-                    func.substr(DocumentPage.text, s.start + 1, SCREEN_CHARS + SNAP_CHARS)
-                ).where(DocumentPage.document_id == document_id, DocumentPage.number == s.number)
+                select(DocumentPage.text).where(
+                    DocumentPage.document_id == document_id, DocumentPage.number == s.number
+                )
             )
             or ""
         )
+        window = page_text[s.start : s.start + SCREEN_CHARS + SNAP_CHARS]
         lo = _next_space(window, 0) if s.part > 1 else 0
         hi = _next_space(window, SCREEN_CHARS) if s.part < s.parts else len(window)
         out[(s.number, s.part)] = (s.start + lo, s.start + hi, window[lo:hi])
@@ -990,23 +992,31 @@ def list_suggestions(
 
 
 def _contexts(session: Session, case_id: int, rows: list[Assertion]) -> dict[int, tuple[str, str]]:
-    """Some page text before and after each assertion's quote, cut in SQL."""
+    """Some page text before and after each assertion's quote (cut here: page text is
+    encrypted at rest; each page is read once)."""
     out: dict[int, tuple[str, str]] = {}
+    pages: dict[tuple[int, int], str] = {}
     for a in rows:
         number = _page_number(a.locator)
         if a.evidence_file_id is None or number is None or a.span_start is None:
             continue
         end = a.span_end if a.span_end is not None else a.span_start
         start = max(0, a.span_start - CONTEXT_CHARS)
-        text = session.scalar(
-            select(func.substr(DocumentPage.text, start + 1, end + CONTEXT_CHARS - start))
-            .join(Document, DocumentPage.document_id == Document.id)
-            .where(
-                Document.case_id == case_id,
-                Document.evidence_file_id == a.evidence_file_id,
-                DocumentPage.number == number,
+        where = (int(a.evidence_file_id), number)
+        if where not in pages:
+            pages[where] = (
+                session.scalar(
+                    select(DocumentPage.text)
+                    .join(Document, DocumentPage.document_id == Document.id)
+                    .where(
+                        Document.case_id == case_id,
+                        Document.evidence_file_id == a.evidence_file_id,
+                        DocumentPage.number == number,
+                    )
+                )
+                or ""
             )
-        )
+        text = pages[where][start : end + CONTEXT_CHARS]
         if text:
             wanted = end + CONTEXT_CHARS - start
             out[a.id] = _whole_words(

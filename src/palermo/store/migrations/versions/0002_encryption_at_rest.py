@@ -70,7 +70,8 @@ def _encrypt_existing(bind: sa.Connection) -> None:
     ]
     if not pending:
         return
-    master = op.get_context().config.attributes.get("palermo_master_key")
+    config = op.get_context().config
+    master = config.attributes.get("palermo_master_key") if config is not None else None
     if master is None:
         raise RuntimeError(
             "this database holds case data to encrypt: run the upgrade with its master key "
@@ -93,9 +94,7 @@ def _encrypt_existing(bind: sa.Connection) -> None:
             ).all()
             if not rows:
                 break
-            updates = [
-                {"k": key, "v": seal(_text(value), label)} for key, value in rows
-            ]
+            updates = [{"k": key, "v": seal(_text(value), label)} for key, value in rows]
             bind.execute(
                 sa.update(t).where(t.c.id == sa.bindparam("k")).values({column: sa.bindparam("v")}),
                 updates,
