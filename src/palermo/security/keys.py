@@ -212,6 +212,8 @@ SEALED_COLUMNS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("documents", "id", "title", "documents.title", False),
     ("document_pages", "id", "text", "document_pages.text", False),
     ("assertions", "id", "quote", "assertions.quote", False),
+    ("identifiers", "id", "value", "records.endpoint", True),
+    ("evidence_files", "id", "original_name", "evidence_files.original_name", False),
 )
 _ROTATE_BATCH = 5_000
 

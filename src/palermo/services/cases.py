@@ -410,8 +410,9 @@ def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[Identif
             select(Identifier, Person.pseudonym, Person.name)
             .outerjoin(Person, Identifier.person_id == Person.id)
             .where(Identifier.case_id == case.id)
-            .order_by(Identifier.kind, Identifier.value)
+            .order_by(Identifier.kind)
         ).all()
+        rows = sorted(rows, key=lambda r: (r[0].kind, r[0].value))  # encrypted at rest
         audit.record(session, actor=actor, action="identifier.list", case_id=case.id)
         return [
             IdentifierView(id=i.id, kind=i.kind, value=i.value, person=name or pseudonym)

@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from palermo.law.indicators import load_indicators
@@ -551,7 +552,7 @@ def list_documents(
             select(func.count()).select_from(Document).where(Document.case_id == case.id)
         )
         column = {
-            "name": EvidenceFile.original_name,
+            "name": _file_name_order(session, case.id, Document.evidence_file_id),
             "pages": Document.page_count,
             "type": Document.media_type,
         }[sort]
@@ -789,6 +790,18 @@ def _slice_texts(
     return out
 
 
+def _file_name_order(session: Session, case_id: int, file_id: Any) -> Any:
+    """An ORDER BY term that sorts by evidence file name. Names are encrypted at rest, so
+    the case's files are ranked by name here and SQL orders by that rank."""
+    names = session.execute(
+        select(EvidenceFile.id, EvidenceFile.original_name).where(EvidenceFile.case_id == case_id)
+    ).all()
+    ranked = sorted(names, key=lambda r: (str(r[1]), int(r[0])))
+    if not ranked:
+        return literal(0)
+    return sql_case({int(fid): i for i, (fid, _) in enumerate(ranked)}, value=file_id, else_=-1)
+
+
 def _next_space(text: str, at: int) -> int:
     """The first white space at or after ``at`` (within SNAP_CHARS), else ``at``."""
     match = _SPACE.search(text, at, min(len(text), at + SNAP_CHARS))
@@ -964,7 +977,7 @@ def list_suggestions(
                 "confidence": Assertion.confidence,
                 "type": Assertion.predicate,
                 "status": Assertion.status,
-                "file": EvidenceFile.original_name,
+                "file": _file_name_order(session, case.id, Assertion.evidence_file_id),
                 "decided_at": Assertion.decided_at,
             }[sort]
             order = [column.desc() if descending else column.asc(), *position]
@@ -1073,12 +1086,14 @@ def suggestion_filters(ctx: Context, actor: Actor, reference: str) -> Suggestion
         indicators.sort(key=lambda o: o.label)
         files = [
             FilterOption(str(fid), _clean(redactor, name), int(n))
-            for fid, name, n in session.execute(
-                select(Assertion.evidence_file_id, EvidenceFile.original_name, func.count())
-                .join(EvidenceFile, Assertion.evidence_file_id == EvidenceFile.id)
-                .where(*base)
-                .group_by(Assertion.evidence_file_id, EvidenceFile.original_name)
-                .order_by(EvidenceFile.original_name)
+            for fid, name, n in sorted(
+                session.execute(
+                    select(Assertion.evidence_file_id, EvidenceFile.original_name, func.count())
+                    .join(EvidenceFile, Assertion.evidence_file_id == EvidenceFile.id)
+                    .where(*base)
+                    .group_by(Assertion.evidence_file_id, EvidenceFile.original_name)
+                ),
+                key=lambda r: str(r[1]),  # file names are encrypted at rest: sorted here
             )
         ]
         audit.record(session, actor=actor, action="assertion.filters", case_id=case.id)

@@ -202,7 +202,9 @@ class Identifier(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(300))
+    # Encrypted at rest (an e-mail or handle can carry a name), deterministically and
+    # under the records' endpoint label: it still matches ``Record.source``/``target``.
+    value: Mapped[str] = mapped_column(SealedEndpoint("records.endpoint"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     label: Mapped[str | None] = mapped_column(String(300))
@@ -224,7 +226,8 @@ class EvidenceFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigId)
     media_type: Mapped[str] = mapped_column(String(120))
-    original_name: Mapped[str] = mapped_column(String(1000))
+    # Encrypted at rest: a file name can name a person ("statement of <name>.docx").
+    original_name: Mapped[str] = mapped_column(SealedText("evidence_files.original_name"))
     stored_path: Mapped[str] = mapped_column(String(1000))
     source_kind: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=EvidenceStatus.LOADED.value)

@@ -31,6 +31,8 @@ _COLUMNS = (
     ("documents", "title", "documents.title", False, False),
     ("document_pages", "text", "document_pages.text", False, False),
     ("assertions", "quote", "assertions.quote", False, False),
+    ("identifiers", "value", "records.endpoint", True, False),
+    ("evidence_files", "original_name", "evidence_files.original_name", False, False),
 )
 _BATCH = 5_000
 
