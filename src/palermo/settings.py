@@ -40,7 +40,7 @@ class Settings(BaseSettings):
 
     def ensure_dirs(self) -> None:
         """The data directory and evidence store, readable by their owner only (0700)."""
-        for folder in (self.data_dir, self.evidence_dir):
+        for folder in (self.data_dir, self.evidence_dir, self.data_dir / "tmp"):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(folder, 0o700)
 

@@ -54,7 +54,8 @@ def test_exact_duplicate_row_is_skipped_and_reingest_is_idempotent(
         details = session.scalars(
             select(AuditEntry.details).where(AuditEntry.action == "evidence.ingest")
         ).one()
-    assert details["records"] == 2 and details["warnings"] == [warning]
+    # The audit log counts warnings; their text quotes the file name, which it never holds.
+    assert details["records"] == 2 and details["warnings"] == 1 and "name" not in details
 
     again = ingest_path(ctx, prosecutor, case_ref, path)
     (second,) = again.files

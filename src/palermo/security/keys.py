@@ -210,10 +210,13 @@ SEALED_COLUMNS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("records", "id", "destination", "records.destination", False),
     ("records", "id", "attrs", "records.attrs", False),
     ("documents", "id", "title", "documents.title", False),
+    ("documents", "id", "metadata", "documents.metadata", False),
     ("document_pages", "id", "text", "document_pages.text", False),
     ("assertions", "id", "quote", "assertions.quote", False),
+    ("assertions", "id", "details", "assertions.details", False),
     ("identifiers", "id", "value", "records.endpoint", True),
-    ("evidence_files", "id", "original_name", "evidence_files.original_name", False),
+    ("evidence_files", "id", "original_name", "evidence_files.original_name", True),
+    ("evidence_files", "id", "problem", "evidence_files.problem", False),
 )
 _ROTATE_BATCH = 5_000
 

@@ -173,7 +173,8 @@ def ingest_path(
                 case_id=target.case_id,
                 object_type="case",
                 object_id=target.case_id,
-                details={"files": [{"name": p.name[:300], "reason": p.reason} for p in refused]},
+                # Reasons only: a file name can name a person, and the log is not sealed.
+                details={"files": [{"reason": p.reason} for p in refused]},
             )
     report.seconds = time.perf_counter() - started
     return report
@@ -375,8 +376,9 @@ def _load(
         evidence.source_kind = source_kind
         evidence.record_count = count
         seen_identifiers = bulk.upsert_identifiers(session, target.case_id, identifiers)
+        # No file name and no warning text (they quote it): a file name can name a person
+        # and the audit log is not encrypted. The evidence file's id and hash identify it.
         details: dict[str, Any] = {
-            "name": name[:1000],
             "sha256": stored.sha256,
             "size": stored.size,
             "source_kind": source_kind,
@@ -384,9 +386,9 @@ def _load(
             "identifiers_seen": seen_identifiers,
         }
         if parent is not None:
-            details["parent"] = parent
+            details["parent"] = {k: v for k, v in parent.items() if k != "name"}
         if warnings:
-            details["warnings"] = list(warnings)
+            details["warnings"] = len(warnings)
         audit.record(
             session,
             actor=actor,
@@ -463,7 +465,7 @@ def _record_failure(
             case_id=target.case_id,
             object_type="evidence_file",
             object_id=evidence.id,
-            details={"name": name[:1000], "sha256": stored.sha256, "problem": message[:1000]},
+            details={"sha256": stored.sha256},  # the problem quotes the file name
         )
         evidence_id = evidence.id
     return FileOutcome(
@@ -650,6 +652,9 @@ def _document_date(doc: DocumentText) -> datetime | None:
 
 def _predicate(kind: str, details: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if kind == "mention":
+        # The subject is the person's id; the name it matched (a victim's sealed name,
+        # perhaps) is not kept: it would sit in clear in the database.
+        details.pop("matched", None)
         return "mention", details
     if kind == "person_candidate":
         # A name that matches nobody in the case yet: a mention to resolve.
@@ -708,7 +713,8 @@ def store_content(path: Path, evidence_dir: Path, cipher: FileCipher, case_id: i
         if final.exists() and final.stat().st_size == sealed_size(size):
             temp.unlink()
         else:
-            final.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for folder in (final.parent.parent, final.parent):  # mkdir(parents) ignores mode
+                folder.mkdir(mode=0o700, exist_ok=True)
             os.chmod(temp, 0o400)
             os.replace(temp, final)
     finally:

@@ -22,6 +22,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -790,6 +791,18 @@ def _slice_texts(
     return out
 
 
+def _identifier_kinds(session: Session, case_id: int) -> list[tuple[int, str | None]]:
+    """(assertion id, identifier kind) of the case's identifier suggestions."""
+    return [
+        (int(aid), None if (details or {}).get("kind") is None else str(details["kind"]))
+        for aid, details in session.execute(
+            select(Assertion.id, Assertion.details).where(
+                Assertion.case_id == case_id, Assertion.predicate == "identifier"
+            )
+        )
+    ]
+
+
 def _file_name_order(session: Session, case_id: int, file_id: Any) -> Any:
     """An ORDER BY term that sorts by evidence file name. Names are encrypted at rest, so
     the case's files are ranked by name here and SQL orders by that rank."""
@@ -913,14 +926,16 @@ def _away_from_names(
 SUGGESTION_SORTS = ("position", "confidence", "type", "status", "file", "decided_at")
 
 
-def _type_condition(kind: str) -> Any:
+def _type_condition(session: Session, case_id: int, kind: str) -> Any:
     predicate, _, sub = kind.partition(":")
     if predicate not in PREDICATES:
         raise InvalidInput(f"unknown suggestion type '{kind}'")
     condition = Assertion.predicate == predicate
     if sub:
         if predicate == "identifier":
-            condition = and_(condition, Assertion.details["kind"].as_string() == sub)
+            # Details are encrypted at rest: the identifier kind is read here.
+            kinds = _identifier_kinds(session, case_id)
+            condition = and_(condition, Assertion.id.in_([i for i, k in kinds if k == sub]))
         elif predicate == "mention":
             subject = "person" if sub == "person" else "document"
             condition = and_(condition, Assertion.subject_type == subject)
@@ -958,7 +973,7 @@ def list_suggestions(
         case = open_case(ctx, session, actor, reference)
         conditions: list[Any] = [Assertion.case_id == case.id, Assertion.predicate.in_(PREDICATES)]
         if kind:
-            conditions.append(_type_condition(kind))
+            conditions.append(_type_condition(session, case.id, kind))
         if status:
             conditions.append(Assertion.status == status)
         if indicator:
@@ -1049,12 +1064,8 @@ def suggestion_filters(ctx: Context, actor: Actor, reference: str) -> Suggestion
                 select(Assertion.predicate, func.count()).where(*base).group_by(Assertion.predicate)
             ).all()
         )
-        id_kind = Assertion.details["kind"].as_string()
-        by_kind = session.execute(
-            select(id_kind, func.count())
-            .where(*base, Assertion.predicate == "identifier")
-            .group_by(id_kind)
-        ).all()
+        counted = Counter(k for _, k in _identifier_kinds(session, case.id))
+        by_kind = [(k, n) for k, n in counted.items() if k is not None]
         types: list[FilterOption] = []
         for predicate in PREDICATES:
             n = int(by_predicate.get(predicate, 0))

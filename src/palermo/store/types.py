@@ -6,8 +6,9 @@ and Core read or write through that engine seals and opens values transparently.
 engine with no cipher bound refuses to read or write these columns (fail closed).
 
 * :class:`SealedText` / :class:`SealedJson`: randomised AES-GCM (free text, JSON).
-* :class:`SealedEndpoint`: deterministic AES-SIV (record endpoints), so SQL can still
-  compare, join and group them; it cannot sort them or search inside them.
+* :class:`SealedExact`: deterministic AES-SIV (record endpoints, identifier values,
+  file names), so SQL can still compare, join and group them; it cannot sort them or
+  search inside them.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class SealedText(TypeDecorator[str]):
         return cipher_of(dialect).open(value, self.label)
 
 
-class SealedEndpoint(SealedText):
+class SealedExact(SealedText):
     """Deterministic: equal plaintexts give equal ciphertexts (for SQL equality)."""
 
     cache_ok = True

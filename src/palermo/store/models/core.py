@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from palermo.store.models.base import Base, BigId, JsonDoc, Timestamp, utcnow
-from palermo.store.types import SealedEndpoint, SealedJson, SealedText
+from palermo.store.types import SealedExact, SealedJson, SealedText
 
 
 class Role(enum.StrEnum):
@@ -204,7 +204,7 @@ class Identifier(Base):
     kind: Mapped[str] = mapped_column(String(32))
     # Encrypted at rest (an e-mail or handle can carry a name), deterministically and
     # under the records' endpoint label: it still matches ``Record.source``/``target``.
-    value: Mapped[str] = mapped_column(SealedEndpoint("records.endpoint"))
+    value: Mapped[str] = mapped_column(SealedExact("records.endpoint"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     label: Mapped[str | None] = mapped_column(String(300))
@@ -227,11 +227,12 @@ class EvidenceFile(Base):
     size: Mapped[int] = mapped_column(BigId)
     media_type: Mapped[str] = mapped_column(String(120))
     # Encrypted at rest: a file name can name a person ("statement of <name>.docx").
-    original_name: Mapped[str] = mapped_column(SealedText("evidence_files.original_name"))
+    original_name: Mapped[str] = mapped_column(SealedExact("evidence_files.original_name"))
     stored_path: Mapped[str] = mapped_column(String(1000))
     source_kind: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=EvidenceStatus.LOADED.value)
-    problem: Mapped[str | None] = mapped_column(Text)
+    # Encrypted at rest: the message quotes the file name.
+    problem: Mapped[str | None] = mapped_column(SealedText("evidence_files.problem"))
     record_count: Mapped[int] = mapped_column(Integer, default=0)
     ingested_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     ingested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -255,8 +256,8 @@ class Record(Base):
     kind: Mapped[str] = mapped_column(String(16))
     occurred_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # Encrypted at rest (palermo.store.types); endpoints deterministically, for SQL equality.
-    source: Mapped[str | None] = mapped_column(SealedEndpoint("records.endpoint"))
-    target: Mapped[str | None] = mapped_column(SealedEndpoint("records.endpoint"))
+    source: Mapped[str | None] = mapped_column(SealedExact("records.endpoint"))
+    target: Mapped[str | None] = mapped_column(SealedExact("records.endpoint"))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     currency: Mapped[str | None] = mapped_column(String(3))
     duration_s: Mapped[int | None] = mapped_column(Integer)
@@ -287,7 +288,8 @@ class Assertion(Base):
     subject_id: Mapped[int | None] = mapped_column(Integer)
     predicate: Mapped[str] = mapped_column(String(64))
     value: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
+    # Encrypted at rest: details quote the evidence (an indicator's sentence).
+    details: Mapped[dict[str, Any] | None] = mapped_column(SealedJson("assertions.details"))
     evidence_file_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))
     record_id: Mapped[int | None] = mapped_column(BigId)
     locator: Mapped[str | None] = mapped_column(String(64))

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from palermo.store.models.base import Base, JsonDoc, Timestamp, utcnow
-from palermo.store.types import SealedText
+from palermo.store.models.base import Base, Timestamp, utcnow
+from palermo.store.types import SealedJson, SealedText
 
 
 class Document(Base):
@@ -28,7 +28,10 @@ class Document(Base):
     title: Mapped[str | None] = mapped_column(SealedText("documents.title"))
     # What the reader found (author, dates, encoding, e-mail headers, the parent
     # evidence file of an attachment, the attachments of this one...).
-    doc_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JsonDoc, default=dict)
+    # Encrypted at rest: e-mail headers and chat participants name people.
+    doc_metadata: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", SealedJson("documents.metadata"), default=dict
+    )
     # A note for the user, e.g. "image: no OCR in this version".
     note: Mapped[str | None] = mapped_column(Text)
     page_count: Mapped[int] = mapped_column(Integer, default=0)

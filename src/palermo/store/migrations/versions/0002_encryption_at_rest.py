@@ -29,10 +29,13 @@ _COLUMNS = (
     ("records", "destination", "records.destination", False, False),
     ("records", "attrs", "records.attrs", False, True),
     ("documents", "title", "documents.title", False, False),
+    ("documents", "metadata", "documents.metadata", False, True),
     ("document_pages", "text", "document_pages.text", False, False),
     ("assertions", "quote", "assertions.quote", False, False),
+    ("assertions", "details", "assertions.details", False, True),
     ("identifiers", "value", "records.endpoint", True, False),
-    ("evidence_files", "original_name", "evidence_files.original_name", False, False),
+    ("evidence_files", "original_name", "evidence_files.original_name", True, False),
+    ("evidence_files", "problem", "evidence_files.problem", False, False),
 )
 _BATCH = 5_000
 
