@@ -40,7 +40,8 @@ class KeyProblem(Exception):
 def missing_key_message(path: Path) -> str:
     return (
         f"the master key is missing ({path} does not exist and PALERMO_SECRET_KEY is not "
-        "set) but this database holds sealed or encrypted case data. Restore the key file "
+        "set) but this database is not empty: its data was written with that key. Restore "
+        "the key file "
         "from the backup made with the database (it must be the same key), or set "
         "PALERMO_SECRET_KEY to it, and start again. A new key would not open the data, "
         "so none is generated."
@@ -130,8 +131,18 @@ def read_master(secret_key: str | None, data_dir: Path) -> bytes:
     return decode_key(path.read_text().strip())
 
 
-# Tables whose rows are sealed, encrypted, or only readable with the key's case data.
-_PROTECTED_TABLES = ("case_keys", "persons", "evidence_files", "records", "documents")
+# A database with a row in any of these is not empty: its key must not be replaced (sealed
+# and encrypted data, and users and an audit log whose sessions and checks use the key).
+_PROTECTED_TABLES = (
+    "case_keys",
+    "persons",
+    "evidence_files",
+    "records",
+    "documents",
+    "cases",
+    "users",
+    "audit_log",
+)
 
 
 def holds_protected_data(connection: sa.Connection) -> bool:
