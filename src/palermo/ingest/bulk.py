@@ -73,31 +73,45 @@ def insert_records(
 
 def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
     """Rows with the fields that can name a person encrypted, as the record columns'
-    types (``palermo.store.types``) would store them: the raw bulk paths bypass them."""
-    fixed, seal = cipher.seal_fixed, cipher.seal
-    endpoint, body, origin, destination, attrs = (
-        "records.endpoint",
-        "records.body",
-        "records.origin",
-        "records.destination",
-        "records.attrs",
-    )
+    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
+
+    Endpoints and places are sealed deterministically, so their ciphertexts are cached
+    (the same phones, accounts and places recur on thousands of rows)."""
+    seal, fixed = cipher.seal, cipher.seal_fixed
+    ends: dict[str, bytes] = {}
+    froms: dict[str, bytes] = {}
+    tos: dict[str, bytes] = {}
+
+    def sealed(cache: dict[str, bytes], value: str, label: str) -> bytes:
+        if len(cache) >= _CACHE_ENTRIES:
+            cache.clear()
+        result = cache[value] = fixed(value, label)
+        return result
+
+    end, origin, destination = "records.endpoint", "records.origin", "records.destination"
+    end_get, from_get, to_get = ends.get, froms.get, tos.get
     for r in rows:
+        source, target, place_from, place_to, body, attrs = r[3], r[4], r[10], r[11], r[9], r[12]
         yield (
             r[0],
             r[1],
             r[2],
-            None if r[3] is None else fixed(r[3], endpoint),
-            None if r[4] is None else fixed(r[4], endpoint),
+            None if source is None else end_get(source) or sealed(ends, source, end),
+            None if target is None else end_get(target) or sealed(ends, target, end),
             r[5],
             r[6],
             r[7],
             r[8],
-            None if r[9] is None else seal(r[9], body),
-            None if r[10] is None else seal(r[10], origin),
-            None if r[11] is None else seal(r[11], destination),
-            None if r[12] is None else seal(r[12], attrs),
+            None if body is None else seal(body, "records.body"),
+            None
+            if place_from is None
+            else from_get(place_from) or sealed(froms, place_from, origin),
+            None if place_to is None else to_get(place_to) or sealed(tos, place_to, destination),
+            None if attrs is None else seal(attrs, "records.attrs"),
         )
+
+
+_CACHE_ENTRIES = 200_000
 
 
 def _sqlite_insert(

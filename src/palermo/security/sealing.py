@@ -77,20 +77,43 @@ class ColumnCipher:
     bound in as associated data: a value cannot be moved to another column.
     """
 
+    # Deterministic values recur (a phone on thousands of rows): both directions are
+    # cached, up to this many entries each (then the cache starts again).
+    CACHE_ENTRIES = 100_000
+
     def __init__(self, master_key: bytes) -> None:
         self._gcm = AESGCM(subkey(master_key, "columns/gcm/v1"))
         self._siv = AESSIV(subkey(master_key, "columns/siv/v1", 64))
+        self._sealed: dict[tuple[str, str], bytes] = {}
+        self._opened: dict[tuple[bytes, str], str] = {}
 
     def seal(self, text: str, label: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
         return _RANDOM + nonce + self._gcm.encrypt(nonce, text.encode(), label.encode())
 
     def seal_fixed(self, text: str, label: str) -> bytes:
-        return _FIXED + self._siv.encrypt(text.encode(), [label.encode()])
+        key = (text, label)
+        blob = self._sealed.get(key)
+        if blob is None:
+            if len(self._sealed) >= self.CACHE_ENTRIES:
+                self._sealed.clear()
+            blob = self._sealed[key] = _FIXED + self._siv.encrypt(text.encode(), [label.encode()])
+        return blob
 
     def open(self, blob: bytes, label: str) -> str:
         """Either kind of sealed value back to its text; raises SealError if it fails."""
         blob = bytes(blob)
+        if blob[:1] == _FIXED:
+            key = (blob, label)
+            text = self._opened.get(key)
+            if text is None:
+                if len(self._opened) >= self.CACHE_ENTRIES:
+                    self._opened.clear()
+                text = self._opened[key] = self._open(blob, label)
+            return text
+        return self._open(blob, label)
+
+    def _open(self, blob: bytes, label: str) -> str:
         try:
             if blob[:1] == _RANDOM:
                 nonce = blob[1 : 1 + _NONCE_BYTES]

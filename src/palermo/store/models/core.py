@@ -263,8 +263,9 @@ class Record(Base):
     duration_s: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[str | None] = mapped_column(SealedText("records.body"))
-    origin: Mapped[str | None] = mapped_column(SealedText("records.origin"))
-    destination: Mapped[str | None] = mapped_column(SealedText("records.destination"))
+    # Places deterministically too (equal places compare equal; bulk loads cache them).
+    origin: Mapped[str | None] = mapped_column(SealedExact("records.origin"))
+    destination: Mapped[str | None] = mapped_column(SealedExact("records.destination"))
     attrs: Mapped[dict[str, Any] | None] = mapped_column(SealedJson("records.attrs"))
 
     __table_args__ = (
