@@ -224,6 +224,7 @@ SEALED_COLUMNS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("documents", "id", "metadata", "documents.metadata", False),
     ("document_pages", "id", "text", "document_pages.text", False),
     ("assertions", "id", "quote", "assertions.quote", False),
+    ("assertions", "id", "value", "assertions.value", True),
     ("assertions", "id", "details", "assertions.details", False),
     ("identifiers", "id", "value", "records.endpoint", True),
     ("evidence_files", "id", "original_name", "evidence_files.original_name", True),

@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.readiness import statute_readiness
@@ -358,8 +358,9 @@ def _load(ctx: Context, session: Session, case: Case) -> _Loaded:
             .where(Document.case_id == cid, DocumentPage.number == 1)
         )
     }
-    assertions = list(
-        session.execute(
+    assertions = [
+        a
+        for a in session.execute(
             select(
                 Assertion.id,
                 Assertion.subject_type,
@@ -379,18 +380,14 @@ def _load(ctx: Context, session: Session, case: Case) -> _Loaded:
                 Assertion.decided_at,
             ).where(
                 Assertion.case_id == cid,
-                or_(
-                    Assertion.predicate.in_(("indicator", "mention", LINK, AUTHOR)),
-                    # Phone numbers and e-mail addresses found in documents: they tie an
-                    # advert or a page to a person, and mark advertised numbers.
-                    and_(
-                        Assertion.predicate == IDENTIFIER,
-                        or_(Assertion.value.like("+%"), Assertion.value.like("%@%")),
-                    ),
-                ),
+                Assertion.predicate.in_(("indicator", "mention", LINK, AUTHOR, IDENTIFIER)),
             )
         )
-    )
+        # Phone numbers and e-mail addresses found in documents: they tie an advert or a
+        # page to a person, and mark advertised numbers. (Values are encrypted at rest:
+        # chosen here, not with LIKE.)
+        if a.predicate != IDENTIFIER or (a.value or "").startswith("+") or "@" in (a.value or "")
+    ]
     values = list(owners)
     # Chat exports (WhatsApp, Telegram, SMS backups): a document whose pages are messages.
     chat_files = [fid for fid, _, _ in documents.values() if _is_chat(files.get(fid))]

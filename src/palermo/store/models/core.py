@@ -288,7 +288,9 @@ class Assertion(Base):
     subject_type: Mapped[str] = mapped_column(String(32))
     subject_id: Mapped[int | None] = mapped_column(Integer)
     predicate: Mapped[str] = mapped_column(String(64))
-    value: Mapped[str | None] = mapped_column(Text)
+    # Encrypted at rest, deterministically (SQL still compares and groups it): a found
+    # identifier (an e-mail made of a name) or a candidate name can name a person.
+    value: Mapped[str | None] = mapped_column(SealedExact("assertions.value"))
     # Encrypted at rest: details quote the evidence (an indicator's sentence).
     details: Mapped[dict[str, Any] | None] = mapped_column(SealedJson("assertions.details"))
     evidence_file_id: Mapped[int | None] = mapped_column(ForeignKey("evidence_files.id"))

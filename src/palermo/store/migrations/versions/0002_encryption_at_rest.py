@@ -32,6 +32,7 @@ _COLUMNS = (
     ("documents", "metadata", "documents.metadata", False, True),
     ("document_pages", "text", "document_pages.text", False, False),
     ("assertions", "quote", "assertions.quote", False, False),
+    ("assertions", "value", "assertions.value", True, False),
     ("assertions", "details", "assertions.details", False, True),
     ("identifiers", "value", "records.endpoint", True, False),
     ("evidence_files", "original_name", "evidence_files.original_name", True, False),
