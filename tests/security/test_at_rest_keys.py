@@ -326,3 +326,29 @@ def test_migration_encrypts_the_rows_of_an_older_database(fresh_url: str, tmp_pa
             raw = connection.execute(sa.text(f"SELECT {column} FROM records")).scalar()
             assert b"Petrescu" not in bytes(raw)
     ctx.db.dispose()
+
+
+def test_two_processes_creating_a_case_key_agree_on_one(
+    ctx: Context, prosecutor: Actor, case_ref: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first ingest into a case in two processes at once: the slower one uses the key
+    the faster one stored, instead of failing or keeping a key no file is sealed with."""
+    with ctx.db.session() as session:
+        case_id = session.scalar(select(sa.column("id")).select_from(sa.table("cases")))
+    assert case_id is not None
+    theirs = os.urandom(32)
+    real_wrap = keys.Keyring.wrap
+
+    def wrap_after_the_other_process(self: keys.Keyring, key: bytes, cid: int) -> bytes:
+        with ctx.db.engine.begin() as other:  # the other process commits its key first
+            other.execute(
+                sa.insert(keys.CaseKey).values(case_id=cid, wrapped=real_wrap(self, theirs, cid))
+            )
+        return real_wrap(self, key, cid)
+
+    monkeypatch.setattr(keys.Keyring, "wrap", wrap_after_the_other_process)
+    with ctx.db.session() as session:
+        assert ctx.keyring.case_key(session, int(case_id)) == theirs
+    monkeypatch.setattr(keys.Keyring, "wrap", real_wrap)
+    with ctx.db.session() as session:
+        assert ctx.keyring.case_key(session, int(case_id)) == theirs

@@ -93,7 +93,17 @@ class Keyring:
         if blob is not None:
             return self.unwrap(blob, case_id)
         key = secrets.token_bytes(KEY_BYTES)
-        session.execute(sa.insert(CaseKey).values(case_id=case_id, wrapped=self.wrap(key, case_id)))
+        try:
+            with session.begin_nested():
+                session.execute(
+                    sa.insert(CaseKey).values(case_id=case_id, wrapped=self.wrap(key, case_id))
+                )
+        except sa.exc.IntegrityError:
+            # Another process created it first (two ingests into a new case): use theirs.
+            blob = session.execute(
+                sa.select(CaseKey.wrapped).where(CaseKey.case_id == case_id)
+            ).scalar_one()
+            return self.unwrap(blob, case_id)
         return key
 
     def case_file_cipher(self, session: Session, case_id: int) -> FileCipher:
