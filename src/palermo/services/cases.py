@@ -10,9 +10,9 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
-from palermo.security.sealing import SealError, person_context
+from palermo.security.sealing import person_context
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -359,14 +359,10 @@ def person_view(ctx: Context, actor: Actor, person: Person) -> PersonView:
     if person.sealed_identity is not None:
         display = person.pseudonym
         if visible:
-            try:
-                identity = ctx.sealer.unseal(
-                    person.sealed_identity, person_context(person.case_id, person.pseudonym)
-                )
-                display = str(identity.get("name") or person.pseudonym)
-                aliases = list(identity.get("aliases") or [])
-            except SealError:
-                display, visible = SEALED, False
+            # Fails closed: an identity that cannot be opened stops the request.
+            identity = identities.unseal(ctx, person, actor=actor, purpose="person.view")
+            display = identity.name or person.pseudonym
+            aliases = list(identity.aliases)
     return PersonView(
         id=person.id,
         kind=person.kind,
