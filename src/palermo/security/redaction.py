@@ -39,14 +39,16 @@ leftmost-longest, and the text is rebuilt once.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import ahocorasick
 
+T = TypeVar("T")
 _MIN_PART = 3
 _PARTICLES_TEXT = "de del della der di da das do dos du la le las los van von bin ibn al el y e"
 _PARTICLES = frozenset(_PARTICLES_TEXT.split())
@@ -433,13 +435,24 @@ class Redactor:
         parts = _HTML_PARTS.split(document)
         return "".join(part if part.startswith("<") else self(part) for part in parts)
 
+    def fields(self, item: T, *names: str) -> T:
+        """A copy of the dataclass ``item`` with the named text fields redacted."""
+        changes = {}
+        for name in names:
+            value = getattr(item, name)
+            if value is not None:
+                changes[name] = self.value(value)
+        return dataclasses.replace(item, **changes) if changes else item  # type: ignore[type-var]
+
     def value(self, value: Any) -> Any:
         """Redact every string inside a JSON-like value (dicts, lists), keys kept."""
         if isinstance(value, str):
             return self(value)
         if isinstance(value, dict):
             return {k: self.value(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
+        if isinstance(value, tuple):
+            return tuple(self.value(v) for v in value)
+        if isinstance(value, list):
             return [self.value(v) for v in value]
         return value
 

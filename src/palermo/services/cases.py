@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
+from palermo.security.redaction import Redactor
 from palermo.security.sealing import person_context
 from palermo.services.access import open_case
 from palermo.services.context import Context
@@ -408,11 +409,16 @@ def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[Identif
             .where(Identifier.case_id == case.id)
             .order_by(Identifier.kind, Identifier.value)
         ).all()
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="identifiers")
         audit.record(session, actor=actor, action="identifier.list", case_id=case.id)
-        return [
+        views = [
             IdentifierView(id=i.id, kind=i.kind, value=i.value, person=name or pseudonym)
             for i, pseudonym, name in rows
         ]
+        if redactor is None:
+            return views
+        # A victim's own identifiers, and those built from her name, are hidden.
+        return [redactor.fields(v, "value", "person") for v in views]
 
 
 def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceView]:
@@ -421,8 +427,9 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
         files = session.scalars(
             select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.id)
         )
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="evidence")
         audit.record(session, actor=actor, action="evidence.list", case_id=case.id)
-        return [
+        views = [
             EvidenceView(
                 id=f.id,
                 original_name=f.original_name,
@@ -437,6 +444,9 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
             )
             for f in files
         ]
+        if redactor is None:
+            return views
+        return [redactor.fields(v, "original_name", "problem") for v in views]
 
 
 def record_counts(ctx: Context, actor: Actor, reference: str) -> dict[str, int]:
@@ -487,9 +497,15 @@ def list_records(
         conditions = [Record.case_id == case.id]
         if kind:
             conditions.append(Record.kind == kind)
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="records")
         if search:
             pattern = f"%{search.strip()}%"
             conditions.append(Record.source.like(pattern) | Record.target.like(pattern))
+            if redactor is not None:
+                # Matched on what this viewer is shown, never on a hidden name.
+                conditions.append(
+                    Record.id.in_(_shown_matches(session, conditions, redactor, search))
+                )
         total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
         column = RECORD_SORTS[sort]
         order = [column.desc() if descending else column.asc(), Record.id]
@@ -527,7 +543,27 @@ def list_records(
             )
             for r, name in rows
         ]
+        if redactor is not None:
+            items = [redactor.fields(v, *_RECORD_TEXT) for v in items]
         return Page(items, int(total), page, per_page, sort, descending)
+
+
+_RECORD_TEXT = ("source", "target", "body", "origin", "destination", "evidence_file", "channel")
+
+
+def _shown_matches(
+    session: Session, conditions: list[Any], redactor: Redactor, search: str
+) -> list[int]:
+    """Ids of the records whose redacted source or target contains ``search``: a search
+    must not tell a viewer which records carry a name they are not shown."""
+    term = search.strip().lower()
+    return [
+        rid
+        for rid, source, target in session.execute(
+            select(Record.id, Record.source, Record.target).where(*conditions)
+        )
+        if term in redactor(source or "").lower() or term in redactor(target or "").lower()
+    ]
 
 
 def add_charge(

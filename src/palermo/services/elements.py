@@ -522,6 +522,11 @@ def _norm(name: str) -> str:
 
 class _Builder:
     def __init__(self, data: _Loaded, redact: Redactor | None, users: dict[int, str]) -> None:
+        if redact is not None:  # file names can carry a name too
+            data.files = {
+                fid: _File(f.id, redact(f.name), f.sha256, f.source_kind)
+                for fid, f in data.files.items()
+            }
         self.d = data
         self.redact = redact
         self.users = users
