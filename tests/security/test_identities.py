@@ -150,3 +150,17 @@ def test_a_wrong_key_stops_ingest_in_the_cli_with_a_clear_message(
     # Nothing half-written: the statement was not stored without its names matched.
     assert [e.original_name for e in cases.list_evidence(ctx, SYSTEM, REF)] == ["trips.csv"]
     assert len(_failures(ctx)) == 1
+
+
+def test_a_record_search_matches_what_the_viewer_is_shown_not_a_hidden_name(
+    ctx: Context, sealed_case: str, make_user: Callable[..., Actor], prosecutor: Actor
+) -> None:
+    analyst = make_user(Role.ANALYST)
+    cases.add_member(ctx, prosecutor, sealed_case, analyst.username)
+
+    def found(actor: Actor, term: str) -> int:
+        return cases.list_records(ctx, actor, sealed_case, search=term).total
+
+    # The analyst cannot learn which records carry the sealed name, or part of it.
+    assert [found(analyst, t) for t in ("Sarah", "Sar", "Jones", "V-01")] == [0, 0, 0, 1]
+    assert [found(prosecutor, t) for t in ("Sarah", "Sar", "V-01")] == [1, 1, 0]

@@ -100,10 +100,12 @@ _DATES = re.compile(
     re.IGNORECASE,
 )
 _PHONES = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?!\w)")
-_EMAILS = re.compile(r"(?<![\w.+-])([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)|(?<![\w@])@(\w{2,})")
+_AT = re.compile("@")
+_NUMBERS = re.compile(r"\d+")
+_EMAIL_DOMAIN = re.compile(r"[\w-]+(?:\.[\w-]+)+")
+_HANDLE = re.compile(r"\w{2,}")
 _SPACE_RUNS = re.compile(r" {2,}")
-_WORD_BEFORE = re.compile(r"([^\W\d_][\w'’-]*)[ \t]+$")
-_WORD_AFTER = re.compile(r"^[ \t]+([^\W\d_][\w'’-]*)")
+_WORD_AFTER = re.compile(r"[ \t]+([^\W\d_][\w'’-]*)")
 # Tags, and whole <style>/<script> elements, are kept apart from the text between them.
 _HTML_PARTS = re.compile(
     r"(<style\b.*?</style>|<script\b.*?</script>|<!--.*?-->|<[^>]*>)", re.IGNORECASE | re.DOTALL
@@ -226,6 +228,8 @@ class _Compiled:
     name_parts: dict[str, str] = field(default_factory=dict)  # lone part -> pseudonym
     kept_parts: set[str] = field(default_factory=set)
     victim_words: set[str] = field(default_factory=set)
+    phone_suffixes: dict[tuple[int, str], str] | None = None
+    years: set[str] = field(default_factory=set)  # the years of the dates of birth
 
 
 class Redactor:
@@ -285,6 +289,7 @@ class Redactor:
             parsed = parse_date(raw)
             for reading in parsed:
                 c.dates[reading] = f"[{p} date of birth]"
+                c.years |= {str(reading[0]), f"{reading[0] % 100:02d}"}
                 found = True
             if parsed:
                 literal(raw, "literal", f"[{p} date of birth]")
@@ -329,10 +334,7 @@ class Redactor:
         self._emails(text, folded, found)
         self._literals(text, folded, found)
         if c.dates:
-            for m in _DATES.finditer(text):
-                label = next((c.dates[d] for d in _date_readings(m) if d in c.dates), None)
-                if label:
-                    found.append((m.start(), m.end(), label, 3))
+            self._dates(text, found)
         if c.phones:
             for m in _PHONES.finditer(text):
                 label = self._phone(m.group(0))
@@ -340,14 +342,38 @@ class Redactor:
                     found.append((m.start(), m.end(), label, 3))
         return _resolve(found)
 
+    def _dates(self, text: str, found: list[tuple[int, int, str | None, int]]) -> None:
+        """Dates are read only around the year of a sealed date of birth (every written
+        form carries it), so the full date expression runs on a few short windows."""
+        c = self._c
+        years = c.years
+        done = -1
+        for year in _NUMBERS.finditer(text):
+            if year.group(0) not in years:
+                continue
+            lo = max(0, year.start() - 40, done)
+            for m in _DATES.finditer(text, lo, min(len(text), year.end() + 1)):
+                if m.end() < year.end():
+                    continue
+                label = next((c.dates[d] for d in _date_readings(m) if d in c.dates), None)
+                if label:
+                    found.append((m.start(), m.end(), label, 3))
+                    done = m.end()
+
     def _phone(self, raw: str) -> str | None:
         digits = _digits(raw)
         if len(digits) < 7:
             return None
-        for sealed, label in self._c.phones:
-            k = min(9, len(sealed), len(digits))
-            if k >= 7 and digits[-k:] == sealed[-k:]:
-                return label
+        c = self._c
+        if c.phone_suffixes is None:
+            c.phone_suffixes = {}
+            for sealed, label in c.phones:
+                for k in range(7, min(9, len(sealed)) + 1):
+                    c.phone_suffixes.setdefault((k, sealed[-k:]), label)
+        for k in range(min(9, len(digits)), 6, -1):
+            found = c.phone_suffixes.get((k, digits[-k:]))
+            if found is not None:
+                return found
         return None
 
     def _emails(
@@ -356,10 +382,19 @@ class Redactor:
         c = self._c
         if "@" not in text:
             return
-        for m in _EMAILS.finditer(folded):
-            whole = m.group(0)
-            local = m.group(1) if m.group(1) is not None else m.group(3)
-            is_handle = m.group(1) is None
+        for at in _AT.finditer(folded):
+            left = at.start()
+            while left > 0 and at.start() - left < 64 and _is_local(folded[left - 1]):
+                left -= 1
+            domain = _EMAIL_DOMAIN.match(folded, at.end())
+            if left < at.start() and domain is not None:
+                start, end, local, is_handle = left, domain.end(), folded[left : at.start()], False
+            else:
+                handle = _HANDLE.match(folded, at.end())
+                if handle is None or (at.start() > 0 and folded[at.start() - 1].isalnum()):
+                    continue
+                start, end, local, is_handle = at.start(), handle.end(), handle.group(0), True
+            whole = folded[start:end]
             label = (c.handles.get(local) if is_handle else c.emails.get(whole)) or None
             if label is None:
                 letters = [w for w in re.split(r"[^a-z]+", local) if w]
@@ -376,7 +411,7 @@ class Redactor:
                 if owner and not kept:
                     label = f"[{owner} {'handle' if is_handle else 'e-mail'}]"
             # Protected when not a victim's: name parts inside it are not redacted alone.
-            found.append((m.start(), m.end(), label, 4 if label else 5))
+            found.append((start, end, label, 4 if label else 5))
 
     def _literals(
         self, text: str, folded: str, found: list[tuple[int, int, str | None, int]]
@@ -404,13 +439,10 @@ class Redactor:
 
     def _someone_else(self, text: str, start: int, end: int) -> bool:
         """A lone name part next to another capitalised name word names someone else."""
-        for match in (
-            _WORD_BEFORE.search(text, max(0, start - 60), start),
-            _WORD_AFTER.search(text[end : end + 60]),
-        ):
-            if match is None:
+        for word in (_word_before(text, start), _word_after(text, end)):
+            word = word.rstrip("'’-")
+            if not word:
                 continue
-            word = match.group(1).rstrip("'’-")
             if len(word) < 2 or not word[0].isupper():
                 continue
             key = fold(word)
@@ -435,6 +467,16 @@ class Redactor:
         parts = _HTML_PARTS.split(document)
         return "".join(part if part.startswith("<") else self(part) for part in parts)
 
+    def labels(self) -> set[str]:
+        """Every replacement this redactor can write (pseudonyms and neutral tokens)."""
+        c = self._c
+        out = {label for entries in c.forms.values() for _, p, label in entries if p}
+        out |= set(c.dates.values()) | {label for _, label in c.phones}
+        out |= set(c.emails.values()) | set(c.handles.values())
+        for pseudonym in set(c.name_parts.values()):
+            out |= {pseudonym, f"[{pseudonym} e-mail]", f"[{pseudonym} handle]"}
+        return out
+
     def fields(self, item: T, *names: str) -> T:
         """A copy of the dataclass ``item`` with the named text fields redacted."""
         changes = {}
@@ -455,6 +497,29 @@ class Redactor:
         if isinstance(value, list):
             return [self.value(v) for v in value]
         return value
+
+
+def _is_local(char: str) -> bool:
+    return char.isalnum() or char in "._+-"
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start``, separated from it by spaces or tabs only."""
+    j = start
+    while j > 0 and text[j - 1] in " \t":
+        j -= 1
+    if j == start:
+        return ""
+    k = j
+    while k > 0 and start - k < 60 and (text[k - 1].isalnum() or text[k - 1] in "'’-_"):
+        k -= 1
+    word = text[k:j]
+    return word if word[:1].isalpha() else ""
+
+
+def _word_after(text: str, end: int) -> str:
+    match = _WORD_AFTER.match(text, end, end + 60)
+    return match.group(1) if match else ""
 
 
 def _squeeze(folded: str) -> tuple[str, Callable[[int], int]]:

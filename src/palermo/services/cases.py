@@ -500,12 +500,12 @@ def list_records(
         redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="records")
         if search:
             pattern = f"%{search.strip()}%"
-            conditions.append(Record.source.like(pattern) | Record.target.like(pattern))
-            if redactor is not None:
+            if redactor is None:
+                conditions.append(Record.source.like(pattern) | Record.target.like(pattern))
+            else:
                 # Matched on what this viewer is shown, never on a hidden name.
-                conditions.append(
-                    Record.id.in_(_shown_matches(session, conditions, redactor, search))
-                )
+                shown = _shown_matches(session, conditions, redactor, search)
+                conditions.append(Record.id.in_(shown))
         total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
         column = RECORD_SORTS[sort]
         order = [column.desc() if descending else column.asc(), Record.id]
@@ -557,11 +557,22 @@ def _shown_matches(
     """Ids of the records whose redacted source or target contains ``search``: a search
     must not tell a viewer which records carry a name they are not shown."""
     term = search.strip().lower()
+    labels = [label.lower() for label in redactor.labels()]
+    # Rows whose shown text holds the term hold it in their stored text too, unless the
+    # term touches a replacement ("V-01", "[V-01 phone]"): then every row is a candidate.
+    touches = any(
+        term in label
+        or label in term
+        or any(label.endswith(term[:k]) or label.startswith(term[-k:]) for k in range(1, len(term)))
+        for label in labels
+    )
+    query = select(Record.id, Record.source, Record.target).where(*conditions)
+    if not touches:
+        pattern = f"%{search.strip()}%"
+        query = query.where(Record.source.like(pattern) | Record.target.like(pattern))
     return [
         rid
-        for rid, source, target in session.execute(
-            select(Record.id, Record.source, Record.target).where(*conditions)
-        )
+        for rid, source, target in session.execute(query)
         if term in redactor(source or "").lower() or term in redactor(target or "").lower()
     ]
 
