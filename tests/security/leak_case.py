@@ -148,9 +148,13 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
 def _date_forms(raw: str) -> list[str]:
     forms: list[str] = []
     for y, m, d in parse_date(raw):
-        day = date(y, m, d)
+        try:
+            day = date(y, m, d)
+        except ValueError:  # the other reading of a date whose day is over 12
+            continue
         forms += [
             day.isoformat(),
+            f"{y}-{d:02d}-{m:02d}",  # the other reading of an ambiguous date, normalised
             f"{d:02d}/{m:02d}/{y}",
             f"{m:02d}/{d:02d}/{y}",
             f"{d:02d}.{m:02d}.{y}",

@@ -96,7 +96,7 @@ _DATES = re.compile(
     rf"|(?P<td>\d{{1,2}})(?:st|nd|rd|th)?\.?(?:\s+(?:of|de))?\s+(?P<tm>{_MONTH})\.?,?"
     rf"(?:\s+(?:de|del))?\s+(?P<ty>\d{{4}})"
     rf"|(?P<um>{_MONTH})\.?\s+(?P<ud>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<uy>\d{{4}})"
-    r")(?![\w/])",
+    r")(?:(?![\w/])|(?=T\d))",
     re.IGNORECASE,
 )
 _PHONES = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s().\-/]{5,}\d(?!\w)")
@@ -159,7 +159,10 @@ def parse_date(value: Any) -> set[tuple[int, int, int]]:
 def _date_readings(m: re.Match[str]) -> set[tuple[int, int, int]]:
     g = m.groupdict()
     if g["iy"]:
-        return {(int(g["iy"]), int(g["im"]), int(g["id"]))}
+        # Year first is month then day, but a normalised value of an ambiguous date may
+        # carry the other reading: both count (fail closed).
+        y, a, b = int(g["iy"]), int(g["im"]), int(g["id"])
+        return {(y, a, b), (y, b, a)}
     if g["ny"]:
         a, b = int(g["na"]), int(g["nb"])
         # Day-first or month-first: either reading counts (fail closed).
@@ -352,9 +355,9 @@ class Redactor:
             if year.group(0) not in years:
                 continue
             lo = max(0, year.start() - 40, done)
-            for m in _DATES.finditer(text, lo, min(len(text), year.end() + 1)):
-                if m.end() < year.end():
-                    continue
+            for m in _DATES.finditer(text, lo, min(len(text), year.end() + 40)):
+                if not m.start() <= year.start() < m.end():
+                    continue  # a date around another number
                 label = next((c.dates[d] for d in _date_readings(m) if d in c.dates), None)
                 if label:
                     found.append((m.start(), m.end(), label, 3))
