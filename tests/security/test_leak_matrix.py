@@ -198,9 +198,12 @@ def test_no_route_shows_a_sealed_identity_to_a_role_that_may_not_see_it(
     statuses: dict[int, int] = {}
     shown_to_allowed: dict[str, list[str]] = {}
     requests = 0
+    slow: dict[str, float] = {}
     for (role, member), client in clients.items():
         for url in plan:
+            began = time.perf_counter()
             response = client.get(url)
+            slow[url] = slow.get(url, 0.0) + time.perf_counter() - began
             requests += 1
             statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
             assert response.status_code < 500, (role, member, url, response.text[:500])
@@ -214,7 +217,8 @@ def test_no_route_shows_a_sealed_identity_to_a_role_that_may_not_see_it(
     print(
         f"\nleak matrix: {len(plan)} URLs from {len(routes)} GET routes x {len(clients)} "
         f"role/membership pairs = {requests} requests; {len(leaks)} leaks; "
-        f"statuses {dict(sorted(statuses.items()))}; {elapsed:.1f} s"
+        f"statuses {dict(sorted(statuses.items()))}; {elapsed:.1f} s; slowest: "
+        + ", ".join(f"{u} {t:.1f} s" for u, t in sorted(slow.items(), key=lambda i: -i[1])[:4])
     )
     assert leaks == [], "\n".join(leaks)
 
