@@ -15,9 +15,15 @@ The redactor works on the *tokens of each sealed identity*, never on surname str
   replaced; with "Maria Lopez", an unrelated "Maria Rusu" stays "Maria Rusu". Full names
   of people who are not sealed (``keep``: suspects, buyers, officials) are matched whole
   and left as they are. When in doubt the part is replaced: over-redaction shows less.
+  A known limit: in text written all in capitals every word looks capitalised, so
+  "MARIA TRAVELLED" keeps "MARIA" (the verb is not in ``_NOT_NAMES``); full names and
+  every other token are still replaced there.
 - **Date of birth**: every written form of the date (ISO, day/month/year and
   month/day/year with ``/ . -``, two-digit years, "12 April 1998", "April 12th, 1998",
-  English, Spanish, French and Romanian month names) becomes "[V-01 date of birth]".
+  English, Spanish, French and Romanian month names, a timestamp that starts with it)
+  becomes "[V-01 date of birth]". An ambiguous numeric date is redacted when either
+  reading (day first or month first) is the date of birth, and so is a year-first date
+  whose month and day are swapped (the normalised value of such an ambiguous date).
 - **Phone numbers** are compared on their digits (the last nine, or all when shorter, at
   least seven), so "+40 721 555 123", "0721-555-123" and "(0721) 555123" all become
   "[V-01 phone]".
@@ -30,10 +36,11 @@ The redactor works on the *tokens of each sealed identity*, never on surname str
   part has a number and a word): "[V-01 address]", "[V-01 location]", "[V-01 detail]".
 
 Literal forms are found in one pass of an Aho-Corasick automaton over a case- and
-accent-folded copy of the text (same length, so positions carry over); dates, phones
-and e-mails by three compiled expressions whose matches are compared with the sealed
-values. Every detector reports spans on the original text; overlaps are resolved
-leftmost-longest, and the text is rebuilt once.
+accent-folded copy of the text (same length, so positions carry over; runs of spaces
+are squeezed with a position map); dates are read only around the years of the sealed
+dates of birth, e-mails and handles around each "@", phones by one compiled expression;
+each match is compared with the sealed values. Every detector reports spans on the
+original text; overlaps are resolved leftmost-longest, and the text is rebuilt once.
 """
 
 from __future__ import annotations
