@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
-from palermo.security.redaction import Redactor
+from palermo.security.redaction import IdentityTokens, Redactor
 from palermo.services import cases
 from palermo.services.context import Context
 from palermo.services.memo import export_memo
@@ -112,3 +112,78 @@ def test_memo_for_a_user_without_the_right_never_carries_a_sealed_name(
     # The control: a prosecutor who asks sees the names, in the pictures too.
     revealed = export_memo(ctx, prosecutor, sim.reference, fmt="html", reveal=True).decode()
     assert _leaks(revealed, [victims[0]["name"]])
+
+
+# -- identity tokens, and other people who share a name part --------------------------------
+
+SARAH = IdentityTokens(
+    "V-01",
+    names=("Sarah Jones", "La Tia"),
+    dates_of_birth=("1998-04-12",),
+    phones=("+40 721 555 123",),
+    emails=("sarah.jones88@mail.test",),
+    handles=("@sarahj98",),
+    addresses=("12 Rose Street, Springfield",),
+    locations=("Safe Haven Shelter",),
+)
+MARIA = IdentityTokens("V-06", names=("María López",))
+
+
+def test_another_persons_name_that_shares_a_part_is_left_whole() -> None:
+    redact = Redactor([SARAH, MARIA])
+    assert redact("Travis Jones paid Sarah Jones.") == "Travis Jones paid V-01."
+    assert redact("Maria Rusu travelled with Maria Lopez.") == "Maria Rusu travelled with V-06."
+    assert redact("Jones Ltd booked it; Jones left; Ms Jones and jones.") == (
+        "Jones Ltd booked it; V-01 left; Ms V-01 and V-01."
+    )
+    # A lone first name at the start of a sentence is still hers.
+    assert redact("Yesterday Maria called. Maria said no.") == (
+        "Yesterday V-06 called. V-06 said no."
+    )
+
+
+def test_dates_of_birth_in_every_written_form() -> None:
+    redact = Redactor([SARAH])
+    for form in (
+        "1998-04-12",
+        "12/04/1998",
+        "04/12/1998",
+        "12.04.98",
+        "12 April 1998",
+        "April 12th, 1998",
+        "12th of April 1998",
+        "12 abril de 1998",
+        "Apr 12 1998",
+    ):
+        assert redact(f"born {form}.") == "born [V-01 date of birth].", form
+    assert redact("on 13 April 1998") == "on 13 April 1998"
+
+
+def test_phones_emails_handles_addresses_and_places() -> None:
+    redact = Redactor([SARAH], keep=["Travis Jones"])
+    text = (
+        "Call 0721-555-123 or (0721) 555 123 or +40721555123, not +40 721 555 999. "
+        "Mail SARAH.JONES88@mail.test or sjones.work@mail.test, not travis.jones@mail.test. "
+        "Follow @sarahj98, not @travis. She lived at 12 Rose Street and stays at the "
+        "Safe  Haven\nShelter."
+    )
+    assert redact(text) == (
+        "Call [V-01 phone] or [V-01 phone] or [V-01 phone], not +40 721 555 999. "
+        "Mail [V-01 e-mail] or [V-01 e-mail], not travis.jones@mail.test. "
+        "Follow [V-01 handle], not @travis. She lived at [V-01 address] and stays at the "
+        "[V-01 location]."
+    )
+
+
+def test_accents_and_spacing_do_not_hide_a_name() -> None:
+    redact = Redactor([MARIA])
+    assert redact("MARIA LOPEZ and María  López and López, María") == "V-06 and V-06 and V-06"
+
+
+def test_spans_are_positions_in_the_original_text() -> None:
+    redact = Redactor([SARAH])
+    text = "Hi Sarah, born 12/04/1998"
+    assert [(text[s:e], r) for s, e, r in redact.spans(text)] == [
+        ("Sarah", "V-01"),
+        ("12/04/1998", "[V-01 date of birth]"),
+    ]

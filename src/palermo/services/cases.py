@@ -10,9 +10,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
-from palermo.security.sealing import SealError, person_context
+from palermo.security.redaction import Redactor
+from palermo.security.sealing import person_context
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -359,14 +360,10 @@ def person_view(ctx: Context, actor: Actor, person: Person) -> PersonView:
     if person.sealed_identity is not None:
         display = person.pseudonym
         if visible:
-            try:
-                identity = ctx.sealer.unseal(
-                    person.sealed_identity, person_context(person.case_id, person.pseudonym)
-                )
-                display = str(identity.get("name") or person.pseudonym)
-                aliases = list(identity.get("aliases") or [])
-            except SealError:
-                display, visible = SEALED, False
+            # Fails closed: an identity that cannot be opened stops the request.
+            identity = identities.unseal(ctx, person, actor=actor, purpose="person.view")
+            display = identity.name or person.pseudonym
+            aliases = list(identity.aliases)
     return PersonView(
         id=person.id,
         kind=person.kind,
@@ -413,11 +410,16 @@ def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[Identif
             .order_by(Identifier.kind)
         ).all()
         rows = sorted(rows, key=lambda r: (r[0].kind, r[0].value))  # encrypted at rest
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="identifiers")
         audit.record(session, actor=actor, action="identifier.list", case_id=case.id)
-        return [
+        views = [
             IdentifierView(id=i.id, kind=i.kind, value=i.value, person=name or pseudonym)
             for i, pseudonym, name in rows
         ]
+        if redactor is None:
+            return views
+        # A victim's own identifiers, and those built from her name, are hidden.
+        return [redactor.fields(v, "value", "person") for v in views]
 
 
 def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceView]:
@@ -426,8 +428,9 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
         files = session.scalars(
             select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.id)
         )
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="evidence")
         audit.record(session, actor=actor, action="evidence.list", case_id=case.id)
-        return [
+        views = [
             EvidenceView(
                 id=f.id,
                 original_name=f.original_name,
@@ -442,6 +445,9 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
             )
             for f in files
         ]
+        if redactor is None:
+            return views
+        return [redactor.fields(v, "original_name", "problem") for v in views]
 
 
 def record_counts(ctx: Context, actor: Actor, reference: str) -> dict[str, int]:
@@ -495,9 +501,12 @@ def list_records(
         query = select(Record, EvidenceFile.original_name).join(
             EvidenceFile, Record.evidence_file_id == EvidenceFile.id
         )
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="records")
         if search or sort in SEALED_SORTS:
             # Endpoints are encrypted at rest: searched and sorted here, then one page read.
-            ids = _endpoint_order(session, conditions, search, sort, descending)
+            # A viewer who may not see identities matches on the shown (redacted) text, so
+            # a search never tells which records carry a hidden name.
+            ids = _endpoint_order(session, conditions, search, sort, descending, redactor)
             total = len(ids)
             wanted = ids[(page - 1) * per_page : page * per_page]
             by_id = {
@@ -542,28 +551,43 @@ def list_records(
             )
             for r, name in rows
         ]
+        if redactor is not None:
+            items = [redactor.fields(v, *_RECORD_TEXT) for v in items]
         return Page(items, int(total), page, per_page, sort, descending)
 
 
 SEALED_SORTS = ("source", "target")
+_RECORD_TEXT = ("source", "target", "body", "origin", "destination", "evidence_file", "channel")
 
 
 def _endpoint_order(
-    session: Session, conditions: list[Any], search: str | None, sort: str, descending: bool
+    session: Session,
+    conditions: list[Any],
+    search: str | None,
+    sort: str,
+    descending: bool,
+    redactor: Redactor | None,
 ) -> list[int]:
     """Ids of the matching records in page order. Endpoints are encrypted at rest, so the
     search (a substring in either endpoint, any case, as SQL LIKE did) and a sort on an
-    endpoint run here on the decrypted values; other sorts stay in SQL."""
+    endpoint run here on the decrypted values; other sorts stay in SQL. With a redactor the
+    search sees only what the viewer is shown."""
     needle = (search or "").strip().lower()
+    shown = redactor if redactor is not None else (lambda text: text)
     statement = select(Record.id, Record.source, Record.target).where(*conditions)
     if sort not in SEALED_SORTS:
         column = RECORD_SORTS[sort]
         statement = statement.order_by(column.desc() if descending else column.asc(), Record.id)
     rows = [
-        (int(rid), source, target)
+        (int(rid), shown(source) if source else source, shown(target) if target else target)
         for rid, source, target in session.execute(statement)
-        if not needle or needle in (source or "").lower() or needle in (target or "").lower()
     ]
+    if needle:
+        rows = [
+            row
+            for row in rows
+            if needle in (row[1] or "").lower() or needle in (row[2] or "").lower()
+        ]
     if sort in SEALED_SORTS:
         at = 1 if sort == "source" else 2
         rows.sort(key=lambda r: r[0])  # ties in id order (the sort below is stable)

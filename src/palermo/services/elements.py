@@ -65,10 +65,9 @@ from palermo.law import (
     load_gap_advice,
     load_statutes,
 )
-from palermo.security import audit
-from palermo.security.permissions import Actor, Permission
-from palermo.security.redaction import Redactor
-from palermo.security.sealing import SealError, person_context
+from palermo.security import audit, identities
+from palermo.security.permissions import SYSTEM, Actor, Permission
+from palermo.security.redaction import IdentityTokens, Redactor
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound
@@ -272,6 +271,7 @@ class _Person:
     name: str | None
     is_minor: bool
     names: list[str] = field(default_factory=list)  # all known forms, victims' unsealed
+    tokens: IdentityTokens | None = None  # a victim's sealed identity, to redact
 
 
 @dataclass(slots=True)
@@ -295,23 +295,25 @@ class _Loaded:
     records: list[Any]
 
 
-def _unseal_names(ctx: Context, case_id: int, p: Person) -> list[str]:
-    if p.sealed_identity is None:
-        return [n for n in [p.name, *(p.aliases or [])] if n]
-    try:
-        identity = ctx.sealer.unseal(p.sealed_identity, person_context(case_id, p.pseudonym))
-    except SealError:
-        return []
-    names = [str(identity.get("name") or "")] + [str(a) for a in identity.get("aliases") or []]
-    return [n for n in names if n]
-
-
-def _load(ctx: Context, session: Session, case: Case) -> _Loaded:
+def _load(ctx: Context, session: Session, case: Case, actor: Actor = SYSTEM) -> _Loaded:
     cid = case.id
     people: dict[int, _Person] = {}
+    # Fails closed: an identity that cannot be opened stops the request.
+    sealed = {
+        i.person_id: i
+        for i in identities.case_identities(ctx, session, cid, actor=actor, purpose="elements")
+    }
     for p in session.scalars(select(Person).where(Person.case_id == cid)):
+        identity = sealed.get(p.id)
+        names = identity.names if identity else [n for n in [p.name, *(p.aliases or [])] if n]
         people[p.id] = _Person(
-            p.id, p.kind, p.pseudonym, p.name, bool(p.is_minor), _unseal_names(ctx, cid, p)
+            p.id,
+            p.kind,
+            p.pseudonym,
+            p.name,
+            bool(p.is_minor),
+            names,
+            identity.tokens() if identity else None,
         )
     charges = [
         (r.id, r.person_id, r.statute_id, r.status)
@@ -515,6 +517,11 @@ def _norm(name: str) -> str:
 
 class _Builder:
     def __init__(self, data: _Loaded, redact: Redactor | None, users: dict[int, str]) -> None:
+        if redact is not None:  # file names can carry a name too
+            data.files = {
+                fid: _File(f.id, redact(f.name), f.sha256, f.source_kind)
+                for fid, f in data.files.items()
+            }
         self.d = data
         self.redact = redact
         self.users = users
@@ -1348,9 +1355,14 @@ def _users(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
 def _redactor(data: _Loaded, actor: Actor) -> Redactor | None:
     if actor.can(Permission.SEE_VICTIM_IDENTITY):
         return None
+    return _hide_victims(data)
+
+
+def _hide_victims(data: _Loaded) -> Redactor:
+    """Every sealed identity's tokens; the open names of everyone else are kept whole."""
     return Redactor(
-        ((p.pseudonym, p.names) for p in data.people.values() if p.kind == "victim" and p.names),
-        keep=[n for p in data.people.values() if p.kind != "victim" for n in p.names],
+        (p.tokens for p in data.people.values() if p.tokens is not None),
+        keep=[n for p in data.people.values() if p.tokens is None for n in p.names],
     )
 
 
@@ -1358,7 +1370,7 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
     """The whole elements picture of a case (audited as a read)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        data = _load(ctx, session, case)
+        data = _load(ctx, session, case, actor)
         users = _users(session, (a.decided_by for a in data.assertions if a.predicate == LINK))
         built = _Builder(data, _redactor(data, actor), users).build()
         result = _assess(data, built, actor)
@@ -1400,9 +1412,7 @@ def attributed_facts(ctx: Context, session: Session, case: Case) -> list[Attribu
     are left out: the network reads those records directly. Quotes name victims only by
     pseudonym, whoever asks."""
     data = _load(ctx, session, case)
-    hide_victims = Redactor(
-        (p.pseudonym, p.names) for p in data.people.values() if p.kind == "victim" and p.names
-    )
+    hide_victims = _hide_victims(data)
     built = _Builder(data, hide_victims, {}).build()
     by_pseudonym = {p.pseudonym: p.id for p in data.people.values()}
     out: list[AttributedFact] = []
@@ -1713,7 +1723,7 @@ def _element_for(concept: str) -> tuple[str, str]:
 def _rebuild(ctx: Context, actor: Actor, reference: str) -> tuple[_Loaded, _Built]:
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.DECIDE)
-        data = _load(ctx, session, case)
+        data = _load(ctx, session, case, actor)
         return data, _Builder(data, None, {}).build()
 
 

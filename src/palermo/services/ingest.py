@@ -34,8 +34,9 @@ from palermo.ingest.readers import find_reader
 from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadError, RecordRow
 from palermo.ingest.readers.structured import StructuredReader
 from palermo.security import audit
-from palermo.security.permissions import Actor, Permission
-from palermo.security.sealing import FileCipher, SealError, person_context, sealed_size
+from palermo.security.identities import IdentityUnavailable, unseal
+from palermo.security.permissions import SYSTEM, Actor, Permission
+from palermo.security.sealing import FileCipher, sealed_size
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
@@ -244,6 +245,8 @@ def _ingest_file(
         except ReadError as exc:
             message = str(ReadError(name, exc.reason, exc.line, exc.column))
             return [_record_failure(ctx, actor, target, stored, name, message, retry_id)]
+        except IdentityUnavailable:
+            raise  # a key problem, not a bad file: stop the whole ingest
         except Exception as exc:  # one bad file must not stop the others
             message = f"{name}: could not be loaded ({type(exc).__name__}: {exc})"[:2000]
             return [_record_failure(ctx, actor, target, stored, name, message, retry_id)]
@@ -625,14 +628,10 @@ def _known_people(ctx: Context, session: Session, case_id: int) -> list[KnownPer
     for person in session.scalars(select(Person).where(Person.case_id == case_id)):
         name, aliases = person.name, list(person.aliases or [])
         if person.sealed_identity is not None:
-            try:
-                identity = ctx.sealer.unseal(
-                    person.sealed_identity, person_context(case_id, person.pseudonym)
-                )
-            except SealError:
-                continue
-            name = str(identity.get("name") or "") or None
-            aliases = [str(a) for a in identity.get("aliases") or []]
+            # Fails closed: without the names, mentions of victims would go unmatched.
+            identity = unseal(ctx, person, actor=SYSTEM, purpose="ingest", session=session)
+            name = identity.name or None
+            aliases = list(identity.aliases)
         if name:
             people.append(KnownPerson(key=str(person.id), name=name, aliases=tuple(aliases)))
     return people

@@ -31,10 +31,9 @@ from sqlalchemy.orm import Session
 
 from palermo.reports.memo import Memo, MemoSection, render_html, render_pdf
 from palermo.reports.pictures import FlowLink, FlowNode, NetEdge, NetNode, flow_svg, network_svg
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
-from palermo.security.sealing import SealError, person_context
 from palermo.services.access import open_case
 from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
@@ -58,22 +57,11 @@ EVIDENCE_PER_SIGNAL = 3
 _KIND_ORDER = {"suspect": 0, "official": 1, "victim": 2, "witness": 3, "other": 4}
 
 
-def _redactor(ctx: Context, people: list[Person]) -> Redactor:
-    identities = []
-    open_names: list[str] = []  # names that are not sealed stay whole (see Redactor)
-    for person in people:
-        if person.sealed_identity is None:
-            open_names += [n for n in [person.name, *(person.aliases or [])] if n]
-            continue
-        try:
-            sealed = ctx.sealer.unseal(
-                person.sealed_identity, person_context(person.case_id, person.pseudonym)
-            )
-        except SealError:
-            continue
-        names = [str(sealed.get("name") or ""), *[str(a) for a in sealed.get("aliases", [])]]
-        identities.append((person.pseudonym, names))
-    return Redactor(identities, keep=open_names)
+def _redactor(ctx: Context, session: Session, case_id: int, actor: Actor) -> Redactor:
+    """Every sealed identity's tokens, whoever asks (fails closed; see identities)."""
+    redactor = identities.redactor_for(ctx, session, case_id, actor, purpose="memo", always=True)
+    assert redactor is not None
+    return redactor
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
@@ -579,7 +567,7 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
         case = open_case(ctx, session, actor, reference)
         people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
         kinds, months = _activity_by_month(session, case)
-        redactor = _redactor(ctx, people) if not allowed else Redactor([])
+        redactor = _redactor(ctx, session, case.id, actor) if not allowed else Redactor([])
         charges, identifier_counts = _charges(session, case)
         # One read of every record, shared by the Network, Money and restitution views.
         loaded = load_case(ctx, session, actor, case, reveal=allowed, merge=True)
@@ -707,8 +695,8 @@ def export_memo(
         # Second line of defence: free text must not carry a sealed name either.
         with ctx.db.session() as session:
             case = open_case(ctx, session, actor, reference)
-            people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
-        html = _redactor(ctx, people).html(html)
+            redactor = _redactor(ctx, session, case.id, actor)
+        html = redactor.html(html)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         audit.record(

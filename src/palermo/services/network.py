@@ -29,9 +29,8 @@ from palermo.analysis.resolution import ResolutionResult, apply_decisions
 from palermo.analysis.roles import best_role, culpable_not_charged, infer_roles
 from palermo.law.facts import Fact
 from palermo.law.roles import load_roles
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
-from palermo.security.sealing import SealError, person_context
 from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
@@ -164,13 +163,11 @@ def load_case(
         # Travellers on bookings are names; match them internally, never shown.
         names = [p.name or "", *(p.aliases or [])]
         if p.sealed_identity is not None:
-            try:
-                identity = ctx.sealer.unseal(
-                    p.sealed_identity, person_context(case.id, p.pseudonym)
-                )
-                names += [str(identity.get("name") or ""), *list(identity.get("aliases") or [])]
-            except SealError:
-                pass
+            # Fails closed: an identity that cannot be opened stops the request.
+            identity = identities.unseal(
+                ctx, p, actor=actor, purpose="network.matching", session=session
+            )
+            names += identity.names
         for n in names:
             if n:
                 traveller.setdefault(n.upper(), rep_of.get(key, key))

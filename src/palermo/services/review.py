@@ -17,6 +17,7 @@ text, quotes, passages, file names and metadata pass through a
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import shutil
@@ -34,10 +35,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from palermo.law.indicators import load_indicators
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
-from palermo.security.sealing import SealError, person_context
+from palermo.security.redaction import apply as apply_redaction
 from palermo.services.access import open_case
 from palermo.services.cases import Page, person_view
 from palermo.services.context import Context
@@ -354,53 +355,10 @@ def _enrich(
 # --- redaction and labels ---------------------------------------------------------------
 
 
-class _Redaction(Redactor):
-    """A Redactor that also knows the name forms it replaces (to find where they occur)."""
-
-    def __init__(self, identities: list[tuple[str, list[str]]]) -> None:
-        super().__init__(identities)
-        forms: set[str] = set()
-        for _, names in identities:
-            for name in names:
-                clean = " ".join(name.split()).lower()
-                if clean:
-                    forms.add(clean)
-                    forms.update(t for t in re.split(r"[\s.,'-]+", clean) if len(t) >= 3)
-        self.forms = tuple(sorted(forms))
-
-    def zones(self, text: str) -> list[tuple[int, int]] | None:
-        """Every place a name form occurs (a superset of what gets redacted); None when
-        lower-casing changes the text's length and positions cannot be trusted."""
-        lower = text.lower()
-        if len(lower) != len(text):
-            return None
-        out: list[tuple[int, int]] = []
-        for form in self.forms:
-            at = lower.find(form)
-            while at != -1:
-                out.append((at, at + len(form)))
-                at = lower.find(form, at + 1)
-        return out
-
-
-def _redactor(ctx: Context, session: Session, case_id: int, actor: Actor) -> _Redaction | None:
-    """None for viewers who may see identities; else a Redactor of every sealed name."""
-    if actor.can(Permission.SEE_VICTIM_IDENTITY):
-        return None
-    identities: list[tuple[str, list[str]]] = []
-    for person in session.scalars(
-        select(Person).where(Person.case_id == case_id, Person.sealed_identity.is_not(None))
-    ):
-        assert person.sealed_identity is not None
-        try:
-            sealed = ctx.sealer.unseal(
-                person.sealed_identity, person_context(case_id, person.pseudonym)
-            )
-        except SealError:
-            continue
-        names = [str(sealed.get("name") or ""), *[str(a) for a in sealed.get("aliases") or []]]
-        identities.append((person.pseudonym, names))
-    return _Redaction(identities)
+def _redactor(ctx: Context, session: Session, case_id: int, actor: Actor) -> Redactor | None:
+    """None for viewers who may see identities; else a Redactor of every sealed identity
+    (fails closed: an identity that cannot be opened stops the request)."""
+    return identities.redactor_for(ctx, session, case_id, actor, purpose="review")
 
 
 def _clean(redactor: Redactor | None, text: str | None) -> str:
@@ -857,12 +815,13 @@ def segment(
 ) -> list[Segment]:
     """Cut ``text`` at every span boundary; ``spans`` are (id, start, end) into ``text``.
 
-    With a redactor, a boundary that would cut through a sealed name is moved outward
-    until it no longer does, so each piece can be redacted on its own without leaking.
+    With a redactor, the sealed tokens are found once in the whole text; a boundary that
+    would cut through one is moved outward to its edge, so no piece carries part of it.
     """
     clean = [(i, max(0, s), min(len(text), e)) for i, s, e in spans if e > s]
-    if redactor is not None and redactor.active:
-        clean = _away_from_names(text, clean, redactor)
+    hidden = redactor.spans(text) if redactor is not None and redactor.active else []
+    if hidden:
+        clean = _away_from_names(clean, hidden)
     cuts = sorted({0, len(text), *(s for _, s, _ in clean), *(e for _, _, e in clean)})
     starting: dict[int, list[tuple[int, int, int]]] = {}
     ending: dict[int, list[int]] = {}
@@ -880,7 +839,7 @@ def segment(
         piece = text[lo:hi]
         out.append(
             Segment(
-                text=redactor(piece) if redactor is not None else piece,
+                text=apply_redaction(piece, hidden, lo) if hidden else piece,
                 marks=tuple(sorted(active, key=lambda i: (active[i], i))),
                 ends=tuple(ending.get(hi, [])),
             )
@@ -889,36 +848,18 @@ def segment(
 
 
 def _away_from_names(
-    text: str, spans: list[tuple[int, int, int]], redactor: Redactor
+    spans: list[tuple[int, int, int]], hidden: list[tuple[int, int, str]]
 ) -> list[tuple[int, int, int]]:
-    zones = redactor.zones(text) if isinstance(redactor, _Redaction) else None
-    whole = redactor(text)
-    if whole == text:
-        return spans  # nothing to redact on this page
+    """Span boundaries moved out of the sealed tokens they would cut."""
+    starts = [h[0] for h in hidden]
 
-    # inside[c]: some name form occurs across position c (a difference array, O(text)).
-    inside: list[bool] | None = None
-    if zones is not None:
-        depth = [0] * (len(text) + 2)
-        for a, b in zones:
-            depth[a + 1] += 1
-            depth[b] -= 1
-        inside = [d > 0 for d in itertools.accumulate(depth)]
-
-    def risky(cut: int) -> bool:
-        return inside is None or inside[cut]
-
-    def safe(cut: int, step: int) -> int:
-        # Exact check, only near a name: redacting both sides apart must equal the whole.
-        while (
-            0 < cut < len(text)
-            and risky(cut)
-            and redactor(text[:cut]) + redactor(text[cut:]) != whole
-        ):
-            cut += step
+    def outward(cut: int, step: int) -> int:
+        k = bisect.bisect_right(starts, cut) - 1
+        if k >= 0 and hidden[k][0] < cut < hidden[k][1]:
+            return hidden[k][0] if step < 0 else hidden[k][1]
         return cut
 
-    return [(i, safe(s, -1), safe(e, +1)) for i, s, e in spans]
+    return [(i, outward(s, -1), outward(e, +1)) for i, s, e in spans]
 
 
 # --- suggestions ------------------------------------------------------------------------

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from palermo.analysis.timeline import SourceRef, TimelineEntry, describe_record, people_in
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor
 from palermo.services.access import open_case
 from palermo.services.cases import Page, person_view, without_identity
@@ -131,6 +131,7 @@ def case_timeline(
                 )
             )
         names = _names(ctx, session, actor, case.id)
+        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="timeline")
         rows_query = _sources(case.id, chosen, person_values).subquery()
         total = session.scalar(select(func.count()).select_from(rows_query)) or 0
         rows = session.execute(
@@ -179,4 +180,12 @@ def case_timeline(
                     ),
                 )
             )
+        if redactor is not None:
+            entries = [
+                replace(
+                    redactor.fields(e, "title", "detail", "people"),
+                    source=redactor.fields(e.source, "file_name"),
+                )
+                for e in entries
+            ]
         return Page(entries, int(total), page, per_page, "at", False)

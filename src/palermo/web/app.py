@@ -19,6 +19,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import palermo
+from palermo.security.identities import IdentityUnavailable
 from palermo.services.context import Context
 from palermo.services.errors import (
     AuthenticationFailed,
@@ -211,6 +212,14 @@ def _install_error_handlers(app: FastAPI) -> None:
             "Go back, reload the page and try again.",
         )
 
+    async def identity_unavailable(request: Request, exc: Exception) -> Response:
+        # Fail closed: nothing of the case is shown while a sealed identity cannot be opened.
+        if _is_api(request):
+            return JSONResponse(
+                {"detail": str(exc), "code": "identity_unavailable"}, status_code=503
+            )
+        return _error_page(request, 503, "Sealed identities cannot be opened", str(exc))
+
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(PermissionDenied, permission_denied)
@@ -219,6 +228,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthenticationFailed, authentication_failed)
     app.add_exception_handler(LoginRequired, login_required)
     app.add_exception_handler(csrf.CsrfFailed, csrf_failed)
+    app.add_exception_handler(IdentityUnavailable, identity_unavailable)
 
 
 def _jsonable(errors: Any) -> Any:
