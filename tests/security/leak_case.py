@@ -137,6 +137,10 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
         identifiers=[("phone", "+447700900123")],
     )
     cases.add_charge(ctx, prosecutor, REFERENCE, person_id=travis.id, statute_id="us-18-1591")
+    with ctx.db.session() as session:  # a free-text summary, as investigators write them
+        case = session.scalar(select(Case).where(Case.reference == REFERENCE))
+        assert case is not None
+        case.summary = "Sarah Jones (born 12/04/1998) was recruited by Travis Jones."
     report = ingest.ingest_path(ctx, prosecutor, REFERENCE, evidence_folder(root))
     assert all(f.status == "loaded" for f in report.files), report.files
     evidence = {e.original_name: e.id for e in cases.list_evidence(ctx, SYSTEM, REFERENCE)}
