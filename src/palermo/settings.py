@@ -42,7 +42,8 @@ class Settings(BaseSettings):
         """The data directory and evidence store, readable by their owner only (0700)."""
         for folder in (self.data_dir, self.evidence_dir, self.data_dir / "tmp"):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(folder, 0o700)
+            if folder.stat().st_mode & 0o077:  # made by an older version, or by hand
+                os.chmod(folder, 0o700)
 
     def resolved_secret_key(self) -> bytes:
         """The master key: ``PALERMO_SECRET_KEY`` or ``<data dir>/secret.key`` (0600).

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from palermo.security import identities
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.security.redaction import parse_date
-from palermo.services import cases, ingest
+from palermo.services import caseload, cases, ingest
 from palermo.services.context import Context
 from palermo.store.models import Case
 
@@ -137,6 +137,22 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
         identifiers=[("phone", "+447700900123")],
     )
     cases.add_charge(ctx, prosecutor, REFERENCE, person_id=travis.id, statute_id="us-18-1591")
+    with ctx.db.session() as session:  # a free-text summary, as investigators write them
+        case = session.scalar(select(Case).where(Case.reference == REFERENCE))
+        assert case is not None
+        case.summary = "Sarah Jones (born 12/04/1998) was recruited by Travis Jones."
+    with ctx.db.session() as session:  # the advocate's contact notes and where she is safe
+        caseload.add_contact(
+            session,
+            prosecutor,
+            person_id=sarah.id,
+            on=date(2024, 3, 5),
+            kind="visit",
+            notes="Visited Sarah Jones at the Safe Haven Shelter; phone 0721 555 123.",
+        )
+        caseload.set_witness_status(
+            session, prosecutor, person_id=sarah.id, location="Safe Haven Shelter"
+        )
     report = ingest.ingest_path(ctx, prosecutor, REFERENCE, evidence_folder(root))
     assert all(f.status == "loaded" for f in report.files), report.files
     evidence = {e.original_name: e.id for e in cases.list_evidence(ctx, SYSTEM, REFERENCE)}

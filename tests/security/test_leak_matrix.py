@@ -155,7 +155,7 @@ def test_no_route_shows_a_sealed_identity_to_a_role_that_may_not_see_it(
     matrix_case: leak_case.LeakCase,
     login: Callable[[TestClient, str], TestClient],
 ) -> None:
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     leak = matrix_case
     assert leak.patterns and any(p.search("Sarah Jones") for p in leak.patterns)
     app = create_app(ctx)
@@ -201,6 +201,8 @@ def test_no_route_shows_a_sealed_identity_to_a_role_that_may_not_see_it(
     slow: dict[str, float] = {}
     for (role, member), client in clients.items():
         for url in plan:
+            if allowed(role) and member and ".pdf" in url:
+                continue  # may see everything; the PDF is its HTML memo, fetched already
             began = time.perf_counter()
             response = client.get(url)
             slow[url] = slow.get(url, 0.0) + time.perf_counter() - began
@@ -213,11 +215,11 @@ def test_no_route_shows_a_sealed_identity_to_a_role_that_may_not_see_it(
                     shown_to_allowed[f"{role.value} {url}"] = found
             elif found:
                 leaks.append(f"{role.value} {'member' if member else 'non-member'} {url}: {found}")
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"\nleak matrix: {len(plan)} URLs from {len(routes)} GET routes x {len(clients)} "
         f"role/membership pairs = {requests} requests; {len(leaks)} leaks; "
-        f"statuses {dict(sorted(statuses.items()))}; {elapsed:.1f} s; slowest: "
+        f"statuses {dict(sorted(statuses.items()))}; {elapsed:.1f} s ({cpu:.1f} s CPU); slowest: "
         + ", ".join(f"{u} {t:.1f} s" for u, t in sorted(slow.items(), key=lambda i: -i[1])[:4])
     )
     assert leaks == [], "\n".join(leaks)

@@ -17,7 +17,8 @@ transaction holds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from palermo.services.context import Context
 
 UNSEAL_FAILED = "identity.unseal_failed"
+_log = logging.getLogger(__name__)
 
 # Sealed-field names, singular or plural, for each kind of token.
 _FIELDS: dict[str, tuple[str, ...]] = {
@@ -150,12 +152,15 @@ def _audit_after(
     event.listen(session, "after_transaction_end", _once(write), once=True)
 
 
-def _once(write: Any) -> Any:
+def _once(write: Callable[[], None]) -> Callable[[Session, Any], None]:
     def listener(session: Session, transaction: Any) -> None:
-        if transaction.parent is None:
-            write()
-        else:  # a nested transaction ended: wait for the outer one
+        if transaction.parent is not None:  # a nested transaction ended: wait for the outer
             event.listen(session, "after_transaction_end", _once(write), once=True)
+            return
+        try:
+            write()
+        except Exception:  # never hide the error that stops the request behind this one
+            _log.exception("could not audit a sealed identity that failed to open")
 
     return listener
 
