@@ -26,6 +26,7 @@ from typing import Any
 from palermo.ingest.readers.base import ReadError
 from palermo.values import Ambiguous, Invalid, dates
 from palermo.values import amount as amounts
+from palermo.values.locale import region_prior
 
 # Where a column's reading came from.
 BY_USER = "your choice"
@@ -230,30 +231,12 @@ _DECIMAL_NAMES = {
 }
 
 
-def region_locale(region: str) -> str | None:
-    """The most likely locale of a territory ('US' -> 'en_US'), or None."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        return str(Locale.parse(f"und_{region.upper()}"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return None
-
-
 def prior_of(region: str) -> tuple[str | None, str | None]:
     """(decimal separator, date order) the case's jurisdiction suggests."""
-    locale = region_locale(region)
-    if locale is None:
-        return None, None
-    try:
-        return amounts.decimal_of_locale(locale), dates.order_of_locale(locale)
-    except ValueError:
-        return None, None
+    return region_prior(region)
 
 
-def file_lookahead(
-    open_text: Callable[[], io.TextIOBase], delimiter: str, skip: int
-) -> Lookahead:
+def file_lookahead(open_text: Callable[[], io.TextIOBase], delimiter: str, skip: int) -> Lookahead:
     """A Lookahead over a CSV file opened afresh: the cells of one column after a line.
 
     ``skip`` is the number of physical lines before the first data row (the header and

@@ -372,6 +372,7 @@ def _has_surrogate(text: str) -> bool:
 
 # --- values ---------------------------------------------------------------------------
 
+
 def parse_duration(raw: str) -> int:
     """Seconds from '125', '125.0', 'MM:SS' or 'HH:MM:SS'; ValueError otherwise."""
     try:
@@ -541,9 +542,9 @@ class StructuredReader:
             if profile is None and detect_kind(_split_line(first), "") is None:
                 preamble = _preamble_header(head)
             if preamble is not None:
-                first = head.decode(encoding, errors="ignore").lstrip("\ufeff").split("\n")[
-                    preamble[0]
-                ]
+                first = (
+                    head.decode(encoding, errors="ignore").lstrip("\ufeff").split("\n")[preamble[0]]
+                )
             delimiter = _delimiter(first)
             reader = csv.reader(text, delimiter=delimiter, strict=True)
             errors_at_open = _DECODE_ERRORS[0]
@@ -1398,9 +1399,7 @@ def _trip_builder(b: _BuildContext) -> Builder:
         if i_price is not None and row[i_price]:
             assert price_column is not None
             try:
-                price = (price_column.text if b.as_text else price_column.value)(
-                    row[i_price], line
-                )
+                price = (price_column.text if b.as_text else price_column.value)(row[i_price], line)
             except CellProblem as exc:
                 raise _CellError(i_price, exc.reason) from None
         return (
