@@ -457,6 +457,41 @@ def _load(
     return _Loaded(outcome, attachments)
 
 
+def ingest_stored(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    evidence_file_id: int,
+    options: LoadOptions | None = None,
+) -> IngestReport:
+    """Read again a file the case holds but could not load (e.g. once its columns are
+    mapped or its locale answered), from the evidence store, in place of the failure."""
+    started = time.perf_counter()
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.INGEST)
+        evidence = session.get(EvidenceFile, evidence_file_id)
+        if evidence is None or evidence.case_id != case.id:
+            raise InvalidInput("no such evidence file in this case")
+        name, path = evidence.original_name, stored_path(ctx, evidence)
+        target = _Target(
+            case.id,
+            case.reference,
+            case.default_region or "US",
+            options or LoadOptions(),
+            case.unit_id,
+        )
+    report = IngestReport(case_reference=target.reference)
+    candidate = Candidate(path, name, path.stat().st_size)
+    report.files.extend(_ingest_file(ctx, actor, target, candidate, None))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def stored_path(ctx: Context, evidence: EvidenceFile) -> Path:
+    """Where the evidence store keeps a file's bytes (relative to the data folder)."""
+    return ctx.settings.data_dir / evidence.stored_path
+
+
 def _pick_reader(ctx: Context, target: _Target, view: Path) -> tuple[Reader | None, Any]:
     """The reader for a file and the mapping profile it is read with (or None): the
     user's profile, else a profile of the unit or a built-in one whose header

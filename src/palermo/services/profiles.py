@@ -149,3 +149,70 @@ def _first(records: Iterator[Any], n: int) -> Iterator[Any]:
         if i >= n:
             return
         yield record
+
+
+@dataclass(frozen=True)
+class MapSource:
+    """A file of the case to map: its id, name, header and where its bytes are."""
+
+    evidence_file_id: int
+    name: str
+    header: list[str]
+    path: Path
+    region: str = "US"  # the case's default region (phone numbers, the locale prior)
+
+
+def map_source(ctx: Context, actor: Actor, reference: str, evidence_file_id: int) -> MapSource:
+    """A delimited file of the case whose columns are to be mapped (needs INGEST)."""
+    from palermo.ingest.readers.structured import sniff_header
+    from palermo.services.ingest import stored_path
+    from palermo.store.models import EvidenceFile
+
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.INGEST)
+        evidence = session.get(EvidenceFile, evidence_file_id)
+        if evidence is None or evidence.case_id != case.id:
+            raise InvalidInput("no such evidence file in this case")
+        name, path = evidence.original_name, stored_path(ctx, evidence)
+        region = case.default_region or "US"
+    view = _named(ctx, path, name)  # readers sniff by the file's own name too
+    header = sniff_header(view)
+    if not header:
+        raise InvalidInput(f"{name} is not a delimited text file: there are no columns to map")
+    return MapSource(evidence_file_id, name, header, view, region)
+
+
+def _named(ctx: Context, path: Path, name: str) -> Path:
+    """The stored bytes under the file's own name, in the data folder's temporary area
+    (swept by the ingest service after a day)."""
+    import tempfile
+
+    root = ctx.settings.data_dir / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="map-", dir=root))
+    link = folder / (Path(name).name or "evidence.csv")
+    try:
+        link.symlink_to(path)
+    except OSError:
+        link.write_bytes(path.read_bytes())
+    return link
+
+
+def suggested_columns(kind: str, header: list[str]) -> dict[str, str]:
+    """Palermo column -> source column, guessed from the known header names."""
+    from palermo.ingest.profiles import header_key, source_names
+    from palermo.ingest.readers.structured import ALIASES
+
+    names = source_names(header)
+    guess: dict[str, str] = {}
+    for canonical, aliases in ALIASES[kind].items():
+        accepted = {canonical, *aliases}
+        for name, cell in zip(names, header, strict=True):
+            if header_key(cell) in accepted and name not in guess.values():
+                guess[canonical] = name
+                break
+    return guess
+
+
+def preview_file(source: MapSource, profile: Profile, options: LoadOptions, region: str) -> Preview:
+    return preview(source.path, profile, options, region)
