@@ -73,7 +73,9 @@ def _proves(digits: str) -> str | None:
     sep = DECIMAL_POINT if has_point else DECIMAL_COMMA
     other = DECIMAL_COMMA if has_point else DECIMAL_POINT
     if digits.count(sep) > 1:
-        return other  # only thousands repeat
+        parts = digits.split(sep)
+        grouped = 1 <= len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+        return other if grouped else None  # only thousands repeat, in groups of three
     head, tail = digits.split(sep)
     if len(tail) != 3 or not head or head.startswith("0") or len(head.lstrip("+-")) > 3:
         # "0,500" or "12345,678" cannot be thousands groups: the separator is decimal.
