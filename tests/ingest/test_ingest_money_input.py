@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from palermo.ingest.options import LoadOptions
 from palermo.ingest.readers.structured import _PaymentChecks
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
-from palermo.ingest.options import LoadOptions
 from palermo.services.ingest import Outcome, ingest_path
 from palermo.store.models import AuditEntry, EvidenceFile, Record
 

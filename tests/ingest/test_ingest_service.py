@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import ColumnElement, func, select
 
+from palermo.ingest.options import LoadOptions
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
 from palermo.services.errors import NotFound
-from palermo.ingest.options import LoadOptions
 from palermo.services.ingest import (
     FileOutcome,
     IngestReport,

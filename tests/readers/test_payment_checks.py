@@ -152,8 +152,14 @@ def test_long_warnings_list_the_first_lines_and_count_the_rest(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("when", "message"),
     [
-        ("2024-02-30T09:00:00Z", "bad date/time '2024-02-30T09:00:00Z': not a date: day is out of range for month"),
-        ("yesterday", "bad date/time 'yesterday': not a date/time (expected e.g. 2024-03-01 14:30)"),
+        (
+            "2024-02-30T09:00:00Z",
+            "bad date/time '2024-02-30T09:00:00Z': not a date: day is out of range for month",
+        ),
+        (
+            "yesterday",
+            "bad date/time 'yesterday': not a date/time (expected e.g. 2024-03-01 14:30)",
+        ),
         ("", "missing date/time"),
     ],
 )
