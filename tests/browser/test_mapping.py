@@ -103,3 +103,92 @@ def test_map_a_bank_layout_once_then_it_is_recognised(
     shot("04-recognised")
     # The one 422 is the unnamed profile's answer; nothing else went wrong in the page.
     assert [e for e in console_errors if "422" not in e] == []
+
+
+def _sign_in(page: Page, live_server: str, password: str) -> None:
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("prosecutor")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases$"))
+
+
+def test_an_ambiguous_file_is_asked_about_then_loaded_with_the_answer(
+    page: Page,
+    live_server: str,
+    case_ref: str,
+    password: str,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "transfers.csv"
+    path.write_text(
+        "transaction_id,booked_at,payer_account,payee_account,amount,currency\n"
+        'T1,03/04/2024,ACC-1,ACC-2,"1,234",USD\n'
+    )
+    _sign_in(page, live_server, password)
+    page.goto(f"{live_server}/cases/{case_ref}/upload")
+    page.get_by_label("Files or zip archives").set_input_files([path])
+    page.get_by_role("button", name="Upload and load").click()
+    question = page.locator("#question-1")
+    expect(question).to_contain_text("A question about transfers.csv")
+    expect(question).to_contain_text("03/04/2024")
+    expect(question).to_contain_text("04 March 2024")
+    expect(question).to_contain_text("03 April 2024")
+    page.screenshot(path=str(screenshots / "mapping-05-question.png"), full_page=True)
+    # Answer on the form below the report and upload the file again.
+    page.get_by_label("Locale").select_option("en_US")
+    page.get_by_label("Files or zip archives").set_input_files([path])
+    page.get_by_role("button", name="Upload and load").click()
+    expect(page.locator("#upload-summary")).to_contain_text("1 file loaded")
+    page.goto(f"{live_server}/cases/{case_ref}/records")
+    expect(page.locator("main")).to_contain_text("1,234")
+
+
+def test_bad_rows_are_counted_and_listed_and_own_rates_load(
+    page: Page,
+    live_server: str,
+    case_ref: str,
+    password: str,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "wallets.csv"
+    path.write_text(
+        "transaction_id,booked_at,payer_account,payee_account,amount,currency\n"
+        "T1,2023-05-01T10:00:00Z,W1,W2,0.05,BTC\n"
+        "T2,2023-05-02T10:00:00Z,W2,W3,not-a-number,USDT\n"
+        "T3,2023-05-03T10:00:00Z,W3,W4,1500.00,USDT\n"
+    )
+    _sign_in(page, live_server, password)
+    page.goto(f"{live_server}/cases/{case_ref}/upload")
+    page.get_by_label("Files or zip archives").set_input_files([path])
+    page.get_by_role("button", name="Upload and load").click()
+    expect(page.locator("#upload-bad-rows")).to_contain_text("1 row could not be read")
+    page.goto(f"{live_server}/cases/{case_ref}/evidence")
+    expect(page.locator("#evidence-bad-rows")).to_contain_text("1 row")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile("Download the list")).click()
+    listed = Path(download.value.path()).read_text()
+    assert "wallets.csv,3,amount,not-a-number" in listed
+
+    # The Money tab counts the BTC payment out until the unit loads a BTC rate.
+    page.goto(f"{live_server}/cases/{case_ref}/money")
+    expect(page.locator("#currency-note")).to_contain_text("BTC")
+    page.get_by_role("link", name=re.compile("Exchange rates")).click()
+    rates = tmp_path / "btc.csv"
+    rates.write_text(
+        "currency,date,rate,base,source\nBTC,2023-05-01,0.0000355,USD,exchange close\n"
+    )
+    page.get_by_label("Rates (CSV)").set_input_files([rates])
+    page.get_by_role("button", name="Load rates").click()
+    expect(page.locator("#rates-loaded")).to_contain_text("1 rates loaded")
+    expect(page.locator("#rates-table")).to_contain_text("exchange close")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("currency,year,rate\nBTC,2023,abc\n")
+    page.get_by_label("Rates (CSV)").set_input_files([bad])
+    page.get_by_role("button", name="Load rates").click()
+    expect(page.locator("#rates-error")).to_contain_text("line 2, column 'rate'")
+    page.screenshot(path=str(screenshots / "mapping-06-rates.png"), full_page=True)
+    page.goto(f"{live_server}/cases/{case_ref}/money")
+    expect(page.locator("#currency-note")).to_contain_text("your rates")
