@@ -270,3 +270,20 @@ def test_user_rates_refuse_a_bad_line(ctx: Context, prosecutor: Actor, case_ref:
         rates.load_rates(
             ctx, prosecutor, case_ref, "currency,year,rate\nCAD,2023,1.45\nBRL,2023,abc\n", "r.csv"
         )
+
+
+def test_asterisk_cdr_export_loads_through_its_builtin_profile(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile
+) -> None:
+    text = (
+        "calldate,clid,src,dst,dcontext,channel,dstchannel,lastapp,lastdata,duration,"
+        "billsec,disposition,amaflags,accountcode,uniqueid,userfield\n"
+        '2024-03-01 10:00:00,"""Ana"" <2025550101>",2025550101,2025550102,from-internal,'
+        "SIP/101-0001,SIP/102-0002,Dial,SIP/102,75,60,ANSWERED,3,,1709287200.1,\n"
+    )
+    outcome = _one(ctx, prosecutor, case_ref, write("Master-export.csv", text))
+    assert outcome.profile == "Asterisk CDR table export"  # type: ignore[attr-defined]
+    with ctx.db.session() as session:
+        call = session.scalars(select(Record)).one()
+    assert (call.source, call.target, call.duration_s) == ("+12025550101", "+12025550102", 60)
+    assert call.attrs is not None and call.attrs["call_id"] == "1709287200.1"
