@@ -13,6 +13,13 @@ Two ways to read:
   fast path the ingest service uses for bulk inserts.
 
 Times without a zone are taken as UTC; every ``occurred_at`` is an aware UTC datetime.
+Amounts, dates and currencies are read by the value types (:mod:`palermo.values`), one
+reading per column for the whole file (:mod:`.columns`): a file whose numbers or dates
+read two ways stops with a question (``AmbiguityError``) instead of a guess. A row with a
+value that cannot be read is left out and listed (``RowStream.bad_rows``: line, column,
+value, reason) unless the context asks for all or nothing. A header below a bank's
+preamble is found in the first lines; a mapping profile (``ReadContext.profile``) names
+the columns of a layout the aliases do not know.
 
 Payments get more checks, because money totals are what a court adds up. Bad input is
 refused with the file, line and column, or loaded with a warning that names the lines
