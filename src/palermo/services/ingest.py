@@ -386,7 +386,15 @@ def _load(
             bad = _store_bad_rows(session, target, evidence.id, stream.bad_rows)
             if bad:
                 if not count:
-                    raise ReadError(name, "no row could be read; " + stream.bad_rows.summary(name))
+                    first = stream.bad_rows.rows[0]
+                    others = stream.bad_rows.count - 1
+                    more = f" (and {others:,} more bad row{'s' * (others != 1)})" if others else ""
+                    raise ReadError(
+                        name,
+                        f"no row could be read: {first.reason}{more}",
+                        line=first.line,
+                        column=first.column,
+                    )
                 warnings += (stream.bad_rows.summary(name)[:2000],)
         else:
             output = reader.read(view, context)
