@@ -101,6 +101,15 @@ def test_map_a_bank_layout_once_then_it_is_recognised(
     expect(row).to_contain_text("Read with profile: Musterbank Umsatz CSV")
     expect(row).to_contain_text("1 records")
     shot("04-recognised")
+
+    # The unit's profiles are listed with the built-in ones; a saved one can be reopened.
+    page.goto(f"{live_server}/cases/{case_ref}/evidence")
+    page.get_by_role("link", name="Column mapping profiles").click()
+    table = page.locator("#profiles-table")
+    expect(table.locator("tr", has_text="Musterbank Umsatz CSV")).to_contain_text("Your unit")
+    expect(table.locator("tr", has_text="IBM AMLworld transactions").first).to_contain_text(
+        "Built-in"
+    )
     # The one 422 is the unnamed profile's answer; nothing else went wrong in the page.
     assert [e for e in console_errors if "422" not in e] == []
 

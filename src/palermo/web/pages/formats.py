@@ -144,12 +144,35 @@ def map_form(
     reference: str,
     evidence_id: int,
     kind: Annotated[str, Query(max_length=16)] = "",
+    profile: Annotated[str, Query(max_length=120)] = "",
 ) -> Response:
     source = profiles.map_source(ctx, user.actor, reference, evidence_id)
     fields = {k: v for k, v in request.query_params.items() if len(v) <= 2000}
+    if profile:
+        # Start from a saved profile (to edit it against this file).
+        fields = {**_fields_of(profiles.get_profile(ctx, user.actor, reference, profile)), **fields}
+        fields.pop("profile", None)
     if kind:
         fields["kind"] = kind
     return _render_map(request, ctx, user, reference, source, fields, {})
+
+
+def _fields_of(profile: Any) -> dict[str, str]:
+    """A saved profile as the mapping form's fields."""
+    fields = {"kind": profile.kind, "name": profile.name}
+    fields.update({f"col_{k}": v for k, v in profile.columns.items()})
+    fields["values_currency"] = _map_text(profile.values.get("currency", {}))
+    fields["values_channel"] = _map_text(profile.values.get("channel", {}))
+    fields["decimal"] = {".": "point", ",": "comma"}.get(profile.decimal or "", "")
+    fields["date_order"] = profile.date_order or ""
+    return fields
+
+
+@router.get("/cases/{reference}/evidence/profiles")
+def profiles_page(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
+    case = cases.get_case(ctx, user.actor, reference)
+    found = profiles.list_profiles(ctx, user.actor, reference)
+    return _case_page(request, user, case, "evidence", "formats/profiles.html", {"profiles": found})
 
 
 @router.post("/cases/{reference}/evidence/{evidence_id}/map")
