@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from palermo.extract.identifiers import extract_identifiers, parse_amount
+from palermo.extract.identifiers import extract_identifiers
 from palermo.extract.types import Extraction
 from palermo.ingest.normalize import normalize_phone
 
@@ -77,19 +77,27 @@ def test_money_amounts(text: str, region: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"),
+    ("raw", "region", "expected", "confidence"),
     [
-        ("2,500", "2500"),
-        ("2.500", "2500"),
-        ("2.500,50", "2500.50"),
-        ("2,500.50", "2500.50"),
-        ("12.5", "12.5"),
-        ("1 500", "1500"),
-        ("7", "7"),
+        ("2,500", "US", "2500", 0.6),  # two readings: the jurisdiction's, flagged
+        ("2.500", "DE", "2500", 0.6),
+        ("2.500", "US", "2.5", 0.6),
+        ("2.500,50", "US", "2500.5", 1.0),
+        ("2,500.50", "DE", "2500.5", 1.0),
+        ("12.5", "US", "12.5", 1.0),
+        ("1 500", "US", "1500", 1.0),
+        ("7", "US", "7", 1.0),
     ],
 )
-def test_parse_amount(raw: str, expected: str) -> None:
-    assert str(parse_amount(raw)) == expected
+def test_document_amounts(raw: str, region: str, expected: str, confidence: float) -> None:
+    (money,) = [
+        e
+        for e in extract_identifiers(f"paid EUR {raw} to him", default_region=region)
+        if e.kind == "money"
+    ]
+    assert money.details["amount"] == expected
+    assert money.confidence == confidence
+    assert ("ambiguous" in money.details) == (confidence < 1)
 
 
 def test_absolute_dates_follow_the_region_order() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from palermo.ingest.options import LoadOptions
 from palermo.ingest.readers.structured import _PaymentChecks
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
@@ -124,9 +125,11 @@ def test_unparseable_date_names_file_and_line_and_writes_nothing(
     ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile
 ) -> None:
     path = write("payments.csv", HEADER + _row("T1") + "T2,31/31/2024,ACC1,ACC2,5.00,EUR\n")
-    (outcome,) = ingest_path(ctx, prosecutor, case_ref, path).files
+    strict = LoadOptions(all_or_nothing=True)
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, path, options=strict).files
     assert outcome.status == Outcome.FAILED
     assert outcome.message == (
-        "payments.csv, line 3, column 'booked_at': bad date/time '31/31/2024' (expected ISO 8601)"
+        "payments.csv, line 3, column 'booked_at': bad date/time '31/31/2024': "
+        "not a date: month must be in 1..12"
     )
     assert _records(ctx) == []

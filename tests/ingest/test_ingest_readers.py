@@ -13,19 +13,20 @@ from palermo.ingest.readers.base import ReadContext, ReadError, RecordRow
 from palermo.ingest.readers.structured import (
     call_reader,
     detect_kind,
-    parse_amount,
     parse_duration,
-    parse_timestamp,
     payment_reader,
 )
+from palermo.values import Ambiguous, Invalid
+from palermo.values.amount import parse_amount
+from palermo.values.dates import DMY, parse_datetime
 
 from .conftest import CALLS, MESSAGES, PAYMENTS, TRIPS, WriteFile
 
 
-def _records(path: Path) -> list[RecordRow]:
+def _records(path: Path, strict: bool = False) -> list[RecordRow]:
     reader = find_reader(path)
     assert reader is not None
-    output = reader.read(path, ReadContext(default_region="US"))
+    output = reader.read(path, ReadContext(default_region="US", all_or_nothing=strict))
     assert output.records is not None
     return list(output.records)
 
@@ -106,7 +107,7 @@ def test_encodings_are_detected(write: WriteFile) -> None:
 
 def _error(path: Path) -> ReadError:
     with pytest.raises(ReadError) as caught:
-        _records(path)
+        _records(path, strict=True)
     return caught.value
 
 
@@ -188,14 +189,13 @@ def test_fast_path_text_form_matches(write: WriteFile) -> None:
 
 
 def test_value_parsers() -> None:
-    assert parse_timestamp("2024-03-01 10:00:00") == datetime(2024, 3, 1, 10, tzinfo=UTC)
-    assert parse_timestamp("01/03/2024 10:00") == datetime(2024, 3, 1, 10, tzinfo=UTC)
-    with pytest.raises(ValueError):
-        parse_timestamp("yesterday")
+    assert parse_datetime("2024-03-01 10:00:00") == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert parse_datetime("01/03/2024 10:00", DMY) == datetime(2024, 3, 1, 10, tzinfo=UTC)
+    assert isinstance(parse_datetime("01/03/2024 10:00"), Ambiguous)
+    assert isinstance(parse_datetime("yesterday"), Invalid)
     assert parse_amount("1 234,50") == Decimal("1234.50")
     assert parse_amount("1.234,50") == Decimal("1234.50")
-    with pytest.raises(ValueError):
-        parse_amount("NaN")
+    assert isinstance(parse_amount("NaN"), Invalid)
     assert parse_duration("01:01:01") == 3661
     with pytest.raises(ValueError):
         parse_duration("-5")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import ColumnElement, func, select
 
+from palermo.ingest.options import LoadOptions
 from palermo.security.permissions import Actor
 from palermo.security.sealing import FileCipher
 from palermo.services.context import Context
@@ -147,7 +148,9 @@ def test_a_bad_file_writes_nothing_and_others_still_load(
         "latin1.csv",
         CALLS.encode() + "C5,2024-03-01T10:00:00Z,+1202,+1203,1,Zoë\n".encode("latin-1"),
     )
-    report = ingest_path(ctx, prosecutor, case_ref, evidence)
+    # All-or-nothing: one bad row refuses its file (the default loads the good rows).
+    strict = LoadOptions(all_or_nothing=True)
+    report = ingest_path(ctx, prosecutor, case_ref, evidence, options=strict)
     outcomes = _by_name(report)
     assert outcomes["calls.csv"].status == Outcome.LOADED
     assert outcomes["latin1.csv"].records == 4
@@ -175,7 +178,7 @@ def test_a_bad_file_writes_nothing_and_others_still_load(
             == 0
         )
     # Re-running the same broken files records no second failure row.
-    ingest_path(ctx, prosecutor, case_ref, evidence)
+    ingest_path(ctx, prosecutor, case_ref, evidence, options=strict)
     assert _count(ctx, EvidenceFile, EvidenceFile.status == "failed") == len(failed_ids)
 
 

@@ -23,7 +23,7 @@ PAYMENTS = (
     "T2,2023-03-08T12:00:00Z,RO49AAAA1B31007593840000,Ana,ES9121000418450200051332,Ion,"
     "4946.70,RON,bank,RO,ES,rent\n"
     "T3,2023-03-15T12:00:00Z,RO49AAAA1B31007593840000,Ana,ES9121000418450200051332,Ion,"
-    "900.00,XYZ,bank,RO,ES,rent\n"
+    "900.00,XOF,bank,RO,ES,rent\n"
     "T4,2023-03-22T12:00:00Z,RO49AAAA1B31007593840000,Ana,ES9121000418450200051332,Ion,"
     "500.00,EUR,bank,RO,ES,rent\n"
 )
@@ -52,7 +52,7 @@ def test_mixed_currencies_are_converted_or_excluded_and_said(
     expected = 1000.00 + 500.00 + 4946.70 / float(ron.rate)
     assert view.flows.total == pytest.approx(expected, abs=0.01)
     assert "RON" in view.currency_note and str(ron.rate) in view.currency_note
-    assert "excluded 1 XYZ payment" in view.currency_note and "no rate" in view.currency_note
+    assert "excluded 1 XOF payment" in view.currency_note and "no rate" in view.currency_note
     assert dict((pid, amount) for pid, _, amount in view.per_suspect)[suspect.id] == (
         pytest.approx(expected, abs=0.01)
     )

@@ -61,15 +61,17 @@ def test_upload_reports_every_file_and_loads_records_and_suggestions(
     )
     calls = _row(html, "calls.csv")
     assert "Loaded" in calls and "2 records" in calls
+    # Its good row loads; the bad one is listed with its line and column.
     broken = _row(html, "broken.csv")
-    assert "Not loaded" in broken and "broken.csv, line 3" in broken and "started_at" in broken
+    assert "Loaded" in broken and "line 3, column &#39;started_at&#39;" in broken
     escape = _row(html, "bundle.zip/../escape.txt")
     assert "Refused" in escape and "escapes the archive" in escape
     assert "Loaded" in _row(html, "bundle.zip/notes.txt")
     climbing = _row(html, "../../outside.txt")
     assert "Refused" in climbing and "file name refused" in climbing
     assert "Loaded" in _row(html, "extra.txt")
-    assert "3 not loaded" in html  # broken.csv, the zip entry and the climbing name
+    assert "2 not loaded" in html  # the zip entry and the climbing name
+    assert "1 row could not be read" in html
 
     with ctx.db.session() as session:
         files_by_name = {f.original_name: f for f in session.scalars(select(EvidenceFile))}
@@ -80,7 +82,7 @@ def test_upload_reports_every_file_and_loads_records_and_suggestions(
             "bundle.zip/notes.txt",
             "extra.txt",
         }
-        assert files_by_name["broken.csv"].status == "failed"
+        assert files_by_name["broken.csv"].status == "loaded"
         calls_id = files_by_name["calls.csv"].id
         assert (
             session.scalar(
@@ -113,9 +115,8 @@ def test_uploading_again_says_already_in_the_case(
     with ctx.db.session() as session:
         before = session.scalar(select(func.count()).select_from(Assertion))
     html = _upload(client, case_ref, evidence_files())
-    for name in ("statement.txt", "calls.csv", "bundle.zip/notes.txt"):
+    for name in ("statement.txt", "calls.csv", "bundle.zip/notes.txt", "broken.csv"):
         assert "Already in the case" in _row(html, name), name
-    assert "Not loaded" in _row(html, "broken.csv")  # still broken, still explained
     with ctx.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Assertion)) == before
         assert session.scalar(select(func.count()).select_from(EvidenceFile)) == 4
@@ -179,6 +180,6 @@ def test_api_upload_returns_the_report(
     by_name = {f["name"]: f for f in response.json()["files"]}
     assert by_name["calls.csv"]["status"] == "loaded" and by_name["calls.csv"]["records"] == 2
     assert by_name["statement.txt"]["pages"] == 1 and by_name["statement.txt"]["suggestions"] > 0
-    assert by_name["broken.csv"]["status"] == "failed"
-    assert "line 3" in by_name["broken.csv"]["message"]
+    assert by_name["broken.csv"]["status"] == "loaded" and by_name["broken.csv"]["records"] == 1
+    assert "line 3, column 'started_at'" in by_name["broken.csv"]["message"]
     assert by_name["bundle.zip/../escape.txt"]["status"] == "skipped"

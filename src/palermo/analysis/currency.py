@@ -578,8 +578,8 @@ def _lines(
                 nearest_years=tuple(sorted(u["far"])),
                 total=u["total"],
                 converted=u["conv"],
-                label=table.label,
-                source=table.source,
+                label=_leg_text(table, u["legs"], "label"),
+                source=_leg_text(table, u["legs"], "source"),
             )
             for key, u in sorted(a["uses"].items(), key=lambda kv: min(kv[1]["years"]))
         )
@@ -688,3 +688,13 @@ __all__ = [
     "convert_payments",
     "usable_payments",
 ]
+
+
+def _leg_text(table: ExchangeRates, legs: Sequence[Any], attr: str) -> str:
+    """The label (or source) of the rates a conversion used: the table's, or each leg's
+    own where a currency's rates come from elsewhere ("ECB and Fed G.5A")."""
+    own = [
+        str(getattr(leg, attr)) for leg in legs if leg is not None and leg.currency != table.base
+    ]
+    unique = list(dict.fromkeys(own)) or [str(getattr(table, attr))]
+    return (" and " if attr == "label" else "; ").join(unique)

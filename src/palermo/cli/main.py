@@ -340,18 +340,40 @@ def serve(
 def ingest(
     reference: str = typer.Argument(..., help="Case reference."),
     path: Path = typer.Argument(..., exists=True, help="A file, a folder or a zip archive."),
+    locale: str | None = typer.Option(
+        None, "--locale", help="The files' locale, e.g. en_US or de_DE (numbers and dates)."
+    ),
+    decimal: str | None = typer.Option(
+        None, "--decimal", help="Decimal separator: point (1,234.50) or comma (1.234,50)."
+    ),
+    date_order: str | None = typer.Option(
+        None, "--date-order", help="Numeric dates: DMY (03/04 = 3 April) or MDY (4 March)."
+    ),
+    all_or_nothing: bool = typer.Option(
+        False, "--all-or-nothing", help="Refuse a whole file for one bad row."
+    ),
+    mapping: Path | None = typer.Option(
+        None, "--map", exists=True, help="A column mapping profile (YAML) to read files with."
+    ),
 ) -> None:
     """Load evidence into a case: a file, a folder, or a zip of files.
 
-    Each file is loaded whole or not at all; a file already in the case is skipped.
+    Good rows load and each bad row is listed (file, line, column, reason), unless
+    --all-or-nothing; a file already in the case is skipped. A file whose numbers or
+    dates read two ways stops with a question: answer it with --locale, --decimal or
+    --date-order and run again.
     """
+    from palermo.cli.formats import ingest_options, print_questions
     from palermo.cli.progress import ingest_progress
     from palermo.services import ingest as ingest_service
 
+    options = ingest_options(locale, decimal, date_order, all_or_nothing, mapping)
     ctx = context()
     try:
         with ingest_progress(console) as progress:
-            report = ingest_service.ingest_path(ctx, operator(), reference, path, progress=progress)
+            report = ingest_service.ingest_path(
+                ctx, operator(), reference, path, progress=progress, options=options
+            )
     except ServiceError as error:
         raise fail(str(error)) from error
     table = Table("file", "outcome", "records", "detail")
@@ -362,6 +384,7 @@ def ingest(
         f"{report.loaded} loaded, {report.duplicates} already in the case, "
         f"{report.failed} not loaded; {report.records:,} records."
     )
+    print_questions(console, report)
     if report.failed:
         raise typer.Exit(1)
 
@@ -457,3 +480,10 @@ def keys_rotate() -> None:
 
 if __name__ == "__main__":
     app()
+
+
+# Evidence formats: column mapping profiles and exchange rates.
+from palermo.cli.formats import profiles_app, rates_app  # noqa: E402
+
+app.add_typer(profiles_app, name="profiles")
+app.add_typer(rates_app, name="rates")

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,9 @@ from palermo.ingest.normalize import (
     normalize_handle,
     normalize_iban,
 )
+from palermo.values import Ambiguous
+from palermo.values import amount as amounts
+from palermo.values.locale import region_prior
 
 ALL_KINDS = (
     "email",
@@ -383,26 +386,6 @@ def _trim(raw: str, start: int) -> tuple[str, int, int]:
     return stripped, start, start + len(stripped)
 
 
-def parse_amount(num: str) -> Decimal | None:
-    """ "2,500" -> 2500; "2.500" -> 2500; "2.500,50" -> 2500.50; "12.5" -> 12.5."""
-    text = num.replace("\u00a0", " ").replace("\u202f", " ").replace(" ", "")
-    if "," in text and "." in text:
-        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        text = text.replace(thousands, "").replace(decimal_sep, ".")
-    elif "," in text or "." in text:
-        sep = "," if "," in text else "."
-        parts = text.split(sep)
-        if len(parts) > 2 or len(parts[-1]) == 3:
-            text = text.replace(sep, "")
-        else:
-            text = text.replace(sep, ".")
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
 def _currency(token: str, region: str) -> str | None:
     if token in _SYMBOLS:
         return _SYMBOLS[token]
@@ -555,9 +538,12 @@ def _money(text: str, taken: _Spans, emit: Emit, region: str) -> None:
             groups = m.groupdict()
             token = groups.get("sym") or groups.get("code") or groups.get("word") or ""
             currency = _currency(token, region)
-            amount = parse_amount(m.group("num"))
-            if currency is None or amount is None:
+            if currency is None:
                 continue
+            read = _amount(m.group("num"), region)
+            if read is None:
+                continue
+            amount, confidence, caveat = read
             mult = (groups.get("mult") or "").lower()
             if mult:
                 amount *= _MULTIPLIERS[mult]
@@ -568,9 +554,29 @@ def _money(text: str, taken: _Spans, emit: Emit, region: str) -> None:
                 value,
                 m.start(),
                 m.end(),
-                1.0,
-                {"amount": _plain_decimal(amount), "currency": currency},
+                confidence,
+                {"amount": _plain_decimal(amount), "currency": currency, **caveat},
             )
+
+
+def _amount(num: str, region: str) -> tuple[Decimal, float, dict[str, str]] | None:
+    """The amount in a document's text (the one amount parser, palermo.values.amount).
+
+    Text that reads two ways (``2,500``: thousands or decimals) is read the way the
+    case's jurisdiction writes numbers, at lower confidence, and the suggestion says
+    what else it could be, for the reviewer to decide."""
+    result = amounts.parse_amount(num)
+    if isinstance(result, Decimal):
+        return result, 1.0, {}
+    if not isinstance(result, Ambiguous):
+        return None
+    decimal = region_prior(region)[0] or amounts.DECIMAL_POINT
+    value = amounts.parse_amount(num, decimal)
+    if not isinstance(value, Decimal):
+        return None
+    others = [v for name, v in result.readings if name != amounts.separator_name(decimal)]
+    caveat = f"{num} also reads as {' or '.join(others)}; read as the jurisdiction writes"
+    return value, 0.6, {"ambiguous": caveat}
 
 
 def _dates(text: str, taken: _Spans, emit: Emit, region: str, ref: date | None) -> None:

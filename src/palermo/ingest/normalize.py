@@ -8,28 +8,16 @@ from __future__ import annotations
 
 import re
 
-import phonenumbers
-from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
+from palermo.values.account import parse_account, parse_iban
+from palermo.values.phone import parse_phone
 
-_NON_ALNUM = re.compile(r"[^0-9A-Za-z]")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def normalize_phone(raw: str, default_region: str = "US") -> str | None:
     """E.164 form of a phone number, or None if it is not a possible number."""
-    text = raw.strip()
-    if not text:
-        return None
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    try:
-        number = phonenumbers.parse(text, default_region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    value = parse_phone(raw, default_region)
+    return value if isinstance(value, str) else None
 
 
 def normalize_email(raw: str) -> str | None:
@@ -39,22 +27,14 @@ def normalize_email(raw: str) -> str | None:
 
 def normalize_iban(raw: str) -> str | None:
     """Compact upper-case IBAN if its checksum is valid, else None."""
-    try:
-        return str(IBAN(raw).compact)
-    except (SchwiftyException, ValueError):
-        return None
+    value = parse_iban(raw)
+    return value if isinstance(value, str) else None
 
 
 def normalize_account(raw: str) -> str | None:
     """An IBAN when it is one; otherwise the account number without spaces or dashes."""
-    text = raw.strip()
-    if not text:
-        return None
-    iban = normalize_iban(text)
-    if iban:
-        return iban
-    compact = _NON_ALNUM.sub("", text).upper()
-    return compact or None
+    value = parse_account(raw)
+    return value if isinstance(value, str) else None
 
 
 def normalize_handle(raw: str) -> str | None:

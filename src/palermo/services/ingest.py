@@ -19,7 +19,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -30,9 +30,10 @@ from sqlalchemy.orm import Session
 from palermo.ingest import bulk
 from palermo.ingest.archive import Candidate, Limits, Problem, expand
 from palermo.ingest.normalize import normalize_account, normalize_phone
+from palermo.ingest.options import LoadOptions
 from palermo.ingest.readers import find_reader
 from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadError, RecordRow
-from palermo.ingest.readers.structured import StructuredReader
+from palermo.ingest.readers.structured import StructuredReader, sniff_header
 from palermo.security import audit
 from palermo.security.identities import IdentityUnavailable, unseal
 from palermo.security.permissions import SYSTEM, Actor, Permission
@@ -49,6 +50,7 @@ from palermo.store.models import (
     RecordKind,
 )
 from palermo.store.models.documents import Document, DocumentPage
+from palermo.store.models.formats import RowProblem
 
 if TYPE_CHECKING:
     from palermo.extract import KnownPerson
@@ -79,6 +81,11 @@ class FileOutcome:
     # Rows loaded with a caveat or skipped (zero or negative amounts, exact duplicate
     # rows), each naming the file and lines; also appended to ``message``.
     warnings: tuple[str, ...] = ()
+    # Rows left out because a value could not be read (listed as row problems).
+    bad_rows: int = 0
+    # A question that stops the file (an ambiguous locale): what answers it.
+    question: dict[str, Any] | None = None
+    profile: str | None = None  # the mapping profile the file was read with
 
 
 @dataclass(slots=True)
@@ -130,6 +137,8 @@ class _Target:
     case_id: int
     reference: str
     default_region: str
+    options: LoadOptions = field(default_factory=LoadOptions)
+    unit_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +155,23 @@ def ingest_path(
     reference: str,
     path: Path | str,
     progress: Progress | None = None,
+    options: LoadOptions | None = None,
 ) -> IngestReport:
-    """Ingest a file, a folder or a zip into case ``reference``; one outcome per file."""
+    """Ingest a file, a folder or a zip into case ``reference``; one outcome per file.
+
+    ``options``: the files' locale where the user gave it, all-or-nothing loading, a
+    mapping profile to read every file with."""
     started = time.perf_counter()
     source = Path(path)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.INGEST)
-        target = _Target(case.id, case.reference, case.default_region or "US")
+        target = _Target(
+            case.id,
+            case.reference,
+            case.default_region or "US",
+            options or LoadOptions(),
+            case.unit_id,
+        )
     if not source.exists():
         raise InvalidInput(f"no such file or folder: {source}")
     ctx.settings.ensure_dirs()
@@ -235,16 +254,17 @@ def _ingest_file(
     try:
         view = _view_of(stored, workdir, name, cipher)
         try:
-            reader = find_reader(view)
+            reader, profile = _pick_reader(ctx, target, view)
             if reader is None:
                 shown = view.suffix or "no extension"
                 raise ReadError(name, f"unknown format ({shown}): no reader recognises this file")
             loaded = _load(
-                ctx, actor, target, stored, view, name, reader, retry_id, progress, parent
+                ctx, actor, target, stored, view, name, reader, retry_id, progress, parent, profile
             )
         except ReadError as exc:
             message = str(ReadError(name, exc.reason, exc.line, exc.column))
-            return [_record_failure(ctx, actor, target, stored, name, message, retry_id)]
+            failed = _record_failure(ctx, actor, target, stored, name, message, retry_id)
+            return [_with_question(failed, exc)]
         except IdentityUnavailable:
             raise  # a key problem, not a bad file: stop the whole ingest
         except Exception as exc:  # one bad file must not stop the others
@@ -332,9 +352,18 @@ def _load(
     retry_id: int | None,
     progress: Progress | None,
     parent: dict[str, Any] | None,
+    profile: Any = None,
 ) -> _Loaded:
     """Everything for one file in one transaction; raises (and rolls back) on any error."""
-    context = ReadContext(default_region=target.default_region, display_name=name)
+    options = target.options
+    context = ReadContext(
+        default_region=target.default_region,
+        display_name=name,
+        decimal=options.decimal or getattr(profile, "decimal", None),
+        date_order=options.date_order or getattr(profile, "date_order", None),
+        all_or_nothing=options.all_or_nothing,
+        profile=profile,
+    )
     total = max(stored.lines - 1, 1)
 
     def on_batch(done: int) -> None:
@@ -350,7 +379,7 @@ def _load(
         as_text = bulk.wants_text(session)
         identifiers: list[tuple[str, str]] = []
         warnings: tuple[str, ...] = ()
-        count = 0
+        count = bad = 0
         if isinstance(reader, StructuredReader):
             stream = reader.rows(view, context, as_text=as_text)
             source_kind = stream.kind
@@ -359,6 +388,19 @@ def _load(
             )
             identifiers = [(kind, v) for kind, values in stream.identifiers.items() for v in values]
             warnings = tuple(str(w)[:2000] for w in stream.warnings)
+            bad = _store_bad_rows(session, target, evidence.id, stream.bad_rows)
+            if bad:
+                if not count:
+                    first = stream.bad_rows.rows[0]
+                    others = stream.bad_rows.count - 1
+                    more = f" (and {others:,} more bad row{'s' * (others != 1)})" if others else ""
+                    raise ReadError(
+                        name,
+                        f"no row could be read: {first.reason}{more}",
+                        line=first.line,
+                        column=first.column,
+                    )
+                warnings += (stream.bad_rows.summary(name)[:2000],)
         else:
             output = reader.read(view, context)
             source_kind = output.source_kind
@@ -392,6 +434,10 @@ def _load(
             details["parent"] = {k: v for k, v in parent.items() if k != "name"}
         if warnings:
             details["warnings"] = len(warnings)
+        if bad:
+            details["bad_rows"] = bad
+        if profile is not None:
+            details["profile"] = profile.name
         audit.record(
             session,
             actor=actor,
@@ -419,8 +465,113 @@ def _load(
         evidence_file_id=evidence_id,
         source_kind=source_kind,
         warnings=warnings,
+        bad_rows=bad,
+        profile=profile.name if profile is not None else None,
     )
     return _Loaded(outcome, attachments)
+
+
+def ingest_stored(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    evidence_file_id: int,
+    options: LoadOptions | None = None,
+) -> IngestReport:
+    """Read again a file the case holds but could not load (e.g. once its columns are
+    mapped or its locale answered), from the evidence store, in place of the failure."""
+    started = time.perf_counter()
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.INGEST)
+        evidence = session.get(EvidenceFile, evidence_file_id)
+        if evidence is None or evidence.case_id != case.id:
+            raise InvalidInput("no such evidence file in this case")
+        name = evidence.original_name
+        path = plain_copy(ctx, session, evidence)
+        target = _Target(
+            case.id,
+            case.reference,
+            case.default_region or "US",
+            options or LoadOptions(),
+            case.unit_id,
+        )
+    report = IngestReport(case_reference=target.reference)
+    try:
+        candidate = Candidate(path, name, path.stat().st_size)
+        report.files.extend(_ingest_file(ctx, actor, target, candidate, None))
+    finally:
+        shutil.rmtree(path.parent, ignore_errors=True)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def plain_copy(ctx: Context, session: Session, evidence: EvidenceFile) -> Path:
+    """The original bytes of a stored file, decrypted under its own name into a private
+    folder of the data directory's temporary area (the caller removes the folder; a
+    killed run's leftovers are swept after a day)."""
+    folder = Path(tempfile.mkdtemp(prefix="plain-", dir=_temp_root(ctx)))
+    view = folder / (PurePosixPath(evidence.original_name).name or "evidence")
+    fd = os.open(view, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as sink:
+        for chunk in open_evidence(ctx, session, evidence):
+            sink.write(chunk)
+    return view
+
+
+def _pick_reader(ctx: Context, target: _Target, view: Path) -> tuple[Reader | None, Any]:
+    """The reader for a file and the mapping profile it is read with (or None): the
+    user's profile, else a profile of the unit or a built-in one whose header
+    fingerprint is the file's, else the registry's first reader that accepts it."""
+    from palermo.services.profiles import profile_for_header
+
+    profile = target.options.profile
+    if profile is None and target.unit_id is not None:
+        header = sniff_header(view)
+        if header:
+            with ctx.db.session() as session:
+                profile = profile_for_header(session, target.unit_id, header)
+    if profile is not None:
+        return StructuredReader(profile.kind), profile
+    return find_reader(view), None
+
+
+def _store_bad_rows(session: Session, target: _Target, evidence_id: int, rows: Any) -> int:
+    """Store a file's bad rows (the first ones kept) as RowProblems; the count of all."""
+    if rows.rows:
+        session.execute(
+            insert(RowProblem),
+            [
+                {
+                    "case_id": target.case_id,
+                    "evidence_file_id": evidence_id,
+                    "line": r.line,
+                    "column": r.column[:300],
+                    "value": r.value[:200],
+                    "reason": r.reason[:2000],
+                }
+                for r in rows.rows
+            ],
+        )
+    return int(rows.count)
+
+
+def _with_question(outcome: FileOutcome, exc: ReadError) -> FileOutcome:
+    """The failure with the question it asks, when the file stopped on an ambiguity."""
+    from palermo.ingest.readers.columns import AmbiguityError
+
+    if not isinstance(exc, AmbiguityError):
+        return outcome
+    question = {
+        "file": outcome.name,
+        "line": exc.line,
+        "column": exc.column,
+        "value": exc.value,
+        "readings": [list(r) for r in exc.readings],
+        "option": exc.option,
+        "answers": [list(a) for a in exc.answers],
+        "suggested": exc.suggested,
+    }
+    return replace(outcome, question=question)
 
 
 def _evidence_row(

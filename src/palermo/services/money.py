@@ -18,13 +18,14 @@ from palermo.analysis.money import FlowTrace, ProceedsReport, proceeds, trace
 from palermo.analysis.patterns import detect_patterns
 from palermo.analysis.restitution import WorkPeriod, Worksheet, restitution_1593
 from palermo.analysis.roles import best_role, infer_roles
-from palermo.law.money import load_wages
+from palermo.law.money import ExchangeRates, load_wages
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
 from palermo.services.network import EvidenceRef, Loaded, evidence_refs, load_case
+from palermo.services.rates import unit_rates
 
 Direction = Literal["forward", "backward"]
 
@@ -163,11 +164,12 @@ def _flow_seeds(loaded: Loaded, roles: dict[str, str]) -> list[str]:
     ]
 
 
-def comparable(loaded: Loaded) -> tuple[CaseData, str, str]:
+def comparable(loaded: Loaded, rates: ExchangeRates | None = None) -> tuple[CaseData, str, str]:
     """The case's payments for flow analysis, all in one currency: converted at the
-    bundled annual rates, or left out and counted (no rate, zero, negative, undated).
+    bundled annual rates (or ``rates``: the unit's own in place of bundled ones), or left
+    out and counted (no rate, zero, negative, undated).
     Returns the data, the currency, and one sentence saying what was done."""
-    conversion = amounts_for_flows(loaded.data)
+    conversion = amounts_for_flows(loaded.data, rates)
     return conversion.apply(loaded.data), conversion.target, conversion.report.summary()
 
 
@@ -189,7 +191,7 @@ def money_view(
         loaded = loaded if loaded is not None else load_case(ctx, session, actor, case)
         seconds = dict(loaded.seconds)
         clock = time.perf_counter()
-        data, currency, currency_note = comparable(loaded)
+        data, currency, currency_note = comparable(loaded, unit_rates(session, case.unit_id))
         seconds["currency"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
         roles = best_role(infer_roles(data))
@@ -293,7 +295,7 @@ def trace_money(
         )
         if key not in loaded.people and loaded.data.node(key) < 0:
             raise InvalidInput(f"no person or account '{seed}' in this case's payments")
-        data, _, _ = comparable(loaded)
+        data, _, _ = comparable(loaded, unit_rates(session, case.unit_id))
         tr = trace(
             data,
             [key],
@@ -384,7 +386,9 @@ def restitution(
             raise InvalidInput("choose a victim of this case")
         # The gain is compared with wages in the jurisdiction's currency: convert to it.
         wage_currency = book.jurisdictions[jurisdiction].currency
-        conversion = amounts_for_flows(loaded.data, target=wage_currency)
+        conversion = amounts_for_flows(
+            loaded.data, unit_rates(session, case.unit_id), target=wage_currency
+        )
         report = proceeds(conversion.apply(loaded.data))
         rows = [r for r in report.rows if r.victim == victim]
         if defendant_id is None:

@@ -34,6 +34,7 @@ from sqlalchemy import and_, func, literal, or_, select
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
+from palermo.ingest.options import LoadOptions
 from palermo.law.indicators import load_indicators
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
@@ -82,6 +83,9 @@ class UploadedFile:
     suggestions: int = 0
     evidence_file_id: int | None = None
     has_document: bool = False
+    bad_rows: int = 0  # rows left out (listed on the Evidence page)
+    question: dict[str, Any] | None = None  # an ambiguity that stopped the file
+    profile: str | None = None  # the column mapping profile it was read with
 
 
 @dataclass(slots=True)
@@ -226,6 +230,7 @@ def receive_upload(
     actor: Actor,
     reference: str,
     uploads: Iterable[tuple[str | None, BinaryIO]],
+    options: LoadOptions | None = None,
 ) -> UploadReport:
     """Ingest uploaded files (``(client file name, readable stream)`` pairs) into a case.
 
@@ -267,7 +272,7 @@ def receive_upload(
             raise InvalidInput("choose at least one file to upload")
         report = UploadReport(case_reference=reference, bytes_received=total)
         if written:
-            ingested = ingest_path(ctx, actor, reference, folder)
+            ingested = ingest_path(ctx, actor, reference, folder, options=options)
             report.case_reference = ingested.case_reference
             report.seconds = ingested.seconds
             report.files = _enrich(ctx, actor, reference, ingested.files, total)
@@ -347,6 +352,9 @@ def _enrich(
                 suggestions=int(suggestions.get(fid, 0)) if fid is not None else 0,
                 evidence_file_id=fid,
                 has_document=fid is not None and fid in pages,
+                bad_rows=getattr(o, "bad_rows", 0),
+                question=getattr(o, "question", None),
+                profile=getattr(o, "profile", None),
             )
         )
     return out

@@ -41,6 +41,7 @@ from palermo.web.pages import auth as auth_pages
 from palermo.web.pages import caseload as caseload_pages
 from palermo.web.pages import cases as case_pages
 from palermo.web.pages import elements as elements_pages
+from palermo.web.pages import formats as formats_pages
 from palermo.web.pages import hearings as hearings_pages
 from palermo.web.pages import memo as memo_pages
 from palermo.web.pages import money as money_pages
@@ -71,6 +72,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     memo_pages.router,
     network_pages.router,
     money_pages.router,
+    formats_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,

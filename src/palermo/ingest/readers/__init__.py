@@ -1,13 +1,16 @@
 """Registry of evidence readers, tried in order; the first whose ``sniff`` accepts wins.
 
-Structured CSV readers come first (they recognise a file by its header), then the
-document readers, then a catch-all for CSV files whose header nobody recognised.
+Structured CSV readers come first (they recognise a file by its header), then bank
+statements (camt.053, MT940), then the document readers, then a catch-all for CSV files
+whose header nobody recognised. Another reader (OCR of scans, say) is added by listing
+it here, before the document reader that would otherwise take its files.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from palermo.ingest.readers.bank import BANK_READERS
 from palermo.ingest.readers.base import Reader
 from palermo.ingest.readers.structured import STRUCTURED_READERS, unknown_csv_reader
 
@@ -22,7 +25,12 @@ def _document_readers() -> list[Reader]:
     return list(DOCUMENT_READERS)
 
 
-READERS: list[Reader] = [*STRUCTURED_READERS, *_document_readers(), unknown_csv_reader]
+READERS: list[Reader] = [
+    *STRUCTURED_READERS,
+    *BANK_READERS,
+    *_document_readers(),
+    unknown_csv_reader,
+]
 
 
 def find_reader(path: Path, readers: list[Reader] | None = None) -> Reader | None:

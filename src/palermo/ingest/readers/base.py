@@ -86,6 +86,14 @@ class ReadContext:
 
     default_region: str = "US"
     display_name: str = ""
+    # The file's locale when the user gave it: "." or "," and "DMY" or "MDY" (None:
+    # inferred from the file, asked when it cannot be).
+    decimal: str | None = None
+    date_order: str | None = None
+    # Refuse the whole file for one bad row (default: load the good rows, list the bad).
+    all_or_nothing: bool = False
+    # A column mapping profile (palermo.ingest.profiles.Profile) chosen by the user.
+    profile: Any = None
 
 
 @dataclass(slots=True)

@@ -13,6 +13,13 @@ Two ways to read:
   fast path the ingest service uses for bulk inserts.
 
 Times without a zone are taken as UTC; every ``occurred_at`` is an aware UTC datetime.
+Amounts, dates and currencies are read by the value types (:mod:`palermo.values`), one
+reading per column for the whole file (:mod:`.columns`): a file whose numbers or dates
+read two ways stops with a question (``AmbiguityError``) instead of a guess. A row with a
+value that cannot be read is left out and listed (``RowStream.bad_rows``: line, column,
+value, reason) unless the context asks for all or nothing. A header below a bank's
+preamble is found in the first lines; a mapping profile (``ReadContext.profile``) names
+the columns of a layout the aliases do not know.
 
 Payments get more checks, because money totals are what a court adds up. Bad input is
 refused with the file, line and column, or loaded with a warning that names the lines
@@ -35,7 +42,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -46,6 +53,17 @@ from charset_normalizer import from_bytes
 
 from palermo.ingest.normalize import normalize_account, normalize_phone
 from palermo.ingest.readers.base import ReadContext, ReadError, ReadOutput, RecordRow
+from palermo.ingest.readers.columns import (
+    AmountColumn,
+    CellProblem,
+    DateColumn,
+    Lookahead,
+    file_lookahead,
+    prior_of,
+    utc_text,
+)
+from palermo.values import Ambiguous
+from palermo.values.currency import parse_currency
 
 # Order of the tuples yielded by ``StructuredReader.rows`` (and of RecordRow's fields).
 ROW_FIELDS: tuple[str, ...] = (
@@ -361,59 +379,6 @@ def _has_surrogate(text: str) -> bool:
 
 # --- values ---------------------------------------------------------------------------
 
-_FALLBACK_TIME_FORMATS = (
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%d.%m.%Y %H:%M:%S",
-    "%d.%m.%Y %H:%M",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%Y%m%d%H%M%S",
-)
-
-
-def parse_timestamp(raw: str) -> datetime:
-    """ISO 8601 (with or without zone, 'Z' accepted), 'YYYY-MM-DD HH:MM:SS' and a few
-    day-first forms; ValueError otherwise. Naive times are UTC."""
-    text = raw.strip()
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        for fmt in _FALLBACK_TIME_FORMATS:
-            try:
-                value = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-        else:
-            raise ValueError(f"not a date/time: {raw[:40]!r}") from None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def parse_amount(raw: str) -> Decimal:
-    """A decimal amount: '1234.5', '1,234.50', '1 234,50', '-12'; ValueError otherwise."""
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        text = raw.strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
-        if "," in text and "." in text:
-            # The later separator is the decimal one.
-            if text.rfind(",") > text.rfind("."):
-                text = text.replace(".", "").replace(",", ".")
-            else:
-                text = text.replace(",", "")
-        elif "," in text:
-            text = text.replace(",", ".")
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            raise ValueError(f"not an amount: {raw[:40]!r}") from None
-    if not value.is_finite():
-        raise ValueError(f"not an amount: {raw[:40]!r}")
-    return value
-
 
 def parse_duration(raw: str) -> int:
     """Seconds from '125', '125.0', 'MM:SS' or 'HH:MM:SS'; ValueError otherwise."""
@@ -490,6 +455,43 @@ class RowStream:
     identifiers: dict[str, set[str]] = field(default_factory=dict)
     # Filled when the rows have been consumed to the end.
     warnings: list[ReadWarning] = field(default_factory=list)
+    # Rows left out because a value in them could not be read (not in all-or-nothing mode).
+    bad_rows: BadRows = field(default_factory=lambda: BadRows())
+
+
+@dataclass(frozen=True, slots=True)
+class BadRow:
+    """A row left out of a file: where, the value as written, and why."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column '{self.column}': {self.reason}"
+
+
+@dataclass
+class BadRows:
+    """The bad rows of a file: all counted, the first ``keep`` kept to list and store."""
+
+    keep: int = 100_000
+    count: int = 0
+    rows: list[BadRow] = field(default_factory=list)
+
+    def add(self, row: BadRow) -> None:
+        self.count += 1
+        if len(self.rows) < self.keep:
+            self.rows.append(row)
+
+    def summary(self, file: str, shown: int = 5) -> str:
+        """'3 rows not loaded: line 4, column 'amount': ...; ...' (the first few)."""
+        listed = "; ".join(str(r) for r in self.rows[:shown])
+        more = self.count - min(shown, len(self.rows))
+        tail = f"; and {more:,} more" if more > 0 else ""
+        rows = f"{self.count:,} row{'s' if self.count != 1 else ''}"
+        return f"{file}: {rows} not loaded ({listed}{tail})"
 
 
 class StructuredReader:
@@ -505,7 +507,13 @@ class StructuredReader:
         header = _sniff_header(path, head)
         # The file name is only a hint for files that say they are CSV.
         hint = path.name if path.suffix.lower() in CSV_SUFFIXES else ""
-        return header is not None and detect_kind(header, hint) == self.kind
+        if header is not None and detect_kind(header, hint) == self.kind:
+            return True
+        if path.suffix.lower() not in CSV_SUFFIXES or header is None:
+            return False
+        # A bank's preamble above the header: a later line of the head that is a header.
+        later = _preamble_header(head)
+        return later is not None and detect_kind(later[1], "") == self.kind
 
     def read(self, path: Path, context: ReadContext) -> ReadOutput:
         stream = self.rows(path, context)
@@ -524,6 +532,8 @@ class StructuredReader:
             handle = path.open("rb")
         except OSError as exc:
             raise ReadError(name, f"cannot read file: {exc.strerror or exc}") from exc
+        profile = context.profile
+        skipped: tuple[int, list[str]] | None = None
         try:
             head = handle.read(HEAD_BYTES)
             handle.seek(0)
@@ -534,10 +544,21 @@ class StructuredReader:
                 errors="palermo-count",
                 newline="",
             )
-            delimiter = _delimiter(_first_line(head, encoding))
+            first = _first_line(head, encoding)
+            preamble = None
+            if profile is None and detect_kind(_split_line(first), "") is None:
+                preamble = _preamble_header(head)
+            if preamble is not None:
+                first = (
+                    head.decode(encoding, errors="ignore").lstrip("\ufeff").split("\n")[preamble[0]]
+                )
+            delimiter = _delimiter(first)
             reader = csv.reader(text, delimiter=delimiter, strict=True)
             errors_at_open = _DECODE_ERRORS[0]
             try:
+                if preamble is not None:
+                    lines_before = [next(reader) for _ in range(preamble[0])]
+                    skipped = (reader.line_num, [",".join(r)[:60] for r in lines_before])
                 header = next(reader)
             except StopIteration:
                 raise ReadError(name, "empty file: no header row", line=1) from None
@@ -545,21 +566,66 @@ class StructuredReader:
                 raise ReadError(name, f"malformed header: {exc}", line=1) from None
             if _DECODE_ERRORS[0] != errors_at_open:
                 _check_decoded(name, encoding, header, 1, header)
-            columns = _map_columns(self.kind, header, name)
+            if profile is not None:
+                columns = profile.columns_of(header, name)
+            else:
+                columns = _map_columns(self.kind, header, name)
         except BaseException:
             handle.close()
             raise
         stream = RowStream(kind=self.kind, rows=iter(()), encoding=encoding)
+        if skipped is not None:
+            note = ReadWarning(
+                name,
+                f"preamble above the header (the header is on line {skipped[0] + 1})",
+                "skipped: " + "; ".join(repr(line) for line in skipped[1][:3]),
+            )
+            for line in range(1, skipped[0] + 1):
+                note.add(str(line))
+            stream.warnings.append(note)
         checks = (
             _PaymentChecks(name, header, columns.get("transaction_id"))
             if self.kind == "payment"
             else None
         )
+        prior_decimal, prior_order = prior_of(context.default_region)
+        header_lines = reader.line_num
+
+        def open_text() -> io.TextIOBase:
+            return path.open(encoding=encoding, errors="replace", newline="")
+
+        locale = _FileLocale(
+            name,
+            context.decimal,
+            context.date_order,
+            prior_decimal,
+            prior_order,
+            file_lookahead(open_text, delimiter, header_lines),
+        )
         build = _BUILDERS[self.kind](
-            _BuildContext(columns, header, context.default_region, stream, as_text, checks)
+            _BuildContext(
+                columns,
+                header,
+                context.default_region,
+                stream,
+                as_text,
+                checks,
+                locale,
+                profile.currency_map() if profile is not None else {},
+                profile.channel_map() if profile is not None else {},
+            )
         )
         stream.rows = self._generate(
-            handle, reader, header, build, name, encoding, errors_at_open, stream, checks
+            handle,
+            reader,
+            header,
+            build,
+            name,
+            encoding,
+            errors_at_open,
+            stream,
+            checks,
+            context.all_or_nothing,
         )
         return stream
 
@@ -574,8 +640,10 @@ class StructuredReader:
         errors_at_open: int,
         stream: RowStream,
         checks: _PaymentChecks | None,
+        strict: bool = False,
     ) -> Iterator[Row]:
         width = len(header)
+        bad = stream.bad_rows
         last_line = reader.line_num
         errors_seen = _DECODE_ERRORS[0]
         # Set once undecodable bytes were met: from then on rows are scanned for them.
@@ -601,12 +669,18 @@ class StructuredReader:
                 if len(row) != width:
                     if not row or (len(row) == 1 and not row[0].strip()):
                         continue  # blank line
-                    _raise_ragged(name, line, header, row)
+                    if strict:
+                        _raise_ragged(name, line, header, row)
+                    bad.add(_ragged_row(line, header, row))
+                    continue
                 try:
                     built = build(row, line)
                 except _CellError as exc:
                     column = header[exc.index]
-                    raise ReadError(name, exc.message, line=line, column=column) from None
+                    if strict:
+                        raise ReadError(name, exc.message, line=line, column=column) from None
+                    bad.add(BadRow(line, column, row[exc.index][:200], exc.message))
+                    continue
                 if checks is None:
                     yield built
                     continue
@@ -814,6 +888,41 @@ class _PaymentChecks:
         return skipped
 
 
+def _ragged_row(line: int, header: list[str], row: list[str]) -> BadRow:
+    column = header[len(row)] if len(row) < len(header) else f"(extra field {len(header) + 1})"
+    reason = f"ragged row: {len(row)} fields where the header has {len(header)}"
+    return BadRow(line, column, ",".join(row)[:200], reason)
+
+
+def _split_line(line: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=_delimiter(line)))
+    except (csv.Error, StopIteration):
+        return []
+
+
+PREAMBLE_LINES = 30  # how far down a header may be, below a bank's preamble
+
+
+def _preamble_header(head: bytes) -> tuple[int, list[str]] | None:
+    """(0-based line index, header) of the first of the head's first lines that a
+    structured kind recognises as its header, when it is not the first line."""
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = head.decode("cp1252", errors="replace")
+    lines = text.split("\n")[:PREAMBLE_LINES]
+    for index, line in enumerate(lines[:-1]):
+        cells = _split_line(line.rstrip("\r"))
+        if index and len(cells) >= 3 and detect_kind(cells, "") is not None:
+            kind = detect_kind(cells, "")
+            names = _LOOKUP[kind or ""]
+            mapped = {names.get(_header_key(c)) for c in cells}
+            if all(r in mapped for r in REQUIRED[kind or ""]):
+                return index, cells
+    return None
+
+
 def _raise_ragged(name: str, line: int, header: list[str], row: list[str]) -> None:
     if len(row) < len(header):
         column = header[len(row)]
@@ -865,6 +974,23 @@ def _delimiter(first_line: str) -> str:
     counts = [(first_line.count(d), d) for d in _DELIMITERS]
     count, delimiter = max(counts)
     return delimiter if count else ","
+
+
+def sniff_header(path: Path) -> list[str] | None:
+    """The header of a delimited text file (below a preamble if it has one), or None."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError:
+        return None
+    header = _sniff_header(path, head)
+    if header is None:
+        return None
+    if detect_kind(header, "") is None and path.suffix.lower() in CSV_SUFFIXES:
+        later = _preamble_header(head)
+        if later is not None:
+            return later[1]
+    return header
 
 
 def _sniff_header(path: Path, head: bytes) -> list[str] | None:
@@ -960,24 +1086,27 @@ def _normaliser(
     return cache.get, miss
 
 
-def _stamp_function(as_text: bool) -> Callable[[str], Any]:
-    """Parse a timestamp to an aware UTC datetime, or to SQLite's naive UTC text."""
-    fromiso = datetime.fromisoformat
+def _stamp_function(as_text: bool, column: DateColumn) -> Callable[[str, int], Any]:
+    """Parse a timestamp to an aware UTC datetime, or to SQLite's naive UTC text.
 
-    def stamp(raw: str) -> Any:
+    ISO 8601 is read at once; anything else goes to the column (its date order)."""
+    fromiso = datetime.fromisoformat
+    slow = column.value
+
+    def stamp(raw: str, line: int) -> Any:
         try:
             value = fromiso(raw)
         except ValueError:
-            value = parse_timestamp(raw)
+            return slow(raw, line)
         if value.tzinfo is not None and value.utcoffset():
             value = value.astimezone(UTC)
         return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
-    def stamp_text(raw: str) -> Any:
+    def stamp_text(raw: str, line: int) -> Any:
         try:
             value = fromiso(raw)
         except ValueError:
-            value = parse_timestamp(raw)
+            value = slow(raw, line)
         else:
             # Validated above; the usual whole-second UTC forms are re-cut, not re-formatted.
             n = len(raw)
@@ -987,98 +1116,87 @@ def _stamp_function(as_text: bool) -> Callable[[str], Any]:
                 and raw[13] == ":"
             ):
                 return raw[:10] + " " + raw[11:19] + ".000000"
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ", "microseconds")
+        return utc_text(value)
 
     return stamp_text if as_text else stamp
-
-
-def _time_error(index: int, raw: str) -> _CellError:
-    if not raw.strip():
-        return _CellError(index, "missing date/time")
-    return _CellError(index, f"bad date/time {raw[:40]!r} (expected ISO 8601)")
-
-
-def _amount_function(as_text: bool) -> Callable[[str], Any]:
-    def amount(raw: str) -> Any:
-        value = parse_amount(raw)
-        return str(value) if as_text else value
-
-    def amount_text(raw: str) -> Any:
-        # A plain decimal is validated and kept as written (SQLite stores it as a number).
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            return str(parse_amount(raw))
-        if not value.is_finite():
-            raise ValueError(f"not an amount: {raw[:40]!r}")
-        return raw
-
-    return amount_text if as_text else amount
 
 
 _ZERO = Decimal(0)
 
 
 def _payment_amount_function(
-    as_text: bool, zero: list[int], negative: list[int]
+    as_text: bool, column: AmountColumn, zero: list[int], negative: list[int]
 ) -> Callable[[str, int], Any]:
-    """``_amount_function`` that also notes the lines of zero and negative amounts."""
+    """The column's parse, noting the lines of zero and negative amounts."""
+    parse, parse_text = column.value, column.text
 
     def amount(raw: str, line: int) -> Any:
-        value = parse_amount(raw)
+        value = parse(raw, line)
         if value <= _ZERO:
             (zero if value == 0 else negative).append(line)
         return value
 
     def amount_text(raw: str, line: int) -> Any:
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            value = parse_amount(raw)
-            text = str(value)
-        else:
-            if not value.is_finite():
-                raise ValueError(f"not an amount: {raw[:40]!r}")
-            text = raw
-        if value <= _ZERO:
-            (zero if value == 0 else negative).append(line)
+        text = parse_text(raw, line)
+        if text[0] == "-" or not text.strip("0.+ "):
+            value = Decimal(text)
+            if value <= _ZERO:
+                (zero if value == 0 else negative).append(line)
         return text
 
     return amount_text if as_text else amount
 
 
-def _amount_error(index: int, raw: str) -> _CellError:
-    if not raw.strip():
-        return _CellError(index, "missing amount")
-    return _CellError(index, f"bad amount {raw[:40]!r}")
-
-
-def _currency(row: list[str], index: int | None) -> str | None:
-    if index is None or not row[index]:
-        return None
-    code = row[index].strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise _CellError(index, f"bad currency {row[index][:20]!r} (expected ISO 4217 code)")
-    return code
-
-
-def _currency_function(index: int | None) -> Callable[[list[str]], str | None]:
-    """``_currency`` with a cache: a file holds a handful of currencies, millions of times."""
+def _currency_function(
+    index: int | None, region: str, mapping: dict[str, str]
+) -> Callable[[list[str]], str | None]:
+    """The row's currency code, cached: a file holds a handful of currencies, millions of
+    times. ``mapping`` (a profile's value mapping) is consulted before ISO 4217 and CLDR
+    names; a symbol several currencies share that the case's jurisdiction does not settle
+    is a bad row naming the candidates."""
     if index is None:
         return lambda row: None
     cache: dict[str, str | None] = {}
+
+    def read(raw: str) -> str | None:
+        text = raw.strip()
+        if not text:
+            return None
+        mapped = mapping.get(text.casefold())
+        if mapped is not None:
+            return mapped
+        result = parse_currency(text, region)
+        if isinstance(result, str):
+            return result
+        if isinstance(result, Ambiguous):
+            options = ", ".join(code for code, _ in result.readings)
+            raise _CellError(
+                index,
+                f"currency {raw[:20]!r} is ambiguous (may be {options}); "
+                "map it to one code in a column mapping profile",
+            )
+        raise _CellError(index, f"bad currency {raw[:20]!r}: {result.reason}")
 
     def currency(row: list[str]) -> str | None:
         raw = row[index]
         try:
             return cache[raw]
         except KeyError:
-            code = cache[raw] = _currency(row, index)
+            code = cache[raw] = read(raw)
             return code
 
     return currency
+
+
+def _channel_function(
+    index: int | None, mapping: dict[str, str]
+) -> Callable[[list[str]], str | None]:
+    """The row's channel, through a profile's channel names when it has them."""
+    if index is None:
+        return lambda row: None
+    if not mapping:
+        return lambda row: row[index] or None
+    return lambda row: mapping.get(row[index].strip().casefold(), row[index]) or None
 
 
 def _optional(row: list[str], index: int | None) -> str | None:
@@ -1093,6 +1211,38 @@ class _BuildContext:
     stream: RowStream
     as_text: bool
     checks: _PaymentChecks | None = None
+    locale: _FileLocale | None = None
+    # Lower-cased currency text -> ISO code, and channel names, from a mapping profile.
+    currency_map: dict[str, str] = field(default_factory=dict)
+    channel_map: dict[str, str] = field(default_factory=dict)
+
+    def dates(self, canonical: str) -> DateColumn:
+        loc = self.locale or _FileLocale("", None, None, None, None, _no_lookahead)
+        index = self.columns[canonical]
+        return DateColumn(
+            loc.file, self.header[index], index, loc.date_order, loc.prior_order, loc.lookahead
+        )
+
+    def amounts(self, canonical: str) -> AmountColumn:
+        loc = self.locale or _FileLocale("", None, None, None, None, _no_lookahead)
+        index = self.columns[canonical]
+        return AmountColumn(
+            loc.file, self.header[index], index, loc.decimal, loc.prior_decimal, loc.lookahead
+        )
+
+
+@dataclass(frozen=True)
+class _FileLocale:
+    file: str
+    decimal: str | None
+    date_order: str | None
+    prior_decimal: str | None
+    prior_order: str | None
+    lookahead: Lookahead
+
+
+def _no_lookahead(index: int, after: int) -> Iterator[tuple[int, str]]:
+    return iter(())
 
 
 def _call_builder(b: _BuildContext) -> Builder:
@@ -1100,16 +1250,16 @@ def _call_builder(b: _BuildContext) -> Builder:
     get, miss = _normaliser(
         lambda raw: normalize_phone(raw, region), b.stream.identifiers.setdefault("phone", set())
     )
-    stamp = _stamp_function(b.as_text)
+    stamp = _stamp_function(b.as_text, b.dates(_TIME_COLUMN[b.stream.kind]))
     i_time, i_from, i_to = b.columns["started_at"], b.columns["caller"], b.columns["callee"]
     i_dur = b.columns.get("duration_s")
     attrs = _attr_writer(b.columns, b.header, ("call_id", "cell_id"))
 
     def build(row: list[str], line: int) -> Row:
         try:
-            when = stamp(row[i_time])
-        except ValueError:
-            raise _time_error(i_time, row[i_time]) from None
+            when = stamp(row[i_time], line)
+        except CellProblem as exc:
+            raise _CellError(i_time, exc.reason) from None
         duration = None
         if i_dur is not None and row[i_dur]:
             try:
@@ -1151,16 +1301,16 @@ def _message_builder(b: _BuildContext) -> Builder:
     get, miss = _normaliser(
         lambda raw: normalize_phone(raw, region), b.stream.identifiers.setdefault("phone", set())
     )
-    stamp = _stamp_function(b.as_text)
+    stamp = _stamp_function(b.as_text, b.dates(_TIME_COLUMN[b.stream.kind]))
     i_time, i_from, i_to = b.columns["sent_at"], b.columns["sender"], b.columns["recipient"]
     i_channel, i_body = b.columns.get("channel"), b.columns.get("body")
     attrs = _attr_writer(b.columns, b.header, ("message_id",))
 
     def build(row: list[str], line: int) -> Row:
         try:
-            when = stamp(row[i_time])
-        except ValueError:
-            raise _time_error(i_time, row[i_time]) from None
+            when = stamp(row[i_time], line)
+        except CellProblem as exc:
+            raise _CellError(i_time, exc.reason) from None
         source = get(row[i_from], _MISS)
         if source is _MISS:
             source = miss(row[i_from])
@@ -1189,26 +1339,29 @@ def _message_builder(b: _BuildContext) -> Builder:
 
 def _payment_builder(b: _BuildContext) -> Builder:
     get, miss = _normaliser(normalize_account, b.stream.identifiers.setdefault("account", set()))
-    stamp = _stamp_function(b.as_text)
+    stamp = _stamp_function(b.as_text, b.dates(_TIME_COLUMN[b.stream.kind]))
     checks = b.checks if b.checks is not None else _PaymentChecks("", b.header, None)
-    amount = _payment_amount_function(b.as_text, checks.zero_lines, checks.negative_lines)
+    amount = _payment_amount_function(
+        b.as_text, b.amounts("amount"), checks.zero_lines, checks.negative_lines
+    )
     c = b.columns
     i_time, i_amount = c["booked_at"], c["amount"]
     i_from, i_to = c["payer_account"], c["payee_account"]
-    currency = _currency_function(c.get("currency"))
+    currency = _currency_function(c.get("currency"), b.region, b.currency_map)
     # Countries go to origin/destination, the columns cross-border flow analysis reads.
     i_channel, i_cfrom, i_cto = c.get("channel"), c.get("country_from"), c.get("country_to")
+    channel = _channel_function(i_channel, b.channel_map)
     attrs = _attr_writer(c, b.header, ("transaction_id", "payer_name", "payee_name", "reference"))
 
     def build(row: list[str], line: int) -> Row:
         try:
-            when = stamp(row[i_time])
-        except ValueError:
-            raise _time_error(i_time, row[i_time]) from None
+            when = stamp(row[i_time], line)
+        except CellProblem as exc:
+            raise _CellError(i_time, exc.reason) from None
         try:
             value = amount(row[i_amount], line)
-        except ValueError:
-            raise _amount_error(i_amount, row[i_amount]) from None
+        except CellProblem as exc:
+            raise _CellError(i_amount, exc.reason) from None
         source = get(row[i_from], _MISS)
         if source is _MISS:
             source = miss(row[i_from])
@@ -1224,7 +1377,7 @@ def _payment_builder(b: _BuildContext) -> Builder:
             value,
             currency(row),
             None,
-            _optional(row, i_channel),
+            channel(row),
             None,
             _optional(row, i_cfrom),
             _optional(row, i_cto),
@@ -1235,26 +1388,27 @@ def _payment_builder(b: _BuildContext) -> Builder:
 
 
 def _trip_builder(b: _BuildContext) -> Builder:
-    stamp = _stamp_function(b.as_text)
-    amount = _amount_function(b.as_text)
+    stamp = _stamp_function(b.as_text, b.dates(_TIME_COLUMN[b.stream.kind]))
+    price_column = b.amounts("price") if "price" in b.columns else None
     c = b.columns
     i_time, i_who = c["departed_at"], c["traveller"]
     i_from, i_to = c["origin"], c["destination"]
     i_price, i_mode = c.get("price"), c.get("mode")
-    currency = _currency_function(c.get("currency"))
+    currency = _currency_function(c.get("currency"), b.region, b.currency_map)
     attrs = _attr_writer(c, b.header, ("booking_id", "booked_by", "paid_by"))
 
     def build(row: list[str], line: int) -> Row:
         try:
-            when = stamp(row[i_time])
-        except ValueError:
-            raise _time_error(i_time, row[i_time]) from None
+            when = stamp(row[i_time], line)
+        except CellProblem as exc:
+            raise _CellError(i_time, exc.reason) from None
         price = None
         if i_price is not None and row[i_price]:
+            assert price_column is not None
             try:
-                price = amount(row[i_price])
-            except ValueError:
-                raise _amount_error(i_price, row[i_price]) from None
+                price = (price_column.text if b.as_text else price_column.value)(row[i_price], line)
+            except CellProblem as exc:
+                raise _CellError(i_price, exc.reason) from None
         return (
             line,
             "trip",
@@ -1273,6 +1427,13 @@ def _trip_builder(b: _BuildContext) -> Builder:
 
     return build
 
+
+_TIME_COLUMN = {
+    "call": "started_at",
+    "message": "sent_at",
+    "payment": "booked_at",
+    "trip": "departed_at",
+}
 
 _BUILDERS: dict[str, Callable[[_BuildContext], Builder]] = {
     "call": _call_builder,
@@ -1302,7 +1463,8 @@ class UnknownCsvReader:
         raise ReadError(
             name,
             f"unrecognised CSV header ({', '.join(h[:30] for h in header[:8])}); "
-            f"expected one of {expected}",
+            f"expected one of {expected}; or map its columns once in a mapping profile "
+            "(the case's Evidence > Map columns page, or palermo ingest --map profile.yaml)",
             line=1,
         )
 

@@ -168,7 +168,7 @@ class WageBook(BaseModel):
     jurisdictions: dict[str, Jurisdiction]
 
 
-_CURRENCY = re.compile(r"[A-Z]{3}")
+_CURRENCY = re.compile(r"[A-Z]{3,8}")  # ISO 4217, or a crypto ticker (USDT)
 PositiveRate = Annotated[Decimal, Field(gt=0, allow_inf_nan=False)]
 
 
@@ -209,6 +209,9 @@ class ExchangeRates(BaseModel):
     base: str = "EUR"
     checked: bool = False  # checked against the primary source
     rates: dict[str, dict[int, PositiveRate]]
+    # Currencies whose rates come from another source than the table's: code ->
+    # {"label": short name, "source": full source}; every converted figure names it.
+    sources: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @field_validator("base")
     @classmethod
@@ -261,7 +264,16 @@ class ExchangeRates(BaseModel):
             if first < year < last:
                 return None
             used = first if year <= first else last
-        return AnnualRate(currency, self.base, used, year, years[used], self.label, self.source)
+        own = self.sources.get(currency, {})
+        return AnnualRate(
+            currency,
+            self.base,
+            used,
+            year,
+            years[used],
+            own.get("label", self.label),
+            own.get("source", self.source),
+        )
 
 
 def _load_model(path: Path, model: type[M]) -> M:

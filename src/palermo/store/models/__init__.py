@@ -1,6 +1,6 @@
 """All tables. Each capability keeps its models in its own module here."""
 
-from palermo.store.models import caseload, documents
+from palermo.store.models import caseload, documents, formats
 from palermo.store.models.base import Base
 from palermo.store.models.core import (
     ApiToken,
@@ -49,4 +49,5 @@ __all__ = [
     "User",
     "caseload",
     "documents",
+    "formats",
 ]

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from palermo.store.models.base import Base, BigId, JsonDoc, Timestamp, utcnow
+from palermo.store.models.formats import ExactAmount
 from palermo.store.types import SealedExact, SealedJson, SealedText
 
 
@@ -258,8 +258,9 @@ class Record(Base):
     # Encrypted at rest (palermo.store.types); endpoints deterministically, for SQL equality.
     source: Mapped[str | None] = mapped_column(SealedExact("records.endpoint"))
     target: Mapped[str | None] = mapped_column(SealedExact("records.endpoint"))
-    amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
-    currency: Mapped[str | None] = mapped_column(String(3))
+    # Exact, any number of decimal places: crypto amounts (0.00051 BTC) too.
+    amount: Mapped[Decimal | None] = mapped_column(ExactAmount())
+    currency: Mapped[str | None] = mapped_column(String(8))  # ISO 4217 or a crypto ticker
     duration_s: Mapped[int | None] = mapped_column(Integer)
     channel: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[str | None] = mapped_column(SealedText("records.body"))

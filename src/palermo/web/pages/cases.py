@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, elements, viewcache
+from palermo.services import cases, elements, row_problems, viewcache
 from palermo.services.cases import CaseSummary
 from palermo.services.context import Context
 from palermo.services.users import UserInfo
@@ -201,7 +201,11 @@ def evidence(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> R
         case,
         "evidence",
         "cases/evidence.html",
-        {"files": files, "can_ingest": user.actor.can(Permission.INGEST)},
+        {
+            "files": files,
+            "can_ingest": user.actor.can(Permission.INGEST),
+            "row_problems": row_problems.counts(ctx, user.actor, reference),
+        },
     )
 
 

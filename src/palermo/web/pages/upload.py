@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from palermo.ingest.options import LoadOptions, OptionError
 from palermo.services import cases, review
 from palermo.services.context import Context
 from palermo.web.auth import CtxDep, PageUser
@@ -20,7 +21,41 @@ MAX_FILES = 1000
 
 
 def _limits(ctx: Context) -> dict[str, object]:
-    return {"max_bytes": ctx.settings.max_file_bytes, "max_files": MAX_FILES}
+    return {
+        "max_bytes": ctx.settings.max_file_bytes,
+        "max_files": MAX_FILES,
+        "locales": LOCALE_CHOICES,
+    }
+
+
+# Locales offered on the form (any babel locale name is accepted from the CLI).
+LOCALE_CHOICES = (
+    ("en_US", "English (US): 1,234.50 and 03/04 = 4 March"),
+    ("en_GB", "English (UK): 1,234.50 and 03/04 = 3 April"),
+    ("de_DE", "German: 1.234,50 and 03.04. = 3 April"),
+    ("fr_FR", "French: 1 234,50 and 03/04 = 3 April"),
+    ("es_ES", "Spanish: 1.234,50 and 03/04 = 3 April"),
+    ("it_IT", "Italian: 1.234,50 and 03/04 = 3 April"),
+    ("pt_BR", "Portuguese (Brazil): 1.234,50 and 03/04 = 3 April"),
+    ("ro_RO", "Romanian: 1.234,50 and 03.04 = 3 April"),
+    ("nl_NL", "Dutch: 1.234,50 and 03-04 = 3 April"),
+)
+
+
+async def form_options(request: Request) -> LoadOptions:
+    """How to read the upload's files, from the form (OptionError naming the field)."""
+    form = await request.form(max_files=MAX_FILES)
+
+    def text(name: str) -> str | None:
+        value = form.get(name)
+        return value.strip() or None if isinstance(value, str) else None
+
+    return LoadOptions.parse(
+        locale=text("locale"),
+        decimal=text("decimal"),
+        date_order=text("date_order"),
+        all_or_nothing=text("all_or_nothing") is not None,
+    )
 
 
 @router.get("/cases/{reference}/upload")
@@ -47,6 +82,20 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
     # Permission first: nothing is read from the body into the data folder otherwise.
     await run_in_threadpool(review.check_upload, ctx, user.actor, reference)
     uploads = await form_uploads(request)
+    try:
+        options = await form_options(request)
+    except OptionError as exc:
+        case = await run_in_threadpool(cases.get_case, ctx, user.actor, reference)
+        response = _case_page(
+            request,
+            user,
+            case,
+            "evidence",
+            "upload/form.html",
+            {"limits": _limits(ctx), "option_error": str(exc)},
+        )
+        response.status_code = 422
+        return response
     # Ingest is blocking work (hashing, parsing, SQL): off the event loop.
     report = await run_in_threadpool(
         review.receive_upload,
@@ -54,6 +103,7 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
         user.actor,
         reference,
         [(name, item.file) for name, item in uploads],
+        options,
     )
     case = await run_in_threadpool(cases.get_case, ctx, user.actor, reference)
     return _case_page(
