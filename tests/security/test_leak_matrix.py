@@ -104,6 +104,7 @@ def _fill(route: GetRoute, leak: leak_case.LeakCase, links: set[str]) -> list[st
     values: dict[str, list[str]] = {
         "reference": [leak.reference],
         "evidence_file_id": [str(i) for i in leak.evidence_ids.values()],
+        "evidence_id": [str(i) for i in leak.evidence_ids.values()],
         "person_id": [str(i) for i in [*leak.victim_ids, leak.suspect_id]],
     }
     urls = [route.path]
