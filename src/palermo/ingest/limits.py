@@ -18,6 +18,7 @@ It returns the reason a file is refused, naming the file, the limit and its valu
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -83,11 +84,16 @@ def inspect(path: Path, limits: DocumentLimits, reader_name: str | None = None) 
             check_package(path, limits)
         elif head.lstrip()[:5] == b"%PDF-":
             check_pdf(path, limits)
-        elif reader_name in IN_MEMORY_READERS and size > limits.max_in_memory_bytes:
-            raise LimitExceeded(
-                f"document too large to read ({size:,} bytes; the limit for "
-                f"{reader_name} files is {limits.max_in_memory_bytes:,})"
-            )
+        elif reader_name in IN_MEMORY_READERS:
+            if size > limits.max_in_memory_bytes:
+                raise LimitExceeded(
+                    f"document too large to read ({size:,} bytes; the limit for "
+                    f"{reader_name} files is {limits.max_in_memory_bytes:,})"
+                )
+            if reader_name == "mbox":
+                check_mailbox(path, limits)
+            elif reader_name == "html":
+                check_html(path, limits)
     except LimitExceeded as exc:
         return str(exc)
     return None
@@ -205,10 +211,60 @@ def check_pdf(path: Path, limits: DocumentLimits) -> None:
 
     try:
         pdf = PdfReader(path)
-        pages: Any = pdf.trailer["/Root"]
-        declared = pages["/Pages"].get("/Count", 0)
-        count = max(int(declared) if isinstance(declared, int) else 0, len(pdf.pages))
+        root: Any = pdf.trailer["/Root"]
+        declared = root["/Pages"].get("/Count", 0)
+        # The declared count first: walking a huge page tree is itself the cost to avoid.
+        count = int(declared) if isinstance(declared, int) else 0
+        if count <= limits.max_pdf_pages:
+            count = max(count, len(pdf.pages))
     except Exception:  # corrupt or encrypted: the reader says why
         return
     if count > limits.max_pdf_pages:
         raise LimitExceeded(f"the PDF has {count:,} pages (the limit is {limits.max_pdf_pages:,})")
+
+
+# --- mailboxes and HTML --------------------------------------------------------------------
+
+_TAG = re.compile(rb"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+# Elements that never hold others, or whose end tag is commonly left out: not nesting.
+_HTML_FLAT = frozenset(
+    b"area base br col embed hr img input link meta source track wbr p li dt dd option "
+    b"tr td th thead tbody tfoot colgroup rp rt".split()
+)
+
+
+def check_mailbox(path: Path, limits: DocumentLimits) -> None:
+    """Raise LimitExceeded if the mailbox holds more messages than an archive may hold files."""
+    count = 0
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.startswith(b"From "):
+                count += 1
+                if count > limits.max_entries:
+                    raise LimitExceeded(
+                        f"too many messages in the mailbox (over {limits.max_entries:,}); "
+                        "split it into smaller mailboxes"
+                    )
+
+
+def check_html(path: Path, limits: DocumentLimits) -> None:
+    """Raise LimitExceeded if the page nests elements deeper than four times the XML depth
+    limit (sloppy pages leave tags open) or holds more elements than the element limit,
+    counted on the raw tags without parsing."""
+    data = path.read_bytes()
+    max_depth = 4 * limits.max_xml_depth
+    depth = 0
+    elements = 0
+    for match in _TAG.finditer(data):
+        closing, name, self_closing = match.groups()
+        if name.lower() in _HTML_FLAT or self_closing:
+            continue
+        if closing:
+            depth = max(depth - 1, 0)
+            continue
+        depth += 1
+        elements += 1
+        if depth > max_depth:
+            raise LimitExceeded(f"HTML nested deeper than {max_depth:,} levels")
+        if elements > limits.max_xml_elements:
+            raise LimitExceeded(f"more than {limits.max_xml_elements:,} HTML elements")
