@@ -203,15 +203,18 @@ def main() -> None:
                 flush=True,
             )
     crashes = sum(r["crash"] for r in rows)
-    slow = sum(r["hang"] or r["seconds"] > SECONDS_TARGET for r in rows)
+    # The ingest's own seconds: the child's start-up (imports, schema) is not the product's
+    # handling of the file, and on a busy machine it alone can take many seconds.
+    slow = sum(r["hang"] or (r["ingest_s"] or r["seconds"]) > SECONDS_TARGET for r in rows)
     big = sum(r["peak_rss_mb"] > RSS_TARGET_MB for r in rows)
     partial = sum(r["partial"] > 0 for r in rows)
     unexpected = sum(not r.get("as_expected", False) for r in rows)
     print(
         f"\n{len(rows)} kinds at scale {args.scale:g}: {crashes} crashes, {slow} over "
-        f"{SECONDS_TARGET:g} s, {big} over {RSS_TARGET_MB:g} MB peak RSS, {partial} with "
+        f"{SECONDS_TARGET:g} s of ingest, {big} over {RSS_TARGET_MB:g} MB peak RSS, {partial} with "
         f"partial writes, {unexpected} not refused as expected "
-        f"(max {max(r['seconds'] for r in rows):.1f} s, "
+        f"(max ingest {max(r['ingest_s'] or 0 for r in rows):.1f} s, "
+        f"max wall {max(r['seconds'] for r in rows):.1f} s, "
         f"max {max(r['peak_rss_mb'] for r in rows):.0f} MB)"
     )
     if args.json:

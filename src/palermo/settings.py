@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     max_xml_elements: int = 5_000_000
     max_paragraphs: int = 200_000
     max_pdf_pages: int = 5_000
+    max_image_pixels: int = 100_000_000
 
     @property
     def evidence_dir(self) -> Path:

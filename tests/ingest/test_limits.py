@@ -108,3 +108,13 @@ def test_upload_quota_refuses_every_file(tmp_path: Path) -> None:
     items = list(expand(path, Limits(temp_dir=tmp_path / "tmp", max_upload_bytes=1_000_000)))
     assert items and all(isinstance(i, Problem) for i in items)
     assert any("quota per upload" in i.reason for i in items if isinstance(i, Problem))
+
+
+def test_image_pixel_limit_reads_the_header_only(tmp_path: Path) -> None:
+    path = hk.KINDS["png_decompression_bomb"](tmp_path, SCALE)  # 3,000 x 3,000
+    assert inspect(path, DocumentLimits(max_image_pixels=1_000_000)) == (
+        "the image is 3,000 x 3,000 pixels (the limit is 1,000,000 pixels)"
+    )
+    full = hk.KINDS["png_decompression_bomb"](tmp_path, 1.0)  # 60,000 x 60,000
+    reason = inspect(full, DocumentLimits())
+    assert reason is not None and "too large" in reason

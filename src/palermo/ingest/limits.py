@@ -19,6 +19,7 @@ It returns the reason a file is refused, naming the file, the limit and its valu
 from __future__ import annotations
 
 import re
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from palermo.settings import Settings
 
 CHUNK = 256 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
+IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00", b"MM\x00*", b"BM", b"RIFF")
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 # Readers that read the whole file into memory before parsing it.
 IN_MEMORY_READERS = frozenset({"text", "html", "eml", "mbox", "whatsapp", "telegram", "sms_backup"})
@@ -48,6 +50,7 @@ class DocumentLimits:
     max_paragraphs: int = 200_000
     max_pdf_pages: int = 5_000
     max_in_memory_bytes: int = 64 * 1024**2
+    max_image_pixels: int = 100_000_000
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DocumentLimits:
@@ -60,6 +63,7 @@ class DocumentLimits:
             max_paragraphs=settings.max_paragraphs,
             max_pdf_pages=settings.max_pdf_pages,
             max_in_memory_bytes=settings.max_document_bytes,
+            max_image_pixels=settings.max_image_pixels,
         )
 
 
@@ -84,6 +88,8 @@ def inspect(path: Path, limits: DocumentLimits, reader_name: str | None = None) 
             check_package(path, limits)
         elif head.lstrip()[:5] == b"%PDF-":
             check_pdf(path, limits)
+        elif head.startswith(IMAGE_MAGIC):
+            check_image(path, limits)
         elif reader_name in IN_MEMORY_READERS:
             if size > limits.max_in_memory_bytes:
                 raise LimitExceeded(
@@ -221,6 +227,29 @@ def check_pdf(path: Path, limits: DocumentLimits) -> None:
         return
     if count > limits.max_pdf_pages:
         raise LimitExceeded(f"the PDF has {count:,} pages (the limit is {limits.max_pdf_pages:,})")
+
+
+# --- images ------------------------------------------------------------------------------
+
+
+def check_image(path: Path, limits: DocumentLimits) -> None:
+    """Raise LimitExceeded if the image declares more pixels than the limit (header only)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                width, height = image.size
+    except Image.DecompressionBombError as exc:
+        raise LimitExceeded(f"the image is too large to decode ({exc})") from exc
+    except Exception:  # not an image, or corrupt: the reader says why
+        return
+    if width * height > limits.max_image_pixels:
+        raise LimitExceeded(
+            f"the image is {width:,} x {height:,} pixels "
+            f"(the limit is {limits.max_image_pixels:,} pixels)"
+        )
 
 
 # --- mailboxes and HTML --------------------------------------------------------------------
