@@ -69,7 +69,9 @@ def list_records(
     kind: str | None = None,
     page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=cases.MAX_PER_PAGE)] = 50,
-    sort: str = "occurred_at",
+    sort: Annotated[
+        str, Query(json_schema_extra={"enum": list(cases.RECORD_SORTS)})
+    ] = "occurred_at",
     desc: bool = False,
     q: Annotated[str | None, Query(max_length=200, description="Search in from/to.")] = None,
 ) -> RecordPage:

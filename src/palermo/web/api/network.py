@@ -7,8 +7,9 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from palermo.law.roles import load_roles
 from palermo.services import network
 from palermo.web.api.models import DbId, error_responses, with_utc
 from palermo.web.auth import ApiUser, CtxDep
@@ -38,9 +39,12 @@ def get_network(
     return with_utc(asdict(view))
 
 
+ROLE_NAMES: list[Any] = sorted(load_roles().roles)
+
+
 class RoleDecisionIn(BaseModel):
     person_id: DbId
-    role: str
+    role: str = Field(json_schema_extra={"enum": ROLE_NAMES})
     decision: Literal["confirmed", "rejected"]
 
 

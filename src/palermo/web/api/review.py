@@ -89,12 +89,16 @@ def list_suggestions(
         str | None,
         Query(max_length=64, description="identifier, identifier:phone, mention, indicator..."),
     ] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[
+        str | None, Query(max_length=16, json_schema_extra={"enum": list(review.STATUSES)})
+    ] = None,
     indicator: Annotated[str | None, Query(max_length=100)] = None,
     file: Annotated[int | None, Query(ge=1, le=MAX_ID, description="evidence file id")] = None,
     page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=review.MAX_PER_PAGE)] = 50,
-    sort: str = "position",
+    sort: Annotated[
+        str, Query(json_schema_extra={"enum": list(review.SUGGESTION_SORTS)})
+    ] = "position",
     desc: bool = False,
 ) -> SuggestionPage:
     """A page of the case's machine suggestions, each with its passage and provenance."""
