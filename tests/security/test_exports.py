@@ -124,3 +124,23 @@ def test_htcds_csv_is_neutralised_and_round_trips() -> None:
     back = htcds.read_csv(out.getvalue())
     assert back.people[0].person_ref == "=1+2"
     assert back.people[0].case_reference == "@ref"
+
+
+def test_no_other_module_writes_csv_itself() -> None:
+    """Every CSV for a person goes through csv_safe; the simulator writes evidence, not
+    exports, and keeps its cells verbatim."""
+    import pathlib
+    import re
+
+    import palermo
+
+    root = pathlib.Path(palermo.__file__).parent
+    writers = re.compile(r"\bcsv\.(writer|DictWriter)\(")
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "csv_safe.py"
+        and "simulate" not in path.parts
+        and writers.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
