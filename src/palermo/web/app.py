@@ -223,8 +223,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(csrf.CsrfFailed, csrf_failed)
 
     async def out_of_range(request: Request, exc: Exception) -> Response:
-        # A number no column can hold (an id or page past 2^31 or 2^63): no such thing.
-        message = "a number in the request is out of range"
+        # A value no column can hold (an id or page past 2^31 or 2^63, a text too long).
+        message = "a value in the request is out of range (a number too large, or a text too long)"
         if _is_api(request):
             return JSONResponse({"detail": message}, status_code=422)
         return _error_page(request, 422, "Cannot do that", message)
