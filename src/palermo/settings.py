@@ -27,6 +27,16 @@ class Settings(BaseSettings):
     max_archive_ratio: float = 200.0
     default_region: str = "US"
     session_https_only: bool = False
+    # Resource limits, checked while streaming before a file reaches the evidence store.
+    max_upload_bytes: int = 20 * 1024**3  # one upload (a folder or zip), expanded
+    max_archive_entries: int = 10_000  # files in one zip (and parts in one DOCX/XLSX)
+    max_document_expanded_bytes: int = 256 * 1024**2  # a DOCX/XLSX/ODT unpacked
+    max_document_bytes: int = 64 * 1024**2  # text, HTML, e-mail, chats: read whole
+    max_xml_depth: int = 256
+    max_xml_elements: int = 5_000_000
+    max_paragraphs: int = 200_000
+    max_pdf_pages: int = 5_000
+    max_image_pixels: int = 100_000_000
 
     @property
     def evidence_dir(self) -> Path:

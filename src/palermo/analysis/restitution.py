@@ -15,8 +15,6 @@ Money is Decimal, rounded half-up to cents at each row.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from palermo.law.money import Jurisdiction, WageBook, load_wages
+from palermo.reports import csv_safe
 
 CENT = Decimal("0.01")
 
@@ -77,15 +76,12 @@ class Worksheet:
         return self.rows[-1].value if self.rows else Decimal(0)
 
     def to_csv(self) -> str:
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["label", "formula", "inputs", "value", "currency"])
+        rows: list[list[object]] = []
         for r in self.rows:
             inputs = "; ".join(f"{k}={v}" for k, v in r.inputs.items())
-            w.writerow([r.label, r.formula, inputs, f"{r.value:.2f}", self.currency])
-        for n in self.notes:
-            w.writerow(["note", n, "", "", ""])
-        return buf.getvalue()
+            rows.append([r.label, r.formula, inputs, f"{r.value:.2f}", self.currency])
+        rows.extend(["note", n, "", "", ""] for n in self.notes)
+        return csv_safe.to_text(["label", "formula", "inputs", "value", "currency"], rows)
 
 
 def _rate(book: WageBook, jur: Jurisdiction, day: date) -> tuple[Decimal, str]:

@@ -26,6 +26,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from palermo.reports import csv_safe
+
 MAPPING_FILE = Path(__file__).with_name("htcds_mapping.yaml")
 
 
@@ -180,13 +182,9 @@ def to_rows(people: Iterable[HtcdsPerson]) -> list[dict[str, str]]:
 
 def write_csv(people: Iterable[HtcdsPerson], out: io.TextIOBase | io.StringIO) -> int:
     """CSV with one header line of HTCDS field names; returns the number of data rows."""
-    writer = csv.DictWriter(out, fieldnames=mapping().fields, lineterminator="\n")
-    writer.writeheader()
-    n = 0
-    for p in people:
-        writer.writerow(to_row(p))
-        n += 1
-    return n
+    fields = mapping().fields
+    rows = ([to_row(p).get(f, "") for f in fields] for p in people)
+    return csv_safe.write_rows(out, fields, rows)
 
 
 def write_xlsx(people: Iterable[HtcdsPerson], path: Path) -> int:
@@ -294,7 +292,8 @@ def read_csv(text: str) -> ImportResult:
     """CSV with HTCDS field names in line 1; an optional label line 2 is skipped."""
     reader = csv.DictReader(io.StringIO(text))
     rows = []
-    for i, rec in enumerate(reader, start=2):
+    for i, raw in enumerate(reader, start=2):
+        rec = {k: csv_safe.restore(v) if isinstance(v, str) else v for k, v in raw.items()}
         if i == 2 and _is_label_row(rec):
             continue
         if not any((v or "").strip() for v in rec.values() if isinstance(v, str)):

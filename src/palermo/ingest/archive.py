@@ -7,9 +7,11 @@ expanded size and compression ratio, counted while streaming, not trusting the
 sizes the archive declares), encrypted and corrupt or truncated archives.
 
 Zip entries are extracted one at a time into a temporary folder (under the data
-directory when the caller gives one); each ``Candidate`` path is valid until the
-next item is requested, and the folder is removed when the generator finishes or
-is closed.
+directory when the caller gives one) and every file is checked against the document
+limits of :mod:`palermo.ingest.limits` before the first item is yielded: a limit on a
+whole archive (its total, its overall ratio, its file count) or on the upload (its
+quota) refuses every file it covers, so none reaches the evidence store. ``Candidate``
+paths stay valid until the generator finishes or is closed; then the folder is removed.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ import os
 import shutil
 import stat
 import tempfile
+import uuid
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from palermo.ingest.limits import DocumentLimits, inspect
+from palermo.ingest.readers import find_reader
 from palermo.settings import Settings
 
 CHUNK = 1024 * 1024
@@ -40,7 +45,11 @@ class Limits:
     ratio_floor_bytes: int = 1024 * 1024
     # The top-level archive is depth 1; a zip inside it is depth 2.
     max_depth: int = 2
+    max_archive_entries: int = 10_000
+    # Everything one upload (a file, a folder or a zip) holds, archives expanded.
+    max_upload_bytes: int = 20 * 1024**3
     temp_dir: Path | None = None
+    document: DocumentLimits = field(default_factory=DocumentLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -48,7 +57,10 @@ class Limits:
             max_file_bytes=settings.max_file_bytes,
             max_archive_total_bytes=settings.max_archive_total_bytes,
             max_archive_ratio=settings.max_archive_ratio,
+            max_archive_entries=settings.max_archive_entries,
+            max_upload_bytes=settings.max_upload_bytes,
             temp_dir=settings.data_dir / "tmp",
+            document=DocumentLimits.from_settings(settings),
         )
 
 
@@ -88,6 +100,19 @@ class _Refused(Exception):
         self.stop_archive = stop_archive
 
 
+class _ArchiveRefused(Exception):
+    """A limit on a whole archive: none of its files may load."""
+
+    def __init__(self, entry: str, reason: str) -> None:
+        super().__init__(reason)
+        self.entry = entry
+        self.reason = reason
+
+
+class _UploadRefused(Exception):
+    """The upload is over its quota: none of its files may load."""
+
+
 def is_zip(path: Path) -> bool:
     """A zip archive to expand: ``.zip``, or a zip signature on a file without extension.
 
@@ -107,22 +132,41 @@ def is_zip(path: Path) -> bool:
 
 
 def expand(path: Path, limits: Limits) -> Iterator[Item]:
-    """Files to ingest under ``path`` (a file, a folder or a zip), and the refused ones."""
+    """Files to ingest under ``path`` (a file, a folder or a zip), and the refused ones.
+
+    Everything is expanded and checked before the first item is yielded, so that a limit
+    tripped late (the archive's total, its compression ratio, the upload quota) refuses
+    every file it covers and none of them reaches the evidence store. Extracted files stay
+    in the temporary folder until the generator finishes or is closed.
+    """
     if limits.temp_dir is not None:
         limits.temp_dir.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="expand-", dir=limits.temp_dir))
     try:
+        upload = _Budget(limits.max_upload_bytes)
         if path.is_dir():
-            yield from _walk(path, limits, workdir)
+            found = _walk(path, limits, workdir, upload)
         elif path.is_file():
-            yield from _file(path, path.name, limits, workdir)
+            found = _file(path, path.name, limits, workdir, upload)
         else:
-            yield Problem(path.name or str(path), "no such file or folder")
+            found = iter([Problem(path.name or str(path), "no such file or folder")])
+        items: list[Item] = []
+        try:
+            for item in found:
+                items.append(item)
+        except _UploadRefused as exc:
+            reason = str(exc)
+            items = [
+                Problem(i.name, f"not loaded: {reason}") if isinstance(i, Candidate) else i
+                for i in items
+            ]
+            items.append(Problem(path.name or str(path), reason))
+        yield from items
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _walk(root: Path, limits: Limits, workdir: Path) -> Iterator[Item]:
+def _walk(root: Path, limits: Limits, workdir: Path, upload: _Budget) -> Iterator[Item]:
     for current, dirnames, filenames in os.walk(root, followlinks=False):
         base = Path(current)
         dirnames.sort()
@@ -143,21 +187,56 @@ def _walk(root: Path, limits: Limits, workdir: Path) -> Iterator[Item]:
             elif not stat.S_ISREG(info.st_mode):
                 yield Problem(name, "not a regular file")
             else:
-                yield from _file(full, name, limits, workdir)
+                yield from _file(full, name, limits, workdir, upload)
 
 
 def _relative(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _file(path: Path, name: str, limits: Limits, workdir: Path) -> Iterator[Item]:
+def _file(path: Path, name: str, limits: Limits, workdir: Path, upload: _Budget) -> Iterator[Item]:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         yield Problem(name, _too_large(size, limits.max_file_bytes))
     elif is_zip(path):
-        yield from _archive(path, name, limits, workdir, 1, _Budget(limits.max_archive_total_bytes))
+        budget = _Budget(limits.max_archive_total_bytes)
+        try:
+            items = list(_archive(path, name, limits, workdir, 1, budget, upload))
+        except _ArchiveRefused as refused:
+            yield Problem(refused.entry, refused.reason)
+            for rest in _entry_names(path, name):
+                if rest != refused.entry:
+                    yield Problem(rest, f"not loaded: {name} was refused ({refused.reason})")
+            return
+        yield from items
     else:
-        yield Candidate(path=path, name=name, size=size)
+        _charge(upload, size, limits)
+        yield _checked(Candidate(path=path, name=name, size=size), limits)
+
+
+def _charge(upload: _Budget, size: int, limits: Limits) -> None:
+    upload.used += size
+    if upload.used > upload.limit:
+        raise _UploadRefused(
+            f"the upload holds over {upload.limit:,} bytes (the quota per upload), "
+            "archives expanded; split it into smaller uploads"
+        )
+
+
+def _checked(candidate: Candidate, limits: Limits) -> Item:
+    """The candidate, or a Problem if a document limit refuses it (checked by streaming)."""
+    reader = find_reader(candidate.path)
+    reason = inspect(candidate.path, limits.document, reader.name if reader else None)
+    return candidate if reason is None else Problem(candidate.name, reason)
+
+
+def _entry_names(path: Path, name: str) -> list[str]:
+    """Every file an archive lists, nested archives not opened (for a refusal)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [f"{name}/{i.filename}" for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return []
 
 
 def _too_large(size: int, limit: int) -> str:
@@ -165,7 +244,13 @@ def _too_large(size: int, limit: int) -> str:
 
 
 def _archive(
-    path: Path, name: str, limits: Limits, workdir: Path, depth: int, budget: _Budget
+    path: Path,
+    name: str,
+    limits: Limits,
+    workdir: Path,
+    depth: int,
+    budget: _Budget,
+    upload: _Budget,
 ) -> Iterator[Item]:
     try:
         archive = zipfile.ZipFile(path)
@@ -174,6 +259,14 @@ def _archive(
         return
     with archive:
         entries = archive.infolist()
+        if len(entries) > limits.max_archive_entries:
+            raise _ArchiveRefused(
+                name,
+                f"too many files in the archive ({len(entries):,}; "
+                f"the limit is {limits.max_archive_entries:,})",
+            )
+        expanded = _Budget(0)  # this archive's own total, for its overall ratio
+        packed = max(path.stat().st_size, 1)
         for index, info in enumerate(entries):
             entry_name = f"{name}/{info.filename}"
             if info.is_dir():
@@ -182,30 +275,42 @@ def _archive(
             if reason:
                 yield Problem(entry_name, reason)
                 continue
-            target = workdir / f"{depth}-{index}" / PurePosixPath(info.filename).name
+            target = workdir / f"{depth}-{index}-{uuid.uuid4().hex[:8]}" / _safe_name(info)
             try:
                 written = _extract(archive, info, target, limits, budget)
             except _Refused as refused:
                 shutil.rmtree(target.parent, ignore_errors=True)
-                yield Problem(entry_name, refused.reason)
                 if refused.stop_archive:
-                    for rest in entries[index + 1 :]:
-                        if not rest.is_dir():
-                            yield Problem(
-                                f"{name}/{rest.filename}", "not extracted: archive stopped"
-                            )
-                    return
+                    raise _ArchiveRefused(entry_name, refused.reason) from None
+                yield Problem(entry_name, refused.reason)
                 continue
-            try:
-                if is_zip(target):
-                    if depth >= limits.max_depth:
-                        yield Problem(entry_name, "nested archive too deep (not expanded)")
-                    else:
-                        yield from _archive(target, entry_name, limits, workdir, depth + 1, budget)
+            expanded.used += written
+            if expanded.used > limits.ratio_floor_bytes and (
+                expanded.used / packed > limits.max_archive_ratio
+            ):
+                raise _ArchiveRefused(
+                    entry_name,
+                    "zip bomb suspected: the archive's compression ratio is above "
+                    f"{limits.max_archive_ratio:g}:1",
+                )
+            if is_zip(target):
+                if depth >= limits.max_depth:
+                    yield Problem(entry_name, "nested archive too deep (not expanded)")
                 else:
-                    yield Candidate(path=target, name=entry_name, size=written)
-            finally:
+                    yield from _archive(
+                        target, entry_name, limits, workdir, depth + 1, budget, upload
+                    )
                 shutil.rmtree(target.parent, ignore_errors=True)
+            else:
+                _charge(upload, written, limits)
+                item = _checked(Candidate(path=target, name=entry_name, size=written), limits)
+                if isinstance(item, Problem):
+                    shutil.rmtree(target.parent, ignore_errors=True)
+                yield item
+
+
+def _safe_name(info: zipfile.ZipInfo) -> str:
+    return PurePosixPath(info.filename.replace("\\", "/")).name or "entry"
 
 
 def _entry_refusal(info: zipfile.ZipInfo, limits: Limits) -> str | None:

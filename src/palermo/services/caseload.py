@@ -13,7 +13,6 @@ except for dates and decimals).
 
 from __future__ import annotations
 
-import csv
 import importlib
 import io
 from collections import Counter, defaultdict
@@ -42,6 +41,7 @@ from palermo.caseload.records import (
     WitnessInfo,
 )
 from palermo.caseload.targets import targets_for
+from palermo.reports import csv_safe
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import is_member
@@ -1072,19 +1072,21 @@ def export_csv(
     _unit(session, unit_id)
     model, columns = EXPORTABLE[table]
     cols = [getattr(model, c) for c in columns]
+    # Row by row, only the cases the actor is a member of (as on every case page);
+    # the unit's counts stay on the statistics pages.
+    shown = select(Case.id).where(Case.unit_id == unit_id)
+    if not actor.is_system:
+        shown = shown.where(
+            Case.id.in_(select(CaseMember.case_id).where(CaseMember.user_id == actor.user_id))
+        )
     query = select(*cols)
     if model is Case:
-        query = query.where(Case.unit_id == unit_id).order_by(Case.id)
+        query = query.where(Case.id.in_(shown.scalar_subquery())).order_by(Case.id)
     else:
-        in_unit = select(Case.id).where(Case.unit_id == unit_id).scalar_subquery()
+        in_unit = shown.scalar_subquery()
         query = query.where(model.case_id.in_(in_unit)).order_by(model.id)  # type: ignore[attr-defined]
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    n = 0
-    for row in session.execute(query):
-        writer.writerow(["" if v is None else v for v in row])
-        n += 1
+    n = csv_safe.write_rows(buf, columns, session.execute(query))
     _audit(
         session,
         actor,

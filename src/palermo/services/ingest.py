@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 
 from palermo.ingest import bulk
 from palermo.ingest.archive import Candidate, Limits, Problem, expand
+from palermo.ingest.limits import DocumentLimits
+from palermo.ingest.limits import inspect as inspect_limits
 from palermo.ingest.normalize import normalize_account, normalize_phone
 from palermo.ingest.options import LoadOptions
 from palermo.ingest.readers import find_reader
@@ -647,6 +649,11 @@ def _ingest_attachment(
     try:
         path = workdir / safe
         path.write_bytes(data)
+        refusal = inspect_limits(
+            path, DocumentLimits.from_settings(ctx.settings), _reader_name(path)
+        )
+        if refusal is not None:
+            return [FileOutcome(name, Outcome.SKIPPED, f"{name}: {refusal}")]
         link = {
             "evidence_file_id": parent.evidence_file_id,
             "sha256": parent.sha256,
@@ -663,6 +670,11 @@ def _ingest_attachment(
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _reader_name(path: Path) -> str | None:
+    reader = find_reader(path)
+    return reader.name if reader is not None else None
 
 
 # --- records and documents ---------------------------------------------------------------

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRouter
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -35,6 +36,7 @@ from palermo.web.api import money as api_money
 from palermo.web.api import network as api_network
 from palermo.web.api import review as api_review
 from palermo.web.api import tokens as api_tokens
+from palermo.web.api.models import ERROR_RESPONSES
 from palermo.web.auth import LoginRequired
 from palermo.web.pages import account as account_pages
 from palermo.web.pages import auth as auth_pages
@@ -232,6 +234,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(csrf.CsrfFailed, csrf_failed)
     app.add_exception_handler(IdentityUnavailable, identity_unavailable)
 
+    async def out_of_range(request: Request, exc: Exception) -> Response:
+        # A value no column can hold (an id or page past 2^31 or 2^63, a text too long).
+        message = "a value in the request is out of range (a number too large, or a text too long)"
+        if _is_api(request):
+            return JSONResponse({"detail": message}, status_code=422)
+        return _error_page(request, 422, "Cannot do that", message)
+
+    app.add_exception_handler(OverflowError, out_of_range)
+    app.add_exception_handler(DataError, out_of_range)
+
 
 def _jsonable(errors: Any) -> Any:
     return jsonable_encoder(errors, custom_encoder={Exception: str})
@@ -256,7 +268,12 @@ def create_app(ctx: Context) -> FastAPI:
             router, include_in_schema=False, dependencies=[Depends(csrf.protect_form)]
         )
     for router in API_ROUTERS:
-        app.include_router(router, prefix="/api", dependencies=[Depends(csrf.protect_api)])
+        app.include_router(
+            router,
+            prefix="/api",
+            dependencies=[Depends(csrf.protect_api)],
+            responses=ERROR_RESPONSES,
+        )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     # Middleware runs outside in: headers wrap everything, including session errors.

@@ -15,6 +15,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from palermo.services import caseload_views as views
+from palermo.web.api.models import error_responses
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["caseload"])
@@ -79,9 +80,7 @@ class DashboardOut(_Out):
     witness_details: bool
 
 
-NO_UNIT: dict[int | str, dict[str, Any]] = {
-    404: {"description": "The caller's account has no unit."}
-}
+NO_UNIT: dict[int | str, dict[str, Any]] = error_responses(e404="The caller's account has no unit.")
 
 
 @router.get("/dashboard", response_model=DashboardOut, responses=NO_UNIT)
@@ -173,7 +172,7 @@ class OutcomesOut(_Out):
 @router.get(
     "/outcomes",
     response_model=OutcomesOut,
-    responses={**NO_UNIT, 403: {"description": "The role may not read statistics."}},
+    responses={**NO_UNIT, **error_responses(e403="The role may not read statistics.")},
 )
 def outcomes(ctx: CtxDep, user: ApiUser) -> OutcomesOut:
     """The unit's outcome statistics (definitions in ``palermo.caseload.stats``)."""
@@ -260,7 +259,7 @@ class CaseHearingsOut(_Out):
 @router.get(
     "/cases/{reference}/hearings",
     response_model=CaseHearingsOut,
-    responses={404: {"description": "No such case, or the caller is not a member of it."}},
+    responses=error_responses(e404="No such case, or the caller is not a member of it."),
 )
 def case_hearings(ctx: CtxDep, user: ApiUser, reference: str) -> CaseHearingsOut:
     """Stage history, hearings and adjournments, deadlines and victim-witnesses (by

@@ -11,17 +11,19 @@ from palermo.web.api.models import (
     CaseOut,
     EvidenceOut,
     IdentifierOut,
+    PageNo,
     PersonOut,
     RecordOut,
     RecordPage,
+    error_responses,
 )
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["cases"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case, or the caller is not a member of it."}
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = error_responses(
+    e404="No such case, or the caller is not a member of it."
+)
 
 
 @router.get("/cases", response_model=list[CaseOut])
@@ -65,9 +67,11 @@ def list_records(
     user: ApiUser,
     reference: str,
     kind: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=cases.MAX_PER_PAGE)] = 50,
-    sort: str = "occurred_at",
+    sort: Annotated[
+        str, Query(json_schema_extra={"enum": list(cases.RECORD_SORTS)})
+    ] = "occurred_at",
     desc: bool = False,
     q: Annotated[str | None, Query(max_length=200, description="Search in from/to.")] = None,
 ) -> RecordPage:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from palermo.services import elements
+from palermo.web.api.models import DbId, PathId, UtcDateTime, error_responses
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["elements"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case (or item in it), or the caller is not a member of it."}
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = error_responses(
+    e404="No such case (or item in it), or the caller is not a member of it."
+)
 
 
 class _Out(BaseModel):
@@ -126,7 +126,7 @@ class LinkOut(_Out):
     status: str
     quote: str
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: UtcDateTime | None
 
 
 class AssessmentOut(_Out):
@@ -147,25 +147,25 @@ class AssessmentOut(_Out):
 
 class DecisionIn(BaseModel):
     decision: Literal["confirmed", "rejected"]
-    assertion_id: int | None = Field(default=None, description="An extracted assertion.")
+    assertion_id: DbId | None = Field(default=None, description="An extracted assertion.")
     fact_id: str | None = Field(
         default=None, max_length=200, description="A record rule's suggestion (r<id>#<rule>)."
     )
 
 
 class LinkIn(BaseModel):
-    suspect_id: int
+    suspect_id: DbId
     statute_id: str = Field(max_length=64)
     element_id: str = Field(max_length=64)
     concept: str | None = Field(default=None, max_length=100)
-    assertion_id: int | None = None
-    record_id: int | None = None
-    victim_id: int | None = None
+    assertion_id: DbId | None = None
+    record_id: DbId | None = None
+    victim_id: DbId | None = None
     quote: str | None = Field(default=None, max_length=4000)
 
 
 class StatutesIn(BaseModel):
-    suspect_id: int
+    suspect_id: DbId
     statute_ids: list[str] = Field(max_length=50)
 
 
@@ -211,7 +211,7 @@ def link(ctx: CtxDep, user: ApiUser, reference: str, body: LinkIn) -> Done:
     response_model=Done,
     responses=NOT_FOUND,
 )
-def unlink(ctx: CtxDep, user: ApiUser, reference: str, link_id: int) -> Done:
+def unlink(ctx: CtxDep, user: ApiUser, reference: str, link_id: PathId) -> Done:
     """Withdraw a link: its status becomes rejected, with who and when; nothing is deleted."""
     elements.unlink(ctx, user.actor, reference, link_id)
     return Done(id=link_id, status="rejected")

@@ -2,10 +2,75 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# --- bounds and types shared by every API module ---------------------------------------
+
+# Ids are PostgreSQL ``integer`` (int4); anything above cannot exist. Bounding them in the
+# schema turns an out-of-range id into a documented 422 instead of a database overflow.
+MAX_ID = 2**31 - 1
+MAX_PAGE = 1_000_000
+
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
+PageNo = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+
+
+def _utc(value: datetime) -> datetime:
+    """Stored times are UTC; SQLite returns them without a zone. Say so in the output."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDateTime = Annotated[datetime, AfterValidator(_utc)]
+
+
+def with_utc(value: Any) -> Any:
+    """``value`` (dicts, lists, dataclass dumps) with every naive datetime marked UTC."""
+    if isinstance(value, datetime):
+        return _utc(value)
+    if isinstance(value, dict):
+        return {k: with_utc(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [with_utc(v) for v in value]
+    return value
+
+
+class ValidationIssue(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int] = Field(description="Where: body, query or path, then the field.")
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every error response: a message, or for request validation the list of issues."""
+
+    detail: str | list[ValidationIssue]
+
+
+def error_responses(**descriptions: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a route: ``error_responses(e404="No such case")``."""
+    return {
+        int(key.removeprefix("e")): {"model": ErrorOut, "description": text}
+        for key, text in descriptions.items()
+    }
+
+
+# Declared on every API router (the app adds them when it includes the routers).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = error_responses(
+    e400="The request body could not be parsed.",
+    e401="No valid API token or session.",
+    e403="The caller's role may not do this (or the CSRF header is missing).",
+    e404="No such object, or the caller is not a member of its case.",
+    e422="A parameter or field is invalid; ``detail`` says which.",
+)
 
 
 class _FromService(BaseModel):
@@ -54,13 +119,13 @@ class EvidenceOut(_FromService):
     status: str
     problem: str | None
     record_count: int
-    ingested_at: datetime
+    ingested_at: UtcDateTime
 
 
 class RecordOut(_FromService):
     id: int
     kind: str
-    occurred_at: datetime | None
+    occurred_at: UtcDateTime | None
     source: str | None
     target: str | None
     amount: Decimal | None = Field(description="Exact decimal, serialised as a string.")

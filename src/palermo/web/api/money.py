@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from palermo.services import money
+from palermo.web.api.models import MAX_ID, QueryId, error_responses, with_utc
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["money"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case, or the caller is not a member of it."}
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = error_responses(
+    e404="No such case, or the caller is not a member of it."
+)
 
 
 @router.get("/cases/{reference}/money", responses=NOT_FOUND)
@@ -27,7 +28,7 @@ def get_money(
     end: date | None = None,
 ) -> dict[str, Any]:
     """Flows from buyers and victims, laundering patterns with their transactions, proceeds."""
-    return asdict(money.money_view(ctx, user.actor, reference, start=start, end=end))
+    return with_utc(asdict(money.money_view(ctx, user.actor, reference, start=start, end=end)))
 
 
 @router.get("/cases/{reference}/money/trace", responses=NOT_FOUND)
@@ -44,7 +45,7 @@ def get_trace(
     view = money.trace_money(
         ctx, user.actor, reference, seed=seed, direction=direction, start=start, end=end
     )
-    return asdict(view)
+    return with_utc(asdict(view))
 
 
 @router.get("/cases/{reference}/money/restitution", responses=NOT_FOUND)
@@ -52,8 +53,8 @@ def get_restitution(
     ctx: CtxDep,
     user: ApiUser,
     reference: str,
-    victim: int,
-    defendant: int | None = None,
+    victim: QueryId,
+    defendant: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     hours_per_week: Annotated[float, Query(gt=0, le=168)] = 60.0,
     start: date | None = None,
     end: date | None = None,
@@ -77,4 +78,4 @@ def get_restitution(
     )
     out = asdict(view)
     out["worksheet"]["total"] = str(view.worksheet.total)
-    return out
+    return with_utc(out)

@@ -7,16 +7,18 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from palermo.law.roles import load_roles
 from palermo.services import network
+from palermo.web.api.models import DbId, error_responses, with_utc
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["network"])
 
-NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case, or the caller is not a member of it."}
-}
+NOT_FOUND: dict[int | str, dict[str, Any]] = error_responses(
+    e404="No such case, or the caller is not a member of it."
+)
 
 
 @router.get("/cases/{reference}/network", responses=NOT_FOUND)
@@ -34,12 +36,15 @@ def get_network(
     view = network.network_view(
         ctx, user.actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
     )
-    return asdict(view)
+    return with_utc(asdict(view))
+
+
+ROLE_NAMES: list[Any] = sorted(load_roles().roles)
 
 
 class RoleDecisionIn(BaseModel):
-    person_id: int
-    role: str
+    person_id: DbId
+    role: str = Field(json_schema_extra={"enum": ROLE_NAMES})
     decision: Literal["confirmed", "rejected"]
 
 
@@ -54,12 +59,12 @@ def decide_role(ctx: CtxDep, user: ApiUser, reference: str, body: RoleDecisionIn
         role=body.role,
         decision=body.decision,
     )
-    return asdict(decision)
+    return with_utc(asdict(decision))
 
 
 class DuplicateDecisionIn(BaseModel):
-    person_a: int
-    person_b: int
+    person_a: DbId
+    person_b: DbId
     # true: the same person (drawn as one); false: kept apart; null: undo the decision.
     same: bool | None
 
@@ -78,4 +83,4 @@ def decide_duplicate(
         person_b=body.person_b,
         same=body.same,
     )
-    return asdict(decision)
+    return with_utc(asdict(decision))

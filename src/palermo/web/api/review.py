@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -10,15 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from palermo.services import review
+from palermo.web.api.models import MAX_ID, PageNo, PathId, UtcDateTime, error_responses
 from palermo.web.auth import ApiUser, CtxDep
 from palermo.web.pages.upload import form_uploads
 
 router = APIRouter(tags=["review"])
 
-RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such case or suggestion, or the caller is not a member."},
-    403: {"description": "The caller's role may not do this."},
-}
+RESPONSES: dict[int | str, dict[str, Any]] = error_responses(
+    e404="No such case or suggestion, or the caller is not a member.",
+    e403="The caller's role may not do this.",
+)
 
 
 class _FromService(BaseModel):
@@ -43,7 +43,7 @@ class SuggestionOut(_FromService):
     confidence: float
     status: str = Field(description="suggested, confirmed or rejected")
     decided_by: str | None
-    decided_at: datetime | None
+    decided_at: UtcDateTime | None
     note: str | None
 
 
@@ -89,12 +89,16 @@ def list_suggestions(
         str | None,
         Query(max_length=64, description="identifier, identifier:phone, mention, indicator..."),
     ] = None,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[
+        str | None, Query(max_length=16, json_schema_extra={"enum": list(review.STATUSES)})
+    ] = None,
     indicator: Annotated[str | None, Query(max_length=100)] = None,
-    file: Annotated[int | None, Query(ge=1, description="evidence file id")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    file: Annotated[int | None, Query(ge=1, le=MAX_ID, description="evidence file id")] = None,
+    page: PageNo = 1,
     per_page: Annotated[int, Query(ge=1, le=review.MAX_PER_PAGE)] = 50,
-    sort: str = "position",
+    sort: Annotated[
+        str, Query(json_schema_extra={"enum": list(review.SUGGESTION_SORTS)})
+    ] = "position",
     desc: bool = False,
 ) -> SuggestionPage:
     """A page of the case's machine suggestions, each with its passage and provenance."""
@@ -128,7 +132,7 @@ def list_suggestions(
     responses=RESPONSES,
 )
 def decide(
-    ctx: CtxDep, user: ApiUser, reference: str, assertion_id: int, body: DecisionIn
+    ctx: CtxDep, user: ApiUser, reference: str, assertion_id: PathId, body: DecisionIn
 ) -> SuggestionOut:
     """Confirm or reject one suggestion; who and when are stored and audited."""
     return SuggestionOut.model_validate(

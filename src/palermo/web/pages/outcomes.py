@@ -10,8 +10,6 @@ the service's ``export_csv`` (``/outcomes/export/{table}.csv``). Only roles with
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +19,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from palermo.caseload import stats as st
+from palermo.reports import csv_safe
 from palermo.services import caseload_views as views
 from palermo.services.caseload import OutcomeStatistics
 from palermo.services.caseload_views import ContextFigures
@@ -407,12 +406,7 @@ def cell(value: Any) -> str:
 
 
 def to_csv(table: Table) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(table.headers)
-    for row in table.rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return buf.getvalue()
+    return csv_safe.to_text(table.headers, table.rows)
 
 
 def _stats(ctx: CtxDep, user: PageUser) -> OutcomeStatistics:
