@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     max_archive_ratio: float = 200.0
     default_region: str = "US"
     session_https_only: bool = False
+    # Server-side sessions end after this long without a request, and this long after sign-in.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # A signed audit checkpoint is written every this many entries (and on demand).
+    audit_checkpoint_every: int = 100
+    # Roles that must use a second factor (TOTP), comma-separated, e.g. "prosecutor,advocate".
+    totp_required_roles: str = ""
 
     @property
     def evidence_dir(self) -> Path:
