@@ -234,3 +234,15 @@ def export_checkpoints(ctx: Context, actor: Actor) -> str:
     keys = audit.keys_for_engine(ctx.db.engine)
     path = keys.checkpoint_path
     return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def case_id_for(ctx: Context, actor: Actor, reference: str) -> int:
+    """The id the log records for a case reference (the log stores ids, people type references)."""
+    from palermo.store.models import Case
+
+    _require(actor)
+    with ctx.db.session() as session:
+        found = session.scalar(select(Case.id).where(Case.reference == reference.strip()))
+    if found is None:
+        raise InvalidInput(f"case: no case with reference '{reference.strip()}'")
+    return int(found)
