@@ -150,3 +150,18 @@ def test_login_page_answers_429_with_retry_after_and_a_generic_message(
         assert "Wrong username or password, or too many attempts" in answer.text
         assert "Try again in 1 s" in answer.text
     assert answers["prosecutor"].text.replace("prosecutor", "nobody") == answers["nobody"].text
+
+
+def test_parallel_guesses_are_all_counted(ctx: Context, prosecutor: Actor) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda n: _try(ctx, "prosecutor", WRONG, f"10.3.0.{n}"), range(24)))
+    assert None not in answers
+    failed, throttled = _audited(ctx, "auth.failed"), _audited(ctx, "auth.throttled")
+    assert failed + throttled == 24
+    with ctx.db.session() as session:
+        row = session.get(SigninAttempts, "account:prosecutor")
+        assert row is not None and row.failures == failed
+    # However they raced, no more than the free attempts got through before a wait.
+    assert failed <= throttle.ACCOUNT.free + 8

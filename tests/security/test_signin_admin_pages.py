@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -207,6 +208,15 @@ def test_audit_page_filters_pages_verifies_and_exports_safely(
     assert bad.status_code == 422 and 'id="err-date_from"' in bad.text
     backwards = client.get("/audit", params={"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert backwards.status_code == 422 and 'id="err-date_to"' in backwards.text
+    today = datetime.now(UTC).date()
+    same_day = client.get(
+        "/audit", params={"action": "case.read", "date_from": str(today), "date_to": str(today)}
+    )
+    assert "60 entries" in same_day.text
+    before = client.get("/audit", params={"date_to": str(today - timedelta(days=1))})
+    assert "0 entries" in before.text
+    after = client.get("/audit", params={"date_from": str(today + timedelta(days=1))})
+    assert "0 entries" in after.text
     prefix = client.get("/audit", params={"action": "auth.*"})
     assert "auth.failed" in prefix.text and "case.read" not in prefix.text.split("audit-table")[1]
 
@@ -237,3 +247,8 @@ def test_csv_cells_are_neutralised() -> None:
         assert audit_log.neutralise(value).startswith("'")
     assert audit_log.neutralise("plain") == "plain"
     assert audit_log.neutralise(None) == ""
+
+
+def test_audit_details_that_may_name_a_person_are_withheld() -> None:
+    shown = audit_log.shown_details({"name": "Sarah_Jones.pdf", "sha256": "ab", "files": ["x"]})
+    assert shown == {"name": audit_log.WITHHELD, "sha256": "ab", "files": audit_log.WITHHELD}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pyotp
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -13,6 +15,7 @@ from palermo.security import totp
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import sessions, users
 from palermo.services.context import Context
+from palermo.services.errors import AuthenticationFailed
 from palermo.store.models import AuditEntry, Role, User, WebSession
 from palermo.web.app import SESSION_COOKIE, create_app
 
@@ -214,3 +217,37 @@ def test_second_factor_enrol_and_sign_in(
     with ctx.db.session() as session:
         actions = list(session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.seq)))
     assert "auth.password_ok" in actions and actions.count("auth.failed") == 1
+
+
+def test_cli_resets_a_locked_out_password_and_ends_sessions(
+    ctx: Context,
+    client: TestClient,
+    prosecutor: Actor,
+    login: Login,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from palermo.cli.main import app
+    from palermo.settings import get_settings
+
+    monkeypatch.setenv("PALERMO_DATA_DIR", str(ctx.settings.data_dir))
+    monkeypatch.setenv("PALERMO_DATABASE_URL", ctx.settings.resolved_database_url)
+    monkeypatch.setenv("PALERMO_SECRET_KEY", str(ctx.settings.secret_key))
+    get_settings.cache_clear()
+    try:
+        login(client, "prosecutor")
+        run = CliRunner()
+        ended = run.invoke(app, ["users", "end-sessions", "prosecutor"])
+        assert ended.exit_code == 0 and "Ended 1 session" in ended.output
+        assert not _signed_in(client)
+        for _ in range(12):
+            with contextlib.suppress(AuthenticationFailed):
+                users.authenticate(ctx, "prosecutor", "wrong password", "10.5.5.5")
+        reset = run.invoke(app, ["users", "reset-password", "prosecutor"])
+        assert reset.exit_code == 0, reset.output
+        one_time = reset.output.rsplit(": ", 1)[1].strip()
+        assert users.authenticate(ctx, "prosecutor", one_time, "10.5.5.6").must_change_password
+        assert run.invoke(app, ["users", "disable", "nobody"]).exit_code == 1
+    finally:
+        get_settings.cache_clear()

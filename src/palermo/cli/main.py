@@ -105,6 +105,60 @@ def users_list() -> None:
     console.print(table)
 
 
+@users_app.command("reset-password")
+def users_reset_password(username: str) -> None:
+    """Give a user a new one-time password (printed once); their sessions end and any
+    sign-in lock on the account is lifted. They choose their own password at sign-in."""
+    ctx = context()
+    try:
+        user_id = user_service.user_id_by_name(ctx, operator(), username)
+        password = user_service.reset_password(ctx, operator(), user_id)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"One-time password for [bold]{username}[/]: {password}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable an account: its sessions end at once and its API tokens stop working."""
+    ctx = context()
+    try:
+        user_service.set_active(
+            ctx, operator(), user_service.user_id_by_name(ctx, operator(), username), False
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Disabled [bold]{username}[/].")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Enable a disabled account."""
+    ctx = context()
+    try:
+        user_service.set_active(
+            ctx, operator(), user_service.user_id_by_name(ctx, operator(), username), True
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Enabled [bold]{username}[/].")
+
+
+@users_app.command("end-sessions")
+def users_end_sessions(username: str) -> None:
+    """End every browser session of a user now."""
+    from palermo.services import sessions
+
+    ctx = context()
+    try:
+        count = sessions.end_all(
+            ctx, operator(), user_service.user_id_by_name(ctx, operator(), username)
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Ended {count} session(s) of [bold]{username}[/].")
+
+
 @cases_app.command("create")
 def cases_create(
     reference: str,

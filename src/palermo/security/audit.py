@@ -203,15 +203,14 @@ def record(
     first_keyed = last is None or last.alg != ALG
     if first_keyed or seq % keys.checkpoint_every == 0:
         legacy_until = 0 if last is None else (last.seq if first_keyed else None)
-        session.info[_PENDING] = (keys, seq, mac, legacy_until)
+        session.info.setdefault(_PENDING, []).append((keys, seq, mac, legacy_until))
     return entry
 
 
 @event.listens_for(Session, "after_commit")
 def _write_pending_checkpoint(session: Session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending is not None:
-        keys, seq, mac, legacy_until = pending
+    # Written only once the entries are committed: a rolled-back entry is never signed.
+    for keys, seq, mac, legacy_until in session.info.pop(_PENDING, []):
         write_checkpoint(keys, seq=seq, mac=mac, count=seq, legacy_until=legacy_until)
 
 
@@ -450,7 +449,8 @@ def verify(session: Session, batch_size: int = 5000) -> VerifyResult:
             head_seq=head,
             legacy_entries=legacy,
         )
-    if keyed_seen and not points:
+    # This very transaction's first entries get their checkpoint when it commits.
+    if keyed_seen and not points and not session.info.get(_PENDING):
         return bad(
             None,
             f"no signed checkpoint in {keys.checkpoint_path}: cannot tell whether entries "

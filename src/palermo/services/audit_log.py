@@ -93,6 +93,19 @@ class AuditPage:
     actions: list[str]
 
 
+# Detail fields that can carry case content (an evidence file's name may name a victim).
+# The log's readers (auditor, administrator) may not see identities, so these are
+# withheld from the page and the export; the stored entry and its MAC are unchanged.
+CASE_CONTENT_KEYS = frozenset({"name", "files", "problem", "file_name", "title", "text"})
+WITHHELD = "[withheld: case content]"
+
+
+def shown_details(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not details:
+        return details
+    return {k: (WITHHELD if k in CASE_CONTENT_KEYS else v) for k, v in details.items()}
+
+
 def _row(entry: AuditEntry) -> AuditRow:
     return AuditRow(
         entry.seq,
@@ -102,7 +115,7 @@ def _row(entry: AuditEntry) -> AuditRow:
         entry.case_id,
         entry.object_type,
         entry.object_id,
-        entry.details,
+        shown_details(entry.details),
     )
 
 
@@ -176,7 +189,8 @@ def export_csv(ctx: Context, actor: Actor, flt: AuditFilter) -> Iterator[str]:
                     break
                 for e in batch:
                     at = e.at if e.at.tzinfo else e.at.replace(tzinfo=UTC)
-                    details = json.dumps(e.details, sort_keys=True) if e.details else ""
+                    shown = shown_details(e.details)
+                    details = json.dumps(shown, sort_keys=True) if shown else ""
                     writer.writerow(
                         [
                             neutralise(v)

@@ -217,13 +217,22 @@ def _record_failure(
 ) -> int:
     now = datetime.now(UTC)
     with ctx.db.session() as session:
+        _write_lock(session)
         rows = {
             r.key: r
             for r in session.scalars(
                 select(SigninAttempts).where(SigninAttempts.key.in_([k for k, _ in keys]))
             )
         }
-        wait = _refusal(session, keys, now)
+        # The waits this failure imposes start now, when it is known to be a failure
+        # (not when the attempt was counted, before the slow password check).
+        wait = 0
+        for key, policy in keys:
+            row = rows.get(key)
+            imposed = policy.wait_after(row.failures) if row is not None else 0
+            if row is not None and imposed:
+                row.locked_until = now + timedelta(seconds=imposed)
+            wait = max(wait, imposed)
         account = rows.get(keys[0][0])
         audit.record(
             session,
@@ -236,10 +245,7 @@ def _record_failure(
                 "retry_after": wait,
             },
         )
-        user = session.scalar(select(User).where(User.username == username))
-        if user is not None and account is not None:
-            user.failed_logins = account.failures
-            user.locked_until = account.locked_until
+        # Nothing is written to the user row: an existing and an unknown name cost the same.
     return wait
 
 
@@ -768,3 +774,12 @@ def set_unit(ctx: Context, actor: Actor, user_id: int, unit_id: int | None) -> U
             details={"username": user.username, "from_unit": before, "to_unit": unit_id},
         )
         return _info(user)
+
+
+def user_id_by_name(ctx: Context, actor: Actor, username: str) -> int:
+    _admin(actor)
+    with ctx.db.session() as session:
+        found = session.scalar(select(User.id).where(User.username == username.strip().lower()))
+    if found is None:
+        raise NotFound(f"no user '{username}'")
+    return int(found)

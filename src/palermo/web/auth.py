@@ -111,7 +111,16 @@ def api_user(request: Request) -> UserInfo:
     signed_in = session_user(request)
     if signed_in is None:
         raise AuthenticationFailed("sign in or send 'Authorization: Bearer <token>'")
+    _setup_done(request, signed_in)
     return signed_in
+
+
+def _setup_done(request: Request, user: UserInfo) -> None:
+    """A session still owing a password change or a required second factor cannot use the API."""
+    if user.must_change_password or (
+        not user.totp_enabled and users.totp_required(get_ctx(request), user.role)
+    ):
+        raise AuthenticationFailed("finish setting up your account in the browser first")
 
 
 def api_session_user(request: Request) -> UserInfo:
@@ -121,6 +130,7 @@ def api_session_user(request: Request) -> UserInfo:
     user = session_user(request)
     if user is None:
         raise AuthenticationFailed("sign in first")
+    _setup_done(request, user)
     return user
 
 
