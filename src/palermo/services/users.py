@@ -210,6 +210,13 @@ def _reserve_attempt(
         _write_lock(session)
         for key, policy in keys:
             _bump(session, key, policy, now)
+        if secrets.randbelow(500) == 0:
+            # Counters nobody has touched for a day are forgotten (many names get tried).
+            session.execute(
+                delete(SigninAttempts).where(
+                    SigninAttempts.last_failed_at < now - timedelta(days=1)
+                )
+            )
 
 
 def _record_failure(

@@ -95,7 +95,10 @@ class ServerSessionMiddleware:
         return "; ".join(parts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] not in ("http", "websocket") or str(scope.get("path", "")).startswith(
+            "/static/"
+        ):
+            # Static assets need no session: no database look-up for each of them.
             await self.app(scope, receive, send)
             return
         cookies = cookie_parser(dict(scope.get("headers") or []).get(b"cookie", b"").decode())
