@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from tests.conftest import MakeUser
 
-from palermo.security.permissions import Actor
+from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import audit_log, cases, users
 from palermo.services.context import Context
 from palermo.store.models import AuditEntry, Role, User
@@ -164,7 +164,7 @@ def test_admin_ends_sessions_and_revokes_tokens(
     )
     assert ended.status_code == 303
     assert other.get("/cases").status_code == 303
-    token_id = users.list_user_tokens(ctx, users.get_user(ctx, 2).actor, prosecutor.user_id or 0)
+    token_id = users.list_user_tokens(ctx, SYSTEM, prosecutor.user_id or 0)
     assert token_id
     revoked = client.post(
         f"/admin/users/{prosecutor.user_id}/tokens/{token_id[0].id}/revoke",
@@ -252,3 +252,38 @@ def test_csv_cells_are_neutralised() -> None:
 def test_audit_details_that_may_name_a_person_are_withheld() -> None:
     shown = audit_log.shown_details({"name": "Sarah_Jones.pdf", "sha256": "ab", "files": ["x"]})
     assert shown == {"name": audit_log.WITHHELD, "sha256": "ab", "files": audit_log.WITHHELD}
+
+
+def test_admin_sets_a_units_targets(
+    ctx: Context, client: TestClient, make_user: MakeUser, login: Login, csrf: Csrf, unit_id: int
+) -> None:
+    from palermo.caseload.targets import default_targets
+
+    make_user(Role.ADMIN, "chief")
+    login(client, "chief")
+    page = client.get(f"/admin/units/{unit_id}")
+    assert 'name="max_days_between_hearings"' in page.text
+    token = csrf(page.text)
+    form = {
+        "csrf_token": token,
+        "max_days_between_hearings": "10",
+        "decision_within_days_of_arraignment": "120",
+        "witness_no_contact_weeks": "x",
+        "upcoming_days": "14",
+        "deadline_warning_days": "7",
+        "stage:intake": "0",
+        "stage:trial": "90",
+    }
+    bad = client.post(f"/admin/units/{unit_id}/targets", data=form)
+    assert bad.status_code == 422
+    assert 'id="err-witness_no_contact_weeks"' in bad.text and 'id="err-stage:intake"' in bad.text
+    assert users.unit_targets(ctx, SYSTEM, unit_id) == default_targets()
+    good = client.post(
+        f"/admin/units/{unit_id}/targets",
+        data={**form, "witness_no_contact_weeks": "3", "stage:intake": ""},
+    )
+    assert good.status_code == 303
+    saved = users.unit_targets(ctx, SYSTEM, unit_id)
+    assert saved.max_days_between_hearings == 10 and saved.witness_no_contact_weeks == 3
+    assert saved.max_days_in_stage["trial"] == 90
+    assert "unit.targets" in _actions(ctx)

@@ -10,6 +10,9 @@ the log also writes **signed checkpoints** (head sequence number, head MAC, coun
 time) to an append-only file in the data directory: every
 ``audit_checkpoint_every`` entries, on the first keyed entry, and on demand.
 ``verify`` compares the chain with the checkpoints and reports a truncated tail.
+Entries after the last checkpoint can still be removed unnoticed: run ``palermo
+audit checkpoint`` on a schedule to narrow that window, and copy the checkpoints
+(``palermo audit export-checkpoints``) off the machine so they cannot be cut too.
 
 Entries written before keyed chaining (``alg`` NULL) are verified with the old
 unkeyed SHA-256, and only as a prefix: the first keyed entry covers the last
@@ -254,6 +257,19 @@ def _open_append(path: Path) -> int:
     return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
 
 
+def _last_signature(path: Path) -> str | None:
+    """The last checkpoint's signature, reading only the end of the file."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        handle.seek(max(0, size - 8192))
+        lines = [line for line in handle.read().splitlines() if line.strip()]
+    if not lines:
+        return None
+    sig = json.loads(lines[-1]).get("sig")
+    return str(sig) if sig is not None else None
+
+
 def write_checkpoint(
     keys: AuditKeys, *, seq: int, mac: str, count: int, legacy_until: int | None = None
 ) -> Checkpoint:
@@ -261,9 +277,7 @@ def write_checkpoint(
     fd = _open_append(keys.checkpoint_path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
-        with open(keys.checkpoint_path, encoding="utf-8") as handle:
-            lines = [line for line in handle.read().splitlines() if line.strip()]
-        prev = json.loads(lines[-1]).get("sig") if lines else None
+        prev = _last_signature(keys.checkpoint_path)
         body = {
             "v": 1,
             "seq": seq,

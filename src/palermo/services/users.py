@@ -6,17 +6,21 @@ import hashlib
 import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from palermo.caseload.targets import SETTINGS_KEY as TARGETS_SETTINGS_KEY
+from palermo.caseload.targets import Targets, targets_for
 from palermo.security import audit, throttle, totp
 from palermo.security.passwords import hash_password, verify_password
 from palermo.security.permissions import Actor, Permission
 from palermo.services.context import Context
 from palermo.services.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
-from palermo.store.models import ApiToken, Role, SigninAttempts, Unit, User
+from palermo.store.models import ApiToken, Role, SigninAttempts, Stage, Unit, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -790,3 +794,73 @@ def user_id_by_name(ctx: Context, actor: Actor, username: str) -> int:
     if found is None:
         raise NotFound(f"no user '{username}'")
     return int(found)
+
+
+# --------------------------------------------------------------------------- unit targets
+
+TARGET_FIELDS = (
+    "max_days_between_hearings",
+    "decision_within_days_of_arraignment",
+    "witness_no_contact_weeks",
+    "upcoming_days",
+    "deadline_warning_days",
+)
+
+
+def unit_targets(ctx: Context, actor: Actor, unit_id: int) -> Targets:
+    _admin(actor)
+    with ctx.db.session() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound("no such unit")
+        return targets_for(unit.settings)
+
+
+def save_unit_targets(
+    ctx: Context, actor: Actor, unit_id: int, values: dict[str, str]
+) -> dict[str, list[str]]:
+    """Validate and store a unit's targets; returns field errors (nothing saved if any).
+
+    ``values`` holds the scalar targets by name and ``stage:<stage>`` for the maximum
+    days in a stage (blank: no limit)."""
+    _admin(actor)
+    errors: dict[str, list[str]] = {}
+    override: dict[str, Any] = {"max_days_in_stage": {}}
+    for name in TARGET_FIELDS:
+        raw = values.get(name, "").strip()
+        if not raw.isdigit() or len(raw) > 5:
+            errors[name] = ["a whole number of days (weeks for contact), 0-99999"]
+            continue
+        override[name] = int(raw)
+    stages = [s.value for s in Stage]
+    for stage in stages:
+        raw = values.get(f"stage:{stage}", "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or len(raw) > 5 or int(raw) < 1:
+            errors[f"stage:{stage}"] = ["a whole number of days, at least 1, or blank"]
+            continue
+        override["max_days_in_stage"][stage] = int(raw)
+    if not errors:
+        try:
+            Targets.model_validate(override)
+        except ValidationError as error:
+            for problem in error.errors():
+                field = str(problem["loc"][0]) if problem["loc"] else "form"
+                errors.setdefault(field, []).append(problem["msg"])
+    if errors:
+        return errors
+    with ctx.db.session() as session:
+        unit = session.get(Unit, unit_id)
+        if unit is None:
+            raise NotFound("no such unit")
+        unit.settings = {**(unit.settings or {}), TARGETS_SETTINGS_KEY: override}
+        audit.record(
+            session,
+            actor=actor,
+            action="unit.targets",
+            object_type="unit",
+            object_id=unit.id,
+            details={"targets": override},
+        )
+    return {}

@@ -12,7 +12,7 @@ from palermo.security.permissions import Permission
 from palermo.services import sessions, users
 from palermo.services.errors import InvalidInput, PermissionDenied
 from palermo.services.users import UserInfo
-from palermo.store.models import Role
+from palermo.store.models import Role, Stage
 from palermo.web.auth import CtxDep, page_user
 from palermo.web.form_errors import field_errors
 from palermo.web.templating import render
@@ -314,6 +314,8 @@ def _unit_page(
     errors: dict[str, list[str]] | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
+    target_errors: dict[str, list[str]] | None = None,
+    target_values_override: dict[str, Any] | None = None,
 ) -> Response:
     units = {u.id: u for u in users.list_units(ctx, user.actor)}
     unit = units.get(unit_id)
@@ -322,10 +324,17 @@ def _unit_page(
 
         raise NotFound("no such unit")
     everyone = users.list_users(ctx, user.actor)
+    targets = users.unit_targets(ctx, user.actor, unit_id)
+    target_values: dict[str, Any] = {k: getattr(targets, k) for k in users.TARGET_FIELDS}
+    target_values.update({f"stage:{k}": v for k, v in targets.max_days_in_stage.items()})
     return render(
         request,
         "admin/unit.html",
         {
+            "target_fields": users.TARGET_FIELDS,
+            "stages": [s.value for s in Stage],
+            "target_values": target_values_override or target_values,
+            "target_errors": target_errors or {},
             "unit": unit,
             "members": [u for u in everyone if u.unit_id == unit_id],
             "others": [
@@ -408,3 +417,22 @@ def unit_member_remove(
     if target.unit_id == unit_id:
         users.set_unit(ctx, user.actor, user_id, None)
     return RedirectResponse(f"/admin/units/{unit_id}", status_code=303)
+
+
+@router.post("/admin/units/{unit_id}/targets")
+async def unit_targets(request: Request, ctx: CtxDep, user: AdminUser, unit_id: Id) -> Response:
+    form = await request.form()
+    wanted = [*users.TARGET_FIELDS, *(f"stage:{s.value}" for s in Stage)]
+    values = {k: str(form.get(k, ""))[:10] for k in wanted}
+    errors = users.save_unit_targets(ctx, user.actor, unit_id, values)
+    if errors:
+        return _unit_page(
+            request,
+            ctx,
+            user,
+            unit_id,
+            target_errors=errors,
+            target_values_override=values,
+            status_code=422,
+        )
+    return RedirectResponse(f"/admin/units/{unit_id}?targets=saved", status_code=303)
