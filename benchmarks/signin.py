@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from palermo.security import throttle
 from palermo.security.permissions import SYSTEM
-from palermo.services import users
+from palermo.services import administration, users
 from palermo.services.context import Context
 from palermo.services.errors import AuthenticationFailed
 from palermo.settings import Settings
@@ -62,7 +62,7 @@ def main() -> None:
         off = users.create_user(
             ctx, SYSTEM, username="carol", password=good, role=Role.ANALYST, unit_id=unit
         )
-        users.set_active(ctx, SYSTEM, off.id, False)
+        administration.set_active(ctx, SYSTEM, off.id, False)
 
         print("delay curve per account (an attacker who waits out every delay):")
         waits = []

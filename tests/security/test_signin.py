@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from palermo.security import throttle
 from palermo.security.permissions import Actor
-from palermo.services import users
+from palermo.services import administration, users
 from palermo.services.context import Context
 from palermo.services.errors import AuthenticationFailed
 from palermo.store.models import AuditEntry, SigninAttempts
@@ -105,7 +105,7 @@ def test_disabled_account_with_the_right_password_is_a_plain_failure(
     from palermo.security.permissions import SYSTEM
 
     assert prosecutor.user_id is not None
-    users.set_active(ctx, SYSTEM, prosecutor.user_id, False)
+    administration.set_active(ctx, SYSTEM, prosecutor.user_id, False)
     assert _try(ctx, "prosecutor", password) == 0
 
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import MakeUser
 
 from palermo.security.permissions import SYSTEM, Actor
-from palermo.services import audit_log, cases, users
+from palermo.services import administration, audit_log, cases, users
 from palermo.services.context import Context
 from palermo.store.models import AuditEntry, Role, User
 
@@ -164,7 +164,7 @@ def test_admin_ends_sessions_and_revokes_tokens(
     )
     assert ended.status_code == 303
     assert other.get("/cases").status_code == 303
-    token_id = users.list_user_tokens(ctx, SYSTEM, prosecutor.user_id or 0)
+    token_id = administration.list_user_tokens(ctx, SYSTEM, prosecutor.user_id or 0)
     assert token_id
     revoked = client.post(
         f"/admin/users/{prosecutor.user_id}/tokens/{token_id[0].id}/revoke",
@@ -277,13 +277,13 @@ def test_admin_sets_a_units_targets(
     bad = client.post(f"/admin/units/{unit_id}/targets", data=form)
     assert bad.status_code == 422
     assert 'id="err-witness_no_contact_weeks"' in bad.text and 'id="err-stage:intake"' in bad.text
-    assert users.unit_targets(ctx, SYSTEM, unit_id) == default_targets()
+    assert administration.unit_targets(ctx, SYSTEM, unit_id) == default_targets()
     good = client.post(
         f"/admin/units/{unit_id}/targets",
         data={**form, "witness_no_contact_weeks": "3", "stage:intake": ""},
     )
     assert good.status_code == 303
-    saved = users.unit_targets(ctx, SYSTEM, unit_id)
+    saved = administration.unit_targets(ctx, SYSTEM, unit_id)
     assert saved.max_days_between_hearings == 10 and saved.witness_no_contact_weeks == 3
     assert saved.max_days_in_stage["trial"] == 90
     assert "unit.targets" in _actions(ctx)

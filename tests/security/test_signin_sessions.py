@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from palermo.security import totp
 from palermo.security.permissions import SYSTEM, Actor
-from palermo.services import sessions, users
+from palermo.services import administration, sessions, users
 from palermo.services.context import Context
 from palermo.services.errors import AuthenticationFailed
 from palermo.store.models import AuditEntry, Role, User, WebSession
@@ -91,7 +91,7 @@ def test_disabling_a_user_and_ending_sessions_take_effect_at_once(
     assert sessions.end_all(ctx, SYSTEM, prosecutor.user_id) == 1
     assert not _signed_in(client)
     login(client, "prosecutor")
-    users.set_active(ctx, SYSTEM, prosecutor.user_id, False)
+    administration.set_active(ctx, SYSTEM, prosecutor.user_id, False)
     assert not _signed_in(client)
     with ctx.db.session() as session:
         assert (
@@ -150,7 +150,7 @@ def test_api_tokens_keep_working_without_a_session(
 def test_one_time_password_must_be_changed_first(
     ctx: Context, client: TestClient, unit_id: int, csrf: Csrf
 ) -> None:
-    info, one_time = users.invite_user(
+    info, one_time = administration.invite_user(
         ctx, SYSTEM, username="newbie", role=Role.ANALYST, display_name="New", unit_id=unit_id
     )
     token = csrf(client.get("/login").text)

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from palermo.caseload import htcds
 from palermo.security.permissions import Actor
+from palermo.services import administration
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
@@ -111,8 +112,8 @@ def users_reset_password(username: str) -> None:
     sign-in lock on the account is lifted. They choose their own password at sign-in."""
     ctx = context()
     try:
-        user_id = user_service.user_id_by_name(ctx, operator(), username)
-        password = user_service.reset_password(ctx, operator(), user_id)
+        user_id = administration.user_id_by_name(ctx, operator(), username)
+        password = administration.reset_password(ctx, operator(), user_id)
     except ServiceError as error:
         raise fail(str(error)) from error
     console.print(f"One-time password for [bold]{username}[/]: {password}", highlight=False)
@@ -123,8 +124,8 @@ def users_disable(username: str) -> None:
     """Disable an account: its sessions end at once and its API tokens stop working."""
     ctx = context()
     try:
-        user_service.set_active(
-            ctx, operator(), user_service.user_id_by_name(ctx, operator(), username), False
+        administration.set_active(
+            ctx, operator(), administration.user_id_by_name(ctx, operator(), username), False
         )
     except ServiceError as error:
         raise fail(str(error)) from error
@@ -136,8 +137,8 @@ def users_enable(username: str) -> None:
     """Enable a disabled account."""
     ctx = context()
     try:
-        user_service.set_active(
-            ctx, operator(), user_service.user_id_by_name(ctx, operator(), username), True
+        administration.set_active(
+            ctx, operator(), administration.user_id_by_name(ctx, operator(), username), True
         )
     except ServiceError as error:
         raise fail(str(error)) from error
@@ -152,7 +153,7 @@ def users_end_sessions(username: str) -> None:
     ctx = context()
     try:
         count = sessions.end_all(
-            ctx, operator(), user_service.user_id_by_name(ctx, operator(), username)
+            ctx, operator(), administration.user_id_by_name(ctx, operator(), username)
         )
     except ServiceError as error:
         raise fail(str(error)) from error

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
-from palermo.services import sessions, users
+from palermo.services import administration, sessions, users
 from palermo.services.errors import InvalidInput, PermissionDenied
 from palermo.services.users import UserInfo
 from palermo.store.models import Role, Stage
@@ -62,7 +62,7 @@ def _users_page(
     created: tuple[UserInfo, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    units = users.list_units(ctx, user.actor)
+    units = administration.list_units(ctx, user.actor)
     return render(
         request,
         "admin/users.html",
@@ -99,7 +99,7 @@ def users_invite(
 ) -> Response:
     values = {"username": username, "display_name": display_name, "role": role, "unit_id": unit_id}
     try:
-        created = users.invite_user(
+        created = administration.invite_user(
             ctx,
             user.actor,
             username=username,
@@ -132,8 +132,8 @@ def _user_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    target = users.get_any_user(ctx, user.actor, user_id)
-    units = users.list_units(ctx, user.actor)
+    target = administration.get_any_user(ctx, user.actor, user_id)
+    units = administration.list_units(ctx, user.actor)
     return render(
         request,
         "admin/user.html",
@@ -149,7 +149,7 @@ def _user_page(
             "unit_options": [(str(u.id), u.name) for u in units],
             "role_options": _role_options(),
             "sessions": sessions.list_for_user(ctx, user.actor, user_id),
-            "tokens": users.list_user_tokens(ctx, user.actor, user_id),
+            "tokens": administration.list_user_tokens(ctx, user.actor, user_id),
             "one_time": one_time,
             "notice": notice,
         },
@@ -176,7 +176,7 @@ def user_update(
 ) -> Response:
     values = {"display_name": display_name, "role": role, "unit_id": unit_id}
     try:
-        users.update_user(
+        administration.update_user(
             ctx,
             user.actor,
             user_id,
@@ -210,14 +210,22 @@ def _action(request: Request, ctx: CtxDep, user: UserInfo, user_id: int, fn: Any
 @router.post("/admin/users/{user_id}/disable")
 def user_disable(request: Request, ctx: CtxDep, user: AdminUser, user_id: Id) -> Response:
     return _action(
-        request, ctx, user, user_id, lambda: users.set_active(ctx, user.actor, user_id, False)
+        request,
+        ctx,
+        user,
+        user_id,
+        lambda: administration.set_active(ctx, user.actor, user_id, False),
     )
 
 
 @router.post("/admin/users/{user_id}/enable")
 def user_enable(request: Request, ctx: CtxDep, user: AdminUser, user_id: Id) -> Response:
     return _action(
-        request, ctx, user, user_id, lambda: users.set_active(ctx, user.actor, user_id, True)
+        request,
+        ctx,
+        user,
+        user_id,
+        lambda: administration.set_active(ctx, user.actor, user_id, True),
     )
 
 
@@ -228,12 +236,14 @@ def user_end_sessions(request: Request, ctx: CtxDep, user: AdminUser, user_id: I
 
 @router.post("/admin/users/{user_id}/reset-totp")
 def user_reset_totp(request: Request, ctx: CtxDep, user: AdminUser, user_id: Id) -> Response:
-    return _action(request, ctx, user, user_id, lambda: users.totp_reset(ctx, user.actor, user_id))
+    return _action(
+        request, ctx, user, user_id, lambda: administration.totp_reset(ctx, user.actor, user_id)
+    )
 
 
 @router.post("/admin/users/{user_id}/reset-password")
 def user_reset_password(request: Request, ctx: CtxDep, user: AdminUser, user_id: Id) -> Response:
-    one_time = users.reset_password(ctx, user.actor, user_id)
+    one_time = administration.reset_password(ctx, user.actor, user_id)
     return _user_page(request, ctx, user, user_id, one_time=one_time)
 
 
@@ -246,7 +256,7 @@ def user_token_revoke(
         ctx,
         user,
         user_id,
-        lambda: users.revoke_user_token(ctx, user.actor, user_id, token_id),
+        lambda: administration.revoke_user_token(ctx, user.actor, user_id, token_id),
     )
 
 
@@ -266,7 +276,7 @@ def _units_page(
         request,
         "admin/units.html",
         {
-            "units": users.list_units(ctx, user.actor),
+            "units": administration.list_units(ctx, user.actor),
             "errors": errors or {},
             "values": values or {},
         },
@@ -292,7 +302,9 @@ def units_create(
 ) -> Response:
     values = {"code": code, "name": name, "country": country}
     try:
-        unit = users.save_unit(ctx, user.actor, unit_id=None, code=code, name=name, country=country)
+        unit = administration.save_unit(
+            ctx, user.actor, unit_id=None, code=code, name=name, country=country
+        )
     except InvalidInput as error:
         return _units_page(
             request,
@@ -317,21 +329,21 @@ def _unit_page(
     target_errors: dict[str, list[str]] | None = None,
     target_values_override: dict[str, Any] | None = None,
 ) -> Response:
-    units = {u.id: u for u in users.list_units(ctx, user.actor)}
+    units = {u.id: u for u in administration.list_units(ctx, user.actor)}
     unit = units.get(unit_id)
     if unit is None:
         from palermo.services.errors import NotFound
 
         raise NotFound("no such unit")
     everyone = users.list_users(ctx, user.actor)
-    targets = users.unit_targets(ctx, user.actor, unit_id)
-    target_values: dict[str, Any] = {k: getattr(targets, k) for k in users.TARGET_FIELDS}
+    targets = administration.unit_targets(ctx, user.actor, unit_id)
+    target_values: dict[str, Any] = {k: getattr(targets, k) for k in administration.TARGET_FIELDS}
     target_values.update({f"stage:{k}": v for k, v in targets.max_days_in_stage.items()})
     return render(
         request,
         "admin/unit.html",
         {
-            "target_fields": users.TARGET_FIELDS,
+            "target_fields": administration.TARGET_FIELDS,
             "stages": [s.value for s in Stage],
             "target_values": target_values_override or target_values,
             "target_errors": target_errors or {},
@@ -369,7 +381,9 @@ def unit_update(
 ) -> Response:
     values = {"code": code, "name": name, "country": country}
     try:
-        users.save_unit(ctx, user.actor, unit_id=unit_id, code=code, name=name, country=country)
+        administration.save_unit(
+            ctx, user.actor, unit_id=unit_id, code=code, name=name, country=country
+        )
     except InvalidInput as error:
         return _unit_page(
             request,
@@ -401,7 +415,7 @@ def unit_member_add(
             status_code=422,
         )
     try:
-        users.set_unit(ctx, user.actor, int(user_id), unit_id)
+        administration.set_unit(ctx, user.actor, int(user_id), unit_id)
     except InvalidInput as error:
         return _unit_page(
             request, ctx, user, unit_id, errors=field_errors(error, ["user_id"]), status_code=422
@@ -413,18 +427,18 @@ def unit_member_add(
 def unit_member_remove(
     request: Request, ctx: CtxDep, user: AdminUser, unit_id: Id, user_id: Id
 ) -> Response:
-    target = users.get_any_user(ctx, user.actor, user_id)
+    target = administration.get_any_user(ctx, user.actor, user_id)
     if target.unit_id == unit_id:
-        users.set_unit(ctx, user.actor, user_id, None)
+        administration.set_unit(ctx, user.actor, user_id, None)
     return RedirectResponse(f"/admin/units/{unit_id}", status_code=303)
 
 
 @router.post("/admin/units/{unit_id}/targets")
 async def unit_targets(request: Request, ctx: CtxDep, user: AdminUser, unit_id: Id) -> Response:
     form = await request.form()
-    wanted = [*users.TARGET_FIELDS, *(f"stage:{s.value}" for s in Stage)]
+    wanted = [*administration.TARGET_FIELDS, *(f"stage:{s.value}" for s in Stage)]
     values = {k: str(form.get(k, ""))[:10] for k in wanted}
-    errors = users.save_unit_targets(ctx, user.actor, unit_id, values)
+    errors = administration.save_unit_targets(ctx, user.actor, unit_id, values)
     if errors:
         return _unit_page(
             request,
