@@ -27,8 +27,10 @@ from typing import Any
 from sqlalchemy import insert, select
 
 import palermo.store.models.caseload as cm
+from palermo.security import audit
 from palermo.security.permissions import SYSTEM
 from palermo.services import caseload as svc
+from palermo.settings import Settings
 from palermo.store.db import Database
 from palermo.store.models import Base, Case, Person, Unit
 
@@ -253,6 +255,7 @@ def main() -> None:
         path = args.db or Path(tmp) / "caseload-bench.db"
         db = Database(f"sqlite:///{path}")
         Base.metadata.create_all(db.engine)
+        audit.install(db.engine, Settings(data_dir=Path(tmp), secret_key=os.urandom(32).hex()))
         t = time.perf_counter()
         counts = build(db, args.cases)
         print(

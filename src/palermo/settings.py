@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     max_paragraphs: int = 200_000
     max_pdf_pages: int = 5_000
     max_image_pixels: int = 100_000_000
+    # Server-side sessions end after this long without a request, and this long after sign-in.
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    # A signed audit checkpoint is written every this many entries (and on demand).
+    audit_checkpoint_every: int = 100
+    # Roles that must use a second factor (TOTP), comma-separated, e.g. "prosecutor,advocate".
+    totp_required_roles: str = ""
 
     @property
     def evidence_dir(self) -> Path:

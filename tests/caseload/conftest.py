@@ -20,7 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 import palermo.store.models.caseload  # noqa: F401  (registers the tables)
+from palermo.security import audit
 from palermo.security.permissions import SYSTEM, Actor
+from palermo.settings import Settings
 from palermo.store.db import Database
 from palermo.store.models import Base, Case, CaseMember, Person, Role, Unit, User
 
@@ -60,6 +62,8 @@ def db(tmp_path: Path, caseload_pg_url: str | None) -> Iterator[Database]:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         with database.engine.begin() as connection:
             connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    # The services audit what they do: the chain needs its key and checkpoint file.
+    audit.install(database.engine, Settings(data_dir=tmp_path / "data", secret_key="ab" * 32))
     yield database
     database.dispose()
 

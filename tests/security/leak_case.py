@@ -16,7 +16,7 @@ from palermo.security.permissions import SYSTEM, Actor
 from palermo.security.redaction import parse_date
 from palermo.services import caseload, cases, ingest
 from palermo.services.context import Context
-from palermo.store.models import Case
+from palermo.store.models import Case, User
 
 REFERENCE = "LEAK-001"
 # Other people in the evidence who share a name part with a victim: their names are
@@ -70,6 +70,8 @@ class LeakCase:
     victim_ids: list[int]
     suspect_id: int
     evidence_ids: dict[str, int]
+    unit_id: int = 0
+    user_ids: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     patterns: list[re.Pattern[str]] = field(default_factory=list)
 
@@ -156,7 +158,12 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
     report = ingest.ingest_path(ctx, prosecutor, REFERENCE, evidence_folder(root))
     assert all(f.status == "loaded" for f in report.files), report.files
     evidence = {e.original_name: e.id for e in cases.list_evidence(ctx, SYSTEM, REFERENCE)}
-    leak = LeakCase(REFERENCE, [sarah.id, maria.id], travis.id, evidence)
+    with ctx.db.session() as session:  # for the administration pages' own ids
+        unit_id = session.scalar(select(Case.unit_id).where(Case.reference == REFERENCE))
+        user_ids = list(session.scalars(select(User.id).order_by(User.id)))
+    leak = LeakCase(
+        REFERENCE, [sarah.id, maria.id], travis.id, evidence, int(unit_id or 0), user_ids
+    )
     leak.tokens, leak.patterns = sealed_tokens(ctx)
     return leak
 

@@ -70,4 +70,5 @@ def test_inserted_entry_is_reported(ctx: Context, prosecutor: Actor, case_ref: s
     with ctx.db.session() as session:
         result = audit.verify(session)
     assert not result.ok
-    assert result.first_bad_seq == last_seq + 1
+    # The forged entry itself is caught: it is not keyed, and keyed chaining began at entry 1.
+    assert result.first_bad_seq == last_seq

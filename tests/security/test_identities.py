@@ -54,9 +54,7 @@ def sealed_case(ctx: Context, prosecutor: Actor, unit_id: int, tmp_path: Path) -
 @pytest.fixture
 def wrong_key(ctx: Context) -> Context:
     """The same database, opened with a key the identities were not sealed with."""
-    return Context(
-        settings=ctx.settings, db=ctx.db, sealer=Sealer(WRONG_KEY), keyring=ctx.keyring
-    )
+    return Context(settings=ctx.settings, db=ctx.db, sealer=Sealer(WRONG_KEY), keyring=ctx.keyring)
 
 
 def _failures(ctx: Context) -> list[AuditEntry]:

@@ -105,6 +105,8 @@ def _fill(route: GetRoute, leak: leak_case.LeakCase, links: set[str]) -> list[st
         "reference": [leak.reference],
         "evidence_file_id": [str(i) for i in leak.evidence_ids.values()],
         "evidence_id": [str(i) for i in leak.evidence_ids.values()],
+        "unit_id": [str(leak.unit_id)],
+        "user_id": [str(i) for i in leak.user_ids],
         "person_id": [str(i) for i in [*leak.victim_ids, leak.suspect_id]],
     }
     urls = [route.path]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import base64
-import json
+import hashlib
 from collections.abc import Callable
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
-from palermo.web.app import SESSION_COOKIE, create_app, session_key
+from palermo.store.models import WebSession
+from palermo.web.app import SESSION_COOKIE, create_app
 
 Login = Callable[[TestClient, str], TestClient]
 GENERIC = "Wrong username or password, or too many attempts."
@@ -29,7 +30,7 @@ def test_login_success_redirects_to_caseload_and_shows_user(
 
 
 def test_login_failure_is_generic_for_wrong_password_and_unknown_user(
-    client: TestClient, prosecutor: Actor, csrf: Callable[[str], str]
+    ctx: Context, client: TestClient, prosecutor: Actor, csrf: Callable[[str], str]
 ) -> None:
     token = csrf(client.get("/login").text)
     answers = [
@@ -41,7 +42,7 @@ def test_login_failure_is_generic_for_wrong_password_and_unknown_user(
     for answer in answers:
         assert answer.status_code == 401
         assert GENERIC in answer.text
-        assert SESSION_COOKIE not in answer.cookies or "uid" not in _session(answer.cookies)
+        assert SESSION_COOKIE not in answer.cookies or "uid" not in _session(ctx, answer.cookies)
     assert client.get("/cases").status_code == 303  # still signed out
 
 
@@ -69,12 +70,12 @@ def test_next_is_only_a_local_path(
 
 
 def test_post_without_or_with_wrong_csrf_token_is_rejected(
-    client: TestClient, prosecutor: Actor, password: str, login: Login
+    ctx: Context, client: TestClient, prosecutor: Actor, password: str, login: Login
 ) -> None:
     client.get("/login")
     no_token = client.post("/login", data={"username": "prosecutor", "password": password})
     assert no_token.status_code == 403
-    assert "uid" not in _session(client.cookies)
+    assert "uid" not in _session(ctx, client.cookies)
     login(client, "prosecutor")
     assert client.post("/logout").status_code == 403
     assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 403
@@ -94,7 +95,7 @@ def test_logout_ends_the_session(
 
 
 def test_session_cookie_flags_and_contents(
-    client: TestClient, prosecutor: Actor, password: str, csrf: Callable[[str], str]
+    ctx: Context, client: TestClient, prosecutor: Actor, password: str, csrf: Callable[[str], str]
 ) -> None:
     token = csrf(client.get("/login").text)
     response = client.post(
@@ -106,8 +107,13 @@ def test_session_cookie_flags_and_contents(
     assert "httponly" in flags
     assert "samesite=lax" in flags
     assert "secure" not in flags  # plain HTTP on localhost by default
-    # Only the user id and a fresh CSRF token live in the session.
-    session = _session(client.cookies)
+    # The cookie is an opaque random id; the session row holds the user id and a fresh
+    # CSRF token, and the database keeps only a hash of the id.
+    raw = client.cookies.get(SESSION_COOKIE) or ""
+    assert len(raw) >= 40 and "." not in raw
+    with ctx.db.session() as db:
+        assert db.scalar(sa.select(sa.func.count()).where(WebSession.token_hash == raw)) == 0
+    session = _session(ctx, client.cookies)
     assert set(session) == {"uid", "csrf"}
     assert session["uid"] == prosecutor.user_id
     assert session["csrf"] != token  # rotated at sign-in
@@ -120,13 +126,6 @@ def test_secure_cookie_when_https_only(
     with TestClient(create_app(ctx), base_url="https://testserver") as secure:
         response = secure.get("/login")
         assert "; secure" in response.headers["set-cookie"].lower()
-
-
-def test_session_key_is_derived_not_the_master_key(ctx: Context) -> None:
-    master = ctx.settings.resolved_secret_key()
-    key = session_key(master)
-    assert master.hex() not in key and key != master.decode("latin-1")
-    assert len(key) == 64
 
 
 def test_deactivated_user_is_signed_out(
@@ -142,12 +141,14 @@ def test_deactivated_user_is_signed_out(
     assert client.get("/cases").status_code == 303
 
 
-def _session(cookies: httpx.Cookies) -> dict[str, object]:
+def _session(ctx: Context, cookies: httpx.Cookies) -> dict[str, object]:
     raw = cookies.get(SESSION_COOKIE)
     if not raw:
         return {}
-    payload = raw.split(".", 1)[0]
-    return dict(json.loads(base64.b64decode(payload + "=" * (-len(payload) % 4))))
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    with ctx.db.session() as db:
+        row = db.scalar(sa.select(WebSession).where(WebSession.token_hash == digest))
+        return dict(row.data) if row is not None and row.ended_at is None else {}
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from palermo.caseload import htcds
 from palermo.security.permissions import Actor
+from palermo.services import administration
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
@@ -111,6 +112,60 @@ def users_list() -> None:
     console.print(table)
 
 
+@users_app.command("reset-password")
+def users_reset_password(username: str) -> None:
+    """Give a user a new one-time password (printed once); their sessions end and any
+    sign-in lock on the account is lifted. They choose their own password at sign-in."""
+    ctx = context()
+    try:
+        user_id = administration.user_id_by_name(ctx, operator(), username)
+        password = administration.reset_password(ctx, operator(), user_id)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"One-time password for [bold]{username}[/]: {password}", highlight=False)
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Disable an account: its sessions end at once and its API tokens stop working."""
+    ctx = context()
+    try:
+        administration.set_active(
+            ctx, operator(), administration.user_id_by_name(ctx, operator(), username), False
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Disabled [bold]{username}[/].")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Enable a disabled account."""
+    ctx = context()
+    try:
+        administration.set_active(
+            ctx, operator(), administration.user_id_by_name(ctx, operator(), username), True
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Enabled [bold]{username}[/].")
+
+
+@users_app.command("end-sessions")
+def users_end_sessions(username: str) -> None:
+    """End every browser session of a user now."""
+    from palermo.services import sessions
+
+    ctx = context()
+    try:
+        count = sessions.end_all(
+            ctx, operator(), administration.user_id_by_name(ctx, operator(), username)
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Ended {count} session(s) of [bold]{username}[/].")
+
+
 @cases_app.command("create")
 def cases_create(
     reference: str,
@@ -195,20 +250,55 @@ def cases_show(reference: str) -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Check the audit chain; report the first entry edited, inserted or deleted."""
-    from palermo.security import audit
+    """Check the audit chain and the signed checkpoints; name the first bad entry and say
+    whether entries were deleted from the end."""
+    from palermo.services import audit_log
 
-    ctx = context()
-    with ctx.db.session() as session:
-        result = audit.verify(session)
+    result = audit_log.verify_chain(context(), operator())
     if result.ok:
-        console.print(f"[green]Audit chain intact[/]: {result.checked:,} entries verified.")
+        legacy = (
+            f" ({result.legacy_entries:,} from before keyed chaining, checked with the old hash)"
+            if result.legacy_entries
+            else ""
+        )
+        console.print(
+            f"[green]Audit chain intact[/]: {result.checked:,} entries verified{legacy}; "
+            f"{result.checkpoints:,} signed checkpoints, the last at entry "
+            f"{result.last_checkpoint_seq}; not truncated."
+        )
         return
+    where = f" at entry {result.first_bad_seq}" if result.first_bad_seq is not None else ""
     errors.print(
-        f"[bold red]Audit chain broken at entry {result.first_bad_seq}[/]: {result.problem} "
+        f"[bold red]Audit chain broken{where}[/]: {result.problem} "
         f"({result.checked:,} entries before it verified)."
     )
+    if result.truncated:
+        errors.print("[bold red]The tail was truncated[/] relative to the last checkpoint.")
     raise typer.Exit(2)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Verify the chain, then sign its head into the checkpoint file in the data directory."""
+    from palermo.services import audit_log
+
+    try:
+        point = audit_log.checkpoint(context(), operator())
+    except ServiceError as error:
+        raise fail(str(error), 2) from error
+    console.print(f"Checkpoint signed: entry {point.seq:,}, {point.count:,} entries, {point.at}.")
+
+
+@audit_app.command("export-checkpoints")
+def audit_export_checkpoints(
+    out: Path = typer.Option(..., help="File to write (JSON lines, one signed checkpoint each)."),
+) -> None:
+    """Copy the signed checkpoints out, e.g. to keep them on another machine."""
+    from palermo.services import audit_log
+
+    text = audit_log.export_checkpoints(context(), operator())
+    out.write_text(text, encoding="utf-8")
+    console.print(f"Wrote {len(text.splitlines()):,} checkpoints to {out}.")
 
 
 @indicators_app.command("evaluate")

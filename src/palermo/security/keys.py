@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.orm import Session
 
+from palermo.security import audit
 from palermo.security.sealing import ColumnCipher, FileCipher, Sealer, SealError, subkey
 from palermo.store.models.core import CaseKey
 
@@ -299,16 +300,36 @@ def rotate(
                 _reencrypt(connection, table, pk, column, label, fixed, old, new)
                 for table, pk, column, label, fixed in SEALED_COLUMNS
             )
+            values += _reseal_second_factors(connection, old_master, new_master)
             final = pending if secret_key else key_path(data_dir)
             result = Rotation(final, bool(secret_key), wrapped, identities, values)
             if before_commit is not None:
                 before_commit(session, result)
+            # Last, so the rotation's own audit entry is re-MACed under the new key too.
+            rechained = audit.rechain(session, new_master)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
     if not secret_key:
         os.replace(pending, key_path(data_dir))
+    audit.adopt(engine, rechained)
     return result
+
+
+def _reseal_second_factors(connection: sa.Connection, old: bytes, new: bytes) -> int:
+    """TOTP secrets are sealed under a subkey of the master key: re-sealed under the new one."""
+    from palermo.security import totp
+
+    rows = connection.execute(
+        sa.text("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL")
+    ).all()
+    for user_id, stored in rows:
+        secret = totp.unseal(old, stored, int(user_id))
+        connection.execute(
+            sa.text("UPDATE users SET totp_secret = :s WHERE id = :i"),
+            {"s": totp.seal(new, secret, int(user_id)), "i": user_id},
+        )
+    return len(rows)
 
 
 def _reseal_people(connection: sa.Connection, old: Keyring, new: Keyring) -> int:

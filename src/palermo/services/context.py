@@ -18,6 +18,12 @@ class Context:
     sealer: Sealer
     keyring: Keyring
 
+    def __post_init__(self) -> None:
+        # The audit chain's MAC key comes from the master key, never from the database.
+        from palermo.security import audit
+
+        audit.install(self.db.engine, self.settings)
+
     @classmethod
     def create(cls, settings: Settings | None = None, *, migrate: bool = True) -> Context:
         settings = settings or get_settings()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 from sqlalchemy import func, select
 
+from palermo.reports import csv_safe
 from palermo.security import audit
 from palermo.security.permissions import Actor
 from palermo.services.access import open_case
@@ -42,14 +42,14 @@ def as_csv(ctx: Context, actor: Actor, reference: str, evidence_file_id: int | N
         if evidence_file_id is not None:
             query = query.where(RowProblem.evidence_file_id == evidence_file_id)
         out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_HEADER)
-        count = 0
-        for name, problem in session.execute(query):
-            writer.writerow(
-                [name, problem.line, problem.column, _safe(problem.value), problem.reason]
-            )
-            count += 1
+        count = csv_safe.write_rows(
+            out,
+            CSV_HEADER,
+            (
+                [name, problem.line, problem.column, problem.value, problem.reason]
+                for name, problem in session.execute(query)
+            ),
+        )
         audit.record(
             session,
             actor=actor,
@@ -60,8 +60,3 @@ def as_csv(ctx: Context, actor: Actor, reference: str, evidence_file_id: int | N
             details={"evidence_file_id": evidence_file_id, "rows": count},
         )
         return out.getvalue()
-
-
-def _safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,7 +14,6 @@ from fastapi.routing import APIRouter
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import palermo
@@ -37,8 +34,10 @@ from palermo.web.api import network as api_network
 from palermo.web.api import review as api_review
 from palermo.web.api import tokens as api_tokens
 from palermo.web.api.models import ERROR_RESPONSES
-from palermo.web.auth import LoginRequired
+from palermo.web.auth import AccountSetupRequired, LoginRequired
 from palermo.web.pages import account as account_pages
+from palermo.web.pages import admin as admin_pages
+from palermo.web.pages import audit as audit_pages
 from palermo.web.pages import auth as auth_pages
 from palermo.web.pages import caseload as caseload_pages
 from palermo.web.pages import cases as case_pages
@@ -52,11 +51,11 @@ from palermo.web.pages import outcomes as outcomes_pages
 from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
 from palermo.web.pages import upload as upload_pages
+from palermo.web.sessions import ServerSessionMiddleware
 from palermo.web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "palermo_session"
-SESSION_MAX_AGE = 12 * 60 * 60
 
 # Register routers here: one line per area. Page routers get CSRF checks on
 # every unsafe method; API routers are mounted under /api.
@@ -75,6 +74,8 @@ PAGE_ROUTERS: list[APIRouter] = [
     network_pages.router,
     money_pages.router,
     formats_pages.router,
+    admin_pages.router,
+    audit_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,
@@ -133,11 +134,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-def session_key(master: bytes) -> str:
-    """The cookie-signing key: derived from the master key, never the key itself."""
-    return hmac.new(master, b"palermo/web/session-cookie/v1", hashlib.sha256).hexdigest()
 
 
 def _is_api(request: Request) -> bool:
@@ -200,6 +196,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse("/login", status_code=303)
 
     async def login_required(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, AccountSetupRequired):
+            return RedirectResponse(exc.location, status_code=303)
         target = request.url.path
         if request.url.query:
             target += "?" + request.url.query
@@ -278,11 +276,9 @@ def create_app(ctx: Context) -> FastAPI:
     _install_error_handlers(app)
     # Middleware runs outside in: headers wrap everything, including session errors.
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_key(ctx.settings.resolved_secret_key()),
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
+        ServerSessionMiddleware,
+        ctx=ctx,
+        cookie_name=SESSION_COOKIE,
         https_only=ctx.settings.session_https_only,
     )
     app.add_middleware(SecurityHeaders)

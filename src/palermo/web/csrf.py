@@ -35,8 +35,12 @@ def ensure_token(request: Request) -> str:
     return token
 
 
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def rotate_token(request: Request) -> str:
-    token = secrets.token_urlsafe(32)
+    token = new_token()
     request.session[SESSION_KEY] = token
     return token
 

@@ -16,6 +16,11 @@ class NavItem:
     label: str
     href: str
     live: bool = True
+    # Shown only to these roles (empty: everyone).
+    roles: frozenset[str] = frozenset()
+
+    def shown_to(self, role: str) -> bool:
+        return not self.roles or role in self.roles
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +41,8 @@ TOP_NAV: list[NavItem] = [
     NavItem("outcomes", "Outcomes", "/outcomes"),
     NavItem("caselaw", "Case law", "/caselaw", live=False),
     NavItem("cooperation", "Cooperation", "/cooperation", live=False),
-    NavItem("admin", "Admin", "/admin", live=False),
+    NavItem("admin", "Admin", "/admin", roles=frozenset({"admin"})),
+    NavItem("audit", "Audit log", "/audit", roles=frozenset({"admin", "auditor"})),
 ]
 
 CASE_TABS: list[CaseTab] = [

@@ -24,6 +24,7 @@ from palermo.store.models.core import (
     Unit,
     User,
 )
+from palermo.store.models.signin import SigninAttempts, WebSession
 
 __all__ = [
     "ApiToken",
@@ -44,9 +45,11 @@ __all__ = [
     "Record",
     "RecordKind",
     "Role",
+    "SigninAttempts",
     "Stage",
     "Unit",
     "User",
+    "WebSession",
     "caseload",
     "documents",
     "formats",

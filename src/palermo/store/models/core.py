@@ -102,6 +102,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # A one-time password set by an administrator must be replaced at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # TOTP second factor: the secret is encrypted with a subkey of the master key.
+    totp_secret: Mapped[str | None] = mapped_column(String(300))
 
 
 class ApiToken(Base):
@@ -359,3 +363,6 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` is computed: NULL for entries written before keyed chaining
+    # (unkeyed SHA-256), "hmac1" for HMAC-SHA256 under the audit subkey.
+    alg: Mapped[str | None] = mapped_column(String(16))
