@@ -16,7 +16,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from palermo.cli.main import app
-from palermo.security import keys
+from palermo.security import audit, keys
 from palermo.security.keys import KeyProblem
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.security.sealing import FILE_CHUNK, FileCipher, SealError, person_context
@@ -193,6 +193,11 @@ def test_rotation_re_encrypts_everything_under_a_new_key(
         assert session.scalar(select(AuditEntry.action).order_by(AuditEntry.seq.desc())) == (
             "keys.rotate"
         )
+        # The audit chain was re-MACed under the new key and a new checkpoint signs it.
+        verified = audit.verify(session)
+        assert verified.ok, verified.problem
+        assert verified.checkpoints == 1
+    assert list(settings.data_dir.glob("audit-checkpoints.before-rotation-*.jsonl"))
     # Ciphertexts changed (no value still under the old key).
     with sa.create_engine(f"sqlite:///{database}").connect() as connection:
         blob = connection.execute(sa.text("SELECT title FROM documents LIMIT 1")).scalar()
