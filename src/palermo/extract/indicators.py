@@ -306,7 +306,12 @@ def find_indicators(
     lemmas: _Lemmas | None = None
     laws: dict[int, bool] = {}
     # Every prefilter literal is looked for once per page, not once per pattern.
-    present = {lit for lit in _surface_literals(catalogue) if lit in lower}
+    # A literal of word characters only is in the page if and only if it is inside one of
+    # its words, so those are looked for in the page's distinct words, a shorter text.
+    in_words, elsewhere = _surface_literals(catalogue)
+    distinct = " ".join(set(_WORDS.findall(lower))) if in_words else ""
+    present = {lit for lit in in_words if lit in distinct}
+    present.update(lit for lit in elsewhere if lit in lower)
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
     for k, ind in enumerate(catalogue):
         for pattern in ind.patterns:
@@ -320,7 +325,7 @@ def find_indicators(
                     lit in lemmas.line.line for lit in pattern.literals
                 ):
                     continue
-                matches = lemmas.matches(pattern.regex, pattern.first)
+                matches = lemmas.matches(pattern.regex, pattern.first, found, k)
             else:
                 if pattern.literals is not None and present.isdisjoint(pattern.literals):
                     continue
@@ -385,24 +390,30 @@ def find_indicators(
     return out
 
 
-def _surface_literals(catalogue: Sequence[CompiledIndicator]) -> frozenset[str]:
+def _surface_literals(
+    catalogue: Sequence[CompiledIndicator],
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The prefilter literals of the surface patterns: (word characters only, the rest)."""
     key = tuple(id(ci) for ci in catalogue)
     got = _LITERALS.get(key)
     if got is None:
-        got = frozenset(
+        every = frozenset(
             lit
             for ci in catalogue
             for p in ci.patterns
             if not p.on_lemmas and p.literals is not None
             for lit in p.literals
         )
+        words = frozenset(lit for lit in every if _WORDS.fullmatch(lit))
+        got = (words, every - words)
         if len(_LITERALS) > 8:
             _LITERALS.clear()
         _LITERALS[key] = got
     return got
 
 
-_LITERALS: dict[tuple[int, ...], frozenset[str]] = {}
+_LITERALS: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]]] = {}
+_WORDS = re.compile(r"\w+")
 
 
 def _sentence_matches(
@@ -445,23 +456,32 @@ class _Lemmas:
         self.starts = self.line.starts
 
     def matches(
-        self, regex: re.Pattern[str], first: frozenset[str] | None = None
+        self,
+        regex: re.Pattern[str],
+        first: frozenset[str] | None = None,
+        done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] | None = None,
+        k: int = -1,
     ) -> Iterator[tuple[int, int, int]]:
         """(sentence index, page start, page end) of the matches inside one sentence.
         With ``first`` (the lemmas every match starts with) the regex is tried only where
-        one of them stands on the line, not at every position."""
+        one of them stands on the line, and not in sentences where indicator ``k`` already
+        has a hit in ``done``."""
         if first is None:
             found: Iterator[tuple[int, int, int]] = _sentence_matches(
                 regex, self.line.line, self.sentences, self.starts
             )
         else:
-            found = self._anchored(regex, first)
+            found = self._anchored(regex, first, done or {}, k)
         for idx, a, b in found:
             start, end = self.line.page_span(idx, a, b)
             yield idx, start, end
 
     def _anchored(
-        self, regex: re.Pattern[str], first: frozenset[str]
+        self,
+        regex: re.Pattern[str],
+        first: frozenset[str],
+        done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]],
+        k: int,
     ) -> Iterator[tuple[int, int, int]]:
         where = self.line.where
         positions = sorted(p for w in first & self.line.words for p in where(w))
@@ -472,6 +492,9 @@ class _Lemmas:
                 continue
             idx = bisect_right(self.starts, pos) - 1
             if idx < 0:
+                continue
+            hit = done.get((idx, k))
+            if hit is not None and hit[3] is None:
                 continue
             m = regex.match(line, pos, self.sentences[idx].end)
             if m is not None:
