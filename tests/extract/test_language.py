@@ -214,3 +214,39 @@ def test_cli_evaluate_prints_per_indicator_figures() -> None:
     assert "document_retention" in result.output
     missing = CliRunner().invoke(app, ["indicators", "evaluate", "/nonexistent/set.jsonl"])
     assert missing.exit_code != 0 and "not found" in missing.output
+
+
+def _document(doc: str) -> str:
+    return " ".join(s.text for name in SETS for s in load_set(SETS[name]) if s.doc == doc)
+
+
+@pytest.mark.parametrize(
+    ("doc", "statutes"),
+    [
+        ("htd-ding", ["palermo-art3", "us-18-1590", "eu-2011-36-art2", "uk-msa-s2"]),
+        ("doj-1998-cadena", ["palermo-art3", "us-18-1591", "eu-2011-36-art2"]),
+    ],
+)
+def test_a_real_case_summary_supports_act_means_and_purpose(doc: str, statutes: list[str]) -> None:
+    from palermo.law.statutes import load_statutes
+
+    text = _document(doc)
+    assert text
+    concepts = {c for e in find_indicators(text) for c in e.details["concepts"]}
+    book = load_statutes()
+    for sid in statutes:
+        for el in book.get(sid).elements:
+            if el.kind in ("act", "means", "purpose"):
+                assert concepts & set(el.satisfied_by), (sid, el.id, sorted(concepts))
+
+
+def test_every_new_indicator_supports_an_element_of_every_trafficking_statute() -> None:
+    from palermo.law.statutes import load_statutes
+
+    book = load_statutes()
+    catalogue = {ci.id: set(ci.indicator.concepts) for ci in load_indicators()}
+    new = ["recruitment", "transport_transfer", "harbouring", "forced_labour_services"]
+    for sid in ("palermo-art3", "eu-2011-36-art2", "uk-msa-s2", "us-18-1590"):
+        supported = {c for el in book.get(sid).elements for c in el.satisfied_by}
+        for ind in new:
+            assert catalogue[ind] & supported, (sid, ind)
