@@ -250,3 +250,28 @@ def test_every_new_indicator_supports_an_element_of_every_trafficking_statute() 
         supported = {c for el in book.get(sid).elements for c in el.satisfied_by}
         for ind in new:
             assert catalogue[ind] & supported, (sid, ind)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("Sabían que estábamos sin papeles y nadie nos iba a creer.", "abuse_of_vulnerability"),
+        ("Nos prometieron un trabajo de camarera, pero era mentira.", "deception"),
+        ("No nos dejaban salir de la casa.", "restriction_of_movement"),
+        ("Nos quitaron los celulares.", "isolation"),
+        ("El encargado la golpeaba.", "physical_sexual_violence"),
+        ("Me amenazó con llamar a migración.", "intimidation_threats"),
+        ("Me amenazó con llamar a migración.", "immigration_status_abuse"),
+        ("La patrona nos quitó los pasaportes.", "document_retention"),
+        ("Nunca me pagaron.", "withholding_wages"),
+        ("Decía que le debíamos el pasaje y la comida.", "debt_bondage"),
+        ("Dormíamos en el suelo del almacén, sin agua.", "abusive_conditions"),
+        ("Trabajábamos catorce horas al día.", "excessive_overtime"),
+    ],
+)
+def test_spanish_patterns_cover_every_ilo_indicator(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_spanish_negation() -> None:
+    assert hits("Nunca me quitaron el pasaporte.") == set()
