@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from palermo.extract.evaluate import DEFAULT_PATH, evaluate_indicators, main
+from palermo.extract.evaluate import DEFAULT_PATH, SETS, evaluate_indicators, main
 from palermo.extract.indicators import find_indicators, is_question, split_sentences
 from palermo.law.concepts import LawDataError, load_concepts
 from palermo.law.indicators import HERE, expand, load_file, load_indicators
@@ -55,7 +55,10 @@ def test_negation_inside_the_pattern_is_a_hit() -> None:
 
 def test_conditional_threats_are_hits() -> None:
     assert hits("If you leave, I will kill your mother.") == {"intimidation_threats"}
-    assert hits("He said that if I talked he would call immigration.") == {"intimidation_threats"}
+    assert hits("He said that if I talked he would call immigration.") == {
+        "intimidation_threats",
+        "immigration_status_abuse",
+    }
 
 
 def test_negation_in_an_earlier_clause_does_not_leak() -> None:
@@ -204,9 +207,12 @@ def test_pattern_syntax() -> None:
 
 def test_labelled_set_quality() -> None:
     report = evaluate_indicators(DEFAULT_PATH)
+    real = [evaluate_indicators(SETS[name]) for name in ("real-dev", "real-test")]
     assert report.sentences >= 150
-    # Every indicator has at least one positive example.
-    assert all(s.tp + s.fn > 0 for s in report.per_indicator.values())
+    # Every indicator has at least one positive example, hand-written or real.
+    for ind, s in report.per_indicator.items():
+        assert s.tp + s.fn + sum(r.per_indicator[ind].tp + r.per_indicator[ind].fn for r in real)
+
     assert report.micro.f1 >= 0.85, report.table()
 
 

@@ -304,21 +304,29 @@ def audit_export_checkpoints(
 @indicators_app.command("evaluate")
 def indicators_evaluate(
     path: Path | None = typer.Argument(
-        None, help="A labelled sentences YAML; default: the project's labelled set."
+        None,
+        help="A labelled sentences file (YAML or JSON lines); default: every labelled set "
+        "the product ships (regression, real-dev, real-test).",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every miss."),
+    ilo: bool = typer.Option(False, "--ilo", help="Score only the 11 ILO indicators."),
 ) -> None:
-    """Precision, recall and F1 of the indicator patterns on a labelled set of sentences."""
-    from palermo.extract.evaluate import DEFAULT_PATH, evaluate_indicators
+    """Precision, recall and F1 of the indicator patterns, per indicator, on labelled sets."""
+    from palermo.extract.evaluate import ILO_IDS, SETS, evaluate_indicators
 
-    chosen = path or DEFAULT_PATH
-    if not chosen.exists():
-        raise fail(f"{chosen} not found: give the path of a labelled sentences YAML file")
-    report = evaluate_indicators(chosen)
-    console.print(report.table(), highlight=False)
-    if verbose:
-        for text, want, got in report.errors:
-            console.print(f"  want {want} got {got}: {text}", highlight=False)
+    chosen = [path] if path is not None else list(SETS.values())
+    for one in chosen:
+        if not one.exists():
+            raise fail(f"{one} not found: give the path of a labelled sentences file")
+        try:
+            report = evaluate_indicators(one, ILO_IDS if ilo else None)
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+        console.print(f"== {one.name}{' (ILO ids)' if ilo else ''}", highlight=False)
+        console.print(report.table(), highlight=False)
+        if verbose:
+            for text, want, got in report.errors:
+                console.print(f"  want {want} got {got}: {text}", highlight=False)
 
 
 @htcds_app.command("export")

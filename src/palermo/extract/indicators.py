@@ -8,9 +8,20 @@ A pattern match is not a hit when, in its sentence:
 * the sentence is a question, unless the pattern allows questions (a buyer's "How much
   for an hour?");
 * a speculative modal precedes the match ("he might take...", "maybe");
-* a condition ("if", "unless", "whether") precedes the match, or a future ("will",
-  "going to") stands just before it, except for patterns written for threats, which are
-  conditional by nature ("if you leave I will hurt your family").
+* a condition ("if", "unless", "whether") precedes the match in the same clause, or a
+  future ("will", "going to") stands just before it, except for patterns written for
+  threats, which are conditional by nature ("if you leave I will hurt your family");
+* the match is what someone threatened to do: a threat ("threatened", "warned") precedes
+  it in the same clause ("threatened that ... they would find them, beat them");
+* the clause says the fact was not proved ("there was no evidence that", "insufficient
+  evidence", "found not true").
+
+A clause, for conditions, threats and findings, runs between ";", ":", a dash, ", and",
+", but" and the sentence ends, so "threatened to harm their families if they attempted to
+escape; some were sexually assaulted" keeps the assault. Sentences longer than
+``MAX_SENTENCE`` characters (a run-on paragraph, a chat with no punctuation, OCR noise)
+are cut at the last comma or space before that length, so no check ever looks at more
+than one bounded piece of text: the cost stays linear in the length of the page.
 """
 
 from __future__ import annotations
@@ -20,6 +31,8 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from palermo.extract.lemmas import LemmaLine, lemma_line
+from palermo.extract.roles import roles
 from palermo.extract.types import Extraction
 from palermo.law.indicators import CompiledIndicator, CompiledPattern, load_indicators
 
@@ -113,6 +126,29 @@ _QUESTION_START = re.compile(
 )
 
 
+_MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas)\s|\s(?:but|whereas)\s")
+# A threat with its content: "threatened to ...", "threatening that ...", "threats of ...".
+_THREAT = re.compile(
+    r"\b(?:threat\w*|warn\w*|amenaz\w*)\s+(?:\w+\s+){0,2}?(?:to|that|of|with|if)\b",
+    re.IGNORECASE,
+)
+_NOT_PROVED = re.compile(
+    r"\b(?:no evidence|insufficient evidence|not sufficient|found not true|not true that|"
+    r"does not suffice|did not (?:establish|prove)|failed to (?:prove|establish)|"
+    r"does not (?:establish|prove)|no proof)\b",
+    re.IGNORECASE,
+)
+# A statement of the law, not of a case: "makes it illegal to recruit ...".
+_LAW = re.compile(
+    r"\b(?:makes? it (?:a (?:federal )?crime|illegal|unlawful)|outlaws|proscribes|"
+    r"criminali[sz]es?|(?:is|are) (?:generally )?defined as|defines|provides in part|"
+    r"shall be (?:imprisoned|fined)|whoever|it is illegal|does not require|"
+    r"for the purpose of subjection to|in which a commercial sex act is induced)\b",
+    re.IGNORECASE,
+)
+MAX_SENTENCE = 600
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     start: int
@@ -148,6 +184,28 @@ def split_sentences(text: str) -> list[Sentence]:
     return out
 
 
+def bounded(sentences: list[Sentence], text: str, limit: int = MAX_SENTENCE) -> list[Sentence]:
+    """``sentences`` with every one longer than ``limit`` characters cut into pieces of at
+    most ``limit``, each ending at the last comma or space before the limit."""
+    out: list[Sentence] = []
+    for s in sentences:
+        if s.end - s.start <= limit:
+            out.append(s)
+            continue
+        start = s.start
+        while s.end - start > limit:
+            window = text[start : start + limit]
+            cut = max(window.rfind(", "), window.rfind("; "))
+            if cut < limit // 2:
+                cut = window.rfind(" ")
+            if cut <= 0:
+                cut = limit
+            _add(out, text, start, start + cut + 1)
+            start += cut + 1
+        _add(out, text, start, s.end)
+    return out
+
+
 def _last_word(text: str, end: int) -> str:
     i = end
     while i > 0 and (text[i - 1].isalnum() or text[i - 1] == "."):
@@ -180,19 +238,29 @@ def _negated(sentence: str, start: int) -> bool:
     return "no one" in " ".join(words)
 
 
-def _blocked(sentence: str, start: int, end: int, pattern: CompiledPattern) -> str | None:
+def _blocked(
+    sentence: str, start: int, end: int, pattern: CompiledPattern, law: bool = False
+) -> str | None:
     """Why the match at ``start:end`` of ``sentence`` is not a hit, or None when it is one."""
     prefix = sentence[:start]
-    if _negated(sentence, start):
+    if pattern.negatable and _negated(sentence, start):
         return "negated"
+    if law:
+        return "statement of law"
     if _SPECULATIVE.search(prefix) or _MAY.search(prefix):
         return "speculative"
+    breaks = list(_MACRO_BREAK.finditer(prefix))
+    clause = prefix[breaks[-1].end() :] if breaks else prefix
+    if _NOT_PROVED.search(clause):
+        return "not proved"
     if pattern.allow_conditional:
         return None
-    if _CONDITIONAL.search(sentence[:end]):
+    if _CONDITIONAL.search(clause) or _CONDITIONAL.search(sentence[start:end]):
         return "conditional"
     if _FUTURE.search(prefix):
         return "future"
+    if _THREAT.search(clause):
+        return "threatened"
     return None
 
 
@@ -232,16 +300,38 @@ def find_indicators(
     lower = norm.lower()
     if len(lower) != len(norm):  # a few characters grow when lower-cased ("İ")
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in norm)
-    sentences = split_sentences(norm)
+    sentences = bounded(split_sentences(norm), norm)
     starts = [s.start for s in sentences]
     asks = [is_question(s.text) for s in sentences]
+    lemmas: _Lemmas | None = None
+    laws: dict[int, bool] = {}
+    # Every prefilter literal is looked for once per page, not once per pattern.
+    # A literal of word characters only is in the page if and only if it is inside one of
+    # its words, so those are looked for in the page's distinct words, a shorter text.
+    in_words, elsewhere = _surface_literals(catalogue)
+    distinct = " ".join(set(_WORDS.findall(lower))) if in_words else ""
+    present = {lit for lit in in_words if lit in distinct}
+    present.update(lit for lit in elsewhere if lit in lower)
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
     for k, ind in enumerate(catalogue):
         for pattern in ind.patterns:
-            if pattern.literals is not None and not any(lit in lower for lit in pattern.literals):
-                continue
-            subject = norm if pattern.case_sensitive else lower
-            for idx, start, end in _sentence_matches(pattern.regex, subject, sentences, starts):
+            if pattern.on_lemmas:
+                if lemmas is None:
+                    lemmas = _Lemmas(norm, sentences)
+                if pattern.anchors is not None:
+                    if pattern.anchors.isdisjoint(lemmas.line.words):
+                        continue
+                elif pattern.literals is not None and not any(
+                    lit in lemmas.line.line for lit in pattern.literals
+                ):
+                    continue
+                matches = lemmas.matches(pattern.regex, pattern.first, found, k)
+            else:
+                if pattern.literals is not None and present.isdisjoint(pattern.literals):
+                    continue
+                subject = norm if pattern.case_sensitive else lower
+                matches = _sentence_matches(pattern.regex, subject, sentences, starts)
+            for idx, start, end in matches:
                 key = (idx, k)
                 previous = found.get(key)
                 if (asks[idx] and not pattern.allow_question) or (
@@ -249,7 +339,10 @@ def find_indicators(
                 ):
                     continue
                 s = sentences[idx]
-                why = _blocked(s.text, start - s.start, end - s.start, pattern)
+                law = laws.get(idx)
+                if law is None:
+                    law = laws[idx] = _LAW.search(s.text) is not None
+                why = _blocked(s.text, start - s.start, end - s.start, pattern, law)
                 if why is None or (include_blocked and previous is None):
                     found[key] = (start, end, pattern, why)
     out: list[Extraction] = []
@@ -274,6 +367,12 @@ def find_indicators(
         }
         if ind.indicator.own_words:
             details["own_words"] = True
+        else:
+            agent, patient = roles(text, sentence.start, sentence.end, start, end)
+            if agent is not None:
+                details["agent"], details["agent_span"] = text[agent[0] : agent[1]], agent
+            if patient is not None:
+                details["patient"], details["patient_span"] = text[patient[0] : patient[1]], patient
         if why:
             details["blocked"] = why
             confidence = 0.0
@@ -289,6 +388,32 @@ def find_indicators(
             )
         )
     return out
+
+
+def _surface_literals(
+    catalogue: Sequence[CompiledIndicator],
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The prefilter literals of the surface patterns: (word characters only, the rest)."""
+    key = tuple(id(ci) for ci in catalogue)
+    got = _LITERALS.get(key)
+    if got is None:
+        every = frozenset(
+            lit
+            for ci in catalogue
+            for p in ci.patterns
+            if not p.on_lemmas and p.literals is not None
+            for lit in p.literals
+        )
+        words = frozenset(lit for lit in every if _WORDS.fullmatch(lit))
+        got = (words, every - words)
+        if len(_LITERALS) > 8:
+            _LITERALS.clear()
+        _LITERALS[key] = got
+    return got
+
+
+_LITERALS: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]]] = {}
+_WORDS = re.compile(r"\w+")
 
 
 def _sentence_matches(
@@ -317,3 +442,61 @@ def _sentence_matches(
         if inner is not None:
             yield idx, inner.start(), inner.end()
         pos = starts[idx + 1] if idx + 1 < len(starts) else len(subject) + 1
+
+
+class _Lemmas:
+    """The page's lemma line, sentence by sentence, built once per page and only when a
+    lemma pattern is tried."""
+
+    def __init__(self, text: str, sentences: list[Sentence]) -> None:
+        self.line: LemmaLine = lemma_line(text, [(s.start, s.end) for s in sentences])
+        self.sentences = [
+            Sentence(a, b, "") for a, b in zip(self.line.starts, self.line.ends, strict=True)
+        ]
+        self.starts = self.line.starts
+
+    def matches(
+        self,
+        regex: re.Pattern[str],
+        first: frozenset[str] | None = None,
+        done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] | None = None,
+        k: int = -1,
+    ) -> Iterator[tuple[int, int, int]]:
+        """(sentence index, page start, page end) of the matches inside one sentence.
+        With ``first`` (the lemmas every match starts with) the regex is tried only where
+        one of them stands on the line, and not in sentences where indicator ``k`` already
+        has a hit in ``done``."""
+        if first is None:
+            found: Iterator[tuple[int, int, int]] = _sentence_matches(
+                regex, self.line.line, self.sentences, self.starts
+            )
+        else:
+            found = self._anchored(regex, first, done or {}, k)
+        for idx, a, b in found:
+            start, end = self.line.page_span(idx, a, b)
+            yield idx, start, end
+
+    def _anchored(
+        self,
+        regex: re.Pattern[str],
+        first: frozenset[str],
+        done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]],
+        k: int,
+    ) -> Iterator[tuple[int, int, int]]:
+        where = self.line.where
+        positions = sorted(p for w in first & self.line.words for p in where(w))
+        line = self.line.line
+        after = -1
+        for pos in positions:
+            if pos < after:
+                continue
+            idx = bisect_right(self.starts, pos) - 1
+            if idx < 0:
+                continue
+            hit = done.get((idx, k))
+            if hit is not None and hit[3] is None:
+                continue
+            m = regex.match(line, pos, self.sentences[idx].end)
+            if m is not None:
+                after = m.end()
+                yield idx, m.start(), m.end()

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -81,8 +82,9 @@ class KnownPerson:
         return [v for v in (self.name, *self.aliases) if v and v.strip()]
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
+    """A word of the page (a named tuple: made for every word, so it must be cheap)."""
+
     text: str
     folded: str
     start: int

@@ -505,6 +505,16 @@ class _PageMentions:
         return [p for st, en, p in self.spans[lo:hi] if st < s1 and en > s0]
 
 
+def _span(value: Any) -> tuple[int, int] | None:
+    """A (start, end) span stored in an extraction's details, or None."""
+    if isinstance(value, list | tuple) and len(value) == 2:
+        try:
+            return int(value[0]), int(value[1])
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
 @lru_cache(maxsize=4096)
 def _page_of(locator: str | None) -> int:
     m = _PAGE.search(locator or "")
@@ -800,9 +810,17 @@ class _Builder:
             else:
                 why.append("the words of someone other than a suspect")
         else:
-            suspects = sorted({p for p in in_sentence if kind_of(p) == "suspect"})
-            if suspects:
-                why.append("suspect named in the same sentence")
+            # The sentence says who did it ("Ding confiscated the victim's passport"):
+            # only the suspect named as the doer, not every suspect in the sentence.
+            agent = _span(details.get("agent_span"))
+            if agent is not None:
+                suspects = sorted({p for p in index.within(*agent) if kind_of(p) == "suspect"})
+                if suspects:
+                    why.append("suspect named as the one who did it")
+            if not suspects:
+                suspects = sorted({p for p in in_sentence if kind_of(p) == "suspect"})
+                if suspects:
+                    why.append("suspect named in the same sentence")
         if not suspects and not own_words and chat is not None:
             sender = self.owner(chat.source) or self.name_owner(
                 (chat.attrs or {}).get("sender_name")
@@ -835,6 +853,12 @@ class _Builder:
         if author is not None and kind_of(author[0]) == "victim":
             victim = author[0]
             why.append(f"victim's own statement ({author[1]})")
+        patient = _span(details.get("patient_span"))
+        if victim is None and patient is not None:
+            vs = sorted({p for p in index.within(*patient) if kind_of(p) == "victim"})
+            if len(vs) == 1:
+                victim = vs[0]
+                why.append("victim named as the one it was done to")
         if victim is None:
             vs = sorted({p for p in in_sentence if kind_of(p) == "victim"})
             if len(vs) == 1:

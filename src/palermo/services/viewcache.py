@@ -32,6 +32,7 @@ from sqlalchemy import case as when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo.law.exploitation import Exploitation, ExploitationFact, form_of_exploitation
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
@@ -208,6 +209,26 @@ class Readiness:
 
     label: str  # ready | needs corroboration | not ready
     reason: str
+    # The form of exploitation the assessment's facts point to, with their passages.
+    exploitation: Exploitation | None = None
+
+
+def _exploitation(result: Any) -> Exploitation:
+    """The form of exploitation of an elements assessment (its facts, its minor victims)."""
+    facts = [
+        ExploitationFact(f.concept, f.quote, f.victim)
+        for suspect in result.suspects
+        for statute in suspect.statutes
+        for element in statute.elements
+        for f in (*element.confirmed, *element.suggested)
+    ]
+    facts.extend(ExploitationFact(f.concept, f.quote, f.victim) for f in result.unattributed)
+    facts.extend(
+        ExploitationFact("victim.minor", f"{v.pseudonym} is recorded as a minor", v.pseudonym)
+        for v in result.victims
+        if v.is_minor
+    )
+    return form_of_exploitation(facts)[0]
 
 
 _readiness: CaseViewCache[Readiness] = CaseViewCache(max_entries=256)
@@ -227,7 +248,11 @@ def case_readiness(
     from palermo.services.errors import NotFound, PermissionDenied
 
     if assessment is not None:
-        return Readiness(str(assessment.readiness), str(assessment.readiness_reason))
+        return Readiness(
+            str(assessment.readiness),
+            str(assessment.readiness_reason),
+            _exploitation(assessment),
+        )
     try:
         with ctx.db.session() as session:
             case = open_case(ctx, session, actor, reference)
@@ -238,7 +263,7 @@ def case_readiness(
 
     def compute() -> Readiness:
         result = elements.assess(ctx, actor, reference)
-        return Readiness(result.readiness, result.readiness_reason)
+        return Readiness(result.readiness, result.readiness_reason, _exploitation(result))
 
     try:
         return _readiness.get_or_compute(

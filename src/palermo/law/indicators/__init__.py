@@ -11,6 +11,18 @@ it in text. Pattern syntax, kept readable on purpose:
 * anything else is a Python regular expression, matched case-insensitively on word
   boundaries (write patterns in lower case; ``(?-i:...)`` marks a case-sensitive part).
 
+A pattern may instead be written over lemmas (``lemma:``), matched on the page's lemma
+line (see ``palermo.extract.lemmas``), so inflections need no listing: "confiscate"
+matches "confiscated", "confiscates", "confiscating"; "be" matches "was", "were", "is".
+Lemma pattern syntax, one token per space-separated item:
+
+* ``a|b|c``: one token, any of these lemmas (regular expressions allowed, e.g. ``\\d+``);
+* ``{word}``: the alternation listed under ``lemma_words:`` (may hold several tokens);
+* a trailing ``?``: the token may be absent (``the?``);
+* ``~``: up to five tokens (determiners, possessives, adjectives, names: "the victim's
+  passport"), ``...``: up to eight, ``..N``: up to N; none crosses ``;``, ``:`` or a
+  full stop.
+
 A question is never a hit ("Did he take your passport?"), unless the pattern says
 ``allow_question`` (a buyer's "How much for an hour?" is the solicitation itself). An
 indicator marked ``own_words`` speaks of the state of mind or the conduct of whoever wrote
@@ -27,7 +39,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from palermo.law.concepts import LawDataError, load_concepts, pydantic_key, read_yaml
 
@@ -40,12 +59,22 @@ _MACRO = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 class IndicatorPattern(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    pattern: str
+    # Exactly one of: a pattern over the words of the page, or over their lemmas.
+    pattern: str = ""
+    lemma: str = ""
     confidence: float = Field(default=0.8, gt=0, le=1)
     # Conditional sentences ("if you leave he will hurt your family") count for threats.
     allow_conditional: bool = False
     # Questions count ("How much for an hour?" is a buyer's solicitation).
     allow_question: bool = False
+    # A nearby "not" does not undo it (a fact about the person: "did not allow children").
+    negatable: bool = True
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> IndicatorPattern:
+        if bool(self.pattern) == bool(self.lemma):
+            raise ValueError("give exactly one of 'pattern' and 'lemma'")
+        return self
 
 
 class Indicator(BaseModel):
@@ -75,6 +104,7 @@ class IndicatorFile(BaseModel):
 
     language: str
     words: dict[str, str] = Field(default_factory=dict)
+    lemma_words: dict[str, str] = Field(default_factory=dict)
     indicators: list[Indicator]
 
 
@@ -93,6 +123,13 @@ class CompiledPattern:
     # At least one of these occurs in any matching text (None: no prefilter).
     literals: tuple[str, ...] | None = None
     allow_question: bool = False
+    # Matched on the lemma line of the page, not on its words.
+    on_lemmas: bool = False
+    negatable: bool = True
+    # Lemma patterns: one of these lemmas is on the line whenever the pattern matches.
+    anchors: frozenset[str] | None = None
+    # Lemma patterns: every match starts with one of these lemmas.
+    first: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +155,68 @@ def expand(pattern: str, words: dict[str, str]) -> str:
     text = text.replace("\x00", GAP).replace("\x01", r"\W*")
     text = _MACRO.sub(macro, text)
     return rf"(?:{text})(?![\w])"
+
+
+_FILLER = r"(?:(?![;:.!?] )\S+ )"
+
+
+def expand_lemmas(pattern: str, words: dict[str, str]) -> str:
+    """The regular expression, over a lemma line, for one lemma pattern."""
+    out: list[str] = []
+    for item in pattern.split():
+        if item == "~":
+            out.append(_FILLER + "{0,5}?")
+            continue
+        gap = re.fullmatch(r"\.\.(\d{1,2})", item)
+        if gap:
+            out.append(f"{_FILLER}{{0,{gap.group(1)}}}?")
+            continue
+        if item == "...":
+            out.append(_FILLER + "{0,8}?")
+            continue
+        optional = item.endswith("?") and len(item) > 1
+        body = item[:-1] if optional else item
+
+        def macro(m: re.Match[str]) -> str:
+            return f"(?:{words[m.group(1)]})"
+
+        body = _MACRO.sub(macro, body)
+        piece = f"(?:{body}) "
+        out.append(f"(?:{piece})?" if optional else piece)
+    return "".join(out)
+
+
+_PLAIN = re.compile(r"[a-z][a-z'-]*(?:\|[a-z][a-z'-]*)*")
+
+
+def lemma_anchors(pattern: str) -> frozenset[str] | None:
+    """The smallest set of plain lemmas of which one must be on a line the lemma pattern
+    matches (from its mandatory one-token items), or None when no item qualifies."""
+    best: frozenset[str] | None = None
+    for item in pattern.split():
+        if item in ("~", "...") or item.startswith("..") or item.endswith("?"):
+            continue
+        if not _PLAIN.fullmatch(item):
+            continue
+        words = frozenset(item.split("|"))
+        if best is None or len(words) < len(best):
+            best = words
+    return best
+
+
+_LOOKBEHIND = re.compile(r"^(?:\(\?<[!=](?:[^()\\]|\\.)*\))+")
+
+
+def first_lemmas(pattern: str) -> frozenset[str] | None:
+    """The lemmas a match of the lemma pattern starts with, when its first item is a
+    mandatory list of plain lemmas (look-behinds before it allowed), else None."""
+    items = pattern.split()
+    if not items or items[0].endswith("?") or items[0].startswith(".."):
+        return None
+    head = _LOOKBEHIND.sub("", items[0])
+    if head.startswith("(?:") and head.endswith(")"):
+        head = head[3:-1]
+    return frozenset(head.split("|")) if _PLAIN.fullmatch(head) else None
 
 
 def required_literals(regex: str) -> tuple[str, ...] | None:
@@ -198,6 +297,9 @@ def load_file(path: Path) -> tuple[IndicatorFile, list[CompiledIndicator]]:
                 raise LawDataError(path, f"{where}.concepts", f"unknown concept id '{cid}'")
         patterns: list[CompiledPattern] = []
         for j, pat in enumerate(ind.patterns):
+            if pat.lemma:
+                patterns.append(_compile_lemma(path, f"{where}.patterns[{j}]", pat, data))
+                continue
             for name in _MACRO.findall(pat.pattern):
                 if name not in data.words:
                     raise LawDataError(
@@ -233,6 +335,35 @@ def load_file(path: Path) -> tuple[IndicatorFile, list[CompiledIndicator]]:
             )
         compiled.append(CompiledIndicator(ind, tuple(patterns)))
     return data, compiled
+
+
+def _compile_lemma(
+    path: Path, where: str, pat: IndicatorPattern, data: IndicatorFile
+) -> CompiledPattern:
+    for name in _MACRO.findall(pat.lemma):
+        if name not in data.lemma_words:
+            raise LawDataError(path, where, f"unknown lemma word list '{{{name}}}'")
+    source = expand_lemmas(pat.lemma, data.lemma_words)
+    if _has_upper(source):
+        raise LawDataError(path, where, "write lemma patterns in lower case")
+    try:
+        regex = re.compile(source)
+    except re.error as exc:
+        raise LawDataError(path, where, f"not a valid lemma pattern: {exc}") from exc
+    return CompiledPattern(
+        regex,
+        pat.lemma,
+        pat.confidence,
+        pat.allow_conditional,
+        data.language,
+        False,
+        required_literals(regex.pattern),
+        pat.allow_question,
+        on_lemmas=True,
+        negatable=pat.negatable,
+        anchors=lemma_anchors(pat.lemma),
+        first=first_lemmas(pat.lemma),
+    )
 
 
 def load_indicators(paths: list[Path] | None = None) -> list[CompiledIndicator]:

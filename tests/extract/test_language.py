@@ -1,0 +1,277 @@
+"""Indicators on real language: lemmas, clause scope, who did what to whom, bad input,
+and the measured figures on the labelled sets (locked a little below what was measured)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from palermo.extract.evaluate import ILO_IDS, SETS, evaluate_indicators, load_set, main
+from palermo.extract.indicators import MAX_SENTENCE, bounded, find_indicators, split_sentences
+from palermo.extract.lemmas import lemma_line
+from palermo.law.concepts import LawDataError
+from palermo.law.indicators import expand_lemmas, load_file, load_indicators
+
+
+def hits(text: str) -> set[str]:
+    return {e.value for e in find_indicators(text) if e.value}
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # Possessives, determiners and adjectives between the verb and its object.
+        ("Ding confiscated the victim's passport.", "document_retention"),
+        ("The couple hid the young woman's Indonesian passport.", "document_retention"),
+        # A particle before the object.
+        ("They would lock up the victims at night.", "restriction_of_movement"),
+        ("The defendants held them captive for months.", "restriction_of_movement"),
+        # Numbers written the way case summaries write them.
+        ("The victim worked 14+ hours/day.", "excessive_overtime"),
+        # An adjective before the noun.
+        ("They had to repay their smuggling debt.", "debt_bondage"),
+        ("He isolated the women by prohibiting them from using the telephone.", "isolation"),
+        # Passive voice.
+        ("Her passport was taken by the employer.", "document_retention"),
+        ("The women were smuggled into Texas.", "transport_transfer"),
+        # The act, purpose and victim facts.
+        ("Defendant recruited a 15-year-old runaway.", "recruitment"),
+        ("Defendant recruited a 15-year-old runaway.", "minor_victim"),
+        ("The defendants harbored the workers in a trailer.", "harbouring"),
+        ("He forced them to engage in commercial sex acts.", "commercial_sex_acts"),
+        ("She was forced to work without pay as a domestic servant.", "forced_labour_services"),
+        ("They profited from her forced commercial sexual exploitation.", "financial_benefit"),
+        ("He threatened to have the workers arrested and deported.", "immigration_status_abuse"),
+        ("He posted ads on escort websites offering the girls.", "advertising_person"),
+    ],
+)
+def test_matching_on_lemmas(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_inflections_come_from_the_lemma_table() -> None:
+    line = lemma_line("Ding confiscated the victims' passports and was beaten.").line
+    assert line.split() == [
+        "ding",
+        "confiscate",
+        "the",
+        "victim",
+        "'",
+        "passport",
+        "and",
+        "be",
+        "beat",
+        ".",
+    ]
+
+
+def test_clause_scope_keeps_a_real_assault_after_a_threat() -> None:
+    text = (
+        "He threatened to harm their families if they attempted to escape; "
+        "some were sexually assaulted."
+    )
+    assert hits(text) == {"intimidation_threats", "physical_sexual_violence"}
+
+
+def test_violence_that_was_only_threatened_is_not_a_hit() -> None:
+    text = "The defendants threatened that they would find the victims and beat them."
+    assert hits(text) == {"intimidation_threats"}
+    [blocked] = [
+        e
+        for e in find_indicators(text, include_blocked=True)
+        if e.value == "physical_sexual_violence"
+    ]
+    assert blocked.details["blocked"] == "threatened"
+
+
+def test_negation_and_findings_of_no_proof() -> None:
+    assert hits("He never took my passport.") == set()
+    assert "intimidation_threats" not in hits(
+        "There was no evidence presented at trial that defendant ever threatened her."
+    )
+    assert hits("She did not allow the children to go to school.") >= {
+        "minor_victim",
+        "restriction_of_movement",
+    }
+
+
+def test_statements_of_the_law_are_not_case_facts() -> None:
+    text = (
+        "In summary, 18 U.S.C. 1591 makes it illegal to recruit, entice, obtain or harbor "
+        "a person knowing that the person will be caused to engage in commercial sex acts."
+    )
+    assert hits(text) == set()
+
+
+def test_agent_and_patient_where_the_sentence_says_so() -> None:
+    [hit] = [
+        e
+        for e in find_indicators("Once there, defendant Ding confiscated the victim's passport.")
+        if e.value == "document_retention"
+    ]
+    assert hit.details["agent"] == "Ding"
+    assert hit.details["patient"] == "the victim"
+    s, e = hit.details["agent_span"]
+    assert "Once there, defendant Ding confiscated the victim's passport."[s:e] == "Ding"
+    [passive] = find_indicators("Her passport was taken by Maria Lopez.")
+    assert passive.details["agent"] == "Maria Lopez"
+
+
+def test_a_run_on_paragraph_is_cut_into_bounded_pieces() -> None:
+    rng = random.Random(3)
+    words = ["he", "took", "our", "passports", "and", "we", "worked", "every", "day", "then"]
+    text = " ".join(rng.choice(words) for _ in range(5000))  # no punctuation at all
+    pieces = bounded(split_sentences(text), text)
+    assert all(s.end - s.start <= MAX_SENTENCE for s in pieces)
+    assert all(text[s.start : s.end] == s.text for s in pieces)
+    found = find_indicators(text)
+    assert any(e.value == "document_retention" for e in found)
+    for e in found:
+        s0, s1 = e.details["sentence_span"]
+        assert s1 - s0 <= MAX_SENTENCE and s0 <= e.start < e.end <= s1
+
+
+def test_chat_without_punctuation_and_ocr_noise_do_not_break_anything() -> None:
+    chat = "\n".join(["ok", "u stay inside the room", "boss took ur passport lol"] * 300)
+    assert "document_retention" in hits(chat)
+    noise = "".join(random.Random(5).choice("aeiou tnrsl,.;:'-0123456789\n") for _ in range(20000))
+    for e in find_indicators(noise):
+        assert noise[e.start : e.end] == e.raw
+    mixed = "El patrón nos quitó los pasaportes. Then he locked us in the room."
+    assert hits(mixed) >= {"document_retention", "restriction_of_movement"}
+
+
+def test_lemma_pattern_syntax_and_errors(tmp_path: Path) -> None:
+    import re
+
+    regex = re.compile(expand_lemmas("confiscate ~ {doc}", {"doc": "passport|visa"}))
+    assert regex.match("confiscate the victim 's passport ")
+    assert not regex.match("confiscate one two three four five six seven passport ")
+    head = (
+        "language: xx\nindicators:\n  - id: foo\n    label: Foo\n    source: ILO\n"
+        "    group: forced_labour\n    concepts: [means.force]\n"
+    )
+    path = tmp_path / "a.yaml"
+    path.write_text(head + "    patterns:\n      - lemma: 'take ~ {nope}'\n", "utf-8")
+    with pytest.raises(LawDataError, match="unknown lemma word list"):
+        load_file(path)
+    path.write_text(head + "    patterns:\n      - lemma: 'take (unclosed'\n", "utf-8")
+    with pytest.raises(LawDataError, match="not a valid lemma pattern"):
+        load_file(path)
+    path.write_text(head + "    patterns:\n      - {pattern: 'took', lemma: 'take'}\n", "utf-8")
+    with pytest.raises(LawDataError, match="exactly one"):
+        load_file(path)
+
+
+def test_the_real_sets_keep_their_sources_and_split_by_document() -> None:
+    dev = load_set(SETS["real-dev"])
+    test = load_set(SETS["real-test"])
+    assert len(dev) + len(test) >= 400
+    assert {s.doc for s in dev}.isdisjoint({s.doc for s in test})
+    assert all(s.source and s.doc and s.voice in ("first", "third") for s in dev + test)
+    assert any(s.voice == "first" for s in test)
+    known = {ci.id for ci in load_indicators()}
+    for s in dev + test:
+        assert set(s.expect) <= known and set(s.blocked) <= known
+        assert not set(s.expect) & set(s.blocked)
+
+
+# Figures measured with `palermo indicators evaluate` (see the README of the labelled
+# sets) and locked 0.02 below: a change that loses more than that fails here.
+LOCKED = {
+    ("regression", None): 0.995,
+    ("real-dev", None): 0.927,
+    ("real-test", None): 0.895,
+    ("real-test", "ilo"): 0.938,
+}
+
+
+@pytest.mark.parametrize(("name", "only"), sorted(LOCKED, key=str))
+def test_measured_figures_do_not_fall(name: str, only: str | None) -> None:
+    report = evaluate_indicators(SETS[name], ILO_IDS if only else None)
+    assert report.micro.f1 >= LOCKED[(name, only)] - 0.02, report.table()
+
+
+def test_evaluate_prints_every_set(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert out.count("micro") == 3
+    assert "real_test.jsonl" in out and "regression.yaml" in out
+    assert main(["real-test", "--ilo"]) == 0
+    assert "(ILO ids)" in capsys.readouterr().out
+
+
+def test_cli_evaluate_prints_per_indicator_figures() -> None:
+    from typer.testing import CliRunner
+
+    from palermo.cli.main import app
+
+    result = CliRunner().invoke(app, ["indicators", "evaluate", "--ilo"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("micro") == 3
+    assert "document_retention" in result.output
+    missing = CliRunner().invoke(app, ["indicators", "evaluate", "/nonexistent/set.jsonl"])
+    assert missing.exit_code != 0 and "not found" in missing.output
+
+
+def _document(doc: str) -> str:
+    return " ".join(s.text for name in SETS for s in load_set(SETS[name]) if s.doc == doc)
+
+
+@pytest.mark.parametrize(
+    ("doc", "statutes"),
+    [
+        ("htd-ding", ["palermo-art3", "us-18-1590", "eu-2011-36-art2", "uk-msa-s2"]),
+        ("doj-1998-cadena", ["palermo-art3", "us-18-1591", "eu-2011-36-art2"]),
+    ],
+)
+def test_a_real_case_summary_supports_act_means_and_purpose(doc: str, statutes: list[str]) -> None:
+    from palermo.law.statutes import load_statutes
+
+    text = _document(doc)
+    assert text
+    concepts = {c for e in find_indicators(text) for c in e.details["concepts"]}
+    book = load_statutes()
+    for sid in statutes:
+        for el in book.get(sid).elements:
+            if el.kind in ("act", "means", "purpose"):
+                assert concepts & set(el.satisfied_by), (sid, el.id, sorted(concepts))
+
+
+def test_every_new_indicator_supports_an_element_of_every_trafficking_statute() -> None:
+    from palermo.law.statutes import load_statutes
+
+    book = load_statutes()
+    catalogue = {ci.id: set(ci.indicator.concepts) for ci in load_indicators()}
+    new = ["recruitment", "transport_transfer", "harbouring", "forced_labour_services"]
+    for sid in ("palermo-art3", "eu-2011-36-art2", "uk-msa-s2", "us-18-1590"):
+        supported = {c for el in book.get(sid).elements for c in el.satisfied_by}
+        for ind in new:
+            assert catalogue[ind] & supported, (sid, ind)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("Sabían que estábamos sin papeles y nadie nos iba a creer.", "abuse_of_vulnerability"),
+        ("Nos prometieron un trabajo de camarera, pero era mentira.", "deception"),
+        ("No nos dejaban salir de la casa.", "restriction_of_movement"),
+        ("Nos quitaron los celulares.", "isolation"),
+        ("El encargado la golpeaba.", "physical_sexual_violence"),
+        ("Me amenazó con llamar a migración.", "intimidation_threats"),
+        ("Me amenazó con llamar a migración.", "immigration_status_abuse"),
+        ("La patrona nos quitó los pasaportes.", "document_retention"),
+        ("Nunca me pagaron.", "withholding_wages"),
+        ("Decía que le debíamos el pasaje y la comida.", "debt_bondage"),
+        ("Dormíamos en el suelo del almacén, sin agua.", "abusive_conditions"),
+        ("Trabajábamos catorce horas al día.", "excessive_overtime"),
+    ],
+)
+def test_spanish_patterns_cover_every_ilo_indicator(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_spanish_negation() -> None:
+    assert hits("Nunca me quitaron el pasaporte.") == set()
