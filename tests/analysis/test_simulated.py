@@ -1,17 +1,23 @@
-"""Against the simulator's ground truth: loader, roles, patterns, flows (small cases)."""
+"""Simulated cases: the loader, flows, and roles and money measured through the product's path."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from palermo.analysis.evaluate import pattern_scores, role_scores
+from palermo.analysis.evaluate import role_scores
 from palermo.analysis.graph import build_graph, to_json
 from palermo.analysis.loaders import load_simulated, load_truth
 from palermo.analysis.money import trace
-from palermo.analysis.patterns import detect_patterns
-from palermo.analysis.roles import culpable_not_charged, infer_roles
+from palermo.security.permissions import Actor
+from palermo.services import cases, money, network
+from palermo.services.context import Context
+from palermo.services.demo import add_simulated_people
+from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
 
 
@@ -39,51 +45,98 @@ def test_loader_reads_every_record(simulated: Path) -> None:
     assert len(case.facts) == len(truth["facts"])
 
 
-def test_roles_against_ground_truth(simulated: Path) -> None:
-    case = load_simulated(simulated)
-    truth = load_truth(simulated)
-    sugg = infer_roles(case)
-    scores = {s.name: s for s in role_scores(truth, sugg)}
-    for role in (
-        "recruiter",
-        "transporter",
-        "enforcer",
-        "exploiter",
-        "money_handler",
-        "beneficiary",
-        "complicit_official",
-        "victim_recruiter",
-        "harbourer",
-    ):
-        assert scores[role].recall == 1.0, role
-    tp = sum(s.tp for s in scores.values())
-    fp = sum(s.fp for s in scores.values())
-    assert tp / (tp + fp) >= 0.75
-    uncharged = {u.person_id for u in culpable_not_charged(case, sugg)}
-    recruiter = next(
-        p["id"] for p in truth["persons"] if "recruiter" in p["roles"] and not p["charged"]
+# Measured through the product's path (simulate -> ingest -> extraction -> roles and
+# money), the answer key only scoring. Floors sit a little under what was measured when
+# these tests were written; raise them when the product gets better.
+# Measured (size 300, seed 7): roles micro precision / recall 1.000 / 0.722 (escort ads)
+# and 0.778 / 0.700 (debt bondage); before the exploiter signal asked for concentrated
+# evidence, 0.684 / 0.722 and 0.636 / 0.700. Beneficiary, harbourer and victim recruiter
+# are still missed; in debt bondage the harbourer and enforcer are also called exploiter.
+# Money: 11 of 12 planted patterns touched by a lead or an
+# indicator, every flagged payment a criminal one, on both.
+ROLE_FLOORS = {"escort_ads": (0.95, 0.67), "agricultural_debt_bondage": (0.72, 0.65)}
+MONEY_FLOORS = {"escort_ads": (0.95, 0.85), "agricultural_debt_bondage": (0.95, 0.85)}
+
+
+@dataclass(frozen=True, slots=True)
+class _Suggested:
+    person_id: str
+    role: str
+
+
+@pytest.fixture(params=["escort_ads", "agricultural_debt_bondage"])
+def product_case(
+    request: pytest.FixtureRequest,
+    ctx: Context,
+    prosecutor: Actor,
+    unit_id: int,
+    tmp_path: Path,
+) -> tuple[str, str, dict[str, Any], dict[int, str]]:
+    """A simulated case as an investigator loads it: the people with their identifiers
+    and the charges entered by hand, then the evidence files ingested. Nothing of the
+    answer key (roles, facts, patterns) goes in."""
+    name = request.param
+    out = tmp_path / "sim"
+    simulate(name, 300, 7, out)
+    truth: dict[str, Any] = json.loads((out / "ground_truth.json").read_text())
+    reference = f"SIM-{name[:8].upper()}"
+    cases.create_case(
+        ctx,
+        prosecutor,
+        reference=reference,
+        title=f"Simulated {name}",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology=name,
+        statutes=list(truth.get("statutes", [])),
     )
-    assert recruiter in uncharged
-    charged = {p["id"] for p in truth["persons"] if p["charged"]}
-    assert not uncharged & charged
+    ids = add_simulated_people(ctx, prosecutor, reference, truth)
+    ingest_path(ctx, prosecutor, reference, out)
+    return name, reference, truth, {v: k for k, v in ids.items()}
 
 
-def test_patterns_against_ground_truth(simulated: Path) -> None:
-    case = load_simulated(simulated)
-    scores = pattern_scores(load_truth(simulated), detect_patterns(case))
+def test_roles_through_the_product_path(
+    ctx: Context, prosecutor: Actor, product_case: tuple[str, str, dict[str, Any], dict[int, str]]
+) -> None:
+    name, reference, truth, truth_id = product_case
+    view = network.network_view(ctx, prosecutor, reference)
+    suggested = [_Suggested(truth_id[r.person_id], r.role) for r in view.roles]
+    scores = role_scores(truth, suggested)  # type: ignore[arg-type]
+    tp = sum(s.tp for s in scores)
+    fp = sum(s.fp for s in scores)
+    fn = sum(s.fn for s in scores)
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
     for s in scores:
-        assert s.recall == 1.0, s.name
-    for name in (
-        "cycle",
-        "scatter_gather",
-        "structuring",
-        "funnel_account",
-        "advertising",
-        "rent_for_many",
-        "prepaid_cards",
-        "official_payment",
-    ):
-        assert next(s for s in scores if s.name == name).precision == 1.0, name
+        print(f"{name} {s.name:<20s} tp {s.tp} fp {s.fp} fn {s.fn}")
+    print(f"{name} roles micro precision {precision:.3f} recall {recall:.3f}")
+    truth_roles = {p["id"]: (p.get("kind"), p.get("roles", [])) for p in truth["persons"]}
+    for sug in suggested:
+        if sug.role not in truth_roles[sug.person_id][1]:
+            print(f"  suggested {sug.role} for {sug.person_id} {truth_roles[sug.person_id]}")
+    floor_p, floor_r = ROLE_FLOORS[name]
+    assert precision >= floor_p and recall >= floor_r
+
+
+def test_money_through_the_product_path(
+    ctx: Context, prosecutor: Actor, product_case: tuple[str, str, dict[str, Any], dict[int, str]]
+) -> None:
+    name, reference, truth, _ = product_case
+    view = money.money_view(ctx, prosecutor, reference)
+    criminal = set(truth.get("criminal_records", {}).get("payments", []))
+    shown = [{ref.key for ref in lead.transactions} for lead in view.leads]
+    shown += [{ref.key for ref in p.transactions} for p in view.patterns]
+    flagged = set().union(*shown) if shown else set()
+    planted = [set(p["transactions"]) for p in truth.get("patterns", [])]
+    found = sum(1 for g in planted if any(g & s for s in shown))
+    precision = len(flagged & criminal) / max(len(flagged), 1)
+    recall = found / max(len(planted), 1)
+    print(
+        f"{name} money: {len(view.leads)} leads, {len(view.patterns)} indicator hits; "
+        f"planted patterns touched {found}/{len(planted)}; flagged payments that are "
+        f"criminal {len(flagged & criminal)}/{len(flagged)}"
+    )
+    floor_p, floor_r = MONEY_FLOORS[name]
+    assert precision >= floor_p and recall >= floor_r
 
 
 def test_flows_from_the_collector_add_up(simulated: Path) -> None:

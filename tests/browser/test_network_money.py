@@ -66,6 +66,11 @@ def test_network_and_money_tabs(
     page.goto(f"{live_server}/cases/{sim.reference}/money")
     expect(page.locator("svg.mn-sankey")).to_be_visible()
     expect(page.locator("#patterns-table")).to_contain_text("Structuring")
+    # Ranked laundering leads: each row says what it resembles and lists its payments.
+    first_lead = page.locator("#leads-table tbody tr").first
+    expect(first_lead).to_contain_text("passed on")
+    first_lead.get_by_text(re.compile(r"\d+ transactions")).click()
+    expect(first_lead.locator("details")).to_contain_text("payments.csv")
     page.screenshot(path=str(screenshots / "money-01-tab.png"), full_page=True)
     page.get_by_label("Trace from person or account").select_option(str(collector))
     page.get_by_role("button", name="Trace").click()

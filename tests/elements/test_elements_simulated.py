@@ -1,15 +1,16 @@
-"""A simulated case end to end: simulate, ingest, add the ground-truth people and charges as
-the demo does, confirm every suggestion, and compare the matrix with the ground truth."""
+"""A simulated case end to end: simulate, add the people and charges as an investigator
+would, ingest, and compare the elements matrix as suggested (nothing confirmed) with the
+ground truth, which only scores."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from palermo.security.permissions import Actor
-from palermo.services import cases, elements, review
+from palermo.services import cases, elements
 from palermo.services.context import Context
 from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
@@ -18,13 +19,13 @@ _PREFIX = {"victim": "V", "suspect": "S", "witness": "W", "official": "O", "othe
 # The demo's person kinds; pseudonyms are given explicitly because "official" and
 # "other" would both default to the prefix "O" in cases.add_person.
 _KINDS = set(_PREFIX)
-# Coverage: 19 of 59 when this test was written; 59 of 59 since knowledge and reckless
-# disregard are read from a suspect's own words, agreement from messages and repeated
-# contact between suspects, patronizing from a buyer's request or an advert contact
-# followed by a payment, and the commercial sex act from the words of the trade. The
-# simulator writes one template per role, so this overstates recall on real evidence;
-# the floor guards against regressions, not a claim of completeness.
-MIN_COVERAGE = 0.95
+# Measured when suggestions stopped being confirmed before scoring: see the floors. The
+# simulator writes one template per role, so recall overstates what real evidence gives;
+# the floors guard against regressions, not a claim of completeness.
+# Measured (escort ads, size 300, seed 7): 59 elements expected and shown, 1 shown that
+# the ground truth does not hold (precision 0.983, recall 1.000).
+MIN_PRECISION = 0.95
+MIN_RECALL = 0.95
 
 
 def _add_people(
@@ -62,24 +63,11 @@ def test_simulated_case_elements_follow_ground_truth(
     truth = json.loads((tmp_path / "sim" / "ground_truth.json").read_text())
     ids = _add_people(ctx, prosecutor, case_ref, truth)
     ingest_path(ctx, prosecutor, case_ref, tmp_path / "sim")
-
-    # Confirm every suggestion the assessment shows (assertions in one go per batch).
-    result = elements.assess(ctx, prosecutor, case_ref)
-    facts = [
-        f for s in result.suspects for st in s.statutes for e in st.elements for f in e.suggested
-    ]
-    assertion_ids = sorted({f.assertion_id for f in facts if f.assertion_id is not None})
-    for start in range(0, len(assertion_ids), 100):
-        review.decide_many(
-            ctx, prosecutor, case_ref, assertion_ids[start : start + 100], "confirmed"
-        )
-    record_facts = sorted({f.id for f in facts if f.assertion_id is None and f.record_id})
-    elements.decide_rule_facts(ctx, prosecutor, case_ref, record_facts, "confirmed")
+    # Nothing is confirmed: what the assessment suggests is measured as it stands, so a
+    # wrong suggestion counts against precision.
     result = elements.assess(ctx, prosecutor, case_ref)
 
-    pseudonym = {}
-    for s in result.suspects:
-        pseudonym[s.person_id] = s.pseudonym
+    pseudonym = {s.person_id: s.pseudonym for s in result.suspects}
     wanted: dict[str, set[str]] = defaultdict(set)
     for fact in truth["facts"]:
         if fact.get("suspect") and ids[fact["suspect"]] in pseudonym:
@@ -88,20 +76,22 @@ def test_simulated_case_elements_follow_ground_truth(
     assert {s.person_id for s in result.suspects if s.statutes} == {
         ids[p] for p in charged if ids[p] in pseudonym
     }
-    expected = supported = 0
+    tp = fp = fn = 0
     for s in result.suspects:
         for st in s.statutes:
             for e in st.elements:
-                if set(e.satisfied_by) & wanted[s.pseudonym]:
-                    expected += 1
-                    supported += e.status != "missing"
-                # Nothing is left unconfirmed after confirming everything.
-                assert e.status != "supported_if_confirmed"
-    coverage = supported / expected
-    print(f"ground-truth elements not missing: {supported}/{expected} = {coverage:.0%}")
-    assert expected > 20
-    assert coverage >= MIN_COVERAGE
-    # Corroboration happens: some element rests on two or more independent sources.
-    assert any(
-        e.status == "proved" for s in result.suspects for st in s.statutes for e in st.elements
-    )
+                expected = bool(set(e.satisfied_by) & wanted[s.pseudonym])
+                shown = e.status != "missing"
+                tp += expected and shown
+                fp += shown and not expected
+                fn += expected and not shown
+    precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+    print(f"elements shown vs ground truth: tp {tp} fp {fp} fn {fn}; "
+          f"precision {precision:.3f} recall {recall:.3f}")  # fmt: skip
+    statuses = Counter(e.status for s in result.suspects for st in s.statutes for e in st.elements)
+    print(f"statuses: {dict(statuses)}")
+    assert tp + fn > 20
+    assert precision >= MIN_PRECISION
+    assert recall >= MIN_RECALL
+    # Machine suggestions stay suggestions until a person confirms them.
+    assert set(statuses) <= {"missing", "supported_if_confirmed"}

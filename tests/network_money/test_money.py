@@ -63,6 +63,21 @@ def test_planted_pattern_listed_with_its_transactions(signed_in: TestClient, sim
     )
 
 
+def test_leads_ranked_with_reasons_and_payments(signed_in: TestClient, sim: Any) -> None:
+    leads = signed_in.get(API).json()["leads"]
+    assert leads, "no laundering lead on the simulated case"
+    assert [lead["rank"] for lead in leads] == list(range(1, len(leads) + 1))
+    scores = [lead["score"] for lead in leads]
+    assert scores == sorted(scores, reverse=True)
+    criminal = set(sim.truth["criminal_records"]["payments"])
+    for lead in leads:
+        assert lead["label"] and lead["resembles"] and lead["why"]
+        keys = {t["key"] for t in lead["transactions"]}
+        assert keys and keys <= criminal, keys - criminal
+    html = signed_in.get("/cases/NET-001/money").text
+    assert 'id="leads-table"' in html and leads[0]["label"] in html
+
+
 def test_page_shows_sankey_tables_and_patterns(signed_in: TestClient, sim: Any) -> None:
     html = signed_in.get("/cases/NET-001/money").text
     for marker in (

@@ -384,7 +384,10 @@ def infer_roles(
             if sig not in cache:
                 cache[sig] = SIGNALS[sig.kind](ctx, sig)
             raw = cache[sig]
+            top = max(raw.count.values(), default=0)
             for node, cnt in raw.count.items():
+                if cnt < sig.min_share_of_top * top:
+                    continue
                 dist = raw.distinct.get(node, cnt)
                 total = raw.total.get(node, 0.0)
                 if cnt < sig.min_count or dist < sig.min_distinct or total < sig.min_total:

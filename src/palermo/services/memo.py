@@ -481,7 +481,25 @@ def _money(
         }
         for p in view.patterns[:PATTERN_ROWS]
     ]
+    leads = [
+        {
+            "rank": lead.rank,
+            "label": lead.label,
+            "resembles": lead.resembles,
+            "account": redact(lead.account),
+            "start": lead.start,
+            "end": lead.end,
+            "total": lead.total,
+            "score": lead.score,
+            "transactions": len(lead.transactions) + lead.more,
+            "why": redact("; ".join(lead.why)),
+            "evidence": _evidence(lead.transactions, redact, 3),
+        }
+        for lead in view.leads[:PATTERN_ROWS]
+    ]
     return {
+        "leads": leads,
+        "leads_total": view.leads_total,
         "payments": view.payments,
         "currency": view.currency,
         "currency_note": redact(view.currency_note),

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from palermo.analysis.currency import amounts_for_flows
 from palermo.analysis.data import CaseData, iso_day
+from palermo.analysis.laundering import rank_laundering
 from palermo.analysis.money import FlowTrace, ProceedsReport, proceeds, trace
 from palermo.analysis.patterns import detect_patterns
 from palermo.analysis.restitution import WorkPeriod, Worksheet, restitution_1593
@@ -69,6 +70,39 @@ class PatternView:
 
 
 @dataclass(frozen=True, slots=True)
+class LeadView:
+    """One ranked laundering lead: why, which typology it resembles, its payments."""
+
+    rank: int
+    score: float
+    typology: str
+    label: str
+    resembles: str
+    account: str
+    accounts: list[str]
+    start: str
+    end: str
+    total: float
+    why: list[str]
+    transactions: list[EvidenceRef]
+    more: int
+
+
+# The window rules the Money tab still runs: trafficking indicators (FinCEN) and the cash
+# rules. Fan-in/out, cycles and scatter/gather are ranked by the laundering leads instead
+# (payroll runs and busy shops buried the real patterns under those window counts).
+TAB_PATTERNS: tuple[str, ...] = (
+    "structuring",
+    "funnel_account",
+    "advertising",
+    "rent_for_many",
+    "prepaid_cards",
+    "official_payment",
+)
+LEADS_SHOWN = 50
+
+
+@dataclass(frozen=True, slots=True)
 class ProceedsView:
     victim_id: int
     victim: str
@@ -94,6 +128,8 @@ class MoneyView:
     flows: TraceView  # buyers and victims forward
     patterns: list[PatternView]
     proceeds: list[ProceedsView]
+    leads: list[LeadView]
+    leads_total: int
     per_suspect: list[tuple[int, str, float]]
     per_victim: list[tuple[int, str, float]]
     parties: list[PartyOption]
@@ -199,8 +235,29 @@ def money_view(
         flows = trace(data, seeds, start=_day(start), end=_day(end), max_hops=4)
         seconds["trace"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
-        hits = detect_patterns(data, max_hits=200)
+        hits = detect_patterns(data, patterns=TAB_PATTERNS, max_hits=200)
         seconds["patterns"] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+        ranking = rank_laundering(data)
+        seconds["leads"] = round(time.perf_counter() - clock, 3)
+        leads = [
+            LeadView(
+                rank=lead.rank,
+                score=lead.score,
+                typology=lead.typology,
+                label=lead.label,
+                resembles=lead.resembles,
+                account=_label_key(loaded, lead.account),
+                accounts=[_label_key(loaded, a) for a in lead.accounts[:12]],
+                start=lead.start,
+                end=lead.end,
+                total=round(lead.total, 2),
+                why=lead.why,
+                transactions=evidence_refs(loaded, lead.transactions, 50),
+                more=max(0, len(lead.rows) - 50),
+            )
+            for lead in ranking.leads[:LEADS_SHOWN]
+        ]
         clock = time.perf_counter()
         report: ProceedsReport = proceeds(data, start=_day(start), end=_day(end))
         seconds["proceeds"] = round(time.perf_counter() - clock, 3)
@@ -247,6 +304,8 @@ def money_view(
             flows=_trace_view(loaded, flows, seeds),
             patterns=patterns,
             proceeds=rows,
+            leads=leads,
+            leads_total=len(ranking.leads),
             per_suspect=sorted(
                 (
                     (int(k), loaded.labels.get(k, k), round(v, 2))

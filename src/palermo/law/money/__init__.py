@@ -332,3 +332,63 @@ __all__ = [
     "load_patterns",
     "load_wages",
 ]
+
+
+LAUNDERING_PATH = HERE / "laundering.yaml"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecurringRule(_Part):
+    min_payments: int = Field(ge=2)
+    min_span_days: float = Field(ge=0)
+    max_spread: float = Field(gt=0)  # standard deviation of log amounts
+
+
+class BaselineRule(_Part):
+    quantile: float = Field(gt=0, le=1)
+
+
+class UnusualRule(_Part):
+    min_amount: float = Field(ge=0)
+    over_typical: float = Field(gt=0)
+
+
+class ThroughRule(_Part):
+    window_days: float = Field(gt=0)
+    min_share: float = Field(gt=0)
+    min_balance: float = Field(ge=0, le=1)
+    group_days: float = Field(gt=0)
+    max_lead_payments: int = Field(ge=2)
+    split_flow_days: float = Field(gt=0)
+
+
+class ScoreRule(_Part):
+    min_score: float = Field(ge=0, le=1)
+    threshold_margin: float = Field(gt=0, lt=1)
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    quick_hours: float = Field(gt=0)
+    max_leads: int = Field(ge=1)
+
+
+class LaunderingBook(BaseModel):
+    """Thresholds of the laundering ranking (:mod:`palermo.analysis.laundering`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recurring: RecurringRule
+    baseline: BaselineRule
+    unusual: UnusualRule
+    through: ThroughRule
+    score: ScoreRule
+
+
+def load_laundering(path: Path | None = None) -> LaunderingBook:
+    return _default_laundering() if path is None else _load_model(path, LaunderingBook)
+
+
+@lru_cache(maxsize=1)
+def _default_laundering() -> LaunderingBook:
+    return _load_model(LAUNDERING_PATH, LaunderingBook)

@@ -57,6 +57,9 @@ class SignalSpec(BaseModel):
     min_count: int = Field(default=1, ge=1)
     min_total: float = 0.0
     min_distinct: int = Field(default=1, ge=1)
+    # Fires only for people whose count is at least this share of the highest count any
+    # person has for the signal in the case: where the evidence concentrates.
+    min_share_of_top: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
     def _needs(self) -> SignalSpec:
