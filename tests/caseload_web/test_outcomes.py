@@ -121,15 +121,15 @@ def test_context_loads_on_demand_or_says_what_to_set(
 ) -> None:
     login(client, "pros")  # type: ignore[operator]
     assert "Load context figures" in client.get("/outcomes").text
-    monkeypatch.setenv("PALERMO_SHARED_DATA", str(tmp_path / "missing"))
+    monkeypatch.setenv("PALERMO_CONTEXT_DATA", str(tmp_path / "missing"))
     page = client.get("/outcomes?context=1")
     assert page.status_code == 200
     assert "Context figures are not available" in page.text
-    assert "PALERMO_SHARED_DATA" in page.text
+    assert "PALERMO_CONTEXT_DATA" in page.text
     assert client.get("/outcomes/tables/context.csv").status_code == 404
 
 
-def test_context_figures_from_the_shared_data(
+def test_context_figures_from_the_bundled_data(
     client: TestClient, login: Login, seeded: dict[str, Actor], h: ModuleType
 ) -> None:
     login(client, "pros")  # type: ignore[operator]
