@@ -56,10 +56,10 @@ Source = Path | Traversable
 
 def _open_text(source: Source) -> IO[str]:
     """Open a context table as text; ``.gz`` files are decompressed on the fly."""
-    raw: IO[bytes] = source.open("rb")
+    data = source.read_bytes()
     if source.name.endswith(".gz"):
-        return io.TextIOWrapper(gzip.GzipFile(fileobj=raw), encoding="utf-8-sig", newline="")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        data = gzip.decompress(data)
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
 
 
 @dataclass(frozen=True, slots=True)
