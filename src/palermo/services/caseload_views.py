@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import time
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from threading import Lock
@@ -30,6 +29,7 @@ from palermo.services import caseload as svc
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, PermissionDenied
+from palermo.services.fields import FieldError, FieldErrors
 from palermo.store.models import Case, Person, Unit, User
 from palermo.store.models.caseload import (
     CaseDeadline,
@@ -44,26 +44,6 @@ from palermo.store.models.caseload import (
 from palermo.store.models.core import Stage
 
 # --------------------------------------------------------------------------- errors
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field: str
-    message: str
-
-
-class FieldErrors(InvalidInput):
-    """Validation failed; ``errors`` name the form fields (``on``, ``to_stage``, ...)."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
-
-    def by_field(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for e in self.errors:
-            out.setdefault(e.field, []).append(e.message)
-        return out
 
 
 _ISSUE = re.compile(r"^(?:error|warning): (?P<record>.+?), (?P<field>[a-z_]+): (?P<message>.*)$")
