@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from palermo.security import audit
@@ -253,6 +253,136 @@ def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
         }
         audit.record(session, actor=actor, action="case.list", details={"count": len(cases)})
         return [_summary(c, int(counts.get(c.id, 0))) for c in cases]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Caseload filters; empty values do not filter."""
+
+    stage: str = ""
+    statute: str = ""
+    typology: str = ""
+    owner: str = ""
+    status: str = ""  # "open", "closed" or ""
+    q: str = ""  # reference or title contains
+
+
+CASE_SORTS = ("reference", "title", "jurisdiction", "typology", "stage", "opened_on")
+CLOSED_STAGES = (Stage.CLOSED.value, Stage.DIVERTED.value)
+
+
+def _like(text: str) -> str:
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_cases(
+    ctx: Context,
+    actor: Actor,
+    filters: CaseFilter,
+    *,
+    sort: str = "reference",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[CaseSummary]:
+    """A page of the actor's cases, filtered and sorted in the database."""
+    if sort not in CASE_SORTS:
+        raise InvalidInput(f"cannot sort by '{sort}'; choose one of {', '.join(CASE_SORTS)}")
+    page, per_page = max(1, page), min(max(1, per_page), 200)
+    with ctx.db.session() as session:
+        conditions: list[Any] = []
+        if not actor.is_system:
+            if not actor.can(Permission.READ_CASE):
+                return Page([], 0, page, per_page, sort, descending)
+            mine = select(CaseMember.case_id).where(CaseMember.user_id == actor.user_id)
+            conditions.append(Case.id.in_(mine))
+        if filters.stage:
+            conditions.append(Case.stage == filters.stage)
+        if filters.typology:
+            conditions.append(Case.typology == filters.typology)
+        if filters.statute:
+            # The JSON list as text: '["us-18-1591", ...]' on both backends.
+            text = func.lower(func.cast(Case.statutes, String))
+            conditions.append(text.like(f'%"{filters.statute.lower()}"%'))
+        if filters.status == "open":
+            conditions.append(Case.stage.not_in(CLOSED_STAGES))
+        elif filters.status == "closed":
+            conditions.append(Case.stage.in_(CLOSED_STAGES))
+        if filters.owner:
+            owned = (
+                select(CaseMember.case_id)
+                .join(User, CaseMember.user_id == User.id)
+                .where(CaseMember.case_role == "owner", User.username == filters.owner.lower())
+            )
+            conditions.append(Case.id.in_(owned))
+        if filters.q.strip():
+            pattern = _like(filters.q)
+            conditions.append(
+                func.lower(Case.reference).like(pattern, escape="\\")
+                | func.lower(Case.title).like(pattern, escape="\\")
+            )
+        total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+        column = getattr(Case, sort)
+        order = column.desc() if descending else column.asc()
+        rows = list(
+            session.scalars(
+                select(Case)
+                .where(*conditions)
+                .order_by(order, Case.id)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+        )
+        counts: dict[int, int] = {
+            case_id: int(n)
+            for case_id, n in session.execute(
+                select(EvidenceFile.case_id, func.coalesce(func.sum(EvidenceFile.record_count), 0))
+                .where(EvidenceFile.case_id.in_([c.id for c in rows]))
+                .group_by(EvidenceFile.case_id)
+            )
+        }
+        audit.record(
+            session,
+            actor=actor,
+            action="case.list",
+            details={
+                "count": int(total),
+                "filters": {k: v for k, v in asdict(filters).items() if v},
+            },
+        )
+        items = [_summary(c, counts.get(c.id, 0)) for c in rows]
+        return Page(items, int(total), page, per_page, sort, descending)
+
+
+def case_facets(ctx: Context, actor: Actor) -> dict[str, list[str]]:
+    """Values to filter the actor's caseload by: stages, typologies, statutes, owners."""
+    with ctx.db.session() as session:
+        mine = select(CaseMember.case_id).where(CaseMember.user_id == actor.user_id)
+        where = [] if actor.is_system else [Case.id.in_(mine)]
+        typologies = sorted(
+            t for t in session.scalars(select(Case.typology).where(*where).distinct()) if t
+        )
+        statutes: set[str] = set()
+        for listed in session.scalars(select(Case.statutes).where(*where).distinct()):
+            statutes.update(listed or [])
+        owners = sorted(
+            session.scalars(
+                select(User.username)
+                .join(CaseMember, CaseMember.user_id == User.id)
+                .where(
+                    CaseMember.case_role == "owner",
+                    *([] if actor.is_system else [CaseMember.case_id.in_(mine)]),
+                )
+                .distinct()
+            )
+        )
+        return {
+            "stages": [s.value for s in Stage],
+            "typologies": typologies,
+            "statutes": sorted(statutes),
+            "owners": owners,
+        }
 
 
 def get_case(ctx: Context, actor: Actor, reference: str) -> CaseSummary:
@@ -613,6 +743,7 @@ def case_id_for(ctx: Context, actor: Actor, reference: str) -> int:
 
 
 __all__ = [
+    "CaseFilter",
     "CaseSummary",
     "EvidenceView",
     "IdentifierView",
@@ -623,7 +754,9 @@ __all__ = [
     "add_charge",
     "add_member",
     "add_person",
+    "case_facets",
     "create_case",
+    "find_cases",
     "get_case",
     "list_cases",
     "list_evidence",

@@ -1185,6 +1185,37 @@ def add_note(
         return note.id
 
 
+def add_deadline(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    kind: str,
+    due_on: date | None,
+    description: str | None = None,
+) -> int:
+    if due_on is None:
+        raise FieldErrors([FieldError("due_on", "enter the due date")], "deadline")
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
+        try:
+            saved = svc.add_deadline(
+                session,
+                actor,
+                case_id=case.id,
+                kind=kind,
+                due_on=due_on,
+                description=(description or "").strip() or None,
+            )
+        except InvalidInput as exc:
+            raise FieldErrors([FieldError("kind", str(exc).split(": ", 1)[-1])]) from None
+        unit_id = case.unit_id
+    from palermo.services.caseload_views import _forget_unit
+
+    _forget_unit(ctx, unit_id)
+    return saved.id
+
+
 def complete_task(ctx: Context, actor: Actor, reference: str, note_id: int) -> None:
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)

@@ -39,6 +39,7 @@ from palermo.web.pages import account as account_pages
 from palermo.web.pages import auth as auth_pages
 from palermo.web.pages import caseload as caseload_pages
 from palermo.web.pages import cases as case_pages
+from palermo.web.pages import casework as casework_pages
 from palermo.web.pages import elements as elements_pages
 from palermo.web.pages import hearings as hearings_pages
 from palermo.web.pages import memo as memo_pages
@@ -70,6 +71,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     memo_pages.router,
     network_pages.router,
     money_pages.router,
+    casework_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,
