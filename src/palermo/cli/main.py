@@ -238,6 +238,20 @@ def cases_member_remove(reference: str, username: str) -> None:
     console.print(f"Removed {username} from {reference}.")
 
 
+@cases_app.command("reindex")
+def cases_reindex(reference: str | None = typer.Argument(None, help="One case, or all.")) -> None:
+    """Rebuild the name index that lets people (sealed victims too) be searched by name."""
+    from palermo.services import search
+
+    ctx = context()
+    try:
+        case_id = case_service.case_id_for(ctx, operator(), reference) if reference else None
+        done = search.reindex(ctx, case_id)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"{done:,} people indexed.")
+
+
 @cases_app.command("list")
 def cases_list() -> None:
     """List cases."""

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.security.sealing import SealError, person_context
+from palermo.services import search
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
@@ -453,6 +454,9 @@ def add_person(
             person.aliases = aliases or []
         session.add(person)
         session.flush()
+        search.index_person(
+            ctx, session, person, [name, *(aliases or [])], sealed=kind is PersonKind.VICTIM
+        )
         for id_kind, value in identifiers or []:
             _attach_identifier(session, case.id, person.id, id_kind, value)
         audit.record(

@@ -23,6 +23,7 @@ from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.security.sealing import SealError
 from palermo.services import caseload as svc
+from palermo.services import search
 from palermo.services.access import open_case
 from palermo.services.cases import (
     PSEUDONYM_PREFIX,
@@ -564,6 +565,9 @@ def add_person(
             person.aliases = aliases
         session.add(person)
         session.flush()
+        search.index_person(
+            ctx, session, person, [name, *aliases], sealed=person_kind is PersonKind.VICTIM
+        )
         _check_identifiers_free(session, case.id, person.id, ids)
         for id_kind, value in ids:
             _attach_identifier(session, case.id, person.id, id_kind, value)
@@ -723,12 +727,14 @@ def update_person(
         raise_if(errors, f"person {person.pseudonym}")
         ids, _ = _parse_identifiers(identifiers or [])
         _check_identifiers_free(session, case.id, person.id, ids)
-        if person.sealed_identity is not None or person.kind == PersonKind.VICTIM.value:
+        is_sealed = person.sealed_identity is not None or person.kind == PersonKind.VICTIM.value
+        if is_sealed:
             identity = {"name": name.strip(), "aliases": aliases, **_sealed(sealed)}
             person.sealed_identity = seal_identity(ctx, case.id, person.pseudonym, identity)
             person.name, person.aliases = None, []
         else:
             person.name, person.aliases = name.strip(), aliases
+        search.index_person(ctx, session, person, [name, *aliases], sealed=is_sealed)
         person.sex = sex or None
         person.nationality = (nationality or "").strip() or None
         person.birth_year = birth_year

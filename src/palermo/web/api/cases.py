@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date as _date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -9,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
-from palermo.services import cases, casework
+from palermo.services import cases, casework, search
 from palermo.services.fields import FieldErrors
 from palermo.web.api.models import (
     CaseOut,
@@ -368,3 +369,38 @@ def record_witness(
     except FieldErrors as exc:
         raise _refuse(exc) from None
     return SavedOut()
+
+
+class SearchOut(BaseModel):
+    q: str
+    cases: list[dict[str, Any]]
+    people: list[dict[str, Any]]
+    identifiers: list[dict[str, Any]]
+    documents: list[dict[str, Any]]
+    by_case: dict[str, int]
+    notes: list[str]
+
+
+@router.get("/search", response_model=SearchOut)
+def search_cases(
+    ctx: CtxDep,
+    user: ApiUser,
+    q: Annotated[str, Query(min_length=2, max_length=200)],
+    kind: Annotated[
+        str | None, Query(description="cases, people, identifiers or documents")
+    ] = None,
+    case: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> SearchOut:
+    """Search the caller's cases; sealed victim names only for roles that may see them."""
+    kinds = (kind,) if kind else search.KINDS
+    r = search.search(ctx, user.actor, q, kinds=kinds, case=case, limit=limit)
+    return SearchOut(
+        q=r.q,
+        cases=[asdict(h) for h in r.cases],
+        people=[asdict(h) for h in r.people],
+        identifiers=[asdict(h) for h in r.identifiers],
+        documents=[asdict(h) for h in r.documents],
+        by_case=r.by_case,
+        notes=r.notes,
+    )

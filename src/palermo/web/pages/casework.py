@@ -13,13 +13,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, casework
+from palermo.services import cases, casework, search
 from palermo.services.caseload_views import FieldError, FieldErrors
-from palermo.services.errors import PermissionDenied
+from palermo.services.errors import InvalidInput, PermissionDenied
 from palermo.services.users import UserInfo
 from palermo.store.models import PersonKind
 from palermo.store.models.caseload import Plea, Verdict
@@ -1018,3 +1018,32 @@ def record_witness(
             request, ctx, user, reference, f"witness-{person_id}", values, errors
         )
     return _back_to_hearings(reference, "witness")
+
+
+# --------------------------------------------------------------------------- search
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    q: Annotated[str, Query(max_length=200)] = "",
+    kind: Annotated[str, Query(max_length=16)] = "",
+    case: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
+    results = None
+    error = None
+    kinds = (kind,) if kind in search.KINDS else search.KINDS
+    if q.strip():
+        try:
+            results = search.search(ctx, user.actor, q, kinds=kinds, case=case or None)
+        except InvalidInput as exc:
+            error = str(exc).split(": ", 1)[-1]
+    return render(
+        request,
+        "casework/search.html",
+        {"q": q, "kind": kind, "case": case, "r": results, "error": error, "kinds": search.KINDS},
+        user=user,
+        active="caseload",
+    )

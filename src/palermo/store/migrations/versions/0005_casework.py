@@ -93,8 +93,29 @@ def upgrade() -> None:
         op.f("ix_intimidation_reports_person_id"), "intimidation_reports", ["person_id"]
     )
 
+    op.create_table(
+        "person_name_keys",
+        sa.Column("id", _BIG, autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(64), nullable=False),
+        sa.Column("sealed", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_person_name_keys_case_id_cases")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["persons.id"], name=op.f("fk_person_name_keys_person_id_persons")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_person_name_keys")),
+    )
+    op.create_index("ix_person_name_keys_key", "person_name_keys", ["key", "case_id"])
+    op.create_index(op.f("ix_person_name_keys_person_id"), "person_name_keys", ["person_id"])
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_person_name_keys_person_id"), table_name="person_name_keys")
+    op.drop_index("ix_person_name_keys_key", table_name="person_name_keys")
+    op.drop_table("person_name_keys")
     op.drop_index(op.f("ix_intimidation_reports_person_id"), table_name="intimidation_reports")
     op.drop_table("intimidation_reports")
     op.drop_index(op.f("ix_restitution_payments_outcome_id"), table_name="restitution_payments")
