@@ -252,6 +252,43 @@ def cases_reindex(reference: str | None = typer.Argument(None, help="One case, o
     console.print(f"{done:,} people indexed.")
 
 
+@cases_app.command("import-outcomes")
+def cases_import_outcomes(
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV, one row per defendant."
+    ),
+    unit: str = typer.Option(..., help="Code of the unit to create the cases in."),
+    profile: str = typer.Option("htd", help="Column mapping profile (name or YAML file)."),
+) -> None:
+    """Import a table of defendant outcomes: cases, defendants, charges and outcomes, in one
+    transaction; rows refused are listed with their line and field."""
+    from palermo.services import outcome_import
+
+    ctx = context()
+    try:
+        unit_id = casework.unit_id_for_code(ctx, unit)
+        report = outcome_import.import_outcomes(
+            ctx,
+            operator(),
+            path.read_text(encoding="utf-8-sig"),
+            unit_id=unit_id,
+            profile=profile,
+            file_name=path.name,
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(
+        f"{report.rows:,} rows: {len(report.cases_created):,} cases created, "
+        f"{report.defendants:,} defendants, {report.charges:,} charges, "
+        f"{report.outcomes:,} outcomes; {report.already_imported:,} already imported; "
+        f"{len(report.refused_lines):,} rows refused."
+    )
+    for problem in report.refused:
+        console.print(f"[red]refused[/] {problem}", markup=True, highlight=False)
+    for problem in report.notes:
+        console.print(f"note {problem}", markup=False, highlight=False)
+
+
 @cases_app.command("list")
 def cases_list() -> None:
     """List cases."""
