@@ -151,3 +151,23 @@ def test_cli_import(
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
     assert "44 defendants" in result.output and "line 46, DateTerminated" in result.output
+
+
+def test_import_page(client: object, login: object, prosecutor: Actor) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.helpers import csrf_from
+
+    assert isinstance(client, TestClient)
+    login(client, "prosecutor")  # type: ignore[operator]
+    token = csrf_from(client.get("/outcomes/import").text)
+    empty = client.post("/outcomes/import", data={"csrf_token": token, "profile": "htd"})
+    assert empty.status_code == 422 and "choose the CSV file" in empty.text
+    done = client.post(
+        "/outcomes/import",
+        data={"csrf_token": token, "profile": "htd"},
+        files={"file": ("htd_excerpt.csv", EXCERPT.read_bytes(), "text/csv")},
+    )
+    assert done.status_code == 200, done.text
+    assert "44 defendants, 14 charges, 14 outcomes" in done.text
+    assert "Line 46, column DateTerminated" in done.text

@@ -1047,3 +1047,92 @@ def search_page(
         user=user,
         active="caseload",
     )
+
+
+# --------------------------------------------------------------------------- import
+
+IMPORT_LIMIT = 20 * 1024 * 1024
+
+
+def _import_page(
+    request: Request,
+    ctx: CtxDep,
+    user: UserInfo,
+    *,
+    report: Any = None,
+    errors: dict[str, list[str]] | None = None,
+    values: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    from palermo.caseload.outcome_import import profile_names
+
+    return render(
+        request,
+        "casework/import.html",
+        {
+            "report": report,
+            "errors": errors or {},
+            "values": values or {"profile": "htd"},
+            "labels": {"file": "Table (CSV)", "profile": "Column mapping", "unit": "Unit"},
+            "profiles": [(p, p.upper()) for p in profile_names()],
+            "may_import": user.actor.can(Permission.EDIT_CASE),
+        },
+        user=user,
+        active="outcomes",
+        status_code=status_code,
+    )
+
+
+@router.get("/outcomes/import")
+def import_form(request: Request, ctx: CtxDep, user: PageUser) -> Response:
+    return _import_page(request, ctx, user)
+
+
+@router.post("/outcomes/import")
+async def import_table(request: Request, ctx: CtxDep, user: PageUser) -> Response:
+    from starlette.datastructures import UploadFile
+
+    from palermo.services import outcome_import
+
+    form = await request.form()
+    upload = form.get("file")
+    profile = str(form.get("profile") or "htd")
+    values = {"profile": profile}
+    errors: list[FieldError] = []
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors.append(FieldError("file", "choose the CSV file"))
+        return _import_page(
+            request,
+            ctx,
+            user,
+            errors=FieldErrors(errors).by_field(),
+            values=values,
+            status_code=422,
+        )
+    data = await upload.read(IMPORT_LIMIT + 1)
+    name = upload.filename
+    if len(data) > IMPORT_LIMIT:
+        errors.append(FieldError("file", f"{name} is larger than 20 MB"))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        errors.append(FieldError("file", f"{name} is not UTF-8 text"))
+        text = ""
+    units = casework.units_for(ctx, user.actor)
+    if not units:
+        errors.append(FieldError("unit", "your account has no unit"))
+    report, refused = _attempt(
+        Parsed() if not errors else _with(errors),
+        lambda: outcome_import.import_outcomes(
+            ctx, user.actor, text, unit_id=units[0][0], profile=profile, file_name=name
+        ),
+    )
+    if refused:
+        return _import_page(request, ctx, user, errors=refused, values=values, status_code=422)
+    return _import_page(request, ctx, user, report=report, values=values)
+
+
+def _with(errors: list[FieldError]) -> Parsed:
+    parsed = Parsed()
+    parsed.errors = errors
+    return parsed
