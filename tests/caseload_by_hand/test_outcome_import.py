@@ -155,7 +155,6 @@ def test_cli_import(
 
 def test_import_page(client: object, login: object, prosecutor: Actor) -> None:
     from fastapi.testclient import TestClient
-
     from tests.helpers import csrf_from
 
     assert isinstance(client, TestClient)
