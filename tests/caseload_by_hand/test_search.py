@@ -54,7 +54,7 @@ def test_search_finds_people_identifiers_and_cases(
     sealed = search.search(ctx, prosecutor, "ioana stancu").people
     assert [(p.label, p.matched) for p in sealed] == [("V-01", "sealed name")]
     assert search.search(ctx, prosecutor, "nana").people[0].label == "V-01"
-    assert search.search(ctx, prosecutor, "721555").identifiers[0].person == "V-01"
+    assert search.search(ctx, prosecutor, "+40721555").identifiers[0].person == "V-01"
     assert search.search(ctx, prosecutor, "+40 721 555 666").identifiers
     assert r.by_case == {"OTHER-9": 1, "TEST-001": 1}
     with pytest.raises(InvalidInput, match="at least two"):

@@ -1,5 +1,6 @@
-"""Find anything across the caller's cases: case references and titles, people by any
-name or alias, identifiers, and document text.
+"""Find anything across the caller's cases: case references (from their start) and
+titles, people by whole words of any name or alias, identifiers from their start (as
+typed or without spaces and dashes: "+40 721" finds +40721000111), and document text.
 
 Victims' names are sealed, so they cannot be searched in the database as text. Each word
 of every name and alias is kept as a keyed hash (HMAC-SHA256 under a key derived from
@@ -15,9 +16,10 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -43,9 +45,13 @@ def words(text: str) -> list[str]:
     return list(seen)
 
 
+@lru_cache(maxsize=8)
+def _derive(secret: str) -> bytes:
+    return hashlib.sha256(b"palermo person-name index v1\x00" + secret.encode()).digest()
+
+
 def _index_key(ctx: Context) -> bytes:
-    secret = str(ctx.settings.resolved_secret_key()).encode()
-    return hashlib.sha256(b"palermo person-name index v1\x00" + secret).digest()
+    return _derive(str(ctx.settings.resolved_secret_key()))
 
 
 def name_key(ctx: Context, word: str) -> str:
@@ -195,7 +201,7 @@ def search(
                 .where(
                     Case.id.in_(scope),
                     or_(
-                        func.lower(Case.reference).like(pattern, escape="\\"),
+                        _prefix(Case.reference, text.upper()),
                         func.lower(Case.title).like(pattern, escape="\\"),
                     ),
                 )
@@ -207,15 +213,18 @@ def search(
         if "people" in kinds:
             out["people"] = _people(ctx, session, scope, text, pattern, may_identity, limit, ref)
         if "identifiers" in kinds:
-            compact = re.sub(r"[\s().-]", "", text.lower())
+            # Values are stored normalised (phones E.164, e-mails lower case): a prefix
+            # of the value as typed, and of its compact form, through the value index.
+            compact = re.sub(r"[\s().-]", "", text)
             rows = session.execute(
                 select(Identifier, Person)
                 .outerjoin(Person, Identifier.person_id == Person.id)
                 .where(
                     Identifier.case_id.in_(scope),
                     or_(
-                        func.lower(Identifier.value).like(pattern, escape="\\"),
-                        func.lower(Identifier.value).like(f"%{_escape(compact)}%", escape="\\"),
+                        _prefix(Identifier.value, text),
+                        _prefix(Identifier.value, text.lower()),
+                        _prefix(Identifier.value, compact),
                     ),
                 )
                 .order_by(Identifier.value)
@@ -275,6 +284,11 @@ def search(
         )
 
 
+def _prefix(column: Any, text: str) -> Any:
+    """``column`` starts with ``text``, as a range the column's index answers."""
+    return and_(column >= text, column < text + "\uffff")
+
+
 def _label(person: Person) -> str:
     return person.name if person.name and person.sealed_identity is None else person.pseudonym
 
@@ -290,27 +304,9 @@ def _people(
     ref: Any,
 ) -> list[PersonHit]:
     hits: dict[int, PersonHit] = {}
-    # Clear names and aliases (suspects, officials...): substring match.
-    aliases_text = func.lower(func.cast(Person.aliases, String))
-    for p in session.scalars(
-        select(Person)
-        .where(
-            Person.case_id.in_(scope),
-            Person.sealed_identity.is_(None),
-            or_(
-                func.lower(Person.name).like(pattern, escape="\\"),
-                aliases_text.like(pattern, escape="\\"),
-            ),
-        )
-        .order_by(Person.id)
-        .limit(limit)
-    ):
-        in_name = text.lower() in (p.name or "").lower()
-        matched = "name" if in_name else "alias"
-        hits[p.id] = PersonHit(ref(p.case_id), p.id, _label(p), p.kind, matched)
     # Every word through the blind index (sealed names only for roles allowed).
     keys = [name_key(ctx, w) for w in words(text)]
-    if keys and len(hits) < limit:
+    if keys:
         conditions = [PersonNameKey.key.in_(keys), PersonNameKey.case_id.in_(scope)]
         if not may_identity:
             conditions.append(PersonNameKey.sealed.is_(False))
@@ -324,7 +320,7 @@ def _people(
         for p in session.scalars(select(Person).where(Person.id.in_(found))):
             if p.id not in hits:
                 sealed = p.sealed_identity is not None
-                hits[p.id] = PersonHit(
-                    ref(p.case_id), p.id, _label(p), p.kind, "sealed name" if sealed else "name"
-                )
+                in_name = all(w in words(p.name or "") for w in words(text))
+                matched = "sealed name" if sealed else ("name" if in_name else "alias")
+                hits[p.id] = PersonHit(ref(p.case_id), p.id, _label(p), p.kind, matched)
     return list(hits.values())[:limit]
