@@ -231,6 +231,8 @@ def overview(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> R
             "evidence_total": len(evidence),
             "evidence_problems": problems,
             "record_counts": counts,
+            "statute_citation": casework_citation,
+            "can_edit": user.actor.can(Permission.EDIT_CASE),
         },
     )
 
