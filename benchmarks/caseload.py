@@ -613,7 +613,7 @@ def search_benchmark(n_cases: int, per_case: int, n_queries: int, db_path: Path 
             "full name (clear)": lambda: rng.choice(clear_names),
             "surname (clear)": lambda: rng.choice(clear_names).split()[1],
             "full name (sealed victim)": lambda: rng.choice(sealed_names),
-            "phone fragment": lambda: rng.choice(phones)[-7:],
+            "phone prefix": lambda: rng.choice(phones)[:9],
             "case reference": lambda: f"HT-{rng.randrange(n_cases):06d}",
         }
         for label, make in kinds.items():
