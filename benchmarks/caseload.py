@@ -247,9 +247,19 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20, help="web: concurrent clients")
     ap.add_argument("--requests", type=int, default=400, help="web: requests in total")
     ap.add_argument("--drive", metavar="URL", help=argparse.SUPPRESS)  # the client process
+    ap.add_argument(
+        "--search",
+        action="store_true",
+        help="only the search benchmark: --cases cases with --people people each",
+    )
+    ap.add_argument("--people", type=int, default=100, help="search: people per case")
+    ap.add_argument("--queries", type=int, default=200, help="search: queries timed")
     args = ap.parse_args()
     if args.drive:
         drive(args.drive, args.clients, args.requests)
+        return
+    if args.search:
+        search_benchmark(args.cases, args.people, args.queries, args.db)
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "caseload-bench.db"
@@ -470,6 +480,160 @@ def drive(url: str, clients: int, requests: int) -> None:
             }
         )
     )
+
+
+# --------------------------------------------------------------------------- search
+# ``--search``: one unit, ``--cases`` cases with ``--people`` people each (a fifth of them
+# victims whose names exist only as keyed hashes, the rest named in clear), a phone per
+# four people; a prosecutor who is a member of every case. Times the search service (the
+# database query, the blind-index lookup and the audit write) for full names, surnames,
+# sealed victims' names, phone fragments and case references. Target p95 < 200 ms.
+
+FIRST = [
+    "ana",
+    "ion",
+    "maria",
+    "elena",
+    "vasile",
+    "dan",
+    "irina",
+    "mihai",
+    "sofia",
+    "radu",
+    "olga",
+    "pavel",
+    "nina",
+    "igor",
+    "lena",
+    "marko",
+    "vera",
+    "petar",
+    "zora",
+    "luka",
+]
+LAST = [
+    f"{a}{b}"
+    for a in ("pop", "ion", "stan", "mar", "dra", "vas", "pet", "nic", "lup", "tud")
+    for b in ("escu", "ovic", "enko", "ova", "an", "u", "ic", "ache", "ar", "ean")
+]
+
+
+def search_benchmark(n_cases: int, per_case: int, n_queries: int, db_path: Path | None) -> None:
+    import secrets
+
+    from palermo.services import search, users
+    from palermo.services.context import Context
+    from palermo.settings import Settings
+    from palermo.store.models import CaseMember, Identifier, Role
+
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = db_path or Path(tmp) / "search-bench.db"
+        settings = Settings(
+            data_dir=Path(tmp) / "data",
+            database_url=f"sqlite:///{path}",
+            secret_key=secrets.token_hex(32),
+        )
+        ctx = Context.create(settings, migrate=True)
+        t = time.perf_counter()
+        unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
+        user = users.create_user(
+            ctx,
+            SYSTEM,
+            username="bench-search",
+            password=secrets.token_urlsafe(16),
+            role=Role.PROSECUTOR,
+            unit_id=unit_id,
+        )
+        sealed_names: list[str] = []
+        clear_names: list[str] = []
+        phones: list[str] = []
+        with ctx.db.session() as s:
+            cases = [
+                dict(
+                    unit_id=unit_id,
+                    reference=f"HT-{i:06d}",
+                    title=f"Operation {i}",
+                    jurisdiction="US",
+                    stage="investigation",
+                    statutes=["us-18-1591"],
+                    default_region="US",
+                )
+                for i in range(n_cases)
+            ]
+            case_ids = list(
+                s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases)
+            )
+            s.execute(insert(CaseMember), [dict(case_id=c, user_id=user.id) for c in case_ids])
+            for start in range(0, n_cases, 500):
+                people, names = [], []
+                for cid in case_ids[start : start + 500]:
+                    for j in range(per_case):
+                        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
+                        victim = j % 5 == 0
+                        people.append(
+                            dict(
+                                case_id=cid,
+                                kind="victim" if victim else "suspect",
+                                pseudonym=f"P-{j:03d}",
+                                name=None if victim else name.title(),
+                                sealed_identity=b"\x01sealed" if victim else None,
+                                aliases=[],
+                                is_minor=False,
+                            )
+                        )
+                        names.append((cid, name, victim))
+                pids = list(
+                    s.scalars(
+                        insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+                    )
+                )
+                keys, ids = [], []
+                for pid, (cid, name, victim) in zip(pids, names, strict=True):
+                    for w in search.words(name):
+                        keys.append(
+                            dict(
+                                case_id=cid,
+                                person_id=pid,
+                                key=search.name_key(ctx, w),
+                                sealed=victim,
+                            )
+                        )
+                    (sealed_names if victim else clear_names).append(name)
+                    if pid % 4 == 0:
+                        phone = f"+1202{pid:07d}"
+                        phones.append(phone)
+                        ids.append(dict(case_id=cid, kind="phone", value=phone, person_id=pid))
+                s.execute(insert(cm.PersonNameKey), keys)
+                s.execute(insert(Identifier), ids)
+        print(
+            f"built in {time.perf_counter() - t:.1f} s: {n_cases:,} cases, "
+            f"{n_cases * per_case:,} people ({len(sealed_names):,} sealed), "
+            f"{len(phones):,} phones; user member of every case"
+        )
+        actor = user.actor
+        kinds = {
+            "full name (clear)": lambda: rng.choice(clear_names),
+            "surname (clear)": lambda: rng.choice(clear_names).split()[1],
+            "full name (sealed victim)": lambda: rng.choice(sealed_names),
+            "phone prefix": lambda: rng.choice(phones)[:9],
+            "case reference": lambda: f"HT-{rng.randrange(n_cases):06d}",
+        }
+        for label, make in kinds.items():
+            times, hits = [], 0
+            for _ in range(max(5, n_queries // len(kinds))):
+                q = make()
+                t0 = time.perf_counter()
+                r = search.search(ctx, actor, q)
+                times.append(time.perf_counter() - t0)
+                hits += len(r.people) + len(r.identifiers) + len(r.cases)
+            print(
+                f"search {label:<26} p50 {_percentile(times, 50) * 1000:.0f} ms, "
+                f"p95 {_percentile(times, 95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; "
+                f"{len(times)} queries, {hits / len(times):.1f} hits each (target p95 < 200 ms)"
+            )
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        ctx.db.dispose()
 
 
 if __name__ == "__main__":

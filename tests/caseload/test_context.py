@@ -1,6 +1,8 @@
-"""Context data read from the real files in the shared data folder (never copied here)."""
+"""Context data read from the real tables shipped inside the package."""
 
 import csv
+import gzip
+import io
 from pathlib import Path
 
 import pytest
@@ -8,9 +10,8 @@ import pytest
 from palermo.caseload import context
 from palermo.caseload.context import Count, GlotipRow, parse_count
 
-DATA = context.shared_data_dir()
-GLOTIP = DATA / "unodc-glotip" / "glotip_2023-05-30.csv"
-TIP_DIR = DATA / "tip-report"
+GLOTIP = context.data_file(context.GLOTIP_FILE)
+TIP_FILES = [context.data_file(name) for name in context.TIP_FILES]
 
 
 @pytest.fixture(scope="module")
@@ -20,16 +21,18 @@ def glotip() -> list[GlotipRow]:
 
 @pytest.fixture(scope="module")
 def raw() -> list[dict[str, str]]:
-    with GLOTIP.open(encoding="utf-8") as fh:
+    with gzip.open(io.BytesIO(GLOTIP.read_bytes()), "rt", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
 
 
-def test_shared_data_dir_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PALERMO_SHARED_DATA", str(tmp_path))
-    assert context.shared_data_dir() == tmp_path
-    monkeypatch.delenv("PALERMO_SHARED_DATA")
-    repo = Path(__file__).resolve().parents[2]
-    assert context.shared_data_dir() == repo.parent / "shared" / "data"
+def test_data_ships_inside_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(context.ENV_OVERRIDE, raising=False)
+    package = Path(context.__file__).resolve().parent / "data"
+    assert Path(str(context.data_root())).resolve() == package
+    for name in (context.GLOTIP_FILE, *context.TIP_FILES, context.HTCDS_REFERENCE):
+        assert context.data_file(name).is_file(), name
+    monkeypatch.setenv(context.ENV_OVERRIDE, str(tmp_path))
+    assert context.data_root() == tmp_path
 
 
 def test_parse_count() -> None:
@@ -165,9 +168,8 @@ def test_tip_tables_both_files() -> None:
 
 def test_tip_totals_match_independent_sum() -> None:
     total = 0
-    for p in sorted(TIP_DIR.glob("*.csv")):
-        with p.open(encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
+    for p in TIP_FILES:
+        rows = list(csv.reader(io.StringIO(p.read_text(encoding="utf-8"))))
         idx = [h.lower() for h in rows[0]].index("convictions")
         total += sum(int(r[idx]) for r in rows[1:] if r and r[idx])
     assert sum(y.convictions or 0 for y in context.load_tip()) == total

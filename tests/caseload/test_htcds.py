@@ -4,11 +4,11 @@ from pathlib import Path
 
 import openpyxl
 
-from palermo.caseload import htcds
-from palermo.caseload.context import shared_data_dir
+from palermo.caseload import context, htcds
 from palermo.caseload.htcds import HtcdsPerson
 
-REFERENCE_XLSX = shared_data_dir().parent / "standards" / "htcds" / "htcds-v2.0.xlsx"
+REFERENCE_XLSX = Path(str(context.data_file(context.HTCDS_REFERENCE)))
+DEFINITIONS_MD = Path(str(context.data_file(context.HTCDS_DEFINITIONS)))
 
 PEOPLE = [
     HtcdsPerson(
@@ -64,7 +64,7 @@ def test_mapping_columns_match_reference_spreadsheet() -> None:
 
 def test_picklists_from_the_definitions() -> None:
     p = htcds.mapping().picklists
-    text = (REFERENCE_XLSX.parent / "field-definitions.md").read_text(encoding="utf-8")
+    text = DEFINITIONS_MD.read_text(encoding="utf-8")
     for field in ("vic_TraffickingStatus", "vic_MethodsOfControl", "vic_ForcedLabourIndustry"):
         assert p[field].defined_by == "htcds"
         for value in p[field].values:

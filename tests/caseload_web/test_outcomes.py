@@ -45,7 +45,7 @@ def test_outcome_figures_match_the_service(
     disposition = dict(h.table_rows(html, "table-disposition"))
     assert disposition["Median days"] == f"{stats.disposition_median_days:,.1f}"
     mix = h.table_rows(html, "table-sentences_statute")
-    assert mix == [["us-18-1591", "1", "1", "0", "0", "0", "0.0", "150.0", "150.0"]]
+    assert mix == [["us-18-1591", "1", "1", "0", "0", "0", "0.0", "150.0", "150.0", "150.0"]]
     ranges = h.table_rows(html, "table-ranges")
     assert ranges == [["us-18-1591", "120", "life", "1", "0", "1", "0"]]
     bench = {r[1]: r for r in h.table_rows(html, "table-benchmarks")}
@@ -121,15 +121,15 @@ def test_context_loads_on_demand_or_says_what_to_set(
 ) -> None:
     login(client, "pros")  # type: ignore[operator]
     assert "Load context figures" in client.get("/outcomes").text
-    monkeypatch.setenv("PALERMO_SHARED_DATA", str(tmp_path / "missing"))
+    monkeypatch.setenv("PALERMO_CONTEXT_DATA", str(tmp_path / "missing"))
     page = client.get("/outcomes?context=1")
     assert page.status_code == 200
     assert "Context figures are not available" in page.text
-    assert "PALERMO_SHARED_DATA" in page.text
+    assert "PALERMO_CONTEXT_DATA" in page.text
     assert client.get("/outcomes/tables/context.csv").status_code == 404
 
 
-def test_context_figures_from_the_shared_data(
+def test_context_figures_from_the_bundled_data(
     client: TestClient, login: Login, seeded: dict[str, Actor], h: ModuleType
 ) -> None:
     login(client, "pros")  # type: ignore[operator]

@@ -39,6 +39,8 @@ def test_cli_loads_a_simulated_case_and_verifies_the_audit_chain(
             "US-2025-014",
             "--title",
             "Operation Lantern",
+            "--unit",
+            "default",
             "--statute",
             "us-18-1591",
             "--member",

@@ -1,8 +1,9 @@
 """Context figures: UNODC GLOTIP country data and the US TIP Report law-enforcement table.
 
-The files are read from a path given by the caller (they are never copied into the
-repository). :func:`shared_data_dir` finds the shared folder: ``$PALERMO_SHARED_DATA``,
-else ``../shared/data`` next to the repository root.
+The tables ship inside the package (``palermo/caseload/data``, see its README for
+sources and licences) and are read with :mod:`importlib.resources`;
+:func:`data_root` returns that folder, or ``$PALERMO_CONTEXT_DATA`` when set (a folder
+with the same file names, e.g. a newer release). Callers may also pass a path.
 
 Sources (keep with any figure shown): UNODC Global Report on Trafficking in Persons,
 country data release of 30 May 2023; US Department of State, Trafficking in Persons
@@ -12,23 +13,53 @@ Report, global law enforcement data (public domain).
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
+from typing import IO
 
 GLOTIP_SOURCE = "UNODC GLOTIP country data, release of 30 May 2023"
 TIP_SOURCE = "US Department of State, TIP Report global law enforcement data"
 
 
-def shared_data_dir() -> Path:
-    env = os.environ.get("PALERMO_SHARED_DATA")
+ENV_OVERRIDE = "PALERMO_CONTEXT_DATA"
+GLOTIP_FILE = "glotip_2023-05-30.csv.gz"
+TIP_FILES = (
+    "tip_global_law_enforcement_2003_2015.csv",
+    "tip_global_law_enforcement_2016_2023.csv",
+)
+HTCDS_REFERENCE = "htcds-v2.0.xlsx"
+HTCDS_DEFINITIONS = "htcds-field-definitions.md"
+
+
+def data_root() -> Traversable:
+    """The folder of context tables: the package's own, or ``$PALERMO_CONTEXT_DATA``."""
+    env = os.environ.get(ENV_OVERRIDE)
     if env:
         return Path(env)
-    repo_root = Path(__file__).resolve().parents[3]
-    return repo_root.parent / "shared" / "data"
+    return resources.files("palermo.caseload.data")
+
+
+def data_file(name: str) -> Traversable:
+    return data_root().joinpath(name)
+
+
+Source = Path | Traversable
+
+
+def _open_text(source: Source) -> IO[str]:
+    """Open a context table as text; ``.gz`` files are decompressed on the fly."""
+    data = source.read_bytes()
+    if source.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +187,8 @@ class ContextDataError(ValueError):
     """A context file is not in the expected shape; the message names file, line and field."""
 
 
-def iter_glotip(path: Path) -> Iterator[GlotipRow]:
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+def iter_glotip(path: Source) -> Iterator[GlotipRow]:
+    with _open_text(path) as fh:
         reader = csv.reader(fh)
         header = next(reader, [])
         missing = [c for c in GLOTIP_COLUMNS if c not in header]
@@ -212,9 +243,8 @@ def iter_glotip(path: Path) -> Iterator[GlotipRow]:
             )
 
 
-def load_glotip(path: Path | None = None) -> list[GlotipRow]:
-    path = path or shared_data_dir() / "unodc-glotip" / "glotip_2023-05-30.csv"
-    return list(iter_glotip(path))
+def load_glotip(path: Source | None = None) -> list[GlotipRow]:
+    return list(iter_glotip(path or data_file(GLOTIP_FILE)))
 
 
 def glotip_select(
@@ -316,9 +346,9 @@ def _int_or_none(text: str | None, where: str) -> int | None:
     return c.value
 
 
-def load_tip_file(path: Path) -> list[TipYear]:
+def load_tip_file(path: Source) -> list[TipYear]:
     out = []
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with _open_text(path) as fh:
         reader = csv.reader(fh)
         header = [_TIP_ALIASES.get(h.strip().lower()) for h in next(reader)]
         if "year" not in header or "prosecutions" not in header:
@@ -353,13 +383,13 @@ def load_tip_file(path: Path) -> list[TipYear]:
     return out
 
 
-def load_tip(paths: Iterable[Path] | None = None) -> list[TipYear]:
-    """All years from the given files (default: every CSV in ``tip-report/``).
+def load_tip(paths: Iterable[Source] | None = None) -> list[TipYear]:
+    """All years from the given files (default: the bundled TIP tables).
 
     When a year appears twice, the later file wins (later editions revise earlier years).
     """
     if paths is None:
-        paths = sorted((shared_data_dir() / "tip-report").glob("*.csv"))
+        paths = [data_file(name) for name in TIP_FILES]
     by_year: dict[int, TipYear] = {}
     for p in paths:
         for row in load_tip_file(p):

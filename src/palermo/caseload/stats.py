@@ -145,6 +145,8 @@ class SentenceMix:
     counts: dict[str, int]
     median_custodial_months: float | None
     p90_custodial_months: float | None
+    # Mean of the same terms as the median (custodial months above zero).
+    mean_custodial_months: float | None = None
 
     def share(self, kind: str) -> float | None:
         return self.counts.get(kind, 0) / self.n if self.n else None
@@ -163,6 +165,7 @@ def _mix(group: str, rows: Sequence[OutcomeInfo]) -> SentenceMix:
         counts={k: counts.get(k, 0) for k in SENTENCE_TYPES},
         median_custodial_months=percentile(months, 50),
         p90_custodial_months=percentile(months, 90),
+        mean_custodial_months=sum(months) / len(months) if months else None,
     )
 
 

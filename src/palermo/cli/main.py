@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from palermo.caseload import htcds
 from palermo.security.permissions import Actor
-from palermo.services import administration
+from palermo.services import administration, casework
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
@@ -170,17 +170,20 @@ def users_end_sessions(username: str) -> None:
 def cases_create(
     reference: str,
     title: str = typer.Option(..., help="Short title of the case."),
-    jurisdiction: str = typer.Option("US", help="US, UK, EU or INTL."),
+    unit: str = typer.Option(..., help="Code of an existing unit (never created here)."),
+    jurisdiction: str = typer.Option("US", help="Country code (US, GB, RO...) or EU, UK, INTL."),
     typology: str | None = typer.Option(None, help="e.g. escort_ads, domestic_servitude."),
-    statute: list[str] = typer.Option([], help="Statute id under consideration; repeatable."),
-    member: list[str] = typer.Option([], help="Username to add as a member; repeatable."),
-    unit: str = typer.Option("default", help="Unit code; created if missing."),
+    statute: list[str] = typer.Option(
+        [], help="Statute id from the law data (e.g. us-18-1591); repeatable."
+    ),
+    member: list[str] = typer.Option([], help="Username of the unit to add; repeatable."),
     region: str | None = typer.Option(None, help="Default phone region, e.g. US, GB, RO."),
+    opened: str | None = typer.Option(None, help="Date opened, YYYY-MM-DD (default today)."),
 ) -> None:
-    """Create a case."""
+    """Create a case in an existing unit, with statutes checked against the law data."""
     ctx = context()
     try:
-        unit_id = user_service.ensure_unit(ctx, unit, unit)
+        unit_id = casework.unit_id_for_code(ctx, unit)
         summary = case_service.create_case(
             ctx,
             operator(),
@@ -192,11 +195,158 @@ def cases_create(
             statutes=statute,
             members=member,
             default_region=region,
-            opened_on=date.today(),
+            opened_on=_date_option(opened, "--opened") or date.today(),
         )
     except ServiceError as error:
         raise fail(str(error)) from error
     console.print(f"Created case [bold]{summary.reference}[/]: {summary.title}")
+    for sid in summary.statutes:
+        console.print(f"  statute {sid}: {casework.citation(sid)}")
+
+
+def _date_option(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{name}: {value!r} is not a date; use YYYY-MM-DD") from None
+
+
+@cases_app.command("edit")
+def cases_edit(
+    reference: str,
+    title: str | None = typer.Option(None, help="New title."),
+    jurisdiction: str | None = typer.Option(None, help="New jurisdiction."),
+    typology: str | None = typer.Option(None, help="New typology."),
+    statute: list[str] = typer.Option([], help="Replace the statutes; repeatable."),
+    opened: str | None = typer.Option(None, help="Date opened, YYYY-MM-DD."),
+) -> None:
+    """Change a case's details (what is not given stays as it is)."""
+    ctx, actor = context(), operator()
+    try:
+        d = casework.case_details(ctx, actor, reference)
+        warnings = casework.update_case(
+            ctx,
+            actor,
+            reference,
+            title=title if title is not None else d.title,
+            jurisdiction=jurisdiction or d.jurisdiction,
+            typology=typology if typology is not None else d.typology,
+            statutes=statute or d.statutes,
+            opened_on=_date_option(opened, "--opened") or d.opened_on,
+            summary=d.summary,
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    for w in warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    console.print(f"Updated case [bold]{reference}[/].")
+
+
+@cases_app.command("close")
+def cases_close(
+    reference: str,
+    reason: str = typer.Option(..., help="Why the case is closed."),
+    on: str | None = typer.Option(None, help="Date, YYYY-MM-DD (default today)."),
+) -> None:
+    """Close a case."""
+    try:
+        when = _date_option(on, "--on") or date.today()
+        casework.close_case(context(), operator(), reference, when, reason)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Closed case [bold]{reference}[/].")
+
+
+@cases_app.command("reopen")
+def cases_reopen(
+    reference: str,
+    reason: str = typer.Option(..., help="Why the case is reopened."),
+    on: str | None = typer.Option(None, help="Date, YYYY-MM-DD (default today)."),
+) -> None:
+    """Reopen a closed case (back to investigation)."""
+    try:
+        when = _date_option(on, "--on") or date.today()
+        casework.reopen_case(context(), operator(), reference, when, reason)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Reopened case [bold]{reference}[/].")
+
+
+@cases_app.command("member-add")
+def cases_member_add(
+    reference: str,
+    username: str,
+    role: str = typer.Option("member", help="Role on the case: " + ", ".join(casework.CASE_ROLES)),
+) -> None:
+    """Add a user of the case's unit as a member."""
+    try:
+        casework.add_member(context(), operator(), reference, username, role)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Added {username} to {reference} as {role}.")
+
+
+@cases_app.command("member-remove")
+def cases_member_remove(reference: str, username: str) -> None:
+    """Remove a member from a case."""
+    try:
+        casework.remove_member(context(), operator(), reference, username)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"Removed {username} from {reference}.")
+
+
+@cases_app.command("reindex")
+def cases_reindex(reference: str | None = typer.Argument(None, help="One case, or all.")) -> None:
+    """Rebuild the name index that lets people (sealed victims too) be searched by name."""
+    from palermo.services import search
+
+    ctx = context()
+    try:
+        case_id = case_service.case_id_for(ctx, operator(), reference) if reference else None
+        done = search.reindex(ctx, case_id)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(f"{done:,} people indexed.")
+
+
+@cases_app.command("import-outcomes")
+def cases_import_outcomes(
+    path: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV, one row per defendant."
+    ),
+    unit: str = typer.Option(..., help="Code of the unit to create the cases in."),
+    profile: str = typer.Option("htd", help="Column mapping profile (name or YAML file)."),
+) -> None:
+    """Import a table of defendant outcomes: cases, defendants, charges and outcomes, in one
+    transaction; rows refused are listed with their line and field."""
+    from palermo.services import outcome_import
+
+    ctx = context()
+    try:
+        unit_id = casework.unit_id_for_code(ctx, unit)
+        report = outcome_import.import_outcomes(
+            ctx,
+            operator(),
+            path.read_text(encoding="utf-8-sig"),
+            unit_id=unit_id,
+            profile=profile,
+            file_name=path.name,
+        )
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    console.print(
+        f"{report.rows:,} rows: {len(report.cases_created):,} cases created, "
+        f"{report.defendants:,} defendants, {report.charges:,} charges, "
+        f"{report.outcomes:,} outcomes; {report.already_imported:,} already imported; "
+        f"{len(report.refused_lines):,} rows refused."
+    )
+    for problem in report.refused:
+        console.print(f"[red]refused[/] {problem}", markup=True, highlight=False)
+    for problem in report.notes:
+        console.print(f"note {problem}", markup=False, highlight=False)
 
 
 @cases_app.command("list")
@@ -567,13 +717,18 @@ def keys_rotate() -> None:
     if result.in_environment:
         console.print(
             f"The new master key is in [bold]{result.key_file}[/]. Set PALERMO_SECRET_KEY to "
-            "its content now (the old key no longer opens the data), then delete the file."
+            "its content now (the old key no longer opens the data), then delete the file, "
+            "then run [bold]palermo cases reindex[/] (the name search is keyed too)."
         )
     else:
         console.print(
             f"The new master key is in [bold]{result.key_file}[/] (the old one is gone). "
             "Back it up with the database: without it the data cannot be read."
         )
+        from palermo.services import search
+
+        people = search.reindex(Context.create())
+        console.print(f"Name search rebuilt under the new key for {people:,} people.")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 import time
 import weakref
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 from threading import Lock
 from typing import Any
 
@@ -31,6 +29,7 @@ from palermo.services import caseload as svc
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, PermissionDenied
+from palermo.services.fields import FieldError, FieldErrors
 from palermo.store.models import Case, Person, Unit, User
 from palermo.store.models.caseload import (
     CaseDeadline,
@@ -45,26 +44,6 @@ from palermo.store.models.caseload import (
 from palermo.store.models.core import Stage
 
 # --------------------------------------------------------------------------- errors
-
-
-@dataclass(frozen=True, slots=True)
-class FieldError:
-    field: str
-    message: str
-
-
-class FieldErrors(InvalidInput):
-    """Validation failed; ``errors`` name the form fields (``on``, ``to_stage``, ...)."""
-
-    def __init__(self, errors: Sequence[FieldError]) -> None:
-        self.errors = list(errors)
-        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
-
-    def by_field(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for e in self.errors:
-            out.setdefault(e.field, []).append(e.message)
-        return out
 
 
 _ISSUE = re.compile(r"^(?:error|warning): (?P<record>.+?), (?P<field>[a-z_]+): (?P<message>.*)$")
@@ -317,7 +296,7 @@ class NationalYear:
 class ContextFigures:
     """National (GLOTIP) and global (TIP Report) figures, or why they are missing."""
 
-    data_dir: Path
+    data_dir: str
     available: bool
     problem: str | None = None
     iso3: str | None = None
@@ -328,18 +307,18 @@ class ContextFigures:
     tip_source: str = context.TIP_SOURCE
 
 
-_cache: dict[tuple[str, float], list[GlotipRow]] = {}
+_cache: dict[str, list[GlotipRow]] = {}
 _cache_lock = Lock()
 
 
-def _glotip(path: Path) -> list[GlotipRow]:
-    # Parsing the 6 MB file takes about a second: keep one copy per file version.
-    key = (str(path), path.stat().st_mtime)
+def _glotip(source: context.Source) -> list[GlotipRow]:
+    # Parsing the 46,556 rows takes about a second: keep one copy per file.
+    key = str(source)
     with _cache_lock:
         rows = _cache.get(key)
         if rows is None:
             _cache.clear()
-            rows = _cache[key] = context.load_glotip(path)
+            rows = _cache[key] = context.load_glotip(source)
     return rows
 
 
@@ -362,26 +341,27 @@ def iso3(country: str | None) -> str | None:
 
 def context_figures(ctx: Context, actor: Actor) -> ContextFigures:
     """GLOTIP figures for the unit's country and the TIP Report's global table, read on
-    demand from the shared data folder (``$PALERMO_SHARED_DATA``)."""
+    demand from the tables shipped with the package (or ``$PALERMO_CONTEXT_DATA``)."""
     _require_statistics(actor)
     with ctx.db.session() as session:
         unit = _actor_unit(session, actor)
         country = unit.country if unit is not None else None
-    data = context.shared_data_dir()
-    glotip_path = data / "unodc-glotip" / "glotip_2023-05-30.csv"
-    tip_dir = data / "tip-report"
-    if not data.is_dir() or not glotip_path.is_file() or not tip_dir.is_dir():
+    data = context.data_root()
+    glotip_path = data.joinpath(context.GLOTIP_FILE)
+    tip_paths = [data.joinpath(name) for name in context.TIP_FILES]
+    if not glotip_path.is_file() or not all(p.is_file() for p in tip_paths):
+        names = ", ".join((context.GLOTIP_FILE, *context.TIP_FILES))
         return ContextFigures(
-            data,
+            str(data),
             False,
-            problem=f"the shared data folder {data} (with unodc-glotip/glotip_2023-05-30.csv "
-            "and tip-report/*.csv) was not found",
+            problem=f"the context data folder {data} does not hold {names} "
+            f"(unset {context.ENV_OVERRIDE} to use the tables shipped with Palermo)",
         )
     try:
         rows = _glotip(glotip_path)
-        tip = context.load_tip()
+        tip = context.load_tip(tip_paths)
     except (OSError, context.ContextDataError) as exc:
-        return ContextFigures(data, False, problem=str(exc))
+        return ContextFigures(str(data), False, problem=str(exc))
     code = iso3(country)
     national: list[NationalYear] = []
     name = None
@@ -392,7 +372,7 @@ def context_figures(ctx: Context, actor: Actor) -> ContextFigures:
             NationalYear(y, {ind: series[ind].get(y) for ind in GLOTIP_INDICATORS}) for y in years
         ]
         name = next((r.country for r in rows if r.iso3 == code), None)
-    return ContextFigures(data, True, iso3=code, country=name, national=national, tip=tip)
+    return ContextFigures(str(data), True, iso3=code, country=name, national=national, tip=tip)
 
 
 # --------------------------------------------------------------------------- case tab

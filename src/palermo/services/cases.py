@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select
 from sqlalchemy.orm import Session
 
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
 from palermo.security.sealing import person_context
+from palermo.services import search
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
+from palermo.services.fields import FieldError, FieldErrors
 from palermo.store.models import (
     Case,
     CaseMember,
@@ -143,35 +145,50 @@ def create_case(
     default_region: str | None = None,
     opened_on: date | None = None,
     members: list[str] | None = None,
+    summary: str | None = None,
 ) -> CaseSummary:
+    """Create a case in a unit; the creator becomes its owner.
+
+    Every field is checked first (:func:`palermo.services.casework.check_case_fields`):
+    a missing or duplicate reference, an unknown unit or statute, a creator or member
+    outside the unit are refused with :class:`FieldErrors` naming the field.
+    """
+    from palermo.services import casework  # the rules for case fields live there
+
     if not (actor.is_system or actor.can(Permission.EDIT_CASE)):
         raise PermissionDenied(f"your role ({actor.role.value}) cannot create cases")
-    try:
-        Stage(stage)
-    except ValueError as error:
-        raise InvalidInput(f"unknown stage '{stage}'") from error
     reference = reference.strip()
-    if not reference:
-        raise InvalidInput("a case needs a reference")
+    names = [m.strip().lower() for m in members or [] if m.strip()]
     with ctx.db.session() as session:
-        if session.scalar(select(Case.id).where(Case.reference == reference)):
-            raise InvalidInput(f"case '{reference}' already exists")
-        case = Case(
-            unit_id=unit_id,
+        fields = casework.check_case_fields(
+            session,
+            actor,
             reference=reference,
             title=title,
             jurisdiction=jurisdiction,
+            unit_id=unit_id,
             typology=typology,
             stage=stage,
             statutes=statutes or [],
+            opened_on=opened_on,
+            members=names,
+        )
+        case = Case(
+            unit_id=unit_id,
+            reference=reference,
+            title=title.strip(),
+            jurisdiction=fields.jurisdiction,
+            typology=(typology or "").strip() or None,
+            stage=stage,
+            statutes=fields.statutes,
             default_region=default_region or ctx.settings.default_region,
             opened_on=opened_on,
+            summary=(summary or "").strip() or None,
         )
         session.add(case)
         session.flush()
-        names = set(members or [])
         if actor.user_id is not None:
-            session.add(CaseMember(case_id=case.id, user_id=actor.user_id))
+            session.add(CaseMember(case_id=case.id, user_id=actor.user_id, case_role="owner"))
         for username in names:
             _add_member(session, case, username, skip_user_id=actor.user_id)
         audit.record(
@@ -181,35 +198,42 @@ def create_case(
             case_id=case.id,
             object_type="case",
             object_id=case.id,
-            details={"reference": reference, "members": sorted(names)},
+            details={
+                "reference": reference,
+                "members": sorted(set(names)),
+                "statutes": fields.statutes,
+                "warnings": fields.warnings,
+            },
         )
         return _summary(case)
 
 
-def _add_member(session: Session, case: Case, username: str, skip_user_id: int | None) -> None:
+def _add_member(
+    session: Session,
+    case: Case,
+    username: str,
+    skip_user_id: int | None,
+    case_role: str = "member",
+) -> None:
     user = session.scalar(select(User).where(User.username == username.lower()))
     if user is None:
-        raise InvalidInput(f"no user named '{username}'")
-    if user.id != skip_user_id and session.get(CaseMember, (case.id, user.id)) is None:
-        session.add(CaseMember(case_id=case.id, user_id=user.id))
-
-
-def add_member(ctx: Context, actor: Actor, reference: str, username: str) -> None:
-    with ctx.db.session() as session:
-        case = session.scalar(select(Case).where(Case.reference == reference))
-        # Administrators manage membership without being members themselves.
-        if case is None or not actor.can(Permission.MANAGE_USERS):
-            case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
-        _add_member(session, case, username, skip_user_id=None)
-        audit.record(
-            session,
-            actor=actor,
-            action="case.member_add",
-            case_id=case.id,
-            object_type="case",
-            object_id=case.id,
-            details={"username": username},
+        raise FieldErrors([FieldError("username", f"no user named '{username}'")])
+    if user.unit_id != case.unit_id:
+        raise FieldErrors(
+            [FieldError("username", f"{user.username} is not in the case's unit")],
+            f"member of case {case.reference}",
         )
+    if user.id != skip_user_id and session.get(CaseMember, (case.id, user.id)) is None:
+        session.add(CaseMember(case_id=case.id, user_id=user.id, case_role=case_role))
+
+
+def add_member(
+    ctx: Context, actor: Actor, reference: str, username: str, case_role: str = "member"
+) -> None:
+    """Add a member (see :func:`palermo.services.casework.add_member`)."""
+    from palermo.services import casework
+
+    casework.add_member(ctx, actor, reference, username, case_role)
 
 
 def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
@@ -231,6 +255,136 @@ def list_cases(ctx: Context, actor: Actor) -> list[CaseSummary]:
         }
         audit.record(session, actor=actor, action="case.list", details={"count": len(cases)})
         return [_summary(c, int(counts.get(c.id, 0))) for c in cases]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    """Caseload filters; empty values do not filter."""
+
+    stage: str = ""
+    statute: str = ""
+    typology: str = ""
+    owner: str = ""
+    status: str = ""  # "open", "closed" or ""
+    q: str = ""  # reference or title contains
+
+
+CASE_SORTS = ("reference", "title", "jurisdiction", "typology", "stage", "opened_on")
+CLOSED_STAGES = (Stage.CLOSED.value, Stage.DIVERTED.value)
+
+
+def _like(text: str) -> str:
+    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def find_cases(
+    ctx: Context,
+    actor: Actor,
+    filters: CaseFilter,
+    *,
+    sort: str = "reference",
+    descending: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page[CaseSummary]:
+    """A page of the actor's cases, filtered and sorted in the database."""
+    if sort not in CASE_SORTS:
+        raise InvalidInput(f"cannot sort by '{sort}'; choose one of {', '.join(CASE_SORTS)}")
+    page, per_page = max(1, page), min(max(1, per_page), 200)
+    with ctx.db.session() as session:
+        conditions: list[Any] = []
+        if not actor.is_system:
+            if not actor.can(Permission.READ_CASE):
+                return Page([], 0, page, per_page, sort, descending)
+            mine = select(CaseMember.case_id).where(CaseMember.user_id == actor.user_id)
+            conditions.append(Case.id.in_(mine))
+        if filters.stage:
+            conditions.append(Case.stage == filters.stage)
+        if filters.typology:
+            conditions.append(Case.typology == filters.typology)
+        if filters.statute:
+            # The JSON list as text: '["us-18-1591", ...]' on both backends.
+            text = func.lower(func.cast(Case.statutes, String))
+            conditions.append(text.like(f'%"{filters.statute.lower()}"%'))
+        if filters.status == "open":
+            conditions.append(Case.stage.not_in(CLOSED_STAGES))
+        elif filters.status == "closed":
+            conditions.append(Case.stage.in_(CLOSED_STAGES))
+        if filters.owner:
+            owned = (
+                select(CaseMember.case_id)
+                .join(User, CaseMember.user_id == User.id)
+                .where(CaseMember.case_role == "owner", User.username == filters.owner.lower())
+            )
+            conditions.append(Case.id.in_(owned))
+        if filters.q.strip():
+            pattern = _like(filters.q)
+            conditions.append(
+                func.lower(Case.reference).like(pattern, escape="\\")
+                | func.lower(Case.title).like(pattern, escape="\\")
+            )
+        total = session.scalar(select(func.count()).select_from(Case).where(*conditions)) or 0
+        column = getattr(Case, sort)
+        order = column.desc() if descending else column.asc()
+        rows = list(
+            session.scalars(
+                select(Case)
+                .where(*conditions)
+                .order_by(order, Case.id)
+                .offset((page - 1) * per_page)
+                .limit(per_page)
+            )
+        )
+        counts: dict[int, int] = {
+            case_id: int(n)
+            for case_id, n in session.execute(
+                select(EvidenceFile.case_id, func.coalesce(func.sum(EvidenceFile.record_count), 0))
+                .where(EvidenceFile.case_id.in_([c.id for c in rows]))
+                .group_by(EvidenceFile.case_id)
+            )
+        }
+        audit.record(
+            session,
+            actor=actor,
+            action="case.list",
+            details={
+                "count": int(total),
+                "filters": {k: v for k, v in asdict(filters).items() if v},
+            },
+        )
+        items = [_summary(c, counts.get(c.id, 0)) for c in rows]
+        return Page(items, int(total), page, per_page, sort, descending)
+
+
+def case_facets(ctx: Context, actor: Actor) -> dict[str, list[str]]:
+    """Values to filter the actor's caseload by: stages, typologies, statutes, owners."""
+    with ctx.db.session() as session:
+        mine = select(CaseMember.case_id).where(CaseMember.user_id == actor.user_id)
+        where = [] if actor.is_system else [Case.id.in_(mine)]
+        typologies = sorted(
+            t for t in session.scalars(select(Case.typology).where(*where).distinct()) if t
+        )
+        statutes: set[str] = set()
+        for listed in session.scalars(select(Case.statutes).where(*where).distinct()):
+            statutes.update(listed or [])
+        owners = sorted(
+            session.scalars(
+                select(User.username)
+                .join(CaseMember, CaseMember.user_id == User.id)
+                .where(
+                    CaseMember.case_role == "owner",
+                    *([] if actor.is_system else [CaseMember.case_id.in_(mine)]),
+                )
+                .distinct()
+            )
+        )
+        return {
+            "stages": [s.value for s in Stage],
+            "typologies": typologies,
+            "statutes": sorted(statutes),
+            "owners": owners,
+        }
 
 
 def get_case(ctx: Context, actor: Actor, reference: str) -> CaseSummary:
@@ -295,12 +449,15 @@ def add_person(
         )
         if kind is PersonKind.VICTIM:
             identity = {"name": name, "aliases": aliases or [], **(sealed_fields or {})}
-            person.sealed_identity = ctx.sealer.seal(identity, person_context(case.id, pseudonym))
+            person.sealed_identity = seal_identity(ctx, case.id, pseudonym, identity)
         else:
             person.name = name
             person.aliases = aliases or []
         session.add(person)
         session.flush()
+        search.index_person(
+            ctx, session, person, [name, *(aliases or [])], sealed=kind is PersonKind.VICTIM
+        )
         for id_kind, value in identifiers or []:
             _attach_identifier(session, case.id, person.id, id_kind, value)
         audit.record(
@@ -351,6 +508,12 @@ def _attach_identifier(
         session.add(Identifier(case_id=case_id, kind=kind, value=value, person_id=person_id))
     elif identifier.person_id is None:
         identifier.person_id = person_id
+
+
+# The only two places this stream seals and unseals a victim's identity (to be switched
+# to the identity layer when it lands).
+def seal_identity(ctx: Context, case_id: int, pseudonym: str, identity: dict[str, Any]) -> bytes:
+    return ctx.sealer.seal(identity, person_context(case_id, pseudonym))
 
 
 def person_view(ctx: Context, actor: Actor, person: Person) -> PersonView:
@@ -638,6 +801,7 @@ def case_id_for(ctx: Context, actor: Actor, reference: str) -> int:
 
 
 __all__ = [
+    "CaseFilter",
     "CaseSummary",
     "EvidenceView",
     "IdentifierView",
@@ -648,7 +812,9 @@ __all__ = [
     "add_charge",
     "add_member",
     "add_person",
+    "case_facets",
     "create_case",
+    "find_cases",
     "get_case",
     "list_cases",
     "list_evidence",

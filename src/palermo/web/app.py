@@ -41,6 +41,7 @@ from palermo.web.pages import audit as audit_pages
 from palermo.web.pages import auth as auth_pages
 from palermo.web.pages import caseload as caseload_pages
 from palermo.web.pages import cases as case_pages
+from palermo.web.pages import casework as casework_pages
 from palermo.web.pages import elements as elements_pages
 from palermo.web.pages import formats as formats_pages
 from palermo.web.pages import hearings as hearings_pages
@@ -76,6 +77,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     formats_pages.router,
     admin_pages.router,
     audit_pages.router,
+    casework_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,

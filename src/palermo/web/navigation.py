@@ -57,4 +57,6 @@ CASE_TABS: list[CaseTab] = [
     CaseTab("timeline", "Timeline", "/timeline"),
     CaseTab("hearings", "Hearings & witnesses", "/hearings"),
     CaseTab("memo", "Memo", "/memo"),
+    CaseTab("charges", "Charges & outcomes", "/charges"),
+    CaseTab("details", "Details & members", "/details"),
 ]

@@ -11,17 +11,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from palermo.store.models.base import Base, BigId, JsonDoc, Timestamp, utcnow
 
 __all__ = [
     "CaseDeadline",
+    "CaseNote",
     "DeadlineKind",
     "Hearing",
     "HearingParty",
+    "IntimidationReport",
+    "NoteKind",
     "Outcome",
+    "PersonNameKey",
+    "Plea",
+    "RestitutionPayment",
     "StageTransition",
     "SupportService",
     "Verdict",
@@ -171,5 +177,81 @@ class Outcome(Base):
     appeal_on: Mapped[date | None] = mapped_column(Date)
     details: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    plea: Mapped[str | None] = mapped_column(String(32))  # Plea
+    plea_on: Mapped[date | None] = mapped_column(Date)
+    supervised_release_months: Mapped[int | None] = mapped_column(Integer)
+    appeal_filed_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (Index("ix_outcomes_case", "case_id", "verdict"),)
+
+
+class Plea(enum.StrEnum):
+    GUILTY = "guilty"
+    NOT_GUILTY = "not_guilty"
+    NOLO_CONTENDERE = "nolo_contendere"
+    NONE = "none"
+
+
+class NoteKind(enum.StrEnum):
+    NOTE = "note"
+    TASK = "task"
+
+
+class CaseNote(Base):
+    """A note or a task on a case (a task has a due date, an assignee and a done flag)."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # NoteKind
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    assigned_to: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class RestitutionPayment(Base):
+    """One payment of ordered restitution; the outcome's ``restitution_paid`` is their sum."""
+
+    __tablename__ = "restitution_payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(BigId, ForeignKey("outcomes.id"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class IntimidationReport(Base):
+    """A report of intimidation of a victim-witness; ``WitnessStatus.intimidation_reports``
+    counts them and feeds the risk rating."""
+
+    __tablename__ = "intimidation_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    reported_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str | None] = mapped_column(Text)
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class PersonNameKey(Base):
+    """A blind index of the words of a person's names and aliases: a keyed hash (HMAC) per
+    word, so that a sealed victim can be found by name without the name stored in clear.
+    Written whenever a name is entered or changed; ``palermo cases reindex`` rebuilds it."""
+
+    __tablename__ = "person_name_keys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_person_name_keys_key", "key", "case_id"),)

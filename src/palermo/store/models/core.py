@@ -159,6 +159,8 @@ class CaseMember(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     added_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # "owner" (who may add and remove members), "prosecutor", "investigator", ...
+    case_role: Mapped[str] = mapped_column(String(32), default="member", server_default="member")
 
     case: Mapped[Case] = relationship(back_populates="members")
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -16,14 +15,12 @@ from palermo.services import cases, elements, row_problems, viewcache
 from palermo.services.cases import CaseSummary
 from palermo.services.context import Context
 from palermo.services.users import UserInfo
-from palermo.store.models import RecordKind, Stage
+from palermo.store.models import RecordKind
 from palermo.web import navigation
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.templating import render
 
 router = APIRouter()
-
-STAGE_ORDER = {stage.value: index for index, stage in enumerate(Stage)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +38,10 @@ CASELOAD_COLUMNS = [
     Column("typology", "Typology", "typology"),
     Column("stage", "Stage", "stage"),
     Column("statutes", "Statutes"),
-    Column("record_count", "Records", "record_count", numeric=True),
+    Column("opened_on", "Opened", "opened_on"),
+    Column("record_count", "Records", numeric=True),
 ]
 
-_CASE_SORT_KEYS: dict[str, Callable[[CaseSummary], Any]] = {
-    "reference": lambda c: c.reference.lower(),
-    "title": lambda c: c.title.lower(),
-    "jurisdiction": lambda c: c.jurisdiction.lower(),
-    "typology": lambda c: (c.typology or "").lower(),
-    "stage": lambda c: STAGE_ORDER.get(c.stage, len(STAGE_ORDER)),
-    "record_count": lambda c: c.record_count,
-}
 
 _WHEN = Column("occurred_at", "When (UTC)", "occurred_at")
 _FROM = Column("source", "From", "source")
@@ -141,30 +131,84 @@ def caseload(
     user: PageUser,
     sort: str = "reference",
     desc: bool = False,
+    page: Annotated[int, Query(ge=1)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    stage: Annotated[str, Query(max_length=32)] = "",
+    statute: Annotated[str, Query(max_length=64)] = "",
+    typology: Annotated[str, Query(max_length=64)] = "",
+    owner: Annotated[str, Query(max_length=120)] = "",
+    status: Annotated[str, Query(max_length=8)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    summaries = cases.list_cases(ctx, user.actor)
-    if sort not in _CASE_SORT_KEYS:
+    if sort not in cases.CASE_SORTS:
         sort = "reference"
-    summaries.sort(key=_CASE_SORT_KEYS[sort], reverse=desc)
+    filters = cases.CaseFilter(stage, statute, typology, owner, status, q)
+    result = cases.find_cases(
+        ctx, user.actor, filters, sort=sort, descending=desc, page=page, per_page=per_page
+    )
+    current: dict[str, Any] = {
+        "stage": stage,
+        "statute": statute,
+        "typology": typology,
+        "owner": owner,
+        "status": status,
+        "q": q,
+        "sort": sort,
+        "desc": desc,
+        "page": result.page,
+        "per_page": result.per_page,
+    }
 
-    def caseload_url(sort: str = sort, desc: bool = desc, page: int = 1) -> str:
-        query = {"sort": sort, **({"desc": "1"} if desc else {})}
-        return "/cases?" + urlencode(query)
+    def caseload_url(**changes: Any) -> str:
+        params = {**current, **changes}
+        query = {
+            key: ("1" if value is True else value)
+            for key, value in params.items()
+            if value not in ("", None, False)
+            and not (key == "page" and value == 1)
+            and not (key == "per_page" and value == 50)
+            and not (key == "sort" and value == "reference")
+        }
+        return "/cases" + ("?" + urlencode(query) if query else "")
 
+    first = (result.page - 1) * result.per_page + 1 if result.total else 0
     return render(
         request,
         "cases/list.html",
         {
-            "cases": summaries,
+            "cases": result.items,
+            "result": result,
             "columns": CASELOAD_COLUMNS,
             "sort": sort,
             "desc": desc,
             "caseload_url": caseload_url,
+            "filters": filters,
+            "facets": cases.case_facets(ctx, user.actor),
+            "first": first,
+            "last": min(result.total, result.page * result.per_page),
+            "page_numbers": _page_numbers(result.page, result.pages),
+            "filtered": any(asdict(filters).values()),
             "can_read_cases": user.actor.can(Permission.READ_CASE),
+            "can_create": user.actor.can(Permission.EDIT_CASE),
+            "statute_citation": casework_citation,
         },
         user=user,
         active="caseload",
     )
+
+
+def casework_citation(statute_id: str) -> str:
+    from palermo.services.casework import citation
+
+    return citation(statute_id)
+
+
+@router.get("/cases/new")
+def new_case(request: Request, ctx: CtxDep, user: PageUser) -> Response:
+    """The "Open a case" form (here so that it is routed before ``/cases/{reference}``)."""
+    from palermo.web.pages.casework import new_case_form
+
+    return new_case_form(request, ctx, user)
 
 
 @router.get("/cases/{reference}")
@@ -187,6 +231,8 @@ def overview(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> R
             "evidence_total": len(evidence),
             "evidence_problems": problems,
             "record_counts": counts,
+            "statute_citation": casework_citation,
+            "can_edit": user.actor.can(Permission.EDIT_CASE),
         },
     )
 
@@ -211,7 +257,12 @@ def evidence(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> R
 
 @router.get("/cases/{reference}/people")
 def people(
-    request: Request, ctx: CtxDep, user: PageUser, reference: str, reveal: bool = False
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    reveal: bool = False,
+    saved: str | None = None,
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     may_reveal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
@@ -229,6 +280,8 @@ def people(
             "identifiers": identifiers,
             "may_reveal": may_reveal,
             "reveal": reveal,
+            "can_edit": user.actor.can(Permission.EDIT_CASE),
+            "saved": saved == "person",
         },
     )
 

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from palermo.security.permissions import Permission
 from palermo.services import caseload_views as views
-from palermo.services import cases
+from palermo.services import cases, casework
 from palermo.services.caseload_views import FieldError, FieldErrors
 from palermo.services.users import UserInfo
 from palermo.web.auth import CtxDep, PageUser
@@ -31,10 +32,19 @@ FIELD_LABELS = {
     "kind": "Kind",
     "requested_by": "Requested by",
     "form": "Form",
+    "text": "Text",
+    "due_on": "Due",
+    "assigned_to": "Assigned to",
+    "consent": "Consent",
+    "available": "Available",
+    "service": "Service",
 }
 SAVED = {
     "stage": "Stage changed.",
     "hearing": "Hearing saved.",
+    "note": "Note saved.",
+    "deadline": "Deadline saved.",
+    "witness": "Victim-witness record saved.",
 }
 
 
@@ -65,6 +75,7 @@ def _tab(
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     data = views.case_hearings(ctx, user.actor, reference)
+    notes = casework.list_notes(ctx, user.actor, reference)
     response = _case_page(
         request,
         user,
@@ -81,6 +92,10 @@ def _tab(
             "parties": views.HEARING_PARTIES,
             "diversion_kinds": views.DIVERSION_KINDS,
             "field_labels": FIELD_LABELS,
+            "notes": notes,
+            "deadline_kinds": views.DEADLINE_KINDS,
+            "witness_may_record": user.actor.can(Permission.EDIT_CASE)
+            or user.actor.can(Permission.SEE_WITNESS_DETAILS),
         },
     )
     response.status_code = status_code

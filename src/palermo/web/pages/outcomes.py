@@ -64,6 +64,7 @@ def _mix_table(key: str, title: str, group: str, mixes: Sequence[st.SentenceMix]
             *(m.counts.get(k, 0) for k in SENTENCE_LABELS),
             _pct(m.non_custodial_share),
             _r(m.median_custodial_months),
+            _r(m.mean_custodial_months),
             _r(m.p90_custodial_months),
         ]
         for m in mixes
@@ -77,12 +78,15 @@ def _mix_table(key: str, title: str, group: str, mixes: Sequence[st.SentenceMix]
             *SENTENCE_LABELS.values(),
             "Non-custodial %",
             "Median custodial months",
+            "Mean custodial months",
             "P90 custodial months",
         ],
         rows,
-        [False] + [True] * 8,
+        [False] + [True] * 9,
         "Convicted outcomes (one per defendant and charge). Custodial if any months to serve; "
-        "else suspended; else fine only; else other (e.g. probation only).",
+        "else suspended; else fine only; else other (e.g. probation only). Median, mean and "
+        "P90 count custodial terms above zero only: they exclude suspended-only, fine-only and "
+        "probation-only sentences and outcomes with no term recorded.",
     )
 
 
