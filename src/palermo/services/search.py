@@ -213,30 +213,31 @@ def search(
         if "people" in kinds:
             out["people"] = _people(ctx, session, scope, text, pattern, may_identity, limit, ref)
         if "identifiers" in kinds:
-            # Values are stored normalised (phones E.164, e-mails lower case): a prefix
-            # of the value as typed, and of its compact form, through the value index.
+            # Values are stored normalised (phones E.164, e-mails lower case) and encrypted
+            # at rest (deterministically: equal values compare in SQL, prefixes do not), so
+            # the prefix is matched here, on the decrypted values of the user's cases.
             compact = re.sub(r"[\s().-]", "", text)
-            rows = session.execute(
-                select(Identifier, Person)
-                .outerjoin(Person, Identifier.person_id == Person.id)
-                .where(
-                    Identifier.case_id.in_(scope),
-                    or_(
-                        _prefix(Identifier.value, text),
-                        _prefix(Identifier.value, text.lower()),
-                        _prefix(Identifier.value, compact),
-                    ),
-                )
-                .order_by(Identifier.value)
-                .limit(limit)
-            ).all()
+            starts = tuple({text, text.lower(), compact} - {""})
+            rows = [
+                (i, p)
+                for i, p in session.execute(
+                    select(Identifier, Person)
+                    .outerjoin(Person, Identifier.person_id == Person.id)
+                    .where(Identifier.case_id.in_(scope))
+                ).all()
+                if (i.value or "").startswith(starts)
+            ]
+            rows.sort(key=lambda row: (row[0].value, row[0].id))
             out["identifiers"] = [
                 IdentifierHit(ref(i.case_id), i.kind, i.value, _label(p) if p else None)
-                for i, p in rows
+                for i, p in rows[:limit]
             ]
         if "documents" in kinds:
             if may_identity:
-                pages = session.execute(
+                # Page text is encrypted at rest: matched here, page by page, in order.
+                needle = text.lower()
+                pages = []
+                for row in session.execute(
                     select(
                         Document.case_id,
                         Document.evidence_file_id,
@@ -246,13 +247,13 @@ def search(
                     )
                     .join(DocumentPage, DocumentPage.document_id == Document.id)
                     .join(EvidenceFile, EvidenceFile.id == Document.evidence_file_id)
-                    .where(
-                        Document.case_id.in_(scope),
-                        func.lower(DocumentPage.text).like(pattern, escape="\\"),
-                    )
+                    .where(Document.case_id.in_(scope))
                     .order_by(Document.case_id, Document.id, DocumentPage.number)
-                    .limit(limit)
-                ).all()
+                ):
+                    if needle in (row[4] or "").lower():
+                        pages.append(row)
+                        if len(pages) >= limit:
+                            break
                 out["documents"] = [
                     DocumentHit(ref(cid), fid, name, number, _snippet(body, text))
                     for cid, fid, name, number, body in pages
