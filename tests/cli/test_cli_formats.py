@@ -9,6 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from palermo.cli.main import app
+from palermo.services import users
+from palermo.services.context import Context
 from palermo.settings import Settings, get_settings
 
 HEADER = "transaction_id,booked_at,payer_account,payee_account,amount,currency\n"
@@ -31,7 +33,8 @@ def run(settings: Settings, monkeypatch: pytest.MonkeyPatch, ctx: object) -> Cli
     get_settings.cache_clear()
 
 
-def test_question_profile_and_rates(run: CliRunner, tmp_path: Path) -> None:
+def test_question_profile_and_rates(run: CliRunner, tmp_path: Path, ctx: Context) -> None:
+    users.ensure_unit(ctx, "U1", "Unit one", "US")
     created = run.invoke(app, ["cases", "create", "CLI-1", "--title", "T", "--unit", "U1"])
     assert created.exit_code == 0, created.output
     path = tmp_path / "p.csv"

@@ -25,7 +25,7 @@ from palermo.services.context import Context
 from palermo.services.ingest import open_evidence, read_stored, store_content
 from palermo.settings import Settings, get_settings
 from palermo.store.db import Database, upgrade
-from palermo.store.models import AuditEntry, EvidenceFile, Person, Record, Role
+from palermo.store.models import AuditEntry, Base, EvidenceFile, Person, Record, Role
 from palermo.store.models.documents import Document, DocumentPage
 from palermo.store.types import CipherMissing
 
@@ -238,13 +238,10 @@ def test_a_failed_rotation_changes_nothing(
         other.db.dispose()
     finally:
         # Leave the shared test database as the other tests expect it (under TEST_SECRET).
+        # Every table, children first: rows sealed under the new key must not stay.
         with ctx.db.engine.begin() as connection:
-            for table in ("case_keys", "assertions", "document_pages", "documents", "records"):
-                connection.execute(sa.text(f'DELETE FROM "{table}"'))
-            connection.execute(sa.text("DELETE FROM identifiers"))
-            connection.execute(sa.text("DELETE FROM charges"))
-            connection.execute(sa.text("DELETE FROM evidence_files"))
-            connection.execute(sa.text("DELETE FROM persons"))
+            for table in reversed(Base.metadata.sorted_tables):
+                connection.execute(sa.text(f'DELETE FROM "{table.name}"'))
 
 
 def test_evidence_files_are_authenticated_chunk_by_chunk(tmp_path: Path) -> None:
