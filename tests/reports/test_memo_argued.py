@@ -109,6 +109,28 @@ def test_theory_per_charged_defendant_with_quotes_and_weak_elements_first(
             assert all(el.sources >= 2 for el in proved)
 
 
+def test_defences_are_answered_from_confirmed_evidence_with_citations(
+    ctx: Context, prosecutor: Actor, reviewed: simcase.SimCase
+) -> None:
+    html = export_memo(ctx, prosecutor, reviewed.reference).decode()
+    section = _section(html, "defences")
+    titles = [_text(t) for t in re.findall(r"<h3>(.*?)</h3>", section)]
+    assert titles == [
+        "Consent",
+        "Lack of knowledge",
+        "“He was only a driver”",
+        "A debt paid of the victim's own will",
+        "The victims' credibility: what corroborates each",
+    ]
+    answers = re.findall(r'<p class="entry">(.*?)</p>', section, re.S)
+    cited = [a for a in answers if "“" in a]
+    assert len(cited) >= 8
+    for answer in cited:
+        assert CITATION.search(_text(answer)), answer
+    victims = [p["id"] for p in reviewed.truth["persons"] if p["kind"] == "victim"]
+    assert "corroborated by" in section and "V-01" in section and victims
+
+
 def test_full_variant_has_the_appendices_and_the_brief_does_not(
     ctx: Context, prosecutor: Actor, reviewed: simcase.SimCase
 ) -> None:
@@ -128,7 +150,8 @@ def test_full_variant_has_the_appendices_and_the_brief_does_not(
     )
     assert "<table>" in _section(full, "elements")  # the matrix is there, as an appendix
     assert "Appendix" not in "".join(re.findall(r"<h2>(.*?)</h2>", brief))
-    assert '<section id="elements"' not in brief and '<section id="money"' not in brief
+    for key in ("elements", "money", "defences", "timeline"):
+        assert f'<section id="{key}"' not in brief
     assert len(brief) < len(full) / 3
     for key in ("summary", "facts", "theory"):
         assert f'<section id="{key}"' in brief

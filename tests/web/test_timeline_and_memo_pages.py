@@ -89,6 +89,7 @@ def test_memo_html_and_pdf_redact_for_analyst_and_are_audited(
         "summary",
         "facts",
         "theory",
+        "defences",
         "parties",
         "network",
         "money",

@@ -150,10 +150,21 @@ def _charge(charge: ChargeInput) -> ChargeTheory:
 
 
 def theory_of_the_case(defendants: Iterable[DefendantInput]) -> list[DefendantTheory]:
-    """Per defendant with at least one charge filed, the theory of each filed charge."""
-    out = []
-    for d in defendants:
-        charged = [c for c in d.charges if c.status == "charged"]
-        if charged:
-            out.append(DefendantTheory(d.name, d.role, tuple(_charge(c) for c in charged)))
-    return out
+    """Per defendant with a charge filed, the theory of each filed charge. Before any
+    charge is filed (a memo for the charging decision), per suspect the theory of each
+    statute under consideration, whose status says so."""
+    people = list(defendants)
+    charged = [
+        DefendantTheory(
+            d.name, d.role, tuple(_charge(c) for c in d.charges if c.status == "charged")
+        )
+        for d in people
+        if any(c.status == "charged" for c in d.charges)
+    ]
+    if charged:
+        return charged
+    return [
+        DefendantTheory(d.name, d.role, tuple(_charge(c) for c in d.charges))
+        for d in people
+        if d.charges
+    ]

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo.reports.defences import DefenceFact, anticipated_defences
 from palermo.reports.facts import FactItem, statement_of_facts
 from palermo.reports.memo import VARIANTS, Memo, MemoSection, render_docx, render_html, render_pdf
 from palermo.reports.pictures import FlowLink, FlowNode, NetEdge, NetNode, flow_svg, network_svg
@@ -567,6 +568,7 @@ class _Analysis:
 
     facts: MemoSection
     theory: MemoSection
+    defences: MemoSection
     elements: MemoSection
     parties: MemoSection
     roles: MemoSection
@@ -601,7 +603,7 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
             loaded if not loaded.groups else load_case(ctx, session, actor, case, reveal=allowed)
         )
     network = network_view(ctx, actor, reference, reveal=allowed, loaded=loaded)
-    facts, theory, elements, gaps = _elements_sections(
+    facts, theory, defences, elements, gaps = _elements_sections(
         ctx, viewer, reference, _person_roles(network), redactor
     )
     parties = _parties(ctx, viewer, people, charges, identifier_counts, network, redactor)
@@ -612,6 +614,7 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
     return _Analysis(
         facts=facts,
         theory=theory,
+        defences=defences,
         elements=elements,
         parties=MemoSection("parties", "Parties and roles", "section_parties.html", parties),
         roles=MemoSection(
@@ -688,6 +691,7 @@ def build_memo(
         summary_section,
         analysis.facts,
         analysis.theory,
+        analysis.defences,
         analysis.parties,
         analysis.network,
         analysis.money,
@@ -708,9 +712,10 @@ def build_memo(
 
 def _elements_sections(
     ctx: Context, viewer: Actor, reference: str, roles: dict[int, str], redact: Redactor
-) -> tuple[MemoSection, MemoSection, MemoSection, MemoSection]:
-    """The statement of facts, the theory per defendant, the elements matrix (an
-    appendix) and the gaps with recommended actions, from one assessment."""
+) -> tuple[MemoSection, MemoSection, MemoSection, MemoSection, MemoSection]:
+    """The statement of facts, the theory per defendant, the anticipated defences, the
+    elements matrix (an appendix) and the gaps with recommended actions, from one
+    assessment."""
     from palermo.services.elements import assess
 
     assessment = assess(ctx, viewer, reference)
@@ -723,6 +728,7 @@ def _elements_sections(
     return (
         _facts_section(ctx, viewer, reference, assessment, redact),
         _theory_section(assessment, roles, redact),
+        _defences_section(assessment, redact),
         MemoSection(
             "elements",
             "Elements of each offence, per suspect and statute",
@@ -785,10 +791,9 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
         yield ids[i : i + size]
 
 
-def _facts_section(
-    ctx: Context, viewer: Actor, reference: str, assessment: Any, redact: Redactor
-) -> MemoSection:
-    names = {s.pseudonym: s.name for s in assessment.suspects}
+def _case_facts(assessment: Any) -> tuple[dict[str, Any], list[Any]]:
+    """Every confirmed fact once (a fact shows under each statute and element it serves),
+    and the suggestions nobody has confirmed."""
     confirmed: dict[str, Any] = {}
     suggested: dict[str, Any] = {}
     for suspect in assessment.suspects:
@@ -798,7 +803,38 @@ def _facts_section(
                     confirmed.setdefault(f.id, f)
                 for f in el.suggested:
                     suggested.setdefault(f.id, f)
-    pending = [f for fid, f in suggested.items() if fid not in confirmed]
+    return confirmed, [f for fid, f in suggested.items() if fid not in confirmed]
+
+
+def _defences_section(assessment: Any, redact: Redactor) -> MemoSection:
+    names = {s.pseudonym: s.name for s in assessment.suspects}
+    confirmed, _ = _case_facts(assessment)
+    facts = [
+        DefenceFact(
+            concept=f.concept,
+            concept_label=f.concept_label,
+            suspect=redact(names.get(f.suspect or "", f.suspect or "")),
+            victim=f.victim,
+            quote=redact(f.quote),
+            file=redact(f.evidence_file) if f.evidence_file else None,
+            locator=f.locator,
+            source_id=f.source_id,
+        )
+        for f in confirmed.values()
+    ]
+    return MemoSection(
+        "defences",
+        "Anticipated defences",
+        "section_defences.html",
+        {"defences": anticipated_defences(facts)},
+    )
+
+
+def _facts_section(
+    ctx: Context, viewer: Actor, reference: str, assessment: Any, redact: Redactor
+) -> MemoSection:
+    names = {s.pseudonym: s.name for s in assessment.suspects}
+    confirmed, pending = _case_facts(assessment)
     dates = _fact_dates(ctx, viewer, reference, list(confirmed.values()))
     items = [
         FactItem(
@@ -863,12 +899,12 @@ def _theory_section(assessment: Any, roles: dict[int, str], redact: Redactor) ->
         for s in assessment.suspects
     ]
     theories = theory_of_the_case(defendants)
-    considered = sum(1 for d in defendants if d.charges) - len(theories)
+    charged = any(c.status == "charged" for d in theories for c in d.charges)
     return MemoSection(
         "theory",
         "Theory of the case, per defendant",
         "section_theory.html",
-        {"defendants": theories, "considered_only": considered},
+        {"defendants": theories, "charged": charged},
     )
 
 
