@@ -30,7 +30,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from palermo.services import memo, network
+from palermo.services import cases, memo, network
 from palermo.services.context import Context
 from palermo.services.demo import DEMO_CASES, build_demo, demo_password
 from palermo.services.memo import export_memo
@@ -84,6 +84,7 @@ def main() -> None:
             "brief pp  full pp  body pp  cited    sentences  html s  full pdf s  brief pdf s"
         )
         for spec in specs:
+            records = sum(cases.record_counts(ctx, actor, spec.reference).values())
             confirmed = reviewer.confirm_all_in_bulk(ctx, actor, spec.reference)
             _cold()
             t0 = time.perf_counter()
@@ -101,7 +102,7 @@ def main() -> None:
             full_pages, body = _pages(full)
             brief_pages, _ = _pages(brief)
             print(
-                f"{spec.reference:15} {spec.typology:26} {spec.size:7,}  {confirmed:9,}  "
+                f"{spec.reference:15} {spec.typology:26} {records:7,}  {confirmed:9,}  "
                 f"{brief_pages:8}  {full_pages:7}  {body or 0:7}  {share:7}  {len(sentences):9}  "
                 f"{t1 - t0:6.2f}  {t2 - t1:10.2f}  {t3 - t2:11.2f}"
             )

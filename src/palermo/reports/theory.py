@@ -21,6 +21,11 @@ WEAK: dict[str, str] = {
     "single_source": "only one independent source",
     "supported_if_confirmed": "rests only on suggestions nobody has reviewed yet",
 }
+WEAK_SHORT: dict[str, str] = {
+    "missing": "none",
+    "single_source": "1 source",
+    "supported_if_confirmed": "unreviewed",
+}
 STATUS_TEXT: dict[str, str] = {
     "proved": "proved",
     "single_source": "one source",
@@ -74,6 +79,7 @@ class Quote:
 @dataclass(frozen=True, slots=True)
 class ElementTheory:
     label: str
+    required: bool
     status: str
     status_text: str
     sources: int
@@ -90,6 +96,19 @@ class ChargeTheory:
     weak: tuple[str, ...]
     elements: tuple[ElementTheory, ...]
     rules: tuple[str, ...]
+
+    @property
+    def weak_short(self) -> list[str]:
+        """``label (1 source)``: the weak elements in a few words, for the brief."""
+        return [
+            f"{el.label} ({WEAK_SHORT[el.status]})"
+            for el in self.elements
+            if el.required and el.status in WEAK_SHORT
+        ]
+
+    @property
+    def proved(self) -> int:
+        return sum(1 for el in self.elements if el.status in ("proved", "waived"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +155,7 @@ def _charge(charge: ChargeInput) -> ChargeTheory:
         elements=tuple(
             ElementTheory(
                 label=el.label,
+                required=el.required,
                 status=el.status,
                 status_text=STATUS_TEXT.get(el.status, el.status.replace("_", " ")),
                 sources=el.source_count,
