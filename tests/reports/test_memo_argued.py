@@ -17,9 +17,10 @@ from tests.network_money import simcase
 from tests.reports.reviewer import confirm_all
 
 from palermo.security.permissions import Actor
-from palermo.services import elements
+from palermo.services import cases, elements
 from palermo.services.context import Context
 from palermo.services.memo import build_memo, export_memo
+from palermo.store.models import Role
 
 CITATION = re.compile(r"\[[^\]]*(?:row \d+|page \d+|message \d+)[^\]]*\]")
 
@@ -175,6 +176,21 @@ def test_docx_opens_and_has_the_same_headings(
         assert "V-01" in text
         sentences = re.findall(r'<p class="fact">(.*?)</p>', html, re.S)
         assert " ".join(_text(sentences[0]).split()) in text
+
+
+def test_docx_for_a_user_without_the_right_carries_no_sealed_name(
+    ctx: Context, prosecutor: Actor, reviewed: simcase.SimCase, make_user: object
+) -> None:
+    analyst = make_user(Role.ANALYST)  # type: ignore[operator]
+    cases.add_member(ctx, prosecutor, reviewed.reference, analyst.username)
+    victims = [p for p in reviewed.truth["persons"] if p["kind"] == "victim"]
+    body = export_memo(ctx, analyst, reviewed.reference, fmt="docx", reveal=True)
+    doc = Document(io.BytesIO(body))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    text += "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert "V-01" in text
+    for p in victims:
+        assert p["name"] not in text
 
 
 def test_memo_tab_offers_variants_and_the_docx_download(

@@ -1,8 +1,15 @@
 """The prosecution memo: gathers each section's data, redacts, renders HTML or PDF.
 
-Sections, in order: summary; charges and the elements matrix; parties and roles
-(including people not charged); the network picture; money flows and the restitution
-worksheet; the timeline; gaps and recommended actions; the evidence index.
+Sections of the full variant, in the order a prosecutor writes a memo: summary; the
+statement of facts (only confirmed facts, each sentence citing file and page or row,
+:mod:`palermo.reports.facts`); the theory of the case per charged defendant, weak
+elements first (:mod:`palermo.reports.theory`); anticipated defences and what answers
+them (:mod:`palermo.reports.defences`); parties and roles (including people not
+charged); the network picture; money and restitution; gaps and recommended actions;
+the evidence index. Appendices: the elements matrix per suspect and statute, the roles
+with their evidence and key players, the money in detail, the record chronology. The
+brief variant (for a supervisor) is the summary, the statement of facts and the theory.
+HTML, PDF and DOCX (made from the same HTML, so the headings are the same).
 
 Victims appear by pseudonym unless the user asks for names and the role allows them.
 Two lines of defence: every text a section carries is passed through a
