@@ -159,17 +159,20 @@ def test_journey_from_evidence_to_memo(
     download_info.value.save_as(pdf_path)
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages)
     headings = [
-        "Summary",
-        "Charges and the elements of each offence",
-        "Parties and roles",
-        "Network picture",
-        "Money flows and restitution",
-        "Timeline",
-        "Gaps and recommended actions",
-        "Evidence index",
+        "1. Summary",
+        "2. Statement of facts",
+        "3. Theory of the case",
+        "4. Anticipated defences",
+        "5. Parties and roles",
+        "6. Network picture",
+        "7. Money flows and restitution",
+        "8. Gaps and recommended actions",
+        "9. Evidence index",
+        "Appendix A. Elements of each offence",
+        "Appendix D. Record chronology",
     ]
     flat = " ".join(text.split())
-    places = [flat.find(f"{n}. {h}") for n, h in enumerate(headings, start=1)]
+    places = [flat.find(h) for h in headings]
     assert -1 not in places and places == sorted(places), dict(zip(headings, places, strict=True))
     # Real content: his role with the statement behind it, the money he received, the
     # restitution worksheet, and the hash of an evidence file.
@@ -179,4 +182,15 @@ def test_journey_from_evidence_to_memo(
     assert hashlib.sha256(PAYMENTS.encode()).hexdigest()[:16] in flat.replace(" ", "")
     assert "Marinescu" not in text and "Elena" not in text
     shot("09-memo")
+    # Both variants open in the browser: the brief without appendices, the full with them.
+    page.get_by_label("Brief: about two pages for a supervisor").check()
+    page.get_by_role("button", name="Open memo (HTML)").click()
+    expect(page.locator("h2").first).to_contain_text("Summary")
+    expect(page.locator("#facts h2")).to_have_text("2. Statement of facts")
+    expect(page.locator("section.appendix")).to_have_count(0)
+    page.go_back()
+    page.get_by_label("Full: the argued memo with appendices").check()
+    page.get_by_role("button", name="Open memo (HTML)").click()
+    expect(page.locator("#elements h2")).to_contain_text("Appendix A.")
+    expect(page.locator("#theory")).to_contain_text(SUSPECT)
     assert errors == []

@@ -102,7 +102,7 @@ def test_memo_for_a_user_without_the_right_never_carries_a_sealed_name(
     pdf_text = _pdf_text(export_memo(ctx, analyst, sim.reference, fmt="pdf", reveal=True), tmp_path)
     svgs = re.findall(r"<svg.*?</svg>", html, re.S)
     assert len(svgs) == 2  # the network and the money flows
-    money = html[html.index('<section id="money">') : html.index('<section id="timeline">')]
+    money = html[html.index('<section id="money">') : html.index('<section id="timeline"')]
     assert "Total traced" in money and "Restitution worksheet" in money
     for text in (html, pdf_text, *svgs, money):
         assert _leaks(text, names, others) == []

@@ -78,13 +78,16 @@ def test_prosecutor_who_asks_sees_names_and_exports_are_audited(
     assert "Maria Ionescu" in revealed
     for section in (
         "Summary",
-        "Charges and the elements",
+        "Statement of facts",
+        "Theory of the case",
+        "Anticipated defences",
         "Parties and roles",
         "Network picture",
         "Money flows and restitution",
-        "Timeline",
         "Gaps and recommended actions",
         "Evidence index",
+        "Elements of each offence",
+        "Record chronology",
     ):
         assert section in revealed
     with ctx.db.session() as session:
@@ -96,7 +99,21 @@ def test_prosecutor_who_asks_sees_names_and_exports_are_audited(
 
 # -- the memo of a simulated case: every section with real content -------------------------
 
-SECTIONS = ["summary", "elements", "parties", "network", "money", "timeline", "gaps", "evidence"]
+SECTIONS = [
+    "summary",
+    "facts",
+    "theory",
+    "defences",
+    "parties",
+    "network",
+    "money",
+    "gaps",
+    "evidence",
+    "elements",
+    "roles",
+    "money_detail",
+    "timeline",
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +127,9 @@ def sim(ctx: Context, prosecutor: Actor, unit_id: int, sim_folder: Path) -> simc
 
 
 def _section(html: str, key: str) -> str:
-    start = html.index(f'<section id="{key}">')
-    return html[start : html.index("</section>", start)]
+    found = re.search(rf'<section id="{key}"[^>]*>', html)
+    assert found is not None, key
+    return html[found.start() : html.index("</section>", found.start())]
 
 
 def test_memo_sections_come_in_the_order_the_issue_asks(
@@ -120,7 +138,7 @@ def test_memo_sections_come_in_the_order_the_issue_asks(
     memo = build_memo(ctx, prosecutor, sim.reference)
     assert [s.key for s in memo.sections] == SECTIONS
     html = export_memo(ctx, prosecutor, sim.reference).decode()
-    positions = [html.index(f'<section id="{key}">') for key in SECTIONS]
+    positions = [html.index(f'<section id="{key}"') for key in SECTIONS]
     assert positions == sorted(positions)
     headings = re.findall(r"<h2>(.*?)</h2>", html)
     assert any("Network" in h for h in headings)
@@ -131,7 +149,8 @@ def test_parties_show_roles_with_evidence_key_players_and_the_uncharged(
     ctx: Context, prosecutor: Actor, sim: simcase.SimCase
 ) -> None:
     html = export_memo(ctx, prosecutor, sim.reference).decode()
-    parties = _section(html, "parties")
+    # The roles with their evidence and the key players are an appendix.
+    parties = _section(html, "parties") + _section(html, "roles")
     view = network.network_view(ctx, prosecutor, sim.reference)
     exploiter = sim.ids[sim.person("exploiter", charged=True)["id"]]
     role = max((r for r in view.roles if r.person_id == exploiter), key=lambda r: r.score)
@@ -149,7 +168,8 @@ def test_parties_show_roles_with_evidence_key_players_and_the_uncharged(
     # Key players and the culpable-but-not-charged list.
     assert "Key players" in parties and view.key_players[0].label in parties
     recruiter = sim.person("recruiter", charged=False)
-    culpable = parties[parties.index("Culpable but not charged") :]
+    body = _section(html, "parties")
+    culpable = body[body.index("Culpable but not charged") :]
     assert recruiter["name"] in culpable and "Recruiter" in culpable
     charged = sim.person("recruiter", charged=True)
     assert charged["name"] not in culpable
@@ -195,8 +215,9 @@ def test_money_section_flows_add_up_and_restitution_matches_the_service(
     assert structuring["transactions"] >= len(planted["transactions"])
     assert data["per_suspect"]
     html = render_html(memo)
-    section = _section(html, "money")
-    assert "<svg" in section and "Total traced" in section
+    assert "<svg" in _section(html, "money")
+    section = _section(html, "money") + _section(html, "money_detail")
+    assert "Total traced" in section
     assert f"{view.flows.total:,.2f}" in section
     victims = [p for p in sim.truth["persons"] if p["kind"] == "victim"]
     sheets = [r for r in data["restitution"] if not r["problem"]]
@@ -213,7 +234,8 @@ def test_money_section_flows_add_up_and_restitution_matches_the_service(
 def test_rejected_role_leaves_the_memo_and_confirmed_is_marked(
     ctx: Context, prosecutor: Actor, sim: simcase.SimCase
 ) -> None:
-    before = _section(export_memo(ctx, prosecutor, sim.reference).decode(), "parties")
+    html = export_memo(ctx, prosecutor, sim.reference).decode()
+    before = _section(html, "parties") + _section(html, "roles")
     recruiter = sim.ids[sim.person("recruiter", charged=False)["id"]]
     name = sim.person("recruiter", charged=False)["name"]
     assert "Culpable but not charged" in before and name in before
@@ -232,7 +254,7 @@ def test_rejected_role_leaves_the_memo_and_confirmed_is_marked(
     confirmed = next(r for r in parties["roles"] if r["label"] == "Exploiter" and r["confirmed"])
     assert confirmed["decided"].startswith("confirmed by prosecutor")
     html = render_html(memo)
-    assert "✔ Confirmed" in _section(html, "parties")
+    assert "✔ Confirmed" in _section(html, "roles")
     assert "Exploiter ✔" in _section(html, "network")
 
 
@@ -246,7 +268,7 @@ def test_memo_without_payments_says_what_would_fill_the_money_section(
     assert "bank statements" in money_section
     assert "No network yet" in _section(html, "network")
     for key in SECTIONS:
-        assert f'<section id="{key}">' in html
+        assert f'<section id="{key}"' in html
 
 
 # -- the pictures on their own ---------------------------------------------------------------

@@ -84,16 +84,21 @@ def test_memo_html_and_pdf_redact_for_analyst_and_are_audited(
     assert "style-src 'unsafe-inline'" in html.headers["content-security-policy"]
     assert "script" not in html.headers["content-security-policy"]
     assert "Maria" not in html.text and "V-01" in html.text
-    sections = re.findall(r'<section id="([a-z]+)">\s*<h2>([^<]*)</h2>', html.text)
+    sections = re.findall(r'<section id="([a-z_]+)"[^>]*>\s*<h2>([^<]*)</h2>', html.text)
     assert [key for key, _ in sections] == [
         "summary",
-        "elements",
+        "facts",
+        "theory",
+        "defences",
         "parties",
         "network",
         "money",
-        "timeline",
         "gaps",
         "evidence",
+        "elements",
+        "roles",
+        "money_detail",
+        "timeline",
     ]
     titles = dict(sections)
     assert "Network" in titles["network"] and "Restitution" in titles["money"].title()

@@ -40,12 +40,16 @@ _environment.filters["money"] = _money
 _environment.filters["percent"] = _percent
 
 
+VARIANTS = ("full", "brief")
+
+
 @dataclass
 class MemoSection:
     key: str
     title: str
     template: str
     data: dict[str, Any]
+    appendix: bool = False  # long matrices: after the body, lettered A, B, ...
 
 
 @dataclass
@@ -55,7 +59,16 @@ class Memo:
     generated_at: datetime
     generated_by: str
     redacted: bool
+    variant: str = "full"
     sections: list[MemoSection] = field(default_factory=list)
+
+    @property
+    def body(self) -> list[MemoSection]:
+        return [s for s in self.sections if not s.appendix]
+
+    @property
+    def appendices(self) -> list[MemoSection]:
+        return [s for s in self.sections if s.appendix]
 
 
 def render_html(memo: Memo) -> str:
@@ -68,3 +81,10 @@ def render_pdf(html: str) -> bytes:
 
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
     return pdf
+
+
+def render_docx(html: str) -> bytes:
+    """An editable Word document with the memo's headings and text (see :mod:`.docx`)."""
+    from palermo.reports.docx import html_to_docx
+
+    return html_to_docx(html)

@@ -1,8 +1,15 @@
 """The prosecution memo: gathers each section's data, redacts, renders HTML or PDF.
 
-Sections, in order: summary; charges and the elements matrix; parties and roles
-(including people not charged); the network picture; money flows and the restitution
-worksheet; the timeline; gaps and recommended actions; the evidence index.
+Sections of the full variant, in the order a prosecutor writes a memo: summary; the
+statement of facts (only confirmed facts, each sentence citing file and page or row,
+:mod:`palermo.reports.facts`); the theory of the case per charged defendant, weak
+elements first (:mod:`palermo.reports.theory`); anticipated defences and what answers
+them (:mod:`palermo.reports.defences`); parties and roles (including people not
+charged); the network picture; money and restitution; gaps and recommended actions;
+the evidence index. Appendices: the elements matrix per suspect and statute, the roles
+with their evidence and key players, the money in detail, the record chronology. The
+brief variant (for a supervisor) is the summary, the statement of facts and the theory.
+HTML, PDF and DOCX (made from the same HTML, so the headings are the same).
 
 Victims appear by pseudonym unless the user asks for names and the role allows them.
 Two lines of defence: every text a section carries is passed through a
@@ -29,8 +36,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from palermo.reports.memo import Memo, MemoSection, render_html, render_pdf
+from palermo.reports.defences import DefenceFact, anticipated_defences
+from palermo.reports.facts import FactItem, statement_of_facts
+from palermo.reports.memo import VARIANTS, Memo, MemoSection, render_docx, render_html, render_pdf
 from palermo.reports.pictures import FlowLink, FlowNode, NetEdge, NetNode, flow_svg, network_svg
+from palermo.reports.theory import (
+    ChargeInput,
+    DefendantInput,
+    ElementInput,
+    Evidence,
+    theory_of_the_case,
+)
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
@@ -40,7 +56,7 @@ from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
 from palermo.services.timeline import case_timeline
 from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
-from palermo.store.models import Case, Charge, Identifier, Person, Record
+from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
 
 TIMELINE_ENTRIES = 100  # WeasyPrint lays out table rows slowly; the full timeline is in the app
 PEOPLE_ROWS = 60  # parties table: charged people, suspects and victims first
@@ -563,10 +579,15 @@ def _activity_by_month(session: Session, case: Case) -> tuple[list[str], list[tu
 class _Analysis:
     """The sections that read the whole case, as one viewer may see them."""
 
+    facts: MemoSection
+    theory: MemoSection
+    defences: MemoSection
     elements: MemoSection
     parties: MemoSection
+    roles: MemoSection
     network: MemoSection
     money: MemoSection
+    money_detail: MemoSection
     timeline: MemoSection
     gaps: MemoSection
 
@@ -594,21 +615,40 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
         money_loaded = (
             loaded if not loaded.groups else load_case(ctx, session, actor, case, reveal=allowed)
         )
-    elements, gaps = _elements_sections(ctx, viewer, reference)
     network = network_view(ctx, actor, reference, reveal=allowed, loaded=loaded)
+    facts, theory, defences, elements, gaps = _elements_sections(
+        ctx, viewer, reference, _person_roles(network), redactor
+    )
     parties = _parties(ctx, viewer, people, charges, identifier_counts, network, redactor)
     picture = _network(network, {f"person:{p.id}": p.kind for p in people}, redactor)
     money = _money(ctx, actor, reference, money_loaded, redactor)
     del loaded, money_loaded
     timeline = case_timeline(ctx, viewer, reference, per_page=TIMELINE_ENTRIES)
     return _Analysis(
+        facts=facts,
+        theory=theory,
+        defences=defences,
         elements=elements,
         parties=MemoSection("parties", "Parties and roles", "section_parties.html", parties),
+        roles=MemoSection(
+            "roles",
+            "Roles with their evidence, and key players",
+            "section_roles.html",
+            parties,
+            appendix=True,
+        ),
         network=MemoSection("network", "Network picture", "section_network.html", picture),
         money=MemoSection("money", "Money flows and restitution", "section_money.html", money),
+        money_detail=MemoSection(
+            "money_detail",
+            "Money flows, patterns and restitution worksheets in detail",
+            "section_money_detail.html",
+            money,
+            appendix=True,
+        ),
         timeline=MemoSection(
             "timeline",
-            "Timeline",
+            "Record chronology",
             "section_timeline.html",
             {
                 "kinds": kinds,
@@ -617,13 +657,22 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
                 "total": timeline.total,
                 "truncated": timeline.total > len(timeline.items),
             },
+            appendix=True,
         ),
         gaps=gaps,
     )
 
 
-def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = False) -> Memo:
-    """Collect the memo for a case. Identities appear only if asked for and allowed."""
+def build_memo(
+    ctx: Context, actor: Actor, reference: str, *, reveal: bool = False, variant: str = "full"
+) -> Memo:
+    """Collect the memo for a case. Identities appear only if asked for and allowed.
+
+    ``full``: the argued memo with the long matrices (elements per suspect and statute,
+    the record chronology) in appendices. ``brief``: summary, statement of facts and the
+    theory per defendant with its weak elements, for a supervisor."""
+    if variant not in VARIANTS:
+        raise InvalidInput(f"variant must be one of {', '.join(VARIANTS)}")
     allowed = reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
@@ -636,6 +685,7 @@ def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = Fal
             generated_at=datetime.now(UTC),
             generated_by=actor.username,
             redacted=not allowed,
+            variant=variant,
         )
         summary = _summary(session, case, people)
         case_id = case.id
@@ -646,13 +696,18 @@ def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = Fal
         viewer_key(actor, allowed),
         lambda: _analyse(ctx, actor, reference, allowed),
     ).value
+    summary_section = MemoSection("summary", "Summary", "section_summary.html", summary)
+    if variant == "brief":
+        memo.sections += [summary_section, analysis.facts, analysis.theory]
+        return memo
     memo.sections += [
-        MemoSection("summary", "Summary", "section_summary.html", summary),
-        analysis.elements,
+        summary_section,
+        analysis.facts,
+        analysis.theory,
+        analysis.defences,
         analysis.parties,
         analysis.network,
         analysis.money,
-        analysis.timeline,
         analysis.gaps,
         MemoSection(
             "evidence",
@@ -660,14 +715,20 @@ def build_memo(ctx: Context, actor: Actor, reference: str, *, reveal: bool = Fal
             "section_evidence.html",
             {"files": list_evidence(ctx, actor, reference)},
         ),
+        analysis.elements,
+        analysis.roles,
+        analysis.money_detail,
+        analysis.timeline,
     ]
     return memo
 
 
 def _elements_sections(
-    ctx: Context, viewer: Actor, reference: str
-) -> tuple[MemoSection, MemoSection]:
-    """Charges and the elements matrix, and the gaps with recommended actions."""
+    ctx: Context, viewer: Actor, reference: str, roles: dict[int, str], redact: Redactor
+) -> tuple[MemoSection, MemoSection, MemoSection, MemoSection, MemoSection]:
+    """The statement of facts, the theory per defendant, the anticipated defences, the
+    elements matrix (an appendix) and the gaps with recommended actions, from one
+    assessment."""
     from palermo.services.elements import assess
 
     assessment = assess(ctx, viewer, reference)
@@ -678,15 +739,19 @@ def _elements_sections(
         for gap in statute.gaps
     ]
     return (
+        _facts_section(ctx, viewer, reference, assessment, redact),
+        _theory_section(assessment, roles, redact),
+        _defences_section(assessment, redact),
         MemoSection(
             "elements",
-            "Charges and the elements of each offence",
+            "Elements of each offence, per suspect and statute",
             "section_elements.html",
             {
                 "readiness": assessment.readiness,
                 "readiness_reason": assessment.readiness_reason,
                 "suspects": assessment.suspects,
             },
+            appendix=True,
         ),
         MemoSection(
             "gaps",
@@ -697,17 +762,194 @@ def _elements_sections(
     )
 
 
+def _fact_dates(
+    ctx: Context, viewer: Actor, reference: str, facts: Sequence[Any]
+) -> dict[str, datetime]:
+    """When each fact happened: its record's time, or the time of the record (a chat
+    message) its assertion was read from. Documents have no date of their own."""
+    record_ids = {f.record_id for f in facts if f.record_id is not None}
+    assertion_ids = {f.assertion_id for f in facts if f.assertion_id is not None}
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, viewer, reference)
+        via: dict[int, int] = {}
+        for chunk in _chunks(sorted(assertion_ids)):
+            for aid, rid in session.execute(
+                select(Assertion.id, Assertion.record_id).where(
+                    Assertion.case_id == case.id,
+                    Assertion.id.in_(chunk),
+                    Assertion.record_id.is_not(None),
+                )
+            ):
+                if rid is not None:
+                    via[int(aid)] = int(rid)
+        when: dict[int, datetime] = {}
+        for chunk in _chunks(sorted(record_ids | set(via.values()))):
+            for rid, at in session.execute(
+                select(Record.id, Record.occurred_at).where(
+                    Record.case_id == case.id, Record.id.in_(chunk), Record.occurred_at.is_not(None)
+                )
+            ):
+                if at is not None:
+                    when[int(rid)] = at.replace(tzinfo=None)
+    out: dict[str, datetime] = {}
+    for f in facts:
+        rid = f.record_id if f.record_id is not None else via.get(f.assertion_id or -1)
+        if rid is not None and rid in when:
+            out[f.id] = when[rid]
+    return out
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def _case_facts(assessment: Any) -> tuple[dict[str, Any], list[Any]]:
+    """Every confirmed fact once (a fact shows under each statute and element it serves),
+    and the suggestions nobody has confirmed."""
+    confirmed: dict[str, Any] = {}
+    suggested: dict[str, Any] = {}
+    for suspect in assessment.suspects:
+        for statute in suspect.statutes:
+            for el in statute.elements:
+                for f in el.confirmed:
+                    confirmed.setdefault(f.id, f)
+                for f in el.suggested:
+                    suggested.setdefault(f.id, f)
+    return confirmed, [f for fid, f in suggested.items() if fid not in confirmed]
+
+
+def _defences_section(assessment: Any, redact: Redactor) -> MemoSection:
+    names = {s.pseudonym: s.name for s in assessment.suspects}
+    confirmed, _ = _case_facts(assessment)
+    facts = [
+        DefenceFact(
+            concept=f.concept,
+            concept_label=f.concept_label,
+            suspect=redact(names.get(f.suspect or "", f.suspect or "")),
+            victim=f.victim,
+            quote=redact(f.quote),
+            file=redact(f.evidence_file) if f.evidence_file else None,
+            locator=f.locator,
+            source_id=f.source_id,
+        )
+        for f in confirmed.values()
+    ]
+    return MemoSection(
+        "defences",
+        "Anticipated defences",
+        "section_defences.html",
+        {"defences": anticipated_defences(facts)},
+    )
+
+
+def _facts_section(
+    ctx: Context, viewer: Actor, reference: str, assessment: Any, redact: Redactor
+) -> MemoSection:
+    names = {s.pseudonym: s.name for s in assessment.suspects}
+    confirmed, pending = _case_facts(assessment)
+    dates = _fact_dates(ctx, viewer, reference, list(confirmed.values()))
+    items = [
+        FactItem(
+            concept=f.concept,
+            suspect=redact(names.get(f.suspect or "", f.suspect or "a person not yet identified")),
+            victim=f.victim,
+            confirmed=True,
+            quote=redact(f.quote),
+            file=redact(f.evidence_file) if f.evidence_file else None,
+            locator=f.locator,
+            when=dates.get(f.id),
+        )
+        for f in confirmed.values()
+    ]
+    items += [FactItem(f.concept, "", None, False, "", None, None) for f in pending]
+    return MemoSection(
+        "facts",
+        "Statement of facts",
+        "section_facts.html",
+        {"statement": statement_of_facts(items)},
+    )
+
+
+def _theory_section(assessment: Any, roles: dict[int, str], redact: Redactor) -> MemoSection:
+    defendants = [
+        DefendantInput(
+            name=redact(s.name),
+            role=roles.get(s.person_id),
+            charges=tuple(
+                ChargeInput(
+                    citation=st.citation,
+                    title=st.title,
+                    status=st.charge_status,
+                    readiness=st.readiness,
+                    elements=tuple(
+                        ElementInput(
+                            label=el.label,
+                            required=el.required,
+                            status=el.status,
+                            source_count=el.source_count,
+                            confirmed=tuple(
+                                Evidence(
+                                    redact(f.quote),
+                                    redact(f.evidence_file) if f.evidence_file else None,
+                                    f.locator,
+                                    f.source_id,
+                                )
+                                for f in el.confirmed
+                            ),
+                            waived_by=el.waived_by.explanation if el.waived_by else None,
+                        )
+                        for el in st.elements
+                    ),
+                    rules=tuple(
+                        r.explanation + (" (would apply if confirmed)" if r.pending else "")
+                        for r in st.rules
+                    ),
+                )
+                for st in s.statutes
+            ),
+        )
+        for s in assessment.suspects
+    ]
+    theories = theory_of_the_case(defendants)
+    charged = any(c.status == "charged" for d in theories for c in d.charges)
+    return MemoSection(
+        "theory",
+        "Theory of the case, per defendant",
+        "section_theory.html",
+        {"defendants": theories, "charged": charged},
+    )
+
+
+def _person_roles(view: Any) -> dict[int, str]:
+    """Person id -> role as the memo states it: confirmed, or the best suggestion marked so."""
+    out: dict[int, str] = {}
+    for key, (label, confirmed) in _node_roles(view).items():
+        out[int(key.split(":", 1)[1])] = (
+            label if confirmed else f"{label} (suggested, not reviewed)"
+        )
+    return out
+
+
 def _redact_entry(entry: Any, redactor: Redactor) -> Any:
     return replace(entry, title=redactor(entry.title)) if redactor.active else entry
 
 
 def export_memo(
-    ctx: Context, actor: Actor, reference: str, *, fmt: str = "html", reveal: bool = False
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    fmt: str = "html",
+    reveal: bool = False,
+    variant: str = "full",
 ) -> bytes:
-    """The memo as HTML or PDF bytes; the export is audited with whether names were included."""
-    if fmt not in {"html", "pdf"}:
-        raise ValueError("format must be html or pdf")
-    memo = build_memo(ctx, actor, reference, reveal=reveal)
+    """The memo as HTML, PDF or DOCX bytes; the export is audited with its format, variant
+    and whether names were included. The DOCX is made from the redacted HTML, so it
+    carries the same headings and text and no more."""
+    if fmt not in {"html", "pdf", "docx"}:
+        raise InvalidInput("format must be html, pdf or docx")
+    memo = build_memo(ctx, actor, reference, reveal=reveal, variant=variant)
     html = render_html(memo)
     if memo.redacted:
         # Second line of defence: free text must not carry a sealed name either.
@@ -724,6 +966,12 @@ def export_memo(
             case_id=case.id,
             object_type="case",
             object_id=case.id,
-            details={"format": fmt, "identities_included": not memo.redacted},
+            details={
+                "format": fmt,
+                "variant": variant,
+                "identities_included": not memo.redacted,
+            },
         )
-    return html.encode() if fmt == "html" else render_pdf(html)
+    if fmt == "html":
+        return html.encode()
+    return render_pdf(html) if fmt == "pdf" else render_docx(html)
