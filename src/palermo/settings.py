@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     max_archive_ratio: float = 200.0
     default_region: str = "US"
     session_https_only: bool = False
+    # OCR of scans: refuse a file with more pages to read than this; render pages at dpi.
+    ocr_max_pages: int = 100
+    ocr_dpi: int = 300
 
     @property
     def evidence_dir(self) -> Path:

@@ -45,6 +45,7 @@ from palermo.web.pages import hearings as hearings_pages
 from palermo.web.pages import memo as memo_pages
 from palermo.web.pages import money as money_pages
 from palermo.web.pages import network as network_pages
+from palermo.web.pages import ocr as ocr_pages
 from palermo.web.pages import outcomes as outcomes_pages
 from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
@@ -72,6 +73,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     network_pages.router,
     money_pages.router,
     formats_pages.router,
+    ocr_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,
