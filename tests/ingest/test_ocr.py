@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from sqlalchemy import select
+from tests.ocr_scans import STATEMENT, write_scan_png, write_scanned_pdf
 
 from palermo.ingest.readers import ocr as core
 from palermo.security.permissions import Actor
@@ -16,7 +17,6 @@ from palermo.services.errors import InvalidInput, PermissionDenied
 from palermo.store.models import Assertion, AuditEntry
 from palermo.store.models.documents import Document, DocumentPage
 from palermo.store.models.ocr import OcrJob, OcrPage
-from tests.ocr_scans import STATEMENT, write_scan_png, write_scanned_pdf
 
 pytestmark = pytest.mark.skipif(
     not {"eng", "spa"} <= set(core.installed_languages()),
@@ -92,7 +92,7 @@ def test_scanned_statement_becomes_text_with_indicators_highlighted(
     assert scan.pages[1].marks, "the indicator's words are boxed on the scan"
     for _sid, _status, rects in scan.pages[1].marks:
         for left, top, width, height in rects:
-            assert 0 <= left <= 100 and 0 <= top <= 100 and 0 < width and 0 < height
+            assert 0 <= left <= 100 and 0 <= top <= 100 and width > 0 and height > 0
 
     png = ocr.page_png(ctx, prosecutor, case_ref, evidence_id, 2)
     assert png.startswith(b"\x89PNG")

@@ -75,10 +75,8 @@ class ScanPage:
     height: int
     mean_confidence: float | None
     words: int
-    # (assertion id, status, [(left%, top%, width%, height%)...]) per suggestion
-    marks: list[tuple[int, str, list[tuple[float, float, float, float]]]] = field(
-        default_factory=list
-    )
+    # (assertion id, status, [(left, top, width, height) in OCR image pixels]) per suggestion
+    marks: list[tuple[int, str, list[tuple[int, int, int, int]]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -518,21 +516,7 @@ def document_ocr(
                     continue
                 boxes = core.boxes_for_span(row.words, m.span_start, m.span_end)
                 if boxes:
-                    page.marks.append(
-                        (
-                            m.id,
-                            m.status,
-                            [
-                                (
-                                    round(100 * left / row.width, 2),
-                                    round(100 * top / row.height, 2),
-                                    round(100 * w / row.width, 2),
-                                    round(100 * h / row.height, 2),
-                                )
-                                for left, top, w, h in boxes
-                            ],
-                        )
-                    )
+                    page.marks.append((m.id, m.status, boxes))
             pages[row.number] = page
         return DocumentOcr(
             job=_view(job) if job is not None else None,
