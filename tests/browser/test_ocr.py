@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.ocr_scans import STATEMENT, write_scanned_pdf
 
 from palermo.ingest.readers import ocr as core
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
-from tests.ocr_scans import STATEMENT, write_scanned_pdf
 
 pytestmark = [
     pytest.mark.browser,
