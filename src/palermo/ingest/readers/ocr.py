@@ -248,9 +248,13 @@ def recognise(image: Any, languages: str, number: int, name: str, dpi: int | Non
     blank line) and every word's span, box and confidence."""
     import pytesseract
 
-    # Page segmentation 3 (automatic). No --dpi hint: on upscaled or noisy scans it made
-    # Tesseract drop whole lines in trials; it measures the text size itself.
-    config = "--psm 3"
+    # Page segmentation 4 (one column of lines of varying size), not 3 (automatic): with 3
+    # Tesseract reads a statement's table column by column (all dates, then all
+    # amounts), so a date and an amount of one row no longer sit together in the text.
+    # Rows kept together matter more in evidence than multi-column layouts (newspapers).
+    # No --dpi hint: on upscaled or noisy scans it made Tesseract drop whole lines in
+    # trials; it measures the text size itself.
+    config = "--psm 4"
     try:
         data = pytesseract.image_to_data(
             image, lang=languages, config=config, output_type=pytesseract.Output.DICT
