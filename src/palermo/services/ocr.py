@@ -7,7 +7,7 @@ foreground (``run_job`` with a progress callback). Every job writes its progress
 ``ocr_jobs`` row, one short transaction per page, and writes its result in ONE
 transaction at the end: the pages' text, their word boxes (``ocr_pages``), the
 suggestions extraction finds in them, and the audit entry. A job killed midway leaves
-the document as it was; ``requeue_stale`` / running again finishes it.
+the document as it was; an hour later its page offers to read it again.
 """
 
 from __future__ import annotations
@@ -232,9 +232,21 @@ def _needs_ocr(session: Session, doc: Document) -> bool:
 
 
 def _active_job(session: Session, document_id: int) -> OcrJob | None:
-    return session.scalar(
+    """The document's queued or running job; one left running by a stopped server for
+    longer than STALE_AFTER is marked failed (interrupted) so it can be run again."""
+    job = session.scalar(
         select(OcrJob).where(OcrJob.document_id == document_id, OcrJob.status.in_(ACTIVE))
     )
+    if job is None:
+        return None
+    since = job.started_at or job.created_at
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    if datetime.now(UTC) - since > STALE_AFTER:
+        job.status, job.finished_at = FAILED, datetime.now(UTC)
+        job.message = "interrupted (the server stopped while reading); read it again"
+        return None
+    return job
 
 
 # --- running -------------------------------------------------------------------------------
@@ -444,30 +456,6 @@ def _finish(
             details={"problem": message[:1000]},
         )
         return _view(job)
-
-
-def requeue_stale(ctx: Context) -> int:
-    """Jobs left 'running' by a stopped server go back to the queue; how many."""
-    cutoff = datetime.now(UTC) - STALE_AFTER
-    with ctx.db.session() as session:
-        result = session.execute(
-            update(OcrJob)
-            .where(OcrJob.status == RUNNING, OcrJob.started_at < cutoff)
-            .values(status=QUEUED)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-
-def pending_jobs(ctx: Context, actor: Actor, reference: str) -> list[int]:
-    with ctx.db.session() as session:
-        case = open_case(ctx, session, actor, reference, Permission.INGEST)
-        return list(
-            session.scalars(
-                select(OcrJob.id)
-                .where(OcrJob.case_id == case.id, OcrJob.status.in_(ACTIVE))
-                .order_by(OcrJob.id)
-            )
-        )
 
 
 def _view(job: OcrJob) -> JobView:
