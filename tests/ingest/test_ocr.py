@@ -235,3 +235,28 @@ def test_scan_images_are_not_shown_to_roles_that_cannot_see_victims(
     with pytest.raises(PermissionDenied, match="scan images"):
         ocr.page_png(ctx, analyst, case_ref, view.evidence_file_id, 1)
     assert not ocr.document_ocr(ctx, analyst, case_ref, view.evidence_file_id, []).can_see_scan
+
+
+def test_an_unexpected_error_fails_the_run_with_its_reason(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    png = write_scan_png(tmp_path / "s.png", ["hello"])
+    report = ingest.ingest_path(ctx, prosecutor, case_ref, png)
+    file_id = report.files[0].evidence_file_id
+    assert file_id is not None
+    jobs = ocr.queue_for_files(ctx, prosecutor, case_ref, [file_id])
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise MemoryError("out of memory")
+
+    monkeypatch.setattr(core, "read_page", broken)
+    view = ocr.run_job(ctx, prosecutor, jobs[0])
+    assert view.status == ocr.FAILED
+    assert "MemoryError: out of memory" in (view.message or "")
+    # Not left running: the document page offers to read it again.
+    again = ocr.request_ocr(ctx, prosecutor, case_ref, file_id, None)
+    assert again != jobs[0]

@@ -269,7 +269,18 @@ def _run_all(ctx: Context, actor: Actor, job_ids: list[int]) -> None:
 
 
 def run_job(ctx: Context, actor: Actor, job_id: int, progress: Progress | None = None) -> JobView:
-    """Run one queued job to its end; never raises for bad input (the job says why)."""
+    """Run one queued job to its end; never raises for bad input (the job says why), and
+    an unexpected error fails the job with its reason instead of leaving it running."""
+    try:
+        return _run_job(ctx, actor, job_id, progress)
+    except NotFound:
+        raise
+    except Exception as exc:
+        message = f"could not be read by OCR ({type(exc).__name__}: {exc})"
+        return _finish(ctx, actor, job_id, FAILED, message[:2000])
+
+
+def _run_job(ctx: Context, actor: Actor, job_id: int, progress: Progress | None) -> JobView:
     with ctx.db.session() as session:
         job = session.get(OcrJob, job_id)
         if job is None:

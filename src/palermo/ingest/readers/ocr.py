@@ -182,8 +182,10 @@ def image_frames(path: Path, name: str) -> int:
     try:
         with Image.open(path) as img:
             return max(1, int(getattr(img, "n_frames", 1)))
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
         raise OcrError(f"{name}: corrupt image, cannot be read ({exc})") from exc
+    except Image.DecompressionBombError as exc:
+        raise OcrError(f"{name}: image too large to read ({exc})") from exc
 
 
 def page_image(path: Path, name: str, number: int, dpi: int = DEFAULT_DPI) -> Any:
