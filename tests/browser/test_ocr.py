@@ -70,8 +70,13 @@ def test_upload_a_scan_and_see_its_text_beside_it_with_an_indicator_highlighted(
     expect(text.locator("mark.hl-indicator", has_text="passport")).to_have_count(1)
     image = page.locator("img.scan-image").first
     expect(image).to_be_visible()
-    loaded = image.evaluate("img => img.complete && img.naturalWidth > 0")
-    assert loaded, "the scan image is rendered from the stored file"
+    image.scroll_into_view_if_needed()
+    # Rendered on request from the stored file (pdftoppm): wait until it has arrived.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.scan-image');"
+        " return i !== null && i.complete && i.naturalWidth > 0; }",
+        timeout=30_000,
+    )
     expect(page.locator(".scan-marks .scan-mark rect").first).to_be_visible()
     page.screenshot(path=str(screenshots / "ocr-document.png"), full_page=True)
     assert not console_errors, console_errors
