@@ -15,13 +15,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need (a real Chromium for browser tests, poppler for PDF checks).
+# Debian packages the tests need (a real Chromium for browser tests, poppler for PDF checks,
+# Tesseract with English and Spanish for OCR of scans).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v tesseract >/dev/null \
+	    || [ ! -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ ! -f /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa >/dev/null; \
 	  else \
-	    echo "Install Debian packages first: sudo apt-get install chromium poppler-utils fonts-dejavu-core"; exit 1; \
+	    echo "Install Debian packages first: sudo apt-get install chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa"; exit 1; \
 	  fi; \
 	fi
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = 100
     # Roles that must use a second factor (TOTP), comma-separated, e.g. "prosecutor,advocate".
     totp_required_roles: str = ""
+    # OCR of scans: refuse a file with more pages to read than this; render pages at dpi.
+    ocr_max_pages: int = 100
+    ocr_dpi: int = 300
 
     @property
     def evidence_dir(self) -> Path:

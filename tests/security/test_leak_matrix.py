@@ -106,6 +106,7 @@ def _fill(route: GetRoute, leak: leak_case.LeakCase, links: set[str]) -> list[st
         "evidence_file_id": [str(i) for i in leak.evidence_ids.values()],
         "evidence_id": [str(i) for i in leak.evidence_ids.values()],
         "unit_id": [str(leak.unit_id)],
+        "number": ["1"],
         "user_id": [str(i) for i in leak.user_ids],
         "person_id": [str(i) for i in [*leak.victim_ids, leak.suspect_id]],
     }
@@ -126,6 +127,9 @@ def _fill(route: GetRoute, leak: leak_case.LeakCase, links: set[str]) -> list[st
         "victim": str(leak.victim_ids[0]),
         "defendant": str(leak.suspect_id),
     }
+    if route.path.endswith("/search"):
+        # A search that starts a victim's phone number: hits must not show it.
+        query_values["q"] = "+40721"
     required = {q: query_values.get(q) for q in route.required_query}
     if any(v is None for v in required.values()):
         return None

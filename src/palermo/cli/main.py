@@ -603,6 +603,9 @@ def ingest(
     mapping: Path | None = typer.Option(
         None, "--map", exists=True, help="A column mapping profile (YAML) to read files with."
     ),
+    ocr_languages: str | None = typer.Option(
+        None, "--ocr-languages", help="Set the case's OCR languages for scans, e.g. spa+eng."
+    ),
 ) -> None:
     """Load evidence into a case: a file, a folder, or a zip of files.
 
@@ -618,6 +621,10 @@ def ingest(
     options = ingest_options(locale, decimal, date_order, all_or_nothing, mapping)
     ctx = context()
     try:
+        if ocr_languages:
+            from palermo.services import ocr as ocr_service
+
+            ocr_service.set_languages(ctx, operator(), reference, ocr_languages)
         with ingest_progress(console) as progress:
             report = ingest_service.ingest_path(
                 ctx, operator(), reference, path, progress=progress, options=options
@@ -633,6 +640,9 @@ def ingest(
         f"{report.failed} not loaded; {report.records:,} records."
     )
     print_questions(console, report)
+    from palermo.cli.ocr import ocr_after_ingest
+
+    ocr_after_ingest(console, ctx, operator(), report)
     if report.failed:
         raise typer.Exit(1)
 

@@ -240,6 +240,9 @@ SEALED_COLUMNS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("identifiers", "id", "value", "records.endpoint", True),
     ("evidence_files", "id", "original_name", "evidence_files.original_name", True),
     ("evidence_files", "id", "problem", "evidence_files.problem", False),
+    ("row_problems", "id", "value", "row_problems.value", False),
+    ("row_problems", "id", "reason", "row_problems.reason", False),
+    ("ocr_jobs", "id", "message", "ocr_jobs.message", False),
 )
 _ROTATE_BATCH = 5_000
 

@@ -227,6 +227,23 @@ def search(
                 ).all()
                 if (i.value or "").startswith(starts)
             ]
+            if not may_identity:
+                # A victim's own identifiers, and any value that carries her identity
+                # tokens, are not search hits for a viewer who may not see identities.
+                shown: dict[int, Any] = {}
+                kept = []
+                for i, p in rows:
+                    if p is not None and p.sealed_identity is not None:
+                        continue
+                    if i.case_id not in shown:
+                        shown[i.case_id] = identities.redactor_for(
+                            ctx, session, i.case_id, actor, purpose="search"
+                        )
+                    redactor = shown[i.case_id]
+                    if redactor is not None and redactor(i.value) != i.value:
+                        continue
+                    kept.append((i, p))
+                rows = kept
             rows.sort(key=lambda row: (row[0].value, row[0].id))
             out["identifiers"] = [
                 IdentifierHit(ref(i.case_id), i.kind, i.value, _label(p) if p else None)

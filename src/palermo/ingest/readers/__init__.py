@@ -2,8 +2,13 @@
 
 Structured CSV readers come first (they recognise a file by its header), then bank
 statements (camt.053, MT940), then the document readers, then a catch-all for CSV files
-whose header nobody recognised. Another reader (OCR of scans, say) is added by listing
-it here, before the document reader that would otherwise take its files.
+whose header nobody recognised. Another reader is added by listing it here, before the
+document reader that would otherwise take its files.
+
+OCR of scans is not a reader: the PDF and image readers store a scan's pages (empty where
+there is no text layer) at ingest, and ``palermo.services.ocr`` then reads those pages
+with ``palermo.ingest.readers.ocr`` (Tesseract) in a background run with progress, so a
+300-page scan never holds the ingest transaction open.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, Dialect, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Date, Dialect, ForeignKey, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from palermo.store.models.base import Base, BigId, JsonDoc, Timestamp, utcnow
+from palermo.store.types import SealedText
 
 
 class RowProblem(Base):
@@ -24,8 +25,9 @@ class RowProblem(Base):
     evidence_file_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"), index=True)
     line: Mapped[int] = mapped_column(Integer)
     column: Mapped[str] = mapped_column(String(300))
-    value: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str] = mapped_column(Text)
+    # Encrypted at rest: a refused cell can hold a person's name, and the reason quotes it.
+    value: Mapped[str] = mapped_column(SealedText("row_problems.value"))
+    reason: Mapped[str] = mapped_column(SealedText("row_problems.reason"))
 
 
 class MappingProfile(Base):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from palermo.services import review
+from palermo.services import ocr, review
 from palermo.web.api.models import MAX_ID, PageNo, PathId, UtcDateTime, error_responses
 from palermo.web.auth import ApiUser, CtxDep
 from palermo.web.pages.upload import form_uploads
@@ -155,6 +155,10 @@ async def upload_evidence(
         reference,
         [(name, item.file) for name, item in uploads],
     )
+    # Scans are read by OCR in the background, as for the upload page.
+    loaded = [f.evidence_file_id for f in report.files if f.evidence_file_id and f.has_document]
+    jobs = await run_in_threadpool(ocr.queue_for_files, ctx, user.actor, reference, loaded)
+    ocr.start_in_background(ctx, user.actor, jobs)
     return UploadReportOut(
         case_reference=report.case_reference,
         files=[UploadedFileOut.model_validate(f) for f in report.files],

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, review
+from palermo.services import cases, ocr, review
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.pages.cases import _case_page, _page_numbers, case_path
 
@@ -112,6 +112,7 @@ def document(
         return base + (f"?page={page}" if page != 1 else "")
 
     by_id = {s.id: s for s in view.suggestions}
+    scan = ocr.document_ocr(ctx, user.actor, reference, evidence_file_id, view.suggestions)
     return _case_page(
         request,
         user,
@@ -120,6 +121,7 @@ def document(
         "review/document.html",
         {
             "doc": view,
+            "ocr": scan,
             "by_id": by_id,
             "url": url,
             "here": url(),

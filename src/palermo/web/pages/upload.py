@@ -8,8 +8,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from palermo.ingest.options import LoadOptions, OptionError
-from palermo.services import cases, review
+from palermo.services import cases, ocr, review
 from palermo.services.context import Context
+from palermo.services.errors import InvalidInput
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.pages.cases import _case_page
 
@@ -25,6 +26,7 @@ def _limits(ctx: Context) -> dict[str, object]:
         "max_bytes": ctx.settings.max_file_bytes,
         "max_files": MAX_FILES,
         "locales": LOCALE_CHOICES,
+        "ocr_languages": ocr.language_choices(),
     }
 
 
@@ -62,7 +64,15 @@ async def form_options(request: Request) -> LoadOptions:
 def upload_form(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
     review.check_upload(ctx, user.actor, reference)
     case = cases.get_case(ctx, user.actor, reference)
-    return _case_page(request, user, case, "evidence", "upload/form.html", {"limits": _limits(ctx)})
+    languages = ocr.get_languages(ctx, user.actor, reference)
+    return _case_page(
+        request,
+        user,
+        case,
+        "evidence",
+        "upload/form.html",
+        {"limits": _limits(ctx), "ocr_current": languages},
+    )
 
 
 async def form_uploads(request: Request) -> list[tuple[str | None, UploadFile]]:
@@ -96,6 +106,23 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
         )
         response.status_code = 422
         return response
+    form = await request.form(max_files=MAX_FILES)
+    languages = form.get("ocr_languages")
+    if isinstance(languages, str) and languages.strip():
+        try:
+            await run_in_threadpool(ocr.set_languages, ctx, user.actor, reference, languages)
+        except InvalidInput as exc:
+            case = await run_in_threadpool(cases.get_case, ctx, user.actor, reference)
+            response = _case_page(
+                request,
+                user,
+                case,
+                "evidence",
+                "upload/form.html",
+                {"limits": _limits(ctx), "ocr_error": str(exc), "ocr_current": languages},
+            )
+            response.status_code = 422
+            return response
     # Ingest is blocking work (hashing, parsing, SQL): off the event loop.
     report = await run_in_threadpool(
         review.receive_upload,
@@ -105,6 +132,10 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
         [(name, item.file) for name, item in uploads],
         options,
     )
+    # Scans are read by OCR in a background thread; their document pages show progress.
+    loaded = [f.evidence_file_id for f in report.files if f.evidence_file_id and f.has_document]
+    ocr_jobs = await run_in_threadpool(ocr.queue_for_files, ctx, user.actor, reference, loaded)
+    ocr.start_in_background(ctx, user.actor, ocr_jobs)
     case = await run_in_threadpool(cases.get_case, ctx, user.actor, reference)
     return _case_page(
         request,
@@ -112,5 +143,10 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
         case,
         "evidence",
         "upload/report.html",
-        {"report": report, "limits": _limits(ctx)},
+        {
+            "report": report,
+            "limits": _limits(ctx),
+            "ocr_jobs": ocr_jobs,
+            "ocr_current": await run_in_threadpool(ocr.get_languages, ctx, user.actor, reference),
+        },
     )

@@ -41,8 +41,8 @@ def upgrade() -> None:
         sa.Column("evidence_file_id", sa.Integer(), nullable=False),
         sa.Column("line", sa.Integer(), nullable=False),
         sa.Column("column", sa.String(length=300), nullable=False),
-        sa.Column("value", sa.String(length=200), nullable=False),
-        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("value", sa.LargeBinary(), nullable=False),  # encrypted
+        sa.Column("reason", sa.LargeBinary(), nullable=False),  # encrypted
         sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
         sa.ForeignKeyConstraint(["evidence_file_id"], ["evidence_files.id"]),
         sa.PrimaryKeyConstraint("id"),
