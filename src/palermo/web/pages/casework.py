@@ -134,8 +134,25 @@ def _identifier_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _refused(exc: FieldErrors) -> dict[str, list[str]]:
-    return exc.by_field()
+def _refused(
+    page: Callable[..., Response],
+    request: Request,
+    ctx: CtxDep,
+    user: UserInfo,
+    reference: str,
+    form: str,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> Response:
+    """The case tab ``page`` again (HTTP 422) with ``form``'s values and messages."""
+    return page(
+        request, ctx, user, reference, form=form, values=values, errors=errors, status_code=422
+    )
+
+
+def _back(reference: str, tab: str, saved: str) -> Response:
+    """After a saved form: back to the case tab ``tab`` with the note ``saved`` (HTTP 303)."""
+    return RedirectResponse(case_path(reference, f"/{tab}?saved={saved}"), status_code=303)
 
 
 def _attempt(parsed: Parsed, action: Callable[[], Any]) -> tuple[Any, dict[str, list[str]]]:
@@ -355,19 +372,10 @@ def update_case(
         ),
     )
     if errors:
-        return _details(
-            request,
-            ctx,
-            user,
-            reference,
-            form="case",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _refused(_details, request, ctx, user, reference, "case", values, errors)
     if warnings:
         return _details(request, ctx, user, reference, saved="case", warnings=warnings)
-    return RedirectResponse(case_path(reference, "/details?saved=case"), status_code=303)
+    return _back(reference, "details", "case")
 
 
 @router.post("/cases/{reference}/details/stage")
@@ -388,18 +396,9 @@ def close_or_reopen(
     )
     if errors:
         values = {"on": on, "reason": reason}
-        return _details(
-            request,
-            ctx,
-            user,
-            reference,
-            form="stage",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _refused(_details, request, ctx, user, reference, "stage", values, errors)
     done = "reopened" if action == "reopen" else "closed"
-    return RedirectResponse(case_path(reference, f"/details?saved={done}"), status_code=303)
+    return _back(reference, "details", done)
 
 
 @router.post("/cases/{reference}/members/add")
@@ -419,17 +418,8 @@ def add_member(
     )
     if errors:
         values = {"username": username, "case_role": case_role}
-        return _details(
-            request,
-            ctx,
-            user,
-            reference,
-            form="member",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    return RedirectResponse(case_path(reference, "/details?saved=member"), status_code=303)
+        return _refused(_details, request, ctx, user, reference, "member", values, errors)
+    return _back(reference, "details", "member")
 
 
 @router.post("/cases/{reference}/members/remove")
@@ -444,10 +434,8 @@ def remove_member(
         Parsed(), lambda: casework.remove_member(ctx, user.actor, reference, username)
     )
     if errors:
-        return _details(
-            request, ctx, user, reference, form="member", values={}, errors=errors, status_code=422
-        )
-    return RedirectResponse(case_path(reference, "/details?saved=removed"), status_code=303)
+        return _refused(_details, request, ctx, user, reference, "member", {}, errors)
+    return _back(reference, "details", "removed")
 
 
 # --------------------------------------------------------------------------- people
@@ -587,7 +575,7 @@ def create_person(
             errors=errors,
             status_code=422,
         )
-    return RedirectResponse(case_path(reference, "/people?saved=person"), status_code=303)
+    return _back(reference, "people", "person")
 
 
 @router.get("/cases/{reference}/people/{person_id}/edit")
@@ -673,7 +661,7 @@ def update_person(
             errors=errors,
             status_code=422,
         )
-    return RedirectResponse(case_path(reference, "/people?saved=person"), status_code=303)
+    return _back(reference, "people", "person")
 
 
 # --------------------------------------------------------------------------- charges
@@ -776,17 +764,8 @@ def add_charge(
         ),
     )
     if errors:
-        return _charges(
-            request,
-            ctx,
-            user,
-            reference,
-            form="charge",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    return RedirectResponse(case_path(reference, "/charges?saved=charge"), status_code=303)
+        return _refused(_charges, request, ctx, user, reference, "charge", values, errors)
+    return _back(reference, "charges", "charge")
 
 
 OUTCOME_INTS = ("custodial_months", "suspended_months", "probation_months")
@@ -839,19 +818,10 @@ async def add_outcome(request: Request, ctx: CtxDep, user: PageUser, reference: 
         ),
     )
     if errors:
-        return _charges(
-            request,
-            ctx,
-            user,
-            reference,
-            form="outcome",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _refused(_charges, request, ctx, user, reference, "outcome", values, errors)
     if warnings:
         return _charges(request, ctx, user, reference, saved="outcome", warnings=warnings)
-    return RedirectResponse(case_path(reference, "/charges?saved=outcome"), status_code=303)
+    return _back(reference, "charges", "outcome")
 
 
 @router.post("/cases/{reference}/outcomes/{outcome_id}/payment")
@@ -876,24 +846,13 @@ def add_payment(
     )
     if errors:
         values = {"paid_on": paid_on, "amount": amount, "note": note, "outcome": outcome_id}
-        return _charges(
-            request,
-            ctx,
-            user,
-            reference,
-            form=f"payment-{outcome_id}",
-            values=values,
-            errors=errors,
-            status_code=422,
+        return _refused(
+            _charges, request, ctx, user, reference, f"payment-{outcome_id}", values, errors
         )
-    return RedirectResponse(case_path(reference, "/charges?saved=payment"), status_code=303)
+    return _back(reference, "charges", "payment")
 
 
 # --------------------------------------------------------------------------- notes, witnesses
-
-
-def _back_to_hearings(reference: str, saved: str) -> Response:
-    return RedirectResponse(case_path(reference, f"/hearings?saved={saved}"), status_code=303)
 
 
 def _hearings_refused(
@@ -907,9 +866,7 @@ def _hearings_refused(
 ) -> Response:
     from palermo.web.pages.hearings import _tab
 
-    return _tab(
-        request, ctx, user, reference, form=form, errors=errors, values=values, status_code=422
-    )
+    return _refused(_tab, request, ctx, user, reference, form, values, errors)
 
 
 @router.post("/cases/{reference}/notes/add")
@@ -940,7 +897,7 @@ def add_note(
     if errors:
         values = {"kind": kind, "text": text, "due_on": due_on, "assigned_to": assigned_to}
         return _hearings_refused(request, ctx, user, reference, "note", values, errors)
-    return _back_to_hearings(reference, "note")
+    return _back(reference, "hearings", "note")
 
 
 @router.post("/cases/{reference}/deadlines/add")
@@ -964,7 +921,7 @@ def add_deadline(
     if errors:
         values = {"kind": kind, "due_on": due_on, "description": description}
         return _hearings_refused(request, ctx, user, reference, "deadline", values, errors)
-    return _back_to_hearings(reference, "deadline")
+    return _back(reference, "hearings", "deadline")
 
 
 @router.post("/cases/{reference}/notes/{note_id}/done")
@@ -972,7 +929,7 @@ def complete_task(
     request: Request, ctx: CtxDep, user: PageUser, reference: str, note_id: int
 ) -> Response:
     casework.complete_task(ctx, user.actor, reference, note_id)
-    return _back_to_hearings(reference, "note")
+    return _back(reference, "hearings", "note")
 
 
 @router.post("/cases/{reference}/witnesses/{person_id}/record")
@@ -1017,7 +974,7 @@ def record_witness(
         return _hearings_refused(
             request, ctx, user, reference, f"witness-{person_id}", values, errors
         )
-    return _back_to_hearings(reference, "witness")
+    return _back(reference, "hearings", "witness")
 
 
 # --------------------------------------------------------------------------- search
