@@ -507,6 +507,56 @@ def _person_values(**form: str) -> dict[str, Any]:
     return {**form, "is_minor": form.get("is_minor") == "1"}
 
 
+def _person_details(
+    *,
+    name: str,
+    aliases: str,
+    sex: str,
+    nationality: str,
+    birth_year: int | None,
+    is_minor: str,
+    notes: str,
+    identifiers: str,
+    date_of_birth: str,
+    address: str,
+    contact: str,
+) -> dict[str, Any]:
+    """The person form's fields as the service takes them (adding or editing)."""
+    return {
+        "name": name,
+        "aliases": _lines(aliases),
+        "sex": sex or None,
+        "nationality": nationality,
+        "birth_year": birth_year,
+        "is_minor": is_minor == "1",
+        "notes": notes,
+        "identifiers": _identifier_lines(identifiers),
+        "sealed": {"date_of_birth": date_of_birth, "address": address, "contact": contact},
+    }
+
+
+def _person_refused(
+    request: Request,
+    ctx: CtxDep,
+    user: UserInfo,
+    reference: str,
+    person_id: int | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> Response:
+    # Sealed fields are never echoed back into the page.
+    return _person_page(
+        request,
+        ctx,
+        user,
+        reference,
+        person_id=person_id,
+        values=values,
+        errors=errors,
+        status_code=422,
+    )
+
+
 @router.post("/cases/{reference}/people/new")
 def create_person(
     request: Request,
@@ -544,37 +594,27 @@ def create_person(
     suggestion = parsed.int(from_suggestion, "from_suggestion")
     if not kind:
         parsed.errors.append(FieldError("kind", "choose the person's role in the case"))
+    details = _person_details(
+        name=name,
+        aliases=aliases,
+        sex=sex,
+        nationality=nationality,
+        birth_year=year,
+        is_minor=is_minor,
+        notes=notes,
+        identifiers=identifiers,
+        date_of_birth=date_of_birth,
+        address=address,
+        contact=contact,
+    )
     _, errors = _attempt(
         parsed,
         lambda: casework.add_person(
-            ctx,
-            user.actor,
-            reference,
-            kind=kind,
-            name=name,
-            aliases=_lines(aliases),
-            sex=sex or None,
-            nationality=nationality,
-            birth_year=year,
-            is_minor=is_minor == "1",
-            notes=notes,
-            identifiers=_identifier_lines(identifiers),
-            sealed={"date_of_birth": date_of_birth, "address": address, "contact": contact},
-            from_suggestion=suggestion,
+            ctx, user.actor, reference, kind=kind, from_suggestion=suggestion, **details
         ),
     )
     if errors:
-        # Sealed fields are never echoed back into the page.
-        return _person_page(
-            request,
-            ctx,
-            user,
-            reference,
-            person_id=None,
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _person_refused(request, ctx, user, reference, None, values, errors)
     return _back(reference, "people", "person")
 
 
@@ -621,23 +661,22 @@ def update_person(
 ) -> Response:
     parsed = Parsed()
     year = parsed.int(birth_year, "birth_year")
+    details = _person_details(
+        name=name,
+        aliases=aliases,
+        sex=sex,
+        nationality=nationality,
+        birth_year=year,
+        is_minor=is_minor,
+        notes=notes,
+        identifiers=identifiers,
+        date_of_birth=date_of_birth,
+        address=address,
+        contact=contact,
+    )
     _, errors = _attempt(
         parsed,
-        lambda: casework.update_person(
-            ctx,
-            user.actor,
-            reference,
-            person_id,
-            name=name,
-            aliases=_lines(aliases),
-            sex=sex or None,
-            nationality=nationality,
-            birth_year=year,
-            is_minor=is_minor == "1",
-            notes=notes,
-            identifiers=_identifier_lines(identifiers),
-            sealed={"date_of_birth": date_of_birth, "address": address, "contact": contact},
-        ),
+        lambda: casework.update_person(ctx, user.actor, reference, person_id, **details),
     )
     if errors:
         values = _person_values(
@@ -651,16 +690,7 @@ def update_person(
             identifiers=identifiers,
         )
         values["identity_visible"] = True
-        return _person_page(
-            request,
-            ctx,
-            user,
-            reference,
-            person_id=person_id,
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _person_refused(request, ctx, user, reference, person_id, values, errors)
     return _back(reference, "people", "person")
 
 
