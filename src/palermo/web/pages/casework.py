@@ -9,11 +9,12 @@ each message next to its field; a saved form redirects (303) with a note.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
@@ -168,6 +169,26 @@ def _attempt(parsed: Parsed, action: Callable[[], Any]) -> tuple[Any, dict[str, 
 # --------------------------------------------------------------------------- new case
 
 
+def _case_values(
+    *,
+    title: str,
+    jurisdiction: str,
+    typology: str,
+    statutes: list[str] | None,
+    opened_on: str,
+    summary: str,
+) -> dict[str, Any]:
+    """The case form's fields as entered (new case and details), shown again when refused."""
+    return {
+        "title": title,
+        "jurisdiction": jurisdiction,
+        "typology": typology,
+        "statutes": statutes or [],
+        "opened_on": opened_on,
+        "summary": summary,
+    }
+
+
 def _case_form(
     request: Request,
     ctx: CtxDep,
@@ -224,13 +245,15 @@ def create_case(
 ) -> Response:
     values = {
         "reference": reference,
-        "title": title,
         "unit": unit,
-        "jurisdiction": jurisdiction,
-        "typology": typology,
-        "statutes": statutes or [],
-        "opened_on": opened_on,
-        "summary": summary,
+        **_case_values(
+            title=title,
+            jurisdiction=jurisdiction,
+            typology=typology,
+            statutes=statutes,
+            opened_on=opened_on,
+            summary=summary,
+        ),
     }
     parsed = Parsed()
     opened = parsed.date(opened_on, "opened_on")
@@ -347,14 +370,14 @@ def update_case(
     opened_on: Annotated[str, Form()] = "",
     summary: Annotated[str, Form()] = "",
 ) -> Response:
-    values = {
-        "title": title,
-        "jurisdiction": jurisdiction,
-        "typology": typology,
-        "statutes": statutes or [],
-        "opened_on": opened_on,
-        "summary": summary,
-    }
+    values = _case_values(
+        title=title,
+        jurisdiction=jurisdiction,
+        typology=typology,
+        statutes=statutes,
+        opened_on=opened_on,
+        summary=summary,
+    )
     parsed = Parsed()
     opened = parsed.date(opened_on, "opened_on")
     warnings, errors = _attempt(
@@ -503,36 +526,80 @@ def new_person(
     return _person_page(request, ctx, user, reference, person_id=None, values=values, note=note)
 
 
-def _person_values(**form: str) -> dict[str, Any]:
-    return {**form, "is_minor": form.get("is_minor") == "1"}
+@dataclass(frozen=True)
+class PersonForm:
+    """The fields the add and the edit person forms share, as posted."""
+
+    name: str
+    aliases: str
+    sex: str
+    nationality: str
+    birth_year: str
+    is_minor: str
+    notes: str
+    identifiers: str
+    date_of_birth: str
+    address: str
+    contact: str
+
+    def values(self) -> dict[str, Any]:
+        """The fields shown again when refused; sealed fields are never echoed back."""
+        return {
+            "name": self.name,
+            "aliases": self.aliases,
+            "sex": self.sex,
+            "nationality": self.nationality,
+            "birth_year": self.birth_year,
+            "is_minor": self.is_minor == "1",
+            "notes": self.notes,
+            "identifiers": self.identifiers,
+        }
+
+    def details(self, birth_year: int | None) -> dict[str, Any]:
+        """The fields as the service takes them."""
+        sealed = {"date_of_birth": self.date_of_birth, "address": self.address}
+        return {
+            "name": self.name,
+            "aliases": _lines(self.aliases),
+            "sex": self.sex or None,
+            "nationality": self.nationality,
+            "birth_year": birth_year,
+            "is_minor": self.is_minor == "1",
+            "notes": self.notes,
+            "identifiers": _identifier_lines(self.identifiers),
+            "sealed": {**sealed, "contact": self.contact},
+        }
 
 
-def _person_details(
-    *,
-    name: str,
-    aliases: str,
-    sex: str,
-    nationality: str,
-    birth_year: int | None,
-    is_minor: str,
-    notes: str,
-    identifiers: str,
-    date_of_birth: str,
-    address: str,
-    contact: str,
-) -> dict[str, Any]:
-    """The person form's fields as the service takes them (adding or editing)."""
-    return {
-        "name": name,
-        "aliases": _lines(aliases),
-        "sex": sex or None,
-        "nationality": nationality,
-        "birth_year": birth_year,
-        "is_minor": is_minor == "1",
-        "notes": notes,
-        "identifiers": _identifier_lines(identifiers),
-        "sealed": {"date_of_birth": date_of_birth, "address": address, "contact": contact},
-    }
+def _person_form(
+    name: Annotated[str, Form()] = "",
+    aliases: Annotated[str, Form()] = "",
+    sex: Annotated[str, Form()] = "",
+    nationality: Annotated[str, Form()] = "",
+    birth_year: Annotated[str, Form()] = "",
+    is_minor: Annotated[str, Form()] = "",
+    notes: Annotated[str, Form()] = "",
+    identifiers: Annotated[str, Form()] = "",
+    date_of_birth: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
+) -> PersonForm:
+    return PersonForm(
+        name=name,
+        aliases=aliases,
+        sex=sex,
+        nationality=nationality,
+        birth_year=birth_year,
+        is_minor=is_minor,
+        notes=notes,
+        identifiers=identifiers,
+        date_of_birth=date_of_birth,
+        address=address,
+        contact=contact,
+    )
+
+
+PersonFormDep = Annotated[PersonForm, Depends(_person_form)]
 
 
 def _person_refused(
@@ -563,54 +630,25 @@ def create_person(
     ctx: CtxDep,
     user: PageUser,
     reference: str,
+    person: PersonFormDep,
     kind: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    aliases: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    nationality: Annotated[str, Form()] = "",
-    birth_year: Annotated[str, Form()] = "",
-    is_minor: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
-    identifiers: Annotated[str, Form()] = "",
-    date_of_birth: Annotated[str, Form()] = "",
-    address: Annotated[str, Form()] = "",
-    contact: Annotated[str, Form()] = "",
     from_suggestion: Annotated[str, Form()] = "",
 ) -> Response:
-    values = _person_values(
-        kind=kind,
-        name=name,
-        aliases=aliases,
-        sex=sex,
-        nationality=nationality,
-        birth_year=birth_year,
-        is_minor=is_minor,
-        notes=notes,
-        identifiers=identifiers,
-        from_suggestion=from_suggestion,
-    )
+    values = {**person.values(), "kind": kind, "from_suggestion": from_suggestion}
     parsed = Parsed()
-    year = parsed.int(birth_year, "birth_year")
+    year = parsed.int(person.birth_year, "birth_year")
     suggestion = parsed.int(from_suggestion, "from_suggestion")
     if not kind:
         parsed.errors.append(FieldError("kind", "choose the person's role in the case"))
-    details = _person_details(
-        name=name,
-        aliases=aliases,
-        sex=sex,
-        nationality=nationality,
-        birth_year=year,
-        is_minor=is_minor,
-        notes=notes,
-        identifiers=identifiers,
-        date_of_birth=date_of_birth,
-        address=address,
-        contact=contact,
-    )
     _, errors = _attempt(
         parsed,
         lambda: casework.add_person(
-            ctx, user.actor, reference, kind=kind, from_suggestion=suggestion, **details
+            ctx,
+            user.actor,
+            reference,
+            kind=kind,
+            from_suggestion=suggestion,
+            **person.details(year),
         ),
     )
     if errors:
@@ -647,49 +685,18 @@ def update_person(
     user: PageUser,
     reference: str,
     person_id: int,
-    name: Annotated[str, Form()] = "",
-    aliases: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    nationality: Annotated[str, Form()] = "",
-    birth_year: Annotated[str, Form()] = "",
-    is_minor: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
-    identifiers: Annotated[str, Form()] = "",
-    date_of_birth: Annotated[str, Form()] = "",
-    address: Annotated[str, Form()] = "",
-    contact: Annotated[str, Form()] = "",
+    person: PersonFormDep,
 ) -> Response:
     parsed = Parsed()
-    year = parsed.int(birth_year, "birth_year")
-    details = _person_details(
-        name=name,
-        aliases=aliases,
-        sex=sex,
-        nationality=nationality,
-        birth_year=year,
-        is_minor=is_minor,
-        notes=notes,
-        identifiers=identifiers,
-        date_of_birth=date_of_birth,
-        address=address,
-        contact=contact,
-    )
+    year = parsed.int(person.birth_year, "birth_year")
     _, errors = _attempt(
         parsed,
-        lambda: casework.update_person(ctx, user.actor, reference, person_id, **details),
+        lambda: casework.update_person(
+            ctx, user.actor, reference, person_id, **person.details(year)
+        ),
     )
     if errors:
-        values = _person_values(
-            name=name,
-            aliases=aliases,
-            sex=sex,
-            nationality=nationality,
-            birth_year=birth_year,
-            is_minor=is_minor,
-            notes=notes,
-            identifiers=identifiers,
-        )
-        values["identity_visible"] = True
+        values = {**person.values(), "identity_visible": True}
         return _person_refused(request, ctx, user, reference, person_id, values, errors)
     return _back(reference, "people", "person")
 
