@@ -169,24 +169,59 @@ def _attempt(parsed: Parsed, action: Callable[[], Any]) -> tuple[Any, dict[str, 
 # --------------------------------------------------------------------------- new case
 
 
-def _case_values(
-    *,
-    title: str,
-    jurisdiction: str,
-    typology: str,
-    statutes: list[str] | None,
-    opened_on: str,
-    summary: str,
-) -> dict[str, Any]:
-    """The case form's fields as entered (new case and details), shown again when refused."""
-    return {
-        "title": title,
-        "jurisdiction": jurisdiction,
-        "typology": typology,
-        "statutes": statutes or [],
-        "opened_on": opened_on,
-        "summary": summary,
-    }
+@dataclass(frozen=True)
+class CaseForm:
+    """The fields the new case form and the case details form share, as posted."""
+
+    title: str
+    jurisdiction: str
+    typology: str
+    statutes: list[str]
+    opened_on: str
+    summary: str
+
+    def values(self) -> dict[str, Any]:
+        """The fields as entered, shown again when refused."""
+        return {
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "typology": self.typology,
+            "statutes": self.statutes,
+            "opened_on": self.opened_on,
+            "summary": self.summary,
+        }
+
+    def details(self, opened_on: date | None) -> dict[str, Any]:
+        """The fields as the service takes them."""
+        return {
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "typology": self.typology or None,
+            "statutes": self.statutes,
+            "opened_on": opened_on,
+            "summary": self.summary,
+        }
+
+
+def _case_fields(
+    title: Annotated[str, Form()] = "",
+    jurisdiction: Annotated[str, Form()] = "",
+    typology: Annotated[str, Form()] = "",
+    statutes: Annotated[list[str] | None, Form()] = None,
+    opened_on: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+) -> CaseForm:
+    return CaseForm(
+        title=title,
+        jurisdiction=jurisdiction,
+        typology=typology,
+        statutes=statutes or [],
+        opened_on=opened_on,
+        summary=summary,
+    )
+
+
+CaseFormDep = Annotated[CaseForm, Depends(_case_fields)]
 
 
 def _case_form(
@@ -234,29 +269,13 @@ def create_case(
     request: Request,
     ctx: CtxDep,
     user: PageUser,
+    case: CaseFormDep,
     reference: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "",
-    jurisdiction: Annotated[str, Form()] = "",
-    typology: Annotated[str, Form()] = "",
-    statutes: Annotated[list[str] | None, Form()] = None,
-    opened_on: Annotated[str, Form()] = "",
-    summary: Annotated[str, Form()] = "",
 ) -> Response:
-    values = {
-        "reference": reference,
-        "unit": unit,
-        **_case_values(
-            title=title,
-            jurisdiction=jurisdiction,
-            typology=typology,
-            statutes=statutes,
-            opened_on=opened_on,
-            summary=summary,
-        ),
-    }
+    values = {"reference": reference, "unit": unit, **case.values()}
     parsed = Parsed()
-    opened = parsed.date(opened_on, "opened_on")
+    opened = parsed.date(case.opened_on, "opened_on")
     unit_id = parsed.int(unit, "unit")
     if unit_id is None:
         parsed.errors.append(FieldError("unit", "choose the unit"))
@@ -266,13 +285,8 @@ def create_case(
             ctx,
             user.actor,
             reference=reference,
-            title=title,
-            jurisdiction=jurisdiction,
             unit_id=int(unit_id or 0),
-            typology=typology or None,
-            statutes=statutes or [],
-            opened_on=opened,
-            summary=summary,
+            **case.details(opened),
         ),
     )
     if errors:
@@ -359,43 +373,16 @@ def details_page(
 
 @router.post("/cases/{reference}/details")
 def update_case(
-    request: Request,
-    ctx: CtxDep,
-    user: PageUser,
-    reference: str,
-    title: Annotated[str, Form()] = "",
-    jurisdiction: Annotated[str, Form()] = "",
-    typology: Annotated[str, Form()] = "",
-    statutes: Annotated[list[str] | None, Form()] = None,
-    opened_on: Annotated[str, Form()] = "",
-    summary: Annotated[str, Form()] = "",
+    request: Request, ctx: CtxDep, user: PageUser, reference: str, case: CaseFormDep
 ) -> Response:
-    values = _case_values(
-        title=title,
-        jurisdiction=jurisdiction,
-        typology=typology,
-        statutes=statutes,
-        opened_on=opened_on,
-        summary=summary,
-    )
     parsed = Parsed()
-    opened = parsed.date(opened_on, "opened_on")
+    opened = parsed.date(case.opened_on, "opened_on")
     warnings, errors = _attempt(
         parsed,
-        lambda: casework.update_case(
-            ctx,
-            user.actor,
-            reference,
-            title=title,
-            jurisdiction=jurisdiction,
-            typology=typology or None,
-            statutes=statutes or [],
-            opened_on=opened,
-            summary=summary,
-        ),
+        lambda: casework.update_case(ctx, user.actor, reference, **case.details(opened)),
     )
     if errors:
-        return _refused(_details, request, ctx, user, reference, "case", values, errors)
+        return _refused(_details, request, ctx, user, reference, "case", case.values(), errors)
     if warnings:
         return _details(request, ctx, user, reference, saved="case", warnings=warnings)
     return _back(reference, "details", "case")
