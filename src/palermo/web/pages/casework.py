@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from palermo.security.permissions import Permission
 from palermo.services import cases, casework, search
 from palermo.services.caseload_views import FieldError, FieldErrors
+from palermo.services.cases import CaseSummary
 from palermo.services.errors import InvalidInput, PermissionDenied
 from palermo.services.users import UserInfo
 from palermo.store.models import PersonKind
@@ -154,6 +155,21 @@ def _refused(
 def _back(reference: str, tab: str, saved: str) -> Response:
     """After a saved form: back to the case tab ``tab`` with the note ``saved`` (HTTP 303)."""
     return RedirectResponse(case_path(reference, f"/{tab}?saved={saved}"), status_code=303)
+
+
+def _case_tab(
+    request: Request,
+    user: UserInfo,
+    case: CaseSummary,
+    tab: str,
+    template: str,
+    context: dict[str, Any],
+    status_code: int,
+) -> Response:
+    """A case tab's page with ``status_code`` (422 when a form there was refused)."""
+    response = _case_page(request, user, case, tab, template, context)
+    response.status_code = status_code
+    return response
 
 
 def _attempt(parsed: Parsed, action: Callable[[], Any]) -> tuple[Any, dict[str, list[str]]]:
@@ -339,7 +355,7 @@ def _details(
         "stage": {"on": date.today().isoformat()},
         "member": {"case_role": "member"},
     }
-    response = _case_page(
+    return _case_tab(
         request,
         user,
         case,
@@ -359,9 +375,8 @@ def _details(
             "typologies": TYPOLOGIES,
             "case_roles": casework.CASE_ROLES,
         },
+        status_code,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/cases/{reference}/details")
@@ -471,7 +486,7 @@ def _person_page(
         raise PermissionDenied(f"your role ({user.actor.role.value}) cannot add or edit people")
     may_seal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
     kinds = [k for k in PERSON_KINDS if may_seal or k[0] != PersonKind.VICTIM.value]
-    response = _case_page(
+    return _case_tab(
         request,
         user,
         case,
@@ -487,9 +502,8 @@ def _person_page(
             "may_seal": may_seal,
             "note": note,
         },
+        status_code,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/cases/{reference}/people/new")
@@ -709,7 +723,7 @@ def _charges(
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     view = casework.charges_view(ctx, user.actor, reference)
-    response = _case_page(
+    return _case_tab(
         request,
         user,
         case,
@@ -739,9 +753,8 @@ def _charges(
                 for c in view.charges
             ],
         },
+        status_code,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/cases/{reference}/charges")
