@@ -3,6 +3,7 @@ sessions, second factor, API tokens) and units with their members. Administrator
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -47,6 +48,23 @@ def _role_options() -> list[tuple[str, str]]:
     return [(r.value, r.value.capitalize()) for r in Role]
 
 
+def _render(
+    request: Request, user: UserInfo, template: str, context: dict[str, Any], status_code: int
+) -> Response:
+    return render(request, template, context, user=user, active="admin", status_code=status_code)
+
+
+def _refused(
+    page: Callable[..., Response],
+    *args: Any,
+    error: InvalidInput,
+    fields: Iterable[str],
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """``page`` again (HTTP 422) with the values entered and the message next to its field."""
+    return page(*args, errors=field_errors(error, fields), values=values, status_code=422)
+
+
 @router.get("/admin")
 def admin_home(user: AdminUser) -> Response:
     return RedirectResponse("/admin/users", status_code=303)
@@ -63,8 +81,9 @@ def _users_page(
     status_code: int = 200,
 ) -> Response:
     units = administration.list_units(ctx, user.actor)
-    return render(
+    return _render(
         request,
+        user,
         "admin/users.html",
         {
             "users": users.list_users(ctx, user.actor),
@@ -76,9 +95,7 @@ def _users_page(
             "values": values or {"role": Role.INVESTIGATOR.value},
             "created": created,
         },
-        user=user,
-        active="admin",
-        status_code=status_code,
+        status_code,
     )
 
 
@@ -108,13 +125,8 @@ def users_invite(
             unit_id=_unit_id(unit_id),
         )
     except InvalidInput as error:
-        return _users_page(
-            request,
-            ctx,
-            user,
-            errors=field_errors(error, USER_FIELDS),
-            values=values,
-            status_code=422,
+        return _refused(
+            _users_page, request, ctx, user, error=error, fields=USER_FIELDS, values=values
         )
     # Rendered, not redirected: the one-time password is shown once and never stored.
     return _users_page(request, ctx, user, created=created)
@@ -134,8 +146,9 @@ def _user_page(
 ) -> Response:
     target = administration.get_any_user(ctx, user.actor, user_id)
     units = administration.list_units(ctx, user.actor)
-    return render(
+    return _render(
         request,
+        user,
         "admin/user.html",
         {
             "target": target,
@@ -153,9 +166,7 @@ def _user_page(
             "one_time": one_time,
             "notice": notice,
         },
-        user=user,
-        active="admin",
-        status_code=status_code,
+        status_code,
     )
 
 
@@ -185,14 +196,8 @@ def user_update(
             unit_id=_unit_id(unit_id),
         )
     except InvalidInput as error:
-        return _user_page(
-            request,
-            ctx,
-            user,
-            user_id,
-            errors=field_errors(error, USER_FIELDS),
-            values=values,
-            status_code=422,
+        return _refused(
+            _user_page, request, ctx, user, user_id, error=error, fields=USER_FIELDS, values=values
         )
     return RedirectResponse(f"/admin/users/{user_id}?saved=1", status_code=303)
 
@@ -272,17 +277,16 @@ def _units_page(
     values: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return _render(
         request,
+        user,
         "admin/units.html",
         {
             "units": administration.list_units(ctx, user.actor),
             "errors": errors or {},
             "values": values or {},
         },
-        user=user,
-        active="admin",
-        status_code=status_code,
+        status_code,
     )
 
 
@@ -306,13 +310,8 @@ def units_create(
             ctx, user.actor, unit_id=None, code=code, name=name, country=country
         )
     except InvalidInput as error:
-        return _units_page(
-            request,
-            ctx,
-            user,
-            errors=field_errors(error, UNIT_FIELDS),
-            values=values,
-            status_code=422,
+        return _refused(
+            _units_page, request, ctx, user, error=error, fields=UNIT_FIELDS, values=values
         )
     return RedirectResponse(f"/admin/units/{unit.id}", status_code=303)
 
@@ -339,8 +338,9 @@ def _unit_page(
     targets = administration.unit_targets(ctx, user.actor, unit_id)
     target_values: dict[str, Any] = {k: getattr(targets, k) for k in administration.TARGET_FIELDS}
     target_values.update({f"stage:{k}": v for k, v in targets.max_days_in_stage.items()})
-    return render(
+    return _render(
         request,
+        user,
         "admin/unit.html",
         {
             "target_fields": administration.TARGET_FIELDS,
@@ -358,9 +358,7 @@ def _unit_page(
             "values": values
             or {"code": unit.code, "name": unit.name, "country": unit.country or ""},
         },
-        user=user,
-        active="admin",
-        status_code=status_code,
+        status_code,
     )
 
 
@@ -385,14 +383,8 @@ def unit_update(
             ctx, user.actor, unit_id=unit_id, code=code, name=name, country=country
         )
     except InvalidInput as error:
-        return _unit_page(
-            request,
-            ctx,
-            user,
-            unit_id,
-            errors=field_errors(error, UNIT_FIELDS),
-            values=values,
-            status_code=422,
+        return _refused(
+            _unit_page, request, ctx, user, unit_id, error=error, fields=UNIT_FIELDS, values=values
         )
     return RedirectResponse(f"/admin/units/{unit_id}", status_code=303)
 
@@ -417,9 +409,7 @@ def unit_member_add(
     try:
         administration.set_unit(ctx, user.actor, int(user_id), unit_id)
     except InvalidInput as error:
-        return _unit_page(
-            request, ctx, user, unit_id, errors=field_errors(error, ["user_id"]), status_code=422
-        )
+        return _refused(_unit_page, request, ctx, user, unit_id, error=error, fields=["user_id"])
     return RedirectResponse(f"/admin/units/{unit_id}", status_code=303)
 
 

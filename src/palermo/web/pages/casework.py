@@ -9,16 +9,18 @@ each message next to its field; a saved form redirects (303) with a note.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
 from palermo.services import cases, casework, search
 from palermo.services.caseload_views import FieldError, FieldErrors
+from palermo.services.cases import CaseSummary
 from palermo.services.errors import InvalidInput, PermissionDenied
 from palermo.services.users import UserInfo
 from palermo.store.models import PersonKind
@@ -134,8 +136,40 @@ def _identifier_lines(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _refused(exc: FieldErrors) -> dict[str, list[str]]:
-    return exc.by_field()
+def _refused(
+    page: Callable[..., Response],
+    request: Request,
+    ctx: CtxDep,
+    user: UserInfo,
+    reference: str,
+    form: str,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> Response:
+    """The case tab ``page`` again (HTTP 422) with ``form``'s values and messages."""
+    return page(
+        request, ctx, user, reference, form=form, values=values, errors=errors, status_code=422
+    )
+
+
+def _back(reference: str, tab: str, saved: str) -> Response:
+    """After a saved form: back to the case tab ``tab`` with the note ``saved`` (HTTP 303)."""
+    return RedirectResponse(case_path(reference, f"/{tab}?saved={saved}"), status_code=303)
+
+
+def _case_tab(
+    request: Request,
+    user: UserInfo,
+    case: CaseSummary,
+    tab: str,
+    template: str,
+    context: dict[str, Any],
+    status_code: int,
+) -> Response:
+    """A case tab's page with ``status_code`` (422 when a form there was refused)."""
+    response = _case_page(request, user, case, tab, template, context)
+    response.status_code = status_code
+    return response
 
 
 def _attempt(parsed: Parsed, action: Callable[[], Any]) -> tuple[Any, dict[str, list[str]]]:
@@ -149,6 +183,61 @@ def _attempt(parsed: Parsed, action: Callable[[], Any]) -> tuple[Any, dict[str, 
 
 
 # --------------------------------------------------------------------------- new case
+
+
+@dataclass(frozen=True)
+class CaseForm:
+    """The fields the new case form and the case details form share, as posted."""
+
+    title: str
+    jurisdiction: str
+    typology: str
+    statutes: list[str]
+    opened_on: str
+    summary: str
+
+    def values(self) -> dict[str, Any]:
+        """The fields as entered, shown again when refused."""
+        return {
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "typology": self.typology,
+            "statutes": self.statutes,
+            "opened_on": self.opened_on,
+            "summary": self.summary,
+        }
+
+    def details(self, opened_on: date | None) -> dict[str, Any]:
+        """The fields as the service takes them."""
+        return {
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "typology": self.typology or None,
+            "statutes": self.statutes,
+            "opened_on": opened_on,
+            "summary": self.summary,
+        }
+
+
+def _case_fields(
+    title: Annotated[str, Form()] = "",
+    jurisdiction: Annotated[str, Form()] = "",
+    typology: Annotated[str, Form()] = "",
+    statutes: Annotated[list[str] | None, Form()] = None,
+    opened_on: Annotated[str, Form()] = "",
+    summary: Annotated[str, Form()] = "",
+) -> CaseForm:
+    return CaseForm(
+        title=title,
+        jurisdiction=jurisdiction,
+        typology=typology,
+        statutes=statutes or [],
+        opened_on=opened_on,
+        summary=summary,
+    )
+
+
+CaseFormDep = Annotated[CaseForm, Depends(_case_fields)]
 
 
 def _case_form(
@@ -196,27 +285,13 @@ def create_case(
     request: Request,
     ctx: CtxDep,
     user: PageUser,
+    case: CaseFormDep,
     reference: Annotated[str, Form()] = "",
-    title: Annotated[str, Form()] = "",
     unit: Annotated[str, Form()] = "",
-    jurisdiction: Annotated[str, Form()] = "",
-    typology: Annotated[str, Form()] = "",
-    statutes: Annotated[list[str] | None, Form()] = None,
-    opened_on: Annotated[str, Form()] = "",
-    summary: Annotated[str, Form()] = "",
 ) -> Response:
-    values = {
-        "reference": reference,
-        "title": title,
-        "unit": unit,
-        "jurisdiction": jurisdiction,
-        "typology": typology,
-        "statutes": statutes or [],
-        "opened_on": opened_on,
-        "summary": summary,
-    }
+    values = {"reference": reference, "unit": unit, **case.values()}
     parsed = Parsed()
-    opened = parsed.date(opened_on, "opened_on")
+    opened = parsed.date(case.opened_on, "opened_on")
     unit_id = parsed.int(unit, "unit")
     if unit_id is None:
         parsed.errors.append(FieldError("unit", "choose the unit"))
@@ -226,13 +301,8 @@ def create_case(
             ctx,
             user.actor,
             reference=reference,
-            title=title,
-            jurisdiction=jurisdiction,
             unit_id=int(unit_id or 0),
-            typology=typology or None,
-            statutes=statutes or [],
-            opened_on=opened,
-            summary=summary,
+            **case.details(opened),
         ),
     )
     if errors:
@@ -285,7 +355,7 @@ def _details(
         "stage": {"on": date.today().isoformat()},
         "member": {"case_role": "member"},
     }
-    response = _case_page(
+    return _case_tab(
         request,
         user,
         case,
@@ -305,9 +375,8 @@ def _details(
             "typologies": TYPOLOGIES,
             "case_roles": casework.CASE_ROLES,
         },
+        status_code,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/cases/{reference}/details")
@@ -319,55 +388,19 @@ def details_page(
 
 @router.post("/cases/{reference}/details")
 def update_case(
-    request: Request,
-    ctx: CtxDep,
-    user: PageUser,
-    reference: str,
-    title: Annotated[str, Form()] = "",
-    jurisdiction: Annotated[str, Form()] = "",
-    typology: Annotated[str, Form()] = "",
-    statutes: Annotated[list[str] | None, Form()] = None,
-    opened_on: Annotated[str, Form()] = "",
-    summary: Annotated[str, Form()] = "",
+    request: Request, ctx: CtxDep, user: PageUser, reference: str, case: CaseFormDep
 ) -> Response:
-    values = {
-        "title": title,
-        "jurisdiction": jurisdiction,
-        "typology": typology,
-        "statutes": statutes or [],
-        "opened_on": opened_on,
-        "summary": summary,
-    }
     parsed = Parsed()
-    opened = parsed.date(opened_on, "opened_on")
+    opened = parsed.date(case.opened_on, "opened_on")
     warnings, errors = _attempt(
         parsed,
-        lambda: casework.update_case(
-            ctx,
-            user.actor,
-            reference,
-            title=title,
-            jurisdiction=jurisdiction,
-            typology=typology or None,
-            statutes=statutes or [],
-            opened_on=opened,
-            summary=summary,
-        ),
+        lambda: casework.update_case(ctx, user.actor, reference, **case.details(opened)),
     )
     if errors:
-        return _details(
-            request,
-            ctx,
-            user,
-            reference,
-            form="case",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _refused(_details, request, ctx, user, reference, "case", case.values(), errors)
     if warnings:
         return _details(request, ctx, user, reference, saved="case", warnings=warnings)
-    return RedirectResponse(case_path(reference, "/details?saved=case"), status_code=303)
+    return _back(reference, "details", "case")
 
 
 @router.post("/cases/{reference}/details/stage")
@@ -388,18 +421,9 @@ def close_or_reopen(
     )
     if errors:
         values = {"on": on, "reason": reason}
-        return _details(
-            request,
-            ctx,
-            user,
-            reference,
-            form="stage",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _refused(_details, request, ctx, user, reference, "stage", values, errors)
     done = "reopened" if action == "reopen" else "closed"
-    return RedirectResponse(case_path(reference, f"/details?saved={done}"), status_code=303)
+    return _back(reference, "details", done)
 
 
 @router.post("/cases/{reference}/members/add")
@@ -419,17 +443,8 @@ def add_member(
     )
     if errors:
         values = {"username": username, "case_role": case_role}
-        return _details(
-            request,
-            ctx,
-            user,
-            reference,
-            form="member",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    return RedirectResponse(case_path(reference, "/details?saved=member"), status_code=303)
+        return _refused(_details, request, ctx, user, reference, "member", values, errors)
+    return _back(reference, "details", "member")
 
 
 @router.post("/cases/{reference}/members/remove")
@@ -444,10 +459,8 @@ def remove_member(
         Parsed(), lambda: casework.remove_member(ctx, user.actor, reference, username)
     )
     if errors:
-        return _details(
-            request, ctx, user, reference, form="member", values={}, errors=errors, status_code=422
-        )
-    return RedirectResponse(case_path(reference, "/details?saved=removed"), status_code=303)
+        return _refused(_details, request, ctx, user, reference, "member", {}, errors)
+    return _back(reference, "details", "removed")
 
 
 # --------------------------------------------------------------------------- people
@@ -473,7 +486,7 @@ def _person_page(
         raise PermissionDenied(f"your role ({user.actor.role.value}) cannot add or edit people")
     may_seal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
     kinds = [k for k in PERSON_KINDS if may_seal or k[0] != PersonKind.VICTIM.value]
-    response = _case_page(
+    return _case_tab(
         request,
         user,
         case,
@@ -489,9 +502,8 @@ def _person_page(
             "may_seal": may_seal,
             "note": note,
         },
+        status_code,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/cases/{reference}/people/new")
@@ -515,17 +527,52 @@ def new_person(
     return _person_page(request, ctx, user, reference, person_id=None, values=values, note=note)
 
 
-def _person_values(**form: str) -> dict[str, Any]:
-    return {**form, "is_minor": form.get("is_minor") == "1"}
+@dataclass(frozen=True)
+class PersonForm:
+    """The fields the add and the edit person forms share, as posted."""
+
+    name: str
+    aliases: str
+    sex: str
+    nationality: str
+    birth_year: str
+    is_minor: str
+    notes: str
+    identifiers: str
+    date_of_birth: str
+    address: str
+    contact: str
+
+    def values(self) -> dict[str, Any]:
+        """The fields shown again when refused; sealed fields are never echoed back."""
+        return {
+            "name": self.name,
+            "aliases": self.aliases,
+            "sex": self.sex,
+            "nationality": self.nationality,
+            "birth_year": self.birth_year,
+            "is_minor": self.is_minor == "1",
+            "notes": self.notes,
+            "identifiers": self.identifiers,
+        }
+
+    def details(self, birth_year: int | None) -> dict[str, Any]:
+        """The fields as the service takes them."""
+        sealed = {"date_of_birth": self.date_of_birth, "address": self.address}
+        return {
+            "name": self.name,
+            "aliases": _lines(self.aliases),
+            "sex": self.sex or None,
+            "nationality": self.nationality,
+            "birth_year": birth_year,
+            "is_minor": self.is_minor == "1",
+            "notes": self.notes,
+            "identifiers": _identifier_lines(self.identifiers),
+            "sealed": {**sealed, "contact": self.contact},
+        }
 
 
-@router.post("/cases/{reference}/people/new")
-def create_person(
-    request: Request,
-    ctx: CtxDep,
-    user: PageUser,
-    reference: str,
-    kind: Annotated[str, Form()] = "",
+def _person_form(
     name: Annotated[str, Form()] = "",
     aliases: Annotated[str, Form()] = "",
     sex: Annotated[str, Form()] = "",
@@ -537,10 +584,8 @@ def create_person(
     date_of_birth: Annotated[str, Form()] = "",
     address: Annotated[str, Form()] = "",
     contact: Annotated[str, Form()] = "",
-    from_suggestion: Annotated[str, Form()] = "",
-) -> Response:
-    values = _person_values(
-        kind=kind,
+) -> PersonForm:
+    return PersonForm(
         name=name,
         aliases=aliases,
         sex=sex,
@@ -549,10 +594,50 @@ def create_person(
         is_minor=is_minor,
         notes=notes,
         identifiers=identifiers,
-        from_suggestion=from_suggestion,
+        date_of_birth=date_of_birth,
+        address=address,
+        contact=contact,
     )
+
+
+PersonFormDep = Annotated[PersonForm, Depends(_person_form)]
+
+
+def _person_refused(
+    request: Request,
+    ctx: CtxDep,
+    user: UserInfo,
+    reference: str,
+    person_id: int | None,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+) -> Response:
+    # Sealed fields are never echoed back into the page.
+    return _person_page(
+        request,
+        ctx,
+        user,
+        reference,
+        person_id=person_id,
+        values=values,
+        errors=errors,
+        status_code=422,
+    )
+
+
+@router.post("/cases/{reference}/people/new")
+def create_person(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    person: PersonFormDep,
+    kind: Annotated[str, Form()] = "",
+    from_suggestion: Annotated[str, Form()] = "",
+) -> Response:
+    values = {**person.values(), "kind": kind, "from_suggestion": from_suggestion}
     parsed = Parsed()
-    year = parsed.int(birth_year, "birth_year")
+    year = parsed.int(person.birth_year, "birth_year")
     suggestion = parsed.int(from_suggestion, "from_suggestion")
     if not kind:
         parsed.errors.append(FieldError("kind", "choose the person's role in the case"))
@@ -563,31 +648,13 @@ def create_person(
             user.actor,
             reference,
             kind=kind,
-            name=name,
-            aliases=_lines(aliases),
-            sex=sex or None,
-            nationality=nationality,
-            birth_year=year,
-            is_minor=is_minor == "1",
-            notes=notes,
-            identifiers=_identifier_lines(identifiers),
-            sealed={"date_of_birth": date_of_birth, "address": address, "contact": contact},
             from_suggestion=suggestion,
+            **person.details(year),
         ),
     )
     if errors:
-        # Sealed fields are never echoed back into the page.
-        return _person_page(
-            request,
-            ctx,
-            user,
-            reference,
-            person_id=None,
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    return RedirectResponse(case_path(reference, "/people?saved=person"), status_code=303)
+        return _person_refused(request, ctx, user, reference, None, values, errors)
+    return _back(reference, "people", "person")
 
 
 @router.get("/cases/{reference}/people/{person_id}/edit")
@@ -619,61 +686,20 @@ def update_person(
     user: PageUser,
     reference: str,
     person_id: int,
-    name: Annotated[str, Form()] = "",
-    aliases: Annotated[str, Form()] = "",
-    sex: Annotated[str, Form()] = "",
-    nationality: Annotated[str, Form()] = "",
-    birth_year: Annotated[str, Form()] = "",
-    is_minor: Annotated[str, Form()] = "",
-    notes: Annotated[str, Form()] = "",
-    identifiers: Annotated[str, Form()] = "",
-    date_of_birth: Annotated[str, Form()] = "",
-    address: Annotated[str, Form()] = "",
-    contact: Annotated[str, Form()] = "",
+    person: PersonFormDep,
 ) -> Response:
     parsed = Parsed()
-    year = parsed.int(birth_year, "birth_year")
+    year = parsed.int(person.birth_year, "birth_year")
     _, errors = _attempt(
         parsed,
         lambda: casework.update_person(
-            ctx,
-            user.actor,
-            reference,
-            person_id,
-            name=name,
-            aliases=_lines(aliases),
-            sex=sex or None,
-            nationality=nationality,
-            birth_year=year,
-            is_minor=is_minor == "1",
-            notes=notes,
-            identifiers=_identifier_lines(identifiers),
-            sealed={"date_of_birth": date_of_birth, "address": address, "contact": contact},
+            ctx, user.actor, reference, person_id, **person.details(year)
         ),
     )
     if errors:
-        values = _person_values(
-            name=name,
-            aliases=aliases,
-            sex=sex,
-            nationality=nationality,
-            birth_year=birth_year,
-            is_minor=is_minor,
-            notes=notes,
-            identifiers=identifiers,
-        )
-        values["identity_visible"] = True
-        return _person_page(
-            request,
-            ctx,
-            user,
-            reference,
-            person_id=person_id,
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    return RedirectResponse(case_path(reference, "/people?saved=person"), status_code=303)
+        values = {**person.values(), "identity_visible": True}
+        return _person_refused(request, ctx, user, reference, person_id, values, errors)
+    return _back(reference, "people", "person")
 
 
 # --------------------------------------------------------------------------- charges
@@ -697,7 +723,7 @@ def _charges(
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     view = casework.charges_view(ctx, user.actor, reference)
-    response = _case_page(
+    return _case_tab(
         request,
         user,
         case,
@@ -727,9 +753,8 @@ def _charges(
                 for c in view.charges
             ],
         },
+        status_code,
     )
-    response.status_code = status_code
-    return response
 
 
 @router.get("/cases/{reference}/charges")
@@ -776,17 +801,8 @@ def add_charge(
         ),
     )
     if errors:
-        return _charges(
-            request,
-            ctx,
-            user,
-            reference,
-            form="charge",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
-    return RedirectResponse(case_path(reference, "/charges?saved=charge"), status_code=303)
+        return _refused(_charges, request, ctx, user, reference, "charge", values, errors)
+    return _back(reference, "charges", "charge")
 
 
 OUTCOME_INTS = ("custodial_months", "suspended_months", "probation_months")
@@ -839,19 +855,10 @@ async def add_outcome(request: Request, ctx: CtxDep, user: PageUser, reference: 
         ),
     )
     if errors:
-        return _charges(
-            request,
-            ctx,
-            user,
-            reference,
-            form="outcome",
-            values=values,
-            errors=errors,
-            status_code=422,
-        )
+        return _refused(_charges, request, ctx, user, reference, "outcome", values, errors)
     if warnings:
         return _charges(request, ctx, user, reference, saved="outcome", warnings=warnings)
-    return RedirectResponse(case_path(reference, "/charges?saved=outcome"), status_code=303)
+    return _back(reference, "charges", "outcome")
 
 
 @router.post("/cases/{reference}/outcomes/{outcome_id}/payment")
@@ -876,24 +883,13 @@ def add_payment(
     )
     if errors:
         values = {"paid_on": paid_on, "amount": amount, "note": note, "outcome": outcome_id}
-        return _charges(
-            request,
-            ctx,
-            user,
-            reference,
-            form=f"payment-{outcome_id}",
-            values=values,
-            errors=errors,
-            status_code=422,
+        return _refused(
+            _charges, request, ctx, user, reference, f"payment-{outcome_id}", values, errors
         )
-    return RedirectResponse(case_path(reference, "/charges?saved=payment"), status_code=303)
+    return _back(reference, "charges", "payment")
 
 
 # --------------------------------------------------------------------------- notes, witnesses
-
-
-def _back_to_hearings(reference: str, saved: str) -> Response:
-    return RedirectResponse(case_path(reference, f"/hearings?saved={saved}"), status_code=303)
 
 
 def _hearings_refused(
@@ -907,9 +903,7 @@ def _hearings_refused(
 ) -> Response:
     from palermo.web.pages.hearings import _tab
 
-    return _tab(
-        request, ctx, user, reference, form=form, errors=errors, values=values, status_code=422
-    )
+    return _refused(_tab, request, ctx, user, reference, form, values, errors)
 
 
 @router.post("/cases/{reference}/notes/add")
@@ -940,7 +934,7 @@ def add_note(
     if errors:
         values = {"kind": kind, "text": text, "due_on": due_on, "assigned_to": assigned_to}
         return _hearings_refused(request, ctx, user, reference, "note", values, errors)
-    return _back_to_hearings(reference, "note")
+    return _back(reference, "hearings", "note")
 
 
 @router.post("/cases/{reference}/deadlines/add")
@@ -964,7 +958,7 @@ def add_deadline(
     if errors:
         values = {"kind": kind, "due_on": due_on, "description": description}
         return _hearings_refused(request, ctx, user, reference, "deadline", values, errors)
-    return _back_to_hearings(reference, "deadline")
+    return _back(reference, "hearings", "deadline")
 
 
 @router.post("/cases/{reference}/notes/{note_id}/done")
@@ -972,7 +966,7 @@ def complete_task(
     request: Request, ctx: CtxDep, user: PageUser, reference: str, note_id: int
 ) -> Response:
     casework.complete_task(ctx, user.actor, reference, note_id)
-    return _back_to_hearings(reference, "note")
+    return _back(reference, "hearings", "note")
 
 
 @router.post("/cases/{reference}/witnesses/{person_id}/record")
@@ -1017,7 +1011,7 @@ def record_witness(
         return _hearings_refused(
             request, ctx, user, reference, f"witness-{person_id}", values, errors
         )
-    return _back_to_hearings(reference, "witness")
+    return _back(reference, "hearings", "witness")
 
 
 # --------------------------------------------------------------------------- search
