@@ -231,10 +231,10 @@ def run_world_timing(n_payments: int) -> None:
 
 
 def run_simulated(typology: str, size: int) -> None:
-    from palermo.analysis.evaluate import pattern_scores
-    from palermo.analysis.loaders import load_simulated, load_truth
     from palermo.analysis.patterns import detect_patterns
     from palermo.simulate import TYPOLOGIES, simulate
+    from palermo.simulate.evaluate import pattern_scores
+    from palermo.simulate.loaders import load_simulated, load_truth
 
     names = sorted(TYPOLOGIES) if typology == "all" else [typology]
     for name in names:

@@ -64,10 +64,10 @@ def run_synthetic(n_calls: int, n_payments: int, compare_networkx: bool) -> None
 
 
 def run_simulated(typology: str, size: int) -> None:
-    from palermo.analysis.evaluate import role_scores
-    from palermo.analysis.loaders import load_simulated, load_truth
     from palermo.analysis.roles import culpable_not_charged, infer_roles
     from palermo.simulate import TYPOLOGIES, simulate
+    from palermo.simulate.evaluate import role_scores
+    from palermo.simulate.loaders import load_simulated, load_truth
 
     names = sorted(TYPOLOGIES) if typology == "all" else [typology]
     total_tp = total_fp = total_fn = 0

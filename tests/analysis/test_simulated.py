@@ -9,16 +9,17 @@ from typing import Any
 
 import pytest
 
-from palermo.analysis.evaluate import role_scores
 from palermo.analysis.graph import build_graph, to_json
-from palermo.analysis.loaders import load_simulated, load_truth
 from palermo.analysis.money import trace
 from palermo.security.permissions import Actor
 from palermo.services import cases, money, network
 from palermo.services.context import Context
-from palermo.services.demo import add_simulated_people
+from palermo.services.demo import enter_people
 from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
+from palermo.simulate.evaluate import role_scores
+from palermo.simulate.intake import intake
+from palermo.simulate.loaders import load_simulated, load_truth
 
 
 @pytest.fixture(scope="module", params=["escort_ads", "agricultural_debt_bondage"])
@@ -93,7 +94,7 @@ def product_case(
         typology=name,
         statutes=list(truth.get("statutes", [])),
     )
-    ids = add_simulated_people(ctx, prosecutor, reference, truth)
+    ids = enter_people(ctx, prosecutor, reference, intake(truth).people)
     ingest_path(ctx, prosecutor, reference, out)
     return name, reference, truth, {v: k for k, v in ids.items()}
 

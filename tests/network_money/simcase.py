@@ -1,5 +1,5 @@
 """A small simulated escort-ads case loaded through the ordinary ingest path, with its
-people and charges added by ``palermo.services.demo.add_simulated_people`` (shared by the Network
+people and charges added by ``palermo.services.demo.enter_people`` (shared by the Network
 and Money tests and benchmarks)."""
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Any
 from palermo.security.permissions import Actor
 from palermo.services import cases, elements
 from palermo.services.context import Context
-from palermo.services.demo import add_simulated_people
+from palermo.services.demo import enter_people
 from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
+from palermo.simulate.intake import intake
 
 REFERENCE = "NET-001"
 _CACHE: dict[str, Path] = {}
@@ -59,7 +60,7 @@ def build(
         typology="escort_ads",
         statutes=list(truth.get("statutes", [])),
     )
-    ids = add_simulated_people(ctx, actor, reference, truth)
+    ids = enter_people(ctx, actor, reference, intake(truth).people)
     ingest_path(ctx, actor, reference, source)
     sim = SimCase(reference, truth, ids)
     # The uncharged recruiter's recruiting message, tied to them by hand as an analyst

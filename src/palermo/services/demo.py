@@ -5,13 +5,11 @@ so the demo exercises exactly what a real case goes through.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -19,6 +17,7 @@ from palermo.security.permissions import Actor
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
+from palermo.simulate.intake import PersonIntake, set_key_aside
 from palermo.store.models import Case, CaseMember, Role, User
 
 DEMO_UNIT = "demo"
@@ -73,7 +72,6 @@ HISTORY_PREFIX = "HIST-"
 HISTORY_CASES = 300
 # Members of every demo case: the roles that work on cases.
 CASE_MEMBERS = ["prosecutor", "investigator", "analyst", "advocate"]
-_KINDS = {"suspect", "victim", "witness", "official", "other"}
 
 
 def demo_password(username: str) -> str:
@@ -164,81 +162,55 @@ def _build_case(
     if folder.exists():
         shutil.rmtree(folder)
     simulate(spec.typology, spec.size, spec.seed, folder)
-    # The answer key is not evidence: keep it beside the folder that gets ingested.
-    answer_key = folder.with_name(f"{spec.reference}.ground_truth.json")
-    (folder / "ground_truth.json").replace(answer_key)
-    truth: dict[str, Any] = json.loads(answer_key.read_text())
-    base = date.fromisoformat(str(truth.get("base_date", "2024-01-01"))[:10])
+    # The answer key is not evidence: kept beside the folder that gets ingested; only
+    # what a unit would enter at intake (case details, people, charges) is read from it.
+    case = set_key_aside(folder, folder.with_name(f"{spec.reference}.ground_truth.json"))
     case_service.create_case(
         ctx,
         DEMO_OPERATOR,
         reference=spec.reference,
-        title=str(truth.get("title") or spec.typology.replace("_", " ").title()),
-        jurisdiction=str(truth.get("jurisdiction", "US")),
+        title=case.title or spec.typology.replace("_", " ").title(),
+        jurisdiction=case.jurisdiction,
         unit_id=unit_id,
         typology=spec.typology,
         stage=spec.stage,
-        statutes=list(truth.get("statutes", [])),
-        opened_on=base + timedelta(days=120),
+        statutes=case.statutes,
+        opened_on=case.base_date + timedelta(days=120),
         members=CASE_MEMBERS,
     )
-    add_simulated_people(ctx, DEMO_OPERATOR, spec.reference, truth)
+    enter_people(ctx, DEMO_OPERATOR, spec.reference, case.people)
     say(f"{spec.reference}: loading evidence")
     report = ingest_service.ingest_path(ctx, DEMO_OPERATOR, spec.reference, folder)
     say(f"{spec.reference}: {report.records:,} records from {report.loaded} files")
 
 
-def add_simulated_people(
-    ctx: Context, actor: Actor, reference: str, truth: dict[str, Any]
+def enter_people(
+    ctx: Context, actor: Actor, reference: str, people: list[PersonIntake]
 ) -> dict[str, int]:
-    """The people of a simulated case's ground truth, with their identifiers, and the
-    charges of those charged, as an investigator would enter them. Returns ground-truth
-    person id -> stored person id."""
-    ids = _add_people(ctx, actor, reference, truth)
-    _add_charges(ctx, actor, reference, truth, ids)
-    return ids
-
-
-def _add_people(
-    ctx: Context, actor: Actor, reference: str, truth: dict[str, Any]
-) -> dict[str, int]:
+    """The people of a simulated case's intake with their identifiers, and the charges of
+    those charged, entered as an investigator would. Returns intake key -> person id."""
     ids: dict[str, int] = {}
-    for person in truth.get("persons", []):
-        kind = person.get("kind") if person.get("kind") in _KINDS else "other"
-        identifiers = [("phone", p) for p in person.get("phones", [])]
-        identifiers += [("account", a) for a in person.get("accounts", [])]
-        identifiers += [("email", e) for e in person.get("emails", [])]
-        birth = str(person.get("birth_date") or "")
+    for person in people:
+        victim = person.kind == "victim"
         view = case_service.add_person(
             ctx,
             actor,
             reference,
-            kind=kind,
-            name=person["name"],
-            aliases=list(person.get("aliases", [])),
-            sealed_fields={"date_of_birth": birth} if kind == "victim" and birth else None,
-            is_minor=bool(person.get("is_minor")),
-            sex=person.get("sex"),
-            nationality=person.get("nationality"),
-            birth_year=int(birth[:4]) if birth[:4].isdigit() else None,
-            identifiers=identifiers,
+            kind=person.kind,
+            name=person.name,
+            aliases=person.aliases,
+            sealed_fields={"date_of_birth": person.date_of_birth}
+            if victim and person.date_of_birth
+            else None,
+            is_minor=person.is_minor,
+            sex=person.sex,
+            nationality=person.nationality,
+            birth_year=person.birth_year,
+            identifiers=person.identifiers,
         )
-        ids[str(person["id"])] = view.id
-    return ids
-
-
-def _add_charges(
-    ctx: Context, actor: Actor, reference: str, truth: dict[str, Any], person_ids: dict[str, int]
-) -> None:
-    for person in truth.get("persons", []):
-        if not person.get("charged"):
-            continue
-        for statute_id in person.get("charges", []):
+        ids[person.key] = view.id
+        for statute_id in person.charges:
             case_service.add_charge(
-                ctx,
-                actor,
-                reference,
-                person_id=person_ids[str(person["id"])],
-                statute_id=statute_id,
-                status="charged",
+                ctx, actor, reference, person_id=view.id, statute_id=statute_id, status="charged"
             )
+    return ids
