@@ -143,9 +143,19 @@ _LAW = re.compile(
     r"\b(?:makes? it (?:a (?:federal )?crime|illegal|unlawful)|outlaws|proscribes|"
     r"criminali[sz]es?|(?:is|are) (?:generally )?defined as|defines|provides in part|"
     r"shall be (?:imprisoned|fined)|whoever|it is illegal|does not require|"
-    r"for the purpose of subjection to|in which a commercial sex act is induced)\b",
+    r"for the purpose of subjection to|in which a commercial sex act is induced)\b"
+    # A statement about trafficking in general or about policy, not about a case:
+    # "Human trafficking is compelling someone to work", "in the form of forced labor",
+    # "committed to prosecuting ... particularly when minors are abused".
+    r"|\b(?:(?:human|sex|labou?r) )?trafficking (?:is|involves|includes|means|occurs|"
+    r"takes many forms)\b|\b\w+ing (?:someone|anyone|a person|another person)\b|"
+    r"\bin the forms? of\b|"
+    r"\b(?:is|are|remains?) committed to\b|\bwe recognize\b|\bawareness (?:month|day|week)\b",
     re.IGNORECASE,
 )
+# A title-case name ("National Slavery and Human Trafficking Prevention Month", "the
+# Forced Labor Convention") holds indicator words without asserting anything.
+_TITLE_WORD = re.compile(r"[A-Z][\w'’-]*")
 MAX_SENTENCE = 600
 
 
@@ -264,6 +274,25 @@ def _blocked(
     return None
 
 
+def _in_title(text: str, sentence: Sentence, start: int, end: int) -> bool:
+    """Whether the words at ``start:end`` are part of a title-case name inside a sentence
+    that is not itself written in title case (a heading is read as prose)."""
+    if not text[start : start + 1].isupper() or start == sentence.start:
+        return False
+    words = sentence.text.split()
+    if sum(1 for w in words if w[:1].isupper()) * 2 > len(words):
+        return False
+    before = text[sentence.start : start].split()
+    after = text[end : sentence.end].split()
+    prev = before[-1] if before else ""
+    nxt = after[0] if after else ""
+    if prev in ("and", "of", "&") and len(before) > 1:
+        prev = before[-2]
+    if nxt in ("and", "of", "&") and len(after) > 1:
+        nxt = after[1]
+    return bool(_TITLE_WORD.fullmatch(prev.strip("\"“(")) or _TITLE_WORD.match(nxt))
+
+
 def _matches(
     regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
 ) -> Iterator[re.Match[str]]:
@@ -343,6 +372,8 @@ def find_indicators(
                 if law is None:
                     law = laws[idx] = _LAW.search(s.text) is not None
                 why = _blocked(s.text, start - s.start, end - s.start, pattern, law)
+                if why is None and _in_title(norm, s, start, end):
+                    why = "name"
                 if why is None or (include_blocked and previous is None):
                     found[key] = (start, end, pattern, why)
     out: list[Extraction] = []
