@@ -4,7 +4,9 @@ The sets ship with the package (``palermo/extract/labelled``, see its README):
 
 * ``regression`` — hand-written sentences (YAML: ``sentences: [{text, expect}]``);
 * ``real-dev`` — real public court and government text, the half patterns are tuned on;
-* ``real-test`` — the other half, frozen before any tuning and never tuned on.
+* ``real-test`` — the other half, frozen before any tuning and never tuned on;
+* ``first-person-dev`` / ``first-person-test`` — victims' and survivors' own words
+  (testimony, declarations, transcripts, quoted statements), split the same way.
 
 The real sets are JSON lines ``{id, doc, source, voice, text, expect, blocked}``.
 ``palermo indicators evaluate`` prints a table per set; ``--ilo`` restricts the scores to
@@ -30,6 +32,8 @@ SETS: dict[str, Path] = {
     "regression": LABELLED / "regression.yaml",
     "real-dev": LABELLED / "real_dev.jsonl",
     "real-test": LABELLED / "real_test.jsonl",
+    "first-person-dev": LABELLED / "first_person_dev.jsonl",
+    "first-person-test": LABELLED / "first_person_test.jsonl",
 }
 DEFAULT_PATH = SETS["regression"]
 ILO_IDS = frozenset(
@@ -59,6 +63,8 @@ class LabelledSentence(BaseModel):
     source: str = ""
     voice: str = ""
     blocked: list[str] = []
+    # What the source is, where the address alone does not say (a quotation, a transcript).
+    note: str = ""
 
 
 class LabelledSet(BaseModel):
