@@ -197,8 +197,8 @@ def test_measured_figures_do_not_fall(name: str, only: str | None) -> None:
 def test_evaluate_prints_every_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
-    assert out.count("micro") == 3
-    assert "real_test.jsonl" in out and "regression.yaml" in out
+    assert out.count("micro") == len(SETS)
+    assert "real_test.jsonl" in out and "first_person_test.jsonl" in out and "regression.yaml" in out
     assert main(["real-test", "--ilo"]) == 0
     assert "(ILO ids)" in capsys.readouterr().out
 
@@ -210,7 +210,7 @@ def test_cli_evaluate_prints_per_indicator_figures() -> None:
 
     result = CliRunner().invoke(app, ["indicators", "evaluate", "--ilo"])
     assert result.exit_code == 0, result.output
-    assert result.output.count("micro") == 3
+    assert result.output.count("micro") == len(SETS)
     assert "document_retention" in result.output
     missing = CliRunner().invoke(app, ["indicators", "evaluate", "/nonexistent/set.jsonl"])
     assert missing.exit_code != 0 and "not found" in missing.output
