@@ -198,7 +198,9 @@ def test_evaluate_prints_every_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
     assert out.count("micro") == len(SETS)
-    assert "real_test.jsonl" in out and "first_person_test.jsonl" in out and "regression.yaml" in out
+    assert (
+        "real_test.jsonl" in out and "first_person_test.jsonl" in out and "regression.yaml" in out
+    )
     assert main(["real-test", "--ilo"]) == 0
     assert "(ILO ids)" in capsys.readouterr().out
 
@@ -275,3 +277,75 @@ def test_spanish_patterns_cover_every_ilo_indicator(text: str, indicator: str) -
 
 def test_spanish_negation() -> None:
     assert hits("Nunca me quitaron el pasaporte.") == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("Los imputados captaron a las víctimas en Paraguay.", "recruitment"),
+        ("Las mujeres fueron trasladadas a Buenos Aires en micro.", "transport_transfer"),
+        ("Eran acogidas en un departamento del centro.", "harbouring"),
+        ("Dos de las víctimas eran menores de edad.", "minor_victim"),
+        ("Las obligaban a prostituirse en una whiskería de la ruta.", "commercial_sex_acts"),
+        ("Los sometían a servidumbre en el campo.", "forced_labour_services"),
+        ("Obtenían un beneficio económico de la explotación.", "financial_benefit"),
+        ("Le retuvieron el pasaporte al llegar.", "document_retention"),
+        ("Las víctimas fueron golpeadas por el encargado.", "physical_sexual_violence"),
+    ],
+)
+def test_spanish_lemma_patterns_read_inflected_court_prose(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_spanish_statements_of_law_and_threatened_harm_are_not_hits() -> None:
+    law = (
+        "El que mediante engaño o violencia capta, traslada o acoge a otro con fines de "
+        "explotación es reprimido con pena de prisión."
+    )
+    assert hits(law) == set()
+    threatened = "Tenían prohibida la salida bajo la amenaza de que serían golpeadas."
+    got = hits(threatened)
+    assert "restriction_of_movement" in got and "physical_sexual_violence" not in got
+    # "de 30 a 35 dólares" is a price, not working hours.
+    assert "excessive_overtime" not in hits("Cada cliente pagó de 30 a 35 dólares por el pase.")
+    # A minor perpetrator or a prison term in years does not make a minor victim.
+    assert "minor_victim" not in hits("Fue condenado a 15 años de prisión por la explotación.")
+
+
+def test_a_mixed_language_page_is_read_in_both_languages() -> None:
+    page = (
+        "The defendant confiscated the workers' passports and forced them to work. "
+        "Según el testimonio de la víctima, los imputados la trasladaron a Córdoba y la "
+        "obligaron a prostituirse en un prostíbulo de la ruta."
+    )
+    got = hits(page)
+    assert {"document_retention", "forced_labour_services"} <= got
+    assert {"transport_transfer", "commercial_sex_acts"} <= got
+
+
+def test_an_english_page_is_not_read_as_spanish() -> None:
+    from palermo.extract.indicators import _looks_like
+
+    english = (
+        "Maria de la Cruz told agents that the defendant drove her to El Paso and that she "
+        "was paid nothing for the work she did at the restaurant."
+    )
+    assert not _looks_like("es", english)
+    assert _looks_like("es", "Las víctimas eran captadas en el norte del país.")
+
+
+def test_general_statements_and_names_are_not_case_facts() -> None:
+    assert hits("Human trafficking is compelling someone to work against their will.") == set()
+    month = "National Slavery and Human Trafficking Prevention Month"
+    assert hits(f"The office held events during {month} last year.") == set()
+    assert "forced_labour_services" in hits("The defendants held the workers in forced labor.")
+
+
+@pytest.mark.parametrize("name", ["first-person", "spanish"])
+def test_the_added_real_sets_split_by_document(name: str) -> None:
+    dev = load_set(SETS[f"{name}-dev"])
+    test = load_set(SETS[f"{name}-test"])
+    assert {s.doc for s in dev}.isdisjoint({s.doc for s in test})
+    assert all(s.source.startswith("http") and s.doc and s.id for s in dev + test)
+    known = {ci.id for ci in load_indicators()}
+    assert all(set(s.expect) <= known for s in dev + test)

@@ -6,7 +6,9 @@ The sets ship with the package (``palermo/extract/labelled``, see its README):
 * ``real-dev`` — real public court and government text, the half patterns are tuned on;
 * ``real-test`` — the other half, frozen before any tuning and never tuned on;
 * ``first-person-dev`` / ``first-person-test`` — victims' and survivors' own words
-  (testimony, declarations, transcripts, quoted statements), split the same way.
+  (testimony, declarations, transcripts, quoted statements), split the same way;
+* ``spanish-dev`` / ``spanish-test`` — real Spanish text (prosecution-service and ministry
+  releases, reports of court and government communiqués), split the same way.
 
 The real sets are JSON lines ``{id, doc, source, voice, text, expect, blocked}``.
 ``palermo indicators evaluate`` prints a table per set; ``--ilo`` restricts the scores to
@@ -34,6 +36,8 @@ SETS: dict[str, Path] = {
     "real-test": LABELLED / "real_test.jsonl",
     "first-person-dev": LABELLED / "first_person_dev.jsonl",
     "first-person-test": LABELLED / "first_person_test.jsonl",
+    "spanish-dev": LABELLED / "spanish_dev.jsonl",
+    "spanish-test": LABELLED / "spanish_test.jsonl",
 }
 DEFAULT_PATH = SETS["regression"]
 ILO_IDS = frozenset(

@@ -129,7 +129,7 @@ _QUESTION_START = re.compile(
 _MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas)\s|\s(?:but|whereas)\s")
 # A threat with its content: "threatened to ...", "threatening that ...", "threats of ...".
 _THREAT = re.compile(
-    r"\b(?:threat\w*|warn\w*|amenaz\w*)\s+(?:\w+\s+){0,2}?(?:to|that|of|with|if)\b",
+    r"\b(?:threat\w*|warn\w*|amenaz\w*)\s+(?:\w+\s+){0,2}?(?:to|that|of|with|if|de|que|con|si)\b",
     re.IGNORECASE,
 )
 _NOT_PROVED = re.compile(
@@ -150,7 +150,11 @@ _LAW = re.compile(
     r"|\b(?:(?:human|sex|labou?r) )?trafficking (?:is|involves|includes|means|occurs|"
     r"takes many forms)\b|\b\w+ing (?:someone|anyone|a person|another person)\b|"
     r"\bin the forms? of\b|"
-    r"\b(?:is|are|remains?) committed to\b|\bwe recognize\b|\bawareness (?:month|day|week)\b",
+    r"\b(?:is|are|remains?) committed to\b|\bwe recognize\b|\bawareness (?:month|day|week)\b"
+    # The same in Spanish: "El que mediante engaño capta ... será reprimido con prisión".
+    r"|\bel que,? mediante\b|\b(?:es|será|serán) (?:reprimid[oa]s?|sancionad[oa]s?|"
+    r"castigad[oa]s? con (?:pena|prisión|reclusión))\b|"
+    r"\beste delito (?:implica|consiste|comprende)\b|\bse entiende por\b",
     re.IGNORECASE,
 )
 # A title-case name ("National Slavery and Human Trafficking Prevention Month", "the
@@ -290,7 +294,7 @@ def _in_title(text: str, sentence: Sentence, start: int, end: int) -> bool:
         prev = before[-2]
     if nxt in ("and", "of", "&") and len(after) > 1:
         nxt = after[1]
-    return bool(_TITLE_WORD.fullmatch(prev.strip("\"“(")) or _TITLE_WORD.match(nxt))
+    return bool(_TITLE_WORD.fullmatch(prev.strip('"“(')) or _TITLE_WORD.match(nxt))
 
 
 def _matches(
@@ -332,7 +336,7 @@ def find_indicators(
     sentences = bounded(split_sentences(norm), norm)
     starts = [s.start for s in sentences]
     asks = [is_question(s.text) for s in sentences]
-    lemmas: _Lemmas | None = None
+    lemma_lines: dict[str, _Lemmas | None] = {}
     laws: dict[int, bool] = {}
     # Every prefilter literal is looked for once per page, not once per pattern.
     # A literal of word characters only is in the page if and only if it is inside one of
@@ -345,8 +349,16 @@ def find_indicators(
     for k, ind in enumerate(catalogue):
         for pattern in ind.patterns:
             if pattern.on_lemmas:
+                language = pattern.language
+                if language not in lemma_lines:
+                    lemma_lines[language] = (
+                        _Lemmas(norm, sentences, language)
+                        if language == "en" or _looks_like(language, norm)
+                        else None
+                    )
+                lemmas = lemma_lines[language]
                 if lemmas is None:
-                    lemmas = _Lemmas(norm, sentences)
+                    continue
                 if pattern.anchors is not None:
                     if pattern.anchors.isdisjoint(lemmas.line.words):
                         continue
@@ -475,12 +487,39 @@ def _sentence_matches(
         pos = starts[idx + 1] if idx + 1 < len(starts) else len(subject) + 1
 
 
-class _Lemmas:
-    """The page's lemma line, sentence by sentence, built once per page and only when a
-    lemma pattern is tried."""
+# Frequent short words of a language other than English: a page holding a few of them is
+# read as lemmas of that language too (a mixed-language page gets both readings).
+# Counted in lower case only, and without "de", "la" and "del": those stand in names
+# ("Maria de la Cruz", "El Paso", "Los Angeles") on pages in any language.
+_FUNCTION_WORDS = {
+    "es": re.compile(
+        r"\b(?:el|en|y|los|las|que|por|para|con|una|un|su|sus|se|lo|al|fue|fueron|era|eran|"
+        r"pero|muy|también|está|están|él|ella|ellos|ellas|había|según|como|les|nos)\b"
+    ),
+}
 
-    def __init__(self, text: str, sentences: list[Sentence]) -> None:
-        self.line: LemmaLine = lemma_line(text, [(s.start, s.end) for s in sentences])
+
+def _looks_like(language: str, text: str) -> bool:
+    """Whether ``text`` (a page as written) holds enough of ``language``'s function words
+    to be worth reading as its lemmas too: one word in twelve (of the first 2,400 words'
+    worth: a long page with a section in that language qualifies), at least two unless the
+    text is a single short sentence."""
+    regex = _FUNCTION_WORDS.get(language)
+    if regex is None:
+        return False
+    hits = sum(1 for _ in zip(range(200), regex.finditer(text), strict=False))
+    words = text.count(" ") + 1
+    return hits >= (1 if words < 12 else 2) and hits * 12 >= min(words, 200 * 12)
+
+
+class _Lemmas:
+    """The page's lemma line in one language, sentence by sentence, built once per page
+    and only when a lemma pattern of that language is tried."""
+
+    def __init__(self, text: str, sentences: list[Sentence], language: str = "en") -> None:
+        self.line: LemmaLine = lemma_line(
+            text, [(s.start, s.end) for s in sentences], language=language
+        )
         self.sentences = [
             Sentence(a, b, "") for a, b in zip(self.line.starts, self.line.ends, strict=True)
         ]
