@@ -349,3 +349,19 @@ def test_the_added_real_sets_split_by_document(name: str) -> None:
     assert all(s.source.startswith("http") and s.doc and s.id for s in dev + test)
     known = {ci.id for ci in load_indicators()}
     assert all(set(s.expect) <= known for s in dev + test)
+
+
+def test_attribution_is_scored_against_the_labelled_parties(tmp_path: Path) -> None:
+    from palermo.extract.evaluate import evaluate_attribution
+
+    right = tmp_path / "right.jsonl"
+    right.write_text('{"id": "htd-ding#2", "agent": ["Ding"], "patient": ["victim"]}\n', "utf-8")
+    got = evaluate_attribution(right, ("real-dev",))["real-dev"]
+    assert got.hits >= 2 and got.agent_right >= 1
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text('{"id": "htd-ding#2", "agent": ["Nobody"], "patient": []}\n', "utf-8")
+    assert evaluate_attribution(wrong, ("real-dev",))["real-dev"].agent_right < got.agent_right
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "htd-ding#2"}\n', "utf-8")
+    with pytest.raises(ValueError, match="line 1"):
+        evaluate_attribution(bad, ("real-dev",))

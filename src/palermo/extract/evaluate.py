@@ -181,8 +181,82 @@ def evaluate_indicators(
     return EvaluationReport(per, micro, len(sentences), errors)
 
 
+ATTRIBUTION = LABELLED / "attribution.jsonl"
+
+
+class AttributionLabel(BaseModel):
+    """Who did it and to whom, as the sentence ``id`` says: the words naming each (any of
+    them counts), or an empty list where the sentence names nobody."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    agent: list[str]
+    patient: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionScore:
+    hits: int
+    agent_right: int
+    patient_right: int
+
+    def line(self, name: str) -> str:
+        n = max(self.hits, 1)
+        return (
+            f"{name:<14} {self.hits:>4} hits  agent right {self.agent_right:>4} "
+            f"({self.agent_right / n:.1%})  patient right {self.patient_right:>4} "
+            f"({self.patient_right / n:.1%})"
+        )
+
+
+def _same_party(found: str | None, names: list[str]) -> bool:
+    if not names:
+        return found is None
+    if found is None:
+        return False
+    low = found.lower()
+    return any(n.lower() in low or low in n.lower() for n in names)
+
+
+def evaluate_attribution(
+    labels: Path | str = ATTRIBUTION, sets: tuple[str, ...] = ("real-dev", "real-test")
+) -> dict[str, AttributionScore]:
+    """Per set, over the correct indicator hits in the labelled sentences: how often the
+    agent and the patient the extractor names are the ones the sentence names (or both
+    say nobody)."""
+    path = Path(labels)
+    wanted: dict[str, AttributionLabel] = {}
+    for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                label = AttributionLabel.model_validate(json.loads(line))
+            except (ValueError, ValidationError) as exc:
+                raise ValueError(f"{path}: line {n}: {exc}") from exc
+            wanted[label.id] = label
+    out: dict[str, AttributionScore] = {}
+    for name in sets:
+        hits = agents = patients = 0
+        for item in load_set(SETS[name]):
+            said = wanted.get(item.id)
+            if said is None:
+                continue
+            for e in find_indicators(item.text):
+                if e.value not in item.expect or e.details.get("own_words"):
+                    continue
+                hits += 1
+                agents += _same_party(e.details.get("agent"), said.agent)
+                patients += _same_party(e.details.get("patient"), said.patient)
+        out[name] = AttributionScore(hits, agents, patients)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if "--attribution" in args:
+        for name, score in evaluate_attribution().items():
+            print(score.line(name))
+        return 0
     verbose = "-v" in args
     ilo = "--ilo" in args
     paths = [a for a in args if a not in ("-v", "--ilo")]
