@@ -365,3 +365,12 @@ def test_attribution_is_scored_against_the_labelled_parties(tmp_path: Path) -> N
     bad.write_text('{"id": "htd-ding#2"}\n', "utf-8")
     with pytest.raises(ValueError, match="line 1"):
         evaluate_attribution(bad, ("real-dev",))
+
+
+def test_what_someone_would_do_if_is_a_threat_and_keeping_in_contact_is_not_isolation() -> None:
+    got = hits("She gave the money to Wright, as Wright would beat her if she did not pay him.")
+    assert "physical_sexual_violence" not in got
+    assert "isolation" not in hits("The buyer kept in contact with her over the next day.")
+    assert "isolation" in hits("The defendant kept the women from speaking to their families.")
+    definition = "Domestic servitude is a form of trafficking that is hard to detect."
+    assert "forced_labour_services" not in hits(definition)

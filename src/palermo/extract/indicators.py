@@ -150,7 +150,8 @@ _LAW = re.compile(
     r"|\b(?:(?:human|sex|labou?r) )?trafficking (?:is|involves|includes|means|occurs|"
     r"takes many forms)\b|\b\w+ing (?:someone|anyone|a person|another person)\b|"
     r"\bin the forms? of\b|"
-    r"\b(?:is|are|remains?) committed to\b|\bwe recognize\b|\bawareness (?:month|day|week)\b"
+    r"\b(?:is|are|remains?) committed to\b|\bwe recognize\b|\bawareness (?:month|day|week)\b|"
+    r"\b(?:is|are) an? (?:form|type|kind) of\b|\bprohibitions? (?:against|of)\b|\btop priorit"
     # The same in Spanish: "El que mediante engaño capta ... será reprimido con prisión".
     r"|\bel que,? mediante\b|\b(?:es|será|serán) (?:reprimid[oa]s?|sancionad[oa]s?|"
     r"castigad[oa]s? con (?:pena|prisión|reclusión))\b|"
@@ -160,6 +161,9 @@ _LAW = re.compile(
 # A title-case name ("National Slavery and Human Trafficking Prevention Month", "the
 # Forced Labor Convention") holds indicator words without asserting anything.
 _TITLE_WORD = re.compile(r"[A-Z][\w'’-]*")
+# "would" (or "'d") just before a match with "if" or "unless" after it in the clause.
+_WOULD = re.compile(r"(?:\bwould|'d)\s+(?:\w+\s+){0,1}$", re.IGNORECASE)
+_CONDITION_AFTER = re.compile(r"[^;:,.—–]{0,60}?\b(?:if|unless)\b", re.IGNORECASE)
 MAX_SENTENCE = 600
 
 
@@ -271,6 +275,8 @@ def _blocked(
         return None
     if _CONDITIONAL.search(clause) or _CONDITIONAL.search(sentence[start:end]):
         return "conditional"
+    if _WOULD.search(prefix) and _CONDITION_AFTER.match(sentence, end):
+        return "conditional"  # "would beat her if she did not pay": a threat, not a beating
     if _FUTURE.search(prefix):
         return "future"
     if _THREAT.search(clause):
