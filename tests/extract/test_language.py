@@ -133,6 +133,33 @@ def test_a_run_on_paragraph_is_cut_into_bounded_pieces() -> None:
         assert s1 - s0 <= MAX_SENTENCE and s0 <= e.start < e.end <= s1
 
 
+def test_a_spanish_and_a_mixed_run_on_paragraph_keep_spans_bounded() -> None:
+    rng = random.Random(4)
+    es = [
+        "los",
+        "imputados",
+        "le",
+        "quitaron",
+        "el",
+        "pasaporte",
+        "y",
+        "la",
+        "obligaron",
+        "a",
+        "trabajar",
+        "sin",
+        "paga",
+    ]
+    en = ["he", "took", "our", "passports", "and", "we", "worked", "every", "day"]
+    for words in (es, es + en):
+        text = " ".join(rng.choice(words) for _ in range(5000))
+        found = find_indicators(text)
+        assert any(e.value == "document_retention" for e in found)
+        for e in found:
+            s0, s1 = e.details["sentence_span"]
+            assert s1 - s0 <= MAX_SENTENCE and text[e.start : e.end] == e.raw
+
+
 def test_chat_without_punctuation_and_ocr_noise_do_not_break_anything() -> None:
     chat = "\n".join(["ok", "u stay inside the room", "boss took ur passport lol"] * 300)
     assert "document_retention" in hits(chat)
