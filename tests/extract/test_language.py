@@ -208,10 +208,14 @@ def test_the_real_sets_keep_their_sources_and_split_by_document() -> None:
 # Figures measured with `palermo indicators evaluate` (see the README of the labelled
 # sets) and locked 0.02 below: a change that loses more than that fails here.
 LOCKED = {
-    ("regression", None): 0.995,
-    ("real-dev", None): 0.927,
-    ("real-test", None): 0.895,
-    ("real-test", "ilo"): 0.938,
+    ("regression", None): 1.000,
+    ("real-dev", None): 0.947,
+    ("real-test", None): 0.906,
+    ("real-test", "ilo"): 0.943,
+    ("first-person-dev", None): 0.931,
+    ("first-person-test", None): 0.490,
+    ("spanish-dev", None): 0.984,
+    ("spanish-test", None): 0.887,
 }
 
 
