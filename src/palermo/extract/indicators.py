@@ -105,12 +105,30 @@ _CLAUSE_BREAK = re.compile(
     r"porque|aunque|mientras)\s",
     re.IGNORECASE,
 )
+# Not knowing that something happened does not undo it: the clause after the verb stands.
+_FACTIVE = re.compile(
+    r"\b(?:know|knew|known|reali[sz]e|reali[sz]ed|understand|understood|notice|noticed)"
+    r"\s+that\b",
+    re.IGNORECASE,
+)
 _SPECULATIVE = re.compile(
     r"\b(?:might|maybe|perhaps|possibly|probably|could(?!n't| not|\s+not)|"
     r"podría|podrían|quizás|quizá|quizas|tal vez|would have|wonder)\b",
     re.IGNORECASE,
 )
 _MAY = re.compile(r"\bmay\b")  # lower case only: "May" is a month
+# "could" that is not a guess: a purpose or a belief about what the speaker was doing
+# ("so we could pay off the debt", "I thought I could work off my debt") states the fact.
+_COULD_FACT = re.compile(
+    r"\b(?:so|so that|in order that|thought|believed|hoped|figured|until)\s+(?:that\s+)?"
+    r"(?:i|we|he|she|they|you)\s+could$",
+    re.IGNORECASE,
+)
+_STRICT_SPECULATIVE = re.compile(
+    r"\b(?:might|maybe|perhaps|possibly|probably|podría|podrían|quizás|quizá|quizas|"
+    r"tal vez|would have|wonder)\b",
+    re.IGNORECASE,
+)
 _CONDITIONAL = re.compile(
     r"\b(?:if|unless|in case|whether|suppose|supposing|imagine|"
     r"si|a menos que|en caso de que)\b",
@@ -250,10 +268,24 @@ def _negated(sentence: str, start: int) -> bool:
     prefix = sentence[:start]
     breaks = list(_CLAUSE_BREAK.finditer(prefix))
     clause = prefix[breaks[-1].end() :] if breaks else prefix
+    known = list(_FACTIVE.finditer(clause))
+    if known:  # "I did not realise that I was being taken for a ride": it was so
+        clause = clause[known[-1].end() :]
     words = _WORD.findall(clause.lower())[-5:]
     if any(w in _NEGATIONS or w.endswith("n't") for w in words):
         return True
     return "no one" in " ".join(words)
+
+
+def _speculative(prefix: str, threat: bool) -> bool:
+    """Whether a guess ("might", "perhaps", "could") comes before the match. For threats
+    (``threat``) "could" is the threat itself ("could deport us back"); a "could" of
+    purpose or belief ("so we could pay off the debt") is not a guess either."""
+    if _MAY.search(prefix) or _STRICT_SPECULATIVE.search(prefix):
+        return True
+    if threat:
+        return False
+    return any(not _COULD_FACT.search(prefix, 0, m.end()) for m in _SPECULATIVE.finditer(prefix))
 
 
 def _blocked(
@@ -265,7 +297,7 @@ def _blocked(
         return "negated"
     if law:
         return "statement of law"
-    if _SPECULATIVE.search(prefix) or _MAY.search(prefix):
+    if _speculative(prefix, pattern.allow_conditional):
         return "speculative"
     breaks = list(_MACRO_BREAK.finditer(prefix))
     clause = prefix[breaks[-1].end() :] if breaks else prefix
@@ -289,6 +321,8 @@ def _in_title(text: str, sentence: Sentence, start: int, end: int) -> bool:
     that is not itself written in title case (a heading is read as prose)."""
     if not text[start : start + 1].isupper() or start == sentence.start:
         return False
+    if re.match(r"I\b", text[start : start + 2]):
+        return False  # the pronoun "I" starts no name ("When I was 15")
     words = sentence.text.split()
     if sum(1 for w in words if w[:1].isupper()) * 2 > len(words):
         return False
