@@ -442,3 +442,31 @@ def test_could_of_purpose_or_threat_and_not_knowing_that_it_happened() -> None:
     assert "document_retention" not in hits(never)
     assert "minor_victim" not in hits("I was 15 minutes late to work.")
     assert "transport_transfer" not in hits("The job would bring us closer to our family.")
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("I never saw my passport again.", "document_retention"),
+        ("I couldn't talk to anyone.", "isolation"),
+        ("They said I had to pay back the cost of the ticket.", "debt_bondage"),
+        ("They said the police would arrest me.", "immigration_status_abuse"),
+        ("I worked for nothing.", "withholding_wages"),
+        ("I was only 16 when it started.", "minor_victim"),
+        ("I was fourteen when he brought me here.", "minor_victim"),
+        ("My neighbor told me about a job in the city.", "recruitment"),
+        ("They took me to another city.", "transport_transfer"),
+        ("I had to see ten men a night.", "commercial_sex_acts"),
+        ("He made me sell my body.", "commercial_sex_acts"),
+        ("He put me on the street.", "commercial_sex_acts"),
+        ("The job was not what they said.", "deception"),
+    ],
+)
+def test_more_first_person_phrasing(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_a_stated_age_of_someone_else_or_of_minutes_is_not_a_minor_victim() -> None:
+    assert "minor_victim" not in hits(
+        "Her eldest son is now sixteen, and her twins are ten years old."
+    )

@@ -277,15 +277,20 @@ def _negated(sentence: str, start: int) -> bool:
     return "no one" in " ".join(words)
 
 
-def _speculative(prefix: str, threat: bool) -> bool:
+def _speculative(sentence: str, start: int, threat: bool) -> bool:
     """Whether a guess ("might", "perhaps", "could") comes before the match. For threats
     (``threat``) "could" is the threat itself ("could deport us back"); a "could" of
     purpose or belief ("so we could pay off the debt") is not a guess either."""
+    prefix = sentence[:start]
     if _MAY.search(prefix) or _STRICT_SPECULATIVE.search(prefix):
         return True
     if threat:
         return False
-    return any(not _COULD_FACT.search(prefix, 0, m.end()) for m in _SPECULATIVE.finditer(prefix))
+    # Read on the whole sentence: "couldn't" is split by a match that starts at "n't".
+    return any(
+        m.end() <= start and not _COULD_FACT.search(prefix, 0, m.end())
+        for m in _SPECULATIVE.finditer(sentence)
+    )
 
 
 def _blocked(
@@ -297,7 +302,7 @@ def _blocked(
         return "negated"
     if law:
         return "statement of law"
-    if _speculative(prefix, pattern.allow_conditional):
+    if _speculative(sentence, start, pattern.allow_conditional):
         return "speculative"
     breaks = list(_MACRO_BREAK.finditer(prefix))
     clause = prefix[breaks[-1].end() :] if breaks else prefix
