@@ -212,7 +212,7 @@ LOCKED = {
     ("real-dev", None): 0.947,
     ("real-test", None): 0.906,
     ("real-test", "ilo"): 0.943,
-    ("first-person-dev", None): 0.923,
+    ("first-person-dev", None): 0.925,
     ("first-person-test", None): 0.490,
     ("spanish-dev", None): 0.984,
     ("spanish-test", None): 0.887,
@@ -470,3 +470,13 @@ def test_a_stated_age_of_someone_else_or_of_minutes_is_not_a_minor_victim() -> N
     assert "minor_victim" not in hits(
         "Her eldest son is now sixteen, and her twins are ten years old."
     )
+
+
+def test_a_child_slave_and_ages_of_10_to_17_are_minor_victims() -> None:
+    assert "minor_victim" in hits("From the ages of 11 to 16 I worked in his house.")
+    assert "minor_victim" in hits("I was a child slave in that house.")
+    assert "forced_labour_services" in hits("I became a slave in their home.")
+    assert "isolation" in hits("In that country I had no friends or family.")
+    assert "excessive_overtime" in hits("We worked fifteen or more hours a day.")
+    assert "withholding_wages" in hits("We were not given any wages.")
+    assert "minor_victim" not in hits("The statute applies from the age of 18.")

@@ -112,7 +112,7 @@ _FACTIVE = re.compile(
     re.IGNORECASE,
 )
 _SPECULATIVE = re.compile(
-    r"\b(?:might|maybe|perhaps|possibly|probably|could(?!n't| not|\s+not)|"
+    r"\b(?:might|maybe|perhaps|possibly|probably|could(?!n't| not|\s+not|\s+never)|"
     r"podría|podrían|quizás|quizá|quizas|tal vez|would have|wonder)\b",
     re.IGNORECASE,
 )
