@@ -40,6 +40,9 @@ class SignalSpec(BaseModel):
     because: str
     # fact
     concepts: tuple[str, ...] = ()
+    # fact: only facts whose sentence names a person as the one the act was done to
+    # ("drove us", "moved the women"), not a thing ("transport is free", "bring the cash")
+    person_object: bool = False
     # contact/travel
     max_days: float = 120
     days_before: float = 3
