@@ -145,6 +145,12 @@ class _Ctx:
             )
         return self._object_cache[key]
 
+    def quote_matches(self, quote: str | None, patterns: tuple[str, ...]) -> bool:
+        if not quote:
+            return False
+        rx = _compiled(patterns)
+        return rx.search(quote) is not None
+
     _regex_cache: dict[tuple[str, tuple[str, ...]], np.ndarray]
 
     def regex_mask(self, column: str, patterns: tuple[str, ...]) -> np.ndarray:
@@ -191,6 +197,16 @@ class _Ctx:
         return raw
 
 
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    rx = _PATTERNS.get(patterns)
+    if rx is None:
+        rx = _PATTERNS[patterns] = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return rx
+
+
 # -- signal kinds ---------------------------------------------------------------------------
 
 
@@ -201,6 +217,8 @@ def _sig_fact(ctx: _Ctx, sig: SignalSpec) -> _Raw:
         if f.concept not in wanted or f.suspect is None or f.status == "rejected":
             continue
         if sig.person_object and f.status != "confirmed" and not ctx.person_object(f.quote, wanted):
+            continue
+        if sig.quote_patterns and not ctx.quote_matches(f.quote, sig.quote_patterns):
             continue
         node = ctx.case.person_node(f.suspect)
         if node < 0:

@@ -43,6 +43,8 @@ class SignalSpec(BaseModel):
     # fact: only facts whose sentence names a person as the one the act was done to
     # ("drove us", "moved the women"), not a thing ("transport is free", "bring the cash")
     person_object: bool = False
+    # fact: only facts whose quoted sentence matches one of these (case-insensitive)
+    quote_patterns: tuple[str, ...] = ()
     # contact/travel
     max_days: float = 120
     days_before: float = 3
