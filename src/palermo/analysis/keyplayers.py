@@ -24,8 +24,11 @@ per node, so it is computed for the ``candidates`` best-placed nodes only.
 
 from __future__ import annotations
 
+import random
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import igraph as ig
@@ -151,12 +154,13 @@ def key_players(
         method = f"sampled from {k} random sources"
     lap("betweenness")
 
-    comm = g.community_leiden(
-        objective_function="modularity",
-        weights="weight",
-        resolution=resolution,
-        n_iterations=leiden_iterations,
-    )
+    with _seeded(seed):  # the same case gives the same groups and ranking
+        comm = g.community_leiden(
+            objective_function="modularity",
+            weights="weight",
+            resolution=resolution,
+            n_iterations=leiden_iterations,
+        )
     lap("groups")
     memb = np.asarray(comm.membership, dtype=np.int64)
     n_groups = int(memb.max()) + 1 if len(memb) else 0
@@ -268,6 +272,20 @@ def key_players(
             )
         )
     return KeyPlayerReport(players, n_groups, method, membership, hubs, seconds)
+
+
+_RNG_LOCK = threading.Lock()
+
+
+@contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """igraph's random numbers from ``random.Random(seed)`` for the block, then back."""
+    with _RNG_LOCK:
+        ig.set_random_number_generator(random.Random(seed))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
 
 
 def _role_evidence(
