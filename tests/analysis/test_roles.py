@@ -240,3 +240,15 @@ def test_beneficiary_paid_from_abroad_by_several_people_of_the_case() -> None:
     assert d.score == pytest.approx(0.55)
     c = [s for s in sugg if s.person_id == "C" and s.role == "beneficiary"]
     assert not c or "paid_abroad_by_many" not in _signals(c[0])
+
+
+def test_bad_pattern_in_roles_yaml_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.yaml"
+    bad.write_text(
+        "roles:\n  r:\n    label: R\n    elements: [act.harbouring]\n    signals:\n"
+        "      - {id: s, kind: fact, concepts: [means.coercion], weight: 0.5,"
+        " because: x, quote_patterns: ['(unclosed']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LawDataError, match=r"roles\.r\.signals\.s\.quote_patterns"):
+        load_roles(bad)
