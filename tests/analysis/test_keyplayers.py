@@ -1,4 +1,5 @@
-"""Key players: a broker between two groups outranks members; explanations say why."""
+"""Key players: contacts first, brokerage and reach between equals, role evidence and money;
+explanations say why."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import itertools
 from palermo.analysis.data import CaseBuilder, CaseData, Person
 from palermo.analysis.graph import build_graph
 from palermo.analysis.keyplayers import key_players
+from palermo.analysis.roles import RoleSuggestion
 
 
 def _two_groups_and_a_broker() -> CaseData:
@@ -33,12 +35,17 @@ def test_broker_between_groups_ranks_first_with_explanations() -> None:
     # K lies on all 25 shortest paths between the groups; A0 and B0 on 24 each.
     best_btw = max(rep.players, key=lambda p: p.betweenness)
     assert best_btw.key == "person:K"
-    assert {p.key for p in rep.players[:3]} == {"person:K", "person:A0", "person:B0"}
+    # A0 and B0 have the most contacts (5) and bridge too: they lead; among the members
+    # with 4 contacts none brokers, and K with 2 comes last but one is reached in 2 steps
+    # by everyone.
+    assert {p.key for p in rep.players[:2]} == {"person:A0", "person:B0"}
     k = next(p for p in rep.players if p.key == "person:K")
     assert k.degree == 2
     assert k.betweenness == 25 / 55  # 25 of the 55 pairs of other nodes
     assert any("shortest paths" in e for e in k.explanations)
     assert any("the only link between its group" in e or "reaches" in e for e in k.explanations)
+    assert k.reach2 == 10  # everyone else within two steps
+    assert any("within two steps" in e for e in k.explanations)
 
 
 def test_sampled_betweenness_is_used_on_big_graphs() -> None:
@@ -77,3 +84,64 @@ def test_unowned_hubs_are_left_out_and_listed() -> None:
     rep = key_players(g, hub_degree=2)
     assert rep.hubs == [("phone:+TAXI", 3)]
     assert {p.key for p in rep.players} == {"person:A", "person:B"}  # C only touched the hub
+
+
+def _chain_with_equal_degrees() -> CaseData:
+    """A path P1-P2-P3-P4-P5 and a triangle hanging off P3 (P3-T1, P3-T2, T1-T2): P2, P4,
+    T1 and T2 all have two contacts; P2 and P4 broker between the ends and the rest."""
+    b = CaseBuilder()
+    names = ["P1", "P2", "P3", "P4", "P5", "T1", "T2"]
+    for n in names:
+        b.add_person(Person(n, n, "suspect", phones=(f"+{n}",), accounts=(f"AC{n}",)))
+    ties = [("P1", "P2"), ("P2", "P3"), ("P3", "P4"), ("P4", "P5"), ("P3", "T1"), ("P3", "T2")]
+    ties.append(("T1", "T2"))
+    b.add_calls(
+        [f"c{i}" for i in range(len(ties))],
+        ["2024-01-01"] * len(ties),
+        [f"+{a}" for a, _ in ties],
+        [f"+{t}" for _, t in ties],
+    )
+    return b.build()
+
+
+def test_brokerage_orders_people_with_as_many_contacts() -> None:
+    rep = key_players(build_graph(_chain_with_equal_degrees(), collapse=True), top=7)
+    order = [p.key.removeprefix("person:") for p in rep.players]
+    assert order[0] == "P3"  # four contacts
+    # P2 and P4 (two contacts, on the paths to the ends) before T1 and T2 (two contacts,
+    # in a closed triangle); the ends last.
+    assert set(order[1:3]) == {"P2", "P4"}
+    assert set(order[3:5]) == {"T1", "T2"}
+    assert set(order[5:]) == {"P1", "P5"}
+
+
+def test_role_evidence_and_money_lift_a_person() -> None:
+    case = _chain_with_equal_degrees()
+    plain = key_players(build_graph(case, collapse=True), top=7)
+    assert all(not p.role and p.money == 0 for p in plain.players)
+    score_plain = {p.key: p.score for p in plain.players}
+    assert score_plain["person:T1"] == score_plain["person:T2"]  # the same position
+    roles = [
+        RoleSuggestion("T1", "T1", "suspect", "exploiter", "Exploiter", 0.9, ("x",)),
+        RoleSuggestion("T1", "T1", "suspect", "buyer", "Buyer", 0.3, ("x",)),
+    ]
+    rep = key_players(build_graph(case, collapse=True), top=7, roles=roles)
+    t1 = next(p for p in rep.players if p.key == "person:T1")
+    assert (t1.role, t1.role_score) == ("Exploiter", 0.9)
+    assert any("suggested role: Exploiter (0.90)" in e for e in t1.explanations)
+    score = {p.key: p.score for p in rep.players}
+    # a quarter of the score is evidence: T1 now leads its twin T2, not the brokers
+    assert score["person:T1"] > score["person:T2"]
+    assert score["person:T1"] < score["person:P2"]
+
+    b = CaseBuilder()
+    for n in ["P1", "P2", "P3", "P4", "P5", "T1", "T2"]:
+        b.add_person(Person(n, n, "suspect", phones=(f"+{n}",), accounts=(f"AC{n}",)))
+    b.add_calls(["c0", "c1"], ["2024-01-01"] * 2, ["+P1", "+T2"], ["+P2", "+P5"])
+    b.add_payments(
+        ["m1", "m2"], ["2024-02-01"] * 2, ["ACP1", "ACP2"], ["ACT2", "ACT2"], [900.0, 100.0]
+    )
+    moneyed = key_players(build_graph(b.build(), collapse=True), top=7)
+    t2 = next(p for p in moneyed.players if p.key == "person:T2")
+    assert t2.money == 1000.0
+    assert any("1,000.00 in payments" in e for e in t2.explanations)

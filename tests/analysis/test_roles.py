@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from palermo.analysis.data import CaseData
+from palermo.analysis.data import CaseBuilder, CaseData, Person
 from palermo.analysis.roles import RoleSuggestion, best_role, culpable_not_charged, infer_roles
 from palermo.law.concepts import LawDataError
+from palermo.law.facts import Fact
 from palermo.law.roles import RoleBook, load_roles
 
 
@@ -141,4 +143,112 @@ def test_unknown_concept_in_roles_yaml_is_rejected(tmp_path: Path) -> None:
         "      - {id: a, kind: fact, concepts: [means.threat], weight: 0.5, because: b}\n"
     )
     with pytest.raises(LawDataError, match=r"act\.nope"):
+        load_roles(bad)
+
+
+def _small_case(facts: list[Fact], payments: Sequence[tuple[str, str, str, str]] = ()) -> CaseData:
+    """Suspects A, B, C, D and victims V1, V2 with accounts; ``payments``: (id, payer
+    account, payee account, country pair 'XX>YY')."""
+    b = CaseBuilder()
+    for pid, kind in (("A", "suspect"), ("B", "suspect"), ("C", "suspect"), ("D", "suspect")):
+        b.add_person(Person(pid, pid, kind, accounts=(f"AC{pid}",)))
+    for pid in ("V1", "V2"):
+        b.add_person(Person(pid, pid, "victim", accounts=(f"AC{pid}",)))
+    for f in facts:
+        b.add_fact(f)
+    if payments:
+        b.add_payments(
+            [p[0] for p in payments],
+            ["2024-03-01"] * len(payments),
+            [p[1] for p in payments],
+            [p[2] for p in payments],
+            [500.0] * len(payments),
+            countries_from=[p[3].split(">")[0] for p in payments],
+            countries_to=[p[3].split(">")[1] for p in payments],
+        )
+    return b.build()
+
+
+def _fact(fid: str, concept: str, suspect: str, quote: str, status: str = "suggested") -> Fact:
+    return Fact(
+        fid, concept, suspect=suspect, victim=None, status=status, source_id=f"s:{fid}", quote=quote
+    )
+
+
+def test_transport_fact_needs_a_person_moved() -> None:
+    case = _small_case(
+        [
+            # the thing, not a person, is the object: no evidence anyone was moved
+            _fact("F1", "act.transportation", "A", "The farm pays 60 a day, transport is free."),
+            _fact("F2", "act.transportation", "A", "Bring the cash to the usual place at 11"),
+            # people moved
+            _fact("F3", "act.transportation", "B", "He transported the women to the farm."),
+            _fact("F4", "act.transportation", "B", "The workers were transported by him."),
+            # confirmed by a person: trusted whatever the wording
+            _fact("F5", "act.transportation", "C", "transport is free", status="confirmed"),
+        ]
+    )
+    sugg = infer_roles(case, include_below=True)
+    hits = {
+        (s.person_id, h.signal): h.evidence
+        for s in sugg
+        if s.role == "transporter"
+        for h in s.signals
+    }
+    assert ("A", "transport_fact") not in hits
+    assert hits[("B", "transport_fact")] == ["F3", "F4"]
+    assert hits[("C", "transport_fact")] == ["F5"]
+    assert {s.person_id for s in infer_roles(case) if s.role == "transporter"} == {"B", "C"}
+
+
+def test_harbourer_keeps_people_where_they_live() -> None:
+    lived = "We lived in the motel rooms and D locked the door at night."
+    case = _small_case(
+        [
+            _fact("F1", "means.coercion", "D", lived),
+            _fact("F2", "means.coercion", "D", lived),
+            # control that says nothing of where people live does not count
+            _fact("F3", "means.coercion", "A", "You don't go out alone."),
+            _fact("F4", "means.coercion", "A", "Your passport stays with me."),
+        ]
+    )
+    sugg = infer_roles(case, include_below=True)
+    d = _get(sugg, "D", "harbourer")
+    assert _signals(d) == {
+        "keeps_where_they_live": ["F1", "F2"],
+        "keeps_where_they_live_repeatedly": ["F1", "F2"],
+    }
+    assert d.score == pytest.approx(0.55)
+    assert not [s for s in sugg if s.person_id == "A" and s.role == "harbourer"]
+
+
+def test_beneficiary_paid_from_abroad_by_several_people_of_the_case() -> None:
+    payments = [
+        ("P1", "ACA", "ACD", "US>MX"),
+        ("P2", "ACB", "ACD", "US>MX"),
+        ("P3", "ACV1", "ACD", "US>MX"),
+        ("P4", "ACA", "ACD", "US>MX"),
+        # two payers only, and one at home: not enough
+        ("P5", "ACA", "ACC", "US>MX"),
+        ("P6", "ACB", "ACC", "US>MX"),
+        ("P7", "ACV2", "ACC", "US>US"),
+    ]
+    sugg = infer_roles(_small_case([], payments), include_below=True)
+    d = _get(sugg, "D", "beneficiary")
+    assert sorted(_signals(d)["paid_abroad_by_many"]) == ["P1", "P2", "P3", "P4"]
+    assert "receives_from_suspects" in _signals(d)  # 3 cross-border payments from suspects
+    assert d.score == pytest.approx(0.55)
+    c = [s for s in sugg if s.person_id == "C" and s.role == "beneficiary"]
+    assert not c or "paid_abroad_by_many" not in _signals(c[0])
+
+
+def test_bad_pattern_in_roles_yaml_is_rejected(tmp_path: Path) -> None:
+    bad = tmp_path / "roles.yaml"
+    bad.write_text(
+        "roles:\n  r:\n    label: R\n    elements: [act.harbouring]\n    signals:\n"
+        "      - {id: s, kind: fact, concepts: [means.coercion], weight: 0.5,"
+        " because: x, quote_patterns: ['(unclosed']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LawDataError, match=r"roles\.r\.signals\.s\.quote_patterns"):
         load_roles(bad)

@@ -17,7 +17,7 @@ from palermo.services.context import Context
 from palermo.services.demo import enter_people
 from palermo.services.ingest import ingest_path
 from palermo.simulate import simulate
-from palermo.simulate.evaluate import role_scores
+from palermo.simulate.evaluate import TEST_SEEDS, role_scores
 from palermo.simulate.intake import intake
 from palermo.simulate.loaders import load_simulated, load_truth
 
@@ -47,18 +47,18 @@ def test_loader_reads_every_record(simulated: Path) -> None:
 
 
 # Measured through the product's path (simulate -> ingest -> extraction -> roles and
-# money), the answer key only scoring. Floors sit a little under what was measured when
-# these tests were written; raise them when the product gets better.
-# Measured (size 300, seed 7): roles micro precision / recall 1.000 / 0.722 (escort ads)
-# and 0.778 / 0.700 (debt bondage); before the exploiter signal asked for concentrated
-# evidence, 0.684 / 0.722 and 0.636 / 0.700. Beneficiary, harbourer and victim recruiter
-# are still missed; in debt bondage the harbourer and enforcer are also called exploiter.
-# Money: 11 of 12 planted patterns touched by a lead or an
-# indicator, every flagged payment a criminal one, on both.
-# After the new transport/transfer indicator landed (real-language extraction), the
-# transporter role is also suggested for 2 (escort ads) and 3 (debt bondage) people who
-# drove victims but are not transporters in the plan: 0.867 / 0.722 and 0.700 / 0.700.
-ROLE_FLOORS = {"escort_ads": (0.85, 0.67), "agricultural_debt_bondage": (0.68, 0.65)}
+# money), the answer key only scoring. Roles are measured on the frozen test seeds
+# (simulate.evaluate.TEST_SEEDS), never used to tune role inference; the floors sit a
+# little under what they gave (network benchmark, --roles):
+#   escort ads          precision 1.000, recall 0.944 (tp 68, fp 0, fn 4)
+#   debt bondage        precision 1.000, recall 0.875 (tp 35, fp 0, fn 5)
+# The misses: the victim who recruits (her message to a newcomer is not read for
+# indicators: only suspects' messages are) and once an uncharged recruiter abroad.
+# On the development seeds before this round (seed 7 among them): 0.867 / 0.722 and
+# 0.700 / 0.700, transporters over-called from "transport is free" and "bring the cash".
+ROLE_FLOORS = {"escort_ads": (0.95, 0.90), "agricultural_debt_bondage": (0.95, 0.85)}
+# Money: 11 of 12 planted patterns touched by a lead or an indicator, every flagged
+# payment a criminal one, on both (seed 7).
 MONEY_FLOORS = {"escort_ads": (0.95, 0.85), "agricultural_debt_bondage": (0.95, 0.85)}
 
 
@@ -68,22 +68,15 @@ class _Suggested:
     role: str
 
 
-@pytest.fixture(params=["escort_ads", "agricultural_debt_bondage"])
-def product_case(
-    request: pytest.FixtureRequest,
-    ctx: Context,
-    prosecutor: Actor,
-    unit_id: int,
-    tmp_path: Path,
-) -> tuple[str, str, dict[str, Any], dict[int, str]]:
+def _enter_case(
+    ctx: Context, prosecutor: Actor, unit_id: int, out: Path, name: str, seed: int
+) -> tuple[str, dict[str, Any], dict[int, str]]:
     """A simulated case as an investigator loads it: the people with their identifiers
     and the charges entered by hand, then the evidence files ingested. Nothing of the
     answer key (roles, facts, patterns) goes in."""
-    name = request.param
-    out = tmp_path / "sim"
-    simulate(name, 300, 7, out)
+    simulate(name, 300, seed, out)
     truth: dict[str, Any] = json.loads((out / "ground_truth.json").read_text())
-    reference = f"SIM-{name[:8].upper()}"
+    reference = f"SIM-{name[:8].upper()}-{seed}"
     cases.create_case(
         ctx,
         prosecutor,
@@ -96,27 +89,45 @@ def product_case(
     )
     ids = enter_people(ctx, prosecutor, reference, intake(truth).people)
     ingest_path(ctx, prosecutor, reference, out)
-    return name, reference, truth, {v: k for k, v in ids.items()}
+    return reference, truth, {v: k for k, v in ids.items()}
 
 
+@pytest.fixture(params=["escort_ads", "agricultural_debt_bondage"])
+def product_case(
+    request: pytest.FixtureRequest,
+    ctx: Context,
+    prosecutor: Actor,
+    unit_id: int,
+    tmp_path: Path,
+) -> tuple[str, str, dict[str, Any], dict[int, str]]:
+    name = request.param
+    reference, truth, truth_id = _enter_case(ctx, prosecutor, unit_id, tmp_path / "sim", name, 7)
+    return name, reference, truth, truth_id
+
+
+@pytest.mark.parametrize("name", ["escort_ads", "agricultural_debt_bondage"])
 def test_roles_through_the_product_path(
-    ctx: Context, prosecutor: Actor, product_case: tuple[str, str, dict[str, Any], dict[int, str]]
+    ctx: Context, prosecutor: Actor, unit_id: int, tmp_path: Path, name: str
 ) -> None:
-    name, reference, truth, truth_id = product_case
-    view = network.network_view(ctx, prosecutor, reference)
-    suggested = [_Suggested(truth_id[r.person_id], r.role) for r in view.roles]
-    scores = role_scores(truth, suggested)  # type: ignore[arg-type]
-    tp = sum(s.tp for s in scores)
-    fp = sum(s.fp for s in scores)
-    fn = sum(s.fn for s in scores)
+    tp = fp = fn = 0
+    for seed in TEST_SEEDS:
+        reference, truth, truth_id = _enter_case(
+            ctx, prosecutor, unit_id, tmp_path / str(seed), name, seed
+        )
+        view = network.network_view(ctx, prosecutor, reference)
+        suggested = [_Suggested(truth_id[r.person_id], r.role) for r in view.roles]
+        scores = role_scores(truth, suggested)  # type: ignore[arg-type]
+        tp += sum(s.tp for s in scores)
+        fp += sum(s.fp for s in scores)
+        fn += sum(s.fn for s in scores)
+        truth_roles = {p["id"]: (p.get("kind"), p.get("roles", [])) for p in truth["persons"]}
+        for sug in suggested:
+            if sug.role not in truth_roles[sug.person_id][1]:
+                print(f"  seed {seed}: suggested {sug.role} for {truth_roles[sug.person_id]}")
+        # every suggestion keeps its reasons: the evidence behind each signal
+        assert all(r.signals and all(sig.evidence for sig in r.signals) for r in view.roles)
     precision, recall = tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-    for s in scores:
-        print(f"{name} {s.name:<20s} tp {s.tp} fp {s.fp} fn {s.fn}")
-    print(f"{name} roles micro precision {precision:.3f} recall {recall:.3f}")
-    truth_roles = {p["id"]: (p.get("kind"), p.get("roles", [])) for p in truth["persons"]}
-    for sug in suggested:
-        if sug.role not in truth_roles[sug.person_id][1]:
-            print(f"  suggested {sug.role} for {sug.person_id} {truth_roles[sug.person_id]}")
+    print(f"{name} roles micro precision {precision:.3f} recall {recall:.3f} (test seeds)")
     floor_p, floor_r = ROLE_FLOORS[name]
     assert precision >= floor_p and recall >= floor_r
 

@@ -30,6 +30,7 @@ from palermo.analysis.data import (
     uniq,
     uniq_counts,
 )
+from palermo.extract.indicators import find_indicators
 from palermo.law.roles import RoleBook, RoleSpec, SignalSpec, load_roles
 
 _T_SHIFT = np.int64(1) << np.int64(35)  # node * 2^35 + epoch seconds stays in int64
@@ -120,6 +121,36 @@ class _Ctx:
                 out[node] = (int(tr.t[i]), tr.ids[i])
         return out
 
+    _object_cache: dict[tuple[str, frozenset[str]], bool]
+
+    def person_object(self, quote: str | None, concepts: set[str]) -> bool:
+        """Does the sentence name a person as the one an act of ``concepts`` was done to?
+
+        The sentence is read again as extraction read it: an indicator hit of one of the
+        concepts whose clause has a person (a name, "us", "the women") as its object. A
+        person confirmed the fact otherwise; a suggestion without one ("transport is
+        free", "bring the cash to the usual place") is not evidence that people were
+        moved."""
+        if not quote:
+            return False
+        if not hasattr(self, "_object_cache"):
+            self._object_cache = {}
+        key = (quote, frozenset(concepts))
+        if key not in self._object_cache:
+            hits = find_indicators(quote, page=1)
+            self._object_cache[key] = any(
+                h.details.get("patient")
+                for h in hits
+                if concepts & set(h.details.get("concepts", ()))
+            )
+        return self._object_cache[key]
+
+    def quote_matches(self, quote: str | None, patterns: tuple[str, ...]) -> bool:
+        if not quote:
+            return False
+        rx = _compiled(patterns)
+        return rx.search(quote) is not None
+
     _regex_cache: dict[tuple[str, tuple[str, ...]], np.ndarray]
 
     def regex_mask(self, column: str, patterns: tuple[str, ...]) -> np.ndarray:
@@ -166,6 +197,16 @@ class _Ctx:
         return raw
 
 
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    rx = _PATTERNS.get(patterns)
+    if rx is None:
+        rx = _PATTERNS[patterns] = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return rx
+
+
 # -- signal kinds ---------------------------------------------------------------------------
 
 
@@ -174,6 +215,10 @@ def _sig_fact(ctx: _Ctx, sig: SignalSpec) -> _Raw:
     wanted = set(sig.concepts)
     for f in ctx.case.facts:
         if f.concept not in wanted or f.suspect is None or f.status == "rejected":
+            continue
+        if sig.person_object and f.status != "confirmed" and not ctx.person_object(f.quote, wanted):
+            continue
+        if sig.quote_patterns and not ctx.quote_matches(f.quote, sig.quote_patterns):
             continue
         node = ctx.case.person_node(f.suspect)
         if node < 0:

@@ -783,7 +783,7 @@ def _compute_view(
     seconds["roles"] = round(time.perf_counter() - clock, 3)
     clock = time.perf_counter()
     graph = build_graph(data, start=start, end=end, collapse=True)
-    report = key_players(graph, top=20)
+    report = key_players(graph, top=20, roles=suggestions)
     seconds["graph"] = round(time.perf_counter() - clock, 3)
     decisions = _merged_decisions(_decisions(session, case.id), loaded)
     confirmed = {str(pid): role for (pid, role), d in decisions.items() if d.status == "confirmed"}

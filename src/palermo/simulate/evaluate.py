@@ -15,6 +15,12 @@ from palermo.analysis.roles import RoleSuggestion
 
 NOT_ROLES = {"victim", "witness", "bystander"}
 
+# Simulated cases are split by seed before any tuning. Role inference is tuned on the
+# development seeds (7 is there: its errors were read while tuning); quality figures are
+# reported on the test seeds, which were run only to report, never to tune.
+DEV_SEEDS = (1, 2, 3, 4, 7)
+TEST_SEEDS = (101, 102, 103, 104)
+
 
 @dataclass(slots=True)
 class Score:

@@ -8,6 +8,7 @@ is a YAML edit, not code.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -40,6 +41,11 @@ class SignalSpec(BaseModel):
     because: str
     # fact
     concepts: tuple[str, ...] = ()
+    # fact: only facts whose sentence names a person as the one the act was done to
+    # ("drove us", "moved the women"), not a thing ("transport is free", "bring the cash")
+    person_object: bool = False
+    # fact: only facts whose quoted sentence matches one of these (case-insensitive)
+    quote_patterns: tuple[str, ...] = ()
     # contact/travel
     max_days: float = 120
     days_before: float = 3
@@ -123,6 +129,16 @@ def _load(path: Path) -> RoleBook:
             if sig.id in seen:
                 raise LawDataError(path, f"roles.{rid}.signals", f"duplicate id {sig.id!r}")
             seen.add(sig.id)
+            for field_name in ("quote_patterns", "reference_patterns", "counterpart_patterns"):
+                for pattern in getattr(sig, field_name):
+                    try:
+                        re.compile(pattern)
+                    except re.error as exc:
+                        raise LawDataError(
+                            path,
+                            f"roles.{rid}.signals.{sig.id}.{field_name}",
+                            f"bad pattern {pattern!r}: {exc}",
+                        ) from exc
             for c in sig.concepts:
                 if c not in concepts:
                     raise LawDataError(
