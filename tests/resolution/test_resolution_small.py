@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from palermo.analysis.resolution import PersonRecord, apply_decisions, resolve
-from palermo.analysis.resolution.levels import COMPARISONS
+from palermo.analysis.resolution.levels import ADDRESS_WEIGHT_BOUNDS, COMPARISONS
 from palermo.analysis.resolution.model import _gamma_sql
 from palermo.analysis.resolution.records import (
     clean_text,
@@ -113,7 +113,8 @@ def test_house_move_with_a_date_typo_is_found_and_an_address_weighs_little() -> 
     household = result.pair("a", "c")
     assert household is not None and household.levels["address"] == "exact"
     assert result.clusters["a"] != result.clusters["c"]
-    assert next(w for c, _, w in household.outcome if c == "address") <= 2.5
+    assert next(w for c, _, w in household.outcome if c == "address") <= ADDRESS_WEIGHT_BOUNDS[1]
+    assert household.match_probability < 0.5
 
 
 def test_diacritics_and_transliteration() -> None:

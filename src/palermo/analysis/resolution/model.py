@@ -128,9 +128,14 @@ class Model:
         except (KeyError, TypeError, AttributeError) as exc:
             raise ModelError(f"not a resolution model: missing or malformed {exc}") from exc
 
-    def splink_settings(self, link_type: LinkType, prior: float) -> dict[str, Any]:
-        """The Splink settings for this model (comparisons from :mod:`.levels`)."""
+    def splink_settings(
+        self, link_type: LinkType, prior: float, all_pairs: bool = False
+    ) -> dict[str, Any]:
+        """The Splink settings for this model (comparisons from :mod:`.levels`);
+        ``all_pairs``: no blocking, every pair is scored (for small inputs)."""
         settings = splink_settings(link_type)
+        if all_pairs:
+            settings["blocking_rules_to_generate_predictions"] = []
         settings["probability_two_random_records_match"] = prior
         for comp_dict, comp in zip(settings["comparisons"], COMPARISONS, strict=True):
             for level in comp_dict["comparison_levels"]:
@@ -239,13 +244,25 @@ def quiet_connection() -> duckdb.DuckDBPyConnection:
 
 
 def make_linker(
-    con: duckdb.DuckDBPyConnection, tables: Sequence[str], settings: Mapping[str, Any]
+    con: duckdb.DuckDBPyConnection,
+    tables: Sequence[str],
+    settings: Mapping[str, Any],
+    validate: bool = True,
 ) -> Any:
+    """A Splink linker on tables of ``con``. ``validate=False`` skips Splink's check of
+    the settings against the columns (a second or so): for settings built by
+    :meth:`Model.splink_settings` on the features of :mod:`.records`, checked once by
+    training and by the tests."""
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     inputs = [db_api.register(t) for t in tables]
-    return Linker(inputs if len(inputs) > 1 else inputs[0], dict(settings), log_level=logging.ERROR)
+    return Linker(
+        inputs if len(inputs) > 1 else inputs[0],
+        dict(settings),
+        log_level=logging.ERROR,
+        validate_settings=validate,
+    )
 
 
 # --------------------------------------------------------------------------- training
