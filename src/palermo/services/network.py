@@ -25,7 +25,12 @@ from palermo.analysis.data import Person as APerson
 from palermo.analysis.graph import build_graph, to_json
 from palermo.analysis.keyplayers import key_players
 from palermo.analysis.resolution import Decision as PairDecision
-from palermo.analysis.resolution import ResolutionResult, apply_decisions
+from palermo.analysis.resolution import (
+    PairSuggestion,
+    PersonRecord,
+    ResolutionResult,
+    apply_decisions,
+)
 from palermo.analysis.roles import best_role, culpable_not_charged, infer_roles
 from palermo.law.facts import Fact
 from palermo.law.roles import load_roles
@@ -66,6 +71,17 @@ _DROPPED_CHARGES = {"dropped", "dismissed", "declined", "acquitted"}
 # -- loading -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class MatchingIdentity:
+    """What duplicate matching compares of a person (held in memory, never shown)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    identifiers: tuple[str, ...]
+    date_of_birth: str | None = None
+    address: str | None = None
+
+
 @dataclass(slots=True)
 class Loaded:
     """A case read from the store: the analysis container and how to trace back to rows."""
@@ -77,8 +93,10 @@ class Loaded:
     evidence: dict[str, tuple[int, int, int]]  # record key -> (record id, file id, row)
     files: dict[int, str]  # evidence file id -> original name
     seconds: dict[str, float] = field(default_factory=dict)
-    # For duplicate matching only, never shown: names (unsealed) and identifiers.
-    matching: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    # For duplicate matching only, never shown: names, date of birth and address (a
+    # victim's from the sealed identity, opened through ``security.identities``) and
+    # identifiers.
+    matching: dict[str, MatchingIdentity] = field(default_factory=dict)
     # Facts from statements, chats and messages: fact id -> where it was said, and what.
     statements: dict[str, EvidenceRef] = field(default_factory=dict)
     # Confirmed "same person" decisions (``load_case(merge=True)``). ``people`` and
@@ -154,7 +172,7 @@ def load_case(
     labels: dict[str, str] = {}
     people: dict[str, Person] = {}
     traveller: dict[str, str] = {}  # upper-cased name or alias -> analysis person id
-    matching: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {}
+    matching: dict[str, MatchingIdentity] = {}
     for p in persons:
         key = str(p.id)
         view = person_view(ctx, viewer, p)
@@ -162,20 +180,27 @@ def load_case(
         ids = by_person.get(p.id, {})
         # Travellers on bookings are names; match them internally, never shown.
         names = [p.name or "", *(p.aliases or [])]
+        born: str | None = None
+        lives: str | None = None
         if p.sealed_identity is not None:
             # Fails closed: an identity that cannot be opened stops the request.
             identity = identities.unseal(
                 ctx, p, actor=actor, purpose="network.matching", session=session
             )
             names += identity.names
+            tokens = identity.tokens()
+            born = next(iter(tokens.dates_of_birth), None)
+            lives = next(iter(tokens.addresses), None)
         for n in names:
             if n:
                 traveller.setdefault(n.upper(), rep_of.get(key, key))
         known = [n for n in names if n]
-        matching[key] = (
+        matching[key] = MatchingIdentity(
             known[0] if known else "",
             tuple(known[1:]),
             tuple(f"{k}:{v}" for k, vals in ids.items() for v in vals),
+            born,
+            lives,
         )
     groups = merges.groups if merges else {}
     merged_labels = {
@@ -590,6 +615,19 @@ class CrossLink:
     here: str  # who uses it in this case
     other_case: str
     other_title: str
+    # a person: the resolution model's probability that they are one, and why
+    probability: float | None = None
+    evidence: list[EvidenceLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceLine:
+    """One comparison behind a suggested pair: its level, weight (bits) and words."""
+
+    comparison: str
+    level: str
+    weight: float
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -605,6 +643,10 @@ class DuplicateView:
     reasons: list[str]
     decision: Decision | None  # confirmed same_as / not_same_as, latest wins
     decided_same: bool | None
+    # every comparison with its weight (which fields agreed and how much each counted),
+    # and the weight the pair starts from before any comparison (the prior)
+    evidence: list[EvidenceLine] = field(default_factory=list)
+    prior_weight: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -685,7 +727,8 @@ class _Shared:
 
     view: NetworkView
     whose: dict[tuple[str, str], str]  # (kind, value) of the case -> who uses it (label)
-    names: dict[str, str]  # plain name of a person whose identity is not sealed -> label
+    # people whose identity is not sealed, as resolution records, with their labels
+    here: dict[str, tuple[PersonRecord, str]]
 
 
 # Computing the view reads every record of the case (seconds on a large case); the
@@ -740,7 +783,7 @@ def network_view(
                 reveal=reveal,
             ),
         )
-        links = _cross_links(session, actor, case, shared.value.whose, shared.value.names)
+        links = _cross_links(session, actor, case, shared.value.whose, shared.value.here)
         audit.record(
             session,
             actor=actor,
@@ -877,10 +920,20 @@ def _compute_view(
     ):
         who = loaded.display(str(pid)) if pid is not None and str(pid) in loaded.people else None
         whose[(str(kind), str(value))] = who or "unattributed"
-    names = {
-        str(p.name): loaded.display(k)
-        for k, p in loaded.people.items()
-        if p.name and p.sealed_identity is None
+    here = {
+        f"here:{k}": (
+            PersonRecord(
+                key=f"here:{k}",
+                full_name=m.name or None,
+                aliases=m.aliases,
+                identifiers=m.identifiers,
+                nationality=loaded.people[k].nationality,
+                dataset="here",
+            ),
+            loaded.display(k),
+        )
+        for k, m in loaded.matching.items()
+        if loaded.people[k].sealed_identity is None and (m.name or m.identifiers)
     }
     view = NetworkView(
         reference=case.reference,
@@ -897,7 +950,7 @@ def _compute_view(
         merges=merges,
         merge_conflicts=list(loaded.merge_conflicts),
     )
-    return _Shared(view, whose, names)
+    return _Shared(view, whose, here)
 
 
 def _merged_decisions(
@@ -921,11 +974,13 @@ def _cross_links(
     actor: Actor,
     case: Case,
     whose: dict[tuple[str, str], str],
-    names: dict[str, str],
+    here: dict[str, tuple[PersonRecord, str]],
 ) -> list[CrossLink]:
-    """Identifiers and (non-victim) names shared with other cases of the unit that the
-    actor is a member of; other cases are never mentioned at all. ``whose``: the case's
-    identifiers and who uses them; ``names``: plain names of its people (not victims)."""
+    """Identifiers shared with other cases of the unit that the actor is a member of,
+    and people of those cases whom the resolution model finds likely to be people of
+    this one (victims are never compared across cases, on either side); other cases are
+    never mentioned at all. ``whose``: the case's identifiers and who uses them;
+    ``here``: the case's people who are not victims, as records, with their labels."""
     if actor.is_system:
         visible = select(Case.id).where(Case.unit_id == case.unit_id, Case.id != case.id)
     else:
@@ -954,27 +1009,88 @@ def _cross_links(
             )
         ).all()
         for kind, value, cid in rows:
-            here = whose.get((kind, value))
-            if here is not None:
-                out.append(CrossLink(kind, value, here, refs[cid], titles[cid]))
-    if names:
-        for name, cid in session.execute(
-            select(Person.name, Person.case_id).where(
-                Person.case_id.in_(other_ids),
-                Person.name.in_(sorted(names)),
-                Person.sealed_identity.is_(None),
+            seen_here = whose.get((kind, value))
+            if seen_here is not None:
+                out.append(CrossLink(kind, value, seen_here, refs[cid], titles[cid]))
+    if here:
+        out += _cross_case_people(session, other_ids, refs, titles, here)
+    out.sort(key=lambda x: (x.other_case, x.kind, -(x.probability or 0.0), x.value))
+    return out
+
+
+CROSS_CASE_MIN_PROBABILITY = 0.5
+
+
+def _cross_case_people(
+    session: Session,
+    other_ids: list[int],
+    refs: dict[int, str],
+    titles: dict[int, str],
+    here: dict[str, tuple[PersonRecord, str]],
+) -> list[CrossLink]:
+    """People of the other cases linked to people of this one by the resolution model
+    (the same engine as the possible duplicates; lists linked to each other)."""
+    from palermo.analysis.resolution import resolve
+
+    others: dict[int, tuple[int, str]] = {}  # person id -> case id, name
+    records: list[PersonRecord] = [rec for rec, _ in here.values()]
+    rows = session.execute(
+        select(Person.id, Person.case_id, Person.name, Person.aliases, Person.nationality).where(
+            Person.case_id.in_(other_ids), Person.sealed_identity.is_(None)
+        )
+    ).all()
+    if not rows:
+        return []
+    ids: dict[int, list[str]] = {}
+    pids = [int(r[0]) for r in rows]
+    for i in range(0, len(pids), 500):
+        for kind, value, pid in session.execute(
+            select(Identifier.kind, Identifier.value, Identifier.person_id).where(
+                Identifier.person_id.in_(pids[i : i + 500])
             )
         ):
-            out.append(CrossLink("person", str(name), names[str(name)], refs[cid], titles[cid]))
-    out.sort(key=lambda x: (x.other_case, x.kind, x.value))
+            if pid is not None:
+                ids.setdefault(int(pid), []).append(f"{kind}:{value}")
+    for pid, cid, name, aliases, nationality in rows:
+        if not name and not ids.get(int(pid)):
+            continue
+        others[int(pid)] = (int(cid), str(name or ""))
+        records.append(
+            PersonRecord(
+                key=f"other:{pid}",
+                full_name=name or None,
+                aliases=tuple(a for a in aliases or () if a),
+                identifiers=tuple(ids.get(int(pid), ())),
+                nationality=nationality,
+                dataset="other",
+            )
+        )
+    if not others:
+        return []
+    result = resolve(records, min_probability=CROSS_CASE_MIN_PROBABILITY, link_type="link_only")
+    out = []
+    for sug in result.suggestions:
+        mine, theirs = (
+            (sug.key_a, sug.key_b) if sug.key_a.startswith("here:") else (sug.key_b, sug.key_a)
+        )
+        cid, name = others[int(theirs.split(":")[1])]
+        out.append(
+            CrossLink(
+                "person",
+                name or "(no name)",
+                here[mine][1],
+                refs[cid],
+                titles[cid],
+                round(sug.match_probability, 3),
+                _evidence(sug, hide=False),
+            )
+        )
     return out
 
 
 # -- possible duplicates -------------------------------------------------------------------
 
 SAME_AS, NOT_SAME_AS = "same_as", "not_same_as"
-# Comparisons whose plain-words reason quotes a name or a date of birth.
-_IDENTITY_COMPARISONS = ("name", "alias", "dob", "birth")
 
 
 def _pair_decisions(session: Session, case_id: int) -> dict[tuple[int, int], tuple[bool, Decision]]:
@@ -1008,10 +1124,44 @@ def _pair_decisions(session: Session, case_id: int) -> dict[tuple[int, int], tup
     return out
 
 
+# Comparisons whose words quote what identifies a person (a name, a date of birth, an
+# address, a phone): hidden for a victim from a viewer who may not see identities.
+_IDENTITY_COMPARISONS = frozenset({"name", "dob", "address", "ids"})
+_FIELDS = {
+    "name": "name",
+    "dob": "date of birth",
+    "ids": "phones, accounts and other identifiers",
+    "address": "address",
+    "nationality": "nationality",
+}
+DUPLICATES_SHOWN = 100
+DUPLICATE_MIN_PROBABILITY = 0.5
+
+
+def _evidence(sug: PairSuggestion, *, hide: bool) -> list[EvidenceLine]:
+    """Every comparison of a suggested pair: the level, its weight and, unless hidden,
+    the values compared in plain words."""
+    words = {r.comparison: r.text for r in sug.reasons}
+    out = []
+    for comp, level, weight in sug.outcome:
+        field_words = _FIELDS.get(comp, comp)
+        if level == "null":
+            text = f"{field_words}: missing on one side (not counted)"
+        elif hide and comp in _IDENTITY_COMPARISONS:
+            text = f"{field_words}: {level.replace('_', ' ')} (details hidden: victim identity)"
+        else:
+            text = words.get(comp, f"{field_words}: {level.replace('_', ' ')}")
+        out.append(EvidenceLine(comp, level, round(weight, 2), text))
+    out.sort(key=lambda e: -abs(e.weight))
+    return out
+
+
 def _duplicates(session: Session, viewer: Actor, loaded: Loaded) -> list[DuplicateView]:
-    """Entity-resolution suggestions over the case's people (rule scorer: a case has
-    tens of people, and the answer must not change with a model's training run)."""
-    from palermo.analysis.resolution import PersonRecord, resolve
+    """Possible duplicates among the case's people: the resolution model's suggestions
+    (the same Splink model as the links to other cases and the benchmarks, with its
+    fixed shipped parameters: the answer does not change from one view to the next),
+    each with the evidence behind its score, and the decisions in force."""
+    from palermo.analysis.resolution import resolve
 
     people = loaded.people
     if len(people) < 2:
@@ -1019,29 +1169,26 @@ def _duplicates(session: Session, viewer: Actor, loaded: Loaded) -> list[Duplica
     records = [
         PersonRecord(
             key=f"person:{pid}",
-            full_name=name or None,
-            aliases=aliases,
-            identifiers=idents,
+            full_name=m.name or None,
+            aliases=m.aliases,
+            identifiers=m.identifiers,
+            date_of_birth=m.date_of_birth,
+            address=m.address,
             nationality=people[pid].nationality,
         )
-        for pid, (name, aliases, idents) in loaded.matching.items()
-        if name or idents
+        for pid, m in loaded.matching.items()
+        if m.name or m.identifiers
     ]
-    result = resolve(records, method="rules", min_probability=0.5)
+    result = resolve(records, min_probability=DUPLICATE_MIN_PROBABILITY)
     decided = _pair_decisions(session, loaded.case.id)
     hide = not viewer.can(Permission.SEE_VICTIM_IDENTITY)
     out = []
     shown: set[tuple[int, int]] = set()
-    for sug in result.suggestions[:100]:
+    for sug in result.suggestions[:DUPLICATES_SHOWN]:
         a, b = sorted((int(sug.key_a.split(":")[1]), int(sug.key_b.split(":")[1])))
         shown.add((a, b))
         sealed = any(people[str(x)].sealed_identity is not None for x in (a, b))
-        reasons = [
-            f"{r.comparison}: {r.level} (details hidden: victim identity)"
-            if hide and sealed and r.comparison.startswith(_IDENTITY_COMPARISONS)
-            else r.text
-            for r in sug.reasons
-        ]
+        evidence = _evidence(sug, hide=hide and sealed)
         same, decision = decided.get((a, b), (None, None))
         out.append(
             DuplicateView(
@@ -1051,9 +1198,11 @@ def _duplicates(session: Session, viewer: Actor, loaded: Loaded) -> list[Duplica
                 label_b=loaded.labels[str(b)],
                 match_weight=round(sug.match_weight, 2),
                 match_probability=round(sug.match_probability, 3),
-                reasons=reasons,
+                reasons=[e.text for e in evidence if e.level != "null"],
                 decision=decision,
                 decided_same=same,
+                evidence=evidence,
+                prior_weight=sug.prior_weight,
             )
         )
     # A decision in force stays listed (so it can be changed) when the machine no

@@ -1,13 +1,21 @@
 """Comparison levels: one definition used three ways.
 
 Each comparison (name, date of birth, identifiers, address, nationality) is a ladder of
-levels, tried in order. Every level has a DuckDB SQL condition (for Splink), a Python
-predicate (for the rule-based fallback on tiny inputs) and a plain-words reason. The
-Python predicates mirror the SQL; string similarity thresholds use Jaro-Winkler,
-Hamming and Damerau-Levenshtein distance in both (DuckDB built-ins / rapidfuzz), so the
-two agree up to rounding at the thresholds. Levels with a ``tf_column`` have their
-trained weight adjusted by how common the pair's value is (by the engine, for the
-Splink model; the rule-based scorer uses the fixed ``fallback_weight``).
+levels, tried in order. Every level has a DuckDB SQL condition (what Splink scores
+with), a Python predicate (the same condition, used to check that the level read back
+from a scored pair is the one the ladder gives) and a plain-words reason. String
+similarity thresholds use Jaro-Winkler, Hamming and Damerau-Levenshtein distance in both
+(DuckDB built-ins / rapidfuzz), so the two agree up to rounding at the thresholds.
+
+A date of birth tolerates the usual typos (day and month swapped, the year one off, one
+digit changed or two neighbouring digits swapped), so that a name and a date of birth
+carry a match on their own; an address is weak evidence either way (its comparison's
+``weight_bounds``): people move house, and a household shares one address.
+
+Levels with a ``tf_column`` have their weight adjusted by how common the pair's value
+is (by the engine, on inputs large enough to count values). ``fallback_weight`` is the
+weight a level gets in training when the training records never show it (e.g. no
+record has an alias).
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ NAME_SIMILAR = 0.80
 DOB_CLOSE_DAYS = 31
 ADDRESS_WORDS = 0.6
 ADDRESS_SOME_WORDS = 0.3
+ADDRESS_WEIGHT_BOUNDS = (-1.0, 6.0)
+NATIONALITY_WEIGHT_BOUNDS = (-2.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -50,8 +60,12 @@ class Level:
 
 @dataclass(frozen=True)
 class Comparison:
+    """A ladder of levels. ``weight_bounds``: the least and most any of its levels may
+    weigh in a trained model (bits), for a field that is weak evidence either way."""
+
     name: str
     levels: tuple[Level, ...]
+    weight_bounds: tuple[float, float] | None = None
 
     def gamma_to_level(self) -> dict[int, Level]:
         """Splink numbers the null level -1 and the others from n-1 (first) down to 0."""
@@ -599,6 +613,9 @@ ADDRESS = Comparison(
         ),
         Level("different", "ELSE", _always, _text("different address"), -0.5),
     ),
+    # An address is weak evidence: people move house (a new address says little against
+    # a match) and a household shares one (the same address says little for one).
+    weight_bounds=ADDRESS_WEIGHT_BOUNDS,
 )
 
 # --------------------------------------------------------------------------- nationality
@@ -623,6 +640,8 @@ NATIONALITY = Comparison(
         ),
         Level("different", "ELSE", _always, _text("different nationality"), -2.0),
     ),
+    # recorded loosely (a dual national, a country of residence taken for nationality)
+    weight_bounds=NATIONALITY_WEIGHT_BOUNDS,
 )
 
 COMPARISONS: tuple[Comparison, ...] = (NAME, DOB, IDS, ADDRESS, NATIONALITY)
