@@ -873,6 +873,7 @@ def _uncharged_section(
             if any(st.charge_status == "charged" for st in s.statutes) or not s.statutes:
                 continue
             seen.add(s.person_id)
+            role = next((u for u in view.culpable if u.person_id == s.person_id), None)
             st = max(
                 s.statutes,
                 key=lambda st: sum(el.status in ("proved", "single_source") for el in st.elements),
@@ -882,7 +883,9 @@ def _uncharged_section(
                 UnchargedInput(
                     name=redact(s.name),
                     kind="suspect",
-                    roles=(),
+                    roles=tuple(f"{label} ({score:.2f})" for label, score in role.roles)
+                    if role
+                    else (),
                     statute=st.citation,
                     elements=tuple(
                         ElementNeed(
