@@ -53,6 +53,7 @@ class UnchargedInput:
     elements: tuple[ElementNeed, ...]
     why: str = ""
     evidence: tuple[str, ...] = ()
+    score: float = 0.0  # the best role score, 0 without a role
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class UnchargedEntry:
     needed: tuple[tuple[str, str, tuple[str, ...]], ...]  # (element, status text, seek)
     why: str
     evidence: tuple[str, ...]
+    score: float = 0.0
 
     @property
     def chargeable(self) -> bool:
@@ -96,7 +98,8 @@ def _supported(el: ElementNeed) -> str:
 
 
 def uncharged_parties(people: Iterable[UnchargedInput]) -> list[UnchargedEntry]:
-    """Per person the supported elements and what is needed, nearest to a charge first."""
+    """Per person the supported elements and what is needed: recorded suspects first, then
+    by role score, then nearest to a charge."""
     out = []
     for p in people:
         supported = tuple(_supported(el) for el in p.elements if el.status in SUPPORTED)
@@ -106,7 +109,12 @@ def uncharged_parties(people: Iterable[UnchargedInput]) -> list[UnchargedEntry]:
             if el.required and el.status not in SUPPORTED
         )
         out.append(
-            UnchargedEntry(p.name, p.kind, p.roles, p.statute, supported, needed, p.why, p.evidence)
+            UnchargedEntry(
+                p.name, p.kind, p.roles, p.statute, supported, needed, p.why, p.evidence, p.score
+            )
         )
-    out.sort(key=lambda e: (len(e.needed), -len(e.supported), e.name))
+    # Recorded suspects first, then the strongest roles, then the nearest to a charge.
+    out.sort(
+        key=lambda e: (e.kind != "suspect", -e.score, len(e.needed), -len(e.supported), e.name)
+    )
     return out

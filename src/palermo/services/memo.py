@@ -741,7 +741,7 @@ def redact_name(ctx: Context, viewer: Actor, person: Person, redact: Redactor) -
 # -- witnesses -----------------------------------------------------------------------------
 
 WITNESS_ROWS = 25
-UNCHARGED_ROWS = 8
+UNCHARGED_ROWS = 10
 
 
 def _witness_facts(assessment: Any, redact: Redactor) -> tuple[WitnessFact, ...]:
@@ -886,6 +886,7 @@ def _uncharged_section(
                     roles=tuple(f"{label} ({score:.2f})" for label, score in role.roles)
                     if role
                     else (),
+                    score=max((score for _, score in role.roles), default=0.0) if role else 0.0,
                     statute=st.citation,
                     elements=tuple(
                         ElementNeed(
@@ -901,9 +902,8 @@ def _uncharged_section(
             )
     main = next((sid for sid in statutes if _statute_elements(sid)[1]), None)
     citation_, definition = _statute_elements(main) if main else ("", ())
-    kinds = {p.id: p.kind for p in people}
     for u in view.culpable:
-        if u.person_id in seen or kinds.get(u.person_id) == "suspect":
+        if u.person_id in seen:
             continue
         seen.add(u.person_id)
         inputs.append(
@@ -911,6 +911,7 @@ def _uncharged_section(
                 name=names.get(u.person_id, redact(u.person)),
                 kind=u.person_kind,
                 roles=tuple(f"{label} ({score:.2f})" for label, score in u.roles),
+                score=max((score for _, score in u.roles), default=0.0),
                 statute=citation_,
                 elements=elements_from_role(u.concepts, definition),
                 why=redact(u.summary),
