@@ -93,7 +93,9 @@ def money_tab(
 def _restitution_label(ctx: CtxDep, user: PageUser, reference: str) -> str:
     """The button to the worksheet names the case's own law."""
     _, regime = restitution_service.case_regime(ctx, user.actor, reference)
-    return f"Restitution worksheet ({regime.main.citation})" if regime else ""
+    if regime is None or regime.main.method == "national_law":
+        return ""  # no worksheet: national law decides (the memo says which)
+    return f"Restitution worksheet ({regime.main.citation})"
 
 
 class RestitutionQuery(BaseModel):
