@@ -1,13 +1,14 @@
-"""Memo quality per demo typology: pages of the brief and full variants, the share of
+"""Memo quality per demo case: pages of the brief and full variants, the share of
 statement-of-facts sentences that cite a source, and the time to render.
 
-    python benchmarks/memo_quality.py [--keep DIR] [--typology escort_ads ...]
+    python benchmarks/memo_quality.py [--keep DIR] [--case DEMO-2024-001 ...]
+                                      [--typology escort_ads ...]
 
-For each typology, the first demo case of that typology (``palermo.services.demo``:
-the same simulator, size and seed as ``palermo demo``) is built through the product's
-path (people, charges, ingest; not timed), then a reviewer confirms every suggestion
-the Elements view lists with the bulk actions of the product (``tests/reports/reviewer.py``;
-not timed). Then, from cold caches:
+Every demo case (``palermo.services.demo``: the same simulator, sizes and seeds as
+``palermo demo``), or those named, is built through the product's path (people, charges,
+ingest; not timed), then a reviewer confirms every suggestion the Elements view lists
+with the bulk actions of the product (``tests/reports/reviewer.py``; not timed): the
+answer key is never read. Then, from cold caches:
 
 - ``full html``: :func:`export_memo` of the full variant as HTML (target: under 5 s for
   the 6,000-record case), ``full pdf`` and ``brief pdf`` (the sections are cached per
@@ -66,10 +67,18 @@ def _pages(pdf: bytes) -> tuple[int, int | None]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", type=Path, default=None, help="keep and reuse the database")
+    parser.add_argument("--out", type=Path, default=None, help="write each memo here")
+    parser.add_argument("--case", action="append", default=None, help="a demo reference")
     parser.add_argument("--typology", action="append", default=None)
     args = parser.parse_args()
-    wanted = args.typology or list(dict.fromkeys(spec.typology for spec in DEMO_CASES))
-    specs = [next(s for s in DEMO_CASES if s.typology == t) for t in wanted]
+    specs = [
+        s
+        for s in DEMO_CASES
+        if (not args.case or s.reference in args.case)
+        and (not args.typology or s.typology in args.typology)
+    ]
+    if not specs:
+        parser.error("no demo case matches --case / --typology")
     with tempfile.TemporaryDirectory() as tmp:
         root = args.keep or Path(tmp)
         ctx = Context.create(Settings(data_dir=root / "data", secret_key="ef" * 32))
@@ -80,11 +89,12 @@ def main() -> None:
         actor = authenticate(ctx, "prosecutor", demo_password("prosecutor")).actor
         reviewer = _reviewer()
         print(
-            "case            typology                   records  confirmed  "
+            "case            typology                   jur  records  confirmed  "
             "brief pp  full pp  body pp  cited    sentences  html s  full pdf s  brief pdf s"
         )
         for spec in specs:
             records = sum(cases.record_counts(ctx, actor, spec.reference).values())
+            jurisdiction = cases.get_case(ctx, actor, spec.reference).jurisdiction
             confirmed = reviewer.confirm_all_in_bulk(ctx, actor, spec.reference)
             _cold()
             t0 = time.perf_counter()
@@ -94,6 +104,11 @@ def main() -> None:
             t2 = time.perf_counter()
             brief = export_memo(ctx, actor, spec.reference, fmt="pdf", variant="brief")
             t3 = time.perf_counter()
+            if args.out:
+                args.out.mkdir(parents=True, exist_ok=True)
+                (args.out / f"{spec.reference}.html").write_text(html)
+                (args.out / f"{spec.reference}.pdf").write_bytes(full)
+                (args.out / f"{spec.reference}-brief.pdf").write_bytes(brief)
             facts = html[html.index('<section id="facts"') :]
             facts = facts[: facts.index("</section>")]
             sentences = re.findall(r'<p class="fact">(.*?)</p>', facts, re.S)
@@ -102,7 +117,8 @@ def main() -> None:
             full_pages, body = _pages(full)
             brief_pages, _ = _pages(brief)
             print(
-                f"{spec.reference:15} {spec.typology:26} {records:7,}  {confirmed:9,}  "
+                f"{spec.reference:15} {spec.typology:26} {jurisdiction:4} {records:7,}  "
+                f"{confirmed:9,}  "
                 f"{brief_pages:8}  {full_pages:7}  {body or 0:7}  {share:7}  {len(sentences):9}  "
                 f"{t1 - t0:6.2f}  {t2 - t1:10.2f}  {t3 - t2:11.2f}"
             )

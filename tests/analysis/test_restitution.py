@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,96 @@ def test_bad_inputs_are_refused() -> None:
     with pytest.raises(KeyError):
         flsa_value([WorkPeriod(date(2023, 1, 1), date(2023, 1, 7), 40)], "Atlantis")
     assert "US-federal" in load_wages().jurisdictions
+
+
+# -- restitution per jurisdiction ------------------------------------------------------------
+
+
+def test_each_jurisdiction_picks_its_own_law_currency_paper_and_dates() -> None:
+    from palermo.law.restitution import format_day, regime_for, wage_table_for
+
+    us, uk, eu = regime_for("US"), regime_for("UK"), regime_for("EU")
+    assert us is not None and uk is not None and eu is not None
+    assert (us.main.citation, us.currency, us.paper) == ("18 U.S.C. 1593", "USD", "letter")
+    assert (uk.currency, uk.paper, uk.wage_table) == ("GBP", "A4", "UK-NLW")
+    assert [s.citation for s in uk.schemes] == [
+        "Modern Slavery Act 2015 ss. 8-10",
+        "Sentencing Act 2020 ss. 133-134",
+    ]
+    assert (eu.main.citation, eu.currency) == ("Directive 2011/36/EU art. 17", "EUR")
+    # A US state with its own table keeps it; a code nobody claims has no regime.
+    assert wage_table_for(us, "US-CA") == "US-CA" and regime_for("US-CA") == us
+    assert regime_for("XX") is None
+    assert format_day(date(2024, 3, 2), us.date_style) == "March 2, 2024"
+    assert format_day(date(2024, 3, 2), uk.date_style) == "2 March 2024"
+
+
+def test_uk_reparation_guide_is_lost_earnings_at_the_living_wage_without_overtime() -> None:
+    from palermo.analysis.restitution import scheme_worksheet
+    from palermo.law.restitution import regime_for
+
+    uk = regime_for("UK")
+    assert uk is not None
+    # 4 weeks x 60 h at GBP 11.44 (from 1 April 2024), no overtime premium in UK law:
+    #   4 x 60 x 11.44 = 2,745.60; paid 400 -> loss of earnings 2,345.60.
+    ws = scheme_worksheet(
+        uk.main,
+        victim="V-01",
+        defendant="S-01",
+        periods=[WorkPeriod(date(2024, 4, 1), date(2024, 4, 28), 60)],
+        gross_gain=9000,
+        wage_table="UK-NLW",
+        wages_paid=400,
+    )
+    assert ws.currency == "GBP"
+    assert ws.value("Value of the labour at minimum wage and overtime") == Decimal("2745.60")
+    assert ws.total == Decimal("2345.60")  # the gain is shown, not added
+    gain = "Gain to the defendant from the victim (for comparison, not added)"
+    assert ws.value(gain) == Decimal("9000.00")
+    assert "Modern Slavery Act 2015 ss. 8-10" in ws.title
+    text = " ".join([ws.title, *ws.notes, *(r.label + r.formula for r in ws.rows)])
+    assert "1593" not in text and "FLSA" not in text and "U.S.C." not in text
+
+
+def test_us_scheme_is_the_1593_worksheet_and_national_law_computes_nothing() -> None:
+    from palermo.analysis.restitution import scheme_worksheet
+    from palermo.law.restitution import regime_for
+
+    us, intl = regime_for("US"), regime_for("INTL")
+    assert us is not None and intl is not None
+    ws = scheme_worksheet(
+        us.main,
+        victim="V1",
+        defendant="D1",
+        periods=[WorkPeriod(date(2023, 1, 2), date(2023, 3, 12), 50)],
+        gross_gain=6000,
+        wage_table="US-federal",
+    )
+    assert ws.rows[-1].label == "Restitution under 18 U.S.C. 1593(b)(3)"
+    with pytest.raises(ValueError, match=r"Palermo Protocol art\. 6"):
+        scheme_worksheet(
+            intl.main,
+            victim="V1",
+            defendant="D1",
+            periods=[WorkPeriod(date(2023, 1, 2), date(2023, 3, 12), 50)],
+            gross_gain=0,
+            wage_table="US-federal",
+        )
+
+
+def test_a_malformed_regime_file_names_the_file_and_the_field(tmp_path: Path) -> None:
+    from palermo.law.concepts import LawDataError
+    from palermo.law.restitution import _load
+
+    bad = tmp_path / "xx.yaml"
+    bad.write_text(
+        "id: xx\nlabel: X\napplies_to: [XX]\ncurrency: EUR\npaper: A4\n"
+        "date_style: day-month-year\nwage_table: UK-NLW\n"
+        "schemes: [{id: a, title: A, citation: A 1, method: loss_of_earnings, "
+        "source: x, summary: s}]\n"
+    )
+    with pytest.raises(LawDataError, match=r"xx\.yaml: wage_table: 'UK-NLW' is not in EUR"):
+        _load([bad])
+    bad.write_text(bad.read_text().replace("loss_of_earnings", "guess"))
+    with pytest.raises(LawDataError, match=r"xx\.yaml: schemes\.0\.method"):
+        _load([bad])

@@ -162,14 +162,15 @@ def test_journey_from_evidence_to_memo(
         "1. Summary",
         "2. Statement of facts",
         "3. Theory of the case",
-        "4. Anticipated defences",
-        "5. Parties and roles",
-        "6. Network picture",
-        "7. Money flows and restitution",
-        "8. Gaps and recommended actions",
-        "9. Evidence index",
+        "4. Witnesses",
+        "5. Anticipated defences",
+        "6. Other culpable parties not charged",
+        "7. Money and restitution",
+        "8. Sentencing position",
+        "9. Gaps and tasks",
         "Appendix A. Elements of each offence",
-        "Appendix D. Record chronology",
+        "Appendix B. Evidence index",
+        "Appendix G. Record chronology",
     ]
     flat = " ".join(text.split())
     places = [flat.find(h) for h in headings]

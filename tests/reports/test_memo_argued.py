@@ -17,7 +17,7 @@ from tests.network_money import simcase
 from tests.reports.reviewer import confirm_all
 
 from palermo.security.permissions import Actor
-from palermo.services import cases, elements
+from palermo.services import cases, casework, elements
 from palermo.services.context import Context
 from palermo.services.memo import build_memo, export_memo
 from palermo.store.models import Role
@@ -93,19 +93,28 @@ def test_theory_per_charged_defendant_with_quotes_and_weak_elements_first(
         for s in assessment.suspects
         if any(st.charge_status == "charged" for st in s.statutes)
     }
-    assert charged and {d.name for d in theory} == charged
+    # Every charged defendant: charged people who are not suspects (the complicit
+    # official) too, with their charge marked as not assessed.
+    defendants = {
+        c.person for c in casework.charges_view(ctx, prosecutor, reviewed.reference).charges
+    }
+    assert charged and charged < defendants and {d.name for d in theory} == defendants
+    official = next(d for d in theory if d.name not in charged)
+    assert all(c.note and not c.elements for c in official.charges)
     html = export_memo(ctx, prosecutor, reviewed.reference).decode()
     section = _section(html, "theory")
     blocks = {_text(b.split("</h3>")[0]).split(":")[0]: b for b in section.split("<h3>")[1:]}
     for d in theory:
         block = blocks[d.name]
         quotes = [q for c in d.charges for el in c.elements for q in el.quotes]
+        if d.name not in charged:
+            continue
         assert quotes, d.name
         for q in quotes[:3]:
             assert q.cite and q.text
         for c in d.charges:
             for weak in c.weak:  # stated plainly before any element's evidence
-                assert str(escape(weak)) in block.split("<h4>")[0]
+                assert str(escape(f"{c.citation}: {weak}")) in block.split("<h4>")[0]
             proved = [el for el in c.elements if el.status == "proved"]
             assert all(el.sources >= 2 for el in proved)
 
@@ -142,19 +151,31 @@ def test_full_variant_has_the_appendices_and_the_brief_does_not(
     appendices = [h for h in headings if h.startswith("Appendix")]
     assert appendices == [
         "Appendix A. Elements of each offence, per suspect and statute",
-        "Appendix B. Roles with their evidence, and key players",
-        "Appendix C. Money flows, patterns and restitution worksheets in detail",
-        "Appendix D. Record chronology",
+        "Appendix B. Evidence index",
+        "Appendix C. Parties and roles",
+        "Appendix D. Network picture",
+        "Appendix E. Roles with their evidence, and key players",
+        "Appendix F. Money flows, patterns and restitution worksheets in detail",
+        "Appendix G. Record chronology",
     ]
-    assert headings.index(appendices[0]) > headings.index(
-        next(h for h in headings if "Evidence index" in h)
-    )
+    body = [h.split(". ", 1)[1] for h in headings if not h.startswith("Appendix")]
+    assert body == [
+        "Summary",
+        "Statement of facts",
+        "Theory of the case, per defendant",
+        "Witnesses",
+        "Anticipated defences",
+        "Other culpable parties not charged",
+        "Money and restitution",
+        "Sentencing position",
+        "Gaps and tasks",
+    ]
     assert "<table>" in _section(full, "elements")  # the matrix is there, as an appendix
     assert "Appendix" not in "".join(re.findall(r"<h2>(.*?)</h2>", brief))
     for key in ("elements", "money", "defences", "timeline"):
         assert f'<section id="{key}"' not in brief
     assert len(brief) < len(full) / 3
-    for key in ("summary", "facts", "theory"):
+    for key in ("summary", "facts", "theory", "witnesses"):
         assert f'<section id="{key}"' in brief
 
 

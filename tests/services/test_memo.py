@@ -80,12 +80,15 @@ def test_prosecutor_who_asks_sees_names_and_exports_are_audited(
         "Summary",
         "Statement of facts",
         "Theory of the case",
+        "Witnesses",
         "Anticipated defences",
+        "Other culpable parties not charged",
+        "Money and restitution",
+        "Sentencing position",
+        "Gaps and tasks",
+        "Evidence index",
         "Parties and roles",
         "Network picture",
-        "Money flows and restitution",
-        "Gaps and recommended actions",
-        "Evidence index",
         "Elements of each offence",
         "Record chronology",
     ):
@@ -103,13 +106,16 @@ SECTIONS = [
     "summary",
     "facts",
     "theory",
+    "witnesses",
     "defences",
+    "uncharged",
+    "money",
+    "sentencing",
+    "gaps",
+    "elements",
+    "evidence",
     "parties",
     "network",
-    "money",
-    "gaps",
-    "evidence",
-    "elements",
     "roles",
     "money_detail",
     "timeline",
@@ -168,9 +174,11 @@ def test_parties_show_roles_with_evidence_key_players_and_the_uncharged(
     # Key players and the culpable-but-not-charged list.
     assert "Key players" in parties and view.key_players[0].label in parties
     recruiter = sim.person("recruiter", charged=False)
-    body = _section(html, "parties")
-    culpable = body[body.index("Culpable but not charged") :]
+    culpable = _section(html, "uncharged")
+    assert "Other culpable parties not charged" in culpable
     assert recruiter["name"] in culpable and "Recruiter" in culpable
+    # What would be needed to charge them, element by element.
+    assert "Needed to charge" in culpable or "Every required element is supported" in culpable
     charged = sim.person("recruiter", charged=True)
     assert charged["name"] not in culpable
 
@@ -215,12 +223,13 @@ def test_money_section_flows_add_up_and_restitution_matches_the_service(
     assert structuring["transactions"] >= len(planted["transactions"])
     assert data["per_suspect"]
     html = render_html(memo)
-    assert "<svg" in _section(html, "money")
+    assert "<svg" in _section(html, "money_detail")  # the picture is in the appendix
     section = _section(html, "money") + _section(html, "money_detail")
     assert "Total traced" in section
     assert f"{view.flows.total:,.2f}" in section
     victims = [p for p in sim.truth["persons"] if p["kind"] == "victim"]
-    sheets = [r for r in data["restitution"] if not r["problem"]]
+    assert data["restitution"]["scheme"].citation == "18 U.S.C. 1593"  # a US case
+    sheets = [r for r in data["restitution"]["rows"] if not r["problem"]]
     assert len(sheets) == len(victims)
     for p in victims:
         service = money.restitution(ctx, prosecutor, sim.reference, victim_id=sim.ids[p["id"]])
@@ -238,7 +247,7 @@ def test_rejected_role_leaves_the_memo_and_confirmed_is_marked(
     before = _section(html, "parties") + _section(html, "roles")
     recruiter = sim.ids[sim.person("recruiter", charged=False)["id"]]
     name = sim.person("recruiter", charged=False)["name"]
-    assert "Culpable but not charged" in before and name in before
+    assert name in _section(html, "uncharged") and name in before
     exploiter = sim.ids[sim.person("exploiter", charged=True)["id"]]
     network.decide_role(
         ctx, prosecutor, sim.reference, person_id=recruiter, role="recruiter", decision="rejected"

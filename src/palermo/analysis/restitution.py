@@ -1,4 +1,7 @@
-"""Restitution under 18 U.S.C. 1593 as a worksheet whose every number shows its inputs.
+"""Restitution and compensation as worksheets whose every number shows its inputs.
+
+Which law applies is data (:mod:`palermo.law.restitution`): :func:`scheme_worksheet`
+computes the worksheet of a scheme's method. 18 U.S.C. 1593 first:
 
 §1593(b)(3): the victim's losses include the GREATER of (a) the gross income or
 value to the defendant of the victim's services or labour and (b) the value of
@@ -11,6 +14,13 @@ the period's start; a final partial week counts its share of the weekly hours;
 the rate is the one in force on the first day of each workweek; where a state
 rate is lower than the federal one, the federal rate applies (29 U.S.C. 218(a)).
 Money is Decimal, rounded half-up to cents at each row.
+
+England and Wales (reparation orders, Modern Slavery Act 2015 ss. 8-10, and compensation
+orders) and the EU (Directive 2011/36/EU art. 17) leave the amount to the court on the
+evidence: :func:`loss_of_earnings` gives the guide figure a prosecutor puts forward, the
+labour's value at the national minimum wage less what was paid, with the defendant's
+gain from the victim beside it (it bounds a UK reparation order through the
+confiscation order, s.9(4)).
 """
 
 from __future__ import annotations
@@ -22,6 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from palermo.law.money import Jurisdiction, WageBook, load_wages
+from palermo.law.restitution import Scheme
 from palermo.reports import csv_safe
 
 CENT = Decimal("0.01")
@@ -234,3 +245,90 @@ def restitution_1593(
         "a week's first day applies."
     )
     return ws
+
+
+def loss_of_earnings(
+    *,
+    scheme: Scheme,
+    victim: str,
+    defendant: str,
+    periods: Sequence[WorkPeriod],
+    gross_gain: Decimal | float | int,
+    wage_table: str,
+    wages_paid: Decimal | float | int = 0,
+    gain_evidence: Iterable[str] = (),
+    book: WageBook | None = None,
+) -> Worksheet:
+    """The guide figure of a scheme that compensates the harm (method ``loss_of_earnings``):
+    the labour at the minimum wage of ``wage_table`` less the wages paid. The defendant's
+    gain is a row of its own, not part of the total."""
+    book = book or load_wages()
+    if wage_table not in book.jurisdictions:
+        raise KeyError(f"unknown minimum-wage table {wage_table!r}")
+    jur = book.jurisdictions[wage_table]
+    ws = Worksheet(
+        f"{scheme.title} ({scheme.citation}): {victim} against {defendant}", jur.currency
+    )
+    value, _ = flsa_value(periods, wage_table, book=book, sheet=ws)
+    paid = ws.add("Wages actually paid to the victim", "input", money(Decimal(str(wages_paid))))
+    ev = list(gain_evidence)
+    ws.add(
+        "Gain to the defendant from the victim (for comparison, not added)",
+        "input (traced proceeds)",
+        money(Decimal(str(gross_gain))),
+        evidence=", ".join(ev[:20]) + (f" (+{len(ev) - 20} more)" if len(ev) > 20 else ""),
+    )
+    ws.add(
+        f"Loss of earnings: guide figure under {scheme.citation}",
+        "max(0, value of the labour at the minimum wage - wages paid)",
+        money(max(value - paid, Decimal(0))),
+        labour_value=value,
+        wages_paid=paid,
+    )
+    ws.notes.extend(scheme.notes)
+    ws.notes.append(
+        "Workweeks are 7-day blocks from the start of each period; the rate in force on "
+        "a week's first day applies."
+    )
+    return ws
+
+
+def scheme_worksheet(
+    scheme: Scheme,
+    *,
+    victim: str,
+    defendant: str,
+    periods: Sequence[WorkPeriod],
+    gross_gain: Decimal | float | int,
+    wage_table: str,
+    wages_paid: Decimal | float | int = 0,
+    liquidated_damages: bool = False,
+    gain_evidence: Iterable[str] = (),
+    book: WageBook | None = None,
+) -> Worksheet:
+    """The worksheet of ``scheme``'s method. ``national_law`` has none (ValueError)."""
+    if scheme.method == "greater_of_gain_and_labour":
+        return restitution_1593(
+            victim=victim,
+            defendant=defendant,
+            periods=periods,
+            gross_gain=gross_gain,
+            jurisdiction=wage_table,
+            wages_paid=wages_paid,
+            liquidated_damages=liquidated_damages,
+            gain_evidence=gain_evidence,
+            book=book,
+        )
+    if scheme.method == "loss_of_earnings":
+        return loss_of_earnings(
+            scheme=scheme,
+            victim=victim,
+            defendant=defendant,
+            periods=periods,
+            gross_gain=gross_gain,
+            wage_table=wage_table,
+            wages_paid=wages_paid,
+            gain_evidence=gain_evidence,
+            book=book,
+        )
+    raise ValueError(f"{scheme.citation}: no worksheet; the national law that applies decides")

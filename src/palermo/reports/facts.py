@@ -159,12 +159,21 @@ def short(quote: str, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _when(start: datetime | None, end: datetime | None) -> str:
+def _day(value: datetime, style: str | None) -> str:
+    """ISO by default; the jurisdiction's style (``2 March 2024``) when given."""
+    if style is None:
+        return f"{value:%Y-%m-%d}"
+    from palermo.law.restitution import format_day
+
+    return format_day(value.date(), style)
+
+
+def _when(start: datetime | None, end: datetime | None, style: str | None = None) -> str:
     if start is None:
         return ""
     if end is None or end.date() == start.date():
-        return f"On {start:%Y-%m-%d}, "
-    return f"Between {start:%Y-%m-%d} and {end:%Y-%m-%d}, "
+        return f"On {_day(start, style)}, "
+    return f"Between {_day(start, style)} and {_day(end, style)}, "
 
 
 def _victims(items: list[FactItem]) -> str:
@@ -179,12 +188,14 @@ def _is_record(quote: str) -> bool:
     return bool(_RECORD.match(quote))
 
 
-def _sentence(phase: str, template: str, items: list[FactItem]) -> Sentence:
+def _sentence(
+    phase: str, template: str, items: list[FactItem], style: str | None = None
+) -> Sentence:
     first = items[0]
     dated = sorted(i.when for i in items if i.when is not None)
     start, end = (dated[0], dated[-1]) if dated else (None, None)
     body = template.format(suspect=first.suspect, victim=_victims(items))
-    lead = _when(start, end)
+    lead = _when(start, end, style)
     text = lead + body
     # One citation per place, dated ones first, so the strongest spread of sources shows.
     cites: list[str] = []
@@ -207,8 +218,11 @@ def _sentence(phase: str, template: str, items: list[FactItem]) -> Sentence:
     )
 
 
-def statement_of_facts(facts: Iterable[FactItem]) -> StatementOfFacts:
-    """The narrative of the confirmed facts, phase by phase, earliest first within a phase."""
+def statement_of_facts(
+    facts: Iterable[FactItem], date_style: str | None = None
+) -> StatementOfFacts:
+    """The narrative of the confirmed facts, phase by phase, earliest first within a phase.
+    Dates are ISO unless ``date_style`` (``day-month-year``, ``month-day-year``) is given."""
     out = StatementOfFacts()
     groups: dict[tuple[str, str, str], list[FactItem]] = defaultdict(list)
     for fact in facts:
@@ -225,7 +239,7 @@ def statement_of_facts(facts: Iterable[FactItem]) -> StatementOfFacts:
         groups[(phase, fact.concept, fact.suspect)].append(fact)
     by_phase: dict[str, list[Sentence]] = defaultdict(list)
     for (phase, concept, _), items in groups.items():
-        by_phase[phase].append(_sentence(phase, TEMPLATES[concept][1], items))
+        by_phase[phase].append(_sentence(phase, TEMPLATES[concept][1], items, date_style))
     for key, title in PHASES:
         sentences = sorted(
             by_phase.get(key, []),

@@ -7,7 +7,7 @@ capability adds its section without touching the others.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ _environment.filters["percent"] = _percent
 
 
 VARIANTS = ("full", "brief")
+BODY_PAGES = 6  # "a few pages": a longer body says so at the top
 
 
 @dataclass
@@ -61,6 +62,19 @@ class Memo:
     redacted: bool
     variant: str = "full"
     sections: list[MemoSection] = field(default_factory=list)
+    # The jurisdiction's conventions (palermo.law.restitution): paper size, date style.
+    paper: str = "A4"
+    date_style: str = "day-month-year"
+    # Set by render_pdf when the body runs longer than BODY_PAGES: stated at the top.
+    body_pages: int | None = None
+
+    def day(self, value: date | datetime | None) -> str:
+        """A date as the jurisdiction writes it (``2 March 2024``, ``March 2, 2024``)."""
+        from palermo.law.restitution import format_day
+
+        if isinstance(value, datetime):
+            value = value.date()
+        return format_day(value, self.date_style) if value is not None else ""
 
     @property
     def body(self) -> list[MemoSection]:
@@ -80,6 +94,26 @@ def render_pdf(html: str) -> bytes:
     from weasyprint import HTML
 
     pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf
+
+
+def render_memo_pdf(memo: Memo, redact: Any = None) -> bytes:
+    """The memo as a PDF. A full memo's body is laid out alone first: when it runs past
+    :data:`BODY_PAGES`, the memo says so at the top, so a reader knows before reading on."""
+    from dataclasses import replace
+
+    from weasyprint import HTML
+
+    def layout(m: Memo) -> Any:
+        html = render_html(m)
+        if redact is not None:
+            html = redact(html)
+        return HTML(string=html, base_url=str(TEMPLATES)).render()
+
+    if memo.variant == "full" and memo.appendices:
+        pages = len(layout(replace(memo, sections=memo.body)).pages)
+        memo.body_pages = pages if pages > BODY_PAGES else None
+    pdf: bytes = layout(memo).write_pdf()
     return pdf
 
 

@@ -61,6 +61,7 @@ class ChargeInput:
     readiness: str
     elements: tuple[ElementInput, ...]
     rules: tuple[str, ...] = ()
+    note: str = ""  # why the elements are not assessed, if they are not
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +97,22 @@ class ChargeTheory:
     weak: tuple[str, ...]
     elements: tuple[ElementTheory, ...]
     rules: tuple[str, ...]
+    note: str = ""
 
     @property
     def weak_short(self) -> list[str]:
         """``label (1 source)``: the weak elements in a few words, for the brief."""
         return [
             f"{el.label} ({WEAK_SHORT[el.status]})"
+            for el in self.elements
+            if el.required and el.status in WEAK_SHORT
+        ]
+
+    @property
+    def weak_items(self) -> list[tuple[str, str]]:
+        """(label, ``1 source``) of each weak element, for the brief to shorten."""
+        return [
+            (el.label, WEAK_SHORT[el.status])
             for el in self.elements
             if el.required and el.status in WEAK_SHORT
         ]
@@ -166,6 +177,7 @@ def _charge(charge: ChargeInput) -> ChargeTheory:
             if el.required or el.confirmed
         ),
         rules=charge.rules,
+        note=charge.note,
     )
 
 
@@ -188,3 +200,17 @@ def theory_of_the_case(defendants: Iterable[DefendantInput]) -> list[DefendantTh
         for d in people
         if d.charges
     ]
+
+
+def weak_across(defendants: Iterable[DefendantTheory]) -> list[tuple[str, str, int]]:
+    """(element, ``1 source``, how many defendants) for each weak element of any charge,
+    most widespread first: the brief's one line on what is at risk."""
+    counts: dict[tuple[str, str], set[str]] = {}
+    for d in defendants:
+        for c in d.charges:
+            for label, status in c.weak_items:
+                counts.setdefault((label, status), set()).add(d.name)
+    return sorted(
+        ((label, status, len(names)) for (label, status), names in counts.items()),
+        key=lambda row: (-row[2], row[0]),
+    )

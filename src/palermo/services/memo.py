@@ -30,23 +30,46 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo.law.restitution import Regime, regime_for
 from palermo.reports.defences import DefenceFact, anticipated_defences
 from palermo.reports.facts import FactItem, statement_of_facts
-from palermo.reports.memo import VARIANTS, Memo, MemoSection, render_docx, render_html, render_pdf
+from palermo.reports.memo import (
+    VARIANTS,
+    Memo,
+    MemoSection,
+    render_docx,
+    render_html,
+    render_memo_pdf,
+)
 from palermo.reports.pictures import FlowLink, FlowNode, NetEdge, NetNode, flow_svg, network_svg
+from palermo.reports.sentencing import (
+    ChargeLine,
+    PastOutcome,
+    Range,
+    sentencing_position,
+)
 from palermo.reports.theory import (
     ChargeInput,
     DefendantInput,
     ElementInput,
     Evidence,
     theory_of_the_case,
+    weak_across,
 )
+from palermo.reports.uncharged import (
+    ElementNeed,
+    StatuteElement,
+    UnchargedInput,
+    elements_from_role,
+    uncharged_parties,
+)
+from palermo.reports.witnesses import WitnessCare, WitnessFact, WitnessInput, witnesses
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
@@ -421,35 +444,45 @@ def _worksheet(sheet: Any, redact: Redactor) -> dict[str, Any]:
 
 def _restitution(
     ctx: Context, actor: Actor, reference: str, loaded: Any, redact: Redactor
-) -> list[dict[str, Any]]:
-    """The 18 U.S.C. 1593 worksheet of every victim, with the Money tab's defaults
-    (the suspect with the most traced proceeds, 60 hours a week over the period of the
-    victim's records, federal rates), or why it could not be made."""
-    from palermo.services.money import restitution
+) -> dict[str, Any]:
+    """Each victim's worksheet under the case's own law (the regime of its jurisdiction:
+    scheme, method, currency and minimum-wage table), with the Money tab's defaults: the
+    suspect with the most traced proceeds, 60 hours a week over the period of the
+    victim's records. Or why it could not be made."""
+    from palermo.services.restitution import case_regime, case_restitution
 
-    out: list[dict[str, Any]] = []
+    jurisdiction, regime = case_regime(ctx, actor, reference)
+    out: dict[str, Any] = {
+        "jurisdiction": jurisdiction,
+        "regime": regime,
+        "scheme": regime.main if regime else None,
+        "rows": [],
+    }
+    if regime is None or regime.main.method == "national_law":
+        return out
     victims = sorted(
         (p for p in loaded.people.values() if p.kind == "victim"), key=lambda p: p.pseudonym
     )
     for person in victims:
         label = redact(loaded.labels.get(str(person.id), person.pseudonym))
         try:
-            r = restitution(ctx, actor, reference, victim_id=person.id, loaded=loaded)
+            _, _, r = case_restitution(ctx, actor, reference, victim_id=person.id, loaded=loaded)
         except InvalidInput as error:
-            out.append({"victim": label, "problem": redact(str(error))})
+            out["rows"].append({"victim": label, "problem": redact(str(error))})
             continue
         sheet = r.worksheet
-        flsa = next((row.value for row in sheet.rows if row.label == "FLSA measure"), None)
-        out.append(
+        labour = next(
+            (row.value for row in sheet.rows if row.label.startswith("Value of the labour")), None
+        )
+        out["rows"].append(
             {
                 "victim": redact(r.victim),
                 "defendant": redact(r.defendant),
                 "start": r.start,
                 "end": r.end,
                 "hours_per_week": r.hours_per_week,
-                "jurisdiction": r.jurisdiction,
                 "gross_gain": r.gross_gain,
-                "flsa": flsa,
+                "labour": labour,
                 "total": sheet.total,
                 "chosen": sheet.rows[-1].inputs.get("chosen", "") if sheet.rows else "",
                 "gain_evidence": len(r.gain_evidence),
@@ -590,6 +623,13 @@ class _Analysis:
     money_detail: MemoSection
     timeline: MemoSection
     gaps: MemoSection
+    uncharged: MemoSection
+    # Inputs of the sections read fresh each time (the advocate's records, tasks and the
+    # caseload's outcomes change without the case's evidence changing).
+    witness_people: tuple[tuple[int, WitnessInput], ...]
+    witness_facts: tuple[WitnessFact, ...]
+    sentencing_charges: tuple[ChargeLine, ...]
+    ranges: dict[str, Range]
 
 
 # Reading every record of a large case costs seconds; a memo is typically opened as HTML
@@ -598,13 +638,18 @@ class _Analysis:
 _analyses: CaseViewCache[_Analysis] = CaseViewCache(max_entries=8)
 
 
-def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Analysis:
+def _analyse(
+    ctx: Context, actor: Actor, reference: str, allowed: bool, regime: Regime | None
+) -> _Analysis:
+    from palermo.services.elements import assess
     from palermo.services.network import load_case, network_view
 
     viewer = actor if allowed else without_identity(actor)
+    date_style = regime.date_style if regime else None
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
+        statutes = list(case.statutes or [])
         kinds, months = _activity_by_month(session, case)
         redactor = _redactor(ctx, session, case.id, actor) if not allowed else Redactor([])
         charges, identifier_counts = _charges(session, case)
@@ -616,20 +661,31 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
             loaded if not loaded.groups else load_case(ctx, session, actor, case, reveal=allowed)
         )
     network = network_view(ctx, actor, reference, reveal=allowed, loaded=loaded)
+    assessment = assess(ctx, viewer, reference)
     facts, theory, defences, elements, gaps = _elements_sections(
-        ctx, viewer, reference, _person_roles(network), redactor
+        ctx,
+        viewer,
+        reference,
+        _person_roles(network),
+        redactor,
+        assessment,
+        date_style,
+        _charged_not_suspects(ctx, viewer, reference, people, redactor),
     )
     parties = _parties(ctx, viewer, people, charges, identifier_counts, network, redactor)
     picture = _network(network, {f"person:{p.id}": p.kind for p in people}, redactor)
     money = _money(ctx, actor, reference, money_loaded, redactor)
     del loaded, money_loaded
     timeline = case_timeline(ctx, viewer, reference, per_page=TIMELINE_ENTRIES)
+    names = {p.id: redact_name(ctx, viewer, p, redactor) for p in people}
     return _Analysis(
         facts=facts,
         theory=theory,
         defences=defences,
         elements=elements,
-        parties=MemoSection("parties", "Parties and roles", "section_parties.html", parties),
+        parties=MemoSection(
+            "parties", "Parties and roles", "section_parties.html", parties, appendix=True
+        ),
         roles=MemoSection(
             "roles",
             "Roles with their evidence, and key players",
@@ -637,8 +693,10 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
             parties,
             appendix=True,
         ),
-        network=MemoSection("network", "Network picture", "section_network.html", picture),
-        money=MemoSection("money", "Money flows and restitution", "section_money.html", money),
+        network=MemoSection(
+            "network", "Network picture", "section_network.html", picture, appendix=True
+        ),
+        money=MemoSection("money", "Money and restitution", "section_money.html", money),
         money_detail=MemoSection(
             "money_detail",
             "Money flows, patterns and restitution worksheets in detail",
@@ -660,7 +718,313 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
             appendix=True,
         ),
         gaps=gaps,
+        uncharged=_uncharged_section(assessment, network, people, names, statutes, redactor),
+        witness_people=tuple(
+            (
+                p.id,
+                WitnessInput(p.pseudonym, names[p.id], p.kind, bool(p.is_minor)),
+            )
+            for p in people
+            if p.kind in ("victim", "witness")
+        ),
+        witness_facts=_witness_facts(assessment, redactor),
+        sentencing_charges=_charge_lines(assessment, redactor),
+        ranges=_ranges(),
     )
+
+
+def redact_name(ctx: Context, viewer: Actor, person: Person, redact: Redactor) -> str:
+    """A person's name as the viewer may see it (victims by pseudonym unless allowed)."""
+    return redact(person_view(ctx, viewer, person).display_name)
+
+
+# -- witnesses -----------------------------------------------------------------------------
+
+WITNESS_ROWS = 25
+UNCHARGED_ROWS = 10
+
+
+def _witness_facts(assessment: Any, redact: Redactor) -> tuple[WitnessFact, ...]:
+    """Every confirmed fact once, with the elements (per statute) it serves."""
+    names = {s.pseudonym: s.name for s in assessment.suspects}
+    serves: dict[str, set[str]] = defaultdict(set)
+    facts: dict[str, Any] = {}
+    for suspect in assessment.suspects:
+        for statute in suspect.statutes:
+            for el in statute.elements:
+                for f in el.confirmed:
+                    facts.setdefault(f.id, f)
+                    serves[f.id].add(el.label)
+    return tuple(
+        WitnessFact(
+            concept_label=f.concept_label,
+            suspect=redact(names.get(f.suspect or "", f.suspect or "")),
+            victim=f.victim,
+            source_id=f.source_id,
+            file=redact(f.evidence_file) if f.evidence_file else None,
+            locator=f.locator,
+            elements=tuple(sorted(serves[f.id])),
+        )
+        for f in facts.values()
+    )
+
+
+def _care(w: Any, allowed: bool, redact: Redactor) -> WitnessCare:
+    """The advocate's records of one victim-witness as the memo may show them: the risk
+    level always; the rest with the role's permission to see witness details; where a
+    witness is only when identities are shown too (it may reveal where they are safe)."""
+    if not w.details:
+        return WitnessCare(level=w.level, reasons=(), details=False)
+    if w.consent_withdrawn_on:
+        consent = f"withdrawn on {w.consent_withdrawn_on}"
+    else:
+        consent = {True: "yes", False: "no"}.get(w.consent_to_testify, "")
+    location = ""
+    if w.location:
+        location = redact(w.location) if allowed else "recorded (not shown in this copy)"
+    return WitnessCare(
+        level=w.level,
+        reasons=tuple(redact(r) for r in w.reasons),
+        details=True,
+        available=w.available,
+        consent=consent,
+        last_contact=str(w.contacts[0].on) if w.contacts else "",
+        contacts=len(w.contacts),
+        support=tuple(
+            f"{s.service}{' (ended ' + str(s.ended_on) + ')' if s.ended_on else ''}"
+            for s in w.support
+        ),
+        intimidation=w.intimidation_reports or 0,
+        location=location,
+    )
+
+
+def _witnesses_section(
+    ctx: Context, actor: Actor, reference: str, analysis: _Analysis, allowed: bool
+) -> MemoSection:
+    from palermo.services.caseload_views import case_hearings
+
+    redact = Redactor([])
+    if not allowed:
+        with ctx.db.session() as session:
+            case = open_case(ctx, session, actor, reference)
+            redact = _redactor(ctx, session, case.id, actor)
+    care = {w.person_id: w for w in case_hearings(ctx, actor, reference).witnesses}
+    people = [
+        replace(person, care=_care(care[pid], allowed, redact) if pid in care else None)
+        for pid, person in analysis.witness_people
+    ]
+    entries = witnesses(people, analysis.witness_facts)
+    return MemoSection(
+        "witnesses",
+        "Witnesses",
+        "section_witnesses.html",
+        {
+            "witnesses": entries[:WITNESS_ROWS],
+            "total": len(entries),
+            "at_risk": [w for w in entries if w.care and w.care.level != "low"],
+            "details": any(w.care and w.care.details for w in entries),
+        },
+    )
+
+
+# -- other culpable parties ----------------------------------------------------------------
+
+
+def _statute_elements(statute_id: str) -> tuple[str, tuple[StatuteElement, ...]]:
+    """(citation, elements with the gap advice of their concepts) from the law data."""
+    from palermo.law.gaps import load_gap_advice
+    from palermo.law.statutes import load_statutes
+
+    book = load_statutes()
+    if statute_id not in book:
+        return "", ()
+    statute = book.get(statute_id)
+    advice = load_gap_advice()
+    out = []
+    for el in statute.elements:
+        seek: list[str] = []
+        for concept in el.satisfied_by:
+            for item in advice.by_concept.get(concept, []):
+                if item.seek not in seek:
+                    seek.append(item.seek)
+        out.append(StatuteElement(el.label, el.required, tuple(el.satisfied_by), tuple(seek[:2])))
+    return statute.citation, tuple(out)
+
+
+def _uncharged_section(
+    assessment: Any,
+    view: Any,
+    people: list[Person],
+    names: dict[int, str],
+    statutes: list[str],
+    redact: Redactor,
+) -> MemoSection:
+    """Suspects with no charge filed while others are charged, with their assessed
+    elements; people with a culpable role who are not recorded as suspects, with the
+    elements of the case's main statute their role's evidence meets."""
+    any_charged = any(
+        st.charge_status == "charged" for s in assessment.suspects for st in s.statutes
+    )
+    inputs: list[UnchargedInput] = []
+    seen: set[int] = set()
+    if any_charged:
+        for s in assessment.suspects:
+            if any(st.charge_status == "charged" for st in s.statutes) or not s.statutes:
+                continue
+            seen.add(s.person_id)
+            role = next((u for u in view.culpable if u.person_id == s.person_id), None)
+            st = max(
+                s.statutes,
+                key=lambda st: sum(el.status in ("proved", "single_source") for el in st.elements),
+            )
+            seek = {g.element_id: tuple(g.seek[:2]) for g in st.gaps}
+            inputs.append(
+                UnchargedInput(
+                    name=redact(s.name),
+                    kind="suspect",
+                    roles=tuple(f"{label} ({score:.2f})" for label, score in role.roles)
+                    if role
+                    else (),
+                    score=max((score for _, score in role.roles), default=0.0) if role else 0.0,
+                    statute=st.citation,
+                    elements=tuple(
+                        ElementNeed(
+                            el.label,
+                            el.required,
+                            el.status,
+                            el.source_count,
+                            seek.get(el.element_id, ()),
+                        )
+                        for el in st.elements
+                    ),
+                )
+            )
+    main = next((sid for sid in statutes if _statute_elements(sid)[1]), None)
+    citation_, definition = _statute_elements(main) if main else ("", ())
+    for u in view.culpable:
+        if u.person_id in seen:
+            continue
+        seen.add(u.person_id)
+        inputs.append(
+            UnchargedInput(
+                name=names.get(u.person_id, redact(u.person)),
+                kind=u.person_kind,
+                roles=tuple(f"{label} ({score:.2f})" for label, score in u.roles),
+                score=max((score for _, score in u.roles), default=0.0),
+                statute=citation_,
+                elements=elements_from_role(u.concepts, definition),
+                why=redact(u.summary),
+                evidence=tuple(
+                    e["place"] for e in _evidence(u.evidence, redact, 2)["refs"] if e["place"]
+                ),
+            )
+        )
+    entries = uncharged_parties(inputs)
+    return MemoSection(
+        "uncharged",
+        "Other culpable parties not charged",
+        "section_uncharged.html",
+        {
+            "parties": entries[:UNCHARGED_ROWS],
+            "total": len(entries),
+            "any_charged": any_charged,
+        },
+    )
+
+
+# -- sentencing ----------------------------------------------------------------------------
+
+
+def _ranges() -> dict[str, Range]:
+    """Each offence's overall range from its penalties in the law data."""
+    from palermo.law.statutes import load_statutes
+
+    out: dict[str, Range] = {}
+    for st in load_statutes():
+        pens = [p for p in st.penalties if not p.same_as_offence]
+        if not st.offence or not pens:
+            continue
+        life = any(p.life for p in pens)
+        maxes = [p.max_months for p in pens if p.max_months is not None]
+        words = []
+        for p in st.penalties:
+            if p.same_as_offence:
+                words.append(f"{p.label}")
+                continue
+            top = (
+                "life"
+                if p.life
+                else f"{'at least ' if p.max_at_least else ''}{p.max_months} months"
+                if p.max_months
+                else "no set maximum"
+            )
+            low = f"{p.min_months} months minimum, " if p.min_months else ""
+            words.append(f"{p.label}: {low}up to {top}" + (f" ({p.notes})" if p.notes else ""))
+        out[st.id] = Range(
+            min_months=min(p.min_months for p in pens),
+            max_months=None if life or not maxes else max(maxes),
+            life=life,
+            penalties=tuple(words),
+        )
+    return out
+
+
+def _charge_lines(assessment: Any, redact: Redactor) -> tuple[ChargeLine, ...]:
+    """Charges filed; before any is filed, the statutes under consideration."""
+    lines = [
+        ChargeLine(redact(s.name), st.statute_id, st.citation, st.charge_status)
+        for s in assessment.suspects
+        for st in s.statutes
+    ]
+    charged = [c for c in lines if c.status == "charged"]
+    return tuple(charged or lines)
+
+
+def _sentencing_section(
+    ctx: Context, actor: Actor, reference: str, analysis: _Analysis
+) -> MemoSection:
+    from palermo.services.caseload import load_outcomes
+
+    outcomes: list[PastOutcome] | None = None
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        case_id = case.id
+        if actor.can(Permission.READ_STATISTICS):
+            outcomes = [
+                PastOutcome(o.case_id, o.statute_id, o.verdict, o.custodial_months)
+                for o in load_outcomes(session, case.unit_id)
+            ]
+    lines = sentencing_position(
+        analysis.sentencing_charges, analysis.ranges, outcomes, case_id=case_id
+    )
+    return MemoSection(
+        "sentencing",
+        "Sentencing position",
+        "section_sentencing.html",
+        {"lines": lines, "statistics": outcomes is not None},
+    )
+
+
+# -- tasks ---------------------------------------------------------------------------------
+
+
+def _with_tasks(ctx: Context, actor: Actor, reference: str, gaps: MemoSection) -> MemoSection:
+    """The gaps section with the case's open tasks and who is assigned each."""
+    from palermo.services.casework import list_notes
+
+    tasks = [
+        {
+            "text": n.text,
+            "due_on": n.due_on,
+            "assigned_to": n.assigned_to or "unassigned",
+            "by": n.by or "",
+        }
+        for n in list_notes(ctx, actor, reference)
+        if n.kind == "task" and not n.done
+    ]
+    tasks.sort(key=lambda t: (t["due_on"] is None, t["due_on"] or date.max))
+    return replace(gaps, title="Gaps and tasks", data={**gaps.data, "tasks": tasks})
 
 
 def build_memo(
@@ -668,9 +1032,11 @@ def build_memo(
 ) -> Memo:
     """Collect the memo for a case. Identities appear only if asked for and allowed.
 
-    ``full``: the argued memo with the long matrices (elements per suspect and statute,
-    the record chronology) in appendices. ``brief``: summary, statement of facts and the
-    theory per defendant with its weak elements, for a supervisor."""
+    ``full``: the argued memo in the order a prosecutor writes one (facts, theory per
+    defendant, witnesses, defences, others culpable, money and restitution under the
+    case's law, sentencing, gaps and tasks, evidence index), the long matrices in
+    appendices. ``brief`` (two pages, for a supervisor): summary, the key facts, the
+    charges per defendant with their weak elements, the victim-witnesses at risk."""
     if variant not in VARIANTS:
         raise InvalidInput(f"variant must be one of {', '.join(VARIANTS)}")
     allowed = reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)
@@ -679,6 +1045,7 @@ def build_memo(
         # Read before the data it guards (see case_fingerprint).
         fingerprint = case_fingerprint(session, case)
         people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
+        regime = regime_for(case.jurisdiction)
         memo = Memo(
             reference=case.reference,
             title=case.title,
@@ -686,36 +1053,43 @@ def build_memo(
             generated_by=actor.username,
             redacted=not allowed,
             variant=variant,
+            paper=regime.paper if regime else "A4",
+            date_style=regime.date_style if regime else "day-month-year",
         )
         summary = _summary(session, case, people)
         case_id = case.id
     analysis = _analyses.get_or_compute(
         ctx,
         case_id,
-        fingerprint,
+        (*fingerprint, summary["jurisdiction"]),
         viewer_key(actor, allowed),
-        lambda: _analyse(ctx, actor, reference, allowed),
+        lambda: _analyse(ctx, actor, reference, allowed, regime),
     ).value
     summary_section = MemoSection("summary", "Summary", "section_summary.html", summary)
+    witnesses_section = _witnesses_section(ctx, actor, reference, analysis, allowed)
     if variant == "brief":
-        memo.sections += [summary_section, analysis.facts, analysis.theory]
+        memo.sections += [summary_section, analysis.facts, analysis.theory, witnesses_section]
         return memo
     memo.sections += [
         summary_section,
         analysis.facts,
         analysis.theory,
+        witnesses_section,
         analysis.defences,
-        analysis.parties,
-        analysis.network,
+        analysis.uncharged,
         analysis.money,
-        analysis.gaps,
+        _sentencing_section(ctx, actor, reference, analysis),
+        _with_tasks(ctx, actor, reference, analysis.gaps),
+        analysis.elements,
         MemoSection(
             "evidence",
             "Evidence index",
             "section_evidence.html",
             {"files": list_evidence(ctx, actor, reference)},
+            appendix=True,
         ),
-        analysis.elements,
+        analysis.parties,
+        analysis.network,
         analysis.roles,
         analysis.money_detail,
         analysis.timeline,
@@ -724,23 +1098,40 @@ def build_memo(
 
 
 def _elements_sections(
-    ctx: Context, viewer: Actor, reference: str, roles: dict[int, str], redact: Redactor
+    ctx: Context,
+    viewer: Actor,
+    reference: str,
+    roles: dict[int, str],
+    redact: Redactor,
+    assessment: Any,
+    date_style: str | None = None,
+    others: Sequence[DefendantInput] = (),
 ) -> tuple[MemoSection, MemoSection, MemoSection, MemoSection, MemoSection]:
     """The statement of facts, the theory per defendant, the anticipated defences, the
     elements matrix (an appendix) and the gaps with recommended actions, from one
     assessment."""
-    from palermo.services.elements import assess
-
-    assessment = assess(ctx, viewer, reference)
-    gaps = [
-        {"suspect": suspect.name, "citation": statute.citation, "gap": gap}
-        for suspect in assessment.suspects
-        for statute in suspect.statutes
-        for gap in statute.gaps
-    ]
+    # One line per weak element and status, naming every suspect and statute it concerns:
+    # the same advice repeated per suspect would fill pages.
+    grouped: dict[tuple[str, str], dict[str, Any]] = {}
+    for suspect in assessment.suspects:
+        for statute in suspect.statutes:
+            for gap in statute.gaps:
+                row = grouped.setdefault(
+                    (gap.element_label, gap.status),
+                    {"gap": gap, "suspects": [], "citations": []},
+                )
+                name = redact(suspect.name)
+                if name not in row["suspects"]:
+                    row["suspects"].append(name)
+                if statute.citation not in row["citations"]:
+                    row["citations"].append(statute.citation)
+    order = {"missing": 0, "supported_if_confirmed": 1, "single_source": 2}
+    gaps = sorted(
+        grouped.values(), key=lambda r: (order.get(r["gap"].status, 9), -len(r["suspects"]))
+    )
     return (
-        _facts_section(ctx, viewer, reference, assessment, redact),
-        _theory_section(assessment, roles, redact),
+        _facts_section(ctx, viewer, reference, assessment, redact, date_style),
+        _theory_section(assessment, roles, redact, others),
         _defences_section(assessment, redact),
         MemoSection(
             "elements",
@@ -844,7 +1235,12 @@ def _defences_section(assessment: Any, redact: Redactor) -> MemoSection:
 
 
 def _facts_section(
-    ctx: Context, viewer: Actor, reference: str, assessment: Any, redact: Redactor
+    ctx: Context,
+    viewer: Actor,
+    reference: str,
+    assessment: Any,
+    redact: Redactor,
+    date_style: str | None = None,
 ) -> MemoSection:
     names = {s.pseudonym: s.name for s in assessment.suspects}
     confirmed, pending = _case_facts(assessment)
@@ -867,11 +1263,59 @@ def _facts_section(
         "facts",
         "Statement of facts",
         "section_facts.html",
-        {"statement": statement_of_facts(items)},
+        {"statement": statement_of_facts(items, date_style)},
     )
 
 
-def _theory_section(assessment: Any, roles: dict[int, str], redact: Redactor) -> MemoSection:
+def _charged_not_suspects(
+    ctx: Context, viewer: Actor, reference: str, people: list[Person], redact: Redactor
+) -> list[DefendantInput]:
+    """People charged who are not recorded as suspects (a complicit official): the
+    Elements tab assesses suspects only, so their theory says so instead of leaving
+    them out."""
+    from palermo.law.statutes import load_statutes
+
+    book = load_statutes()
+    by_id = {p.id: p for p in people}
+    out: dict[int, list[ChargeInput]] = defaultdict(list)
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, viewer, reference)
+        rows = session.execute(
+            select(Charge.person_id, Charge.statute_id, Charge.status).where(
+                Charge.case_id == case.id
+            )
+        ).all()
+    for pid, sid, status in rows:
+        person = by_id.get(pid)
+        if person is None or person.kind == "suspect" or status != "charged":
+            continue
+        statute = book.get(sid) if sid in book else None
+        out[pid].append(
+            ChargeInput(
+                citation=statute.citation if statute else sid,
+                title=statute.title if statute else "",
+                status="charged",
+                readiness="not assessed",
+                elements=(),
+                note=(
+                    f"recorded as {person.kind}, not as a suspect: the elements are "
+                    "assessed for suspects only; record the person as a suspect on the "
+                    "People tab to assess them."
+                ),
+            )
+        )
+    return [
+        DefendantInput(redact_name(ctx, viewer, by_id[pid], redact), None, tuple(charges))
+        for pid, charges in out.items()
+    ]
+
+
+def _theory_section(
+    assessment: Any,
+    roles: dict[int, str],
+    redact: Redactor,
+    others: Sequence[DefendantInput] = (),
+) -> MemoSection:
     defendants = [
         DefendantInput(
             name=redact(s.name),
@@ -911,13 +1355,13 @@ def _theory_section(assessment: Any, roles: dict[int, str], redact: Redactor) ->
         )
         for s in assessment.suspects
     ]
-    theories = theory_of_the_case(defendants)
+    theories = theory_of_the_case([*defendants, *others])
     charged = any(c.status == "charged" for d in theories for c in d.charges)
     return MemoSection(
         "theory",
         "Theory of the case, per defendant",
         "section_theory.html",
-        {"defendants": theories, "charged": charged},
+        {"defendants": theories, "charged": charged, "weak_across": weak_across(theories)},
     )
 
 
@@ -950,13 +1394,12 @@ def export_memo(
     if fmt not in {"html", "pdf", "docx"}:
         raise InvalidInput("format must be html, pdf or docx")
     memo = build_memo(ctx, actor, reference, reveal=reveal, variant=variant)
-    html = render_html(memo)
+    redact_html: Any = None
     if memo.redacted:
         # Second line of defence: free text must not carry a sealed name either.
         with ctx.db.session() as session:
             case = open_case(ctx, session, actor, reference)
-            redactor = _redactor(ctx, session, case.id, actor)
-        html = redactor.html(html)
+            redact_html = _redactor(ctx, session, case.id, actor).html
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         audit.record(
@@ -972,6 +1415,9 @@ def export_memo(
                 "identities_included": not memo.redacted,
             },
         )
-    if fmt == "html":
-        return html.encode()
-    return render_pdf(html) if fmt == "pdf" else render_docx(html)
+    if fmt == "pdf":
+        return render_memo_pdf(memo, redact_html)
+    html = render_html(memo)
+    if redact_html is not None:
+        html = redact_html(html)
+    return html.encode() if fmt == "html" else render_docx(html)

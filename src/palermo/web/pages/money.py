@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from palermo.reports.pictures import FlowLink, FlowNode, flow_svg
 from palermo.services import cases, money
+from palermo.services import restitution as restitution_service
 from palermo.services.errors import InvalidInput
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.pages.cases import _case_page
@@ -84,8 +85,17 @@ def money_tab(
             "end": end,
             "seed": seed,
             "direction": direction,
+            "restitution_label": _restitution_label(ctx, user, reference),
         },
     )
+
+
+def _restitution_label(ctx: CtxDep, user: PageUser, reference: str) -> str:
+    """The button to the worksheet names the case's own law."""
+    _, regime = restitution_service.case_regime(ctx, user.actor, reference)
+    if regime is None or regime.main.method == "national_law":
+        return ""  # no worksheet: national law decides (the memo says which)
+    return f"Restitution worksheet ({regime.main.citation})"
 
 
 class RestitutionQuery(BaseModel):
@@ -96,15 +106,18 @@ class RestitutionQuery(BaseModel):
     hours_per_week: float = Field(60.0, gt=0, le=168)
     start: str = Field("", max_length=10)
     end: str = Field("", max_length=10)
-    jurisdiction: str = Field("US-federal", max_length=40)
+    # The minimum-wage table and the scheme; empty: the case's jurisdiction decides.
+    jurisdiction: str = Field("", max_length=40)
+    scheme: str = Field("", max_length=40)
     wages_paid: float = Field(0.0, ge=0)
     liquidated_damages: bool = False
 
 
 def _restitution(
     ctx: CtxDep, user: PageUser, reference: str, q: RestitutionQuery
-) -> money.RestitutionView:
-    return money.restitution(
+) -> tuple[Any, Any, money.RestitutionView]:
+    """(regime, scheme, worksheet view) under the case's jurisdiction."""
+    return restitution_service.case_restitution(
         ctx,
         user.actor,
         reference,
@@ -113,7 +126,8 @@ def _restitution(
         hours_per_week=q.hours_per_week,
         start=_date(q.start),
         end=_date(q.end),
-        jurisdiction=q.jurisdiction,
+        wage_table=q.jurisdiction or None,
+        scheme_id=q.scheme or None,
         wages_paid=q.wages_paid,
         liquidated_damages=q.liquidated_damages,
     )
@@ -128,7 +142,7 @@ def restitution_page(
     q: Annotated[RestitutionQuery, Query()],
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
-    view = _restitution(ctx, user, reference, q)
+    regime, scheme, view = _restitution(ctx, user, reference, q)
     people = cases.list_people(ctx, user.actor, reference)
     suspects = [p for p in people if p.kind != "victim"]
     victims = [p for p in people if p.kind == "victim"]
@@ -140,6 +154,8 @@ def restitution_page(
         "money/restitution.html",
         {
             "r": view,
+            "regime": regime,
+            "scheme": scheme,
             "suspects": suspects,
             "victims": victims,
             "wages_paid": q.wages_paid,
@@ -155,7 +171,7 @@ def restitution_csv(
     reference: str,
     q: Annotated[RestitutionQuery, Query()],
 ) -> Response:
-    view = _restitution(ctx, user, reference, q)
+    _, _, view = _restitution(ctx, user, reference, q)
     name = f"restitution-{reference}-{view.victim}.csv".replace("/", "-").replace('"', "")
     return Response(
         view.worksheet.to_csv(),
