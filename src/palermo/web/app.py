@@ -50,6 +50,7 @@ from palermo.web.pages import money as money_pages
 from palermo.web.pages import network as network_pages
 from palermo.web.pages import ocr as ocr_pages
 from palermo.web.pages import outcomes as outcomes_pages
+from palermo.web.pages import people as people_pages
 from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
 from palermo.web.pages import upload as upload_pages
@@ -79,6 +80,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     admin_pages.router,
     audit_pages.router,
     casework_pages.router,
+    people_pages.router,
     ocr_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
