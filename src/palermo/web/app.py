@@ -31,6 +31,7 @@ from palermo.web.api import cases as api_cases
 from palermo.web.api import elements as api_elements
 from palermo.web.api import money as api_money
 from palermo.web.api import network as api_network
+from palermo.web.api import people as api_people
 from palermo.web.api import review as api_review
 from palermo.web.api import tokens as api_tokens
 from palermo.web.api.models import ERROR_RESPONSES
@@ -91,6 +92,7 @@ API_ROUTERS: list[APIRouter] = [
     api_tokens.router,
     api_network.router,
     api_money.router,
+    api_people.router,
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(
