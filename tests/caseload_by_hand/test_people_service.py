@@ -397,3 +397,45 @@ def test_merging_moves_photos_and_identifiers_rows_by_id(
     with ctx.db.session() as session:
         assert session.get(PersonPhoto, photo).person_id == b  # type: ignore[union-attr]
         assert session.get(Person, a).nationality == "RO"  # type: ignore[union-attr]
+
+
+def test_identifiers_entered_by_hand_are_normalised_like_the_evidence(
+    ctx: Context, prosecutor: Actor, case_ref: str
+) -> None:
+    with pytest.raises(FieldErrors) as bad:
+        casework.add_person(
+            ctx,
+            prosecutor,
+            case_ref,
+            kind="suspect",
+            name="Ion",
+            aliases=[],
+            identifiers=[("phone", "12"), ("email", "not an address")],
+        )
+    assert bad.value.by_field()["identifiers"] == [
+        "phone '12' is not a valid phone",
+        "email 'not an address' is not a valid email",
+    ]
+    pid = casework.add_person(
+        ctx,
+        prosecutor,
+        case_ref,
+        kind="suspect",
+        name="Ion",
+        aliases=[],
+        identifiers=[("phone", "+40 721 000 111"), ("Email", " Ion.Pop@Example.ORG ")],
+    )
+    form = casework.person_form(ctx, prosecutor, case_ref, pid)
+    assert form.identifiers == [("phone", "+40721000111"), ("email", "ion.pop@example.org")]
+    # Editing keeps one identifier however it is typed, and drops the one left out.
+    casework.update_person(
+        ctx,
+        prosecutor,
+        case_ref,
+        pid,
+        name="Ion",
+        aliases=["Nelu"],
+        identifiers=[("phone", "+40721000111"), ("phone", "+40 (721) 000-111")],
+    )
+    form = casework.person_form(ctx, prosecutor, case_ref, pid)
+    assert form.identifiers == [("phone", "+40721000111")] and form.aliases == ["Nelu"]

@@ -56,7 +56,14 @@ class PersonForm:
     identity_visible: bool = True
 
 
-def _parse_identifiers(lines: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+def _parse_identifiers(
+    lines: list[tuple[str, str]], region: str = "US"
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """(kind, value) pairs normalised as evidence's identifiers are (phones in E.164, e-mails
+    lower case...), so that a phone entered by hand matches the same phone in records; and
+    the problems found."""
+    from palermo.ingest.normalize import normalize_identifier
+
     out, problems = [], []
     for kind, value in lines:
         kind, value = kind.strip().lower(), value.strip()
@@ -65,7 +72,12 @@ def _parse_identifiers(lines: list[tuple[str, str]]) -> tuple[list[tuple[str, st
         if not re.match(r"^[a-z_]{2,32}$", kind):
             problems.append(f"'{kind}' is not an identifier kind (phone, email, passport…)")
             continue
-        out.append((kind, value))
+        normal = normalize_identifier(kind, value, region)
+        if normal is None:
+            problems.append(f"{kind} '{value}' is not a valid {kind}")
+            continue
+        if (kind, normal) not in out:
+            out.append((kind, normal))
     return out, problems
 
 
@@ -77,6 +89,7 @@ def check_person(
     birth_year: int | None,
     sex: str | None,
     identifiers: list[tuple[str, str]],
+    region: str = "US",
 ) -> list[FieldError]:
     errors: list[FieldError] = []
     try:
@@ -89,7 +102,7 @@ def check_person(
         errors.append(FieldError("birth_year", f"{birth_year} is not a plausible year"))
     if sex not in (None, "", "female", "male", "other", "unknown"):
         errors.append(FieldError("sex", "female, male, other or unknown"))
-    _, problems = _parse_identifiers(identifiers)
+    _, problems = _parse_identifiers(identifiers, region)
     errors += [FieldError("identifiers", p) for p in problems]
     return errors
 
@@ -125,9 +138,10 @@ def add_person(
             birth_year=birth_year,
             sex=sex,
             identifiers=identifiers or [],
+            region=case.default_region,
         )
         raise_if(errors, "new person")
-        ids, _ = _parse_identifiers(identifiers or [])
+        ids, _ = _parse_identifiers(identifiers or [], case.default_region)
         person_kind = PersonKind(kind)
         pseudonym = _next_pseudonym(session, case.id, person_kind)
         person = Person(
@@ -307,9 +321,10 @@ def update_person(
             birth_year=birth_year,
             sex=sex,
             identifiers=identifiers or [],
+            region=case.default_region,
         )
         raise_if(errors, f"person {person.pseudonym}")
-        ids, _ = _parse_identifiers(identifiers or [])
+        ids, _ = _parse_identifiers(identifiers or [], case.default_region)
         _check_identifiers_free(session, case.id, person.id, ids)
         is_sealed = person.sealed_identity is not None or person.kind == PersonKind.VICTIM.value
         if is_sealed:
