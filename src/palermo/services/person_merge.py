@@ -56,6 +56,13 @@ LABELS = {
 _BY_HAND = {"person_name_keys", "person_organisations"}
 
 
+def _forget_dashboards(ctx: Context, unit_id: int) -> None:
+    """Defendants and their outcomes moved: the unit's cached dashboards are stale."""
+    from palermo.services.caseload_views import _forget_unit
+
+    _forget_unit(ctx, unit_id)
+
+
 def _label(field: str) -> str:
     return LABELS.get(field, field.replace("_", " "))
 
@@ -363,7 +370,9 @@ def merge_people(
                 "moved": {t: len(v["keys"]) for t, v in record["moved"].items()},
             },
         )
-        return merge.id
+        done, unit_id = merge.id, case.unit_id
+    _forget_dashboards(ctx, unit_id)
+    return done
 
 
 def _set_identity(
@@ -632,7 +641,9 @@ def undo_merge(ctx: Context, actor: Actor, reference: str, merge_id: int) -> int
             object_id=absb.id,
             details={"merge_id": merge.id, "survivor": surv.pseudonym, "restored": absb.pseudonym},
         )
-        return absb.id
+        done, unit_id = absb.id, case.unit_id
+    _forget_dashboards(ctx, unit_id)
+    return done
 
 
 def _move_back(
@@ -884,7 +895,9 @@ def split_person(
                 "photos": sorted(photo_ids),
             },
         )
-        return new.id
+        done, unit_id = new.id, case.unit_id
+    _forget_dashboards(ctx, unit_id)
+    return done
 
 
 __all__ = [
