@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from palermo.security import audit, identities
@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from palermo.services.person_merge import MergeView
     from palermo.services.person_photos import PhotoView
 
+# The newest facts a person's page lists (with the count of all).
+FACTS_SHOWN = 200
 # Fields sealed with a victim's identity, besides name and aliases.
 SEALED_FIELDS = ("date_of_birth", "address", "contact")
 
@@ -387,6 +389,7 @@ class PersonPage:
     is_minor: bool
     notes: str | None
     facts: list[FactView]
+    facts_total: int
     organisations: list[LinkView]
     organisation_options: list[tuple[int, str]]
     photos: list[PhotoView]
@@ -432,6 +435,12 @@ def person_page(
         ):
             value = i.value if visible else "sealed"
             ids.append((i.id, i.kind, redactor(value) if redactor and visible else value))
+        about = (
+            Assertion.case_id == case.id,
+            Assertion.subject_type == "person",
+            Assertion.subject_id == person.id,
+        )
+        facts_total = session.scalar(select(func.count()).select_from(Assertion).where(*about))
         facts = [
             FactView(
                 a.id,
@@ -440,13 +449,7 @@ def person_page(
                 (redactor(text) if redactor else text) if visible else "sealed",
             )
             for a in session.scalars(
-                select(Assertion)
-                .where(
-                    Assertion.case_id == case.id,
-                    Assertion.subject_type == "person",
-                    Assertion.subject_id == person.id,
-                )
-                .order_by(Assertion.id)
+                select(Assertion).where(*about).order_by(Assertion.id.desc()).limit(FACTS_SHOWN)
             )
             for text in [(a.value or a.quote or "")[:200]]
         ]
@@ -491,6 +494,7 @@ def person_page(
             is_minor=person.is_minor,
             notes=person.notes,
             facts=facts,
+            facts_total=int(facts_total or 0),
             organisations=links_of_person(session, case.id, person.id),
             organisation_options=orgs,
             photos=photos_of(session, person.id) if visible else [],

@@ -54,6 +54,7 @@ LABELS = {
 }
 # Tables whose rows are re-pointed by hand (not by the generic foreign-key move).
 _BY_HAND = {"person_name_keys", "person_organisations"}
+_CHUNK = 500  # ids per statement (SQLite bounds the parameters of one statement)
 
 
 def _forget_dashboards(ctx: Context, unit_id: int) -> None:
@@ -434,17 +435,18 @@ def _move_refs(
     from palermo.services.elements import AUTHOR, LINK
     from palermo.services.network import NOT_SAME_AS, SAME_AS
 
-    for a in list(
-        session.scalars(
-            select(Assertion).where(
-                Assertion.case_id == case_id,
-                Assertion.subject_type == "person",
-                Assertion.subject_id == absorbed,
-            )
-        )
-    ):
-        a.subject_id = survivor
-        record["assertions"]["subject"].append(a.id)
+    about = (
+        Assertion.case_id == case_id,
+        Assertion.subject_type == "person",
+        Assertion.subject_id == absorbed,
+    )
+    record["assertions"]["subject"] = list(session.scalars(select(Assertion.id).where(*about)))
+    session.execute(
+        sa.update(Assertion)
+        .where(*about)
+        .values(subject_id=survivor)
+        .execution_options(synchronize_session=False)
+    )
     for a in session.scalars(
         select(Assertion).where(
             Assertion.case_id == case_id,
@@ -655,6 +657,15 @@ def _move_back(
         if table is None:
             continue
         column, pk = table.c[moved["column"]], _pk(table)
+        if len(pk) == 1:
+            keys = [key[0] for key in moved["keys"]]
+            for start in range(0, len(keys), _CHUNK):
+                session.execute(
+                    sa.update(table)
+                    .where(column == survivor, pk[0].in_(keys[start : start + _CHUNK]))
+                    .values({column.name: absorbed})
+                )
+            continue
         for key in moved["keys"]:
             condition = sa.and_(column == survivor, *(c == v for c, v in zip(pk, key, strict=True)))
             session.execute(sa.update(table).where(condition).values({column.name: absorbed}))
@@ -687,9 +698,19 @@ def _move_back(
             )
         )
     facts = record["assertions"]
-    for a in _assertions(session, case_id, facts["subject"]):
-        if a.subject_type == "person" and a.subject_id == survivor:
-            a.subject_id = absorbed
+    subject = facts["subject"]
+    for start in range(0, len(subject), _CHUNK):
+        session.execute(
+            sa.update(Assertion)
+            .where(
+                Assertion.case_id == case_id,
+                Assertion.id.in_(subject[start : start + _CHUNK]),
+                Assertion.subject_type == "person",
+                Assertion.subject_id == survivor,
+            )
+            .values(subject_id=absorbed)
+            .execution_options(synchronize_session=False)
+        )
     for a in _assertions(session, case_id, facts["value"]):
         if a.value == str(survivor):
             a.value = str(absorbed)

@@ -106,6 +106,8 @@ def _check_image(ctx: Context, data: bytes, name: str) -> _Image:
                 raise refuse(f"{name} is a {kind or 'unknown'} file; upload a JPEG or PNG image")
             with Image.open(work) as image:
                 width, height = image.size
+                if kind == "JPEG":  # decode at a reduced scale: a thumbnail needs no more
+                    image.draft("RGB", (THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
                 image.thumbnail((THUMBNAIL_PIXELS, THUMBNAIL_PIXELS))
                 small = image.convert("RGB") if kind == "JPEG" else image.convert("RGBA")
                 out = io.BytesIO()
