@@ -21,6 +21,7 @@ from palermo.store.models import Role
 
 pytestmark = pytest.mark.browser
 
+CHECKS = (Path(__file__).parent / "usability_checks.js").read_text(encoding="utf-8")
 VICTIM = "Elena Marinescu"
 OTHER_NAME = "E. Marinescu"
 
@@ -54,6 +55,14 @@ def test_people_merged_split_linked_and_photographed_by_hand(
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"people-{name}.png"), full_page=True)
 
+    def usable() -> None:
+        """Labels, contrast, no sideways scrolling at a small laptop's width."""
+        size = page.viewport_size
+        page.set_viewport_size({"width": 1024, "height": 768})
+        assert page.evaluate(CHECKS) == [], page.url
+        if size:
+            page.set_viewport_size(size)
+
     _sign_in(page, live_server, "prosecutor", password)
     people_url = f"{live_server}/cases/{case_ref}/people"
 
@@ -78,6 +87,7 @@ def test_people_merged_split_linked_and_photographed_by_hand(
     expect(page.locator("#merge-form")).to_contain_text(OTHER_NAME)
     page.get_by_role("button", name="Merge W-01 into V-01").click()
     expect(page.locator("#error-summary")).to_contain_text("choose which to keep")
+    usable()
     page.get_by_label(VICTIM).check()
     shot("01-merge-asked")
     page.get_by_role("button", name="Merge W-01 into V-01").click()
@@ -101,6 +111,7 @@ def test_people_merged_split_linked_and_photographed_by_hand(
 
     # 4. Split: "Lena" was someone else after all.
     page.locator("#split-link").click()
+    usable()
     page.get_by_label("Name of the new person").fill("Lena Pop")
     page.get_by_label("Lena", exact=True).check()
     page.get_by_role("button", name="Make the new person").click()
@@ -132,6 +143,10 @@ def test_people_merged_split_linked_and_photographed_by_hand(
     page.goto(people_url)
     expect(page.locator("#organisations-table")).to_contain_text("Viktor Dragan (S-01) (owner)")
     shot("02-organisations")
+    usable()
+    page.locator("#organisations-table").get_by_role("link", name="Club Lantern").click()
+    usable()
+    page.go_back()
 
     # 6. A photo of the victim, stored encrypted, shown as a thumbnail on her page.
     photo = tmp_path / "elena.png"
@@ -150,6 +165,7 @@ def test_people_merged_split_linked_and_photographed_by_hand(
     photo_url = page.locator("#photo-list a").first.get_attribute("href")
     assert photo_url
     shot("03-photo")
+    usable()
     victim_page = page.url.split("?")[0]
 
     # 7. The analyst sees the victim by pseudonym only, and never her photo.
