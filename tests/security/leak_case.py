@@ -14,7 +14,7 @@ from sqlalchemy import select
 from palermo.security import identities
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.security.redaction import parse_date
-from palermo.services import caseload, cases, ingest
+from palermo.services import caseload, cases, ingest, organisations, person_photos
 from palermo.services.context import Context
 from palermo.store.models import Case, User
 
@@ -74,6 +74,7 @@ class LeakCase:
     user_ids: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     patterns: list[re.Pattern[str]] = field(default_factory=list)
+    photo_ids: list[int] = field(default_factory=list)  # the victim's first
 
     def leaks(self, text: str) -> list[str]:
         """The sealed tokens found in ``text`` (other people's full names removed first)."""
@@ -155,6 +156,7 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
         caseload.set_witness_status(
             session, prosecutor, person_id=sarah.id, location="Safe Haven Shelter"
         )
+    photo_ids = _people_extras(ctx, prosecutor, sarah.id, travis.id)
     report = ingest.ingest_path(ctx, prosecutor, REFERENCE, evidence_folder(root))
     assert all(f.status == "loaded" for f in report.files), report.files
     evidence = {e.original_name: e.id for e in cases.list_evidence(ctx, SYSTEM, REFERENCE)}
@@ -165,7 +167,45 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
         REFERENCE, [sarah.id, maria.id], travis.id, evidence, int(unit_id or 0), user_ids
     )
     leak.tokens, leak.patterns = sealed_tokens(ctx)
+    leak.photo_ids = photo_ids
     return leak
+
+
+def _png(text: str) -> bytes:
+    """A small PNG whose metadata names the person (as a phone's photo would)."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Description", text)
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), "grey").save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+def _people_extras(ctx: Context, prosecutor: Actor, victim: int, suspect: int) -> list[int]:
+    """An organisation both are linked to, and a photo of each: the victim's is hers only
+    for roles that may see her identity."""
+    org = organisations.add_organisation(
+        ctx, prosecutor, REFERENCE, name="Blue Door Lounge LLC", kind="venue", country="US"
+    )
+    for pid, relation in ((suspect, "owner"), (victim, "resident")):
+        organisations.link_person(
+            ctx, prosecutor, REFERENCE, person_id=pid, organisation_id=org, relation=relation
+        )
+    hers = person_photos.upload_photo(
+        ctx,
+        prosecutor,
+        REFERENCE,
+        victim,
+        data=_png("Sarah Jones, 1998"),
+        file_name="Sarah Jones.png",
+    )
+    his = person_photos.upload_photo(
+        ctx, prosecutor, REFERENCE, suspect, data=_png("suspect"), file_name="suspect.png"
+    )
+    return [hers, his]
 
 
 def _date_forms(raw: str) -> list[str]:

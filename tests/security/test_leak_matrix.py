@@ -109,6 +109,8 @@ def _fill(route: GetRoute, leak: leak_case.LeakCase, links: set[str]) -> list[st
         "number": ["1"],
         "user_id": [str(i) for i in leak.user_ids],
         "person_id": [str(i) for i in [*leak.victim_ids, leak.suspect_id]],
+        "photo_id": [str(i) for i in leak.photo_ids],
+        "other_id": [str(leak.victim_ids[-1])],  # a merge preview of two people
     }
     urls = [route.path]
     for param in route.params:

@@ -243,6 +243,9 @@ SEALED_COLUMNS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("row_problems", "id", "value", "row_problems.value", False),
     ("row_problems", "id", "reason", "row_problems.reason", False),
     ("ocr_jobs", "id", "message", "ocr_jobs.message", False),
+    ("organisations", "id", "address", "organisations.address", False),
+    ("person_photos", "id", "original_name", "person_photos.original_name", False),
+    ("person_merges", "id", "record", "person_merges.record", False),
 )
 _ROTATE_BATCH = 5_000
 

@@ -9,7 +9,7 @@ and the field) and writes nothing when anything is wrong; every write is audited
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -19,27 +19,32 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from palermo.law.statutes import StatuteBook, load_statutes
-from palermo.security import audit, identities
+from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services import caseload as svc
-from palermo.services import search
 from palermo.services.access import open_case
 from palermo.services.cases import (
     PSEUDONYM_PREFIX,
     _add_member,
-    _attach_identifier,
-    _next_pseudonym,
-    seal_identity,
 )
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
 from palermo.services.fields import FieldError, FieldErrors, raise_if
+
+# People live in palermo.services.people; their names stay importable from here.
+from palermo.services.people import (
+    SEALED_FIELDS,
+    PersonForm,
+    add_person,
+    check_person,
+    person_form,
+    suggestion_name,
+    update_person,
+)
 from palermo.store.models import (
-    Assertion,
     Case,
     CaseMember,
     Charge,
-    Identifier,
     Person,
     PersonKind,
     Stage,
@@ -63,8 +68,6 @@ CASE_ROLES = ("owner", "prosecutor", "investigator", "analyst", "advocate", "mem
 JURISDICTION = re.compile(r"^[A-Z]{2,4}$")
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 CHARGE_STATUSES = ("considered", "filed", "dismissed", "withdrawn")
-# Fields sealed with a victim's identity, besides name and aliases.
-SEALED_FIELDS = ("date_of_birth", "address", "contact")
 
 
 @lru_cache(maxsize=1)
@@ -445,315 +448,6 @@ def remove_member(ctx: Context, actor: Actor, reference: str, username: str) -> 
             object_type="case",
             object_id=case.id,
             details={"username": username},
-        )
-
-
-# --------------------------------------------------------------------------- people
-
-
-@dataclass(frozen=True, slots=True)
-class PersonForm:
-    """A person as the edit form shows it (sealed fields only for roles allowed)."""
-
-    id: int | None
-    kind: str
-    pseudonym: str
-    name: str
-    aliases: list[str]
-    sex: str | None
-    nationality: str | None
-    birth_year: int | None
-    is_minor: bool
-    notes: str | None
-    identifiers: list[tuple[str, str]]
-    sealed: dict[str, str] = field(default_factory=dict)
-    identity_visible: bool = True
-
-
-def _parse_identifiers(lines: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
-    out, problems = [], []
-    for kind, value in lines:
-        kind, value = kind.strip().lower(), value.strip()
-        if not value:
-            continue
-        if not re.match(r"^[a-z_]{2,32}$", kind):
-            problems.append(f"'{kind}' is not an identifier kind (phone, email, passport…)")
-            continue
-        out.append((kind, value))
-    return out, problems
-
-
-def check_person(
-    actor: Actor,
-    *,
-    kind: str,
-    name: str,
-    birth_year: int | None,
-    sex: str | None,
-    identifiers: list[tuple[str, str]],
-) -> list[FieldError]:
-    errors: list[FieldError] = []
-    try:
-        PersonKind(kind)
-    except ValueError:
-        errors.append(FieldError("kind", f"choose one of {', '.join(k.value for k in PersonKind)}"))
-    if not name.strip():
-        errors.append(FieldError("name", "enter the name (for a victim it is sealed at once)"))
-    if birth_year is not None and not 1900 <= birth_year <= date.today().year:
-        errors.append(FieldError("birth_year", f"{birth_year} is not a plausible year"))
-    if sex not in (None, "", "female", "male", "other", "unknown"):
-        errors.append(FieldError("sex", "female, male, other or unknown"))
-    _, problems = _parse_identifiers(identifiers)
-    errors += [FieldError("identifiers", p) for p in problems]
-    return errors
-
-
-def add_person(
-    ctx: Context,
-    actor: Actor,
-    reference: str,
-    *,
-    kind: str,
-    name: str,
-    aliases: list[str],
-    sex: str | None = None,
-    nationality: str | None = None,
-    birth_year: int | None = None,
-    is_minor: bool = False,
-    notes: str | None = None,
-    identifiers: list[tuple[str, str]] | None = None,
-    sealed: dict[str, str] | None = None,
-    from_suggestion: int | None = None,
-) -> int:
-    """Add a person; a victim's name, aliases and ``sealed`` fields go straight into the
-    sealed identity. ``from_suggestion``: the confirmed "name not in the case" it came from
-    (linked to the new person)."""
-    if kind == PersonKind.VICTIM.value and not actor.can(Permission.SEE_VICTIM_IDENTITY):
-        raise PermissionDenied(f"your role ({actor.role.value}) cannot enter a victim's identity")
-    with ctx.db.session() as session:
-        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
-        errors = check_person(
-            actor,
-            kind=kind,
-            name=name,
-            birth_year=birth_year,
-            sex=sex,
-            identifiers=identifiers or [],
-        )
-        raise_if(errors, "new person")
-        ids, _ = _parse_identifiers(identifiers or [])
-        person_kind = PersonKind(kind)
-        pseudonym = _next_pseudonym(session, case.id, person_kind)
-        person = Person(
-            case_id=case.id,
-            kind=person_kind.value,
-            pseudonym=pseudonym,
-            is_minor=is_minor,
-            sex=sex or None,
-            nationality=(nationality or "").strip() or None,
-            birth_year=birth_year,
-            notes=(notes or "").strip() or None,
-            aliases=[],
-        )
-        if person_kind is PersonKind.VICTIM:
-            identity = {"name": name.strip(), "aliases": aliases, **_sealed(sealed)}
-            person.sealed_identity = seal_identity(ctx, case.id, pseudonym, identity)
-        else:
-            person.name = name.strip()
-            person.aliases = aliases
-        session.add(person)
-        session.flush()
-        search.index_person(
-            ctx, session, person, [name, *aliases], sealed=person_kind is PersonKind.VICTIM
-        )
-        _check_identifiers_free(session, case.id, person.id, ids)
-        for id_kind, value in ids:
-            _attach_identifier(session, case.id, person.id, id_kind, value)
-        if from_suggestion is not None:
-            _link_suggestion(session, case.id, from_suggestion, person.id)
-        audit.record(
-            session,
-            actor=actor,
-            action="person.create",
-            case_id=case.id,
-            object_type="person",
-            object_id=person.id,
-            details={
-                "kind": person_kind.value,
-                "pseudonym": pseudonym,
-                "from_suggestion": from_suggestion,
-            },
-        )
-        return person.id
-
-
-def _sealed(values: dict[str, str] | None) -> dict[str, str]:
-    return {k: v.strip() for k, v in (values or {}).items() if k in SEALED_FIELDS and v.strip()}
-
-
-def _check_identifiers_free(
-    session: Session, case_id: int, person_id: int, ids: list[tuple[str, str]]
-) -> None:
-    errors = []
-    for kind, value in ids:
-        owner = session.scalar(
-            select(Identifier.person_id).where(
-                Identifier.case_id == case_id, Identifier.kind == kind, Identifier.value == value
-            )
-        )
-        if owner is not None and owner != person_id:
-            other = session.get(Person, owner)
-            errors.append(
-                FieldError(
-                    "identifiers",
-                    f"{kind} {value} already belongs to {other.pseudonym if other else owner}",
-                )
-            )
-    raise_if(errors, "person")
-
-
-def _link_suggestion(session: Session, case_id: int, assertion_id: int, person_id: int) -> None:
-    a = session.get(Assertion, assertion_id)
-    if a is None or a.case_id != case_id or a.predicate != "mention":
-        raise FieldErrors([FieldError("from_suggestion", "no such suggestion in this case")])
-    if a.subject_type != "person" or a.subject_id is None:
-        a.subject_type, a.subject_id = "person", person_id
-
-
-def suggestion_name(ctx: Context, actor: Actor, reference: str, assertion_id: int) -> str | None:
-    """The name a "name not in the case" suggestion found, to prefill a new person."""
-    with ctx.db.session() as session:
-        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
-        a = session.get(Assertion, assertion_id)
-        if a is None or a.case_id != case.id or a.predicate != "mention":
-            raise NotFound(f"suggestion {assertion_id} not found in case '{reference}'")
-        if a.subject_type == "person" and a.subject_id is not None:
-            raise InvalidInput(f"suggestion {assertion_id} already names a person of the case")
-        audit.record(
-            session,
-            actor=actor,
-            action="suggestion.read",
-            case_id=case.id,
-            object_type="assertion",
-            object_id=a.id,
-        )
-        return (a.value or a.quote or "").strip() or None
-
-
-def person_form(ctx: Context, actor: Actor, reference: str, person_id: int) -> PersonForm:
-    with ctx.db.session() as session:
-        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
-        person = session.get(Person, person_id)
-        if person is None or person.case_id != case.id:
-            raise NotFound(f"person {person_id} not found in case '{reference}'")
-        ids = [
-            (i.kind, i.value)
-            for i in session.scalars(
-                select(Identifier).where(Identifier.person_id == person.id).order_by(Identifier.id)
-            )
-        ]
-        name, aliases, sealed, visible = person.name or "", list(person.aliases or []), {}, True
-        if person.sealed_identity is not None:
-            visible = actor.can(Permission.SEE_VICTIM_IDENTITY)
-            name, aliases = "", []
-            if visible:
-                # Fails closed: IdentityUnavailable stops the request and is audited.
-                identity = identities.unseal(
-                    ctx, person, actor=actor, purpose="person.edit", session=session
-                ).fields
-                name = str(identity.get("name") or "")
-                aliases = list(identity.get("aliases") or [])
-                sealed = {k: str(identity[k]) for k in SEALED_FIELDS if identity.get(k)}
-                audit.record(
-                    session,
-                    actor=actor,
-                    action="person.reveal",
-                    case_id=case.id,
-                    object_type="person",
-                    object_id=person.id,
-                )
-        return PersonForm(
-            person.id,
-            person.kind,
-            person.pseudonym,
-            name,
-            aliases,
-            person.sex,
-            person.nationality,
-            person.birth_year,
-            person.is_minor,
-            person.notes,
-            ids,
-            sealed,
-            visible,
-        )
-
-
-def update_person(
-    ctx: Context,
-    actor: Actor,
-    reference: str,
-    person_id: int,
-    *,
-    name: str,
-    aliases: list[str],
-    sex: str | None = None,
-    nationality: str | None = None,
-    birth_year: int | None = None,
-    is_minor: bool = False,
-    notes: str | None = None,
-    identifiers: list[tuple[str, str]] | None = None,
-    sealed: dict[str, str] | None = None,
-) -> None:
-    with ctx.db.session() as session:
-        case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
-        person = session.get(Person, person_id)
-        if person is None or person.case_id != case.id:
-            raise NotFound(f"person {person_id} not found in case '{reference}'")
-        if person.sealed_identity is not None and not actor.can(Permission.SEE_VICTIM_IDENTITY):
-            raise PermissionDenied(
-                f"your role ({actor.role.value}) cannot change a victim's identity"
-            )
-        errors = check_person(
-            actor,
-            kind=person.kind,
-            name=name,
-            birth_year=birth_year,
-            sex=sex,
-            identifiers=identifiers or [],
-        )
-        raise_if(errors, f"person {person.pseudonym}")
-        ids, _ = _parse_identifiers(identifiers or [])
-        _check_identifiers_free(session, case.id, person.id, ids)
-        is_sealed = person.sealed_identity is not None or person.kind == PersonKind.VICTIM.value
-        if is_sealed:
-            identity = {"name": name.strip(), "aliases": aliases, **_sealed(sealed)}
-            person.sealed_identity = seal_identity(ctx, case.id, person.pseudonym, identity)
-            person.name, person.aliases = None, []
-        else:
-            person.name, person.aliases = name.strip(), aliases
-        search.index_person(ctx, session, person, [name, *aliases], sealed=is_sealed)
-        person.sex = sex or None
-        person.nationality = (nationality or "").strip() or None
-        person.birth_year = birth_year
-        person.is_minor = is_minor
-        person.notes = (notes or "").strip() or None
-        for identifier in session.scalars(
-            select(Identifier).where(Identifier.person_id == person.id)
-        ):
-            if (identifier.kind, identifier.value) not in ids:
-                identifier.person_id = None
-        session.flush()
-        for id_kind, value in ids:
-            _attach_identifier(session, case.id, person.id, id_kind, value)
-        audit.record(
-            session,
-            actor=actor,
-            action="person.update",
-            case_id=case.id,
-            object_type="person",
-            object_id=person.id,
-            details={"pseudonym": person.pseudonym},
         )
 
 
@@ -1359,6 +1053,8 @@ def record_witness(
 __all__ = [
     "CASE_ROLES",
     "PSEUDONYM_PREFIX",
+    "SEALED_FIELDS",
+    "PersonForm",
     "add_charge",
     "add_member",
     "add_note",
@@ -1367,11 +1063,14 @@ __all__ = [
     "add_person",
     "case_details",
     "charges_view",
+    "check_person",
     "close_case",
+    "person_form",
     "record_witness",
     "remove_member",
     "reopen_case",
     "statute_options",
+    "suggestion_name",
     "update_case",
     "update_person",
 ]

@@ -31,6 +31,7 @@ from palermo.web.api import cases as api_cases
 from palermo.web.api import elements as api_elements
 from palermo.web.api import money as api_money
 from palermo.web.api import network as api_network
+from palermo.web.api import people as api_people
 from palermo.web.api import review as api_review
 from palermo.web.api import tokens as api_tokens
 from palermo.web.api.models import ERROR_RESPONSES
@@ -50,6 +51,7 @@ from palermo.web.pages import money as money_pages
 from palermo.web.pages import network as network_pages
 from palermo.web.pages import ocr as ocr_pages
 from palermo.web.pages import outcomes as outcomes_pages
+from palermo.web.pages import people as people_pages
 from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
 from palermo.web.pages import upload as upload_pages
@@ -79,6 +81,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     admin_pages.router,
     audit_pages.router,
     casework_pages.router,
+    people_pages.router,
     ocr_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
@@ -89,6 +92,7 @@ API_ROUTERS: list[APIRouter] = [
     api_tokens.router,
     api_network.router,
     api_money.router,
+    api_people.router,
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

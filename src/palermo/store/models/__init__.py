@@ -2,6 +2,7 @@
 
 from palermo.store.models import caseload, documents, formats
 from palermo.store.models import ocr as ocr
+from palermo.store.models import people as people
 from palermo.store.models.base import Base
 from palermo.store.models.core import (
     ApiToken,

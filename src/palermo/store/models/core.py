@@ -198,6 +198,9 @@ class Organisation(Base):
     kind: Mapped[str | None] = mapped_column(String(64))
     country: Mapped[str | None] = mapped_column(String(2))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    registration_number: Mapped[str | None] = mapped_column(String(64))
+    # Encrypted at rest: a venue's address can be where victims were held or live.
+    address: Mapped[str | None] = mapped_column(SealedText("organisations.address"))
 
 
 class Identifier(Base):

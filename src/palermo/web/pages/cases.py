@@ -255,35 +255,7 @@ def evidence(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> R
     )
 
 
-@router.get("/cases/{reference}/people")
-def people(
-    request: Request,
-    ctx: CtxDep,
-    user: PageUser,
-    reference: str,
-    reveal: bool = False,
-    saved: str | None = None,
-) -> Response:
-    case = cases.get_case(ctx, user.actor, reference)
-    may_reveal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
-    reveal = reveal and may_reveal
-    persons = cases.list_people(ctx, user.actor, reference, reveal=reveal)
-    identifiers = cases.list_identifiers(ctx, user.actor, reference)
-    return _case_page(
-        request,
-        user,
-        case,
-        "people",
-        "cases/people.html",
-        {
-            "people": persons,
-            "identifiers": identifiers,
-            "may_reveal": may_reveal,
-            "reveal": reveal,
-            "can_edit": user.actor.can(Permission.EDIT_CASE),
-            "saved": saved == "person",
-        },
-    )
+# The people tab (and person pages) live in palermo.web.pages.people.
 
 
 @router.get("/cases/{reference}/records")
