@@ -1,6 +1,6 @@
 """All tables. Each capability keeps its models in its own module here."""
 
-from palermo.store.models import caseload, documents, formats
+from palermo.store.models import caseload, documents, find, formats
 from palermo.store.models import ocr as ocr
 from palermo.store.models.base import Base
 from palermo.store.models.core import (
@@ -53,5 +53,6 @@ __all__ = [
     "WebSession",
     "caseload",
     "documents",
+    "find",
     "formats",
 ]
