@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from palermo.security import audit, blind_index, identities
 from palermo.security.blind_index import IDENTIFIER, NAME, WORD
@@ -183,13 +182,7 @@ def search(
             scope = select(Case.id)
         if case:
             scope = select(Case.id).where(Case.id.in_(scope), Case.reference == case)
-        refs: dict[int, str] = {}
-
-        def ref(case_id: int) -> str:
-            if case_id not in refs:
-                found = session.scalar(select(Case.reference).where(Case.id == case_id))
-                refs[case_id] = found or ""
-            return refs[case_id]
+        ref = _References(session)
 
         out: dict[str, list[Any]] = {k: [] for k in KINDS}
         if "cases" in kinds and role is None:
@@ -206,7 +199,7 @@ def search(
                 .order_by(Case.reference)
                 .limit(limit)
             ):
-                refs[c.id] = c.reference
+                ref.known[c.id] = c.reference
                 out["cases"].append(CaseHit(c.reference, c.title, c.stage))
         if "people" in kinds:
             out["people"] = _people(session, key, scope, text, may_identity, role, limit, ref)
@@ -249,6 +242,26 @@ def search(
         )
 
 
+class _References:
+    """Case references by case id, read in one query per batch of hits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[int, str] = {}
+
+    def load(self, case_ids: set[int]) -> None:
+        missing = case_ids - self.known.keys()
+        if missing:
+            rows = self.session.execute(
+                select(Case.id, Case.reference).where(Case.id.in_(missing))
+            ).all()
+            self.known.update({int(i): str(r) for i, r in rows})
+
+    def __call__(self, case_id: int) -> str:
+        self.load({case_id})
+        return self.known.get(case_id, "")
+
+
 def _prefix(column: Any, text: str) -> Any:
     """``column`` starts with ``text``, as a range the column's index answers."""
     return and_(column >= text, column < text + "\uffff")
@@ -256,6 +269,23 @@ def _prefix(column: Any, text: str) -> Any:
 
 def _label(person: Person) -> str:
     return person.name if person.name and person.sealed_identity is None else person.pseudonym
+
+
+_PROBE = 2_000
+
+
+def _rarest_first(session: Session, keys: list[int]) -> list[int]:
+    """``keys`` ordered by how many rows each has (counted up to a bound); empty if one
+    has none (nothing can match every word)."""
+    if len(keys) < 2:
+        return keys
+    sizes = {}
+    for k in keys:
+        probe = select(SearchKey.id).where(SearchKey.key == k).limit(_PROBE).subquery()
+        sizes[k] = session.scalar(select(func.count()).select_from(probe)) or 0
+        if not sizes[k]:
+            return []
+    return sorted(keys, key=lambda k: sizes[k])
 
 
 def _matching(keys: list[int], kind: str, scope: Any) -> Any:
@@ -270,26 +300,28 @@ def _people(
     may_identity: bool,
     role: str | None,
     limit: int,
-    ref: Callable[[int], str],
+    ref: _References,
 ) -> list[PersonHit]:
     terms = words(text)
-    if not terms:
+    keys = _rarest_first(session, key.many(NAME, terms))
+    if not keys:
         return []
-    keys = key.many(NAME, terms)
-    found: Any = select(SearchKey.person_id).where(_matching(keys, NAME, scope))
+    # Driven by the rarest word; every other word must be a key of the same person.
+    found: Any = select(SearchKey.person_id).where(_matching(keys[:1], NAME, scope))
+    for other_key in keys[1:]:
+        other = aliased(SearchKey)
+        found = found.where(
+            exists().where(other.person_id == SearchKey.person_id, other.key == other_key)
+        )
     if not may_identity:
         found = found.where(SearchKey.sealed.is_(False))
     if role is not None:
         found = found.join(Person, Person.id == SearchKey.person_id).where(Person.kind == role)
-    if len(keys) > 1:  # every word must match one of the person's names
-        found = found.group_by(SearchKey.person_id).having(
-            func.count(func.distinct(SearchKey.key)) == len(keys)
-        )
-    else:
-        found = found.distinct()
-    ids = list(session.scalars(found.limit(limit)))
+    ids = list(session.scalars(found.distinct().limit(limit)))
+    people = list(session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
+    ref.load({p.case_id for p in people})
     hits = []
-    for p in session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)):
+    for p in people:
         sealed = p.sealed_identity is not None
         if sealed and not may_identity:
             continue  # the index said not sealed when written; the person says otherwise
@@ -317,7 +349,7 @@ def _identifiers(
     may_identity: bool,
     role: str | None,
     limit: int,
-    ref: Callable[[int], str],
+    ref: _References,
 ) -> list[IdentifierHit]:
     forms = blind_index.query_identifier_forms(text)
     if not forms:
@@ -336,6 +368,8 @@ def _identifiers(
         if not may_identity:
             found = found.where(Person.sealed_identity.is_(None))
     ids = list(session.scalars(found.limit(limit)))
+    # No re-check of the values against the typed forms: two different tokens share a
+    # 64-bit key with a probability of about one in 10^19 per pair.
     rows = session.execute(
         select(Identifier, Person, Case.default_region)
         .join(Case, Case.id == Identifier.case_id)
@@ -344,9 +378,8 @@ def _identifiers(
     ).all()
     kept = []
     redactors: dict[int, Any] = {}
-    for i, p, region in rows:
-        if not blind_index.identifier_tokens(i.kind, i.value, region) & forms:
-            continue  # a collision of the 64-bit keys: not a hit
+    ref.load({i.case_id for i, _, _ in rows})
+    for i, p, _region in rows:
         if not may_identity:
             # A victim's own identifiers, and any value that carries her identity
             # tokens, are not search hits for a viewer who may not see identities.
@@ -375,20 +408,26 @@ def _documents(
     scope: Any,
     text: str,
     limit: int,
-    ref: Callable[[int], str],
+    ref: _References,
 ) -> list[DocumentHit]:
     terms = words(text)
-    if not terms:
+    keys = _rarest_first(session, key.many(WORD, terms))
+    if not keys:
         return []
-    keys = key.many(WORD, terms)
-    found: Any = select(SearchKey.document_id, SearchKey.page).where(_matching(keys, WORD, scope))
-    if len(keys) > 1:  # every word on the same page
-        found = found.group_by(SearchKey.document_id, SearchKey.page).having(
-            func.count(func.distinct(SearchKey.key)) == len(keys)
+    # Driven by the rarest word; every other word must be on the same page.
+    found: Any = select(SearchKey.document_id, SearchKey.page).where(
+        _matching(keys[:1], WORD, scope)
+    )
+    for other_key in keys[1:]:
+        other = aliased(SearchKey)
+        found = found.where(
+            exists().where(
+                other.document_id == SearchKey.document_id,
+                other.page == SearchKey.page,
+                other.key == other_key,
+            )
         )
-    else:
-        found = found.distinct()
-    pages = session.execute(found.limit(limit)).all()
+    pages = session.execute(found.distinct().limit(limit)).all()
     hits = []
     for document_id, number in sorted(pages, key=lambda r: (r[0], r[1])):
         row = session.execute(

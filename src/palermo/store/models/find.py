@@ -6,12 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from palermo.store.models.base import Base, BigId, JsonDoc, Timestamp, utcnow
 
 __all__ = ["SavedFilter", "SearchKey"]
+
+
+OWNER_INDEXES = (("person_id", "key"), ("identifier_id",), ("document_id", "page", "key"))
 
 
 class SearchKey(Base):
@@ -28,19 +40,29 @@ class SearchKey(Base):
     key: Mapped[int] = mapped_column(BigInteger)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("persons.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     identifier_id: Mapped[int | None] = mapped_column(
-        ForeignKey("identifiers.id", ondelete="CASCADE"), index=True
+        ForeignKey("identifiers.id", ondelete="CASCADE")
     )
-    document_id: Mapped[int | None] = mapped_column(
-        ForeignKey("documents.id", ondelete="CASCADE"), index=True
-    )
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
     page: Mapped[int | None] = mapped_column(Integer)
     sealed: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    __table_args__ = (Index("ix_search_keys_key", "key", "case_id"),)
+    # Each row belongs to one person, identifier or document: partial indexes, so a row
+    # costs one entry in its owner's index and one in the key index. The owner indexes end
+    # with the key, so "does this person also have that key" is one index probe.
+    __table_args__ = (
+        Index("ix_search_keys_key", "key", "case_id"),
+        *(
+            Index(
+                f"ix_search_keys_{columns[0]}",
+                *columns,
+                sqlite_where=text(f"{columns[0]} IS NOT NULL"),
+                postgresql_where=text(f"{columns[0]} IS NOT NULL"),
+            )
+            for columns in OWNER_INDEXES
+        ),
+    )
 
 
 class SavedFilter(Base):

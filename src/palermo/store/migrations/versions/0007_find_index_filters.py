@@ -60,9 +60,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_keys")),
     )
     op.create_index("ix_search_keys_key", "search_keys", ["key", "case_id"])
-    op.create_index(op.f("ix_search_keys_person_id"), "search_keys", ["person_id"])
-    op.create_index(op.f("ix_search_keys_identifier_id"), "search_keys", ["identifier_id"])
-    op.create_index(op.f("ix_search_keys_document_id"), "search_keys", ["document_id"])
+    for columns in (["person_id", "key"], ["identifier_id"], ["document_id", "page", "key"]):
+        where = sa.text(f"{columns[0]} IS NOT NULL")
+        op.create_index(
+            f"ix_search_keys_{columns[0]}",
+            "search_keys",
+            columns,
+            sqlite_where=where,
+            postgresql_where=where,
+        )
     op.create_table(
         "saved_filters",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -125,8 +131,7 @@ def downgrade() -> None:
     op.create_index("ix_person_name_keys_key", "person_name_keys", ["key", "case_id"])
     op.create_index(op.f("ix_person_name_keys_person_id"), "person_name_keys", ["person_id"])
     op.drop_table("saved_filters")
-    op.drop_index(op.f("ix_search_keys_document_id"), table_name="search_keys")
-    op.drop_index(op.f("ix_search_keys_identifier_id"), table_name="search_keys")
-    op.drop_index(op.f("ix_search_keys_person_id"), table_name="search_keys")
+    for column in ("document_id", "identifier_id", "person_id"):
+        op.drop_index(f"ix_search_keys_{column}", table_name="search_keys")
     op.drop_index("ix_search_keys_key", table_name="search_keys")
     op.drop_table("search_keys")
