@@ -573,7 +573,7 @@ def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> d
     for start in range(0, n_cases, 200):
         people: list[dict[str, Any]] = []
         ids: list[dict[str, Any]] = []
-        keys: list[dict[str, Any]] = []
+        keys: list[tuple[Any, ...]] = []
         for cid in range(start + 1, min(n_cases, start + 200) + 1):
             for j in range(per_case):
                 pid += 1
@@ -598,7 +598,7 @@ def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> d
                     )
                 )
                 keys += (
-                    dict(key=k, case_id=cid, kind="name", person_id=pid, sealed=victim)
+                    (k, cid, "name", pid, None, victim)
                     for k in key.many("name", blind_index.name_tokens([name]))
                 )
                 if len(samples["sealed" if victim else "clear"]) < 5000:
@@ -619,15 +619,18 @@ def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> d
                         )
                     )
                     keys += (
-                        dict(key=k, case_id=cid, kind="id", identifier_id=iid)
+                        (k, cid, "id", None, iid, False)
                         for k in key.many("id", blind_index.identifier_tokens("phone", phone, "US"))
                     )
         with ctx.db.session() as s:
             s.execute(insert(Person.__table__), people)
             s.execute(insert(Identifier.__table__), ids)
-            full = [{"person_id": None, "identifier_id": None, "sealed": False, **k} for k in keys]
-            for b in range(0, len(full), 50_000):
-                s.execute(insert(SearchKey.__table__), full[b : b + 50_000])
+            # The keys straight through the driver: plain integers and strings.
+            s.connection().exec_driver_sql(
+                f"INSERT INTO {SearchKey.__tablename__} "
+                "(key, case_id, kind, person_id, identifier_id, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+                keys,
+            )
         n_keys += len(keys)
         print(f"  {pid:,} people, {n_keys:,} keys", flush=True)
     samples["counts"] = dict(cases=n_cases, people=pid, phones=iid, keys=n_keys)
