@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from palermo.services import caseload_views as views
 from palermo.services import saved_filters
@@ -24,7 +25,7 @@ from palermo.services.errors import NotFound
 from palermo.services.fields import FieldErrors
 from palermo.web import charts
 from palermo.web.auth import CtxDep, PageUser
-from palermo.web.templating import label, render
+from palermo.web.templating import label, render, templates
 
 router = APIRouter()
 
@@ -122,7 +123,32 @@ def dashboard(
             age_buckets=[b for _, b in AGE_BUCKETS],
             stage_totals={s: sum(v.values()) for s, v in dash.cases_by_stage_and_age.items()},
         )
+    page["body"] = dashboard_body(page, user, (hp, op, wp, dp))
     return render(request, "caseload/dashboard.html", page, user=user, active="dashboard")
+
+
+# The dashboard's content is the same for every request that gets the same cached
+# dashboard (the service caches it per user): rendered once per dashboard object, user
+# and page of each table, then reused (the surrounding page, with its CSRF token and
+# navigation, is rendered per request).
+_bodies: dict[tuple[Any, ...], tuple[Any, Markup]] = {}
+
+
+def dashboard_body(page: dict[str, Any], user: Any, pages: tuple[int, ...]) -> Markup:
+    dash = page["dash"]
+    view = page["view"]
+    key = (id(dash), view.computed_at, user.id, user.role, pages)
+    found = _bodies.get(key)
+    if dash is not None and found is not None and found[0] is dash:
+        return found[1]
+    body = Markup(
+        templates.env.get_template("caseload/_dashboard_body.html").render(**page, user=user)
+    )
+    if dash is not None:
+        if len(_bodies) >= 64:
+            _bodies.clear()
+        _bodies[key] = (dash, body)
+    return body
 
 
 @router.get("/dashboard/charts/{name}.svg")
