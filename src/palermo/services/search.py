@@ -271,7 +271,9 @@ def _label(person: Person) -> str:
     return person.name if person.name and person.sealed_identity is None else person.pseudonym
 
 
-_PROBE = 2_000
+_PROBE = 100_000
+_NARROW = 30_000  # at most this many candidates: the next word is looked up among them
+_FIRST_ROWS = 2_000
 
 
 def _rarest_first(session: Session, keys: list[int]) -> list[int]:
@@ -306,18 +308,40 @@ def _people(
     keys = _rarest_first(session, key.many(NAME, terms))
     if not keys:
         return []
-    # Driven by the rarest word; every other word must be a key of the same person.
-    found: Any = select(SearchKey.person_id).where(_matching(keys[:1], NAME, scope))
-    for other_key in keys[1:]:
-        other = aliased(SearchKey)
-        found = found.where(
-            exists().where(other.person_id == SearchKey.person_id, other.key == other_key)
-        )
-    if not may_identity:
-        found = found.where(SearchKey.sealed.is_(False))
-    if role is not None:
-        found = found.join(Person, Person.id == SearchKey.person_id).where(Person.kind == role)
-    ids = list(session.scalars(found.distinct().limit(limit)))
+
+    def people_with(k: int, within: list[int] | None = None) -> Any:
+        query: Any = select(SearchKey.person_id).where(_matching([k], NAME, scope))
+        if not may_identity:
+            query = query.where(SearchKey.sealed.is_(False))
+        if within is not None:
+            query = query.where(SearchKey.person_id.in_(within))
+        if role is not None:
+            query = query.join(Person, Person.id == SearchKey.person_id).where(Person.kind == role)
+        return query
+
+    if len(keys) == 1:
+        ids = list(session.scalars(people_with(keys[0]).distinct().limit(limit)))
+    else:
+        # Many people with every word ("mar pop"): the first rows of the rarest word,
+        # each checked for the other words with one index probe, find enough at once.
+        first = people_with(keys[0]).limit(_FIRST_ROWS).subquery()
+        dense: Any = select(first.c.person_id)
+        for other_key in keys[1:]:
+            other = aliased(SearchKey)
+            dense = dense.where(
+                exists().where(other.person_id == first.c.person_id, other.key == other_key)
+            )
+        ids = sorted(set(session.scalars(dense.limit(limit))))
+    if len(keys) > 1 and len(ids) < limit:
+        # Few people with every word (a full name): the rarest word's people (read from
+        # the covering key index alone), narrowed by each other word in turn.
+        candidates = set(session.scalars(people_with(keys[0])))
+        for k in keys[1:]:
+            if not candidates:
+                break
+            within = sorted(candidates) if len(candidates) <= _NARROW else None
+            candidates &= set(session.scalars(people_with(k, within)))
+        ids = sorted(candidates)[:limit]
     people = list(session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
     ref.load({p.case_id for p in people})
     hits = []

@@ -52,7 +52,8 @@ class SearchKey(Base):
     # costs one entry in its owner's index and one in the key index. The owner indexes end
     # with the key, so "does this person also have that key" is one index probe.
     __table_args__ = (
-        Index("ix_search_keys_key", "key", "case_id"),
+        # Covering for the name lookup (no table row read per candidate).
+        Index("ix_search_keys_key", "key", "case_id", "person_id", "sealed"),
         *(
             Index(
                 f"ix_search_keys_{columns[0]}",

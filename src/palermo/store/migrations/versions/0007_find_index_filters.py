@@ -59,7 +59,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_keys")),
     )
-    op.create_index("ix_search_keys_key", "search_keys", ["key", "case_id"])
+    op.create_index("ix_search_keys_key", "search_keys", ["key", "case_id", "person_id", "sealed"])
     for columns in (["person_id", "key"], ["identifier_id"], ["document_id", "page", "key"]):
         where = sa.text(f"{columns[0]} IS NOT NULL")
         op.create_index(
