@@ -19,7 +19,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -518,39 +518,41 @@ LAST = [
 ]
 
 
-def search_benchmark(n_cases: int, per_case: int, n_queries: int, db_path: Path | None) -> None:
+def _national(phone: str) -> str:
+    digits = phone[2:]  # "+1" and the rest
+    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+
+
+def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> dict[str, Any]:
+    """Bulk-load the search data through the store's tables (explicit ids, one executemany
+    per table and batch; no ORM objects) and index it with the product's blind index.
+    Returns the samples the queries are drawn from."""
     import secrets
 
-    from palermo.services import search, users
-    from palermo.services.context import Context
-    from palermo.settings import Settings
+    from palermo.security import blind_index
+    from palermo.security.sealing import person_context
+    from palermo.services import users
     from palermo.store.models import CaseMember, Identifier, Role
+    from palermo.store.models.find import SearchKey
 
-    rng = random.Random(5)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = db_path or Path(tmp) / "search-bench.db"
-        settings = Settings(
-            data_dir=Path(tmp) / "data",
-            database_url=f"sqlite:///{path}",
-            secret_key=secrets.token_hex(32),
-        )
-        ctx = Context.create(settings, migrate=True)
-        t = time.perf_counter()
-        unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
-        user = users.create_user(
-            ctx,
-            SYSTEM,
-            username="bench-search",
-            password=secrets.token_urlsafe(16),
-            role=Role.PROSECUTOR,
-            unit_id=unit_id,
-        )
-        sealed_names: list[str] = []
-        clear_names: list[str] = []
-        phones: list[str] = []
-        with ctx.db.session() as s:
-            cases = [
+    unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
+    user = users.create_user(
+        ctx,
+        SYSTEM,
+        username="bench-search",
+        password=secrets.token_urlsafe(16),
+        role=Role.PROSECUTOR,
+        unit_id=unit_id,
+    )
+    key = blind_index.key_for(ctx.keyring.master)
+    samples: dict[str, Any] = {"user_id": user.id, "sealed": [], "clear": [], "phones": []}
+    n_keys = 0
+    with ctx.db.session() as s:
+        s.execute(
+            insert(Case.__table__),
+            [
                 dict(
+                    id=i + 1,
                     unit_id=unit_id,
                     reference=f"HT-{i:06d}",
                     title=f"Operation {i}",
@@ -558,81 +560,167 @@ def search_benchmark(n_cases: int, per_case: int, n_queries: int, db_path: Path 
                     stage="investigation",
                     statutes=["us-18-1591"],
                     default_region="US",
+                    created_at=datetime.now(UTC),
                 )
                 for i in range(n_cases)
-            ]
-            case_ids = list(
-                s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), cases)
-            )
-            s.execute(insert(CaseMember), [dict(case_id=c, user_id=user.id) for c in case_ids])
-            for start in range(0, n_cases, 500):
-                people, names = [], []
-                for cid in case_ids[start : start + 500]:
-                    for j in range(per_case):
-                        name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
-                        victim = j % 5 == 0
-                        people.append(
-                            dict(
-                                case_id=cid,
-                                kind="victim" if victim else "suspect",
-                                pseudonym=f"P-{j:03d}",
-                                name=None if victim else name.title(),
-                                sealed_identity=b"\x01sealed" if victim else None,
-                                aliases=[],
-                                is_minor=False,
-                            )
+            ],
+        )
+        s.execute(
+            insert(CaseMember.__table__),
+            [dict(case_id=i + 1, user_id=user.id) for i in range(n_cases)],
+        )
+    # Bulk load: the key indexes are dropped first and built once at the end (one sort
+    # instead of a million random B-tree inserts), as any bulk load into SQLite would.
+    indexes = list(SearchKey.__table__.indexes)
+    with ctx.db.engine.begin() as connection:
+        for index in indexes:
+            index.drop(connection)
+    pid = iid = 0
+    for start in range(0, n_cases, 200):
+        people: list[dict[str, Any]] = []
+        ids: list[dict[str, Any]] = []
+        keys: list[tuple[Any, ...]] = []
+        for cid in range(start + 1, min(n_cases, start + 200) + 1):
+            for j in range(per_case):
+                pid += 1
+                name = f"{rng.choice(FIRST)} {rng.choice(LAST)} {rng.choice(LAST)}"
+                victim = j % 5 == 0
+                people.append(
+                    dict(
+                        id=pid,
+                        case_id=cid,
+                        kind="victim" if victim else "suspect",
+                        pseudonym=f"P-{j:03d}",
+                        name=None if victim else name.title(),
+                        sealed_identity=ctx.sealer.seal(
+                            {"name": name.title(), "aliases": []},
+                            person_context(cid, f"P-{j:03d}"),
                         )
-                        names.append((cid, name, victim))
-                pids = list(
-                    s.scalars(
-                        insert(Person).returning(Person.id, sort_by_parameter_order=True), people
+                        if victim
+                        else None,
+                        aliases=[],
+                        is_minor=False,
+                        created_at=datetime.now(UTC),
                     )
                 )
-                keys, ids = [], []
-                for pid, (cid, name, victim) in zip(pids, names, strict=True):
-                    for w in search.words(name):
-                        keys.append(
-                            dict(
-                                case_id=cid,
-                                person_id=pid,
-                                key=search.name_key(ctx, w),
-                                sealed=victim,
-                            )
+                keys += (
+                    (k, cid, "name", pid, None, victim)
+                    for k in key.many("name", blind_index.name_tokens([name]))
+                )
+                if len(samples["sealed" if victim else "clear"]) < 5000:
+                    samples["sealed" if victim else "clear"].append(name)
+                if pid % 4 == 0:
+                    iid += 1
+                    phone = f"+1202{pid:07d}"
+                    if len(samples["phones"]) < 5000:
+                        samples["phones"].append(phone)
+                    ids.append(
+                        dict(
+                            id=iid,
+                            case_id=cid,
+                            kind="phone",
+                            value=phone,
+                            person_id=pid,
+                            created_at=datetime.now(UTC),
                         )
-                    (sealed_names if victim else clear_names).append(name)
-                    if pid % 4 == 0:
-                        phone = f"+1202{pid:07d}"
-                        phones.append(phone)
-                        ids.append(dict(case_id=cid, kind="phone", value=phone, person_id=pid))
-                s.execute(insert(cm.PersonNameKey), keys)
-                s.execute(insert(Identifier), ids)
+                    )
+                    keys += (
+                        (k, cid, "id", None, iid, False)
+                        for k in key.many("id", blind_index.identifier_tokens("phone", phone, "US"))
+                    )
+        with ctx.db.session() as s:
+            s.execute(insert(Person.__table__), people)
+            s.execute(insert(Identifier.__table__), ids)
+            # The keys straight through the driver: plain integers and strings.
+            s.connection().exec_driver_sql(
+                f"INSERT INTO {SearchKey.__tablename__} "
+                "(key, case_id, kind, person_id, identifier_id, sealed) VALUES (?, ?, ?, ?, ?, ?)",
+                keys,
+            )
+        n_keys += len(keys)
+        print(f"  {pid:,} people, {n_keys:,} keys", flush=True)
+    t = time.perf_counter()
+    with ctx.db.engine.begin() as connection:
+        for index in indexes:
+            index.create(connection)
+        connection.exec_driver_sql("ANALYZE")
+    print(f"  indexes built in {time.perf_counter() - t:.0f} s", flush=True)
+    samples["counts"] = dict(cases=n_cases, people=pid, phones=iid, keys=n_keys)
+    return samples
+
+
+def search_benchmark(n_cases: int, per_case: int, n_queries: int, db_path: Path | None) -> None:
+    """With ``--db PATH`` the data (and its key, in PATH.data/) is kept and reused."""
+    import json
+
+    from palermo.services import search
+    from palermo.services.context import Context
+    from palermo.settings import Settings
+    from palermo.store.models import Role, User
+
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = db_path or Path(tmp) / "search-bench.db"
+        data_dir = path.with_suffix(".data")
+        settings = Settings(data_dir=data_dir, database_url=f"sqlite:///{path}")
+        ctx = Context.create(settings, migrate=True)
+        saved = data_dir / "samples.json"
+        t = time.perf_counter()
+        if saved.exists():
+            samples = json.loads(saved.read_text())
+        else:
+            samples = build_search(ctx, n_cases, per_case, rng)
+            saved.write_text(json.dumps(samples))
+        c = samples["counts"]
         print(
-            f"built in {time.perf_counter() - t:.1f} s: {n_cases:,} cases, "
-            f"{n_cases * per_case:,} people ({len(sealed_names):,} sealed), "
-            f"{len(phones):,} phones; user member of every case"
+            f"built in {time.perf_counter() - t:.1f} s: {c['cases']:,} cases, "
+            f"{c['people']:,} people (a fifth sealed), {c['phones']:,} phones, "
+            f"{c['keys']:,} index keys; user member of every case"
         )
-        actor = user.actor
+        from palermo.security.permissions import Actor
+
+        with ctx.db.session() as s:
+            user = s.get(User, samples["user_id"])
+            assert user is not None
+            actor = Actor(user_id=user.id, username=user.username, role=Role(user.role))
+        clear, sealed, phones = samples["clear"], samples["sealed"], samples["phones"]
         kinds = {
-            "full name (clear)": lambda: rng.choice(clear_names),
-            "surname (clear)": lambda: rng.choice(clear_names).split()[1],
-            "full name (sealed victim)": lambda: rng.choice(sealed_names),
+            "full name (clear)": lambda: rng.choice(clear),
+            "surname (clear)": lambda: rng.choice(clear).split()[1],
+            "full name (sealed victim)": lambda: rng.choice(sealed),
+            "name prefixes": lambda: " ".join(w[:4] for w in rng.choice(clear).split()[:2]),
             "phone prefix": lambda: rng.choice(phones)[:9],
-            "case reference": lambda: f"HT-{rng.randrange(n_cases):06d}",
+            "phone, national format": lambda: _national(rng.choice(phones)),
+            "case reference": lambda: f"HT-{rng.randrange(c['cases']):06d}",
         }
+        everything: list[float] = []
+        everything_cpu: list[float] = []
         for label, make in kinds.items():
-            times, hits = [], 0
+            times, cpus, hits = [], [], 0
             for _ in range(max(5, n_queries // len(kinds))):
                 q = make()
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 r = search.search(ctx, actor, q)
                 times.append(time.perf_counter() - t0)
+                cpus.append(time.process_time() - c0)
                 hits += len(r.people) + len(r.identifiers) + len(r.cases)
+            everything += times
+            everything_cpu += cpus
             print(
                 f"search {label:<26} p50 {_percentile(times, 50) * 1000:.0f} ms, "
-                f"p95 {_percentile(times, 95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms; "
-                f"{len(times)} queries, {hits / len(times):.1f} hits each (target p95 < 200 ms)"
+                f"p95 {_percentile(times, 95) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms "
+                f"(CPU p95 {_percentile(cpus, 95) * 1000:.0f} ms); "
+                f"{len(times)} queries, {hits / len(times):.1f} hits each"
             )
-        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        # CPU time shows the cost on a busy machine, where wall time includes waiting.
+        print(
+            f"search, all {len(everything)} queries: wall p50 "
+            f"{_percentile(everything, 50) * 1000:.0f} ms, p95 "
+            f"{_percentile(everything, 95) * 1000:.0f} ms; CPU p50 "
+            f"{_percentile(everything_cpu, 50) * 1000:.0f} ms, p95 "
+            f"{_percentile(everything_cpu, 95) * 1000:.0f} ms (target p95 < 200 ms); "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
         ctx.db.dispose()
 
 

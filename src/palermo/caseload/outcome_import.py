@@ -85,7 +85,15 @@ def load_profile(name_or_path: str, statutes: Iterable[str]) -> Profile:
         if not path.is_file():
             raise ProfileError(f"no profile named {name_or_path!r}; choose {profile_names()}")
         text, where = path.read_text(encoding="utf-8"), str(path)
-    raw = yaml.safe_load(text)
+    return parse_profile(text, where, statutes)
+
+
+def parse_profile(text: str, where: str, statutes: Iterable[str]) -> Profile:
+    """A profile from its YAML text (``where`` names it in messages)."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ProfileError(f"{where}: not YAML ({exc})") from None
     if not isinstance(raw, dict):
         raise ProfileError(f"{where}: not a mapping")
     known = set(statutes)

@@ -300,7 +300,8 @@ def cases_member_remove(reference: str, username: str) -> None:
 
 @cases_app.command("reindex")
 def cases_reindex(reference: str | None = typer.Argument(None, help="One case, or all.")) -> None:
-    """Rebuild the name index that lets people (sealed victims too) be searched by name."""
+    """Rebuild the search index (names and aliases, sealed victims too, identifiers and
+    document words) from the data."""
     from palermo.services import search
 
     ctx = context()
@@ -727,18 +728,14 @@ def keys_rotate() -> None:
     if result.in_environment:
         console.print(
             f"The new master key is in [bold]{result.key_file}[/]. Set PALERMO_SECRET_KEY to "
-            "its content now (the old key no longer opens the data), then delete the file, "
-            "then run [bold]palermo cases reindex[/] (the name search is keyed too)."
+            "its content now (the old key no longer opens the data), then delete the file."
         )
     else:
         console.print(
             f"The new master key is in [bold]{result.key_file}[/] (the old one is gone). "
             "Back it up with the database: without it the data cannot be read."
         )
-        from palermo.services import search
-
-        people = search.reindex(Context.create())
-        console.print(f"Name search rebuilt under the new key for {people:,} people.")
+    console.print(f"Search index rebuilt under the new key ({result.search_keys:,} keys).")
 
 
 if __name__ == "__main__":

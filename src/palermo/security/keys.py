@@ -8,8 +8,8 @@
   sessions) are derived from it with HKDF (:func:`palermo.security.sealing.subkey`).
 * Each case has a random **data key** that encrypts its evidence files, stored in
   ``case_keys`` wrapped (AES-GCM) under a key derived from the master secret.
-* :func:`rotate` re-wraps the case keys and re-encrypts every sealed value under a new
-  master secret in one transaction.
+* :func:`rotate` re-wraps the case keys, re-encrypts every sealed value and rebuilds the
+  keyed search index under a new master secret in one transaction.
 """
 
 from __future__ import annotations
@@ -257,6 +257,7 @@ class Rotation:
     case_keys: int
     identities: int
     values: int
+    search_keys: int = 0  # the blind index, rebuilt under the new key
 
 
 NEW_KEY_SUFFIX = ".new"
@@ -307,8 +308,13 @@ def rotate(
                 for table, pk, column, label, fixed in SEALED_COLUMNS
             )
             values += _reseal_second_factors(connection, old_master, new_master)
+            # The search index is keyed too: rebuilt here, from the data now under the new
+            # key, in the same transaction (a failure leaves everything as it was).
+            from palermo.security import blind_index
+
+            indexed = blind_index.rebuild(connection, new_master)
             final = pending if secret_key else key_path(data_dir)
-            result = Rotation(final, bool(secret_key), wrapped, identities, values)
+            result = Rotation(final, bool(secret_key), wrapped, identities, values, indexed.keys)
             if before_commit is not None:
                 before_commit(session, result)
             # Last, so the rotation's own audit entry is re-MACed under the new key too.

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 AUDIT_ENTRY_MAC = b"palermo/audit/entry-mac/v1"
 AUDIT_CHECKPOINT = b"palermo/audit/checkpoint-signature/v1"
 TOTP_SECRETS = b"palermo/signin/totp-secret-encryption/v1"
+SEARCH_INDEX = b"palermo/search/blind-index/v1"
 
 
 def derive(master: bytes, label: bytes, length: int = 32) -> bytes:

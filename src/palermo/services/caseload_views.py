@@ -112,10 +112,12 @@ _CacheKey = tuple[int, int, int | None, date]
 _dash_cache: dict[_CacheKey, tuple[Any, float, datetime, svc.Dashboard]] = {}
 _dash_locks: dict[_CacheKey, Lock] = {}
 _dash_guard = Lock()
+_user_units: dict[tuple[int, int | None], tuple[UnitInfo, float]] = {}
 
 
 def _forget_unit(ctx: Context, unit_id: int) -> None:
     with _dash_guard:
+        _user_units.clear()
         for key in [k for k in _dash_cache if k[0] == id(ctx) and k[1] == unit_id]:
             del _dash_cache[key]
 
@@ -156,10 +158,19 @@ def dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Dashboar
     today = today or date.today()
     asked = time.monotonic()
     with ctx.db.session() as session:
-        unit = _actor_unit(session, actor)
-        if unit is None:
-            return DashboardView(None, None, details)
-        info = _unit_info(unit)
+        # The user's unit, remembered as long as a dashboard is (two queries fewer).
+        known = _user_units.get((id(ctx), actor.user_id))
+        if known is not None and time.monotonic() - known[1] <= DASHBOARD_MAX_AGE:
+            info = known[0]
+        else:
+            unit = _actor_unit(session, actor)
+            if unit is None:
+                return DashboardView(None, None, details)
+            info = _unit_info(unit)
+            with _dash_guard:
+                if len(_user_units) >= 1024:
+                    _user_units.clear()
+                _user_units[(id(ctx), actor.user_id)] = (info, time.monotonic())
         key: _CacheKey = (id(ctx), info.id, actor.user_id, today)
         hit = _cached(ctx, key)
         if hit is not None:

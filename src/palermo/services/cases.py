@@ -460,6 +460,7 @@ def add_person(
         )
         for id_kind, value in identifiers or []:
             _attach_identifier(session, case.id, person.id, id_kind, value)
+        search.index_identifiers_of(ctx, session, person)
         audit.record(
             session,
             actor=actor,

@@ -36,7 +36,7 @@ from palermo.ingest.options import LoadOptions
 from palermo.ingest.readers import find_reader
 from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadError, RecordRow
 from palermo.ingest.readers.structured import StructuredReader, sniff_header
-from palermo.security import audit
+from palermo.security import audit, blind_index
 from palermo.security.identities import IdentityUnavailable, unseal
 from palermo.security.permissions import SYSTEM, Actor, Permission
 from palermo.security.sealing import FileCipher, sealed_size
@@ -423,6 +423,7 @@ def _load(
         evidence.source_kind = source_kind
         evidence.record_count = count
         seen_identifiers = bulk.upsert_identifiers(session, target.case_id, identifiers)
+        blind_index.catch_up(session, ctx.keyring.master, target.case_id)
         # No file name and no warning text (they quote it): a file name can name a person
         # and the audit log is not encrypted. The evidence file's id and hash identify it.
         details: dict[str, Any] = {

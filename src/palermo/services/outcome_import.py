@@ -40,6 +40,7 @@ class OutcomeImportReport:
     outcomes: int = 0
     already_imported: int = 0
     imported_lines: list[int] = field(default_factory=list)
+    dry_run: bool = False  # nothing was written: this is what the import would do
     refused: list[oi.Problem] = field(default_factory=list)
     notes: list[oi.Problem] = field(default_factory=list)
 
@@ -56,13 +57,21 @@ def import_outcomes(
     unit_id: int,
     profile: str = "htd",
     file_name: str = "table",
+    mapping: str | None = None,
+    dry_run: bool = False,
 ) -> OutcomeImportReport:
+    """Import ``text`` (a CSV table) with the bundled ``profile`` or, if given, the
+    ``mapping`` (a profile's YAML text). ``dry_run``: check and report everything the
+    import would do, then write nothing (the transaction is rolled back)."""
     if not (actor.is_system or actor.can(Permission.EDIT_CASE)):
         raise PermissionDenied(f"your role ({actor.role.value}) cannot import outcomes")
     try:
-        prof = oi.load_profile(profile, statute_book().ids())
+        if mapping is not None:
+            prof = oi.parse_profile(mapping, "mapping", statute_book().ids())
+        else:
+            prof = oi.load_profile(profile, statute_book().ids())
     except oi.ProfileError as exc:
-        raise FieldErrors([FieldError("profile", str(exc))]) from None
+        raise FieldErrors([FieldError("mapping" if mapping else "profile", str(exc))]) from None
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     records: list[tuple[int, dict[str, str]]] = []
     try:
@@ -73,9 +82,44 @@ def import_outcomes(
         raise FieldErrors([FieldError("file", f"{file_name}, {exc}")]) from None
     except csv.Error as exc:
         raise FieldErrors([FieldError("file", f"{file_name}: not a CSV table ({exc})")]) from None
-    report = OutcomeImportReport(prof.name, prof.source, rows=len(records))
+    report = OutcomeImportReport(prof.name, prof.source, rows=len(records), dry_run=dry_run)
     report.refused = [p for p in problems if p.refused]
     report.notes = [p for p in problems if not p.refused]
+    try:
+        _write(ctx, actor, report, accepted, prof, unit_id, file_name)
+    except _DryRun:
+        with ctx.db.session() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action="caseload.import_outcomes_dry_run",
+                details={
+                    "file": file_name[:200],
+                    "profile": prof.name,
+                    "rows": report.rows,
+                    "refused_lines": report.refused_lines[:200],
+                },
+            )
+        return report
+    from palermo.services.caseload_views import _forget_unit
+
+    _forget_unit(ctx, unit_id)
+    return report
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run: the transaction rolls back."""
+
+
+def _write(
+    ctx: Context,
+    actor: Actor,
+    report: OutcomeImportReport,
+    accepted: list[oi.DefendantRow],
+    prof: oi.Profile,
+    unit_id: int,
+    file_name: str,
+) -> None:
     with ctx.db.session() as session:
         unit = session.get(Unit, unit_id)
         if unit is None:
@@ -109,11 +153,8 @@ def import_outcomes(
                 "refused_lines": report.refused_lines[:200],
             },
         )
-        unit_key = unit_id
-    from palermo.services.caseload_views import _forget_unit
-
-    _forget_unit(ctx, unit_key)
-    return report
+        if report.dry_run:
+            raise _DryRun
 
 
 def _case(

@@ -171,6 +171,7 @@ def add_person(
         _check_identifiers_free(session, case.id, person.id, ids)
         for id_kind, value in ids:
             _attach_identifier(session, case.id, person.id, id_kind, value)
+        search.index_identifiers_of(ctx, session, person)
         if from_suggestion is not None:
             _link_suggestion(session, case.id, from_suggestion, person.id)
         audit.record(
@@ -349,6 +350,7 @@ def update_person(
         session.flush()
         for id_kind, value in ids:
             _attach_identifier(session, case.id, person.id, id_kind, value)
+        search.index_identifiers_of(ctx, session, person)
         audit.record(
             session,
             actor=actor,

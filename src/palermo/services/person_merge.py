@@ -38,7 +38,8 @@ from palermo.services.context import Context
 from palermo.services.errors import NotFound, PermissionDenied
 from palermo.services.fields import FieldError, FieldErrors, raise_if
 from palermo.store.models import Assertion, Base, Case, Identifier, Person, PersonKind, User
-from palermo.store.models.caseload import PersonNameKey, WitnessStatus
+from palermo.store.models.caseload import WitnessStatus
+from palermo.store.models.find import SearchKey
 from palermo.store.models.people import PersonMerge, PersonOrganisation, PersonPhoto
 
 KEEP = ("survivor", "absorbed")
@@ -53,7 +54,8 @@ LABELS = {
     "birth_year": "birth year",
 }
 # Tables whose rows are re-pointed by hand (not by the generic foreign-key move).
-_BY_HAND = {"person_name_keys", "person_organisations"}
+# A person's search keys are their names, re-indexed whenever the identity is set.
+_BY_HAND = {"search_keys", "person_organisations"}
 _CHUNK = 500  # ids per statement (SQLite bounds the parameters of one statement)
 
 
@@ -341,7 +343,7 @@ def merge_people(
         surv.notes = "\n\n".join(notes) or None
         sealed = surv.sealed_identity is not None or surv.kind == PersonKind.VICTIM.value
         _set_identity(ctx, session, surv, merged, sealed=sealed)
-        session.execute(delete(PersonNameKey).where(PersonNameKey.person_id == absb.id))
+        session.execute(delete(SearchKey).where(SearchKey.person_id == absb.id))
         session.delete(absb)
         session.flush()
         record["survivor_after"] = _digest(ctx, session, actor, surv)

@@ -1,103 +1,84 @@
 """Find anything across the caller's cases: case references (from their start) and
-titles, people by whole words of any name or alias, identifiers from their start (as
-typed or without spaces and dashes: "+40 721" finds +40721000111), and document text.
+titles, people by any name or alias (whole words or their beginnings, three letters or
+more), identifiers in any usual format or by their beginning ("+40 721 555", "0721555666"
+and "40721555666" all find +40721555666), and words of document text.
 
-Victims' names are sealed, so they cannot be searched in the database as text. Each word
-of every name and alias is kept as a keyed hash (HMAC-SHA256 under a key derived from
-the installation secret) in ``person_name_keys``; a search hashes its words the same way.
-Only roles that may see victims' identities search sealed names; hits show pseudonyms.
-Document text is searched only for those roles too (a hit would reveal that a name
-appears in the evidence).
+Names, identifiers and page text are encrypted at rest, so they are found through the
+keyed blind index (:mod:`palermo.security.blind_index`): the typed words are normalised
+and hashed, and the hashes looked up in an indexed table, restricted to the caller's
+cases. Only the hits shown are then read (decrypted), and only for roles allowed: a role
+that may not see victims' identities finds no victim by name or by her own identifiers,
+and does not search document text (a hit would say that a name is in the evidence).
+Victims appear by pseudonym.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.orm import Session
-from unidecode import unidecode
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from palermo.security import audit, identities
-from palermo.security.permissions import SYSTEM, Actor, Permission
+from palermo.security import audit, blind_index, identities
+from palermo.security.blind_index import IDENTIFIER, NAME, WORD
+from palermo.security.permissions import Actor, Permission
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
-from palermo.store.models import Case, CaseMember, EvidenceFile, Identifier, Person
-from palermo.store.models.caseload import PersonNameKey
+from palermo.store.models import Case, CaseMember, EvidenceFile, Identifier, Person, PersonKind
 from palermo.store.models.documents import Document, DocumentPage
+from palermo.store.models.find import SearchKey
 
 KINDS = ("cases", "people", "identifiers", "documents")
-_WORD = re.compile(r"[a-z0-9]+")
+ROLES = tuple(k.value for k in PersonKind)
+words = blind_index.words
 
 
-def words(text: str) -> list[str]:
-    """Lower-case ASCII words of two characters or more, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for w in _WORD.findall(unidecode(text or "").lower()):
-        if len(w) >= 2:
-            seen.setdefault(w, None)
-    return list(seen)
-
-
-@lru_cache(maxsize=8)
-def _derive(secret: str) -> bytes:
-    return hashlib.sha256(b"palermo person-name index v1\x00" + secret.encode()).digest()
-
-
-def _index_key(ctx: Context) -> bytes:
-    return _derive(str(ctx.settings.resolved_secret_key()))
-
-
-def name_key(ctx: Context, word: str) -> str:
-    return hmac.new(_index_key(ctx), word.encode(), hashlib.sha256).hexdigest()
+# --- upkeep (called where people and their identifiers are written) ----------------------
 
 
 def index_person(
     ctx: Context, session: Session, person: Person, names: list[str], *, sealed: bool
 ) -> None:
     """Replace the person's name keys with those of ``names`` (name and aliases)."""
-    session.execute(delete(PersonNameKey).where(PersonNameKey.person_id == person.id))
-    keys = {name_key(ctx, w) for n in names for w in words(n)}
-    session.add_all(
-        PersonNameKey(case_id=person.case_id, person_id=person.id, key=k, sealed=sealed)
-        for k in sorted(keys)
+    session.flush()
+    blind_index.index_person(
+        session,
+        ctx.keyring.master,
+        person_id=person.id,
+        case_id=person.case_id,
+        names=names,
+        sealed=sealed,
+    )
+
+
+def index_identifiers_of(ctx: Context, session: Session, person: Person) -> None:
+    """Index the identifiers now attached to ``person`` (after they were added)."""
+    session.flush()
+    items = session.execute(
+        select(Identifier.id, Identifier.kind, Identifier.value).where(
+            Identifier.person_id == person.id
+        )
+    ).all()
+    blind_index.index_identifiers(
+        session, ctx.keyring.master, person.case_id, [(i, k, v) for i, k, v in items]
     )
 
 
 def reindex(ctx: Context, case_id: int | None = None) -> int:
-    """Rebuild the name keys of every person (of one case); returns people indexed.
-
-    Sealed identities are unsealed in memory only; a person whose identity does not
-    unseal is left out and counted as a failure by raising at the end (fail closed)."""
-
-    done, failed = 0, []
+    """Rebuild the blind index of every case (or one) from the data; returns the number
+    of people indexed. Fails closed (nothing changes) if an identity does not open."""
     with ctx.db.session() as session:
-        query = select(Person).order_by(Person.id)
-        if case_id is not None:
-            query = query.where(Person.case_id == case_id)
-        for person in session.scalars(query):
-            if person.sealed_identity is not None:
-                try:
-                    identity = identities.unseal(
-                        ctx, person, actor=SYSTEM, purpose="search.reindex", session=session
-                    )
-                except identities.IdentityUnavailable:
-                    failed.append(person.id)
-                    continue
-                names = identity.names
-                index_person(ctx, session, person, names, sealed=True)
-            else:
-                clear = [person.name or "", *(person.aliases or [])]
-                index_person(ctx, session, person, clear, sealed=False)
-            done += 1
-    if failed:
-        raise InvalidInput(f"{len(failed)} sealed identities did not open (ids {failed[:10]})")
-    return done
+        try:
+            done = blind_index.rebuild(session.connection(), ctx.keyring.master, case_id)
+        except blind_index.IndexProblem as problem:
+            raise InvalidInput(str(problem)) from None
+        return done.people
+
+
+# --- results -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +103,7 @@ class IdentifierHit:
     kind: str
     value: str
     person: str | None
+    role: str | None = None  # the kind of person it belongs to
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +122,11 @@ class SearchResults:
     people: list[PersonHit] = field(default_factory=list)
     identifiers: list[IdentifierHit] = field(default_factory=list)
     documents: list[DocumentHit] = field(default_factory=list)
-    # Hits per case reference, across kinds (the facet to narrow by case).
+    # Facets of the hits found (each list is cut at ``limit``): per case reference,
+    # per kind of result, per role of the people found.
     by_case: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_role: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -149,10 +134,17 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _snippet(text: str, q: str, width: int = 80) -> str:
-    at = text.lower().find(q.lower())
+def _snippet(text: str, terms: list[str], width: int = 80) -> str:
+    folded = blind_index.fold(text)
+    at = -1
+    for term in terms:
+        m = re.search(rf"(?<![a-z0-9]){re.escape(term)}(?![a-z0-9])", folded)
+        if m:
+            at = m.start()
+            break
+    at = max(at, 0)
     start = max(0, at - width)
-    end = min(len(text), at + len(q) + width)
+    end = min(len(text), at + width * 2)
     body = text[start:end].replace("\n", " ")
     return ("…" if start else "") + body + ("…" if end < len(text) else "")
 
@@ -164,6 +156,7 @@ def search(
     *,
     kinds: tuple[str, ...] = KINDS,
     case: str | None = None,
+    role: str | None = None,
     limit: int = 25,
 ) -> SearchResults:
     text = q.strip()
@@ -174,11 +167,14 @@ def search(
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise InvalidInput(f"search, kinds: unknown {sorted(unknown)}; choose from {KINDS}")
+    role = role or None
+    if role is not None and role not in ROLES:
+        raise InvalidInput(f"search, role: unknown '{role}'; choose from {', '.join(ROLES)}")
     if not (actor.is_system or actor.can(Permission.READ_CASE)):
         return SearchResults(text, notes=["your role does not read case files"])
     limit = min(max(1, limit), 100)
-    pattern = f"%{_escape(text.lower())}%"
     may_identity = actor.can(Permission.SEE_VICTIM_IDENTITY)
+    key = blind_index.key_for(ctx.keyring.master)
     notes: list[str] = []
     with ctx.db.session() as session:
         scope: Any = select(CaseMember.case_id).where(CaseMember.user_id == actor.user_id)
@@ -186,16 +182,11 @@ def search(
             scope = select(Case.id)
         if case:
             scope = select(Case.id).where(Case.id.in_(scope), Case.reference == case)
-        refs: dict[int, str] = {}
-
-        def ref(case_id: int) -> str:
-            if case_id not in refs:
-                found = session.scalar(select(Case.reference).where(Case.id == case_id))
-                refs[case_id] = found or ""
-            return refs[case_id]
+        ref = _References(session)
 
         out: dict[str, list[Any]] = {k: [] for k in KINDS}
-        if "cases" in kinds:
+        if "cases" in kinds and role is None:
+            pattern = f"%{_escape(text.lower())}%"
             for c in session.scalars(
                 select(Case)
                 .where(
@@ -208,88 +199,35 @@ def search(
                 .order_by(Case.reference)
                 .limit(limit)
             ):
-                refs[c.id] = c.reference
+                ref.known[c.id] = c.reference
                 out["cases"].append(CaseHit(c.reference, c.title, c.stage))
         if "people" in kinds:
-            out["people"] = _people(ctx, session, scope, text, pattern, may_identity, limit, ref)
+            out["people"] = _people(session, key, scope, text, may_identity, role, limit, ref)
         if "identifiers" in kinds:
-            # Values are stored normalised (phones E.164, e-mails lower case) and encrypted
-            # at rest (deterministically: equal values compare in SQL, prefixes do not), so
-            # the prefix is matched here, on the decrypted values of the user's cases.
-            compact = re.sub(r"[\s().-]", "", text)
-            starts = tuple({text, text.lower(), compact} - {""})
-            rows = [
-                (i, p)
-                for i, p in session.execute(
-                    select(Identifier, Person)
-                    .outerjoin(Person, Identifier.person_id == Person.id)
-                    .where(Identifier.case_id.in_(scope))
-                ).all()
-                if (i.value or "").startswith(starts)
-            ]
-            if not may_identity:
-                # A victim's own identifiers, and any value that carries her identity
-                # tokens, are not search hits for a viewer who may not see identities.
-                shown: dict[int, Any] = {}
-                kept = []
-                for i, p in rows:
-                    if p is not None and p.sealed_identity is not None:
-                        continue
-                    if i.case_id not in shown:
-                        shown[i.case_id] = identities.redactor_for(
-                            ctx, session, i.case_id, actor, purpose="search"
-                        )
-                    redactor = shown[i.case_id]
-                    if redactor is not None and redactor(i.value) != i.value:
-                        continue
-                    kept.append((i, p))
-                rows = kept
-            rows.sort(key=lambda row: (row[0].value, row[0].id))
-            out["identifiers"] = [
-                IdentifierHit(ref(i.case_id), i.kind, i.value, _label(p) if p else None)
-                for i, p in rows[:limit]
-            ]
-        if "documents" in kinds:
+            out["identifiers"] = _identifiers(
+                ctx, session, key, scope, text, actor, may_identity, role, limit, ref
+            )
+        if "documents" in kinds and role is None:
             if may_identity:
-                # Page text is encrypted at rest: matched here, page by page, in order.
-                needle = text.lower()
-                pages = []
-                for row in session.execute(
-                    select(
-                        Document.case_id,
-                        Document.evidence_file_id,
-                        EvidenceFile.original_name,
-                        DocumentPage.number,
-                        DocumentPage.text,
-                    )
-                    .join(DocumentPage, DocumentPage.document_id == Document.id)
-                    .join(EvidenceFile, EvidenceFile.id == Document.evidence_file_id)
-                    .where(Document.case_id.in_(scope))
-                    .order_by(Document.case_id, Document.id, DocumentPage.number)
-                ):
-                    if needle in (row[4] or "").lower():
-                        pages.append(row)
-                        if len(pages) >= limit:
-                            break
-                out["documents"] = [
-                    DocumentHit(ref(cid), fid, name, number, _snippet(body, text))
-                    for cid, fid, name, number, body in pages
-                ]
+                out["documents"] = _documents(session, key, scope, text, limit, ref)
             else:
                 notes.append(
                     "Document text is searched only for roles that may see victims' identities."
                 )
         if not may_identity:
             notes.append("Victims appear by pseudonym; their sealed names are not searched.")
-        by_case: dict[str, int] = {}
-        for kind in KINDS:
-            for hit in out[kind]:
-                by_case[hit.reference] = by_case.get(hit.reference, 0) + 1
+        by_case: Counter[str] = Counter(hit.reference for k in KINDS for hit in out[k])
+        by_role: Counter[str] = Counter(p.kind for p in out["people"])
         audit.record(
             session,
             actor=actor,
             action="search",
-            details={"kinds": list(kinds), "case": case, "hits": sum(map(len, out.values()))},
+            details={
+                "kinds": list(kinds),
+                "case": case,
+                "role": role,
+                "hits": sum(map(len, out.values())),
+            },
         )
         return SearchResults(
             text,
@@ -297,9 +235,31 @@ def search(
             out["people"],
             out["identifiers"],
             out["documents"],
-            dict(sorted(by_case.items(), key=lambda kv: -kv[1])),
+            dict(by_case.most_common()),
+            {k: len(out[k]) for k in KINDS if out[k]},
+            dict(by_role.most_common()),
             notes,
         )
+
+
+class _References:
+    """Case references by case id, read in one query per batch of hits."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[int, str] = {}
+
+    def load(self, case_ids: set[int]) -> None:
+        missing = case_ids - self.known.keys()
+        if missing:
+            rows = self.session.execute(
+                select(Case.id, Case.reference).where(Case.id.in_(missing))
+            ).all()
+            self.known.update({int(i): str(r) for i, r in rows})
+
+    def __call__(self, case_id: int) -> str:
+        self.load({case_id})
+        return self.known.get(case_id, "")
 
 
 def _prefix(column: Any, text: str) -> Any:
@@ -311,34 +271,203 @@ def _label(person: Person) -> str:
     return person.name if person.name and person.sealed_identity is None else person.pseudonym
 
 
+_PROBE = 100_000
+_NARROW = 30_000  # at most this many candidates: the next word is looked up among them
+_FIRST_ROWS = 2_000
+
+
+def _rarest_first(session: Session, keys: list[int]) -> list[int]:
+    """``keys`` ordered by how many rows each has (counted up to a bound); empty if one
+    has none (nothing can match every word)."""
+    if len(keys) < 2:
+        return keys
+    sizes = {}
+    for k in keys:
+        probe = select(SearchKey.id).where(SearchKey.key == k).limit(_PROBE).subquery()
+        sizes[k] = session.scalar(select(func.count()).select_from(probe)) or 0
+        if not sizes[k]:
+            return []
+    return sorted(keys, key=lambda k: sizes[k])
+
+
+def _matching(keys: list[int], kind: str, scope: Any) -> Any:
+    return and_(SearchKey.key.in_(keys), SearchKey.case_id.in_(scope), SearchKey.kind == kind)
+
+
 def _people(
-    ctx: Context,
     session: Session,
+    key: blind_index.IndexKey,
     scope: Any,
     text: str,
-    pattern: str,
     may_identity: bool,
+    role: str | None,
     limit: int,
-    ref: Any,
+    ref: _References,
 ) -> list[PersonHit]:
-    hits: dict[int, PersonHit] = {}
-    # Every word through the blind index (sealed names only for roles allowed).
-    keys = [name_key(ctx, w) for w in words(text)]
-    if keys:
-        conditions = [PersonNameKey.key.in_(keys), PersonNameKey.case_id.in_(scope)]
+    terms = words(text)
+    keys = _rarest_first(session, key.many(NAME, terms))
+    if not keys:
+        return []
+
+    def people_with(k: int, within: list[int] | None = None) -> Any:
+        query: Any = select(SearchKey.person_id).where(_matching([k], NAME, scope))
         if not may_identity:
-            conditions.append(PersonNameKey.sealed.is_(False))
-        found = (
-            select(PersonNameKey.person_id)
-            .where(and_(*conditions))
-            .group_by(PersonNameKey.person_id)
-            .having(func.count(func.distinct(PersonNameKey.key)) == len(set(keys)))
-            .limit(limit)
+            query = query.where(SearchKey.sealed.is_(False))
+        if within is not None:
+            query = query.where(SearchKey.person_id.in_(within))
+        if role is not None:
+            query = query.join(Person, Person.id == SearchKey.person_id).where(Person.kind == role)
+        return query
+
+    if len(keys) == 1:
+        ids = list(session.scalars(people_with(keys[0]).distinct().limit(limit)))
+    else:
+        # Many people with every word ("mar pop"): the first rows of the rarest word,
+        # each checked for the other words with one index probe, find enough at once.
+        first = people_with(keys[0]).limit(_FIRST_ROWS).subquery()
+        dense: Any = select(first.c.person_id)
+        for other_key in keys[1:]:
+            other = aliased(SearchKey)
+            dense = dense.where(
+                exists().where(other.person_id == first.c.person_id, other.key == other_key)
+            )
+        ids = sorted(set(session.scalars(dense.limit(limit))))
+    if len(keys) > 1 and len(ids) < limit:
+        # Few people with every word (a full name): the rarest word's people (read from
+        # the covering key index alone), narrowed by each other word in turn.
+        candidates = set(session.scalars(people_with(keys[0])))
+        for k in keys[1:]:
+            if not candidates:
+                break
+            within = sorted(candidates) if len(candidates) <= _NARROW else None
+            candidates &= set(session.scalars(people_with(k, within)))
+        ids = sorted(candidates)[:limit]
+    people = list(session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
+    ref.load({p.case_id for p in people})
+    hits = []
+    for p in people:
+        sealed = p.sealed_identity is not None
+        if sealed and not may_identity:
+            continue  # the index said not sealed when written; the person says otherwise
+        if sealed:
+            matched = "sealed name"
+        else:
+            own = blind_index.name_tokens([p.name])
+            if all(t in own for t in terms):
+                matched = "name"
+            elif all(t in blind_index.name_tokens([p.name, *(p.aliases or [])]) for t in terms):
+                matched = "alias"
+            else:
+                continue  # a collision of the 64-bit keys: not a hit
+        hits.append(PersonHit(ref(p.case_id), p.id, _label(p), p.kind, matched))
+    return hits
+
+
+def _identifiers(
+    ctx: Context,
+    session: Session,
+    key: blind_index.IndexKey,
+    scope: Any,
+    text: str,
+    actor: Actor,
+    may_identity: bool,
+    role: str | None,
+    limit: int,
+    ref: _References,
+) -> list[IdentifierHit]:
+    forms = blind_index.query_identifier_forms(text)
+    if not forms:
+        return []
+    found: Any = (
+        select(SearchKey.identifier_id)
+        .where(_matching(key.many(IDENTIFIER, forms), IDENTIFIER, scope))
+        .distinct()
+    )
+    if role is not None or not may_identity:
+        found = found.join(Identifier, Identifier.id == SearchKey.identifier_id).outerjoin(
+            Person, Person.id == Identifier.person_id
         )
-        for p in session.scalars(select(Person).where(Person.id.in_(found))):
-            if p.id not in hits:
-                sealed = p.sealed_identity is not None
-                in_name = all(w in words(p.name or "") for w in words(text))
-                matched = "sealed name" if sealed else ("name" if in_name else "alias")
-                hits[p.id] = PersonHit(ref(p.case_id), p.id, _label(p), p.kind, matched)
-    return list(hits.values())[:limit]
+        if role is not None:
+            found = found.where(Person.kind == role)
+        if not may_identity:
+            found = found.where(Person.sealed_identity.is_(None))
+    ids = list(session.scalars(found.limit(limit)))
+    # No re-check of the values against the typed forms: two different tokens share a
+    # 64-bit key with a probability of about one in 10^19 per pair.
+    rows = session.execute(
+        select(Identifier, Person, Case.default_region)
+        .join(Case, Case.id == Identifier.case_id)
+        .outerjoin(Person, Identifier.person_id == Person.id)
+        .where(Identifier.id.in_(ids))
+    ).all()
+    kept = []
+    redactors: dict[int, Any] = {}
+    ref.load({i.case_id for i, _, _ in rows})
+    for i, p, _region in rows:
+        if not may_identity:
+            # A victim's own identifiers, and any value that carries her identity
+            # tokens, are not search hits for a viewer who may not see identities.
+            if p is not None and p.sealed_identity is not None:
+                continue
+            if i.case_id not in redactors:
+                redactors[i.case_id] = identities.redactor_for(
+                    ctx, session, i.case_id, actor, purpose="search"
+                )
+            redactor = redactors[i.case_id]
+            if redactor is not None and redactor(i.value) != i.value:
+                continue
+        kept.append((i, p))
+    kept.sort(key=lambda row: (row[0].value, row[0].id))
+    return [
+        IdentifierHit(
+            ref(i.case_id), i.kind, i.value, _label(p) if p else None, p.kind if p else None
+        )
+        for i, p in kept
+    ]
+
+
+def _documents(
+    session: Session,
+    key: blind_index.IndexKey,
+    scope: Any,
+    text: str,
+    limit: int,
+    ref: _References,
+) -> list[DocumentHit]:
+    terms = words(text)
+    keys = _rarest_first(session, key.many(WORD, terms))
+    if not keys:
+        return []
+    # Driven by the rarest word; every other word must be on the same page.
+    found: Any = select(SearchKey.document_id, SearchKey.page).where(
+        _matching(keys[:1], WORD, scope)
+    )
+    for other_key in keys[1:]:
+        other = aliased(SearchKey)
+        found = found.where(
+            exists().where(
+                other.document_id == SearchKey.document_id,
+                other.page == SearchKey.page,
+                other.key == other_key,
+            )
+        )
+    pages = session.execute(found.distinct().limit(limit)).all()
+    hits = []
+    for document_id, number in sorted(pages, key=lambda r: (r[0], r[1])):
+        row = session.execute(
+            select(Document.case_id, Document.evidence_file_id, EvidenceFile.original_name)
+            .join(EvidenceFile, EvidenceFile.id == Document.evidence_file_id)
+            .where(Document.id == document_id)
+        ).first()
+        body = session.scalar(
+            select(DocumentPage.text).where(
+                DocumentPage.document_id == document_id, DocumentPage.number == number
+            )
+        )
+        if row is None or body is None:
+            continue
+        if not set(terms) <= set(words(body)):
+            continue  # a collision of the 64-bit keys: not a hit
+        case_id, file_id, name = row
+        hits.append(DocumentHit(ref(case_id), file_id, name, number, _snippet(body, terms)))
+    return hits

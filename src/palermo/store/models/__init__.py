@@ -1,6 +1,6 @@
 """All tables. Each capability keeps its models in its own module here."""
 
-from palermo.store.models import caseload, documents, formats
+from palermo.store.models import caseload, documents, find, formats
 from palermo.store.models import ocr as ocr
 from palermo.store.models import people as people
 from palermo.store.models.base import Base
@@ -54,5 +54,6 @@ __all__ = [
     "WebSession",
     "caseload",
     "documents",
+    "find",
     "formats",
 ]

@@ -25,7 +25,6 @@ __all__ = [
     "IntimidationReport",
     "NoteKind",
     "Outcome",
-    "PersonNameKey",
     "Plea",
     "RestitutionPayment",
     "StageTransition",
@@ -239,19 +238,3 @@ class IntimidationReport(Base):
     description: Mapped[str | None] = mapped_column(Text)
     by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
-
-
-class PersonNameKey(Base):
-    """A blind index of the words of a person's names and aliases: a keyed hash (HMAC) per
-    word, so that a sealed victim can be found by name without the name stored in clear.
-    Written whenever a name is entered or changed; ``palermo cases reindex`` rebuilds it."""
-
-    __tablename__ = "person_name_keys"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
-    key: Mapped[str] = mapped_column(String(64))
-    sealed: Mapped[bool] = mapped_column(Boolean, default=False)
-
-    __table_args__ = (Index("ix_person_name_keys_key", "key", "case_id"),)

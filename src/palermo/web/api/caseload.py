@@ -1,4 +1,6 @@
-"""``/api/dashboard``, ``/api/outcomes`` and ``/api/cases/{reference}/hearings``.
+"""``/api/dashboard``, ``/api/outcomes``, ``/api/cases/{reference}/hearings``, the
+caller's saved caseload filters (``/api/caseload/filters``) and the import of outcome
+tables (``/api/outcomes/import``).
 
 Same services and the same rules as the pages: the caller's own unit, rows only for
 cases they are a member of, witness reasons only for roles that may see witness details,
@@ -9,12 +11,15 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, File, Form, HTTPException, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
+from palermo.caseload import outcome_import as oi
 from palermo.services import caseload_views as views
+from palermo.services import casework, outcome_import, saved_filters
+from palermo.services.fields import FieldError, FieldErrors
 from palermo.web.api.models import error_responses
 from palermo.web.auth import ApiUser, CtxDep
 
@@ -265,3 +270,186 @@ def case_hearings(ctx: CtxDep, user: ApiUser, reference: str) -> CaseHearingsOut
     """Stage history, hearings and adjournments, deadlines and victim-witnesses (by
     pseudonym; details only for roles that may see them)."""
     return CaseHearingsOut.model_validate(views.case_hearings(ctx, user.actor, reference))
+
+
+# --------------------------------------------------------------------------- saved filters
+
+
+def _refused(exc: FieldErrors) -> HTTPException:
+    errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return HTTPException(422, detail={"message": str(exc), "errors": errors})
+
+
+class SavedFilterIn(BaseModel):
+    name: str = Field(max_length=200)
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Any of stage, statute, typology, owner, status (open or closed), q, "
+        "sort, desc, per_page: the query parameters of the caseload.",
+    )
+
+
+class SavedFilterOut(BaseModel):
+    id: int
+    name: str
+    params: dict[str, Any]
+    query: str = Field(description="The caseload's query string (GET /cases?…).")
+
+
+def _filter_out(f: saved_filters.SavedFilterView) -> SavedFilterOut:
+    return SavedFilterOut(id=f.id, name=f.name, params=f.params, query=f.query)
+
+
+@router.get("/caseload/filters", response_model=list[SavedFilterOut])
+def list_saved_filters(ctx: CtxDep, user: ApiUser) -> list[SavedFilterOut]:
+    """The caller's saved caseload filters, by name."""
+    return [_filter_out(f) for f in saved_filters.list_filters(ctx, user.actor)]
+
+
+@router.post(
+    "/caseload/filters",
+    response_model=SavedFilterOut,
+    status_code=201,
+    responses=error_responses(e422="A field is wrong; ``errors`` name each one."),
+)
+def save_saved_filter(ctx: CtxDep, user: ApiUser, body: SavedFilterIn) -> SavedFilterOut:
+    """Save the caseload filters under a name (replacing the caller's filter of that name)."""
+    try:
+        return _filter_out(saved_filters.save_filter(ctx, user.actor, body.name, body.params))
+    except FieldErrors as exc:
+        raise _refused(exc) from None
+
+
+@router.get(
+    "/caseload/filters/{filter_id}",
+    response_model=SavedFilterOut,
+    responses=error_responses(e404="Not one of the caller's saved filters."),
+)
+def get_saved_filter(ctx: CtxDep, user: ApiUser, filter_id: int) -> SavedFilterOut:
+    return _filter_out(saved_filters.get_filter(ctx, user.actor, filter_id))
+
+
+@router.delete(
+    "/caseload/filters/{filter_id}",
+    status_code=204,
+    responses=error_responses(e404="Not one of the caller's saved filters."),
+)
+def delete_saved_filter(ctx: CtxDep, user: ApiUser, filter_id: int) -> Response:
+    saved_filters.delete_filter(ctx, user.actor, filter_id)
+    return Response(status_code=204)
+
+
+# --------------------------------------------------------------------------- outcome import
+
+IMPORT_LIMIT = 20 * 1024 * 1024
+
+
+class ProblemOut(BaseModel):
+    line: int
+    field: str
+    value: str
+    message: str
+
+
+class OutcomeImportOut(BaseModel):
+    dry_run: bool = Field(description="True: nothing was written; this is what would be.")
+    profile: str
+    source: str
+    rows: int
+    cases_created: list[str]
+    cases_reused: list[str]
+    defendants: int
+    charges: int
+    outcomes: int
+    already_imported: int
+    imported_lines: list[int]
+    refused: list[ProblemOut] = Field(description="Rows refused: their line, field and why.")
+    notes: list[ProblemOut]
+
+
+@router.post(
+    "/outcomes/import",
+    response_model=OutcomeImportOut,
+    responses=error_responses(
+        e403="The caller's role cannot import outcomes.",
+        e422="The file, the profile or the mapping is wrong; ``errors`` name the field.",
+    ),
+)
+async def import_outcome_table(
+    ctx: CtxDep,
+    user: ApiUser,
+    file: Annotated[UploadFile, File(description="The defendant-level CSV table (UTF-8).")],
+    profile: Annotated[
+        str, Form(description=f"A bundled mapping profile: {', '.join(oi.profile_names())}.")
+    ] = "htd",
+    mapping: Annotated[
+        UploadFile | None,
+        File(description="A mapping profile (YAML) to use instead of a bundled one."),
+    ] = None,
+    commit: Annotated[
+        bool, Form(description="false (the default): a dry run that writes nothing.")
+    ] = False,
+) -> OutcomeImportOut:
+    """Import a table of defendant outcomes into the caller's unit: cases, defendants,
+    charges and outcomes in one transaction, each row kept or refused whole. The same
+    import as the Outcomes page and ``palermo cases import-outcomes``."""
+    errors: list[FieldError] = []
+    name = file.filename or "table.csv"
+    data = await file.read(IMPORT_LIMIT + 1)
+    text = ""
+    if len(data) > IMPORT_LIMIT:
+        errors.append(FieldError("file", f"{name} is larger than 20 MB"))
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors.append(FieldError("file", f"{name} is not UTF-8 text"))
+    mapping_text = None
+    if mapping is not None and mapping.filename:
+        raw = await mapping.read(1024 * 1024 + 1)
+        try:
+            mapping_text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            errors.append(FieldError("mapping", f"{mapping.filename} is not UTF-8 text"))
+        if len(raw) > 1024 * 1024:
+            errors.append(FieldError("mapping", f"{mapping.filename} is larger than 1 MB"))
+    elif profile not in oi.profile_names():
+        # Only a bundled profile by name: never a path on the server.
+        errors.append(FieldError("profile", f"no profile {profile!r}; choose {oi.profile_names()}"))
+    units = casework.units_for(ctx, user.actor)
+    if not units:
+        errors.append(FieldError("unit", "your account has no unit"))
+    try:
+        if errors:
+            raise FieldErrors(errors)
+        report = outcome_import.import_outcomes(
+            ctx,
+            user.actor,
+            text,
+            unit_id=units[0][0],
+            profile=profile,
+            file_name=name,
+            mapping=mapping_text,
+            dry_run=not commit,
+        )
+    except FieldErrors as exc:
+        raise _refused(exc) from None
+    return OutcomeImportOut(
+        dry_run=report.dry_run,
+        profile=report.profile,
+        source=report.source,
+        rows=report.rows,
+        cases_created=report.cases_created,
+        cases_reused=report.cases_reused,
+        defendants=report.defendants,
+        charges=report.charges,
+        outcomes=report.outcomes,
+        already_imported=report.already_imported,
+        imported_lines=report.imported_lines,
+        refused=[ProblemOut(**_problem(p)) for p in report.refused],
+        notes=[ProblemOut(**_problem(p)) for p in report.notes],
+    )
+
+
+def _problem(p: oi.Problem) -> dict[str, Any]:
+    return {"line": p.line, "field": p.field, "value": p.value, "message": p.message}

@@ -382,6 +382,8 @@ class SearchOut(BaseModel):
     identifiers: list[dict[str, Any]]
     documents: list[dict[str, Any]]
     by_case: dict[str, int]
+    by_kind: dict[str, int]
+    by_role: dict[str, int]
     notes: list[str]
 
 
@@ -394,11 +396,14 @@ def search_cases(
         str | None, Query(description="cases, people, identifiers or documents")
     ] = None,
     case: Annotated[str | None, Query(max_length=64)] = None,
+    role: Annotated[
+        str | None, Query(max_length=16, description="people of this kind: victim, suspect…")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> SearchOut:
     """Search the caller's cases; sealed victim names only for roles that may see them."""
     kinds = (kind,) if kind else search.KINDS
-    r = search.search(ctx, user.actor, q, kinds=kinds, case=case, limit=limit)
+    r = search.search(ctx, user.actor, q, kinds=kinds, case=case, role=role, limit=limit)
     return SearchOut(
         q=r.q,
         cases=[asdict(h) for h in r.cases],
@@ -406,5 +411,7 @@ def search_cases(
         identifiers=[asdict(h) for h in r.identifiers],
         documents=[asdict(h) for h in r.documents],
         by_case=r.by_case,
+        by_kind=r.by_kind,
+        by_role=r.by_role,
         notes=r.notes,
     )

@@ -15,13 +15,17 @@ from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from palermo.services import caseload_views as views
+from palermo.services import saved_filters
 from palermo.services.caseload import AGE_BUCKETS, Dashboard
+from palermo.services.errors import NotFound
+from palermo.services.fields import FieldErrors
 from palermo.web import charts
 from palermo.web.auth import CtxDep, PageUser
-from palermo.web.templating import label, render
+from palermo.web.templating import label, render, templates
 
 router = APIRouter()
 
@@ -119,7 +123,32 @@ def dashboard(
             age_buckets=[b for _, b in AGE_BUCKETS],
             stage_totals={s: sum(v.values()) for s, v in dash.cases_by_stage_and_age.items()},
         )
+    page["body"] = dashboard_body(page, user, (hp, op, wp, dp))
     return render(request, "caseload/dashboard.html", page, user=user, active="dashboard")
+
+
+# The dashboard's content is the same for every request that gets the same cached
+# dashboard (the service caches it per user): rendered once per dashboard object, user
+# and page of each table, then reused (the surrounding page, with its CSRF token and
+# navigation, is rendered per request).
+_bodies: dict[tuple[Any, ...], tuple[Any, Markup]] = {}
+
+
+def dashboard_body(page: dict[str, Any], user: Any, pages: tuple[int, ...]) -> Markup:
+    dash = page["dash"]
+    view = page["view"]
+    key = (id(dash), view.computed_at, user.id, user.role, pages)
+    found = _bodies.get(key)
+    if dash is not None and found is not None and found[0] is dash:
+        return found[1]
+    body = Markup(
+        templates.env.get_template("caseload/_dashboard_body.html").render(**page, user=user)
+    )
+    if dash is not None:
+        if len(_bodies) >= 64:
+            _bodies.clear()
+        _bodies[key] = (dash, body)
+    return body
 
 
 @router.get("/dashboard/charts/{name}.svg")
@@ -135,3 +164,44 @@ def dashboard_chart(ctx: CtxDep, user: PageUser, name: str) -> Response:
         media_type="image/svg+xml",
         headers={"content-disposition": f'attachment; filename="dashboard-{name}.svg"'},
     )
+
+
+# --------------------------------------------------------------------------- saved filters
+# The caseload (/cases) lists the user's saved filters and offers to save the current one.
+
+
+@router.post("/caseload/filters")
+async def save_caseload_filter(request: Request, ctx: CtxDep, user: PageUser) -> Response:
+    form = await request.form()
+    name = str(form.get("name") or "")
+    params = {k: str(form.get(k) or "") for k in saved_filters.KEYS if k in form}
+    try:
+        saved = saved_filters.save_filter(ctx, user.actor, name, params)
+    except FieldErrors as exc:
+        return render(
+            request,
+            "caseload/filter_refused.html",
+            {"errors": exc.by_field(), "name": name, "params": params},
+            status_code=422,
+            user=user,
+            active="caseload",
+        )
+    return RedirectResponse(f"/cases?{saved.query}", status_code=303)
+
+
+@router.get("/caseload/filters/{filter_id}")
+def use_caseload_filter(ctx: CtxDep, user: PageUser, filter_id: int) -> Response:
+    try:
+        saved = saved_filters.get_filter(ctx, user.actor, filter_id)
+    except (NotFound, FieldErrors) as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse(f"/cases?{saved.query}", status_code=303)
+
+
+@router.post("/caseload/filters/{filter_id}/delete")
+def delete_caseload_filter(ctx: CtxDep, user: PageUser, filter_id: int) -> Response:
+    try:
+        saved_filters.delete_filter(ctx, user.actor, filter_id)
+    except (NotFound, FieldErrors) as exc:
+        raise HTTPException(404, str(exc)) from None
+    return RedirectResponse("/cases", status_code=303)

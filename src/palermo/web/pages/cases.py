@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, elements, row_problems, viewcache
+from palermo.services import cases, elements, row_problems, saved_filters, viewcache
 from palermo.services.cases import CaseSummary
 from palermo.services.context import Context
 from palermo.services.users import UserInfo
@@ -191,6 +191,8 @@ def caseload(
             "can_read_cases": user.actor.can(Permission.READ_CASE),
             "can_create": user.actor.can(Permission.EDIT_CASE),
             "statute_citation": casework_citation,
+            "saved_filters": saved_filters.list_filters(ctx, user.actor),
+            "current_filter": current,
         },
         user=user,
         active="caseload",

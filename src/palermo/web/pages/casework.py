@@ -785,19 +785,32 @@ def search_page(
     q: Annotated[str, Query(max_length=200)] = "",
     kind: Annotated[str, Query(max_length=16)] = "",
     case: Annotated[str, Query(max_length=64)] = "",
+    role: Annotated[str, Query(max_length=16)] = "",
 ) -> Response:
     results = None
     error = None
     kinds = (kind,) if kind in search.KINDS else search.KINDS
+    role = role if role in search.ROLES else ""
     if q.strip():
         try:
-            results = search.search(ctx, user.actor, q, kinds=kinds, case=case or None)
+            results = search.search(
+                ctx, user.actor, q, kinds=kinds, case=case or None, role=role or None
+            )
         except InvalidInput as exc:
             error = str(exc).split(": ", 1)[-1]
     return render(
         request,
         "casework/search.html",
-        {"q": q, "kind": kind, "case": case, "r": results, "error": error, "kinds": search.KINDS},
+        {
+            "q": q,
+            "kind": kind,
+            "case": case,
+            "role": role,
+            "r": results,
+            "error": error,
+            "kinds": search.KINDS,
+            "roles": search.ROLES,
+        },
         user=user,
         active="caseload",
     )
