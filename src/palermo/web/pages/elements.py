@@ -98,7 +98,7 @@ def _back(reference: str, fragment: str = "") -> RedirectResponse:
 @router.get("/cases/{reference}/elements")
 def elements_tab(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
-    result = elements.assess(ctx, user.actor, reference)
+    result = elements.assess_cached(ctx, user.actor, reference)
     return _case_page(
         request,
         user,
