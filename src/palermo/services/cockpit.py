@@ -23,11 +23,13 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo import words
+from palermo.law import load_gap_advice
 from palermo.security import audit
 from palermo.security.permissions import Actor
 from palermo.services import caseload_views, casework, elements
 from palermo.services.access import open_case
 from palermo.services.caseload_views import DeadlineView, HearingView
+from palermo.services.cases import CaseSummary
 from palermo.services.casework import NoteView
 from palermo.services.context import Context
 from palermo.services.elements import CaseAssessment, GapView, StatuteView, SuspectView
@@ -94,6 +96,21 @@ class ChargeLine:
     label: str  # ready | needs corroboration | not ready
     reasons: list[str]
     anchor: str  # the Elements tab fragment of the suspect x statute
+    weak: tuple[tuple[str, ...], ...] = ()  # element names: missing, unconfirmed, single
+    pending: int = 0  # suggestions to review on the required elements
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeGroup:
+    """Suspects whose charge under one statute stands the same way, told once."""
+
+    citation: str
+    title: str
+    charge_status: str
+    label: str
+    suspects: list[tuple[str, str]]  # (pseudonym, Elements tab fragment)
+    reasons: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,10 +171,12 @@ class Counts:
 
 @dataclass(frozen=True, slots=True)
 class Cockpit:
+    case: CaseSummary
     reference: str
     readiness: str
     verdict: str  # one sentence answering "ready?"
     charges: list[ChargeLine]
+    charge_groups: list[ChargeGroup]
     suspects: list[SuspectLine]
     gaps: list[GapLine]
     gaps_total: int
@@ -180,42 +199,79 @@ def element_anchor(pseudonym: str, statute_id: str, element_id: str) -> str:
     return f"el-{pseudonym}-{statute_id}-{element_id}".replace(" ", "_")
 
 
-def readiness_reasons(statute: StatuteView) -> list[str]:
-    """Why a suspect x statute is (not) ready, as sentences over element labels."""
-    by: dict[str, list[str]] = {}
+# Short names of element kinds for reasons ("the means element").
+_KIND_NAMES = {"mental_state": "mental state", "jurisdictional": "jurisdiction"}
+
+
+def short_names(statute: StatuteView) -> dict[str, str]:
+    """A short name per element of a statute for headings: its kind ("Means") when the
+    statute has one element of that kind, else its label."""
+    kinds: Counter[str] = Counter(e.kind for e in statute.elements)
+    out = {}
     for e in statute.elements:
-        if e.required:
-            by.setdefault(e.status, []).append(e.label)
-    pending = sum(len(e.suggested) for e in statute.elements if e.required)
-    out: list[str] = []
-    if by.get("missing"):
-        out.append(f"No evidence yet of {words.join(_lower(by['missing']))}.")
-    if by.get("supported_if_confirmed"):
-        out.append(
-            f"{_cap(words.join(_lower(by['supported_if_confirmed'])))} "
-            f"{'rests' if len(by['supported_if_confirmed']) == 1 else 'rest'} only on "
-            f"suggestions nobody has confirmed yet ({words.counted(pending, 'suggestion')} "
-            "to review)."
-        )
-    if by.get("single_source"):
-        out.append(
-            f"{_cap(words.join(_lower(by['single_source'])))} "
-            f"{'rests' if len(by['single_source']) == 1 else 'rest'} on a single source; "
-            "a second independent source would corroborate it."
-        )
-    if by.get("proved"):
-        out.append(
-            f"Proved by two or more independent sources: {words.join(_lower(by['proved']))}."
-        )
-    if by.get("waived"):
-        out.append(f"Not needed in this case: {words.join(_lower(by['waived']))}.")
-    if statute.warning:
-        out.append(words.sentence(statute.warning))
+        if kinds[e.kind] == 1 and e.kind != "other":
+            out[e.element_id] = _cap(_KIND_NAMES.get(e.kind, e.kind.replace("_", " ")))
+        else:
+            out[e.element_id] = e.label
     return out
 
 
-def _lower(labels: Iterable[str]) -> list[str]:
-    return [label[:1].lower() + label[1:] for label in labels]
+def element_names(statute: StatuteView) -> dict[str, str]:
+    """A short name per element for sentences: "the means element", else its label."""
+    short = short_names(statute)  # once per statute, not per element
+    return {
+        e.element_id: (
+            f"the {short[e.element_id].lower()} element"
+            if short[e.element_id] != e.label
+            else e.label[:1].lower() + e.label[1:]
+        )
+        for e in statute.elements
+    }
+
+
+def _weak(statute: StatuteView) -> tuple[tuple[str, ...], ...]:
+    names = element_names(statute)
+    by: dict[str, list[str]] = {}
+    for e in statute.elements:
+        if e.required:
+            by.setdefault(e.status, []).append(names[e.element_id])
+    return tuple(
+        tuple(by.get(status, []))
+        for status in ("missing", "supported_if_confirmed", "single_source", "waived")
+    )
+
+
+def reasons_from(
+    weak: Sequence[Sequence[str]], pending: int, label: str, warning: str | None = None
+) -> list[str]:
+    """Why a charge is (not) ready, as sentences: what has no evidence, what rests on
+    unconfirmed suggestions, what on one source, what is not needed."""
+    missing, unconfirmed, single, waived = (list(w) for w in weak)
+    out: list[str] = []
+    if missing:
+        out.append(f"No evidence yet of {words.join(missing)}.")
+    if unconfirmed:
+        verb = "rests" if len(unconfirmed) == 1 else "rest"
+        out.append(
+            f"{_cap(words.join(unconfirmed))} {verb} only on suggestions nobody has "
+            f"confirmed ({words.counted(pending, 'suggestion')} to review)."
+        )
+    if single:
+        verb = "rests" if len(single) == 1 else "rest"
+        out.append(f"{_cap(words.join(single))} {verb} on a single source.")
+    if label == "ready":
+        out.append("Every required element is proved by two or more independent sources.")
+    if waived:
+        out.append(f"Not needed in this case: {words.join(waived)}.")
+    if warning:
+        out.append(words.sentence(warning))
+    return out
+
+
+def readiness_reasons(statute: StatuteView) -> list[str]:
+    """Why one suspect x statute is (not) ready, as sentences."""
+    pending = sum(len(e.suggested) for e in statute.elements if e.required)
+    return reasons_from(_weak(statute), pending, statute.readiness, statute.warning)
 
 
 def _cap(text: str) -> str:
@@ -223,20 +279,53 @@ def _cap(text: str) -> str:
 
 
 def charge_lines(suspect: SuspectView) -> list[ChargeLine]:
-    return [
-        ChargeLine(
-            suspect_id=suspect.person_id,
-            suspect=suspect.pseudonym,
-            statute_id=st.statute_id,
-            citation=st.citation,
-            title=st.title,
-            charge_status=words.human(st.charge_status),
-            label=st.readiness,
-            reasons=readiness_reasons(st),
-            anchor=statute_anchor(suspect.pseudonym, st.statute_id),
+    out = []
+    for st in suspect.statutes:
+        pending = sum(len(e.suggested) for e in st.elements if e.required)
+        weak = _weak(st)
+        out.append(
+            ChargeLine(
+                suspect_id=suspect.person_id,
+                suspect=suspect.pseudonym,
+                statute_id=st.statute_id,
+                citation=st.citation,
+                title=st.title,
+                charge_status=words.human(st.charge_status),
+                label=st.readiness,
+                reasons=reasons_from(weak, pending, st.readiness, st.warning),
+                anchor=statute_anchor(suspect.pseudonym, st.statute_id),
+                weak=weak,
+                pending=pending,
+                warning=st.warning,
+            )
         )
-        for st in suspect.statutes
-    ]
+    return out
+
+
+def group_charges(charges: Sequence[ChargeLine]) -> list[ChargeGroup]:
+    """Charges that stand the same way (statute, status, readiness, the same elements
+    weak) told once for all their suspects; charges nearest to ready first."""
+    groups: dict[tuple[object, ...], list[ChargeLine]] = {}
+    for ch in charges:
+        key = (ch.citation, ch.charge_status, ch.label, ch.weak, ch.warning)
+        groups.setdefault(key, []).append(ch)
+    out = []
+    for members in groups.values():
+        first = members[0]
+        out.append(
+            ChargeGroup(
+                citation=first.citation,
+                title=first.title,
+                charge_status=first.charge_status,
+                label=first.label,
+                suspects=[(m.suspect, m.anchor) for m in members],
+                reasons=reasons_from(
+                    first.weak, sum(m.pending for m in members), first.label, first.warning
+                ),
+            )
+        )
+    out.sort(key=lambda g: (-_READY_RANK.get(g.label, 0), g.citation, g.suspects[0][0]))
+    return out
 
 
 def best_label(charges: Sequence[ChargeLine]) -> str:
@@ -291,7 +380,9 @@ def _problem(gap: GapView) -> str:
         return f"No evidence yet of {label}."
     if gap.status == "supported_if_confirmed":
         return f"{_cap(label)} rests only on suggestions nobody has confirmed."
-    return f"{_cap(label)} rests on a single source."
+    kinds = load_gap_advice().source_kinds
+    have = words.join([kinds.get(k, words.lower(k)) for k in gap.have], "and")
+    return f"{_cap(label)} rests only on {have or 'a single source'}."
 
 
 def _task_for(
@@ -409,8 +500,9 @@ def change_lines(counts: Iterable[tuple[str, str | None, int]]) -> list[str]:
 
 
 def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = None) -> Cockpit:
-    """Everything the Overview shows (each read audited; the visit itself is audited as
-    ``case.overview`` and marks the viewer's "last visit" for the next time)."""
+    """Everything the Overview shows, with the case's header summary (each read audited;
+    the visit itself is audited as ``case.overview``, the read of the case, and marks the
+    viewer's "last visit" for the next time)."""
     today = today or date.today()
     # The visit is audited below (case.overview); a cached assessment needs no entry of its own.
     assessment = elements.assess_cached(ctx, actor, reference, audit_hit=False)
@@ -420,6 +512,17 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
         case = open_case(ctx, session, actor, reference)
         roles = _roles(session, case.id)
         counts = _counts(session, case.id)
+        summary = CaseSummary(
+            id=case.id,
+            reference=case.reference,
+            title=case.title,
+            jurisdiction=case.jurisdiction,
+            typology=case.typology,
+            stage=case.stage,
+            statutes=list(case.statutes or []),
+            opened_on=case.opened_on,
+            record_count=counts.records,
+        )
         since, changed = _changes(session, case.id, actor)
         audit.record(
             session,
@@ -445,10 +548,12 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
         )
     gaps, gaps_total = top_gaps(assessment, notes)
     return Cockpit(
+        case=summary,
         reference=assessment.reference,
         readiness=assessment.readiness,
         verdict=verdict(assessment.readiness, suspects),
         charges=[c for s in suspects for c in s.charges],
+        charge_groups=group_charges([c for s in suspects for c in s.charges]),
         suspects=suspects,
         gaps=gaps,
         gaps_total=gaps_total,

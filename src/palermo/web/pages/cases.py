@@ -224,12 +224,11 @@ def new_case(request: Request, ctx: CtxDep, user: PageUser) -> Response:
 @router.get("/cases/{reference}")
 def overview(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
     """The case cockpit: ready? who? what is missing? what next? (see services.cockpit)."""
-    case = cases.get_case(ctx, user.actor, reference)
     view = cockpit.cockpit(ctx, user.actor, reference)
     return _case_page(
         request,
         user,
-        case,
+        view.case,
         "overview",
         "cases/overview.html",
         {
