@@ -102,8 +102,8 @@ def test_every_demo_case_answers_the_four_questions(
     page.goto(f"{live_server}/cases/{trial}")
     nxt = _answer(page, "What next?").inner_text()
     assert hearing_on.isoformat() in nxt and "No hearing scheduled" not in nxt
-    missing = _answer(page, "What is missing?").inner_text()
-    assert "Assigned to investigator" in missing
+    gaps_text = _answer(page, "What is missing?").inner_text()
+    assert "Assigned to investigator" in gaps_text
     for width in (1024, 1440):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(screenshots / f"cockpit-{width}.png"), full_page=True)
