@@ -107,6 +107,11 @@ def test_every_demo_case_answers_the_four_questions(
     for width in (1024, 1440):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(screenshots / f"cockpit-{width}.png"), full_page=True)
+    page.goto(f"{live_server}/cases/{trial}/elements")
+    page.screenshot(path=str(screenshots / "elements-1440.png"), full_page=True)
+    page.set_viewport_size({"width": 1024, "height": 900})
+    page.screenshot(path=str(screenshots / "elements-1024.png"), full_page=True)
+    page.goto(f"{live_server}/cases/{trial}")
 
     # What changed since the last visit: another user's work in between is listed.
     casework.add_note(ctx, investigator, trial, kind="note", text="Spoke to the bank")

@@ -217,12 +217,13 @@ def short_names(statute: StatuteView) -> dict[str, str]:
 
 
 def element_names(statute: StatuteView) -> dict[str, str]:
-    """A short name per element for sentences: "the means element", else its label."""
-    short = short_names(statute)  # once per statute, not per element
+    """A short name per element for sentences: "the means element" when the statute has
+    one element of that kind, else its label."""
+    kinds: Counter[str] = Counter(e.kind for e in statute.elements)
     return {
         e.element_id: (
-            f"the {short[e.element_id].lower()} element"
-            if short[e.element_id] != e.label
+            f"the {_KIND_NAMES.get(e.kind, e.kind.replace('_', ' '))} element"
+            if kinds[e.kind] == 1 and e.kind != "other"
             else e.label[:1].lower() + e.label[1:]
         )
         for e in statute.elements
