@@ -650,20 +650,26 @@ def _changes(
     """The viewer's last visit to the Overview and the changes others made since."""
     if actor.user_id is None:
         return None, []
-    since = session.scalar(
-        select(func.max(AuditEntry.at)).where(
+    # The latest visit, read backwards from the newest of the case's entries (an audit
+    # log grows without end; the visit is usually among the last few).
+    last = session.execute(
+        select(AuditEntry.id, AuditEntry.at)
+        .where(
             AuditEntry.case_id == case_id,
             AuditEntry.user_id == actor.user_id,
             AuditEntry.action == VISIT,
         )
-    )
-    if since is None:
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    ).first()
+    if last is None:
         return None, []
+    since_id, since = int(last[0]), last[1]
     rows = session.execute(
         select(AuditEntry.action, AuditEntry.username, func.count(AuditEntry.id))
         .where(
             AuditEntry.case_id == case_id,
-            AuditEntry.at > since,
+            AuditEntry.id > since_id,
             AuditEntry.action.in_(list(CHANGES)),
             (AuditEntry.user_id != actor.user_id) | AuditEntry.user_id.is_(None),
         )

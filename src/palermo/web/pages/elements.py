@@ -32,6 +32,8 @@ READINESS_CLASS = {"ready": "ok", "needs corroboration": "warn", "not ready": "b
 MAX_SECTIONS = 3
 # Unattributed facts listed for attribution by hand (the rest are counted).
 MAX_UNATTRIBUTED = 50
+# Facts listed per element and status in the evidence of one element.
+MAX_FACTS = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +190,7 @@ def elements_tab(
             "charge_groups": groups,
             "element_labels": _element_labels(result),
             "max_unattributed": MAX_UNATTRIBUTED,
+            "max_facts": MAX_FACTS,
             "elements_path": case_path(case.reference, "/elements"),
         },
     )
