@@ -91,3 +91,22 @@ def test_gaps_of_several_suspects_are_told_once() -> None:
     groups = cockpit.group_charges([c for s in suspects for c in cockpit.charge_lines(s)])
     assert len(groups) == 1 and [p for p, _ in groups[0].suspects] == ["S-01", "S-02"]
     assert groups[0].reasons == ["No evidence yet of the means element."]
+
+
+def test_cached_assessment_follows_edits_to_people(
+    ctx: Context, prosecutor: Actor, seed: Seed
+) -> None:
+    from palermo.services import elements
+
+    s = seed()
+    s.ingest(ctx, prosecutor, "statement_ana.txt", s.STATEMENT)
+    first = elements.assess_cached(ctx, prosecutor, s.reference)
+    assert elements.assess_cached(ctx, prosecutor, s.reference) is first  # cached
+    from palermo.store.models import Person
+
+    with ctx.db.session() as session:  # an edit that changes no count or id
+        person = session.get(Person, s.victim_id)
+        assert person is not None
+        person.is_minor = True
+    again = elements.assess_cached(ctx, prosecutor, s.reference)
+    assert again is not first and [v.is_minor for v in again.victims] == [True]

@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.readiness import statute_readiness
@@ -1414,6 +1414,21 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
         return result
 
 
+def _people_digest(session: Session, case_id: int) -> tuple[Any, ...]:
+    """What the case fingerprint does not see of edits to people that change the
+    assessment: kinds, names, sealed identities and minors."""
+    length = func.coalesce(func.length(Person.kind), 0) + func.coalesce(func.length(Person.name), 0)
+    row = session.execute(
+        select(
+            func.sum(length),
+            func.sum(func.coalesce(func.length(Person.sealed_identity), 0)),
+            func.sum(func.cast(Person.is_minor, Integer) * Person.id),
+            func.sum(func.length(Person.kind) * Person.id),
+        ).where(Person.case_id == case_id)
+    ).one()
+    return tuple(row)
+
+
 def assess_cached(
     ctx: Context, actor: Actor, reference: str, *, audit_hit: bool = True
 ) -> CaseAssessment:
@@ -1425,7 +1440,7 @@ def assess_cached(
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         case_id = case.id
-        fingerprint = case_fingerprint(session, case)
+        fingerprint = (*case_fingerprint(session, case), *_people_digest(session, case.id))
     variant = (*viewer_key(actor, reveal=True), actor.user_id)
     cached = _assessments.get_or_compute(
         ctx, case_id, fingerprint, variant, lambda: assess(ctx, actor, reference)
