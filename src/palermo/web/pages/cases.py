@@ -301,6 +301,7 @@ def records(
     sort: str = "occurred_at",
     desc: bool = False,
     q: Annotated[str, Query(max_length=200)] = "",
+    record: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     columns = RECORD_COLUMNS.get(kind, RECORD_COLUMNS[""])
@@ -314,6 +315,7 @@ def records(
         sort=sort,
         descending=desc,
         search=q or None,
+        record_id=record,
     )
     counts = cases.record_counts(ctx, user.actor, reference)
     base = case_path(case.reference, "/records")
@@ -324,6 +326,7 @@ def records(
         "sort": result.sort,
         "desc": result.descending,
         "q": q,
+        "record": None,
     }
 
     def url(**changes: Any) -> str:
@@ -353,6 +356,7 @@ def records(
             "counts_total": sum(counts.values()),
             "kind": kind,
             "q": q,
+            "record": record,
             "url": url,
             "first": first,
             "last": last,
