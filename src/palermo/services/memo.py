@@ -54,7 +54,7 @@ from palermo.services.access import open_case
 from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
-from palermo.services.timeline import case_timeline
+from palermo.services.timeline import FACT_KINDS, TimelineFilter, case_timeline
 from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
 
@@ -623,7 +623,10 @@ def _analyse(ctx: Context, actor: Actor, reference: str, allowed: bool) -> _Anal
     picture = _network(network, {f"person:{p.id}": p.kind for p in people}, redactor)
     money = _money(ctx, actor, reference, money_loaded, redactor)
     del loaded, money_loaded
-    timeline = case_timeline(ctx, viewer, reference, per_page=TIMELINE_ENTRIES)
+    # The memo tells the facts; calls and messages stay in the app's timeline.
+    timeline = case_timeline(
+        ctx, viewer, reference, TimelineFilter(kinds=FACT_KINDS), per_page=TIMELINE_ENTRIES
+    )
     return _Analysis(
         facts=facts,
         theory=theory,
