@@ -217,7 +217,8 @@ def test_timeline_tells_facts_from_documents_with_links(
         ("recruitment", datetime(2024, 2, 1, 10, tzinfo=UTC)),
         ("threat", datetime(2024, 3, 6, 10, tzinfo=UTC)),
     ]
-    assert facts.items[1].title == "Threats: “I will hurt you”"
+    assert facts.items[1].title == "Threats" and facts.items[1].quote == "I will hurt you"
+    assert facts.items[1].text == "Threats: “I will hurt you”"
     assert facts.items[1].people == ("Ion Popescu",)
     with ctx.db.session() as session:
         chat_id = session.scalar(select(EvidenceFile.id).where(EvidenceFile.sha256 == "b" * 64))

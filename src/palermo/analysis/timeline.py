@@ -32,6 +32,12 @@ class TimelineEntry:
     detail: str | None
     people: tuple[str, ...]
     source: SourceRef
+    quote: str | None = None  # the passage a fact is read from, verbatim
+
+    @property
+    def text(self) -> str:
+        """What happened in one line, with the passage quoted."""
+        return f"{self.title}: “{self.quote}”" if self.quote else self.title
 
 
 # The facts of a case in the order a story is told, and the concepts that place an

@@ -935,7 +935,10 @@ def _person_roles(view: Any) -> dict[int, str]:
 
 
 def _redact_entry(entry: Any, redactor: Redactor) -> Any:
-    return replace(entry, title=redactor(entry.title)) if redactor.active else entry
+    if not redactor.active:
+        return entry
+    quote = redactor(entry.quote) if entry.quote else entry.quote
+    return replace(entry, title=redactor(entry.title), quote=quote)
 
 
 def export_memo(

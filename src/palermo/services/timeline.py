@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from palermo.analysis.timeline import (
     CONTACT_KINDS,
     FACT_KINDS,
+    KIND_NAMES,
     SourceRef,
     TimelineEntry,
     describe_record,
@@ -216,7 +217,7 @@ def _facts(
         if key in seen:
             continue
         seen.add(key)
-        meta = metadata.get(a.evidence_file_id, {})
+        meta = metadata.get(a.evidence_file_id or 0, {})
         dates = meta.get("message_dates") if isinstance(meta.get("message_dates"), dict) else {}
         number = _number(a.locator)
         at = _at(dates.get(str(number))) if dates and number else None
@@ -232,7 +233,7 @@ def _facts(
         ):
             continue
         label = str(details.get("label") or "").strip()
-        title = f"{label}: “{sentence.strip()}”" if label else f"“{sentence.strip()}”"
+        title = label or KIND_NAMES.get(kind, "Fact")
         detail = "the date the document bears" if dated_by == "document dated" else None
         entries.append(
             TimelineEntry(
@@ -251,6 +252,7 @@ def _facts(
                     a.locator,
                     _passage_url(case_ref, a.evidence_file_id or 0, a.locator, a.id),
                 ),
+                quote=sentence.strip() or None,
             )
         )
     return entries
@@ -350,7 +352,7 @@ def _timeline(
                     destination=m["place_to"],
                 )
                 locator = f"row {m['row_number']}" if m["row_number"] is not None else None
-                url = f"/cases/{case.reference}/records?record={m['id']}"
+                url: str | None = f"/cases/{case.reference}/records?record={m['id']}"
                 kind = "travel" if m["kind"] == "trip" else m["kind"]
             else:
                 title, locator, kind = str(m["title"]), None, "event"
@@ -381,7 +383,7 @@ def _timeline(
         if redactor is not None:
             entries = [
                 replace(
-                    redactor.fields(e, "title", "detail", "people"),
+                    redactor.fields(e, "title", "detail", "people", "quote"),
                     source=redactor.fields(e.source, "file_name"),
                 )
                 for e in entries

@@ -56,7 +56,7 @@ def _export_row(entry: TimelineEntry, base: str) -> list[object]:
     return [
         entry.at.strftime("%Y-%m-%d %H:%M") if entry.at else "",
         KIND_NAMES.get(entry.kind, words.human(entry.kind)),
-        entry.title,
+        entry.text,
         words.join(entry.people),
         entry.source.file_name or "entered by hand",
         entry.source.locator or "",
@@ -72,11 +72,12 @@ def timeline_csv(
     user: PageUser,
     reference: str,
     kind: Annotated[list[str] | None, Query()] = None,
-    person: int | None = None,
+    # A string: the filter form sends "person=" for everyone.
+    person: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
     start: Annotated[str, Query(max_length=10)] = "",
     end: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    _, chosen = _filter(kind, person, start, end)
+    _, chosen = _filter(kind, int(person) if person else None, start, end)
     result = export_timeline(ctx, user.actor, reference, chosen)
     base = str(request.base_url).rstrip("/")
     text = csv_safe.to_text(EXPORT_HEADER, (_export_row(e, base) for e in result.items))
@@ -95,19 +96,21 @@ def timeline(
     user: PageUser,
     reference: str,
     kind: Annotated[list[str] | None, Query()] = None,
-    person: int | None = None,
+    # A string: the filter form sends "person=" for everyone.
+    person: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
     start: Annotated[str, Query(max_length=10)] = "",
     end: Annotated[str, Query(max_length=10)] = "",
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=10, le=500)] = 100,
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
-    kinds, chosen = _filter(kind, person, start, end)
+    person_id = int(person) if person else None
+    kinds, chosen = _filter(kind, person_id, start, end)
     result = case_timeline(ctx, user.actor, reference, chosen, page=page, per_page=per_page)
     people = cases.list_people(ctx, user.actor, reference)
     current: dict[str, Any] = {
         "kind": list(kinds) if kind else [],
-        "person": person,
+        "person": person_id,
         "start": start,
         "end": end,
         "per_page": per_page,
@@ -125,7 +128,7 @@ def timeline(
         ]
         return case_path(case.reference, path) + ("?" + urlencode(query) if query else "")
 
-    selected_person = next((p for p in people if p.id == person), None)
+    selected_person = next((p for p in people if p.id == person_id), None)
     return _case_page(
         request,
         user,
@@ -141,7 +144,7 @@ def timeline(
             "shown": words.join(KIND_LABELS[k].lower() for k in kinds),
             "chosen_kinds": kinds,
             "people": people,
-            "person": person,
+            "person": person_id,
             "selected_person": selected_person,
             "start": start,
             "end": end,
