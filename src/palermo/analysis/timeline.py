@@ -44,6 +44,7 @@ class TimelineEntry:
 # indicator in one of them (the first that matches wins: a threat is a threat first).
 FACT_KINDS = ("recruitment", "travel", "exploitation", "payment", "threat", "event")
 CONTACT_KINDS = ("call", "message")
+KINDS_IN_ORDER = FACT_KINDS + CONTACT_KINDS
 KIND_LABELS = {
     "recruitment": "Recruitment",
     "travel": "Travel",

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo.analysis.timeline import FACT_KINDS
 from palermo.reports.defences import DefenceFact, anticipated_defences
 from palermo.reports.facts import FactItem, statement_of_facts
 from palermo.reports.memo import VARIANTS, Memo, MemoSection, render_docx, render_html, render_pdf
@@ -54,7 +55,7 @@ from palermo.services.access import open_case
 from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
-from palermo.services.timeline import FACT_KINDS, TimelineFilter, case_timeline
+from palermo.services.timeline import TimelineFilter, case_timeline
 from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
 

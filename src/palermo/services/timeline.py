@@ -10,9 +10,8 @@ from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from palermo.analysis.timeline import (
-    CONTACT_KINDS,
-    FACT_KINDS,
     KIND_NAMES,
+    KINDS_IN_ORDER,
     SourceRef,
     TimelineEntry,
     describe_record,
@@ -37,7 +36,7 @@ from palermo.store.models import (
 from palermo.store.models.documents import Document
 
 # Facts first (what a prosecutor tells), then the contacts between people.
-KINDS = FACT_KINDS + CONTACT_KINDS
+KINDS = KINDS_IN_ORDER
 # Which record kinds each timeline kind reads (a trip is travel).
 _RECORD_KINDS = {"payment": "payment", "travel": "trip", "call": "call", "message": "message"}
 _INDICATOR_KINDS = ("recruitment", "travel", "exploitation", "threat")
