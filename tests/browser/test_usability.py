@@ -60,4 +60,76 @@ def test_every_case_page_is_usable_at_laptop_width(
             problems.append("first Tab does not reach 'Skip to content'")
         if problems:
             found[url] = problems
-    assert found == {}
+    assert found == {}, found
+
+
+@pytest.mark.parametrize("width", [1024, 1440])
+def test_cockpit_and_elements_show_words_not_codes(
+    page: Page, live_server: str, ctx: Context, width: int
+) -> None:
+    """The Overview and the Elements tab of two demo cases (and one element's evidence)
+    show no raw id, enum or slug, and no table clipped by its box, at both widths."""
+    from palermo.services import elements
+    from palermo.services.demo import DEMO_CASES, DemoCase, build_demo, demo_password
+    from palermo.services.users import authenticate
+    from palermo.web.pages.elements import focus_key
+
+    specs = [DemoCase(s.reference, s.typology, s.stage, 300, s.seed) for s in DEMO_CASES[:2]]
+    build_demo(ctx, specs=specs, history_cases=0)
+    actor = authenticate(ctx, "prosecutor", demo_password("prosecutor")).actor
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("prosecutor")
+    page.get_by_label("Password").fill(demo_password("prosecutor"))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/cases$"))
+    found: dict[str, Any] = {}
+    for spec in specs:
+        first = next(
+            focus_key(s.pseudonym, st.statute_id)
+            for s in elements.assess(ctx, actor, spec.reference).suspects
+            for st in s.statutes
+        )
+        for url in (
+            f"/cases/{spec.reference}",
+            f"/cases/{spec.reference}/elements",
+            f"/cases/{spec.reference}/elements?focus={first}",
+        ):
+            page.goto(f"{live_server}{url}")
+            page.wait_for_load_state("networkidle")
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+            problems = page.evaluate(CHECKS, {"words": True})
+            if problems:
+                found[url] = problems
+    assert found == {}, found
+
+
+def test_words_check_names_each_kind_of_code(page: Page) -> None:
+    """The words check itself: each pattern fires on its kind of code, and quoted
+    evidence is left alone."""
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.set_content(
+        "<title>x · Palermo</title><main>"
+        "<p>Charged under us-18-1591</p><p>Shows act.patronizing</p>"
+        "<p>Typology escort_ads</p><p>Paid from account:5300127764</p>"
+        "<p>messages.csv, row None</p><p>2 witnesss</p>"
+        "<p>application/vnd.openxmlformats-officedocument.wordprocessingml.document</p>"
+        "<blockquote>she wrote pre_trial in the chat</blockquote>"
+        "<p data-verbatim>statement_ana.txt</p>"
+        "<div style='width:300px;overflow:hidden'><table style='width:900px'>"
+        "<caption>wide</caption><tr><td>x</td></tr></table></div></main>"
+    )
+    problems = " | ".join(page.evaluate(CHECKS, {"words": True}))
+    for name in (
+        'statute id "us-18-1591"',
+        'concept id "act.patronizing"',
+        'snake_case enum "escort_ads"',
+        'identifier key "account:5"',
+        'None shown "None"',
+        "MIME type",
+        'triple-s plural "witnesss"',
+        'table "wide" clipped',
+    ):
+        assert name in problems
+    assert "pre_trial" not in problems and "statement_ana" not in problems
+    assert page.evaluate(CHECKS) == []  # without {"words": true} only the basic checks

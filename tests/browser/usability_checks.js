@@ -1,6 +1,21 @@
 // Runs in the page (page.evaluate); returns the problems found, each as a short string.
-() => {
+// page.evaluate(CHECKS, {words: true}) also fails on raw ids, enums and slugs shown to a
+// user (RAW below), in the visible text of the page outside quoted evidence
+// (blockquote, code, [data-verbatim]), and on a table's cells clipped by its box.
+(options) => {
   const problems = [];
+  // Codes a person should never have to read: each [name, pattern].
+  const RAW = [
+    ["statute id", /\b(?:us-18-\d{4}[a-z0-9]*|uk-msa-s\d+|eu-2011-36-art\d+|palermo-art\d+)\b/],
+    ["concept id", /\b(?:act|means|purpose|mental|jurisdiction|benefit|victim|aggravating)\.[a-z_]+\b/],
+    ["snake_case enum", /\b[a-z]+_[a-z0-9_]+\b/],
+    ["identifier key", /\b(?:phone|account|email|cash|in|out|person|org|handle):[\w+]/],
+    ["None shown", /\bNone\b/],
+    ["MIME type", /\b(?:application|text|image)\/[a-z0-9.+-]{3,}/],
+    ["triple-s plural", /\b\w+[^s\W]sss\b|\b\w+sss\b/i],
+    ["source key", /\b(?:file|statement):[0-9a-f]{8,}/],
+  ];
+  const words = options && options.words;
   const title = document.title;
   if (!/ · Palermo$/.test(title) || /^Palermo · /.test(title)) {
     problems.push(`title "${title}"`);
@@ -44,6 +59,33 @@
       if (!seen.has(key)) {
         seen.add(key);
         problems.push(`contrast ${key}: "${el.textContent.trim().slice(0, 30)}"`);
+      }
+    }
+  }
+  if (words) {
+    const skip = "blockquote, code, pre, script, style, [data-verbatim], .visually-hidden";
+    const main = document.querySelector("main") || document.body;
+    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+    const found = new Set();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.trim();
+      const parent = node.parentElement;
+      if (!text || !parent || parent.closest(skip) || !visible(parent)) continue;
+      for (const [name, pattern] of RAW) {
+        const m = text.match(pattern);
+        if (m && !found.has(name + m[0])) {
+          found.add(name + m[0]);
+          problems.push(`${name} "${m[0]}" in "${text.slice(0, 60)}"`);
+        }
+      }
+    }
+    for (const box of document.querySelectorAll("main table")) {
+      const wrap = box.parentElement;
+      const scrolls = wrap && /auto|scroll/.test(getComputedStyle(wrap).overflowX);
+      if (!visible(box) || scrolls) continue;
+      const right = (wrap || box).getBoundingClientRect().right;
+      if (box.getBoundingClientRect().right > right + 1) {
+        problems.push(`table "${(box.caption || {}).textContent || box.className}" clipped`);
       }
     }
   }

@@ -321,3 +321,46 @@ def test_an_image_shows_its_metadata_and_the_no_ocr_note(
     assert "Metadata" in html and "PNG" in html
     evidence = client.get(f"/cases/{case_ref}/evidence").text
     assert f"/cases/{case_ref}/documents/{outcome.evidence_file_id}" in evidence
+
+
+def test_queue_shows_one_suggestion_and_decides_in_place(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    people: dict[str, int],
+    make_user: MakeUserType,
+    tmp_path: Path,
+    sign_in: SignIn,
+) -> None:
+    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
+    pending = [a for a in _suggestions(ctx, file_id) if a.status == "suggested"]
+    client = sign_in("prosecutor")
+    queue = f"/cases/{case_ref}/suggestions/queue"
+    html = client.get(f"{queue}?at=2").text
+    total = int(re.search(r"Suggestion 2 of (\d+) suggestions", html).group(1))  # type: ignore[union-attr]
+    shown = int(re.search(r'id="sug-(\d+)"', html).group(1))  # type: ignore[union-attr]
+    assert html.count('class="queue-card') == 1 and 'aria-keyshortcuts="c"' in html
+    assert "/static/review/queue.js" in html
+    # Deciding returns to the same position, where the next one now stands.
+    decided = client.post(
+        f"/cases/{case_ref}/suggestions/{shown}/decision",
+        data={"decision": "rejected", "next": f"{queue}?at=2", "csrf_token": csrf_from(html)},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    assert decided.headers["location"].startswith(f"{queue}?at=2")
+    after = client.get(f"{queue}?at=2").text
+    assert f"Suggestion 2 of {total - 1:,} suggestions" in after
+    assert f'id="sug-{shown}"' not in after
+    assert {a.id: a.status for a in _suggestions(ctx, file_id)}[shown] == "rejected"
+    assert len(pending) == total
+    # Past the end: the last one still to decide.
+    assert f"Suggestion {total - 1:,} of" in client.get(f"{queue}?at=999").text
+
+    advocate = make_user(Role.ADVOCATE)
+    cases.add_member(ctx, prosecutor, case_ref, advocate.username)
+    html = sign_in(advocate.username).get(queue).text
+    assert "Your role can see suggestions but not confirm or reject them" in html
+    assert 'id="queue-confirm"' not in html
+    outsider = make_user(Role.PROSECUTOR)
+    assert sign_in(outsider.username).get(queue).status_code == 404

@@ -1,5 +1,5 @@
 """The case header shared by every case tab: the readiness verdict of the elements
-assessment, as a badge linking to the Elements tab, computed once per case change."""
+assessment, as a badge linking to the Overview's reasons, computed once per case change."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_header_shows_readiness_with_reason_and_link_on_every_tab(
         page = client.get(f"/cases/{case_ref}{tab}")
         assert page.status_code == 200, tab
         badge = _badge(page.text)
-        assert f'href="/cases/{case_ref}/elements"' in badge
+        assert f'href="/cases/{case_ref}#ready"' in badge  # the reasons in words
         assert expected.readiness.capitalize() in badge
         reason = expected.readiness_reason
         assert f'title="{reason[:1].upper()}{reason[1:]}"' in badge

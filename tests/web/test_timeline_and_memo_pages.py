@@ -53,12 +53,25 @@ def test_timeline_tab_shows_story_with_pseudonyms_and_filters(
     login(client, "prosecutor")
     page = client.get(f"/cases/{case_ref}/timeline")
     assert page.status_code == 200
-    assert "of 7 entries" in page.text
-    assert "V-01 called Ion Popescu" in page.text
-    assert "Maria" not in page.text
+    # By default the facts: the two payments, not the calls.
+    assert "2 entries" in page.text and "called" not in page.text
+    everything = client.get(f"/cases/{case_ref}/timeline?kind=payment&kind=call&kind=message")
+    assert "Showing payments, calls and messages: 7 entries" in everything.text
+    assert "V-01 called Ion Popescu" in everything.text
+    assert "Maria" not in everything.text
+    assert f'href="/cases/{case_ref}/records?record=' in everything.text
     only_payments = client.get(f"/cases/{case_ref}/timeline?kind=payment")
-    assert "of 2 entries" in only_payments.text
+    assert "Showing payments: 2 entries" in only_payments.text
     assert "called" not in only_payments.text
+    csv_file = client.get(f"/cases/{case_ref}/timeline.csv?kind=call")
+    assert csv_file.headers["content-type"].startswith("text/csv")
+    assert "attachment" in csv_file.headers["content-disposition"]
+    lines = csv_file.text.strip().splitlines()
+    assert lines[0].startswith("When (UTC),Kind,What happened,People")
+    assert len(lines) == 6 and "Maria" not in csv_file.text
+    assert any("V-01 called Ion Popescu" in line for line in lines[1:])
+    assert all("http://testserver/cases/" in line for line in lines[1:])
+    assert "0 min" not in csv_file.text  # a short call in seconds
 
 
 def test_memo_html_and_pdf_redact_for_analyst_and_are_audited(

@@ -649,6 +649,7 @@ def list_records(
     sort: str = "occurred_at",
     descending: bool = False,
     search: str | None = None,
+    record_id: int | None = None,
 ) -> Page[RecordView]:
     """A page of a case's records, sorted and filtered on the server."""
     if sort not in RECORD_SORTS:
@@ -662,6 +663,8 @@ def list_records(
         conditions = [Record.case_id == case.id]
         if kind:
             conditions.append(Record.kind == kind)
+        if record_id is not None:
+            conditions.append(Record.id == record_id)
         query = select(Record, EvidenceFile.original_name).join(
             EvidenceFile, Record.evidence_file_id == EvidenceFile.id
         )

@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.readiness import statute_readiness
@@ -71,6 +71,7 @@ from palermo.security.redaction import IdentityTokens, Redactor
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound
+from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -1308,6 +1309,9 @@ def _describe(r: Any) -> str:
 
 # --- assessing ----------------------------------------------------------------------------
 
+# Assessments per case fingerprint and viewer (see :func:`assess_cached`).
+_assessments: CaseViewCache[CaseAssessment] = CaseViewCache(max_entries=32)
+
 
 def _rule_view(r: AppliedRule) -> RuleView:
     return RuleView(
@@ -1408,6 +1412,55 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
             details={"facts": result.fact_count, "readiness": result.readiness},
         )
         return result
+
+
+def _people_digest(session: Session, case_id: int) -> tuple[Any, ...]:
+    """What the case fingerprint does not see of edits to people that change the
+    assessment: kinds, names, sealed identities and minors."""
+    length = func.coalesce(func.length(Person.kind), 0) + func.coalesce(func.length(Person.name), 0)
+    row = session.execute(
+        select(
+            func.sum(length),
+            func.sum(func.coalesce(func.length(Person.sealed_identity), 0)),
+            func.sum(func.cast(Person.is_minor, Integer) * Person.id),
+            func.sum(func.length(Person.kind) * Person.id),
+        ).where(Person.case_id == case_id)
+    ).one()
+    return tuple(row)
+
+
+def assess_cached(
+    ctx: Context, actor: Actor, reference: str, *, audit_hit: bool = True
+) -> CaseAssessment:
+    """:func:`assess`, kept per case fingerprint and viewer (what the viewer may see and
+    do), so that the Overview, the Elements tab and the case header share one
+    computation. Access is checked on every call; a computation is audited by
+    :func:`assess`, a cached answer too unless ``audit_hit`` is False (the header's
+    one-word verdict, shown on every tab)."""
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        case_id = case.id
+        fingerprint = (*case_fingerprint(session, case), *_people_digest(session, case.id))
+    variant = (*viewer_key(actor, reveal=True), actor.user_id)
+    cached = _assessments.get_or_compute(
+        ctx, case_id, fingerprint, variant, lambda: assess(ctx, actor, reference)
+    )
+    if cached.hit and audit_hit:
+        with ctx.db.session() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action="elements.view",
+                case_id=case_id,
+                object_type="case",
+                object_id=case_id,
+                details={
+                    "facts": cached.value.fact_count,
+                    "readiness": cached.value.readiness,
+                    "cached": True,
+                },
+            )
+    return cached.value
 
 
 @dataclass(frozen=True, slots=True)

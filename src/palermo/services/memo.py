@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo.analysis.timeline import FACT_KINDS
 from palermo.law.restitution import Regime, regime_for
 from palermo.reports.defences import DefenceFact, anticipated_defences
 from palermo.reports.facts import FactItem, statement_of_facts
@@ -77,7 +78,7 @@ from palermo.services.access import open_case
 from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
-from palermo.services.timeline import case_timeline
+from palermo.services.timeline import TimelineFilter, case_timeline
 from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
 
@@ -676,7 +677,10 @@ def _analyse(
     picture = _network(network, {f"person:{p.id}": p.kind for p in people}, redactor)
     money = _money(ctx, actor, reference, money_loaded, redactor)
     del loaded, money_loaded
-    timeline = case_timeline(ctx, viewer, reference, per_page=TIMELINE_ENTRIES)
+    # The memo tells the facts; calls and messages stay in the app's timeline.
+    timeline = case_timeline(
+        ctx, viewer, reference, TimelineFilter(kinds=FACT_KINDS), per_page=TIMELINE_ENTRIES
+    )
     names = {p.id: redact_name(ctx, viewer, p, redactor) for p in people}
     return _Analysis(
         facts=facts,
@@ -1376,7 +1380,10 @@ def _person_roles(view: Any) -> dict[int, str]:
 
 
 def _redact_entry(entry: Any, redactor: Redactor) -> Any:
-    return replace(entry, title=redactor(entry.title)) if redactor.active else entry
+    if not redactor.active:
+        return entry
+    quote = redactor(entry.quote) if entry.quote else entry.quote
+    return replace(entry, title=redactor(entry.title), quote=quote)
 
 
 def export_memo(

@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from palermo.analysis.timeline import SourceRef, TimelineEntry, describe_record, people_in
+from palermo.analysis.timeline import (
+    KIND_NAMES,
+    KINDS_IN_ORDER,
+    SourceRef,
+    TimelineEntry,
+    describe_record,
+    fact_kind,
+    people_in,
+)
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor
 from palermo.services.access import open_case
 from palermo.services.cases import Page, person_view, without_identity
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
-from palermo.store.models import Event, EvidenceFile, Identifier, Person, Record
+from palermo.store.models import (
+    Assertion,
+    AssertionStatus,
+    Event,
+    EvidenceFile,
+    Identifier,
+    Person,
+    Record,
+)
+from palermo.store.models.documents import Document
 
-KINDS = ("call", "message", "payment", "trip", "event")
+# Facts first (what a prosecutor tells), then the contacts between people.
+KINDS = KINDS_IN_ORDER
+# Which record kinds each timeline kind reads (a trip is travel).
+_RECORD_KINDS = {"payment": "payment", "travel": "trip", "call": "call", "message": "message"}
+_INDICATOR_KINDS = ("recruitment", "travel", "exploitation", "threat")
 MAX_PER_PAGE = 500
+MAX_EXPORT = 100_000
+MESSAGES_PER_SCREEN = 50  # as the document view splits a chat into screens
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +53,11 @@ class TimelineFilter:
     end: datetime | None = None
 
 
-def _names(ctx: Context, session: Session, actor: Actor, case_id: int) -> dict[str, str]:
-    """Identifier value → the person's name as this actor may see it (victims by pseudonym)."""
+def _names(
+    ctx: Context, session: Session, actor: Actor, case_id: int
+) -> tuple[dict[str, str], dict[int, str]]:
+    """Identifier value → the person's name as this actor may see it (victims by pseudonym),
+    and person id → that name."""
     viewer = without_identity(actor)
     people = {
         p.id: person_view(ctx, viewer, p).display_name
@@ -41,12 +68,14 @@ def _names(ctx: Context, session: Session, actor: Actor, case_id: int) -> dict[s
             Identifier.case_id == case_id, Identifier.person_id.is_not(None)
         )
     )
-    return {value: people[pid] for value, pid in rows if pid in people}
+    return {value: people[pid] for value, pid in rows if pid in people}, people
 
 
-def _sources(case_id: int, chosen: TimelineFilter, person_values: list[str]) -> Select[tuple]:
+def _sources(
+    case_id: int, chosen: TimelineFilter, person_values: list[str]
+) -> Select[tuple[Any, ...]] | None:
     kinds = [k for k in chosen.kinds if k in KINDS] or list(KINDS)
-    record_kinds = [k for k in kinds if k != "event"]
+    record_kinds = [_RECORD_KINDS[k] for k in kinds if k in _RECORD_KINDS]
     parts = []
     if record_kinds:
         query = select(
@@ -100,8 +129,136 @@ def _sources(case_id: int, chosen: TimelineFilter, person_values: list[str]) -> 
         if chosen.end:
             events = events.where(Event.occurred_at <= chosen.end)
         parts.append(events)
+    if not parts:
+        return None
     combined = union_all(*parts) if len(parts) > 1 else parts[0]
     return select(combined.subquery())
+
+
+def _at(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def _number(locator: str | None) -> int | None:
+    tail = (locator or "").rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def _passage_url(case_ref: str, evidence_file_id: int, locator: str | None, anchor: int) -> str:
+    """The document screen showing a passage (a chat is split into runs of messages)."""
+    number = _number(locator) or 1
+    screen = (
+        (number - 1) // MESSAGES_PER_SCREEN + 1 if (locator or "").startswith("message") else number
+    )
+    query = f"?page={screen}" if screen > 1 else ""
+    return f"/cases/{case_ref}/documents/{evidence_file_id}{query}#ref-{anchor}"
+
+
+def _facts(
+    session: Session,
+    case_id: int,
+    case_ref: str,
+    chosen: TimelineFilter,
+    kinds: list[str],
+    people_names: dict[int, str],
+) -> list[TimelineEntry]:
+    """Dated facts read from documents: each indicator nobody rejected, placed in the story
+    by the concepts it supports and dated by its message or its document."""
+    wanted = [k for k in kinds if k in _INDICATOR_KINDS]
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(Assertion, EvidenceFile.original_name, EvidenceFile.sha256)
+        .join(EvidenceFile, EvidenceFile.id == Assertion.evidence_file_id)
+        .where(
+            Assertion.case_id == case_id,
+            Assertion.predicate == "indicator",
+            Assertion.status != AssertionStatus.REJECTED.value,
+        )
+    ).all()
+    if not rows:
+        return []
+    file_ids = {a.evidence_file_id for a, _, _ in rows}
+    metadata = {
+        d.evidence_file_id: d.doc_metadata or {}
+        for d in session.scalars(select(Document).where(Document.evidence_file_id.in_(file_ids)))
+    }
+    mentioned: dict[tuple[int | None, str | None], list[int]] = {}
+    for file_id, locator, person_id in session.execute(
+        select(Assertion.evidence_file_id, Assertion.locator, Assertion.subject_id).where(
+            Assertion.case_id == case_id,
+            Assertion.predicate == "mention",
+            Assertion.subject_type == "person",
+            Assertion.status != AssertionStatus.REJECTED.value,
+            Assertion.evidence_file_id.in_(file_ids),
+        )
+    ):
+        if person_id is not None:
+            mentioned.setdefault((file_id, locator), []).append(person_id)
+    entries: list[TimelineEntry] = []
+    seen: set[tuple[int | None, str | None, str]] = set()
+    for a, file_name, sha256 in rows:
+        details = a.details or {}
+        kind = fact_kind([str(c) for c in details.get("concepts") or []])
+        if kind not in wanted:
+            continue
+        # One entry per passage and kind: two indicators in one sentence tell one fact.
+        sentence = str(details.get("sentence") or a.quote or "")
+        key = (a.evidence_file_id, a.locator, kind + sentence)
+        if key in seen:
+            continue
+        seen.add(key)
+        meta = metadata.get(a.evidence_file_id or 0, {})
+        dates = meta.get("message_dates") if isinstance(meta.get("message_dates"), dict) else {}
+        number = _number(a.locator)
+        at = _at(dates.get(str(number))) if dates and number else None
+        dated_by = "sent" if at else None
+        if at is None:
+            at = _at(meta.get("date")) or _at(meta.get("created"))
+            dated_by = "document dated" if at else None
+        people_ids = mentioned.get((a.evidence_file_id, a.locator), [])
+        if chosen.person_id is not None and chosen.person_id not in people_ids:
+            continue
+        if (chosen.start and (at is None or at < chosen.start)) or (
+            chosen.end and (at is None or at > chosen.end)
+        ):
+            continue
+        label = str(details.get("label") or "").strip()
+        title = label or KIND_NAMES.get(kind, "Fact")
+        detail = "the date the document bears" if dated_by == "document dated" else None
+        entries.append(
+            TimelineEntry(
+                entry_id=f"fact:{a.id}",
+                at=at,
+                kind=kind,
+                title=title,
+                detail=detail,
+                people=tuple(
+                    dict.fromkeys(people_names[p] for p in people_ids if p in people_names)
+                ),
+                source=SourceRef(
+                    a.evidence_file_id,
+                    file_name,
+                    sha256,
+                    a.locator,
+                    _passage_url(case_ref, a.evidence_file_id or 0, a.locator, a.id),
+                ),
+                quote=sentence.strip() or None,
+            )
+        )
+    return entries
+
+
+def _order(entry: TimelineEntry) -> tuple[bool, datetime, str]:
+    return (entry.at is None, entry.at or datetime.min.replace(tzinfo=UTC), entry.entry_id)
 
 
 def case_timeline(
@@ -113,12 +270,32 @@ def case_timeline(
     page: int = 1,
     per_page: int = 100,
 ) -> Page[TimelineEntry]:
-    """A page of the chronology, oldest first, each entry with its source."""
+    """A page of the chronology, oldest first, each entry with its source and its link."""
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    return _timeline(ctx, actor, reference, chosen, page, per_page, "timeline.read")
+
+
+def export_timeline(
+    ctx: Context, actor: Actor, reference: str, chosen: TimelineFilter | None = None
+) -> Page[TimelineEntry]:
+    """The whole chronology as filtered (up to :data:`MAX_EXPORT` entries), for a download."""
+    return _timeline(ctx, actor, reference, chosen, 1, MAX_EXPORT, "timeline.export")
+
+
+def _timeline(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    chosen: TimelineFilter | None,
+    page: int,
+    per_page: int,
+    action: str,
+) -> Page[TimelineEntry]:
     chosen = chosen or TimelineFilter()
     unknown = [k for k in chosen.kinds if k not in KINDS]
     if unknown:
         raise InvalidInput(f"unknown timeline kind(s): {', '.join(unknown)}")
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    kinds = list(chosen.kinds) or list(KINDS)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         person_values: list[str] = []
@@ -130,25 +307,34 @@ def case_timeline(
                     )
                 )
             )
-        names = _names(ctx, session, actor, case.id)
+        names, people_names = _names(ctx, session, actor, case.id)
         redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="timeline")
-        rows_query = _sources(case.id, chosen, person_values).subquery()
-        total = session.scalar(select(func.count()).select_from(rows_query)) or 0
-        rows = session.execute(
-            select(rows_query, EvidenceFile.original_name, EvidenceFile.sha256)
-            .outerjoin(EvidenceFile, EvidenceFile.id == rows_query.c.evidence_file_id)
-            .order_by(rows_query.c.at.asc().nulls_last(), rows_query.c.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page)
-        ).all()
+        facts = sorted(
+            _facts(session, case.id, case.reference, chosen, kinds, people_names), key=_order
+        )
+        sources = _sources(case.id, chosen, person_values)
+        window = page * per_page  # the first rows of both lists hold the whole page
+        rows: list[Any] = []
+        total = len(facts)
+        if sources is not None:
+            rows_query = sources.subquery()
+            total += session.scalar(select(func.count()).select_from(rows_query)) or 0
+            rows = list(
+                session.execute(
+                    select(rows_query, EvidenceFile.original_name, EvidenceFile.sha256)
+                    .outerjoin(EvidenceFile, EvidenceFile.id == rows_query.c.evidence_file_id)
+                    .order_by(rows_query.c.at.asc().nulls_last(), rows_query.c.id)
+                    .limit(window)
+                ).all()
+            )
         audit.record(
             session,
             actor=actor,
-            action="timeline.read",
+            action=action,
             case_id=case.id,
             details={"page": page, "kinds": list(chosen.kinds), "person_id": chosen.person_id},
         )
-        entries = []
+        entries = list(facts[:window])
         for row in rows:
             m = row._mapping
             if m["origin_table"] == "record":
@@ -164,28 +350,45 @@ def case_timeline(
                     origin=m["place_from"],
                     destination=m["place_to"],
                 )
-                locator = f"row {m['row_number']}"
+                locator = f"row {m['row_number']}" if m["row_number"] is not None else None
+                url: str | None = f"/cases/{case.reference}/records?record={m['id']}"
+                kind = "travel" if m["kind"] == "trip" else m["kind"]
             else:
-                title, locator = str(m["title"]), None
+                title, locator, kind = str(m["title"]), None, "event"
+                url = (
+                    f"/cases/{case.reference}/documents/{m['evidence_file_id']}"
+                    if m["evidence_file_id"] is not None
+                    else None
+                )
             entries.append(
                 TimelineEntry(
                     entry_id=f"{m['origin_table']}:{m['id']}",
-                    at=m["at"],
-                    kind=m["kind"],
+                    at=_at(m["at"]),
+                    kind=kind,
                     title=title,
-                    detail=None,
+                    detail=None if kind != "event" else _event_kind(m["kind"]),
                     people=people_in((m["source"], m["target"]), names),
                     source=SourceRef(
-                        m["evidence_file_id"], m["original_name"], m["sha256"], locator
+                        m["evidence_file_id"],
+                        m["original_name"],
+                        m["sha256"],
+                        locator,
+                        url,
                     ),
                 )
             )
+        entries.sort(key=_order)
+        entries = entries[(page - 1) * per_page : window]
         if redactor is not None:
             entries = [
                 replace(
-                    redactor.fields(e, "title", "detail", "people"),
+                    redactor.fields(e, "title", "detail", "people", "quote"),
                     source=redactor.fields(e.source, "file_name"),
                 )
                 for e in entries
             ]
         return Page(entries, int(total), page, per_page, "at", False)
+
+
+def _event_kind(kind: str | None) -> str | None:
+    return None if not kind or kind == "event" else kind.replace("_", " ")

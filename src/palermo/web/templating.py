@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
+from palermo import words
 from palermo.services.users import UserInfo
 from palermo.web import csrf, navigation
 from palermo.web.auth import session_user
@@ -61,7 +62,7 @@ def number(value: int | float | Decimal | None) -> str:
 def counted(value: int | None, noun: str, plural: str | None = None) -> str:
     """``1|counted("payment")`` → ``1 payment``; ``1200|counted("row")`` → ``1,200 rows``."""
     n = value or 0
-    return f"{number(n)} {noun if n == 1 else (plural or noun + 's')}"
+    return f"{number(n)} {plural or words.plural(noun, n)}" if n != 1 else f"1 {noun}"
 
 
 def duration(seconds: int | None) -> str:
@@ -79,6 +80,13 @@ templates.env.filters.update(
     number=number,
     counted=counted,
     duration=duration,
+    # Words, not codes (palermo.words): ids, enums and statutes as a person reads them.
+    words=words.human,
+    words_lower=words.lower,
+    citation=words.citation,
+    concept=words.concept_label,
+    plural=lambda noun, n=2: words.plural(noun, n),
+    count_words=words.counted,
 )
 
 

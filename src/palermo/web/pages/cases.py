@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import logging
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -11,9 +11,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, elements, row_problems, saved_filters, viewcache
+from palermo.services import cases, cockpit, elements, row_problems, saved_filters, viewcache
 from palermo.services.cases import CaseSummary
 from palermo.services.context import Context
+from palermo.services.errors import NotFound, PermissionDenied
 from palermo.services.users import UserInfo
 from palermo.store.models import RecordKind
 from palermo.web import navigation
@@ -21,6 +22,7 @@ from palermo.web.auth import CtxDep, PageUser
 from palermo.web.templating import render
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +118,19 @@ READINESS_CLASS = {"ready": "ok", "needs corroboration": "warn", "not ready": "b
 def _header_readiness(
     request: Request, user: UserInfo, case: CaseSummary, context: dict[str, Any]
 ) -> viewcache.Readiness | None:
-    """The elements verdict for the header, cached per case fingerprint (every tab shows
-    it); the Elements tab's own assessment is used as it is."""
+    """The elements verdict for the header: the tab's own assessment when it has one,
+    else the shared cached one (every tab shows it; the header must never break a tab)."""
     result = context.get("result")
     assessment = result if isinstance(result, elements.CaseAssessment) else None
     ctx: Context = request.app.state.ctx
+    if assessment is None:
+        try:
+            assessment = elements.assess_cached(ctx, user.actor, case.reference, audit_hit=False)
+        except (NotFound, PermissionDenied):
+            return None
+        except Exception:  # a badge is not worth a broken page; the Elements tab shows it
+            log.exception("readiness for the case header of %s failed", case.reference)
+            return None
     return viewcache.case_readiness(ctx, user.actor, case.reference, assessment=assessment)
 
 
@@ -215,24 +225,17 @@ def new_case(request: Request, ctx: CtxDep, user: PageUser) -> Response:
 
 @router.get("/cases/{reference}")
 def overview(request: Request, ctx: CtxDep, user: PageUser, reference: str) -> Response:
-    case = cases.get_case(ctx, user.actor, reference)
-    people = cases.list_people(ctx, user.actor, reference)
-    evidence = cases.list_evidence(ctx, user.actor, reference)
-    counts = cases.record_counts(ctx, user.actor, reference)
-    people_by_kind = Counter(p.kind for p in people)
-    problems = [f for f in evidence if f.status != "loaded" or f.problem]
+    """The case cockpit: ready? who? what is missing? what next? (see services.cockpit)."""
+    view = cockpit.cockpit(ctx, user.actor, reference)
     return _case_page(
         request,
         user,
-        case,
+        view.case,
         "overview",
         "cases/overview.html",
         {
-            "people_by_kind": dict(sorted(people_by_kind.items())),
-            "people_total": len(people),
-            "evidence_total": len(evidence),
-            "evidence_problems": problems,
-            "record_counts": counts,
+            "cockpit": view,
+            "result": view.assessment,
             "statute_citation": casework_citation,
             "can_edit": user.actor.can(Permission.EDIT_CASE),
         },
@@ -272,6 +275,7 @@ def records(
     sort: str = "occurred_at",
     desc: bool = False,
     q: Annotated[str, Query(max_length=200)] = "",
+    record: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     columns = RECORD_COLUMNS.get(kind, RECORD_COLUMNS[""])
@@ -285,6 +289,7 @@ def records(
         sort=sort,
         descending=desc,
         search=q or None,
+        record_id=record,
     )
     counts = cases.record_counts(ctx, user.actor, reference)
     base = case_path(case.reference, "/records")
@@ -295,6 +300,7 @@ def records(
         "sort": result.sort,
         "desc": result.descending,
         "q": q,
+        "record": None,
     }
 
     def url(**changes: Any) -> str:
@@ -324,6 +330,7 @@ def records(
             "counts_total": sum(counts.values()),
             "kind": kind,
             "q": q,
+            "record": record,
             "url": url,
             "first": first,
             "last": last,

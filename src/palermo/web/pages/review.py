@@ -214,6 +214,71 @@ def suggestions(
     )
 
 
+@router.get("/cases/{reference}/suggestions/queue")
+def queue(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    type: Annotated[str, Query(max_length=64)] = "",
+    file: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
+    at: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """The suggestions still to decide, one at a time with its passage, in reading order.
+
+    Deciding one keeps the same position, where the next one to decide now stands."""
+    case = cases.get_case(ctx, user.actor, reference)
+    result = review.list_suggestions(
+        ctx,
+        user.actor,
+        reference,
+        kind=type or None,
+        status="suggested",
+        evidence_file_id=int(file) if file else None,
+        page=at,
+        per_page=1,
+    )
+    if result.total and at > result.total:  # past the end (the last one was just decided)
+        at = result.total
+        result = review.list_suggestions(
+            ctx,
+            user.actor,
+            reference,
+            kind=type or None,
+            status="suggested",
+            evidence_file_id=int(file) if file else None,
+            page=at,
+            per_page=1,
+        )
+    filters = review.suggestion_filters(ctx, user.actor, reference)
+    base = case_path(case.reference, "/suggestions/queue")
+
+    def url(position: int = at) -> str:
+        query = {"type": type, "file": file, "at": position if position != 1 else ""}
+        kept = {k: v for k, v in query.items() if v not in ("", None)}
+        return base + ("?" + urlencode(kept) if kept else "")
+
+    return _case_page(
+        request,
+        user,
+        case,
+        "documents",
+        "review/queue.html",
+        {
+            "s": result.items[0] if result.items else None,
+            "at": at,
+            "total": result.total,
+            "filters": filters,
+            "current": {"type": type, "file": file},
+            "url": url,
+            "here": url(),
+            "can_decide": user.actor.can(Permission.DECIDE),
+            "sub": "queue",
+            "can_ingest": user.actor.can(Permission.INGEST),
+        },
+    )
+
+
 @router.post("/cases/{reference}/suggestions/{assertion_id}/decision")
 def decide(
     ctx: CtxDep,

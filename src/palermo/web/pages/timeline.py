@@ -1,4 +1,4 @@
-"""The case timeline tab: every dated record and event, filtered and paged."""
+"""The case timeline tab: a chronology of the case's facts, filtered, paged and exported."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from palermo import words
+from palermo.analysis.timeline import FACT_KINDS, KIND_LABELS, KIND_NAMES, TimelineEntry
+from palermo.reports import csv_safe
 from palermo.services import cases
-from palermo.services.timeline import KINDS, TimelineFilter, case_timeline
+from palermo.services.timeline import KINDS, TimelineFilter, case_timeline, export_timeline
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.pages.cases import _case_page, _page_numbers, case_path
 
@@ -27,6 +30,65 @@ def _day(value: str, end: bool = False) -> datetime | None:
     return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
 
 
+def _filter(
+    kind: list[str] | None, person: int | None, start: str, end: str
+) -> tuple[tuple[str, ...], TimelineFilter]:
+    """The kinds asked for (the facts when none is) and the service's filter."""
+    kinds = tuple(k for k in (kind or []) if k in KINDS) or FACT_KINDS
+    return kinds, TimelineFilter(
+        kinds=kinds, person_id=person, start=_day(start), end=_day(end, end=True)
+    )
+
+
+EXPORT_HEADER = (
+    "When (UTC)",
+    "Kind",
+    "What happened",
+    "People",
+    "Source file",
+    "Where in the file",
+    "SHA-256 of the file",
+    "Link",
+)
+
+
+def _export_row(entry: TimelineEntry, base: str) -> list[object]:
+    return [
+        entry.at.strftime("%Y-%m-%d %H:%M") if entry.at else "",
+        KIND_NAMES.get(entry.kind, words.human(entry.kind)),
+        entry.text,
+        words.join(entry.people),
+        entry.source.file_name or "entered by hand",
+        entry.source.locator or "",
+        entry.source.sha256 or "",
+        base + entry.source.url if entry.source.url else "",
+    ]
+
+
+@router.get("/cases/{reference}/timeline.csv")
+def timeline_csv(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    kind: Annotated[list[str] | None, Query()] = None,
+    # A string: the filter form sends "person=" for everyone.
+    person: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
+    start: Annotated[str, Query(max_length=10)] = "",
+    end: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    _, chosen = _filter(kind, int(person) if person else None, start, end)
+    result = export_timeline(ctx, user.actor, reference, chosen)
+    base = str(request.base_url).rstrip("/")
+    text = csv_safe.to_text(EXPORT_HEADER, (_export_row(e, base) for e in result.items))
+    safe_ref = "".join(c if c.isalnum() or c in "-_" else "-" for c in reference)
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{safe_ref}-timeline.csv"'},
+    )
+
+
 @router.get("/cases/{reference}/timeline")
 def timeline(
     request: Request,
@@ -34,28 +96,27 @@ def timeline(
     user: PageUser,
     reference: str,
     kind: Annotated[list[str] | None, Query()] = None,
-    person: int | None = None,
+    # A string: the filter form sends "person=" for everyone.
+    person: Annotated[str, Query(max_length=12, pattern=r"^\d*$")] = "",
     start: Annotated[str, Query(max_length=10)] = "",
     end: Annotated[str, Query(max_length=10)] = "",
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=10, le=500)] = 100,
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
-    kinds = tuple(k for k in (kind or []) if k in KINDS)
-    chosen = TimelineFilter(
-        kinds=kinds, person_id=person, start=_day(start), end=_day(end, end=True)
-    )
+    person_id = int(person) if person else None
+    kinds, chosen = _filter(kind, person_id, start, end)
     result = case_timeline(ctx, user.actor, reference, chosen, page=page, per_page=per_page)
     people = cases.list_people(ctx, user.actor, reference)
     current: dict[str, Any] = {
-        "kind": list(kinds),
-        "person": person,
+        "kind": list(kinds) if kind else [],
+        "person": person_id,
         "start": start,
         "end": end,
         "per_page": per_page,
     }
 
-    def url(**changes: Any) -> str:
+    def url(path: str = "/timeline", **changes: Any) -> str:
         params = {**current, **changes}
         query = [
             (key, item)
@@ -65,9 +126,9 @@ def timeline(
             and not (key == "page" and item == 1)
             and not (key == "per_page" and item == 100)
         ]
-        return case_path(case.reference, "/timeline") + ("?" + urlencode(query) if query else "")
+        return case_path(case.reference, path) + ("?" + urlencode(query) if query else "")
 
-    selected_person = next((p for p in people if p.id == person), None)
+    selected_person = next((p for p in people if p.id == person_id), None)
     return _case_page(
         request,
         user,
@@ -77,9 +138,13 @@ def timeline(
         {
             "result": result,
             "kinds": KINDS,
+            "fact_kinds": FACT_KINDS,
+            "kind_labels": KIND_LABELS,
+            "kind_names": KIND_NAMES,
+            "shown": words.join(KIND_LABELS[k].lower() for k in kinds),
             "chosen_kinds": kinds,
             "people": people,
-            "person": person,
+            "person": person_id,
             "selected_person": selected_person,
             "start": start,
             "end": end,

@@ -1,0 +1,208 @@
+"""Case pages under load: the Overview (cockpit) and the Elements tab of the largest demo
+case (6,000 records), served by uvicorn, driven by concurrent clients.
+
+    .venv/bin/python benchmarks/case_pages.py [--clients 20] [--requests 200]
+        [--pages overview,elements] [--db PATH]
+
+Builds the demo case DEMO-2024-001 as ``palermo demo`` does (simulated, ingested through
+the ordinary path) in a temporary SQLite database (or reuses ``--db``), serves the app on
+127.0.0.1 in a thread of this process, and drives each page from a second process (this
+script with ``--drive``): ``--clients`` threads share ``--requests`` GETs, signed in as
+the demo prosecutor. Target: p95 under 1 s with 20 clients. Prints figures; no
+assertions. The first request of each page is timed on its own (the assessment is then
+computed; later requests use the per-case cache until the case changes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REFERENCE = "DEMO-2024-001"
+PATHS = {
+    "overview": f"/cases/{REFERENCE}",
+    "elements": f"/cases/{REFERENCE}/elements",
+}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    xs = sorted(values)
+    return xs[min(len(xs) - 1, max(0, round(q / 100 * (len(xs) - 1))))]
+
+
+def _context(db: Path, data: Path) -> Any:
+    from palermo.services.context import Context
+    from palermo.settings import Settings
+
+    key_file = db.with_suffix(".key")
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+    settings = Settings(
+        data_dir=data, database_url=f"sqlite:///{db}", secret_key=key_file.read_text().strip()
+    )
+    return Context.create(settings)
+
+
+def serve_and_drive(db: Path, data: Path, clients: int, requests: int, pages: list[str]) -> None:
+    import uvicorn
+
+    from palermo.services.demo import DEMO_CASES, build_demo
+    from palermo.web.app import create_app
+
+    ctx = _context(db, data)
+    t = time.perf_counter()
+    build_demo(ctx, specs=[DEMO_CASES[0]], history_cases=0)
+    print(f"demo case {REFERENCE} ready in {time.perf_counter() - t:.0f} s")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(ctx), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        )
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for name in pages:
+            cpu = time.process_time()
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--drive",
+                    url + PATHS[name],
+                    "--clients",
+                    str(clients),
+                    "--requests",
+                    str(requests),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=3600,
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            per = (time.process_time() - cpu) / (r["n"] + 1)
+            print(
+                f"{name} page, {clients} clients: {r['n']} requests in {r['wall']:.1f} s; "
+                f"first {r['first'] * 1000:.0f} ms ({r['first_kb']:.0f} KB); "
+                f"p50 {r['p50'] * 1000:.0f} ms, p95 {r['p95'] * 1000:.0f} ms, "
+                f"max {r['max'] * 1000:.0f} ms (target p95 < 1000 ms); "
+                f"server CPU {per * 1000:.0f} ms per request; statuses {r['statuses']}; "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        ctx.db.dispose()
+
+
+def drive(url: str, clients: int, requests: int) -> None:
+    """The client process: sign in once as the demo prosecutor, then ``clients`` threads
+    share ``requests`` GETs of ``url``."""
+    import re
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    from palermo.services.demo import demo_password
+
+    parts = urlsplit(url)
+    base = f"{parts.scheme}://{parts.netloc}"
+    with httpx.Client(base_url=base, timeout=300) as login:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.get("/login").text)
+        assert token is not None
+        signed = login.post(
+            "/login",
+            data={
+                "username": "prosecutor",
+                "password": demo_password("prosecutor"),
+                "csrf_token": token.group(1),
+            },
+        )
+        assert signed.status_code == 303, signed.status_code
+        cookies = dict(login.cookies)
+        t = time.perf_counter()
+        first = login.get(parts.path)
+        first_s = time.perf_counter() - t
+        assert first.status_code == 200, first.status_code
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+    remaining = [requests]
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, cookies=cookies, timeout=300) as client:
+            while True:
+                with lock:
+                    if remaining[0] <= 0:
+                        return
+                    remaining[0] -= 1
+                t0 = time.perf_counter()
+                response = client.get(parts.path)
+                elapsed = time.perf_counter() - t0
+                with lock:
+                    latencies.append(elapsed)
+                    statuses[response.status_code] += 1
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(worker)
+    print(
+        json.dumps(
+            {
+                "n": len(latencies),
+                "wall": time.perf_counter() - start,
+                "first": first_s,
+                "first_kb": len(first.content) / 1024,
+                "p50": _percentile(latencies, 50),
+                "p95": _percentile(latencies, 95),
+                "max": max(latencies),
+                "statuses": dict(statuses),
+            }
+        )
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--pages", default="overview,elements")
+    ap.add_argument("--db", type=Path, default=None, help="SQLite file to build or reuse")
+    ap.add_argument("--drive", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.drive:
+        drive(args.drive, args.clients, args.requests)
+        return
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    if args.db is not None:
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        serve_and_drive(args.db, args.db.parent / "data", args.clients, args.requests, pages)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        serve_and_drive(
+            Path(tmp) / "bench.db", Path(tmp) / "data", args.clients, args.requests, pages
+        )
+
+
+if __name__ == "__main__":
+    main()

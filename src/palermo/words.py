@@ -1,0 +1,189 @@
+"""Words, not codes: the one place that turns ids, enums and statute ids into what a
+person reads.
+
+- :func:`citation` — a statute id as its proper citation, from the law data
+  (``us-18-1591`` → ``18 U.S.C. § 1591``).
+- :func:`concept_label` — a concept id as its label from the law data
+  (``act.patronizing`` → ``Patronizing or soliciting (buyer)``).
+- :func:`human` — any id or enum value as its label: statutes and concepts from the law
+  data, the enums of the case file from :data:`LABELS`, anything else by turning
+  ``snake_case`` into a sentence-case phrase (``pre_trial`` → ``Pre-trial``).
+- :func:`plural` and :func:`counted` — English plurals (``witness`` → ``witnesses``,
+  ``person`` → ``people``) and "3 witnesses", "1 party", "no sources".
+- :func:`join` — "a, b and c".
+
+Pure: reads only the packaged law data (cached), never the database or the web.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from palermo.law import load_concepts, load_statutes
+
+# Enum values of the case file and the law engine whose words are not just the value
+# with spaces. Everything else falls back to :func:`_phrase`.
+LABELS: dict[str, str] = {
+    # case stages
+    "pre_trial": "Pre-trial",
+    # typologies
+    "escort_ads": "Escort advertisements",
+    "domestic_servitude": "Domestic servitude",
+    "agricultural_debt_bondage": "Agricultural debt bondage",
+    "scam_compound": "Scam compound",
+    "child_sex": "Child sex trafficking",
+    # element kinds and element statuses
+    "mental_state": "Mental state",
+    "single_source": "Single source",
+    "supported_if_confirmed": "Supported if confirmed",
+    # evidence source kinds (the law engine's)
+    "victim_statement": "Victim's statement",
+    "witness_statement": "Witness statement",
+    "defendant_statement": "Defendant's statement",
+    "bank_record": "Financial records",
+    "phone_record": "Phone records",
+    "travel_record": "Travel records",
+    "search_inventory": "Search inventory",
+    "chat": "Messages",
+    "expert": "Expert evidence",
+    # charges
+    "considered": "Under consideration",
+    # deadlines
+    "custody_limit": "Custody time limit",
+    "foreign_request": "Request for foreign assistance",
+    "due_soon": "Due soon",
+    # witness risk
+    "high": "High risk",
+    "medium": "Medium risk",
+    "low": "Low risk",
+}
+
+# Nouns whose plural is not the regular one.
+_IRREGULAR: dict[str, str] = {
+    "person": "people",
+    "child": "children",
+    "man": "men",
+    "woman": "women",
+    "analysis": "analyses",
+    "evidence": "evidence",
+    "information": "information",
+    "is": "are",
+    "was": "were",
+    "has": "have",
+}
+_SIBILANT = re.compile(r"(?:s|x|z|ch|sh)$")
+_CONSONANT_Y = re.compile(r"[^aeiou]y$")
+_SNAKE = re.compile(r"^[a-z0-9]+(?:[_\-][a-z0-9]+)+$|^[a-z]+$")
+
+
+@lru_cache(maxsize=1)
+def _citations() -> dict[str, str]:
+    return {s.id: s.citation for s in load_statutes()}
+
+
+@lru_cache(maxsize=1)
+def _concepts() -> dict[str, str]:
+    return {cid: c.label for cid, c in load_concepts().items()}
+
+
+def citation(statute_id: str | None) -> str:
+    """The proper citation of a statute id from the law data; an unknown id is returned
+    as it is (a statute the law data does not know is better shown than hidden)."""
+    if not statute_id:
+        return "—"
+    return _citations().get(statute_id, statute_id)
+
+
+def is_statute(value: str) -> bool:
+    return value in _citations()
+
+
+def concept_label(concept_id: str | None) -> str:
+    """A concept's label from the law data, or the id as a phrase when unknown."""
+    if not concept_id:
+        return "—"
+    label = _concepts().get(concept_id)
+    if label is not None:
+        return label
+    return _phrase(concept_id.rsplit(".", 1)[-1])
+
+
+def _phrase(value: str) -> str:
+    text = value.replace("_", " ").replace("-", " ").strip()
+    text = re.sub(r"\s+", " ", text)
+    return text[:1].upper() + text[1:]
+
+
+def human(value: object) -> str:
+    """The words for an id or enum value: statute citation, concept label, a known enum
+    label, or the value as a sentence-case phrase. None or empty → "—"."""
+    if value is None or value == "":
+        return "—"
+    text = str(getattr(value, "value", value))
+    if text in _citations():
+        return _citations()[text]
+    if text in _concepts():
+        return _concepts()[text]
+    if text in LABELS:
+        return LABELS[text]
+    if _SNAKE.match(text):
+        return _phrase(text)
+    return text[:1].upper() + text[1:]
+
+
+def lower(value: object) -> str:
+    """:func:`human` for the middle of a sentence: first letter lower case unless the
+    words start with a citation, an acronym or a name ("18 U.S.C.", "UK")."""
+    words = human(value)
+    first = words.split(" ", 1)[0]
+    if len(first) > 1 and (first.isupper() or any(ch.isdigit() for ch in first)):
+        return words
+    return words[:1].lower() + words[1:]
+
+
+def plural(noun: str, n: int = 2) -> str:
+    """``noun`` for ``n`` things: "witness" → "witnesses", "person" → "people",
+    "party" → "parties"; the last word of a phrase is the one made plural and its
+    capitalisation is kept."""
+    if n == 1 or not noun:
+        return noun
+    head, _, last = noun.rpartition(" ")
+    lowered = last.lower()
+    if lowered in _IRREGULAR:
+        word = _IRREGULAR[lowered]
+        if last[:1].isupper():
+            word = word[:1].upper() + word[1:]
+    elif _SIBILANT.search(lowered):
+        word = last + "es"
+    elif _CONSONANT_Y.search(lowered):
+        word = last[:-1] + "ies"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
+
+
+def counted(n: int | None, noun: str, *, zero: str = "no") -> str:
+    """ "1 witness", "3 witnesses", "1,200 rows", "no sources" (``zero`` for none)."""
+    count = n or 0
+    if count == 0 and zero:
+        return f"{zero} {plural(noun, 0)}"
+    return f"{count:,} {plural(noun, count)}"
+
+
+def join(items: Iterable[str], last: str = "and") -> str:
+    """ "a", "a and b", "a, b and c"."""
+    parts = [i for i in items if i]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} {last} {parts[-1]}"
+
+
+def sentence(text: str) -> str:
+    """First letter upper case and a full stop at the end."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[:1].upper() + text[1:]
+    return text if text[-1] in ".!?" else text + "."
