@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from palermo.words import lower
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
@@ -147,10 +149,10 @@ def describe_record(
         length = length if duration_s else ""
         return f"{who} called {whom}{length}"
     if kind == "message":
-        via = f" by {channel}" if channel else ""
+        via = f" by {lower(channel)}" if channel else ""
         return f"{who} wrote to {whom}{via}"
     if kind == "payment":
-        via = f" by {channel}" if channel else ""
+        via = f" by {lower(channel)}" if channel else ""
         return f"{who} paid {_money(amount, currency)} to {whom}{via}"
     if kind == "trip":
         route = (f" from {origin}" if origin else "") + (
