@@ -35,6 +35,7 @@ class TimelineEntry:
     people: tuple[str, ...]
     source: SourceRef
     quote: str | None = None  # the passage a fact is read from, verbatim
+    first: bool = False  # the case's first of its kind (see FIRST_LABELS)
 
     @property
     def text(self) -> str:
@@ -56,6 +57,14 @@ KIND_LABELS = {
     "event": "Arrests and other events",
     "call": "Calls",
     "message": "Messages",
+}
+# The milestones of the story: the first entry of these kinds is marked.
+FIRST_LABELS = {
+    "recruitment": "First recruitment",
+    "travel": "First travel",
+    "exploitation": "First sign of exploitation",
+    "payment": "First payment",
+    "threat": "First threat",
 }
 # One entry's kind, in the singular, for the Kind column.
 KIND_NAMES = {
