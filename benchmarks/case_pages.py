@@ -1,8 +1,9 @@
-"""Case pages under load: the Overview (cockpit) and the Elements tab of the largest demo
+"""Case pages under load: the Overview (cockpit), the Elements tab and the Timeline (its
+facts; calls and messages at page 20) of the largest demo
 case (6,000 records), served by uvicorn, driven by concurrent clients.
 
     .venv/bin/python benchmarks/case_pages.py [--clients 20] [--requests 200]
-        [--pages overview,elements] [--db PATH]
+        [--pages overview,elements,timeline,timeline_contacts] [--db PATH]
 
 Builds the demo case DEMO-2024-001 as ``palermo demo`` does (simulated, ingested through
 the ordinary path) in a temporary SQLite database (or reuses ``--db``), serves the app on
@@ -32,6 +33,8 @@ REFERENCE = "DEMO-2024-001"
 PATHS = {
     "overview": f"/cases/{REFERENCE}",
     "elements": f"/cases/{REFERENCE}/elements",
+    "timeline": f"/cases/{REFERENCE}/timeline",
+    "timeline_contacts": f"/cases/{REFERENCE}/timeline?kind=call&kind=message&page=20",
 }
 
 

@@ -46,6 +46,7 @@ def test_enums_become_words(value: str | None, expected: str) -> None:
 def test_lower_keeps_citations_and_acronyms() -> None:
     assert words.lower("pre_trial") == "pre-trial"
     assert words.lower("us-18-1591").startswith("18 U.S.C.")
+    assert words.lower("whatsapp") == "WhatsApp" and words.lower("sms") == "SMS"
 
 
 @pytest.mark.parametrize(

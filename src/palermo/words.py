@@ -54,6 +54,11 @@ LABELS: dict[str, str] = {
     "custody_limit": "Custody time limit",
     "foreign_request": "Request for foreign assistance",
     "due_soon": "Due soon",
+    # message channels (a brand's own spelling)
+    "sms": "SMS",
+    "mms": "MMS",
+    "whatsapp": "WhatsApp",
+    "imessage": "iMessage",
     # witness risk
     "high": "High risk",
     "medium": "Medium risk",
@@ -135,10 +140,14 @@ def human(value: object) -> str:
 
 def lower(value: object) -> str:
     """:func:`human` for the middle of a sentence: first letter lower case unless the
-    words start with a citation, an acronym or a name ("18 U.S.C.", "UK")."""
+    words start with a citation, an acronym or a name ("18 U.S.C.", "UK", "WhatsApp")."""
     words = human(value)
     first = words.split(" ", 1)[0]
-    if len(first) > 1 and (first.isupper() or any(ch.isdigit() for ch in first)):
+    if len(first) > 1 and (
+        first.isupper()
+        or any(ch.isdigit() for ch in first)
+        or any(ch.isupper() for ch in first[1:])
+    ):
         return words
     return words[:1].lower() + words[1:]
 

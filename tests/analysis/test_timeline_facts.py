@@ -33,6 +33,14 @@ def test_records_name_holders_and_never_show_unknown_numbers() -> None:
     )
     said = describe_record("message", source="+19998887777", target=None, names=NAMES)
     assert said == "an unidentified sender wrote to an unidentified recipient"
+    by_app = describe_record(
+        "message", source="+15550001", target="+15550002", names=NAMES, channel="whatsapp"
+    )
+    assert by_app == "Ion Popescu wrote to V-01 by WhatsApp"
+    by_sms = describe_record(
+        "message", source="+15550001", target="+15550002", names=NAMES, channel="sms"
+    )
+    assert by_sms == "Ion Popescu wrote to V-01 by SMS"
     paid = describe_record(
         "payment",
         source="+15550002",

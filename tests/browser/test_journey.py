@@ -147,6 +147,10 @@ def test_journey_from_evidence_to_memo(
     tabs.get_by_role("link", name="Timeline", exact=True).click()
     timeline = page.locator("#timeline-table")
     expect(timeline).to_contain_text(f"V-01 paid 800.00 USD to {SUSPECT}")
+    expect(timeline).not_to_contain_text(VICTIM)
+    # Calls are there when asked for.
+    page.get_by_label("Calls", exact=True).check()
+    page.get_by_role("button", name="Apply").click()
     expect(timeline).to_contain_text(f"{SUSPECT} called V-01")
     expect(timeline).not_to_contain_text(VICTIM)
     shot("08-timeline")

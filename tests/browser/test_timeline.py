@@ -62,6 +62,9 @@ def test_timeline_tells_linked_facts_with_names(
     kinds = set(rows.evaluate_all("rs => rs.map(r => r.dataset.kind)"))
     assert kinds <= {"recruitment", "travel", "exploitation", "payment", "threat", "event"}
     assert {"recruitment", "threat"} <= kinds
+    # The milestones are marked, each once.
+    marks = page.locator("#timeline-table .tl-first").all_inner_texts()
+    assert marks and len(marks) == len(set(marks)) and all(m.startswith("First ") for m in marks)
     table = page.locator("#timeline-table").inner_text()
     assert "unknown" not in table.lower() and "None" not in table
     for i in range(rows.count()):
@@ -130,4 +133,5 @@ def test_timeline_tells_linked_facts_with_names(
     exported = list(csv.DictReader(io.StringIO(text)))
     assert len(exported) == total
     assert {r["Kind"] for r in exported} == {"Payment"}
+    assert [r["Milestone"] for r in exported].count("First payment") == 1
     assert all(r["Link"].startswith(live_server) for r in exported)

@@ -237,8 +237,11 @@ def test_timeline_tells_facts_from_documents_with_links(
         "event",
         "threat",
     ]
+    # The first recruitment, payment and threat of the case are marked; later ones not.
+    assert [e.first for e in everything.items] == [True, True, False, False, False, True]
     paged = case_timeline(ctx, prosecutor, case_ref, page=2, per_page=4)
     assert [e.kind for e in paged.items] == ["event", "threat"]
 
     his = case_timeline(ctx, prosecutor, case_ref, TimelineFilter(person_id=suspect.id))
     assert [e.kind for e in his.items] == ["payment", "call", "threat"]
+    assert [e.first for e in his.items] == [True, False, True]

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from palermo.words import lower
+
 
 @dataclass(frozen=True, slots=True)
 class SourceRef:
@@ -33,6 +35,7 @@ class TimelineEntry:
     people: tuple[str, ...]
     source: SourceRef
     quote: str | None = None  # the passage a fact is read from, verbatim
+    first: bool = False  # the case's first of its kind (see FIRST_LABELS)
 
     @property
     def text(self) -> str:
@@ -54,6 +57,14 @@ KIND_LABELS = {
     "event": "Arrests and other events",
     "call": "Calls",
     "message": "Messages",
+}
+# The milestones of the story: the first entry of these kinds is marked.
+FIRST_LABELS = {
+    "recruitment": "First recruitment",
+    "travel": "First travel",
+    "exploitation": "First sign of exploitation",
+    "payment": "First payment",
+    "threat": "First threat",
 }
 # One entry's kind, in the singular, for the Kind column.
 KIND_NAMES = {
@@ -147,10 +158,10 @@ def describe_record(
         length = length if duration_s else ""
         return f"{who} called {whom}{length}"
     if kind == "message":
-        via = f" by {channel}" if channel else ""
+        via = f" by {lower(channel)}" if channel else ""
         return f"{who} wrote to {whom}{via}"
     if kind == "payment":
-        via = f" by {channel}" if channel else ""
+        via = f" by {lower(channel)}" if channel else ""
         return f"{who} paid {_money(amount, currency)} to {whom}{via}"
     if kind == "trip":
         route = (f" from {origin}" if origin else "") + (

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from palermo.analysis.timeline import (
+    FIRST_LABELS,
     KIND_NAMES,
     KINDS_IN_ORDER,
     SourceRef,
@@ -169,12 +170,14 @@ def _facts(
     chosen: TimelineFilter,
     kinds: list[str],
     people_names: dict[int, str],
-) -> list[TimelineEntry]:
+) -> tuple[list[TimelineEntry], dict[str, tuple[datetime, str]]]:
     """Dated facts read from documents: each indicator nobody rejected, placed in the story
-    by the concepts it supports and dated by its message or its document."""
+    by the concepts it supports and dated by its message or its document; and the first
+    dated fact of each kind in the whole case (whatever the person or dates asked for)."""
+    firsts: dict[str, tuple[datetime, str]] = {}
     wanted = [k for k in kinds if k in _INDICATOR_KINDS]
     if not wanted:
-        return []
+        return [], firsts
     rows = session.execute(
         select(Assertion, EvidenceFile.original_name, EvidenceFile.sha256)
         .join(EvidenceFile, EvidenceFile.id == Assertion.evidence_file_id)
@@ -185,7 +188,7 @@ def _facts(
         )
     ).all()
     if not rows:
-        return []
+        return [], firsts
     file_ids = {a.evidence_file_id for a, _, _ in rows}
     metadata = {
         d.evidence_file_id: d.doc_metadata or {}
@@ -224,6 +227,8 @@ def _facts(
         if at is None:
             at = _at(meta.get("date")) or _at(meta.get("created"))
             dated_by = "document dated" if at else None
+        if at is not None and (kind not in firsts or (at, f"fact:{a.id}") < firsts[kind]):
+            firsts[kind] = (at, f"fact:{a.id}")
         people_ids = mentioned.get((a.evidence_file_id, a.locator), [])
         if chosen.person_id is not None and chosen.person_id not in people_ids:
             continue
@@ -254,7 +259,33 @@ def _facts(
                 quote=sentence.strip() or None,
             )
         )
-    return entries
+    return entries, firsts
+
+
+def _first_records(
+    session: Session, case_id: int, kinds: list[str], firsts: dict[str, tuple[datetime, str]]
+) -> set[str]:
+    """The entry ids of the first dated entry of each kind of the story: the first
+    recruitment, travel, sign of exploitation, payment and threat of the case."""
+    for record_kind, kind in (("payment", "payment"), ("trip", "travel")):
+        if kind not in kinds:
+            continue
+        row = session.execute(
+            select(Record.id, Record.occurred_at)
+            .where(
+                Record.case_id == case_id,
+                Record.kind == record_kind,
+                Record.occurred_at.is_not(None),
+            )
+            .order_by(Record.occurred_at, Record.id)
+            .limit(1)
+        ).first()
+        at = _at(row[1]) if row else None
+        if row and at is not None:
+            candidate = (at, f"record:{row[0]}")
+            if kind not in firsts or candidate < firsts[kind]:
+                firsts[kind] = candidate
+    return {entry_id for kind, (_, entry_id) in firsts.items() if kind in FIRST_LABELS}
 
 
 def _order(entry: TimelineEntry) -> tuple[bool, datetime, str]:
@@ -309,9 +340,9 @@ def _timeline(
             )
         names, people_names = _names(ctx, session, actor, case.id)
         redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="timeline")
-        facts = sorted(
-            _facts(session, case.id, case.reference, chosen, kinds, people_names), key=_order
-        )
+        found, firsts = _facts(session, case.id, case.reference, chosen, kinds, people_names)
+        facts = sorted(found, key=_order)
+        first_ids = _first_records(session, case.id, kinds, firsts)
         sources = _sources(case.id, chosen, person_values)
         window = page * per_page  # the first rows of both lists hold the whole page
         rows: list[Any] = []
@@ -378,7 +409,10 @@ def _timeline(
                 )
             )
         entries.sort(key=_order)
-        entries = entries[(page - 1) * per_page : window]
+        entries = [
+            replace(e, first=True) if e.entry_id in first_ids else e
+            for e in entries[(page - 1) * per_page : window]
+        ]
         if redactor is not None:
             entries = [
                 replace(

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from palermo import words
-from palermo.analysis.timeline import FACT_KINDS, KIND_LABELS, KIND_NAMES, TimelineEntry
+from palermo.analysis.timeline import (
+    FACT_KINDS,
+    FIRST_LABELS,
+    KIND_LABELS,
+    KIND_NAMES,
+    TimelineEntry,
+)
 from palermo.reports import csv_safe
 from palermo.services import cases
 from palermo.services.timeline import KINDS, TimelineFilter, case_timeline, export_timeline
@@ -49,6 +55,7 @@ EXPORT_HEADER = (
     "Where in the file",
     "SHA-256 of the file",
     "Link",
+    "Milestone",
 )
 
 
@@ -62,6 +69,7 @@ def _export_row(entry: TimelineEntry, base: str) -> list[object]:
         entry.source.locator or "",
         entry.source.sha256 or "",
         base + entry.source.url if entry.source.url else "",
+        FIRST_LABELS[entry.kind] if entry.first else "",
     ]
 
 
@@ -141,6 +149,7 @@ def timeline(
             "fact_kinds": FACT_KINDS,
             "kind_labels": KIND_LABELS,
             "kind_names": KIND_NAMES,
+            "first_labels": FIRST_LABELS,
             "shown": words.join(KIND_LABELS[k].lower() for k in kinds),
             "chosen_kinds": kinds,
             "people": people,
