@@ -20,7 +20,7 @@ from palermo.caseload import outcome_import as oi
 from palermo.services import caseload_views as views
 from palermo.services import casework, outcome_import, saved_filters
 from palermo.services.fields import FieldError, FieldErrors
-from palermo.web.api.models import error_responses
+from palermo.web.api.models import error_responses, refuse, refused_responses
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["caseload"])
@@ -275,11 +275,6 @@ def case_hearings(ctx: CtxDep, user: ApiUser, reference: str) -> CaseHearingsOut
 # --------------------------------------------------------------------------- saved filters
 
 
-def _refused(exc: FieldErrors) -> HTTPException:
-    errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-    return HTTPException(422, detail={"message": str(exc), "errors": errors})
-
-
 class SavedFilterIn(BaseModel):
     name: str = Field(max_length=200)
     params: dict[str, Any] = Field(
@@ -310,14 +305,14 @@ def list_saved_filters(ctx: CtxDep, user: ApiUser) -> list[SavedFilterOut]:
     "/caseload/filters",
     response_model=SavedFilterOut,
     status_code=201,
-    responses=error_responses(e422="A field is wrong; ``errors`` name each one."),
+    responses=refused_responses("A field is wrong; ``errors`` name each one."),
 )
 def save_saved_filter(ctx: CtxDep, user: ApiUser, body: SavedFilterIn) -> SavedFilterOut:
     """Save the caseload filters under a name (replacing the caller's filter of that name)."""
     try:
         return _filter_out(saved_filters.save_filter(ctx, user.actor, body.name, body.params))
     except FieldErrors as exc:
-        raise _refused(exc) from None
+        raise refuse(exc) from None
 
 
 @router.get(
@@ -370,10 +365,12 @@ class OutcomeImportOut(BaseModel):
 @router.post(
     "/outcomes/import",
     response_model=OutcomeImportOut,
-    responses=error_responses(
-        e403="The caller's role cannot import outcomes.",
-        e422="The file, the profile or the mapping is wrong; ``errors`` name the field.",
-    ),
+    responses={
+        **error_responses(e403="The caller's role cannot import outcomes."),
+        **refused_responses(
+            "The file, the profile or the mapping is wrong; ``errors`` name the field."
+        ),
+    },
 )
 async def import_outcome_table(
     ctx: CtxDep,
@@ -433,7 +430,7 @@ async def import_outcome_table(
             dry_run=not commit,
         )
     except FieldErrors as exc:
-        raise _refused(exc) from None
+        raise refuse(exc) from None
     return OutcomeImportOut(
         dry_run=report.dry_run,
         profile=report.profile,

@@ -7,7 +7,7 @@ from datetime import date as _date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from palermo.services import cases, casework, search
@@ -21,6 +21,8 @@ from palermo.web.api.models import (
     RecordOut,
     RecordPage,
     error_responses,
+    refuse,
+    refused_responses,
 )
 from palermo.web.auth import ApiUser, CtxDep
 
@@ -108,13 +110,8 @@ def list_records(
 
 REFUSED: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
-    422: {"description": "Refused: ``errors`` names each field and what is wrong with it."},
+    **refused_responses("Refused: ``errors`` names each field and what is wrong with it."),
 }
-
-
-def _refuse(exc: FieldErrors) -> HTTPException:
-    errors = [{"field": e.field, "message": e.message} for e in exc.errors]
-    return HTTPException(422, detail={"message": str(exc), "errors": errors})
 
 
 class CaseIn(BaseModel):
@@ -243,7 +240,7 @@ def create_case(ctx: CtxDep, user: ApiUser, body: CaseIn) -> CaseOut:
             summary=body.summary,
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return CaseOut.model_validate(made)
 
 
@@ -252,7 +249,7 @@ def update_case(ctx: CtxDep, user: ApiUser, reference: str, body: CaseUpdate) ->
     try:
         warnings = casework.update_case(ctx, user.actor, reference, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(warnings=warnings)
 
 
@@ -263,7 +260,7 @@ def close_case(ctx: CtxDep, user: ApiUser, reference: str, body: StageIn) -> Sav
             warnings=casework.close_case(ctx, user.actor, reference, body.on, body.reason)
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
 
 
 @router.post("/cases/{reference}/reopen", response_model=SavedOut, responses=REFUSED)
@@ -273,7 +270,7 @@ def reopen_case(ctx: CtxDep, user: ApiUser, reference: str, body: StageIn) -> Sa
             warnings=casework.reopen_case(ctx, user.actor, reference, body.on, body.reason)
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
 
 
 @router.post("/cases/{reference}/members", response_model=SavedOut, responses=REFUSED)
@@ -282,7 +279,7 @@ def add_member(ctx: CtxDep, user: ApiUser, reference: str, body: MemberIn) -> Sa
     try:
         casework.add_member(ctx, user.actor, reference, body.username, body.case_role)
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut()
 
 
@@ -291,7 +288,7 @@ def remove_member(ctx: CtxDep, user: ApiUser, reference: str, username: str) -> 
     try:
         casework.remove_member(ctx, user.actor, reference, username)
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return Response(status_code=204)
 
 
@@ -303,7 +300,7 @@ def add_person(ctx: CtxDep, user: ApiUser, reference: str, body: PersonIn) -> Sa
     try:
         pid = casework.add_person(ctx, user.actor, reference, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=pid)
 
 
@@ -314,7 +311,7 @@ def add_charge(ctx: CtxDep, user: ApiUser, reference: str, body: ChargeIn) -> Sa
     try:
         return SavedOut(id=casework.add_charge(ctx, user.actor, reference, **body.model_dump()))
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
 
 
 @router.post(
@@ -327,7 +324,7 @@ def add_outcome(ctx: CtxDep, user: ApiUser, reference: str, body: OutcomeIn) -> 
     try:
         warnings = casework.add_outcome(ctx, user.actor, reference, **values)
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(warnings=warnings)
 
 
@@ -343,7 +340,7 @@ def add_payment(
     try:
         casework.add_payment(ctx, user.actor, reference, outcome_id, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut()
 
 
@@ -354,7 +351,7 @@ def add_note(ctx: CtxDep, user: ApiUser, reference: str, body: NoteIn) -> SavedO
     try:
         return SavedOut(id=casework.add_note(ctx, user.actor, reference, **body.model_dump()))
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
 
 
 @router.post(
@@ -371,7 +368,7 @@ def record_witness(
     try:
         casework.record_witness(ctx, user.actor, reference, person_id, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut()
 
 

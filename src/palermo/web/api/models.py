@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import HTTPException, Path, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from palermo.services.fields import FieldErrors
 
 # --- bounds and types shared by every API module ---------------------------------------
 
@@ -156,3 +158,14 @@ class TokenIn(BaseModel):
 class TokenOut(BaseModel):
     name: str
     token: str = Field(description="The secret. Shown once: store it now.")
+
+
+def refused_responses(text: str) -> dict[int | str, dict[str, Any]]:
+    """A 422 whose body is the field errors of :func:`refuse` (not ``ErrorOut``)."""
+    return {422: {"description": text}}
+
+
+def refuse(exc: FieldErrors) -> HTTPException:
+    """A service's field errors as HTTP 422: ``errors`` names each field and what is wrong."""
+    errors = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return HTTPException(422, detail={"message": str(exc), "errors": errors})

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 
 from palermo.services import organisations, people, person_merge, person_photos
 from palermo.services.fields import FieldErrors
-from palermo.web.api.cases import REFUSED, SavedOut, _refuse
-from palermo.web.api.models import PathId, with_utc
+from palermo.web.api.cases import REFUSED, SavedOut
+from palermo.web.api.models import PathId, refuse, with_utc
 from palermo.web.auth import ApiUser, CtxDep
 
 router = APIRouter(tags=["people"])
@@ -94,7 +94,7 @@ def update_person(
     try:
         people.update_person(ctx, user.actor, reference, person_id, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=person_id)
 
 
@@ -114,7 +114,7 @@ def merge_preview(
     try:
         preview = person_merge.merge_preview(ctx, user.actor, reference, person_id, other_id)
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return asdict(preview)
 
 
@@ -136,7 +136,7 @@ def merge(ctx: CtxDep, user: ApiUser, reference: str, person_id: PathId, body: M
             keep=body.keep,
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=merge_id)
 
 
@@ -148,7 +148,7 @@ def undo_merge(ctx: CtxDep, user: ApiUser, reference: str, merge_id: PathId) -> 
     try:
         restored = person_merge.undo_merge(ctx, user.actor, reference, merge_id)
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=restored)
 
 
@@ -171,7 +171,7 @@ def split(ctx: CtxDep, user: ApiUser, reference: str, person_id: PathId, body: S
     try:
         new = person_merge.split_person(ctx, user.actor, reference, person_id, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=new)
 
 
@@ -198,7 +198,7 @@ def add_organisation(ctx: CtxDep, user: ApiUser, reference: str, body: Organisat
     try:
         org = organisations.add_organisation(ctx, user.actor, reference, **body.model_dump())
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=org)
 
 
@@ -215,7 +215,7 @@ def update_organisation(
             ctx, user.actor, reference, organisation_id, **body.model_dump()
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=organisation_id)
 
 
@@ -240,7 +240,7 @@ def link_person(
             ctx, user.actor, reference, person_id=person_id, **body.model_dump()
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=link)
 
 
@@ -251,7 +251,7 @@ def unlink_person(ctx: CtxDep, user: ApiUser, reference: str, link_id: PathId) -
     try:
         organisations.unlink_person(ctx, user.actor, reference, link_id)
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return Response(status_code=204)
 
 
@@ -277,7 +277,7 @@ async def upload_photo(
             ctx, user.actor, reference, person_id, data=data, file_name=photo.filename or ""
         )
     except FieldErrors as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     return SavedOut(id=photo_id)
 
 
