@@ -78,6 +78,7 @@ class LeakCase:
 
     def leaks(self, text: str) -> list[str]:
         """The sealed tokens found in ``text`` (other people's full names removed first)."""
+        text = " ".join(text.split())  # a PDF's line breaks fall inside names
         for other in OTHER_PEOPLE:
             text = re.sub(rf"\b{re.escape(other)}\b", " ", text, flags=re.IGNORECASE)
         return [p.pattern for p in self.patterns if p.search(text)]

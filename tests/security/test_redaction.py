@@ -68,6 +68,7 @@ def _leaks(text: str, names: list[str], open_names: Sequence[str] = ()) -> list[
     """Full names, aliases and name parts (three letters or more, as the Redactor takes
     them) found in ``text`` as words, outside the full names of people who are not
     sealed (a buyer may share a surname with a victim; his name is not hers)."""
+    text = " ".join(text.split())  # a PDF's line breaks fall inside names
     for name in sorted(open_names, key=len, reverse=True):
         text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.IGNORECASE)
     found = []
