@@ -48,6 +48,9 @@ def test_network_and_money_tabs(
     x, y = page.evaluate(
         f"document.getElementById('nw-canvas').palermoPosition('person:{collector}')"
     )
+    # The picture sits below the case's header and the tab's introduction: scrolled to,
+    # as a user would, before a click at a point of it.
+    canvas.scroll_into_view_if_needed()
     box = canvas.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + x, box["y"] + y)

@@ -16,8 +16,10 @@ without anything to download.
 Training is unsupervised and deterministic: u from a seeded random sample of record
 pairs (:func:`estimate_u`), the prior from deterministic rules (Splink's estimate,
 assuming they find 70% of the matches), m by Splink's expectation maximisation on two
-blocking rules (same date of birth; same surname and first name). Then no m is let
-below :data:`M_FLOOR` or the level's u if smaller (one wrong field never vetoes a match,
+blocking rules (same date of birth; same surname and first name), on one DuckDB thread
+(a sum of floating-point numbers split across threads is added in whichever order the
+threads finish, so the same records could give parameters a last digit apart). Then no m
+is let below :data:`M_FLOOR` or the level's u if smaller (one wrong field never vetoes a match,
 and a level EM hardly saw among matches is no evidence for one), each comparison's weights
 are kept within its ``weight_bounds`` (an address is weak evidence either way: people
 move house, and a household shares one address), and the weights of a comparison's
@@ -283,6 +285,8 @@ def train(
     if len(frame) < 2:
         raise ValueError("training needs at least two records")
     con = quiet_connection()
+    # one thread: the same records give the same parameters to the last digit (see above)
+    con.execute("SET threads = 1")
     try:
         tables = register_features(con, frame, link_type)
         u = estimate_u(con, "features", len(frame), U_MAX_PAIRS, U_SEED, link_type)
