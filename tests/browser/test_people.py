@@ -160,8 +160,8 @@ def test_people_merged_split_linked_and_photographed_by_hand(
     expect(page.locator("#saved-note")).to_contain_text("Photo added")
     thumbnail = page.locator("#photo-list img")
     expect(thumbnail).to_be_visible()
-    page.wait_for_function("document.querySelector('#photo-list img').naturalWidth > 0")
-    assert page.evaluate("document.querySelector('#photo-list img').naturalWidth") == 180
+    # Polled by Playwright's own assertion (the page's CSP forbids the eval of a predicate).
+    expect(thumbnail.first).to_have_js_property("naturalWidth", 180)
     photo_url = page.locator("#photo-list a").first.get_attribute("href")
     assert photo_url
     shot("03-photo")
