@@ -17,7 +17,7 @@ from palermo.security.permissions import Actor
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
-from palermo.simulate.intake import PersonIntake, set_key_aside
+from palermo.simulate.intake import PersonIntake, simulated_intake
 from palermo.store.models import Case, CaseMember, Role, User
 
 DEMO_UNIT = "demo"
@@ -157,14 +157,12 @@ def _build_case(
     ctx: Context, spec: DemoCase, unit_id: int, folder: Path, say: Callable[[str], None]
 ) -> None:
     from palermo.services import ingest as ingest_service
-    from palermo.simulate import simulate
 
     if folder.exists():
         shutil.rmtree(folder)
-    simulate(spec.typology, spec.size, spec.seed, folder)
-    # The answer key is not evidence: kept beside the folder that gets ingested; only
-    # what a unit would enter at intake (case details, people, charges) is read from it.
-    case = set_key_aside(folder, folder.with_name(f"{spec.reference}.ground_truth.json"))
+    # Only what a unit would enter at intake (case details, people, charges) reaches the
+    # product; what the simulator keeps for scoring stays inside the simulate package.
+    case = simulated_intake(spec.typology, spec.size, spec.seed, folder, spec.reference)
     case_service.create_case(
         ctx,
         DEMO_OPERATOR,

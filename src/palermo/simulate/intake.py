@@ -82,3 +82,12 @@ def set_key_aside(folder: Path, keep_as: Path) -> CaseIntake:
     and return the case's intake."""
     (folder / ANSWER_KEY).replace(keep_as)
     return intake(json.loads(keep_as.read_text()))
+
+
+def simulated_intake(typology: str, size: int, seed: int, folder: Path, name: str) -> CaseIntake:
+    """Simulate a case's evidence into ``folder``, keep its answer key beside the folder
+    (as ``<name>.ground_truth.json``, never ingested) and return only the intake."""
+    from palermo.simulate import simulate
+
+    simulate(typology, size, seed, folder)
+    return set_key_aside(folder, folder.with_name(f"{name}.{ANSWER_KEY}"))
