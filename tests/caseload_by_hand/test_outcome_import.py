@@ -119,6 +119,19 @@ def test_bad_files_are_refused_whole(ctx: Context, prosecutor: Actor, unit_id: i
         outcome_import.import_outcomes(ctx, prosecutor, "a\n", unit_id=unit_id, profile="nope")
 
 
+def test_a_profile_name_is_never_read_as_a_server_path(
+    ctx: Context, prosecutor: Actor, unit_id: int, tmp_path: Path
+) -> None:
+    # The profile name can come from a web form: a path must not open a file on the server.
+    planted = tmp_path / "planted.yaml"
+    planted.write_text("secret: [not, a, profile]\n", encoding="utf-8")
+    with pytest.raises(FieldErrors, match="no profile named") as refused:
+        outcome_import.import_outcomes(
+            ctx, prosecutor, "a\n", unit_id=unit_id, profile=str(planted)
+        )
+    assert "secret" not in str(refused.value)
+
+
 @pytest.mark.skipif(not FULL_SAMPLE.is_file(), reason="the shared HTD sample is not present")
 def test_the_full_public_sample_imports(ctx: Context, prosecutor: Actor, unit_id: int) -> None:
     report = outcome_import.import_outcomes(
@@ -135,9 +148,20 @@ def test_the_full_public_sample_imports(ctx: Context, prosecutor: Actor, unit_id
 
 
 def test_cli_import(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, ctx: Context, unit_id: int
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    ctx: Context,
+    unit_id: int,
+    tmp_path: Path,
 ) -> None:
+    from importlib import resources
+
     from palermo.cli.main import app
+
+    # A profile of one's own, as a YAML file: the CLI reads it and hands over its text.
+    own_profile = tmp_path / "our-court.yaml"
+    bundled = resources.files("palermo.caseload").joinpath("import_profiles", "htd.yaml")
+    own_profile.write_text(bundled.read_text(encoding="utf-8"), encoding="utf-8")
 
     monkeypatch.setenv("PALERMO_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("PALERMO_DATABASE_URL", settings.resolved_database_url)
@@ -145,7 +169,16 @@ def test_cli_import(
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(
-            app, ["cases", "import-outcomes", str(EXCERPT), "--unit", "test-unit"]
+            app,
+            [
+                "cases",
+                "import-outcomes",
+                str(EXCERPT),
+                "--unit",
+                "test-unit",
+                "--profile",
+                str(own_profile),
+            ],
         )
     finally:
         get_settings.cache_clear()

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -74,18 +73,18 @@ def profile_names() -> list[str]:
     return sorted(p.name.removesuffix(".yaml") for p in root.iterdir() if p.name.endswith(".yaml"))
 
 
-def load_profile(name_or_path: str, statutes: Iterable[str]) -> Profile:
-    """A bundled profile by name, or a YAML file; every statute must be in the law data."""
-    if name_or_path in profile_names():
-        root = resources.files("palermo.caseload").joinpath("import_profiles")
-        text = root.joinpath(f"{name_or_path}.yaml").read_text(encoding="utf-8")
-        where = f"profile {name_or_path}"
-    else:
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise ProfileError(f"no profile named {name_or_path!r}; choose {profile_names()}")
-        text, where = path.read_text(encoding="utf-8"), str(path)
-    return parse_profile(text, where, statutes)
+def load_profile(name: str, statutes: Iterable[str]) -> Profile:
+    """A bundled profile by name; every statute must be in the law data.
+
+    Only bundled names are accepted: the name may come from a web form, and a path here
+    would let a request read files on the server. A profile of one's own is given as
+    its YAML text (:func:`parse_profile`); the CLI reads the file and passes its text.
+    """
+    if name not in profile_names():
+        raise ProfileError(f"no profile named {name!r}; choose {profile_names()}")
+    root = resources.files("palermo.caseload").joinpath("import_profiles")
+    text = root.joinpath(f"{name}.yaml").read_text(encoding="utf-8")
+    return parse_profile(text, f"profile {name}", statutes)
 
 
 def parse_profile(text: str, where: str, statutes: Iterable[str]) -> Profile:

@@ -323,17 +323,23 @@ def cases_import_outcomes(
 ) -> None:
     """Import a table of defendant outcomes: cases, defendants, charges and outcomes, in one
     transaction; rows refused are listed with their line and field."""
+    from palermo.caseload.outcome_import import profile_names
     from palermo.services import outcome_import
 
     ctx = context()
     try:
         unit_id = casework.unit_id_for_code(ctx, unit)
+        # A profile of one's own is a YAML file; the service takes its text, never a path.
+        own = Path(profile)
+        bundled = profile in profile_names()
+        mapping = own.read_text(encoding="utf-8") if not bundled and own.is_file() else None
         report = outcome_import.import_outcomes(
             ctx,
             operator(),
             path.read_text(encoding="utf-8-sig"),
             unit_id=unit_id,
             profile=profile,
+            mapping=mapping,
             file_name=path.name,
         )
     except ServiceError as error:
