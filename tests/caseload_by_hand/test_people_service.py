@@ -377,6 +377,31 @@ def test_photos_are_encrypted_and_a_victims_photo_is_shown_only_to_roles_allowed
     assert _actions(ctx, "photo.unavailable")
 
 
+def test_removing_a_photo_erases_its_files_unless_another_photo_shares_them(
+    ctx: Context, prosecutor: Actor, case_ref: str
+) -> None:
+    victim = casework.add_person(ctx, prosecutor, case_ref, kind="victim", name="Ana", aliases=[])
+    data = _png("green")
+    first = person_photos.upload_photo(
+        ctx, prosecutor, case_ref, victim, data=data, file_name="a.png"
+    )
+    again = person_photos.upload_photo(
+        ctx, prosecutor, case_ref, victim, data=data, file_name="b.png"
+    )
+    with ctx.db.session() as session:
+        row = session.get(PersonPhoto, first)
+        assert row is not None
+        files = [ctx.settings.data_dir / row.stored_path, ctx.settings.data_dir / row.thumb_path]
+    # The same picture twice is one stored file: removing one photo keeps the other's.
+    person_photos.remove_photo(ctx, prosecutor, case_ref, first)
+    assert all(f.is_file() for f in files)
+    assert person_photos.photo_file(ctx, prosecutor, case_ref, again).content == data
+    person_photos.remove_photo(ctx, prosecutor, case_ref, again)
+    assert not any(f.exists() for f in files)
+    erased = [e.details.get("files_erased") for e in _actions(ctx, "photo.remove")]
+    assert erased == [0, 2]
+
+
 def test_merging_moves_photos_and_identifiers_rows_by_id(
     ctx: Context, prosecutor: Actor, case_ref: str
 ) -> None:

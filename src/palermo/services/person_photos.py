@@ -29,7 +29,7 @@ from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import NotFound, PermissionDenied
 from palermo.services.fields import FieldError, FieldErrors
-from palermo.store.models import Case, Person, PersonKind
+from palermo.store.models import Case, EvidenceFile, Person, PersonKind
 from palermo.store.models.people import PersonPhoto
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
@@ -255,6 +255,8 @@ def photo_file(
 
 
 def remove_photo(ctx: Context, actor: Actor, reference: str, photo_id: int) -> None:
+    """Remove a photo, and once the removal is committed erase its stored files that
+    nothing else refers to (a photo of a victim must not linger on disk)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
         photo = session.get(PersonPhoto, photo_id)
@@ -263,7 +265,10 @@ def remove_photo(ctx: Context, actor: Actor, reference: str, photo_id: int) -> N
         person = _person(session, case, photo.person_id)
         if not may_see_photos(actor, person):
             raise PermissionDenied(f"your role ({actor.role.value}) may not see a victim's photo")
+        files = {photo.stored_path, photo.thumb_path}
         session.delete(photo)
+        session.flush()
+        orphans = files - _still_referenced(session, files)
         audit.record(
             session,
             actor=actor,
@@ -271,8 +276,25 @@ def remove_photo(ctx: Context, actor: Actor, reference: str, photo_id: int) -> N
             case_id=case.id,
             object_type="person",
             object_id=person.id,
-            details={"photo_id": photo_id},
+            details={"photo_id": photo_id, "files_erased": len(orphans)},
         )
+    for relative in orphans:
+        (ctx.settings.data_dir / relative).unlink(missing_ok=True)
+
+
+def _still_referenced(session: Session, paths: set[str]) -> set[str]:
+    """Which of ``paths`` another photo or an evidence file still uses (stored content is
+    addressed by its hash, so the same picture uploaded twice shares one file)."""
+    used = set(
+        session.scalars(select(PersonPhoto.stored_path).where(PersonPhoto.stored_path.in_(paths)))
+    )
+    used |= set(
+        session.scalars(select(PersonPhoto.thumb_path).where(PersonPhoto.thumb_path.in_(paths)))
+    )
+    used |= set(
+        session.scalars(select(EvidenceFile.stored_path).where(EvidenceFile.stored_path.in_(paths)))
+    )
+    return used
 
 
 __all__ = [
