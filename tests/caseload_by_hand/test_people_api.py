@@ -90,3 +90,7 @@ def test_merge_undo_split_organisations_and_photos_through_the_api(
     assert client.get(f"{base}/photos/{photo.json()['id']}", headers=theirs).status_code == 403
     hidden = client.get(f"{base}/people/{victim}?reveal=true", headers=theirs).json()
     assert hidden["display_name"] == "V-01" and hidden["photos"] == []
+    photo_url = f"{base}/photos/{photo.json()['id']}"
+    assert client.delete(photo_url, headers=theirs).status_code == 403
+    assert client.delete(photo_url, headers=auth).status_code == 204
+    assert client.get(photo_url, headers=auth).status_code == 404

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from palermo.cli.main import app
 from palermo.services import users
 from palermo.services.context import Context
-from palermo.settings import Settings, get_settings
 
 HEADER = "transaction_id,booked_at,payer_account,payee_account,amount,currency\n"
 PROFILE = """\
@@ -21,16 +19,6 @@ header: [Buchungstag, Konto, Gegenkonto, Betrag]
 columns: {booked_at: Buchungstag, payer_account: Konto, payee_account: Gegenkonto, amount: Betrag}
 locale: {decimal: ",", date_order: DMY}
 """
-
-
-@pytest.fixture
-def run(settings: Settings, monkeypatch: pytest.MonkeyPatch, ctx: object) -> CliRunner:
-    monkeypatch.setenv("PALERMO_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("PALERMO_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("PALERMO_SECRET_KEY", str(settings.secret_key))
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
 
 
 def test_question_profile_and_rates(run: CliRunner, tmp_path: Path, ctx: Context) -> None:

@@ -753,3 +753,10 @@ from palermo.cli.formats import profiles_app, rates_app  # noqa: E402
 
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(rates_app, name="rates")
+
+# People, organisations and photos of a case.
+from palermo.cli.people import orgs_app, people_app, photos_app  # noqa: E402
+
+app.add_typer(people_app, name="people")
+app.add_typer(orgs_app, name="orgs")
+app.add_typer(photos_app, name="photos")

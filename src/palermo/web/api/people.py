@@ -281,6 +281,13 @@ async def upload_photo(
     return SavedOut(id=photo_id)
 
 
+@router.delete("/cases/{reference}/photos/{photo_id}", status_code=204, responses=REFUSED)
+def remove_photo(ctx: CtxDep, user: ApiUser, reference: str, photo_id: PathId) -> Response:
+    """Remove a photo; its stored file is erased once nothing else refers to it."""
+    person_photos.remove_photo(ctx, user.actor, reference, photo_id)
+    return Response(status_code=204)
+
+
 @router.get(
     "/cases/{reference}/photos/{photo_id}",
     responses={**REFUSED, 503: {"description": "The stored photo cannot be decrypted."}},
