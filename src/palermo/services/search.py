@@ -272,8 +272,6 @@ def _label(person: Person) -> str:
 
 
 _PROBE = 100_000
-_NARROW = 30_000  # at most this many candidates: the next word is looked up among them
-_FIRST_ROWS = 2_000
 
 
 def _rarest_first(session: Session, keys: list[int]) -> list[int]:
@@ -309,39 +307,24 @@ def _people(
     if not keys:
         return []
 
-    def people_with(k: int, within: list[int] | None = None) -> Any:
+    def people_with(k: int) -> Any:
         query: Any = select(SearchKey.person_id).where(_matching([k], NAME, scope))
         if not may_identity:
             query = query.where(SearchKey.sealed.is_(False))
-        if within is not None:
-            query = query.where(SearchKey.person_id.in_(within))
         if role is not None:
             query = query.join(Person, Person.id == SearchKey.person_id).where(Person.kind == role)
         return query
 
-    if len(keys) == 1:
-        ids = list(session.scalars(people_with(keys[0]).distinct().limit(limit)))
-    else:
-        # Many people with every word ("mar pop"): the first rows of the rarest word,
-        # each checked for the other words with one index probe, find enough at once.
-        first = people_with(keys[0]).limit(_FIRST_ROWS).subquery()
-        dense: Any = select(first.c.person_id)
-        for other_key in keys[1:]:
-            other = aliased(SearchKey)
-            dense = dense.where(
-                exists().where(other.person_id == first.c.person_id, other.key == other_key)
-            )
-        ids = sorted(set(session.scalars(dense.limit(limit))))
-    if len(keys) > 1 and len(ids) < limit:
-        # Few people with every word (a full name): the rarest word's people (read from
-        # the covering key index alone), narrowed by each other word in turn.
-        candidates = set(session.scalars(people_with(keys[0])))
-        for k in keys[1:]:
-            if not candidates:
-                break
-            within = sorted(candidates) if len(candidates) <= _NARROW else None
-            candidates &= set(session.scalars(people_with(k, within)))
-        ids = sorted(candidates)[:limit]
+    # The rarest word's people, each checked for every other word with one probe of the
+    # owner index (person, key; a key is a keyed hash of kind and word, so it names its
+    # kind): one query, stopping at ``limit`` people.
+    found: Any = people_with(keys[0])
+    for other_key in keys[1:]:
+        other = aliased(SearchKey)
+        found = found.where(
+            exists().where(other.person_id == SearchKey.person_id, other.key == other_key)
+        )
+    ids = list(session.scalars(found.distinct().limit(limit)))
     people = list(session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.id)))
     ref.load({p.case_id for p in people})
     hits = []
