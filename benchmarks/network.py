@@ -17,12 +17,13 @@ feeds nothing else. Cases are split by seed before any tuning (``simulate.evalua
 development seeds 1, 2, 3, 4, 7 (tuned on) and test seeds 101 to 104 (run only to
 report). Target: at least 0.85 precision and recall, micro-averaged, on the test seeds.
 
-``--keyplayers``: the key-player ranking against plain degree on real covert networks
-with published leaders (``benchmarks/data/README.md``: sources, licences, leaders),
-scored by the average precision of the leaders in each ranking. Target: at least as good
-as degree on every network, better on most. Three designs of the structural score were
-run on these networks (the first was the score as it stood): the networks serve as a
-development set, not a held-out one.
+``--keyplayers``: the key-player ranking against plain degree and betweenness on real covert
+networks with published leaders (``benchmarks/data/README.md``: sources, licences, leaders),
+scored by the average precision of the leaders in each ranking and by precision at k (k =
+number of leaders), ties averaged over orderings. Networks are split in ``data/split.txt``
+into development networks (the score was designed on these) and held-out ones (run only to
+report); the two groups are summed up apart. Target: at least as good as degree on every
+network, better on most.
 """
 
 from __future__ import annotations
