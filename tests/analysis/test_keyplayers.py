@@ -184,3 +184,21 @@ def test_role_evidence_and_money_lift_a_person() -> None:
     t2 = next(p for p in moneyed.players if p.key == "person:T2")
     assert t2.money == 1000.0
     assert any("1,000.00 in payments" in e for e in t2.explanations)
+
+
+def test_buyers_are_not_lifted_as_organisers() -> None:
+    case = _chain_with_equal_degrees()
+    plain = {p.key: p.score for p in key_players(build_graph(case, collapse=True), top=7).players}
+    as_buyer = [RoleSuggestion("T1", "T1", "suspect", "buyer", "Buyer", 0.9, ("x",))]
+    rep = key_players(build_graph(case, collapse=True), top=7, roles=as_buyer)
+    t1 = next(p for p in rep.players if p.key == "person:T1")
+    # the role is shown, but a client of the network is no evidence of running it
+    assert (t1.role, t1.role_score) == ("Buyer", 0.9)
+    assert any("as evidence of organising the network: 0.00" in e for e in t1.explanations)
+    score = {p.key: p.score for p in rep.players}
+    assert score["person:T1"] == score["person:T2"]  # no lift over its twin
+    assert score["person:T1"] < plain["person:T1"]  # evidence now weighs, and T1 has none
+    as_handler = [RoleSuggestion("T1", "T1", "suspect", "money_handler", "Money", 0.8, ("x",))]
+    rep = key_players(build_graph(case, collapse=True), top=7, roles=as_handler)
+    t1 = next(p for p in rep.players if p.key == "person:T1")
+    assert any("as evidence of organising the network: 0.60" in e for e in t1.explanations)

@@ -10,7 +10,9 @@ key-player benchmark (``benchmarks/network.py --keyplayers``) and checked on hel
 ones; PageRank, eigenvector centrality, Burt's constraint and reach within two steps
 were tried and are reported in each explanation but do not enter the score. When the
 case holds role suggestions or payments, a quarter of the score is evidence: the
-person's strongest role score and the percentile of the money through their accounts.
+person's strongest evidence of organising (a role's score times how much that role says
+about running the network: exploiter and beneficiary fully, buyer and victim not at all)
+and the percentile of the money through their accounts.
 Each measure comes with a sentence an investigator can read. Betweenness is exact up to
 ``exact_limit`` active nodes, otherwise estimated from ``samples`` random source nodes
 (subset betweenness scaled by n / samples; Brandes and Pich 2007): an estimate whose top
@@ -88,6 +90,17 @@ BROKER_SHARE = 0.1  # the top tenth by betweenness (among candidates) are broker
 BROKER_BONUS = 0.25  # a broker's contacts count a quarter higher
 CORE_TIE_BREAK = 0.1  # of a contact at most: k-core depth orders people of equal score
 EVIDENCE_SHARE = 0.25  # of the score, when the case has role suggestions or payments
+# How much a suggested role says about organising the network (role keys of
+# palermo/law/roles/roles.yaml; unlisted roles count half): those who exploit and
+# profit run it; buyers are its clients and victims who recruit are its victims.
+ORGANISING_WEIGHT = {
+    "exploiter": 1.0,
+    "beneficiary": 1.0,
+    "money_handler": 0.75,
+    "buyer": 0.0,
+    "victim_recruiter": 0.0,
+}
+DEFAULT_ORGANISING_WEIGHT = 0.5
 
 
 def structural_key(degree: FloatArray, betweenness: FloatArray, coreness: FloatArray) -> FloatArray:
@@ -204,14 +217,14 @@ def key_players(
     reach2 = np.zeros(n_act, dtype=np.int64)
     score = np.zeros(n_act, dtype=np.float64)
     cons = np.full(n_act, np.nan)
-    role_of, role_score = _role_evidence(case, active, roles)
+    role_of, role_score, organising = _role_evidence(case, active, roles)
     money = _money(case, active)
     if len(short):
         reach2[short] = np.asarray(g.neighborhood_size(short.tolist(), order=2)) - 1
         structure = _pct_rank(key[short])
         parts = []
         if role_score[short].any():
-            parts.append(role_score[short])
+            parts.append(organising[short])
         if money[short].any():
             parts.append(_pct_rank(money[short]))
         blended = structure
@@ -252,7 +265,10 @@ def key_players(
             f" (rank {reach2_rank[i]})"
         )
         if role_of[i]:
-            expl.append(f"suggested role: {role_of[i]} ({role_score[i]:.2f})")
+            expl.append(
+                f"suggested role: {role_of[i]} ({role_score[i]:.2f}); as evidence of"
+                f" organising the network: {organising[i]:.2f}"
+            )
         if money[i] > 0:
             expl.append(
                 f"{money[i]:,.2f} in payments through their accounts (rank {money_rank[i]})"
@@ -315,18 +331,24 @@ def _seeded(seed: int) -> Iterator[None]:
 
 def _role_evidence(
     case: CaseData, active: IntArray, roles: Sequence[RoleSuggestion] | None
-) -> tuple[list[str], FloatArray]:
-    """Per active node: the label and score of the person's strongest suggested role."""
+) -> tuple[list[str], FloatArray, FloatArray]:
+    """Per active node: the label and score of the person's strongest suggested role, and
+    the strongest evidence of organising (role score times ``ORGANISING_WEIGHT``)."""
     label = [""] * len(active)
     score = np.zeros(len(active), dtype=np.float64)
+    organising = np.zeros(len(active), dtype=np.float64)
     if not roles:
-        return label, score
+        return label, score, organising
     local = {int(node): i for i, node in enumerate(active.tolist())}
     for s in roles:
         i = local.get(case.person_node(s.person_id), -1)
-        if i >= 0 and s.score > score[i]:
+        if i < 0:
+            continue
+        if s.score > score[i]:
             score[i], label[i] = s.score, s.label
-    return label, score
+        weight = ORGANISING_WEIGHT.get(s.role, DEFAULT_ORGANISING_WEIGHT)
+        organising[i] = max(organising[i], s.score * weight)
+    return label, score, organising
 
 
 def _money(case: CaseData, active: IntArray) -> FloatArray:
