@@ -1,5 +1,5 @@
-"""Key players: contacts first, brokerage and reach between equals, role evidence and money;
-explanations say why."""
+"""Key players: contacts, counted a quarter higher for brokers (top tenth by betweenness),
+k-core depth between equals, role evidence and money; explanations say why."""
 
 from __future__ import annotations
 
@@ -104,15 +104,52 @@ def _chain_with_equal_degrees() -> CaseData:
     return b.build()
 
 
-def test_brokerage_orders_people_with_as_many_contacts() -> None:
+def test_core_depth_orders_people_with_as_many_contacts() -> None:
     rep = key_players(build_graph(_chain_with_equal_degrees(), collapse=True), top=7)
     order = [p.key.removeprefix("person:") for p in rep.players]
-    assert order[0] == "P3"  # four contacts
-    # P2 and P4 (two contacts, on the paths to the ends) before T1 and T2 (two contacts,
-    # in a closed triangle); the ends last.
-    assert set(order[1:3]) == {"P2", "P4"}
-    assert set(order[3:5]) == {"T1", "T2"}
+    assert order[0] == "P3"  # four contacts, and the broker of the network
+    # T1 and T2 (two contacts, in a closed triangle with P3: the 2-core) before P2 and P4
+    # (two contacts, each on a chain to an end: the 1-core); the ends last.
+    assert set(order[1:3]) == {"T1", "T2"}
+    assert set(order[3:5]) == {"P2", "P4"}
     assert set(order[5:]) == {"P1", "P5"}
+    by_key = {p.key: p for p in rep.players}
+    assert any("belongs to a 2-core" in e for e in by_key["person:T1"].explanations)
+    assert any("belongs to a 1-core" in e for e in by_key["person:P2"].explanations)
+    p3 = by_key["person:P3"]
+    assert any("contacts counted a quarter higher (4 x 1.25)" in e for e in p3.explanations)
+    assert not any("counted a quarter higher" in e for e in by_key["person:P2"].explanations)
+
+
+def _clique_and_a_broker() -> CaseData:
+    """A clique of seven (Q0..Q6, six contacts each) tied through Q0 to K, who also
+    reaches four people nobody else reaches (L1..L4): K has five contacts, the clique
+    members six, but K and Q0 lie on every path between the clique and the L's."""
+    b = CaseBuilder()
+    names = [f"Q{i}" for i in range(7)] + ["K"] + [f"L{i}" for i in range(1, 5)]
+    for n in names:
+        b.add_person(Person(n, n, "suspect", phones=(f"+{n}",)))
+    ties = [(f"Q{i}", f"Q{j}") for i, j in itertools.combinations(range(7), 2)]
+    ties += [("K", "Q0")] + [("K", f"L{i}") for i in range(1, 5)]
+    b.add_calls(
+        [f"c{i}" for i in range(len(ties))],
+        ["2024-01-01"] * len(ties),
+        [f"+{a}" for a, _ in ties],
+        [f"+{t}" for _, t in ties],
+    )
+    return b.build()
+
+
+def test_broker_outranks_busier_people_inside_one_clique() -> None:
+    rep = key_players(build_graph(_clique_and_a_broker(), collapse=True), top=12)
+    order = [p.key.removeprefix("person:") for p in rep.players]
+    by_key = {p.key.removeprefix("person:"): p for p in rep.players}
+    assert by_key["K"].degree == 5 and by_key["Q1"].degree == 6
+    # Degree alone would put K behind the six clique members; 5 x 1.25 > 6.
+    assert order[:2] == ["Q0", "K"]
+    assert by_key["K"].score > by_key["Q1"].score
+    assert any("(5 x 1.25)" in e for e in by_key["K"].explanations)
+    assert not any("counted a quarter higher" in e for e in by_key["Q1"].explanations)
 
 
 def test_role_evidence_and_money_lift_a_person() -> None:
@@ -130,9 +167,11 @@ def test_role_evidence_and_money_lift_a_person() -> None:
     assert (t1.role, t1.role_score) == ("Exploiter", 0.9)
     assert any("suggested role: Exploiter (0.90)" in e for e in t1.explanations)
     score = {p.key: p.score for p in rep.players}
-    # a quarter of the score is evidence: T1 now leads its twin T2, not the brokers
-    assert score["person:T1"] > score["person:T2"]
-    assert score["person:T1"] < score["person:P2"]
+    # a quarter of the score is evidence: T1, suggested as the exploiter, now leads its
+    # twin T2 and even P3 (who has twice its contacts but no evidence); the others keep
+    # their structural order
+    assert score_plain["person:T1"] < score_plain["person:P3"]
+    assert score["person:T1"] > score["person:P3"] > score["person:T2"] > score["person:P2"]
 
     b = CaseBuilder()
     for n in ["P1", "P2", "P3", "P4", "P5", "T1", "T2"]:
@@ -145,3 +184,21 @@ def test_role_evidence_and_money_lift_a_person() -> None:
     t2 = next(p for p in moneyed.players if p.key == "person:T2")
     assert t2.money == 1000.0
     assert any("1,000.00 in payments" in e for e in t2.explanations)
+
+
+def test_buyers_are_not_lifted_as_organisers() -> None:
+    case = _chain_with_equal_degrees()
+    plain = {p.key: p.score for p in key_players(build_graph(case, collapse=True), top=7).players}
+    as_buyer = [RoleSuggestion("T1", "T1", "suspect", "buyer", "Buyer", 0.9, ("x",))]
+    rep = key_players(build_graph(case, collapse=True), top=7, roles=as_buyer)
+    t1 = next(p for p in rep.players if p.key == "person:T1")
+    # the role is shown, but a client of the network is no evidence of running it
+    assert (t1.role, t1.role_score) == ("Buyer", 0.9)
+    assert any("as evidence of organising the network: 0.00" in e for e in t1.explanations)
+    score = {p.key: p.score for p in rep.players}
+    assert score["person:T1"] == score["person:T2"]  # no lift over its twin
+    assert score["person:T1"] < plain["person:T1"]  # evidence now weighs, and T1 has none
+    as_handler = [RoleSuggestion("T1", "T1", "suspect", "money_handler", "Money", 0.8, ("x",))]
+    rep = key_players(build_graph(case, collapse=True), top=7, roles=as_handler)
+    t1 = next(p for p in rep.players if p.key == "person:T1")
+    assert any("as evidence of organising the network: 0.60" in e for e in t1.explanations)

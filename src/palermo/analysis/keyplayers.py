@@ -1,25 +1,31 @@
 """Key players and brokers: reach, brokerage, role evidence and money, each explained.
 
-The score of a person is the mean of percentile ranks of four structural measures, two
-of reach (direct contacts; people within two steps) and two of brokerage (share of
-shortest paths; other groups reached, counting twice those reached through nobody else),
-after the literature on covert networks: organisers are not always the busiest phones,
-they hold the network together through lieutenants and between cells (Morselli 2009,
-*Inside Criminal Networks*, ch. 1; Krebs 2002). When the case holds role suggestions or
-payments, a quarter of the score is evidence: the person's strongest role score and the
-percentile of the money through their accounts. Each measure comes with a sentence an
-investigator can read. Betweenness is exact
-up to ``exact_limit`` active nodes, otherwise estimated from ``samples`` random
-source nodes (subset betweenness scaled by n / samples; Brandes and Pich 2007):
-an estimate whose top ranks are indicative, not exact; raise ``samples`` for more
-precision (each source is one breadth-first search over the graph). Groups come from
-Leiden (modularity) on the evidence-weighted graph.
+The structural score of a person is their number of direct contacts, counted a quarter
+higher when they are among the tenth of people most often on the shortest paths between
+others (a broker), with people of equal score ordered by how deep they sit in the
+network's k-cores. Organisers are not always the busiest phones: they hold the network
+together between cells and through lieutenants (Morselli 2009, *Inside Criminal
+Networks*, ch. 1; Krebs 2002). This design was chosen on the development networks of the
+key-player benchmark (``benchmarks/network.py --keyplayers``) and checked on held-out
+ones; PageRank, eigenvector centrality, Burt's constraint and reach within two steps
+were tried and are reported in each explanation but do not enter the score. When the
+case holds role suggestions or payments, a quarter of the score is evidence: the
+person's strongest evidence of organising (a role's score times how much that role says
+about running the network: exploiter and beneficiary fully, buyer and victim not at all)
+and the percentile of the money through their accounts.
+Each measure comes with a sentence an investigator can read. Betweenness is exact up to
+``exact_limit`` active nodes, otherwise estimated from ``samples`` random source nodes
+(subset betweenness scaled by n / samples; Brandes and Pich 2007): an estimate whose top
+ranks are indicative, not exact; raise ``samples`` for more precision (each source is
+one breadth-first search over the graph). Groups come from Leiden (modularity) on the
+evidence-weighted graph.
 
 Hubs: an identifier that nobody in the case owns and that touches more than
 ``hub_degree`` others (a supermarket's account, a call-centre number) would sit on
 every shortest path and say nothing; such hubs are left out of the measures and
-listed in the report. Burt's constraint costs the sum of the neighbours' degrees
-per node, so it is computed for the ``candidates`` best-placed nodes only.
+listed in the report. Burt's constraint and reach within two steps cost the sum of the
+neighbours' degrees per node, so they are computed for the ``candidates`` best-placed
+nodes only.
 """
 
 from __future__ import annotations
@@ -80,8 +86,35 @@ def _pct_rank(x: FloatArray) -> FloatArray:
     return np.asarray((lo + hi) / 2 / max(len(x) - 1, 1), dtype=np.float64)
 
 
-TIE_BREAK = 0.5  # of one contact: brokerage and reach never outweigh a contact
+BROKER_SHARE = 0.1  # the top tenth by betweenness (among candidates) are brokers
+BROKER_BONUS = 0.25  # a broker's contacts count a quarter higher
+CORE_TIE_BREAK = 0.1  # of a contact at most: k-core depth orders people of equal score
 EVIDENCE_SHARE = 0.25  # of the score, when the case has role suggestions or payments
+# How much a suggested role says about organising the network (role keys of
+# palermo/law/roles/roles.yaml; unlisted roles count half): those who exploit and
+# profit run it; buyers are its clients and victims who recruit are its victims.
+ORGANISING_WEIGHT = {
+    "exploiter": 1.0,
+    "beneficiary": 1.0,
+    "money_handler": 0.75,
+    "buyer": 0.0,
+    "victim_recruiter": 0.0,
+}
+DEFAULT_ORGANISING_WEIGHT = 0.5
+
+
+def structural_key(degree: FloatArray, betweenness: FloatArray, coreness: FloatArray) -> FloatArray:
+    """Contacts, a quarter more for brokers (top tenth by betweenness, above zero), and
+    k-core depth between equals; the same arrays in, one key per person out."""
+    broker = is_broker(betweenness)
+    key = degree * (1 + BROKER_BONUS * broker)
+    return np.asarray(key + CORE_TIE_BREAK * _pct_rank(coreness), dtype=np.float64)
+
+
+def is_broker(betweenness: FloatArray) -> np.ndarray:
+    """Among the top ``BROKER_SHARE`` by betweenness, with some betweenness at all."""
+    b = np.asarray(betweenness, dtype=np.float64)
+    return (b > 0) & (_pct_rank(b) >= 1 - BROKER_SHARE)
 
 
 def key_players(
@@ -172,30 +205,26 @@ def key_players(
     cand = np.arange(n_act)
     if wanted is not None:
         cand = cand[np.isin(case.node_kind[active], list(wanted))]
-    # Shortlist on the cheap measures; reach within two steps and Burt's constraint cost
-    # the sum of the neighbours' degrees per node, so they are computed for it only.
-    brokerage = (groups_reached + sole).astype(float)
-    pre = (_pct_rank(deg.astype(float)) + _pct_rank(btw) + _pct_rank(brokerage)) / 3
-    short = cand[np.argsort(-pre[cand], kind="stable")][: max(candidates, top)]
+    coreness = np.asarray(g.coreness(), dtype=np.float64)
+    broker = np.zeros(n_act, dtype=bool)
+    key = np.zeros(n_act, dtype=np.float64)
+    if len(cand):
+        broker[cand] = is_broker(btw[cand])
+        key[cand] = structural_key(deg[cand].astype(float), btw[cand], coreness[cand])
+    # Reach within two steps and Burt's constraint cost the sum of the neighbours'
+    # degrees per node, so they are computed for the shortlist only.
+    short = cand[np.argsort(-key[cand], kind="stable")][: max(candidates, top)]
     reach2 = np.zeros(n_act, dtype=np.int64)
     score = np.zeros(n_act, dtype=np.float64)
     cons = np.full(n_act, np.nan)
-    role_of, role_score = _role_evidence(case, active, roles)
+    role_of, role_score, organising = _role_evidence(case, active, roles)
     money = _money(case, active)
     if len(short):
         reach2[short] = np.asarray(g.neighborhood_size(short.tolist(), order=2)) - 1
-        # Direct contacts lead; brokerage and reach order people with as many contacts
-        # (weights chosen after the first two runs on the published networks, see the
-        # network benchmark).
-        position = (
-            _pct_rank(reach2[short].astype(float))
-            + _pct_rank(btw[short])
-            + _pct_rank(brokerage[short])
-        ) / 3
-        structure = _pct_rank(deg[short].astype(float) + TIE_BREAK * position)
+        structure = _pct_rank(key[short])
         parts = []
         if role_score[short].any():
-            parts.append(role_score[short])
+            parts.append(organising[short])
         if money[short].any():
             parts.append(_pct_rank(money[short]))
         blended = structure
@@ -236,11 +265,23 @@ def key_players(
             f" (rank {reach2_rank[i]})"
         )
         if role_of[i]:
-            expl.append(f"suggested role: {role_of[i]} ({role_score[i]:.2f})")
+            expl.append(
+                f"suggested role: {role_of[i]} ({role_score[i]:.2f}); as evidence of"
+                f" organising the network: {organising[i]:.2f}"
+            )
         if money[i] > 0:
             expl.append(
                 f"{money[i]:,.2f} in payments through their accounts (rank {money_rank[i]})"
             )
+        if broker[i]:
+            expl.append(
+                "among the tenth of people most often between others: contacts counted"
+                f" a quarter higher ({deg[i]} x {1 + BROKER_BONUS:g})"
+            )
+        expl.append(
+            f"belongs to a {int(coreness[i])}-core, a circle in which everyone has at least"
+            f" {int(coreness[i])} contacts inside the circle (deepest here: {int(coreness.max())})"
+        )
         if not np.isnan(cons[i]):
             expl.append(
                 f"constraint {cons[i]:.2f}: "
@@ -290,18 +331,24 @@ def _seeded(seed: int) -> Iterator[None]:
 
 def _role_evidence(
     case: CaseData, active: IntArray, roles: Sequence[RoleSuggestion] | None
-) -> tuple[list[str], FloatArray]:
-    """Per active node: the label and score of the person's strongest suggested role."""
+) -> tuple[list[str], FloatArray, FloatArray]:
+    """Per active node: the label and score of the person's strongest suggested role, and
+    the strongest evidence of organising (role score times ``ORGANISING_WEIGHT``)."""
     label = [""] * len(active)
     score = np.zeros(len(active), dtype=np.float64)
+    organising = np.zeros(len(active), dtype=np.float64)
     if not roles:
-        return label, score
+        return label, score, organising
     local = {int(node): i for i, node in enumerate(active.tolist())}
     for s in roles:
         i = local.get(case.person_node(s.person_id), -1)
-        if i >= 0 and s.score > score[i]:
+        if i < 0:
+            continue
+        if s.score > score[i]:
             score[i], label[i] = s.score, s.label
-    return label, score
+        weight = ORGANISING_WEIGHT.get(s.role, DEFAULT_ORGANISING_WEIGHT)
+        organising[i] = max(organising[i], s.score * weight)
+    return label, score, organising
 
 
 def _money(case: CaseData, active: IntArray) -> FloatArray:
