@@ -292,11 +292,20 @@ def train(
         u = estimate_u(con, "features", len(frame), U_MAX_PAIRS, U_SEED, link_type)
         settings = splink_settings(link_type)
         settings["probability_two_random_records_match"] = 1 / max(len(frame) - 1, 1)
+        set_levels: dict[str, dict[str, tuple[float, float]]] = {}
         for comp_dict, comp in zip(settings["comparisons"], COMPARISONS, strict=True):
             gmap = {lv.key: g for g, lv in comp.gamma_to_level().items()}
-            for level in comp_dict["comparison_levels"]:
+            learnt = []
+            for level, lv in zip(comp_dict["comparison_levels"], comp.levels, strict=True):
                 if not level["is_null_level"]:
-                    level["u_probability"] = u[comp.name][gmap[level["label_for_charts"]]]
+                    u_value = u[comp.name][gmap[lv.key]]
+                    if lv.set_weight is not None:
+                        m_value = min(u_value * 2.0**lv.set_weight, 1.0)
+                        set_levels.setdefault(comp.name, {})[lv.key] = (m_value, u_value)
+                        continue
+                    level["u_probability"] = u_value
+                learnt.append(level)
+            comp_dict["comparison_levels"] = learnt
         linker = make_linker(con, tables, settings)
         from splink import block_on
 
@@ -335,7 +344,7 @@ def train(
                 # level's set weight stands in
                 m_value = min(u_value * 2.0 ** by_name[name][key].fallback_weight, 1.0)
             levels[key] = (m_value, u_value)
-        params[name] = levels
+        params[name] = {**levels, **set_levels.get(name, {})}
     prior = float(trained["probability_two_random_records_match"])
     per_record = prior * pairs_in_scope(frame, link_type) / len(frame)
     bounded = bound_weights(params, weight_bounds)
