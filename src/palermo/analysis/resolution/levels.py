@@ -9,8 +9,10 @@ similarity thresholds use Jaro-Winkler, Hamming and Damerau-Levenshtein distance
 
 A date of birth tolerates the usual typos (day and month swapped, the year one off, one
 digit changed or two neighbouring digits swapped), so that a name and a date of birth
-carry a match on their own; an address is weak evidence either way (its comparison's
-``weight_bounds``): people move house, and a household shares one address.
+carry a match on their own. A new address says little against a match (people move
+house: the address's ``weight_bounds`` keep it near 0), while the same address is
+strong evidence for one, except when it is shared with someone of the same surname
+and another first name: a household, whose level has a small set weight.
 
 Levels with a ``tf_column`` have their weight adjusted by how common the pair's value
 is (by the engine, on inputs large enough to count values). ``fallback_weight`` is the
@@ -670,8 +672,9 @@ ADDRESS = Comparison(
         ),
         Level("different", "ELSE", _always, _text("different address"), -0.5),
     ),
-    # An address is weak evidence: people move house (a new address says little against
-    # a match) and a household shares one (the same address says little for one).
+    # People move house: a new address says little against a match. A household shares
+    # one address: the same address with the same surname and another first name says
+    # little for one (its level's set weight); otherwise the same address counts.
     weight_bounds=ADDRESS_WEIGHT_BOUNDS,
 )
 

@@ -21,8 +21,9 @@ blocking rules (same date of birth; same surname and first name), on one DuckDB 
 threads finish, so the same records could give parameters a last digit apart). Then no m
 is let below :data:`M_FLOOR` or the level's u if smaller (one wrong field never vetoes a match,
 and a level EM hardly saw among matches is no evidence for one), each comparison's weights
-are kept within its ``weight_bounds`` (an address is weak evidence either way: people
-move house, and a household shares one address), and the weights of a comparison's
+are kept within its ``weight_bounds`` (a new address is weak evidence against a match:
+people move house), a level with a ``set_weight`` (a household's shared address) is
+left out of expectation maximisation and given that weight, and the weights of a comparison's
 levels are made distinct so that a scored pair's level can be read back from them.
 Only Splink's public interface is used.
 """
