@@ -1,4 +1,4 @@
-"""One-to-one links between lists (an assignment) and the household level of addresses."""
+"""One-to-one links between lists (an assignment); households and crowded addresses."""
 
 from __future__ import annotations
 
@@ -94,3 +94,30 @@ def test_a_shared_address_with_another_first_name_is_a_household() -> None:
     # the same person: a typo or an initial of the first name, or another surname
     for other in ("Adaze Okafor", "A. Okafor", "Ngozi Obi"):
         assert _address_level(adaeze, PersonRecord("d", other, address=address)) == "exact"
+
+
+def test_an_address_many_share_weighs_less_than_a_rare_one() -> None:
+    """A flat where many people of a case are registered (a shared accommodation) says
+    less about two of them being one person than an address no one else has."""
+    records = [
+        PersonRecord(f"crowd{i}", f"Person{i} Name{i}", address="5 Strada Lunga, Iasi")
+        for i in range(20)
+    ]
+    records += [
+        PersonRecord(f"other{i}", f"Other{i} Someone{i}", address=f"{i} Calea Noua{i}, Cluj")
+        for i in range(40)
+    ]
+    records += [
+        PersonRecord("x1", "Maria Pop", date_of_birth="1990-01-02", address="5 Strada Lunga, Iasi"),
+        PersonRecord("x2", "Maria Pop", date_of_birth="1990-01-02", address="5 Strada Lunga, Iasi"),
+        PersonRecord("y1", "Ana Rus", date_of_birth="1991-03-04", address="9 Ulita Mica, Arad"),
+        PersonRecord("y2", "Ana Rus", date_of_birth="1991-03-04", address="9 Ulita Mica, Arad"),
+    ]
+    result = resolve(records, min_probability=0.0)
+    crowded, rare = result.pair("x1", "x2"), result.pair("y1", "y2")
+    assert crowded is not None and rare is not None
+    assert crowded.levels["address"] == rare.levels["address"] == "exact"
+    crowded_weight, rare_weight = (
+        next(w for c, _, w in s.outcome if c == "address") for s in (crowded, rare)
+    )
+    assert crowded_weight < rare_weight - 2

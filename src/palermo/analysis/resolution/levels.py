@@ -598,6 +598,7 @@ ADDRESS = Comparison(
             lambda a, b: _eq(a["address"], b["address"]),
             _text("same address"),
             4.0,
+            tf_column="address",
         ),
         Level(
             "same_numbers_words",
