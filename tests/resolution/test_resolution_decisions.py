@@ -26,7 +26,7 @@ def machine(edges: list[tuple[str, str, float]], keys: list[str]) -> ResolutionR
     """A machine result with the given links (weight; probability 0.99 each)."""
     suggestions = tuple(PairSuggestion(min(a, b), max(a, b), w, 0.99, ()) for a, b, w in edges)
     clusters = cluster_keys(keys, ((s.key_a, s.key_b) for s in suggestions))
-    return ResolutionResult(suggestions, clusters, 0.9, "rules")
+    return ResolutionResult(suggestions, clusters, 0.9, "splink")
 
 
 KEYS = ["a", "b", "c", "d", "e"]

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from palermo.analysis.resolution import Model, ModelError, resolve, shipped_model, train
-from palermo.analysis.resolution.levels import COMPARISONS
+from palermo.analysis.resolution.levels import COMPARISONS, HOUSEHOLD_WEIGHT
 from palermo.analysis.resolution.model import DISTINCT, MAX_PRIOR
 from palermo.analysis.resolution.synthetic import synthetic_people
 
@@ -34,6 +34,9 @@ def test_the_shipped_model_covers_every_level_within_its_bounds() -> None:
     for typo in ("transposed", "year_off", "one_digit"):
         assert dob[typo] > 3
     assert name["exact"] + dob["one_digit"] + address["different"] > 15
+    # a household's shared address has its set weight; the same address otherwise counts
+    assert abs(address["household"] - HOUSEHOLD_WEIGHT) < 0.01
+    assert address["exact"] > address["household"] + 5
     assert model.description and model.matches_per_record > 0
 
 

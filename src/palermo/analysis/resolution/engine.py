@@ -28,7 +28,8 @@ records of one kind upward the input is large enough to learn from its own value
 Below that the model's own prior and weights are used as they are.
 
 With ``one_to_one=True`` (lists without duplicates inside them), a record is linked to
-at most one record of each other list, strongest suggestion first.
+at most one record of each other list: the links are a maximum-weight assignment on
+the pairs at or above the threshold (see :mod:`.assignment`).
 
 Empty input gives an empty result. Nothing is downloaded; nothing is written to disk.
 """
@@ -42,6 +43,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from palermo.analysis.resolution.assignment import one_to_one_links
 from palermo.analysis.resolution.levels import COMPARISONS, Comparison
 from palermo.analysis.resolution.model import (
     TF_COLUMNS,
@@ -200,9 +202,9 @@ def resolve(
 
     ``link_type="link_only"`` links lists to each other: every record names its list in
     ``PersonRecord.dataset`` and records of the same list are never paired. With
-    ``one_to_one=True`` a record is linked to at most one record of each other list (the
-    strongest suggestion wins; the others stay suggestions), for lists without
-    duplicates inside them.
+    ``one_to_one=True`` a record is linked to at most one record of each other list (a
+    maximum-weight assignment, see :mod:`.assignment`; the other pairs stay
+    suggestions), for lists without duplicates inside them.
     """
     with paused_gc():
         return _resolve(
@@ -249,27 +251,18 @@ def _resolve(
     edges = [(s.key_a, s.key_b) for s in suggestions if s.match_probability >= threshold]
     links = None
     if one_to_one:
-        edges = one_to_one_links(edges, {r.key: str(r.dataset) for r in recs})
+        edges = one_to_one_links(
+            [
+                (s.key_a, s.key_b, s.match_probability)
+                for s in suggestions
+                if s.match_probability >= threshold
+            ],
+            {r.key: str(r.dataset) for r in recs},
+        )
         links = frozenset(edges)
     clusters = cluster_keys([r.key for r in recs], edges)
     overall: Method = "splink" if "splink" in methods.values() else "none"
     return ResolutionResult(tuple(suggestions), clusters, threshold, overall, methods, links)
-
-
-def one_to_one_links(
-    edges: Iterable[tuple[str, str]], dataset: Mapping[str, str]
-) -> list[tuple[str, str]]:
-    """Keep, strongest first, the links whose records are not yet linked to the other's
-    list: each record ends with at most one partner per other list."""
-    taken: set[tuple[str, str]] = set()
-    out: list[tuple[str, str]] = []
-    for a, b in edges:
-        if (a, dataset[b]) in taken or (b, dataset[a]) in taken:
-            continue
-        taken.add((a, dataset[b]))
-        taken.add((b, dataset[a]))
-        out.append((a, b))
-    return out
 
 
 def cluster_keys(keys: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, str]:

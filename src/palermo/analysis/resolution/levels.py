@@ -9,8 +9,10 @@ similarity thresholds use Jaro-Winkler, Hamming and Damerau-Levenshtein distance
 
 A date of birth tolerates the usual typos (day and month swapped, the year one off, one
 digit changed or two neighbouring digits swapped), so that a name and a date of birth
-carry a match on their own; an address is weak evidence either way (its comparison's
-``weight_bounds``): people move house, and a household shares one address.
+carry a match on their own. A new address says little against a match (people move
+house: the address's ``weight_bounds`` keep it near 0), while the same address is
+strong evidence for one, except when it is shared with someone of the same surname
+and another first name: a household, whose level has a small set weight.
 
 Levels with a ``tf_column`` have their weight adjusted by how common the pair's value
 is (by the engine, on inputs large enough to count values). ``fallback_weight`` is the
@@ -37,7 +39,9 @@ NAME_SIMILAR = 0.80
 DOB_CLOSE_DAYS = 31
 ADDRESS_WORDS = 0.6
 ADDRESS_SOME_WORDS = 0.3
-ADDRESS_WEIGHT_BOUNDS = (-1.0, 6.0)
+ADDRESS_WEIGHT_BOUNDS = (-1.0, 10.0)
+# an address shared with someone of the same surname and another first name: a household
+HOUSEHOLD_WEIGHT = 1.0
 NATIONALITY_WEIGHT_BOUNDS = (-2.0, 1.0)
 
 
@@ -47,6 +51,12 @@ class Level:
 
     ``tf_column``: the match weight of this level is adjusted by how common the pair's
     value of that column is (a rare surname shared is stronger evidence than "Popescu").
+    ``set_weight``: the level's weight is set, not learnt (m is u times 2 to that
+    power): for a pattern that random pairs seldom show but that is common among people
+    close to each other (a household's shared address), whose weight from random pairs
+    would be far too strong. Expectation maximisation does not see such a level (its
+    pairs count with the levels below it), so adding one leaves the other weights as
+    they were.
     """
 
     key: str
@@ -56,6 +66,7 @@ class Level:
     fallback_weight: float
     is_null: bool = False
     tf_column: str | None = None
+    set_weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -522,6 +533,46 @@ def _close_numbers(a: Features, b: Features) -> bool:
     return _eq(a["postcode"], b["postcode"]) or xs[0] == ys[0] or xs[-1] == ys[-1]
 
 
+# the address agrees closely: the same, or the same numbers and most words, or most of
+# its distinctive words
+ADDRESS_CLOSE = (
+    f"(address_l = address_r OR (address_numbers_l = address_numbers_r "
+    f"AND {_words_overlap(ADDRESS_WORDS)}) OR ({_words_overlap(ADDRESS_WORDS, 'address_rare')} "
+    "AND len(list_intersect(address_rare_words_l, address_rare_words_r)) >= "
+    f"{ADDRESS_WORDS} * least(len(address_rare_words_l), len(address_rare_words_r))))"
+)
+# the same surname and another first name (not a typo of it, not an initial of it) or
+# none on one side
+HOUSEHOLD_NAMES = (
+    "last_l = last_r AND (first_l IS NULL OR first_r IS NULL "
+    f"OR (jaro_winkler_similarity(first_l, first_r) < {NAME_TYPO} "
+    "AND NOT (first_initial_l = first_initial_r "
+    "AND (length(first_l) = 1 OR length(first_r) = 1))))"
+)
+
+
+def _address_close(a: Features, b: Features) -> bool:
+    return (
+        _eq(a["address"], b["address"])
+        or (_same_numbers(a, b) and _overlap(a["address_words"], b["address_words"], ADDRESS_WORDS))
+        or (
+            _overlap(a["address_rare"], b["address_rare"], ADDRESS_WORDS)
+            and _list_overlap(a["address_rare_words"], b["address_rare_words"], ADDRESS_WORDS)
+        )
+    )
+
+
+def _household_names(a: Features, b: Features) -> bool:
+    fa, fb = a["first"], b["first"]
+    if not _eq(a["last"], b["last"]):
+        return False
+    if fa is None or fb is None:
+        return True
+    if _jw(fa, fb) >= NAME_TYPO:
+        return False
+    return not (fa[0] == fb[0] and (len(fa) == 1 or len(fb) == 1))
+
+
 ADDRESS = Comparison(
     "address",
     (
@@ -534,11 +585,20 @@ ADDRESS = Comparison(
             is_null=True,
         ),
         Level(
+            "household",
+            f"{ADDRESS_CLOSE} AND {HOUSEHOLD_NAMES}",
+            lambda a, b: _address_close(a, b) and _household_names(a, b),
+            _text("same address and surname, not the same first name (a household?)"),
+            0.5,
+            set_weight=HOUSEHOLD_WEIGHT,
+        ),
+        Level(
             "exact",
             "address_l = address_r",
             lambda a, b: _eq(a["address"], b["address"]),
             _text("same address"),
             4.0,
+            tf_column="address",
         ),
         Level(
             "same_numbers_words",
@@ -613,8 +673,9 @@ ADDRESS = Comparison(
         ),
         Level("different", "ELSE", _always, _text("different address"), -0.5),
     ),
-    # An address is weak evidence: people move house (a new address says little against
-    # a match) and a household shares one (the same address says little for one).
+    # People move house: a new address says little against a match. A household shares
+    # one address: the same address with the same surname and another first name says
+    # little for one (its level's set weight); otherwise the same address counts.
     weight_bounds=ADDRESS_WEIGHT_BOUNDS,
 )
 

@@ -21,8 +21,9 @@ blocking rules (same date of birth; same surname and first name), on one DuckDB 
 threads finish, so the same records could give parameters a last digit apart). Then no m
 is let below :data:`M_FLOOR` or the level's u if smaller (one wrong field never vetoes a match,
 and a level EM hardly saw among matches is no evidence for one), each comparison's weights
-are kept within its ``weight_bounds`` (an address is weak evidence either way: people
-move house, and a household shares one address), and the weights of a comparison's
+are kept within its ``weight_bounds`` (a new address is weak evidence against a match:
+people move house), a level with a ``set_weight`` (a household's shared address) is
+left out of expectation maximisation and given that weight, and the weights of a comparison's
 levels are made distinct so that a scored pair's level can be read back from them.
 Only Splink's public interface is used.
 """
@@ -292,11 +293,20 @@ def train(
         u = estimate_u(con, "features", len(frame), U_MAX_PAIRS, U_SEED, link_type)
         settings = splink_settings(link_type)
         settings["probability_two_random_records_match"] = 1 / max(len(frame) - 1, 1)
+        set_levels: dict[str, dict[str, tuple[float, float]]] = {}
         for comp_dict, comp in zip(settings["comparisons"], COMPARISONS, strict=True):
             gmap = {lv.key: g for g, lv in comp.gamma_to_level().items()}
-            for level in comp_dict["comparison_levels"]:
+            learnt = []
+            for level, lv in zip(comp_dict["comparison_levels"], comp.levels, strict=True):
                 if not level["is_null_level"]:
-                    level["u_probability"] = u[comp.name][gmap[level["label_for_charts"]]]
+                    u_value = u[comp.name][gmap[lv.key]]
+                    if lv.set_weight is not None:
+                        m_value = min(u_value * 2.0**lv.set_weight, 1.0)
+                        set_levels.setdefault(comp.name, {})[lv.key] = (m_value, u_value)
+                        continue
+                    level["u_probability"] = u_value
+                learnt.append(level)
+            comp_dict["comparison_levels"] = learnt
         linker = make_linker(con, tables, settings)
         from splink import block_on
 
@@ -335,7 +345,7 @@ def train(
                 # level's set weight stands in
                 m_value = min(u_value * 2.0 ** by_name[name][key].fallback_weight, 1.0)
             levels[key] = (m_value, u_value)
-        params[name] = levels
+        params[name] = {**levels, **set_levels.get(name, {})}
     prior = float(trained["probability_two_random_records_match"])
     per_record = prior * pairs_in_scope(frame, link_type) / len(frame)
     bounded = bound_weights(params, weight_bounds)
