@@ -126,9 +126,19 @@ _COULD_FACT = re.compile(
 )
 _STRICT_SPECULATIVE = re.compile(
     r"\b(?:might|maybe|perhaps|possibly|probably|podría|podrían|quizás|quizá|quizas|"
-    r"tal vez|would have|wonder)\b",
+    r"tal vez|would have|wonder|capable of)\b",
     re.IGNORECASE,
 )
+# A hedge on an amount or a time is no doubt about the fact: "after maybe several months
+# I realised that I had not been paid", "perhaps two weeks later they beat him".
+_HEDGED_AMOUNT = re.compile(
+    r"\b(?:maybe|perhaps|probably|possibly|quizás|quizá|tal vez)\s+(?:like\s+|about\s+|around\s+)?"
+    r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
+    r"several|a few|a couple|a dozen|dozens|hundreds|half|once|twice|a year|a month|a week)",
+    re.IGNORECASE,
+)
+# "not only ... but also" adds, it does not deny ("he not only offered me a job").
+_NOT_ONLY = re.compile(r"\bnot only\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(
     r"\b(?:if|unless|in case|whether|suppose|supposing|imagine|"
     r"si|a menos que|en caso de que)\b",
@@ -271,7 +281,7 @@ def _negated(sentence: str, start: int) -> bool:
     known = list(_FACTIVE.finditer(clause))
     if known:  # "I did not realise that I was being taken for a ride": it was so
         clause = clause[known[-1].end() :]
-    words = _WORD.findall(clause.lower())[-5:]
+    words = _WORD.findall(_NOT_ONLY.sub(" ", clause).lower())[-5:]
     if any(w in _NEGATIONS or w.endswith("n't") for w in words):
         return True
     return "no one" in " ".join(words)
@@ -281,6 +291,8 @@ def _speculative(sentence: str, start: int, threat: bool) -> bool:
     """Whether a guess ("might", "perhaps", "could") comes before the match. For threats
     (``threat``) "could" is the threat itself ("could deport us back"); a "could" of
     purpose or belief ("so we could pay off the debt") is not a guess either."""
+    if _HEDGED_AMOUNT.search(sentence):
+        sentence = _HEDGED_AMOUNT.sub(lambda m: " " * len(m.group()), sentence)
     prefix = sentence[:start]
     if _MAY.search(prefix) or _STRICT_SPECULATIVE.search(prefix):
         return True
