@@ -98,6 +98,21 @@ _NEGATIONS = frozenset(
         "nada",
         "ningún",
         "ninguna",
+        # chat spelling, without the apostrophe
+        "dont",
+        "didnt",
+        "doesnt",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "wasnt",
+        "werent",
+        "isnt",
+        "arent",
+        "havent",
+        "hasnt",
+        "hadnt",
     }
 )
 _CLAUSE_BREAK = re.compile(
@@ -158,6 +173,13 @@ _MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas)\s|\s(?:but|
 # A threat with its content: "threatened to ...", "threatening that ...", "threats of ...".
 _THREAT = re.compile(
     r"\b(?:threat\w*|warn\w*|amenaz\w*)\s+(?:\w+\s+){0,2}?(?:to|that|of|with|if|de|que|con|si)\b",
+    re.IGNORECASE,
+)
+# A fear of what someone would do is no report that it was done ("I was afraid he would
+# lock me in"); patterns written for threats keep it.
+_FEARED = re.compile(
+    r"\b(?:afraid|scared|feared|fear|fearing|worried|terrified|frightened)\b"
+    r"(?:\s+(?:that|of|he|she|they|it|someone|somebody|the\s+\w+))*\s+(?:would|might|will|could|'d)\b",
     re.IGNORECASE,
 )
 _NOT_PROVED = re.compile(
@@ -330,6 +352,8 @@ def _blocked(
         return "future"
     if _THREAT.search(clause):
         return "threatened"
+    if _FEARED.search(clause):
+        return "feared"
     return None
 
 
