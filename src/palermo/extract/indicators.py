@@ -123,7 +123,27 @@ _CLAUSE_BREAK = re.compile(
 # Not knowing that something happened does not undo it: the clause after the verb stands.
 _FACTIVE = re.compile(
     r"\b(?:know|knew|known|reali[sz]e|reali[sz]ed|understand|understood|notice|noticed)"
-    r"\s+that\b",
+    r"\s+that\b"
+    # Nor does not forgetting, not remembering or not believing it: "I will never forget
+    # the day they took my passport", "I couldn't believe they took our passports".
+    r"|\b(?:forget|forgot|forgotten|remember|remembered|recall|believe|believed)\b",
+    re.IGNORECASE,
+)
+# An indirect question holds an "if" that is no condition and a "could" that is no guess:
+# "when I asked if I could go home, he took my passport".
+_INDIRECT = re.compile(
+    r"\b(?:ask|asks|asked|asking|wonder|wondered|wondering|know|knew|sure|check|checked|see)"
+    r"\s+(?:\w+\s+)?(?:if|whether)\b[^,;:.]*?(?=,|;|:|\s(?:but|because|so)\s|$)",
+    re.IGNORECASE,
+)
+# The main clause of a condition told in the past, with no modal in it, is what happened
+# each time: "if I didn't make $1,000 a night he beat me", "even if I was sick, they
+# made me work" (against "if I tried to run, he would take our passports").
+_IF_THEN_PAST = re.compile(
+    r"\b(?:if|whether)\s+\S+.*?(?:,|\s(?:i|he|she|they|we|you)\s)", re.IGNORECASE | re.DOTALL
+)
+_MODAL = re.compile(
+    r"\b(?:would|will|shall|could|can|might|may|should|must|going to|gonna)\b|'ll|'d\b",
     re.IGNORECASE,
 )
 _SPECULATIVE = re.compile(
@@ -169,7 +189,7 @@ _QUESTION_START = re.compile(
 )
 
 
-_MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas)\s|\s(?:but|whereas)\s")
+_MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas|so)\s|\s(?:but|whereas)\s")
 # A threat with its content: "threatened to ...", "threatening that ...", "threats of ...".
 _THREAT = re.compile(
     r"\b(?:threat\w*|warn\w*|amenaz\w*)\s+(?:\w+\s+){0,2}?(?:to|that|of|with|if|de|que|con|si)\b",
@@ -336,6 +356,12 @@ def _blocked(
         return "negated"
     if law:
         return "statement of law"
+    asked = list(_INDIRECT.finditer(sentence))
+    if asked:
+        if any(m.start() <= start < m.end() for m in asked):
+            return "question"  # "asked if I did not appreciate ... bringing me to the UK"
+        sentence = _INDIRECT.sub(lambda m: " " * len(m.group()), sentence)
+        prefix = sentence[:start]
     if _speculative(sentence, start, pattern.allow_conditional):
         return "speculative"
     breaks = list(_MACRO_BREAK.finditer(prefix))
@@ -344,7 +370,7 @@ def _blocked(
         return "not proved"
     if pattern.allow_conditional:
         return None
-    if _CONDITIONAL.search(clause) or _CONDITIONAL.search(sentence[start:end]):
+    if _conditional(clause) or _CONDITIONAL.search(sentence[start:end]):
         return "conditional"
     if _WOULD.search(prefix) and _CONDITION_AFTER.match(sentence, end):
         return "conditional"  # "would beat her if she did not pay": a threat, not a beating
@@ -355,6 +381,22 @@ def _blocked(
     if _FEARED.search(clause):
         return "feared"
     return None
+
+
+def _conditional(clause: str) -> bool:
+    """Whether a condition governs the end of ``clause``: the last "if" of the clause,
+    unless the "if" clause is over and the rest, told without a modal, is what happened."""
+    last = None
+    for last in _CONDITIONAL.finditer(clause):
+        pass
+    if last is None:
+        return False
+    rest = clause[last.start() :]
+    return not (
+        last.group().lower() in ("if", "whether")
+        and _IF_THEN_PAST.match(rest) is not None
+        and _MODAL.search(rest) is None
+    )
 
 
 def _in_title(text: str, sentence: Sentence, start: int, end: int) -> bool:
