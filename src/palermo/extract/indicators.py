@@ -386,11 +386,10 @@ def _blocked(
 def _conditional(clause: str) -> bool:
     """Whether a condition governs the end of ``clause``: the last "if" of the clause,
     unless the "if" clause is over and the rest, told without a modal, is what happened."""
-    last = None
-    for last in _CONDITIONAL.finditer(clause):
-        pass
-    if last is None:
+    found = list(_CONDITIONAL.finditer(clause))
+    if not found:
         return False
+    last = found[-1]
     rest = clause[last.start() :]
     return not (
         last.group().lower() in ("if", "whether")
