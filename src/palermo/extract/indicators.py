@@ -98,6 +98,21 @@ _NEGATIONS = frozenset(
         "nada",
         "ningún",
         "ninguna",
+        # chat spelling, without the apostrophe
+        "dont",
+        "didnt",
+        "doesnt",
+        "cant",
+        "couldnt",
+        "wont",
+        "wouldnt",
+        "wasnt",
+        "werent",
+        "isnt",
+        "arent",
+        "havent",
+        "hasnt",
+        "hadnt",
     }
 )
 _CLAUSE_BREAK = re.compile(
@@ -108,7 +123,27 @@ _CLAUSE_BREAK = re.compile(
 # Not knowing that something happened does not undo it: the clause after the verb stands.
 _FACTIVE = re.compile(
     r"\b(?:know|knew|known|reali[sz]e|reali[sz]ed|understand|understood|notice|noticed)"
-    r"\s+that\b",
+    r"\s+that\b"
+    # Nor does not forgetting, not remembering or not believing it: "I will never forget
+    # the day they took my passport", "I couldn't believe they took our passports".
+    r"|\b(?:forget|forgot|forgotten|remember|remembered|recall|believe|believed)\b",
+    re.IGNORECASE,
+)
+# An indirect question holds an "if" that is no condition and a "could" that is no guess:
+# "when I asked if I could go home, he took my passport".
+_INDIRECT = re.compile(
+    r"\b(?:ask|asks|asked|asking|wonder|wondered|wondering|know|knew|sure|check|checked|see)"
+    r"\s+(?:\w+\s+)?(?:if|whether)\b[^,;:.]*?(?=,|;|:|\s(?:but|because|so)\s|$)",
+    re.IGNORECASE,
+)
+# The main clause of a condition told in the past, with no modal in it, is what happened
+# each time: "if I didn't make $1,000 a night he beat me", "even if I was sick, they
+# made me work" (against "if I tried to run, he would take our passports").
+_IF_THEN_PAST = re.compile(
+    r"\b(?:if|whether)\s+\S+.*?(?:,|\s(?:i|he|she|they|we|you)\s)", re.IGNORECASE | re.DOTALL
+)
+_MODAL = re.compile(
+    r"\b(?:would|will|shall|could|can|might|may|should|must|going to|gonna)\b|'ll|'d\b",
     re.IGNORECASE,
 )
 _SPECULATIVE = re.compile(
@@ -126,9 +161,19 @@ _COULD_FACT = re.compile(
 )
 _STRICT_SPECULATIVE = re.compile(
     r"\b(?:might|maybe|perhaps|possibly|probably|podría|podrían|quizás|quizá|quizas|"
-    r"tal vez|would have|wonder)\b",
+    r"tal vez|would have|wonder|capable of)\b",
     re.IGNORECASE,
 )
+# A hedge on an amount or a time is no doubt about the fact: "after maybe several months
+# I realised that I had not been paid", "perhaps two weeks later they beat him".
+_HEDGED_AMOUNT = re.compile(
+    r"\b(?:maybe|perhaps|probably|possibly|quizás|quizá|tal vez)\s+(?:like\s+|about\s+|around\s+)?"
+    r"(?:\d|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
+    r"several|a few|a couple|a dozen|dozens|hundreds|half|once|twice|a year|a month|a week)",
+    re.IGNORECASE,
+)
+# "not only ... but also" adds, it does not deny ("he not only offered me a job").
+_NOT_ONLY = re.compile(r"\bnot only\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(
     r"\b(?:if|unless|in case|whether|suppose|supposing|imagine|"
     r"si|a menos que|en caso de que)\b",
@@ -144,10 +189,17 @@ _QUESTION_START = re.compile(
 )
 
 
-_MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas)\s|\s(?:but|whereas)\s")
+_MACRO_BREAK = re.compile(r"[;:—–]|,\s+(?:and|but|while|whereas|so)\s|\s(?:but|whereas)\s")
 # A threat with its content: "threatened to ...", "threatening that ...", "threats of ...".
 _THREAT = re.compile(
     r"\b(?:threat\w*|warn\w*|amenaz\w*)\s+(?:\w+\s+){0,2}?(?:to|that|of|with|if|de|que|con|si)\b",
+    re.IGNORECASE,
+)
+# A fear of what someone would do is no report that it was done ("I was afraid he would
+# lock me in"); patterns written for threats keep it.
+_FEARED = re.compile(
+    r"\b(?:afraid|scared|feared|fear|fearing|worried|terrified|frightened)\b"
+    r"(?:\s+(?:that|of|he|she|they|it|someone|somebody|the\s+\w+))*\s+(?:would|might|will|could|'d)\b",
     re.IGNORECASE,
 )
 _NOT_PROVED = re.compile(
@@ -271,7 +323,7 @@ def _negated(sentence: str, start: int) -> bool:
     known = list(_FACTIVE.finditer(clause))
     if known:  # "I did not realise that I was being taken for a ride": it was so
         clause = clause[known[-1].end() :]
-    words = _WORD.findall(clause.lower())[-5:]
+    words = _WORD.findall(_NOT_ONLY.sub(" ", clause).lower())[-5:]
     if any(w in _NEGATIONS or w.endswith("n't") for w in words):
         return True
     return "no one" in " ".join(words)
@@ -281,6 +333,8 @@ def _speculative(sentence: str, start: int, threat: bool) -> bool:
     """Whether a guess ("might", "perhaps", "could") comes before the match. For threats
     (``threat``) "could" is the threat itself ("could deport us back"); a "could" of
     purpose or belief ("so we could pay off the debt") is not a guess either."""
+    if _HEDGED_AMOUNT.search(sentence):
+        sentence = _HEDGED_AMOUNT.sub(lambda m: " " * len(m.group()), sentence)
     prefix = sentence[:start]
     if _MAY.search(prefix) or _STRICT_SPECULATIVE.search(prefix):
         return True
@@ -302,6 +356,12 @@ def _blocked(
         return "negated"
     if law:
         return "statement of law"
+    asked = list(_INDIRECT.finditer(sentence))
+    if asked:
+        if any(m.start() <= start < m.end() for m in asked):
+            return "question"  # "asked if I did not appreciate ... bringing me to the UK"
+        sentence = _INDIRECT.sub(lambda m: " " * len(m.group()), sentence)
+        prefix = sentence[:start]
     if _speculative(sentence, start, pattern.allow_conditional):
         return "speculative"
     breaks = list(_MACRO_BREAK.finditer(prefix))
@@ -310,7 +370,7 @@ def _blocked(
         return "not proved"
     if pattern.allow_conditional:
         return None
-    if _CONDITIONAL.search(clause) or _CONDITIONAL.search(sentence[start:end]):
+    if _conditional(clause) or _CONDITIONAL.search(sentence[start:end]):
         return "conditional"
     if _WOULD.search(prefix) and _CONDITION_AFTER.match(sentence, end):
         return "conditional"  # "would beat her if she did not pay": a threat, not a beating
@@ -318,7 +378,24 @@ def _blocked(
         return "future"
     if _THREAT.search(clause):
         return "threatened"
+    if _FEARED.search(clause):
+        return "feared"
     return None
+
+
+def _conditional(clause: str) -> bool:
+    """Whether a condition governs the end of ``clause``: the last "if" of the clause,
+    unless the "if" clause is over and the rest, told without a modal, is what happened."""
+    found = list(_CONDITIONAL.finditer(clause))
+    if not found:
+        return False
+    last = found[-1]
+    rest = clause[last.start() :]
+    return not (
+        last.group().lower() in ("if", "whether")
+        and _IF_THEN_PAST.match(rest) is not None
+        and _MODAL.search(rest) is None
+    )
 
 
 def _in_title(text: str, sentence: Sentence, start: int, end: int) -> bool:

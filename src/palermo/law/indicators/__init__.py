@@ -157,7 +157,12 @@ def expand(pattern: str, words: dict[str, str]) -> str:
     return rf"(?:{text})(?![\w])"
 
 
-_FILLER = r"(?:(?![;:.!?] )\S+ )"
+# A gap skips determiners, adjectives and names, never a negation or a modal: "I was never
+# locked in" and "I was afraid he would lock me in" are no "{person} be ~ lock".
+_FILLER = (
+    r"(?:(?![;:.!?] |(?:not|never|no|nobody|nothing|none|would|might|will|shall|"
+    r"if|unless|nunca|jamás|nadie|ni) )\S+ )"
+)
 
 
 def expand_lemmas(pattern: str, words: dict[str, str]) -> str:
