@@ -234,7 +234,7 @@ def _exploitation(result: Any) -> tuple[Exploitation, dict[str, Exploitation]]:
     for the case and per victim the passages name."""
     seen: set[tuple[str, str, str | None]] = set()
     facts: list[ExploitationFact] = []
-    every = [
+    every = list(getattr(result, "exploitation_facts", None) or ()) or [
         f
         for suspect in result.suspects
         for statute in suspect.statutes
