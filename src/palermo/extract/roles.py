@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NAME = r"[A-Z][\w'’.-]*(?:\s+(?:de\s+la\s+|de\s+|van\s+|al-)?[A-Z][\w'’.-]*){0,3}"
 _ROLE_WORDS = (
@@ -128,6 +129,17 @@ def _word_before(text: str, lo: int, at: int) -> str:
 
 
 def _parties(text: str, s_start: int, s_end: int) -> list[_Party]:
+    """The parties of the sentence, in page offsets (read once per sentence: a sentence
+    with several hits is read for the first)."""
+    found = _sentence_parties(text[s_start:s_end])
+    if not s_start:
+        return list(found)
+    return [_Party(p.kind, p.start + s_start, p.end + s_start, p.doer, p.place) for p in found]
+
+
+@lru_cache(maxsize=256)
+def _sentence_parties(text: str) -> tuple[_Party, ...]:
+    s_start, s_end = 0, len(text)
     out: list[_Party] = []
     for m in _PARTY.finditer(text, s_start, s_end):
         kind = next(k for k in ("named", "role", "person", "subj", "obj", "name") if m.group(k))
@@ -154,7 +166,7 @@ def _parties(text: str, s_start: int, s_end: int) -> list[_Party]:
         before = _word_before(text, s_start, start)
         doer = before not in _NOT_DOER and not (before.endswith("ed") and before.islower())
         out.append(_Party(kind, start, end, doer, before in _NOT_DOER))
-    return out
+    return tuple(out)
 
 
 _DOER_KINDS = ("named", "role", "name", "subj")
