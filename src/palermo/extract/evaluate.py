@@ -18,6 +18,7 @@ the eleven ILO forced-labour indicators.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -210,13 +211,18 @@ class AttributionScore:
         )
 
 
+def _words_in(part: str, whole: str) -> bool:
+    """``part`` appears in ``whole`` as whole words ("I" is not in "victim")."""
+    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", whole) is not None
+
+
 def _same_party(found: str | None, names: list[str]) -> bool:
     if not names:
         return found is None
     if found is None:
         return False
     low = found.lower()
-    return any(n.lower() in low or low in n.lower() for n in names)
+    return any(_words_in(n.lower(), low) or _words_in(low, n.lower()) for n in names)
 
 
 def evaluate_attribution(
