@@ -32,7 +32,8 @@ _NAME = r"[A-Z][\w'’.-]*(?:\s+(?:de\s+la\s+|de\s+|van\s+|al-)?[A-Z][\w'’.-]*
 _ROLE_WORDS = (
     r"(?:co-?)?defendants?|traffickers?|employers?|recruiters?|couple|boss|pimps?|"
     r"conspirators?|smugglers?|owners?|manager|madam|husband|wife|appellants?|pastor|"
-    r"perpetrators?|offenders?|exploiters?|captors?|handlers?"
+    r"perpetrators?|offenders?|exploiters?|captors?|handlers?|ring|gang|cartel|"
+    r"organi[sz]ation"
 )
 _ROLE = rf"(?:the\s+|his\s+|her\s+|their\s+)?(?:{_ROLE_WORDS})"
 _PERSON = (
@@ -56,6 +57,7 @@ _PROCESS = (
     r"known|believed|prosecuted|tried|acquitted|involved|engaged|required|expected|based|"
     r"located|scheduled|supposed|able|unable|used"
 )
+_PROCESS_OBJECT = re.compile(r"convicted|sentenced|charged|indicted|prosecuted|acquitted")
 _PASSIVE = re.compile(
     r"\b(?:was|were|been|being|is|are|be|got)\s+(?:\w+ly\s+|also\s+|then\s+|not\s+)?"
     rf"(?!(?:{_PROCESS})\b)"
@@ -80,6 +82,26 @@ _NOT_DOER = frozenset(
         "named", "called", "v.", "vs.",
     }
 )  # fmt: skip
+# Nationality adjectives ("an American citizen", "Mexican nationals"): never a party.
+_NATIONALITIES = frozenset(
+    {
+        "American", "Mexican", "Chinese", "Guatemalan", "Honduran", "Salvadoran", "Thai",
+        "Filipino", "Nigerian", "Romanian", "Indian", "Vietnamese", "Korean", "Russian",
+        "Ukrainian", "Peruvian", "Eritrean", "Indonesian", "Asian", "African", "Hispanic",
+        "Bulgarian", "Moldovan", "Albanian", "Haitian", "Jamaican", "Kenyan", "Ugandan",
+        "Ghanaian", "Bangladeshi", "Pakistani", "Nepali", "Nepalese", "Saudi", "Cuban",
+        "Dominican", "Venezuelan", "Colombian", "Brazilian", "Polish", "Czech", "European",
+        "Ethiopian", "Somali", "Sudanese", "Egyptian", "Moroccan", "Turkish", "Syrian",
+        "Iraqi", "Afghan", "Burmese", "Cambodian", "Laotian", "Malaysian", "Japanese",
+        "Taiwanese", "Mongolian", "Uzbek", "Kazakh", "Belarusian", "Hungarian", "Slovak",
+        "Serbian", "Croatian", "Bosnian", "Greek", "Italian", "Spanish", "French", "German",
+        "British", "English", "Irish", "Scottish", "Canadian", "Australian", "Samoan",
+        "Tongan", "Fijian", "Marshallese", "Micronesian", "Ecuadorian", "Bolivian",
+        "Chilean", "Argentine", "Argentinian", "Paraguayan", "Uruguayan", "Nicaraguan",
+        "Panamanian", "Belizean", "Trinidadian", "Guyanese", "Liberian", "Cameroonian",
+        "Congolese", "Zimbabwean", "Zambian", "Malawian", "Tanzanian", "Rwandan",
+    }
+)  # fmt: skip
 _STOP = frozenset(
     {
         "The", "A", "An", "In", "On", "Once", "During", "After", "Before", "According",
@@ -90,7 +112,12 @@ _STOP = frozenset(
         "Government", "Court", "Count", "Counts", "Grand", "Jury", "Judge", "Upon", "At",
         "Conspiracy", "Bringing", "Indictment", "Beginning", "Following", "Each", "All",
         "Both", "One", "Four", "Five", "Several", "Most", "Other", "Such", "No",
+        "Six", "Seven", "Nine", "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen",
+        "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen", "Twenty", "Thirty",
+        "Dozens", "Hundreds", "Central", "Latin", "Federal", "Acting", "Assistant",
+        "Attorney", "General", "Department", "Justice", "Immigration", "Customs",
     }
+    | _NATIONALITIES
 )  # fmt: skip
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)\W*$")
 
@@ -102,6 +129,7 @@ class _Party:
     end: int
     doer: bool  # not after a preposition or a verb in -ed: may be a subject
     place: bool = False  # after a preposition: a place or a company, not a patient
+    owner: bool = False  # "her role", "their crimes": a possessive, not an object
 
     @property
     def span(self) -> tuple[int, int]:
@@ -128,13 +156,42 @@ def _word_before(text: str, lo: int, at: int) -> str:
     return m.group(1).lower()
 
 
+_NOT_NOUN = frozenset(
+    {
+        "to", "in", "into", "from", "with", "and", "or", "for", "that", "at", "on", "as",
+        "by", "of", "out", "up", "back", "away", "off", "down", "again", "alone", "not",
+        "if", "until", "so", "because", "when", "while", "through", "about", "a", "an",
+        "the", "her", "him", "them", "their", "his", "they", "she", "he",
+    }
+)  # fmt: skip
+_NEXT_WORD = re.compile(r"\s+([\w'’-]+)")
+
+
+def _possessive(text: str, end: int) -> bool:
+    """ "their crimes", "her role": a pronoun used as a possessive before a noun ("her"
+    before "to", a participle or punctuation is an object: "forced her to", "kept her
+    locked")."""
+    word = text[end - 5 : end].lower()
+    if word.endswith("their"):
+        return True
+    if not word.endswith("her"):
+        return False
+    m = _NEXT_WORD.match(text, end)
+    if m is None:
+        return False
+    nxt = m.group(1).lower()
+    return nxt not in _NOT_NOUN and not nxt.endswith(("ed", "ing", "ly"))
+
+
 def _parties(text: str, s_start: int, s_end: int) -> list[_Party]:
     """The parties of the sentence, in page offsets (read once per sentence: a sentence
     with several hits is read for the first)."""
     found = _sentence_parties(text[s_start:s_end])
     if not s_start:
         return list(found)
-    return [_Party(p.kind, p.start + s_start, p.end + s_start, p.doer, p.place) for p in found]
+    return [
+        _Party(p.kind, p.start + s_start, p.end + s_start, p.doer, p.place, p.owner) for p in found
+    ]
 
 
 @lru_cache(maxsize=256)
@@ -157,6 +214,8 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
             start, end = cleaned
             if text[start:end].rstrip("'’s").isupper() and len(text[start:end]) > 6:
                 continue  # A HEADING OR AN ACRONYM
+            if not text[:start].strip() and re.fullmatch(r"[A-Z][a-z]{3,}ed", text[start:end]):
+                continue  # "Recruited a woman from Eritrea ...": a summary's opening verb
         if text[end : end + 2] in ("'s", "’s") and kind in ("name", "named", "role"):
             # "Muchira's pastor": the possessor names whose; the party is the noun after.
             noun = re.match(r"['’]s\s+([a-z][\w-]*)", text[end : end + 40])
@@ -164,8 +223,15 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
                 continue
             end = end + noun.end(1)
         before = _word_before(text, s_start, start)
+        if before in ("the", "a", "an") and text[start - 1 : start].isspace():
+            # "into the Los Angeles area": the word before the article decides.
+            at = text.rfind(before, max(0, start - len(before) - 3), start)
+            before = _word_before(text, s_start, at) if at > 0 else before
         doer = before not in _NOT_DOER and not (before.endswith("ed") and before.islower())
-        out.append(_Party(kind, start, end, doer, before in _NOT_DOER))
+        if _PROCESS_OBJECT.fullmatch(before):
+            doer = True  # "a jury convicted the Sabhnanis of ... forced labor"
+        owner = kind == "obj" and _possessive(text, end)
+        out.append(_Party(kind, start, end, doer, before in _NOT_DOER, owner))
     return tuple(out)
 
 
@@ -288,7 +354,8 @@ def _active_patient(
             return p
     for p in parties:
         if p.start >= m_end:
-            if not text[m_end : p.start].strip() and p.kind in _OBJECTS and p.span not in taken:
+            right_after = not text[m_end : p.start].strip() and not p.place
+            if right_after and p.kind in _OBJECTS and p.span not in taken:
                 return p
             break
     lo = agent[1] if agent is not None and agent[0] >= c_start else c_start
@@ -299,7 +366,7 @@ def _active_patient(
         and p.end <= m_start
         and p.span not in taken
         and (
-            p.kind in ("person", "obj")
+            (p.kind in ("person", "obj") and not p.owner)
             or (p.kind in ("name", "named") and not p.doer and not p.place)
         )
     ]
@@ -359,7 +426,7 @@ def _passive(
 
 def _first_person(parties: list[_Party], lo: int, hi: int) -> _Party | None:
     for p in parties:
-        if lo <= p.start < hi and p.kind in ("person", "obj"):
+        if lo <= p.start < hi and p.kind in ("person", "obj") and not p.owner:
             return p
     return None
 
