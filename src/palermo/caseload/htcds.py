@@ -102,6 +102,9 @@ class HtcdsPerson:
     location_of_recruitment: str | None = None
     methods_of_control: tuple[str, ...] = ()
     types_of_exploitation: tuple[str, ...] = ()
+    # "set" (the case's typology), "inferred" (the case's evidence), "inferred for the
+    # victim" (passages naming the victim), None (no type).
+    type_of_exploitation_source: str | None = None
     forced_labour_industry: str | None = None
     location_of_exploitation: str | None = None
     perpetrator_role: str | None = None
@@ -124,6 +127,7 @@ _TEXT = {
     "forced_labour_industry": "vic_ForcedLabourIndustry",
     "location_of_exploitation": "vic_LocationOfExploitation",
     "perpetrator_role": "ext_PerpetratorRole",
+    "type_of_exploitation_source": "ext_TypeOfExploitationSource",
 }
 _MULTI = {
     "methods_of_control": "vic_MethodsOfControl",

@@ -23,6 +23,8 @@ class CaseInfo:
     typology: str | None = None
     statutes: tuple[str, ...] = ()
     jurisdiction: str | None = None
+    # True: no user set the typology; ``typology`` is the form the evidence points to.
+    typology_inferred: bool = False
     # First arraignment hearing; ``charged_on`` is used when unknown.
     arraigned_on: date | None = None
     # Date the case entered its current stage (from the last transition).

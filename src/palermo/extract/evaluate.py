@@ -20,6 +20,7 @@ the eleven ILO forced-labour indicators.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -213,21 +214,29 @@ class AttributionScore:
         )
 
 
+def _words_in(part: str, whole: str) -> bool:
+    """``part`` appears in ``whole`` as whole words ("I" is not in "victim")."""
+    return re.search(rf"(?<!\w){re.escape(part)}(?!\w)", whole) is not None
+
+
 def _same_party(found: str | None, names: list[str]) -> bool:
     if not names:
         return found is None
     if found is None:
         return False
     low = found.lower()
-    return any(n.lower() in low or low in n.lower() for n in names)
+    return any(_words_in(n.lower(), low) or _words_in(low, n.lower()) for n in names)
 
 
 def evaluate_attribution(
-    labels: Path | str = ATTRIBUTION, sets: tuple[str, ...] = ("real-dev", "real-test")
+    labels: Path | str = ATTRIBUTION,
+    sets: tuple[str, ...] = ("real-dev", "real-test"),
+    misses: list[tuple[str, str, str, str | None, list[str], str | None, list[str]]] | None = None,
 ) -> dict[str, AttributionScore]:
     """Per set, over the correct indicator hits in the labelled sentences: how often the
     agent and the patient the extractor names are the ones the sentence names (or both
-    say nobody)."""
+    say nobody). ``misses``, if given, collects (set, sentence, hit, agent found, agents
+    wanted, patient found, patients wanted) for each hit with a wrong party."""
     path = Path(labels)
     wanted: dict[str, AttributionLabel] = {}
     for n, line in enumerate(path.read_text("utf-8").splitlines(), 1):
@@ -248,8 +257,15 @@ def evaluate_attribution(
                 if e.value not in item.expect or e.details.get("own_words"):
                     continue
                 hits += 1
-                agents += _same_party(e.details.get("agent"), said.agent)
-                patients += _same_party(e.details.get("patient"), said.patient)
+                agent, patient = e.details.get("agent"), e.details.get("patient")
+                a_ok = _same_party(agent, said.agent)
+                p_ok = _same_party(patient, said.patient)
+                agents += a_ok
+                patients += p_ok
+                if misses is not None and not (a_ok and p_ok):
+                    misses.append(
+                        (name, item.text, e.raw, agent, said.agent, patient, said.patient)
+                    )
         out[name] = AttributionScore(hits, agents, patients)
     return out
 
@@ -257,8 +273,18 @@ def evaluate_attribution(
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if "--attribution" in args:
-        for name, score in evaluate_attribution().items():
+        # -v lists the wrong parties of the development half only: the test half is
+        # measured, never looked into.
+        misses: list[tuple[str, str, str, str | None, list[str], str | None, list[str]]] = []
+        for name, score in evaluate_attribution(misses=misses).items():
             print(score.line(name))
+        if "-v" in args:
+            for name, text, hit, agent, agents, patient, patients in misses:
+                if name == "real-dev":
+                    print(
+                        f"  [{hit}] agent {agent!r} want {agents}; "
+                        f"patient {patient!r} want {patients}\n    {text}"
+                    )
         return 0
     verbose = "-v" in args
     ilo = "--ilo" in args

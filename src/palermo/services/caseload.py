@@ -41,11 +41,13 @@ from palermo.caseload.records import (
     WitnessInfo,
 )
 from palermo.caseload.targets import targets_for
+from palermo.law import exploitation
 from palermo.reports import csv_safe
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import is_member
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
+from palermo.services.inferred_forms import inferred_forms
 from palermo.store.models import Case, CaseMember, Charge, Event, Person, Unit
 from palermo.store.models.caseload import (
     CaseDeadline,
@@ -574,6 +576,25 @@ def load_cases(
     return out
 
 
+def infer_typologies(session: Session, cases: Sequence[CaseInfo]) -> None:
+    """Give each case without a typology set by a user the form its stored evidence
+    points to (:mod:`palermo.services.inferred_forms`), marked ``typology_inferred``.
+    A typology a user set always wins; a case with no evidence either way keeps none."""
+    bare = {c.id: c for c in cases if not (c.typology or "").strip()}
+    for cid, inferred in inferred_forms(session, bare).items():
+        typology = exploitation.typology_of(inferred.form)
+        if typology is not None:
+            bare[cid].typology = typology
+            bare[cid].typology_inferred = True
+
+
+def _inferred_breakdown(cases: Sequence[CaseInfo], persons: Sequence[PersonInfo]) -> dict[str, int]:
+    """Victims per form of exploitation, of the cases whose typology is inferred."""
+    inferred = [c for c in cases if c.typology_inferred]
+    ids = {c.id for c in inferred}
+    return stats.glotip_breakdown(inferred, [p for p in persons if p.case_id in ids]).by_form
+
+
 def load_outcomes(session: Session, unit_id: int) -> list[OutcomeInfo]:
     q = select(
         Outcome.case_id,
@@ -937,6 +958,10 @@ class OutcomeStatistics:
     sentence_mix_by_statute: list[stats.SentenceMix]
     sentence_mix_by_typology: list[stats.SentenceMix]
     sentence_mix_all: stats.SentenceMix | None
+    # Cases without a typology set by a user, counted under the form the evidence shows.
+    inferred_typology_cases: int
+    # Victims per form of exploitation, and those of them whose case's form is inferred.
+    victims_by_form_inferred: dict[str, int]
     non_custodial_share: float | None
     restitution: stats.Restitution
     statute_ranges: list[stats.RangeComparison]
@@ -960,6 +985,7 @@ def outcome_statistics(
         raise PermissionDenied(f"your role ({actor.role.value}) cannot read statistics")
     _unit(session, unit_id)
     data_cases = load_cases(session, unit_id, with_dates=False)
+    infer_typologies(session, data_cases)
     data_outcomes = load_outcomes(session, unit_id)
     data_persons = load_persons(session, unit_id)
     ranges = statute_ranges() if ranges is None else ranges
@@ -983,6 +1009,8 @@ def outcome_statistics(
         sentence_mix_by_statute=stats.sentence_mix(data_outcomes, by="statute"),
         sentence_mix_by_typology=stats.sentence_mix(data_outcomes, by="typology", cases=case_map),
         sentence_mix_all=mix_all[0] if mix_all else None,
+        inferred_typology_cases=sum(c.typology_inferred for c in data_cases),
+        victims_by_form_inferred=_inferred_breakdown(data_cases, data_persons),
         non_custodial_share=mix_all[0].non_custodial_share if mix_all else None,
         restitution=stats.restitution(data_outcomes, results),
         statute_ranges=table,
@@ -1336,6 +1364,11 @@ def htcds_people(
         q = q.where(Case.id.in_(list(case_ids)))
     cases = {r[0]: r for r in _core(session).execute(q)}
     ids = list(cases)
+    # No typology set by a user: the form the evidence points to, per victim where a
+    # passage names them (a typology a user set always wins).
+    inferred = inferred_forms(
+        session, [cid for cid, r in cases.items() if not (r[3] or "").strip()], per_victim=True
+    )
     convicted = {
         r[0]
         for r in _core(session).execute(
@@ -1379,6 +1412,13 @@ def htcds_people(
             is_minor=minor,
         )
         if kind == "victim":
+            types = htcds.exploitation_from_typology(typology)
+            source = "set" if types else None
+            guess = inferred.get(case_id)
+            if not types and guess is not None:
+                types = exploitation.htcds_types(guess.victims.get(pid, guess.form))
+                named = pid in guess.victims
+                source = ("inferred for the victim" if named else "inferred") if types else None
             out.append(
                 htcds.HtcdsPerson(
                     role="victim",
@@ -1387,7 +1427,8 @@ def htcds_people(
                         if case_id in convicted
                         else "Possible victim of trafficking"
                     ),
-                    types_of_exploitation=htcds.exploitation_from_typology(typology),
+                    types_of_exploitation=types,
+                    type_of_exploitation_source=source,
                     **common,
                 )
             )

@@ -9,6 +9,7 @@ without :attr:`Permission.SEE_WITNESS_DETAILS`, adds the per-case view of the
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import weakref
@@ -19,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from palermo.caseload import alerts, context, lifecycle
+from palermo.caseload import alerts, context, htcds, lifecycle
 from palermo.caseload.context import Count, GlotipRow, TipYear
 from palermo.caseload.records import CaseInfo, HearingInfo
 from palermo.caseload.targets import targets_for
@@ -240,6 +241,22 @@ def export_table(ctx: Context, actor: Actor, table: str) -> str:
 
 
 EXPORT_TABLES = tuple(svc.EXPORTABLE)
+
+
+def htcds_export(ctx: Context, actor: Actor) -> str:
+    """The unit's victims and perpetrators as an HTCDS CSV. A victim's type of
+    exploitation is the case's typology as set, or else the form the evidence points
+    to; ``ext_TypeOfExploitationSource`` says which."""
+    _require_statistics(actor)
+    with ctx.db.session() as session:
+        unit = _actor_unit(session, actor)
+        if unit is None:
+            raise InvalidInput("your account has no unit; ask an administrator to set one")
+        people = svc.htcds_people(session, actor, unit.id)
+    buffer = io.StringIO()
+    htcds.write_csv(people, buffer)
+    return buffer.getvalue()
+
 
 # --------------------------------------------------------------------------- context data
 

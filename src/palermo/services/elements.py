@@ -65,6 +65,7 @@ from palermo.law import (
     load_gap_advice,
     load_statutes,
 )
+from palermo.law.exploitation import RELEVANT
 from palermo.security import audit, identities
 from palermo.security.permissions import SYSTEM, Actor, Permission
 from palermo.security.redaction import IdentityTokens, Redactor
@@ -259,6 +260,9 @@ class CaseAssessment:
     fact_count: int
     can_decide: bool
     can_edit: bool
+    # Every fact bearing on the form of exploitation (law.exploitation.RELEVANT), whether
+    # or not a charge of its suspect uses it: the header's form needs no charge.
+    exploitation_facts: list[FactView] = field(default_factory=list)
 
 
 # --- loading ----------------------------------------------------------------------------
@@ -1575,6 +1579,11 @@ def _assess(data: _Loaded, built: _Built, actor: Actor) -> CaseAssessment:
         fact_count=len(built.facts),
         can_decide=actor.can(Permission.DECIDE),
         can_edit=actor.can(Permission.EDIT_CASE),
+        exploitation_facts=[
+            v
+            for v in (*built.info.values(), *built.unattributed)
+            if v.concept in RELEVANT and v.status != AssertionStatus.REJECTED.value
+        ],
     )
 
 

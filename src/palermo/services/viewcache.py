@@ -23,7 +23,7 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from threading import Lock
 from typing import Any, Generic, TypeVar
@@ -211,24 +211,54 @@ class Readiness:
     reason: str
     # The form of exploitation the assessment's facts point to, with their passages.
     exploitation: Exploitation | None = None
+    # Per victim (pseudonym), from the passages that name that victim.
+    victims: dict[str, Exploitation] = field(default_factory=dict)
 
 
-def _exploitation(result: Any) -> Exploitation:
-    """The form of exploitation of an elements assessment (its facts, its minor victims)."""
-    facts = [
-        ExploitationFact(f.concept, f.quote, f.victim)
+# How the elements service says a passage names its victim (its attribution's words).
+_NAMES_VICTIM = (
+    "victim named as the one it was done to",
+    "victim named in the same sentence",
+    "victim's own statement",
+)
+
+
+def _named(fact: Any) -> str | None:
+    """The victim a fact's passage names (or whose own statement it is), else None."""
+    why = str(getattr(fact, "attribution", "") or "")
+    return fact.victim if fact.victim and any(w in why for w in _NAMES_VICTIM) else None
+
+
+def _exploitation(result: Any) -> tuple[Exploitation, dict[str, Exploitation]]:
+    """The form of exploitation of an elements assessment (its facts, its minor victims),
+    for the case and per victim the passages name."""
+    seen: set[tuple[str, str, str | None]] = set()
+    facts: list[ExploitationFact] = []
+    every = list(getattr(result, "exploitation_facts", None) or ()) or [
+        f
         for suspect in result.suspects
         for statute in suspect.statutes
         for element in statute.elements
         for f in (*element.confirmed, *element.suggested)
     ]
-    facts.extend(ExploitationFact(f.concept, f.quote, f.victim) for f in result.unattributed)
+    for f in (*every, *result.unattributed):
+        fact = ExploitationFact(f.concept, f.quote, _named(f))
+        key = (fact.concept, fact.passage, fact.victim)
+        if key not in seen:
+            seen.add(key)
+            facts.append(fact)
     facts.extend(
         ExploitationFact("victim.minor", f"{v.pseudonym} is recorded as a minor", v.pseudonym)
         for v in result.victims
         if v.is_minor
     )
-    return form_of_exploitation(facts)[0]
+    whole, per_victim = form_of_exploitation(facts)
+    return whole, {v: e for v, e in per_victim.items() if e.label}
+
+
+def _readiness_of(result: Any) -> Readiness:
+    whole, victims = _exploitation(result)
+    return Readiness(str(result.readiness), str(result.readiness_reason), whole, victims)
 
 
 _readiness: CaseViewCache[Readiness] = CaseViewCache(max_entries=256)
@@ -248,11 +278,7 @@ def case_readiness(
     from palermo.services.errors import NotFound, PermissionDenied
 
     if assessment is not None:
-        return Readiness(
-            str(assessment.readiness),
-            str(assessment.readiness_reason),
-            _exploitation(assessment),
-        )
+        return _readiness_of(assessment)
     try:
         with ctx.db.session() as session:
             case = open_case(ctx, session, actor, reference)
@@ -262,8 +288,7 @@ def case_readiness(
         return None
 
     def compute() -> Readiness:
-        result = elements.assess(ctx, actor, reference)
-        return Readiness(result.readiness, result.readiness_reason, _exploitation(result))
+        return _readiness_of(elements.assess(ctx, actor, reference))
 
     try:
         return _readiness.get_or_compute(

@@ -11,7 +11,7 @@ the service's ``export_csv`` (``/outcomes/export/{table}.csv``). Only roles with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -230,8 +230,45 @@ def outcome_tables(s: OutcomeStatistics) -> dict[str, Table]:
             "first conviction, victims identified in the year the case opened; labour from "
             "the case typology.",
         ),
+        _forms_table(s),
     ]
+    if s.inferred_typology_cases:
+        note = _inferred_note(s.inferred_typology_cases)
+        tables = [
+            replace(t, note=f"{t.note} {note}".strip())
+            if t.key in ("sentences_typology", "tip")
+            else t
+            for t in tables
+        ]
     return {t.key: t for t in tables}
+
+
+def _inferred_note(n: int) -> str:
+    cases = "case has" if n == 1 else "cases have"
+    return (
+        f"{n} {cases} no typology set by a user: each is counted under the form of "
+        "exploitation its evidence points to (inferred)."
+    )
+
+
+def _forms_table(s: OutcomeStatistics) -> Table:
+    """Victims per form of exploitation (GLOTIP's three forms), with those whose case's
+    form is inferred from its evidence rather than set by a user."""
+    b = s.victims_breakdown
+    inferred = s.victims_by_form_inferred
+    return Table(
+        "forms",
+        "Victims by form of exploitation",
+        ["Form of exploitation", "Victims", "Of which inferred"],
+        [[form, n, inferred.get(form, 0)] for form, n in sorted(b.by_form.items())],
+        [False, True, True],
+        "Form from the case's typology. "
+        + (
+            _inferred_note(s.inferred_typology_cases)
+            if s.inferred_typology_cases
+            else "Every case's typology is set by a user."
+        ),
+    )
 
 
 def context_table(s: OutcomeStatistics, c: ContextFigures) -> Table:
@@ -475,6 +512,12 @@ def outcome_table_csv(ctx: CtxDep, user: PageUser, name: str) -> Response:
             raise HTTPException(404)
         table = found
     return _csv(to_csv(table), f"outcomes-{name}.csv")
+
+
+@router.get("/outcomes/htcds.csv")
+def htcds_csv(ctx: CtxDep, user: PageUser) -> Response:
+    """The unit's victims and perpetrators in the Human Trafficking Case Data Standard."""
+    return _csv(views.htcds_export(ctx, user.actor), "unit-htcds.csv")
 
 
 @router.get("/outcomes/export/{table}.csv")

@@ -1,0 +1,49 @@
+"""A fact goes to the suspect the sentence names as the doer, resolved to the case's
+people through the mentions in the agent's words: coordinated doers each get it, a
+bystander named in the same sentence does not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from palermo.security.permissions import Actor
+from palermo.services import cases
+from palermo.services.context import Context
+from palermo.services.elements import attributed_facts
+from palermo.store.models import Case
+
+Seed = Callable[..., Any]
+OTHER = "Ion Vasile"
+
+
+def _facts(ctx: Context, reference: str, concept: str) -> list[tuple[int, str]]:
+    with ctx.db.session() as s:
+        case = s.scalars(select(Case).where(Case.reference == reference)).one()
+        return sorted(
+            (f.suspect_id, f.attribution) for f in attributed_facts(ctx, s, case)
+            if f.concept == concept
+        )  # fmt: skip
+
+
+def test_the_doer_named_by_the_sentence_gets_the_fact(
+    ctx: Context, prosecutor: Actor, seed: Seed
+) -> None:
+    s = seed()
+    other = cases.add_person(ctx, prosecutor, s.reference, kind="suspect", name=OTHER)
+    s.ingest(
+        ctx,
+        prosecutor,
+        "indictment.txt",
+        f"Count one.\n{OTHER} watched as {s.SUSPECT} confiscated the passport of {s.VICTIM}.\n"
+        f"Count two.\n{s.SUSPECT} and {OTHER} recruited {s.VICTIM} in Bucharest with the "
+        "promise of a job as a waitress.\n",
+    )
+    retention = _facts(ctx, s.reference, "means.document_retention")
+    assert [sid for sid, _ in retention] == [s.suspect_id]
+    assert "suspect named as the one who did it" in retention[0][1]
+    recruitment = _facts(ctx, s.reference, "act.recruitment")
+    assert sorted({sid for sid, _ in recruitment}) == sorted([s.suspect_id, other.id])
+    assert all("suspect named as the one who did it" in why for _, why in recruitment)

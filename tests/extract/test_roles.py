@@ -1,0 +1,97 @@
+"""Who did what to whom in one sentence: agent and patient of a hit, by rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from palermo.extract.roles import roles
+
+
+def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
+    i = sentence.index(hit)
+    agent, patient = roles(sentence, 0, len(sentence), i, i + len(hit))
+    return (
+        sentence[agent[0] : agent[1]] if agent else None,
+        sentence[patient[0] : patient[1]] if patient else None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "hit", "agent", "patient"),
+    [
+        # subject before the verb, possessive patient
+        ("Defendant Ding confiscated the victim's passport.", "confiscated", "Ding", "the victim"),
+        # the object after the verb is not the doer
+        (
+            "Marco Bellini forced Ana Popescu to engage in commercial sex acts.",
+            "commercial sex acts",
+            "Marco Bellini",
+            "Ana Popescu",
+        ),
+        # passive with "by", and with "for" a role word
+        ("Her passport was taken by Maria Lopez.", "taken", "Maria Lopez", "Her"),
+        (
+            "The victims were recruited by defendants Wu and Li.",
+            "recruited",
+            "Wu and Li",
+            "The victims",
+        ),
+        (
+            "The women were forced to work for the defendants.",
+            "forced to work",
+            "the defendants",
+            "The women",
+        ),
+        # coordination and apposition: every doer is in the span
+        ("Ding and Wang recruited the women in Fujian.", "recruited", "Ding and Wang", "the women"),
+        ("Wu, Li and Chen lured the girls to Texas.", "lured", "Wu, Li and Chen", "the girls"),
+        (
+            "Rogerio Cadena, the defendant, confiscated their passports.",
+            "confiscated",
+            "Rogerio Cadena, the defendant",
+            "their",
+        ),
+        # a verb phrase coordinated after a list keeps the sentence's doer
+        (
+            "Once in the United States, defendant Ding confiscated the victim's passport, visa, "
+            "and other documents and forced the victim to work without pay.",
+            "without pay",
+            "Ding",
+            "the victim",
+        ),
+        # an opening clause's subject is not the doer
+        (
+            "Once Peña Canal arrived, Dann kept her passport, forbade her from speaking with "
+            "anyone, and failed to pay her for two years.",
+            "failed to pay",
+            "Dann",
+            "her",
+        ),
+        # "they" read as the plural role word, not the place before it
+        (
+            "The defendants transported the workers to Marion, Ohio, where they ordered them "
+            "to work 12 hours a day.",
+            "12 hours",
+            "The defendants",
+            "the workers",
+        ),
+        # legal process is not the voice of the conduct
+        (
+            "The defendants were convicted for recruiting and abusing the women.",
+            "recruiting",
+            "The defendants",
+            "the women",
+        ),
+        # a passive subject pronoun is read as the person word before it
+        (
+            "Phan forced the women to live in her home where they were made to sleep on the floor.",
+            "sleep on the floor",
+            "Phan",
+            "the women",
+        ),
+        # nobody said: a place is not a doer, a passive without "by" names no agent
+        ("Victims were threatened with deportation in Houston.", "deportation", None, "Victims"),
+    ],
+)
+def test_agent_and_patient(sentence: str, hit: str, agent: str | None, patient: str | None) -> None:
+    assert parties(sentence, hit) == (agent, patient)
