@@ -100,7 +100,7 @@ def test_network_graph_journey(
     page.screenshot(path=str(screenshots / "network-graph-02-focus.png"))
 
     # Expand: the collector's phones and accounts appear inside him, and go again.
-    held = f"document.getElementById('nw-canvas').palermoGraph.nodes('[?held]').length"
+    held = "document.getElementById('nw-canvas').palermoGraph.nodes('[?held]').length"
     assert page.evaluate(held) == 0
     panel.locator("#nw-toggle-held").click()
     assert page.evaluate(held) > 0
