@@ -37,6 +37,21 @@ OVERLAPS_JS = """(box) => {
   return [boxes.length, overlaps];
 }"""
 
+# Mean distance between two nodes of one group, and between nodes of different groups.
+GROUP_DISTANCES_JS = """(box) => {
+  const ns = box.palermoGraph.nodes()
+    .filter(n => n.visible() && n.data('community') >= 0).toArray();
+  let same = 0, nSame = 0, apart = 0, nApart = 0;
+  for (let i = 0; i < ns.length; i++) {
+    for (let j = i + 1; j < ns.length; j++) {
+      const a = ns[i].position(), b = ns[j].position(), d = Math.hypot(a.x - b.x, a.y - b.y);
+      if (ns[i].data('community') === ns[j].data('community')) { same += d; nSame++; }
+      else { apart += d; nApart++; }
+    }
+  }
+  return [same / Math.max(nSame, 1), apart / Math.max(nApart, 1)];
+}"""
+
 
 def _sign_in(page: Page, live_server: str, password: str) -> None:
     page.goto(f"{live_server}/login")
@@ -76,6 +91,9 @@ def test_network_graph_journey(
     assert total_nodes > 10 and total_edges > 10
     labelled, overlaps = box.evaluate(OVERLAPS_JS)
     assert labelled >= 5 and overlaps == 0
+    # Groups are laid out apart: members of one group sit closer than strangers.
+    same, apart = box.evaluate(GROUP_DISTANCES_JS)
+    assert same < 0.8 * apart
     box.scroll_into_view_if_needed()
     page.screenshot(path=str(screenshots / "network-graph-01-all.png"))
 

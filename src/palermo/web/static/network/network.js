@@ -453,7 +453,9 @@
       var o = document.createElement("option"); o.value = name; names.appendChild(o);
     });
     applyFilters();
+    var clock = performance.now();
     runLayout(true);
+    box.setAttribute("data-layout-ms", String(Math.round(performance.now() - clock)));
     setupTime();
     cy.on("tap", "node", function (evt) { showNode(evt.target); scheduleTidy(); });
     cy.on("dbltap", "node", function (evt) { var n = evt.target.data("held") ? evt.target.parent() : evt.target; if ((n.data("holds") || []).length) { toggle(n); } });
