@@ -167,6 +167,7 @@
   function fitReadable(nodes) {
     if (!nodes || !nodes.length) { return; }
     cy.fit(nodes, 30);
+    if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(nodes); }  // a few nodes: not giant
     if (cy.zoom() < 0.45) {
       var top = nodes.filter("[type = 'person']").sort(function (a, b) { return b.data("size") - a.data("size"); });
       cy.zoom(0.45);
@@ -275,7 +276,8 @@
     var links = cy.edges().not(".nw-hidden").filter(function (e) {
       return !e.source().hasClass("nw-hidden") && !e.target().hasClass("nw-hidden");
     }).length;
-    var text = shown.length + " nodes (" + people + " people) and " + links + " links shown";
+    function count(n, one, many) { return n + " " + (n === 1 ? one : many); }
+    var text = count(shown.length, "node", "nodes") + " (" + count(people, "person", "people") + ") and " + count(links, "link", "links") + " shown";
     if (json.graph.truncated) { text += ", of the " + json.graph.total_nodes + " in the case (the most connected are drawn)"; }
     if (focusId) { text += "; around " + cy.getElementById(focusId).data("name") + ", " + hopsSel.value + " step" + (hopsSel.value === "1" ? "" : "s"); }
     var win = timeWindow();
@@ -292,7 +294,12 @@
     if (id) { cy.getElementById(id).addClass("nw-focus"); }
     applyFilters();
     var shown = cy.nodes().not(".nw-hidden");
-    if (id) { cy.animate({ fit: { eles: shown, padding: 40 }, duration: 250, complete: tidyLabels }); }
+    if (id) {
+      cy.animate({ fit: { eles: shown, padding: 40 }, duration: 250, complete: function () {
+        if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(shown); }
+        tidyLabels();
+      } });
+    }
     else { fitReadable(shown); }
   }
 
