@@ -1,9 +1,10 @@
 """What the interactive network picture needs beyond the graph itself.
 
-For each node of the graph JSON: its community (the key-player analysis's groups, so
-the picture lays groups apart), the kind of a person (suspect, victim, ...), and, for a
-person or organisation, the phones, accounts and other identifiers drawn inside it
-(``holds``), so that the picture can expand a holder to show them.
+For each node of the graph JSON: its community (the key-player analysis's groups),
+where to draw it (``x``, ``y`` in [0, 1], groups apart: :mod:`palermo.analysis.layout`),
+the kind of a person (suspect, victim, ...), and, for a person or organisation, the
+phones, accounts and other identifiers drawn inside it (``holds``), so that the picture
+can expand a holder to show them.
 
 An identifier's value is shown only where the viewer may see it: a victim's own
 identifiers, and any value the case's identity redactor would hide, become
@@ -19,6 +20,7 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from palermo.analysis.data import NODE_KINDS, CaseData
+from palermo.analysis.layout import group_layout
 from palermo.security import identities
 from palermo.security.permissions import Actor, Permission
 from palermo.services.context import Context
@@ -72,6 +74,21 @@ def enrich(
         if codes:
             node["holds"] = items
             node["holds_more"] = max(0, len(codes) - MAX_HELD)
+    _place(graph_json)
+
+
+def _place(graph_json: dict[str, Any]) -> None:
+    nodes = graph_json["nodes"]
+    index = {n["id"]: i for i, n in enumerate(nodes)}
+    edges = [
+        (index[e["source"]], index[e["target"]])
+        for e in graph_json["edges"]
+        if e["source"] in index and e["target"] in index
+    ]
+    for node, (x, y) in zip(
+        nodes, group_layout(len(nodes), edges, [n["community"] for n in nodes]), strict=True
+    ):
+        node["x"], node["y"] = round(x, 4), round(y, 4)
 
 
 def _held_by_owner(data: CaseData) -> dict[int, list[int]]:

@@ -145,7 +145,22 @@
   }
 
   // -- layout: groups apart -----------------------------------------------------------------
+  // The server sends where to draw each node (x, y in [0, 1], groups apart); spread over
+  // an area that grows with the number of nodes. Without them, the layout runs here.
   function runLayout(fitAfter) {
+    var nodes = json.graph.nodes;
+    if (nodes.length && nodes.every(function (n) { return typeof n.x === "number" && typeof n.y === "number"; })) {
+      var side = 160 * Math.sqrt(nodes.length) + 200;
+      var pos = {};
+      nodes.forEach(function (n) { pos[n.id] = { x: n.x * side, y: n.y * side }; });
+      cy.layout({ name: "preset", positions: function (node) { return pos[node.id()]; }, fit: false, animate: false }).run();
+    } else {
+      forceLayout();
+    }
+    if (fitAfter) { fitReadable(cy.nodes().not(".nw-hidden")); }
+  }
+
+  function forceLayout() {
     var same = function (edge) {
       var a = edge.source().data("community"), b = edge.target().data("community");
       return a >= 0 && a === b;
@@ -159,19 +174,21 @@
     } : { name: "cose", animate: false, fit: false, randomize: true,
           idealEdgeLength: function (edge) { return same(edge) ? 70 : 260; }, nodeRepulsion: function () { return 9000; } };
     cy.elements().layout(opts).run();
-    if (fitAfter) { fitReadable(cy.nodes().not(".nw-hidden")); }
   }
 
   // Fit, but never so far out that nobody's name is readable: then centre on the most
   // important people and let the user zoom out.
   function fitReadable(nodes) {
     if (!nodes || !nodes.length) { return; }
-    cy.fit(nodes, 30);
-    if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(nodes); }  // a few nodes: not giant
-    if (cy.zoom() < 0.45) {
-      var top = nodes.filter("[type = 'person']").sort(function (a, b) { return b.data("size") - a.data("size"); });
-      cy.zoom(0.45);
-      cy.center(top.length ? top.slice(0, 1) : nodes);
+    // The largest connected part first: that is where the people are.
+    var parts = nodes.union(nodes.edgesWith(nodes)).components().sort(function (a, b) { return b.nodes().length - a.nodes().length; });
+    var main = parts.length ? parts[0].nodes() : nodes;
+    cy.fit(main, 30);
+    if (cy.zoom() > 1.5) { cy.zoom(1.5); cy.center(main); }  // a few nodes: not giant
+    if (cy.zoom() < 0.8) {
+      var top = main.filter("[type = 'person']").sort(function (a, b) { return b.data("size") - a.data("size"); });
+      cy.zoom(0.8);
+      cy.center(top.length ? top.slice(0, 1) : main);
     }
     tidyLabels();
   }
@@ -198,12 +215,24 @@
     var nodes = cy.nodes().filter(function (n) { return n.visible() && n.data("label"); }).toArray();
     nodes.sort(function (a, b) { return priority(b) - priority(a); });
     var hide = [];
+    function hit(a, b) { return a.x1 < b.x2 && a.x2 > b.x1 && a.y1 < b.y2 && a.y2 > b.y1; }
+    // Nodes in view (not compound boxes): a label is not drawn over another node either.
+    // People's and organisations' bodies only: a name may cover a small phone mark.
+    var bodies = cy.nodes().filter(function (n) {
+      return n.visible() && !n.isParent() && (n.data("type") === "person" || n.data("type") === "organisation") && !n.data("held");
+    }).map(function (n) {
+      return { id: n.id(), rank: priority(n), box: n.boundingBox({ includeNodes: true, includeEdges: false, includeLabels: false, includeOverlays: false }) };
+    }).filter(function (b) { return !(b.box.x2 < ext.x1 || b.box.x1 > ext.x2 || b.box.y2 < ext.y1 || b.box.y1 > ext.y2); });
     nodes.forEach(function (n) {
       var bb = n.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false });
       if (bb.x2 < ext.x1 || bb.x1 > ext.x2 || bb.y2 < ext.y1 || bb.y1 > ext.y2) { hide.push(n); return; }
-      for (var i = 0; i < placed.length; i++) {
-        var o = placed[i];
-        if (bb.x1 < o.x2 && bb.x2 > o.x1 && bb.y1 < o.y2 && bb.y2 > o.y1) { hide.push(n); return; }
+      // Phones, accounts and adverts are named once the user zooms in.
+      var minor = n.data("type") !== "person" && n.data("type") !== "organisation", rank = priority(n);
+      if (minor && z < 1 && !n.selected()) { hide.push(n); return; }
+      for (var i = 0; i < placed.length; i++) { if (hit(bb, placed[i])) { hide.push(n); return; } }
+      for (var j = 0; j < bodies.length; j++) {
+        // The more important person's name may cover a lesser one's mark, not the reverse.
+        if (bodies[j].id !== n.id() && bodies[j].rank >= rank && !n.isParent() && hit(bb, bodies[j].box)) { hide.push(n); return; }
       }
       placed.push(bb);
     });
