@@ -3,9 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# JavaScript the pages ship (the network graph library): installed by npm from
+# package-lock.json at build time and copied into the package; never committed.
+VENDOR := src/palermo/web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-sqlite test-postgresql lint bench install system-deps clean
+.PHONY: demo test test-sqlite test-postgresql lint bench install vendor system-deps clean
+
+$(VENDOR_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) system-deps
+	npm ci --no-audit --no-fund --prefer-offline
+	mkdir -p $(VENDOR)
+	cp node_modules/cytoscape/dist/cytoscape.min.js $(VENDOR)/cytoscape.min.js
+	cp node_modules/layout-base/layout-base.js $(VENDOR)/layout-base.js
+	cp node_modules/cose-base/cose-base.js $(VENDOR)/cose-base.js
+	cp node_modules/cytoscape-fcose/cytoscape-fcose.js $(VENDOR)/cytoscape-fcose.js
+	for pkg in cytoscape layout-base cose-base cytoscape-fcose; do \
+	  cp node_modules/$$pkg/LICENSE $(VENDOR)/$$pkg.LICENSE.txt; done
+	touch $(VENDOR_STAMP)
+
+vendor: $(VENDOR_STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,17 +31,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(VENDOR_STAMP) $(STAMP)
 
 # Debian packages the tests need (a real Chromium for browser tests, poppler for PDF checks,
-# Tesseract with English and Spanish for OCR of scans).
+# Tesseract with English and Spanish for OCR of scans, Node.js and npm for the pages' JavaScript).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v tesseract >/dev/null \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v tesseract >/dev/null || ! command -v npm >/dev/null \
 	    || [ ! -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ ! -f /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa nodejs npm >/dev/null; \
 	  else \
-	    echo "Install Debian packages first: sudo apt-get install chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa"; exit 1; \
+	    echo "Install Debian packages first: sudo apt-get install chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa nodejs npm"; exit 1; \
 	  fi; \
 	fi
 
@@ -47,4 +65,4 @@ bench: install
 	@for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) palermo-data test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) palermo-data test-artifacts .pytest_cache .mypy_cache .ruff_cache

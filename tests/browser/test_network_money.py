@@ -1,4 +1,4 @@
-"""The Network and Money tabs in a real browser: the canvas draws, a node opens its
+"""The Network and Money tabs in a real browser: the graph draws, a node opens its
 evidence, the Sankey and tables render, and nothing breaks the CSP."""
 
 from __future__ import annotations
@@ -45,12 +45,13 @@ def test_network_and_money_tabs(
     page.screenshot(path=str(screenshots / "network-01-tab.png"), full_page=True)
 
     collector = sim.ids[sim.person("money_handler")["id"]]
-    x, y = page.evaluate(
-        f"document.getElementById('nw-canvas').palermoPosition('person:{collector}')"
-    )
-    # The picture sits below the case's header and the tab's introduction: scrolled to,
-    # as a user would, before a click at a point of it.
+    # Where the graph draws the collector, in pixels of its box; centred first so that
+    # the point is inside the picture.
     canvas.scroll_into_view_if_needed()
+    x, y = canvas.evaluate(
+        f"""box => {{ const cy = box.palermoGraph, n = cy.getElementById('person:{collector}');
+        cy.center(n); const p = n.renderedPosition(); return [p.x, p.y]; }}"""
+    )
     box = canvas.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + x, box["y"] + y)

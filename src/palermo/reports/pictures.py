@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from palermo.reports.labels import Box, Wanted, place
+
 FONT = "DejaVu Sans, Arial, sans-serif"
 
 # Fill per legend category: the kind of a person, or what an identifier is.
@@ -83,7 +85,7 @@ def _short(text: str, limit: int) -> str:
 def _text(
     x: float, y: float, text: str, *, size: float = 7, anchor: str = "start", **extra: str
 ) -> str:
-    attrs = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in extra.items())
+    attrs = "".join(f' {k.rstrip("_").replace("_", "-")}="{v}"' for k, v in extra.items())
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}"'
         f' font-family="{FONT}"{attrs}>{escape(text)}</text>'
@@ -106,19 +108,55 @@ def network_layout(n: int, edges: Sequence[tuple[int, int]]) -> list[tuple[float
     return [((x - min(xs)) / span_x, (y - min(ys)) / span_y) for x, y in coords]
 
 
-def _shape(shape: str, x: float, y: float, r: float, fill: str, ring: str) -> str:
+def _shape(shape: str, x: float, y: float, r: float, fill: str, ring: str, tip: str = "") -> str:
+    end = f">{tip}</" if tip else "/>"
     if shape == "person":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}"{ring}/>'
+        close = f"{end}circle>" if tip else end
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}"{ring}{close}'
     if shape == "phone":
+        close = f"{end}rect>" if tip else end
         return (
             f'<rect x="{x - r:.1f}" y="{y - r:.1f}" width="{2 * r:.1f}" height="{2 * r:.1f}"'
-            f' fill="{fill}"{ring}/>'
+            f' fill="{fill}"{ring}{close}'
         )
     if shape == "account":
         points = f"{x:.1f},{y - r:.1f} {x + r:.1f},{y:.1f} {x:.1f},{y + r:.1f} {x - r:.1f},{y:.1f}"
     else:
         points = f"{x:.1f},{y - r:.1f} {x + r:.1f},{y + r:.1f} {x - r:.1f},{y + r:.1f}"
-    return f'<polygon points="{points}" fill="{fill}"{ring}/>'
+    close = f"{end}polygon>" if tip else end
+    return f'<polygon points="{points}" fill="{fill}"{ring}{close}'
+
+
+def _node_labels(
+    nodes: Sequence[NetNode],
+    pos: Sequence[tuple[float, float]],
+    radii: Sequence[float],
+    area: Box,
+) -> list[str]:
+    """Labels of people and organisations (with their role under the name), placed so
+    that none overprints another or a node; the most important placed first. Phones
+    and accounts are drawn unlabelled (their shape says what they are; the tooltip says
+    which)."""
+    order = sorted(
+        (i for i, n in enumerate(nodes) if n.shape in ("person", "organisation")),
+        key=lambda i: (not nodes[i].role, -nodes[i].weight, nodes[i].key),
+    )
+    wanted = []
+    for i in order:
+        n = nodes[i]
+        lines = [(_short(n.label, 26), 7.0)]
+        if n.role:
+            lines.append((_short(n.role + (" ✔" if n.confirmed else ""), 26), 6.0))
+        wanted.append(Wanted(pos[i][0], pos[i][1], radii[i], tuple(lines)))
+    bodies = [Box(x - r, y - r, x + r, y + r) for (x, y), r in zip(pos, radii, strict=True)]
+    out: list[str] = []
+    for placed in place(wanted, bodies, area):
+        if placed is None:
+            continue
+        for x, y, text, size in placed.lines:
+            extra = {"fill": "#374151"} if size < 7 else {}
+            out.append(_text(x, y, text, size=size, class_="net-label", **extra))
+    return out
 
 
 def network_svg(
@@ -157,21 +195,20 @@ def network_svg(
             f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="{colour}"'
             f' stroke-opacity="0.55" stroke-width="{w:.2f}"/>'
         )
+    radii = [3.5 + 4.5 * math.sqrt(max(n.weight, 0.0) / top_node) for n in nodes]
     for i, n in enumerate(nodes):
         x, y = pos[i]
-        r = 3.5 + 4.5 * math.sqrt(max(n.weight, 0.0) / top_node)
         ring = ""
         if n.role:
             dash = "" if n.confirmed else ' stroke-dasharray="2,1.5"'
             ring = f' stroke="#111827" stroke-width="{1.6 if n.confirmed else 1.1}"{dash}'
-        parts.append(_shape(n.shape, x, y, r, KIND_COLOURS.get(n.category, "#6b7280"), ring))
-        anchor, dx = ("end", -r - 2) if x > width - 130 else ("start", r + 2)
-        parts.append(_text(x + dx, y + 2.5, _short(n.label, 26), anchor=anchor))
-        if n.role:
-            role = n.role + (" ✔" if n.confirmed else "")
-            parts.append(
-                _text(x + dx, y + 9.5, _short(role, 26), size=6, anchor=anchor, fill="#374151")
-            )
+        role = (n.role + (" ✔" if n.confirmed else "")) if n.role else ""
+        # Every node's full name and role as a tooltip: a text node, like the labels.
+        tip = f"<title>{escape(n.label + (' · ' + role if role else ''))}</title>"
+        parts.append(
+            _shape(n.shape, x, y, radii[i], KIND_COLOURS.get(n.category, "#6b7280"), ring, tip)
+        )
+    parts += _node_labels(nodes, pos, radii, Box(4, 4, width - 4, height - legend_h - 3))
     parts.append(_legend(legend, width, height - legend_h))
     parts.append("</svg>")
     return Markup("".join(parts))

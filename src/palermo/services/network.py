@@ -36,6 +36,7 @@ from palermo.law.facts import Fact
 from palermo.law.roles import load_roles
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
+from palermo.services import network_picture
 from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
@@ -839,6 +840,20 @@ def _compute_view(
         )
         if node["type"] == "person" and node["id"].split(":", 1)[1] in loaded.groups:
             node["merged_from"] = loaded.merged_from(node["id"].split(":", 1)[1])
+    sealed = {
+        loaded.rep_of.get(k, k) for k, p in loaded.people.items() if p.sealed_identity is not None
+    }
+    network_picture.enrich(
+        ctx,
+        session,
+        actor,
+        case.id,
+        data,
+        graph_json,
+        report.membership,
+        reveal=reveal,
+        sealed=sealed,
+    )
     roles = [
         RoleView(
             person_id=int(s.person_id),
