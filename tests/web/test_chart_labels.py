@@ -25,7 +25,7 @@ def test_close_marker_values_do_not_overlap() -> None:
     assert len(values) == 2
     (x1, y1), (x2, y2) = values
     width = charts._text_width("69", 10)
-    assert y1 != y2 or abs(x1 - x2) >= width + 2
+    assert y1 == y2 and abs(x1 - x2) >= width + 2
     assert "no maximum" in svg
 
 

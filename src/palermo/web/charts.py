@@ -339,11 +339,9 @@ def range_plot(
                     f'<text x="{hi - 2:.1f}" y="{yc - 9}" text-anchor="end" fill="{MUTED}" '
                     f'font-size="10">no maximum</text>'
                 )
-        # Marker values go under the band; one that would touch its neighbour's goes
-        # above, and further right if that is taken too (e.g. by "no maximum").
-        taken: dict[float, list[tuple[float, float]]] = {yc + 18: [], yc - 9: []}
-        if r.high is None and r.low is not None:  # the band's "no maximum" is above
-            taken[yc - 9].append((x0 + plot_w - 2 - 50, x0 + plot_w))
+        # Marker values go under the band; one that would touch its neighbour's moves
+        # right of it (above would touch the row above's values).
+        taken: dict[float, list[tuple[float, float]]] = {yc + 18: []}
         points = [(k, name, dict(r.points).get(name)) for k, name in enumerate(names)]
         for k, name, value in sorted(
             ((k, n, v) for k, n, v in points if v is not None), key=lambda p: p[2]
