@@ -153,7 +153,15 @@ def test_words_check_names_each_kind_of_code(page: Page) -> None:
         "<blockquote>she wrote pre_trial in the chat</blockquote>"
         "<p data-verbatim>statement_ana.txt</p>"
         "<div style='width:300px;overflow:hidden'><table style='width:900px'>"
-        "<caption>wide</caption><tr><td>x</td></tr></table></div></main>"
+        "<caption>wide</caption><tr><td>x</td></tr></table></div>"
+        "<p>None yet: nothing recorded. Evidence in email_job_offer.eml</p>"
+        "<div id='cut' style='width:120px;overflow:hidden;white-space:nowrap'>"
+        "1,234,567.89 1,234,567.89 1,234,567.89</div>"
+        "<div class='table-wrap' style='width:120px;overflow-x:auto'>"
+        "<div style='width:600px'>scrolls in its box</div></div>"
+        "<svg class='chart' id='chart-x' width='300' height='60'>"
+        "<text x='10' y='30'>median 74</text><text x='20' y='30'>81</text>"
+        "<text x='200' y='30'>apart</text></svg></main>"
     )
     problems = " | ".join(page.evaluate(CHECKS, {"words": True}))
     for name in (
@@ -161,11 +169,15 @@ def test_words_check_names_each_kind_of_code(page: Page) -> None:
         'concept id "act.patronizing"',
         'snake_case enum "escort_ads"',
         'identifier key "account:5"',
-        'None shown "None"',
+        'None shown "row None"',
         "MIME type",
         'triple-s plural "witnesss"',
         'table "wide" clipped',
+        "clipped #cut",
+        'chart chart-x: "median 74" overlaps "81"',
     ):
         assert name in problems
     assert "pre_trial" not in problems and "statement_ana" not in problems
+    assert "None yet" not in problems and "email_job_offer" not in problems
+    assert "scrolls in its box" not in problems and "apart" not in problems
     assert page.evaluate(CHECKS) == []  # without {"words": true} only the basic checks
