@@ -23,7 +23,7 @@ def test_tab_shows_history_hearings_deadlines_and_witnesses(
 ) -> None:
     login(client, "pros")  # type: ignore[operator]
     html = client.get("/cases/TRIAL-1/hearings").text
-    assert 'aria-current="page">Hearings &amp; witnesses<' in html
+    assert re.search(r'aria-current="page" aria-label="Hearings &amp; witnesses">Hearings<', html)
     stages = [r[2] for r in h.table_rows(html, "transitions-table")]
     assert stages == ["Investigation", "Charged", "Pre-trial", "Trial"]
     hearings = h.table_rows(html, "hearings-table")
