@@ -88,7 +88,7 @@ NETWORK_OWNED: set[str] = set()  # filled with the network pages of the cases un
 
 @pytest.mark.parametrize("width", [1024, 1440])
 def test_every_page_shows_words_not_codes(
-    page: Page, live_server: str, ctx: Context, width: int
+    page: Page, live_server: str, ctx: Context, width: int, screenshots: Path
 ) -> None:
     """Every page of two demo cases (the cockpit, network, elements, timeline, money,
     people and the rest), the caseload, the dashboard and outcomes, at both widths: no raw
@@ -127,6 +127,9 @@ def test_every_page_shows_words_not_codes(
         page.wait_for_load_state("networkidle")
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         problems = page.evaluate(CHECKS, {"words": True})
+        if url in UNIT_PAGES[1:] or url.endswith("/money"):
+            name = url.strip("/").replace("/", "-")
+            page.screenshot(path=str(screenshots / f"{name}-{width}.png"), full_page=True)
         long_page = re.search(r"/(elements|timeline)$|/cases/[^/]+$", url)
         if long_page and not page.get_by_role("navigation", name="On this page").count():
             problems.append("long page without in-page navigation ('On this page')")

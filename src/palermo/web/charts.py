@@ -62,9 +62,11 @@ def _ticks(top: float, n: int = 5) -> list[float]:
     return [top * i / n for i in range(n + 1)]
 
 
-def _label_width(labels: Sequence[str]) -> int:
+def _label_width(labels: Sequence[str], width: int = 640) -> int:
+    """The label column: wide enough for the longest label, at most about two fifths of
+    the chart (longer labels are cut by :func:`_fit`)."""
     longest = max((len(s) for s in labels), default=4)
-    return min(220, max(60, 7 * longest + 10))
+    return min(max(220, int(width * 0.42)), max(60, 7 * longest + 10))
 
 
 def _fit(text: str, width: int) -> str:
@@ -151,7 +153,7 @@ def bar_chart(
     uid = chart_id or _slug(title)
     if not bars:
         return _empty(uid, title, width, empty)
-    label_w = _label_width([b[0] for b in bars])
+    label_w = _label_width([b[0] for b in bars], width)
     x0 = PAD + label_w
     plot_w = width - x0 - PAD - 56
     top = nice_max(max(v for _, v in bars))
@@ -194,7 +196,7 @@ def stacked_bar_chart(
     totals = [sum(s[1][i] for s in series) for i in range(len(categories))]
     if not categories or not any(totals):
         return _empty(uid, title, width, empty)
-    label_w = _label_width(categories)
+    label_w = _label_width(categories, width)
     x0 = PAD + label_w
     plot_w = width - x0 - PAD - 56
     top = nice_max(max(totals))
@@ -283,7 +285,7 @@ def range_plot(
     values = [v for r in rows for v in (r.low, r.high) if v is not None]
     values += [v for r in rows for _, v in r.points if v is not None]
     top = nice_max(max(values, default=1) * 1.05)
-    label_w = _label_width([r.label for r in rows])
+    label_w = _label_width([r.label for r in rows], width)
     x0 = PAD + label_w
     plot_w = width - x0 - PAD - 30
     names: list[str] = []

@@ -357,7 +357,7 @@ def outcome_charts(s: OutcomeStatistics, tables: dict[str, Table]) -> dict[str, 
             "Median sentence against benchmark crimes",
             [
                 charts.RangeRow(
-                    f"{label(b.statute_id)} vs {label(b.crime).lower()}",
+                    f"{label(b.statute_id)}: {label(b.crime).lower()}",
                     b.benchmark_low_months,
                     b.benchmark_typical_months,
                     (("median sentence", b.median_custodial_months),),
