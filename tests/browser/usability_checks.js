@@ -115,6 +115,23 @@
           `"${el.textContent.trim().slice(0, 40)}"`,
       );
     }
+    // Amounts (numeric cells) are in view without scrolling a table sideways.
+    if (options.amounts) {
+      let hidden = 0;
+      for (const cell of main.querySelectorAll("td.num, th.num")) {
+        if (hidden >= 5 || !visible(cell) || !cell.textContent.trim()) continue;
+        const box = cell.closest(".table-wrap");
+        if (!box) continue;
+        if (cell.getBoundingClientRect().right > box.getBoundingClientRect().right + 1) {
+          hidden += 1;
+          const table = cell.closest("table");
+          problems.push(
+            `amount "${cell.textContent.trim().slice(0, 20)}" out of view in ` +
+              `#${(table && table.id) || "table"}`,
+          );
+        }
+      }
+    }
     // Charts drawn by the server (svg.chart): no two text labels overlap.
     for (const svg of main.querySelectorAll("svg.chart")) {
       if (!visible(svg)) continue;
