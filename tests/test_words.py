@@ -75,3 +75,52 @@ def test_counted_and_join() -> None:
     assert words.join(["a", "b"]) == "a and b"
     assert words.join(["a", "b", "c"], "or") == "a, b or c"
     assert words.sentence("no evidence yet") == "No evidence yet."
+
+
+def test_countries_and_jurisdictions_by_name() -> None:
+    assert words.country("MX") == "Mexico"
+    assert words.country("gb") == "United Kingdom"
+    assert words.country("UK") == "United Kingdom"
+    assert words.country("EU") == "European Union"
+    assert words.country("INTL") == "International"
+    assert words.country("ZZZ") == "ZZZ" and words.country(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("account:5300127764", "account 5300127764"),
+        ("cash:out:MX", "cash withdrawn (Mexico)"),
+        ("cash:in:NG", "cash paid in (Nigeria)"),
+        ("in:US", "cash paid in (United States)"),
+        ("out:GB", "cash withdrawn (United Kingdom)"),
+        ("phone:", "phone (no number)"),
+        ("phone:+40721234567", "phone +40721234567"),
+        ("Ana Pop", "Ana Pop"),
+    ],
+)
+def test_identifier_keys_become_words(value: str, expected: str) -> None:
+    assert words.key(value) == expected
+
+
+def test_keys_inside_a_sentence() -> None:
+    assert (
+        words.keys_in("Accounts: Ashley Jackson (6668027649), in:US")
+        == "Accounts: Ashley Jackson (6668027649), cash paid in (United States)"
+    )
+    assert words.keys_in("Ana (account:123) paid cash:out:MX") == (
+        "Ana (account 123) paid cash withdrawn (Mexico)"
+    )
+    assert words.keys_in("account:7 made 10 payments").startswith("Account 7 made")
+    # A key-like piece of an address or a URL is left alone.
+    assert words.keys_in("https://example.org/in:US") == "https://example.org/in:US"
+    assert words.keys_in("") == "" and words.keys_in(None) == ""
+
+
+def test_media_types_as_kinds_of_file() -> None:
+    word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert words.media_type(word) == "Word document"
+    assert words.media_type("application/pdf") == "PDF"
+    assert words.media_type("text/plain; charset=utf-8") == "Plain text"
+    assert words.media_type("image/jpeg") == "JPEG image"
+    assert words.media_type(None) == "—"

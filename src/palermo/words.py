@@ -11,6 +11,13 @@ person reads.
 - :func:`plural` and :func:`counted` — English plurals (``witness`` → ``witnesses``,
   ``person`` → ``people``) and "3 witnesses", "1 party", "no sources".
 - :func:`join` — "a, b and c".
+- :func:`country` — a country or jurisdiction code as its name (``MX`` → ``Mexico``).
+- :func:`media_type` — a MIME type as the kind of file a person knows
+  (``application/vnd.openxmlformats-officedocument.wordprocessingml.document`` →
+  ``Word document``).
+- :func:`key` and :func:`keys_in` — the keys the analysis gives phones, accounts and
+  cash points (``account:5300127764``, ``cash:out:MX``, ``in:US``, ``phone:``) as words,
+  alone or inside a sentence.
 
 Pure: reads only the packaged law data (cached), never the database or the web.
 """
@@ -81,6 +88,31 @@ _IRREGULAR: dict[str, str] = {
 _SIBILANT = re.compile(r"(?:s|x|z|ch|sh)$")
 _CONSONANT_Y = re.compile(r"[^aeiou]y$")
 _SNAKE = re.compile(r"^[a-z0-9]+(?:[_\-][a-z0-9]+)+$|^[a-z]+$")
+
+
+# Jurisdiction codes that are not ISO 3166 countries.
+_JURISDICTIONS: dict[str, str] = {
+    "UK": "United Kingdom",
+    "EU": "European Union",
+    "INTL": "International",
+    "US-FEDERAL": "United States (federal)",
+}
+# The kinds of identifier key, as the noun read before the value.
+_KEY_NOUNS: dict[str, str] = {
+    "phone": "phone",
+    "account": "account",
+    "email": "email",
+    "handle": "handle",
+    "person": "person",
+    "org": "organisation",
+    "device": "device",
+    "vehicle": "vehicle",
+    "address": "address",
+}
+_KEY = re.compile(
+    r"(?<![/.@\w])(?:(?P<cash>cash):)?(?P<kind>phone|account|email|handle|person|org|device|vehicle|"
+    r"address|in|out):(?P<value>[^\s,;)]*)"
+)
 
 
 @lru_cache(maxsize=1)
@@ -196,3 +228,92 @@ def sentence(text: str) -> str:
         return text
     text = text[:1].upper() + text[1:]
     return text if text[-1] in ".!?" else text + "."
+
+
+@lru_cache(maxsize=1)
+def _territories() -> dict[str, str]:
+    from babel import Locale
+
+    return dict(Locale("en").territories)
+
+
+def country(code: str | None) -> str:
+    """A country or jurisdiction code as its English name: ``MX`` → ``Mexico``,
+    ``UK`` → ``United Kingdom``, ``EU`` → ``European Union``; unknown codes as they are."""
+    if not code:
+        return "—"
+    text = str(code).strip()
+    upper = text.upper()
+    if upper in _JURISDICTIONS:
+        return _JURISDICTIONS[upper]
+    if len(upper) == 2 and upper.isalpha():
+        return _territories().get(upper, text)
+    return text
+
+
+def _key_words(cash: str | None, kind: str, value: str) -> str:
+    if kind in {"in", "out"} or cash:
+        place = f" ({country(value)})" if value else ""
+        return ("cash paid in" if kind == "in" else "cash withdrawn") + place
+    noun = _KEY_NOUNS.get(kind, kind)
+    return f"{noun} {value}" if value else f"{noun} (no number)" if kind == "phone" else noun
+
+
+def key(value: str | None) -> str:
+    """An identifier key as words: ``account:5300127764`` → ``account 5300127764``,
+    ``cash:out:MX`` → ``cash withdrawn (Mexico)``, ``in:US`` → ``cash paid in (United
+    States)``, ``phone:`` → ``phone (no number)``; anything else unchanged."""
+    if not value:
+        return "—"
+    m = _KEY.fullmatch(value.strip())
+    if m is None:
+        return value
+    return _key_words(m["cash"], m["kind"], m["value"])
+
+
+def keys_in(text: str | None) -> str:
+    """Every identifier key inside ``text`` turned into words (see :func:`key`); a text
+    that starts with one starts with a capital."""
+    if not text:
+        return text or ""
+    text = str(text)
+    out = _KEY.sub(lambda m: _key_words(m["cash"], m["kind"], m["value"]), text)
+    if out != text and _KEY.match(text):
+        out = out[:1].upper() + out[1:]
+    return out
+
+
+_MEDIA_TYPES: dict[str, str] = {
+    "application/pdf": "PDF",
+    "application/msword": "Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/vnd.ms-excel": "Excel workbook",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel workbook",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "application/vnd.oasis.opendocument.spreadsheet": "OpenDocument spreadsheet",
+    "application/json": "JSON",
+    "application/xml": "XML",
+    "application/zip": "ZIP archive",
+    "application/octet-stream": "Binary file",
+    "message/rfc822": "Email",
+    "application/vnd.ms-outlook": "Outlook email",
+    "text/plain": "Plain text",
+    "text/csv": "CSV table",
+    "text/html": "Web page",
+    "text/xml": "XML",
+}
+
+
+def media_type(value: str | None) -> str:
+    """A MIME type as the kind of file: ``application/pdf`` → ``PDF``, ``image/jpeg`` →
+    ``JPEG image``; an unknown type by its last part (``application/x-foo`` → ``FOO file``)."""
+    if not value:
+        return "—"
+    mime = value.split(";", 1)[0].strip().lower()
+    if mime in _MEDIA_TYPES:
+        return _MEDIA_TYPES[mime]
+    major, _, minor = mime.partition("/")
+    minor = minor.removeprefix("x-").removeprefix("vnd.").split("+", 1)[0]
+    name = minor.rsplit(".", 1)[-1].upper() or major.upper()
+    kinds = {"image": "image", "audio": "audio", "video": "video", "text": "text"}
+    return f"{name} {kinds.get(major, 'file')}"

@@ -87,11 +87,11 @@ def test_csv_export_has_every_row_with_formula_and_inputs() -> None:
         gross_gain=100,
     )
     rows = list(csv.DictReader(io.StringIO(ws.to_csv())))
-    body = [r for r in rows if r["label"] != "note"]
+    body = [r for r in rows if r["Row"] != "Note"]
     assert len(body) == len(ws.rows)
-    assert body[-1]["value"] == f"{ws.total:.2f}"
-    assert "greater of" in body[-1]["formula"]
-    assert "not checked against primary source" in body[0]["inputs"]
+    assert body[-1]["Value"] == f"{ws.total:.2f}"
+    assert "greater of" in body[-1]["Formula"]
+    assert "not checked against primary source" in body[0]["Inputs"]
 
 
 def test_bad_inputs_are_refused() -> None:

@@ -1,6 +1,7 @@
 """The case cockpit in a real browser: on the Overview of every demo case a prosecutor
 reads the four answers (ready? who? what is missing? what next?) under their headings,
-and a second visit lists what others changed in between.
+and a second visit lists what others changed in between. The demo case under the law of
+England and Wales shows the UK reparation worksheet and names no US statute.
 
 The demo cases are built as ``palermo demo`` builds them (simulated, ingested through the
 ordinary path), each smaller than the shipped demo so the test stays quick."""
@@ -12,12 +13,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
+from sqlalchemy import select
 
 from palermo.security.permissions import Actor
 from palermo.services import caseload_views, cases, casework, elements
 from palermo.services.context import Context
 from palermo.services.demo import DEMO_CASES, DemoCase, build_demo, demo_password
+from palermo.store.models import Case
 
 pytestmark = pytest.mark.browser
 
@@ -98,6 +101,34 @@ def test_every_demo_case_answers_the_four_questions(
         if link.count():
             href = link.get_attribute("href") or ""
             assert href.startswith(f"/cases/{spec.reference}/elements#")
+
+    # The case under the law of England and Wales: the Money tab offers the UK reparation
+    # worksheet (in pounds, at the UK minimum wage) and no page of the case names a US statute.
+    uk = next(s.reference for s in specs if s.typology == "domestic_servitude")
+    with ctx.db.session() as session:
+        assert session.scalar(select(Case.jurisdiction).where(Case.reference == uk)) == "UK"
+    page.goto(f"{live_server}/cases/{uk}/money")
+    worksheet = page.get_by_role("link", name=re.compile("reparation order", re.I))
+    expect(worksheet).to_have_count(1)
+    worksheet.click()
+    page.wait_for_url(re.compile(r"/money/restitution\?"))
+    assert (
+        "Slavery and trafficking reparation order" in page.locator("#scheme-summary").inner_text()
+    )
+    assert "(GBP)" in page.locator("#worksheet thead").inner_text()
+    assert "National Living Wage" in page.locator("#rs-jur option:checked").inner_text()
+    tabs = page.get_by_role("navigation", name="Case sections").get_by_role("link")
+    pages = [tabs.nth(i).get_attribute("href") or "" for i in range(tabs.count())]
+    us_law = re.compile(r"U\.S\.C\.|\bus-18-|18 USC|\bFLSA\b|Fair Labor Standards")
+    named: dict[str, list[str]] = {}
+    for href in [*pages, page.url.removeprefix(live_server)]:
+        page.goto(f"{live_server}{href}")
+        page.wait_for_load_state("networkidle")
+        text = page.locator("main").inner_text()
+        hits = sorted({m.group(0) for m in us_law.finditer(text)})
+        if hits:
+            named[href] = hits
+    assert named == {}, named
 
     page.goto(f"{live_server}/cases/{trial}")
     nxt = _answer(page, "What next?").inner_text()

@@ -82,7 +82,7 @@ def test_network_and_money_tabs(
         page.get_by_role("heading", name=re.compile("Trace forward from Ion Stan"))
     ).to_be_visible()
     page.screenshot(path=str(screenshots / "money-02-trace.png"), full_page=True)
-    page.get_by_role("link", name="Restitution worksheet (18 U.S.C. 1593)").click()
+    page.get_by_role("link", name="Worksheet: Mandatory restitution (18 U.S.C. 1593)").click()
     expect(page.locator("#worksheet")).to_contain_text("greater of the gross gain")
     page.screenshot(path=str(screenshots / "money-03-restitution.png"), full_page=True)
     assert errors == []

@@ -8,9 +8,12 @@
   const RAW = [
     ["statute id", /\b(?:us-18-\d{4}[a-z0-9]*|uk-msa-s\d+|eu-2011-36-art\d+|palermo-art\d+)\b/],
     ["concept id", /\b(?:act|means|purpose|mental|jurisdiction|benefit|victim|aggravating)\.[a-z_]+\b/],
-    ["snake_case enum", /\b[a-z]+_[a-z0-9_]+\b/],
+    // (a file name such as "email_job_offer.eml" is evidence, shown as it is)
+    ["snake_case enum", /\b[a-z]+_[a-z0-9_]+\b(?![\w-]*\.[a-z0-9]{2,4}\b)/],
     ["identifier key", /\b(?:phone|account|email|cash|in|out|person|org|handle):[\w+]/],
-    ["None shown", /\bNone\b/],
+    // Python's None where a value belongs ("row None", "= None", a cell of just "None");
+    // the English word ("None yet", "None recorded") is fine.
+    ["None shown", /(?:\brow |[=:(] ?|^)None\b(?! [a-z])/],
     ["MIME type", /\b(?:application|text|image)\/[a-z0-9.+-]{3,}/],
     ["triple-s plural", /\b\w+[^s\W]sss\b|\b\w+sss\b/i],
     ["source key", /\b(?:file|statement):[0-9a-f]{8,}/],
@@ -32,6 +35,14 @@
   if (width > window.innerWidth + 1) {
     problems.push(`page is ${width}px wide in ${window.innerWidth}px`);
   }
+  // The top bar and the case tabs each stay on one line: their items share one row.
+  const oneRow = (els) => {
+    const boxes = els.filter(visible).map((el) => el.getBoundingClientRect());
+    return boxes.every((b) => b.top < boxes[0].bottom && b.bottom > boxes[0].top);
+  };
+  const bar = [...document.querySelectorAll(".topbar > *, .topnav li")];
+  if (!oneRow(bar)) problems.push("top bar wraps");
+  if (!oneRow([...document.querySelectorAll("nav.tabs li")])) problems.push("tabs wrap");
   const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
   const channel = (v) => {
     v /= 255;
@@ -76,6 +87,71 @@
         if (m && !found.has(name + m[0])) {
           found.add(name + m[0]);
           problems.push(`${name} "${m[0]}" in "${text.slice(0, 60)}"`);
+        }
+      }
+    }
+    // Horizontal clipping: a box whose content is wider than it is, outside a box that
+    // scrolls sideways (a .table-wrap, a canvas's viewport) — the cut-off part cannot be read.
+    const scroller = (el) => {
+      for (let e = el; e && e !== document.body; e = e.parentElement) {
+        if (/auto|scroll/.test(getComputedStyle(e).overflowX)) return true;
+      }
+      return false;
+    };
+    const replaced = new Set(["INPUT", "SELECT", "TEXTAREA", "IMG", "CANVAS", "VIDEO", "IFRAME"]);
+    let clipped = 0;
+    for (const el of main.querySelectorAll("*")) {
+      if (clipped >= 5) break;
+      if (replaced.has(el.tagName) || el instanceof SVGElement || !visible(el)) continue;
+      if (el.closest(".visually-hidden, .skip-link")) continue;
+      if (el.scrollWidth <= el.clientWidth + 1 || el.clientWidth === 0) continue;
+      if (scroller(el)) continue;
+      const style = getComputedStyle(el);
+      if (style.display === "inline") continue;
+      clipped += 1;
+      const what = el.id ? `#${el.id}` : `${el.tagName.toLowerCase()}.${el.className}`;
+      problems.push(
+        `clipped ${what}: content ${el.scrollWidth}px in ${el.clientWidth}px ` +
+          `"${el.textContent.trim().slice(0, 40)}"`,
+      );
+    }
+    // Amounts (numeric cells) are in view without scrolling a table sideways.
+    if (options.amounts) {
+      let hidden = 0;
+      for (const cell of main.querySelectorAll("td.num, th.num")) {
+        if (hidden >= 5 || !visible(cell) || !cell.textContent.trim()) continue;
+        const box = cell.closest(".table-wrap");
+        if (!box) continue;
+        if (cell.getBoundingClientRect().right > box.getBoundingClientRect().right + 1) {
+          hidden += 1;
+          const table = cell.closest("table");
+          problems.push(
+            `amount "${cell.textContent.trim().slice(0, 20)}" out of view in ` +
+              `#${(table && table.id) || "table"}`,
+          );
+        }
+      }
+    }
+    // Charts drawn by the server (svg.chart): no two text labels overlap.
+    for (const svg of main.querySelectorAll("svg.chart")) {
+      if (!visible(svg)) continue;
+      const boxes = [...svg.querySelectorAll("text")]
+        .filter((t) => t.textContent.trim())
+        .map((t) => [t, t.getBoundingClientRect()]);
+      let overlaps = 0;
+      for (let i = 0; i < boxes.length && overlaps < 3; i++) {
+        for (let j = i + 1; j < boxes.length && overlaps < 3; j++) {
+          const [a, ra] = boxes[i];
+          const [b, rb] = boxes[j];
+          const dx = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
+          const dy = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
+          if (dx > 1 && dy > 1) {
+            overlaps += 1;
+            problems.push(
+              `chart ${svg.id}: "${a.textContent.trim().slice(0, 20)}" overlaps ` +
+                `"${b.textContent.trim().slice(0, 20)}"`,
+            );
+          }
         }
       }
     }

@@ -40,7 +40,7 @@ def test_dashboard_counts_rows_and_reasons(
     # Deadlines: the overdue foreign request and the custody limit due in 3 days.
     deadlines = h.section(html, "deadlines")
     assert "Overdue by 2 days" in deadlines and "Due in 3 days" in deadlines
-    assert "Foreign request" in deadlines and "Custody limit" in deadlines
+    assert "Request for foreign assistance" in deadlines and "Custody time limit" in deadlines
     # The advocate sees... (next test); the prosecutor sees the witness reasons.
     witnesses = h.section(html, "witnesses")
     assert "V1" in witnesses and "VX" not in witnesses

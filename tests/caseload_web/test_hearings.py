@@ -23,7 +23,7 @@ def test_tab_shows_history_hearings_deadlines_and_witnesses(
 ) -> None:
     login(client, "pros")  # type: ignore[operator]
     html = client.get("/cases/TRIAL-1/hearings").text
-    assert 'aria-current="page">Hearings &amp; witnesses<' in html
+    assert re.search(r'aria-current="page" aria-label="Hearings &amp; witnesses">Hearings<', html)
     stages = [r[2] for r in h.table_rows(html, "transitions-table")]
     assert stages == ["Investigation", "Charged", "Pre-trial", "Trial"]
     hearings = h.table_rows(html, "hearings-table")
@@ -37,7 +37,7 @@ def test_tab_shows_history_hearings_deadlines_and_witnesses(
     assert "defence requested 2 of 3 adjournments" in html
     alert = html[html.find('id="over-target"') : html.find('class="dash-grid"')]
     assert f"45 days between hearings ({seed.d(-40)} to {seed.d(5)}); target 14" in alert
-    assert "Custody limit" in h.section(html, "deadlines")
+    assert "Custody time limit" in h.section(html, "deadlines")
     witnesses = h.section(html, "witnesses")
     assert "V1" in witnesses and "High risk" in witnesses and "Low risk" in witnesses
     assert "Shelter North" in witnesses and "intimidation reported (1)" in witnesses

@@ -45,9 +45,11 @@ def test_outcome_figures_match_the_service(
     disposition = dict(h.table_rows(html, "table-disposition"))
     assert disposition["Median days"] == f"{stats.disposition_median_days:,.1f}"
     mix = h.table_rows(html, "table-sentences_statute")
-    assert mix == [["us-18-1591", "1", "1", "0", "0", "0", "0.0", "150.0", "150.0", "150.0"]]
+    assert mix == [
+        ["18 U.S.C. § 1591(a)(1)", "1", "1", "0", "0", "0", "0.0", "150.0", "150.0", "150.0"]
+    ]
     ranges = h.table_rows(html, "table-ranges")
-    assert ranges == [["us-18-1591", "120", "life", "1", "0", "1", "0"]]
+    assert ranges == [["18 U.S.C. § 1591(a)(1)", "120", "life", "1", "0", "1", "0"]]
     bench = {r[1]: r for r in h.table_rows(html, "table-benchmarks")}
     assert set(bench) == {b.crime.capitalize() for b in stats.benchmarks}
 

@@ -105,12 +105,12 @@ def test_restitution_csv_has_the_greater_of_row(signed_in: TestClient, sim: Any)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
-    final = next(r for r in rows if r["label"] == "Restitution under 18 U.S.C. 1593(b)(3)")
-    assert final["formula"] == "greater of the gross gain and the FLSA measure"
-    flsa = next(r for r in rows if r["label"] == "FLSA measure")
-    gain = next(r for r in rows if r["label"].startswith("Gross income"))
-    assert float(final["value"]) == max(float(flsa["value"]), float(gain["value"]))
-    assert "rate=7.25" in response.text  # the federal rate table, with its inputs
+    final = next(r for r in rows if r["Row"] == "Restitution under 18 U.S.C. 1593(b)(3)")
+    assert final["Formula"] == "greater of the gross gain and the FLSA measure"
+    flsa = next(r for r in rows if r["Row"] == "FLSA measure")
+    gain = next(r for r in rows if r["Row"].startswith("Gross income"))
+    assert float(final["Value"]) == max(float(flsa["Value"]), float(gain["Value"]))
+    assert "Rate=7.25" in response.text  # the federal rate table, with its inputs
     assert victim["name"] not in response.text
     page = signed_in.get(f"/cases/NET-001/money/restitution?victim={vid}")
     assert page.status_code == 200 and 'id="worksheet"' in page.text

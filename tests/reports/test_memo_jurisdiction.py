@@ -85,7 +85,10 @@ def test_uk_case_memo_and_money_tab_use_the_uk_reparation_order_in_pounds(
     login(client, prosecutor.username)
     tab = client.get("/cases/LAW-UK/money")
     assert tab.status_code == 200
-    assert "Restitution worksheet (Modern Slavery Act 2015 ss. 8-10)" in tab.text
+    assert (
+        "Worksheet: Slavery and trafficking reparation order (Modern Slavery Act 2015 ss. 8-10)"
+        in tab.text
+    )
     assert "1593" not in tab.text
     page = client.get(f"/cases/LAW-UK/money/restitution?victim={victim}")
     assert page.status_code == 200, page.text

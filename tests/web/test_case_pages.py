@@ -50,7 +50,7 @@ def test_caseload_lists_member_cases_with_details(
     page = client.get("/cases")
     assert page.status_code == 200
     assert f'href="/cases/{case_ref}"' in page.text
-    for text in ("Test case", "US", "Escort ads", "Intake", "us-18-1591"):
+    for text in ("Test case", "US", "Escort advertisements", "Intake", "18 U.S.C. § 1591"):
         assert text in page.text
     assert re.search(r'<td class="num">7</td>', page.text)
 
@@ -205,7 +205,7 @@ def test_evidence_tab_shows_full_hash_size_status_and_problem(
     login(client, "prosecutor")
     html = client.get(f"/cases/{case_ref}/evidence").text
     assert f'<code class="hash">{digest}</code>' in html
-    assert "cdr_march.csv" in html and "text/csv" in html
+    assert "cdr_march.csv" in html and "CSV table" in html and "text/csv" not in html
     assert "47.1 KB" in html  # 48,217 bytes
     assert "Loaded" in html and "Failed" in html
     assert "the PDF is encrypted" in html

@@ -31,11 +31,13 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from palermo import words
 from palermo.law.money import Jurisdiction, WageBook, load_wages
 from palermo.law.restitution import Scheme
 from palermo.reports import csv_safe
 
 CENT = Decimal("0.01")
+CSV_HEADER = ["Row", "Formula", "Inputs", "Value", "Currency"]
 
 
 def money(x: Decimal) -> Decimal:
@@ -87,12 +89,14 @@ class Worksheet:
         return self.rows[-1].value if self.rows else Decimal(0)
 
     def to_csv(self) -> str:
+        """The worksheet as CSV, in words: each input named as on the page
+        ("Hours per week=40.00"), notes as rows named "Note"."""
         rows: list[list[object]] = []
         for r in self.rows:
-            inputs = "; ".join(f"{k}={v}" for k, v in r.inputs.items())
+            inputs = "; ".join(f"{words.human(k)}={v}" for k, v in r.inputs.items())
             rows.append([r.label, r.formula, inputs, f"{r.value:.2f}", self.currency])
-        rows.extend(["note", n, "", "", ""] for n in self.notes)
-        return csv_safe.to_text(["label", "formula", "inputs", "value", "currency"], rows)
+        rows.extend(["Note", n, "", "", ""] for n in self.notes)
+        return csv_safe.to_text(CSV_HEADER, rows)
 
 
 def _rate(book: WageBook, jur: Jurisdiction, day: date) -> tuple[Decimal, str]:

@@ -13,6 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from palermo import words
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 _environment = Environment(
@@ -38,6 +40,12 @@ def _percent(value: float | None) -> str:
 _environment.filters["thousands"] = _thousands
 _environment.filters["money"] = _money
 _environment.filters["percent"] = _percent
+# Words, not codes: the same labels as the pages (palermo.words).
+_environment.filters["words"] = words.human
+_environment.filters["words_lower"] = words.lower
+_environment.filters["keys"] = words.keys_in
+_environment.filters["media_type"] = words.media_type
+_environment.filters["plural"] = lambda noun, n=2: words.plural(noun, n)
 
 
 VARIANTS = ("full", "brief")

@@ -36,6 +36,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo import words
 from palermo.analysis.timeline import FACT_KINDS
 from palermo.law.restitution import Regime, regime_for
 from palermo.reports.defences import DefenceFact, anticipated_defences
@@ -120,8 +121,11 @@ def _summary(session: Session, case: Case, people: list[Person]) -> dict[str, An
             select(Record.kind, func.count()).where(Record.case_id == case.id).group_by(Record.kind)
         ).all()
     )
-    people_line = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in sorted(kinds.items()))
-    evidence_line = ", ".join(f"{n:,} {k}s" for k, n in sorted(counts.items())) or "no records"
+    people_line = ", ".join(words.counted(n, words.lower(k)) for k, n in sorted(kinds.items()))
+    evidence_line = (
+        ", ".join(words.counted(n, words.lower(k)) for k, n in sorted(counts.items()))
+        or "no records"
+    )
     return {
         "reference": case.reference,
         "stage": case.stage,

@@ -62,9 +62,18 @@ def _ticks(top: float, n: int = 5) -> list[float]:
     return [top * i / n for i in range(n + 1)]
 
 
-def _label_width(labels: Sequence[str]) -> int:
+def _label_width(labels: Sequence[str], width: int = 640) -> int:
+    """The label column: wide enough for the longest label, at most about two fifths of
+    the chart (longer labels are cut by :func:`_fit`)."""
     longest = max((len(s) for s in labels), default=4)
-    return min(220, max(60, 7 * longest + 10))
+    return min(max(220, int(width * 0.42)), max(60, 7 * longest + 10))
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to fit ``width`` pixels of axis labels (about 7 px a character), with
+    an ellipsis; the full text stays in the row's ``<title>`` and the chart's ``<desc>``."""
+    most = max(4, (width - 10) // 7)
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
 def _open(uid: str, title: str, desc: str, width: int, height: int) -> list[str]:
@@ -144,7 +153,7 @@ def bar_chart(
     uid = chart_id or _slug(title)
     if not bars:
         return _empty(uid, title, width, empty)
-    label_w = _label_width([b[0] for b in bars])
+    label_w = _label_width([b[0] for b in bars], width)
     x0 = PAD + label_w
     plot_w = width - x0 - PAD - 56
     top = nice_max(max(v for _, v in bars))
@@ -159,7 +168,7 @@ def bar_chart(
         parts.append(
             f"<g><title>{_e(label)}: {_e(fmt(value))}</title>"
             f'<text x="{x0 - 6}" y="{y + BAR - 4}" text-anchor="end" fill="{INK}">'
-            f"{_e(label)}</text>"
+            f"{_e(_fit(label, label_w))}</text>"
             f'<rect x="{x0}" y="{y}" width="{max(w, 0.5):.1f}" height="{BAR}" fill="{PALETTE[0]}"/>'
             f'<text x="{x0 + w + 4:.1f}" y="{y + BAR - 4}" fill="{INK}" font-weight="600">'
             f"{_e(fmt(value))}</text></g>"
@@ -187,7 +196,7 @@ def stacked_bar_chart(
     totals = [sum(s[1][i] for s in series) for i in range(len(categories))]
     if not categories or not any(totals):
         return _empty(uid, title, width, empty)
-    label_w = _label_width(categories)
+    label_w = _label_width(categories, width)
     x0 = PAD + label_w
     plot_w = width - x0 - PAD - 56
     top = nice_max(max(totals))
@@ -213,7 +222,9 @@ def stacked_bar_chart(
     for i, cat in enumerate(categories):
         y = y_top + i * ROW + (ROW - BAR) / 2
         parts.append(
-            f'<text x="{x0 - 6}" y="{y + BAR - 4}" text-anchor="end" fill="{INK}">{_e(cat)}</text>'
+            f"<g><title>{_e(cat)}</title>"
+            f'<text x="{x0 - 6}" y="{y + BAR - 4}" text-anchor="end" fill="{INK}">'
+            f"{_e(_fit(cat, label_w))}</text></g>"
         )
         x = float(x0)
         for j, (name, vals) in enumerate(series):
@@ -274,7 +285,7 @@ def range_plot(
     values = [v for r in rows for v in (r.low, r.high) if v is not None]
     values += [v for r in rows for _, v in r.points if v is not None]
     top = nice_max(max(values, default=1) * 1.05)
-    label_w = _label_width([r.label for r in rows])
+    label_w = _label_width([r.label for r in rows], width)
     x0 = PAD + label_w
     plot_w = width - x0 - PAD - 30
     names: list[str] = []
@@ -310,7 +321,9 @@ def range_plot(
     for i, r in enumerate(rows):
         yc = y_top + i * row_h + row_h / 2
         parts.append(
-            f'<text x="{x0 - 6}" y="{yc + 4}" text-anchor="end" fill="{INK}">{_e(r.label)}</text>'
+            f"<g><title>{_e(r.label)}</title>"
+            f'<text x="{x0 - 6}" y="{yc + 4}" text-anchor="end" fill="{INK}">'
+            f"{_e(_fit(r.label, label_w))}</text></g>"
         )
         if r.low is not None or r.high is not None:
             lo = sx(r.low or 0)
@@ -328,20 +341,48 @@ def range_plot(
                     f'<text x="{hi - 2:.1f}" y="{yc - 9}" text-anchor="end" fill="{MUTED}" '
                     f'font-size="10">no maximum</text>'
                 )
-        for k, name in enumerate(names):
-            value = dict(r.points).get(name)
-            if value is None:
-                continue
+        # Marker values go under the band; one that would touch its neighbour's moves
+        # right of it (above would touch the row above's values).
+        taken: dict[float, list[tuple[float, float]]] = {yc + 18: []}
+        points = [(k, name, dict(r.points).get(name)) for k, name in enumerate(names)]
+        for k, name, value in sorted(
+            ((k, n, v) for k, n, v in points if v is not None), key=lambda p: p[2]
+        ):
             colour = PALETTE[(k + 1) % 7]
             x = sx(value)
+            text = fmt(value)
+            vx, vy = _place(x, _text_width(text, 10), taken)
             parts.append(
-                f"<g><title>{_e(r.label)}, {_e(name)}: {_e(fmt(value))}</title>"
+                f"<g><title>{_e(r.label)}, {_e(name)}: {_e(text)}</title>"
                 + _marker(MARKERS[k % len(MARKERS)], x, yc, colour)
-                + f'<text x="{x:.1f}" y="{yc + 18}" text-anchor="middle" fill="{INK}" '
-                f'font-size="10">{_e(fmt(value))}</text></g>'
+                + f'<text x="{vx:.1f}" y="{vy}" text-anchor="middle" fill="{INK}" '
+                f'font-size="10">{_e(text)}</text></g>'
             )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _text_width(text: str, size: float) -> float:
+    """A generous estimate of a label's width in pixels (digits and Latin letters)."""
+    return 0.62 * size * len(text) + 2
+
+
+def _place(
+    x: float, width: float, taken: dict[float, list[tuple[float, float]]]
+) -> tuple[float, float]:
+    """Where a label centred near ``x`` fits without touching one already placed: the
+    first line (baseline) of ``taken`` with room, else moved right on the last line.
+    Records the space it takes."""
+    lines = list(taken)
+    for ly in lines:
+        lo, hi = x - width / 2, x + width / 2
+        if all(hi + 2 <= a or lo - 2 >= b for a, b in taken[ly]):
+            taken[ly].append((lo, hi))
+            return x, ly
+    ly = lines[-1]
+    right = max(b for _, b in taken[ly]) + 2
+    taken[ly].append((right, right + width))
+    return right + width / 2, ly
 
 
 def _marker(shape: str, x: float, y: float, colour: str) -> str:

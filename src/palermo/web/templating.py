@@ -22,13 +22,10 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
 def label(value: object) -> str:
-    """``pre_trial`` → ``Pre-trial``; ``escort_ads`` → ``Escort ads``."""
-    if value is None or value == "":
-        return "—"
-    text = str(value).replace("_", " ").strip()
-    if text in {"pre trial"}:
-        text = "pre-trial"
-    return text[:1].upper() + text[1:]
+    """The human label of an id or enum value (``pre_trial`` → ``Pre-trial``,
+    ``escort_ads`` → ``Escort advertisements``, ``us-18-1591`` → ``18 U.S.C. § 1591``):
+    the same words as everywhere else, from :mod:`palermo.words`."""
+    return words.human(value)
 
 
 def human_size(size: int) -> str:
@@ -65,6 +62,14 @@ def counted(value: int | None, noun: str, plural: str | None = None) -> str:
     return f"{number(n)} {plural or words.plural(noun, n)}" if n != 1 else f"1 {noun}"
 
 
+def month_name(value: str) -> str:
+    """``2024-03`` → ``March 2024``."""
+    try:
+        return datetime.strptime(value, "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return value
+
+
 def duration(seconds: int | None) -> str:
     if seconds is None:
         return "—"
@@ -80,6 +85,7 @@ templates.env.filters.update(
     number=number,
     counted=counted,
     duration=duration,
+    month_name=month_name,
     # Words, not codes (palermo.words): ids, enums and statutes as a person reads them.
     words=words.human,
     words_lower=words.lower,
@@ -87,6 +93,9 @@ templates.env.filters.update(
     concept=words.concept_label,
     plural=lambda noun, n=2: words.plural(noun, n),
     count_words=words.counted,
+    country=words.country,
+    keys=words.keys_in,
+    media_type=words.media_type,
 )
 
 

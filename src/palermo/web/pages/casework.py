@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from palermo import words
 from palermo.security.permissions import Permission
 from palermo.services import cases, casework, search
 from palermo.services.caseload_views import FieldError, FieldErrors
@@ -501,9 +502,11 @@ def _charges(
             "verdicts": VERDICTS,
             "pleas": PLEAS,
             "statuses": [(s, s.capitalize()) for s in casework.CHARGE_STATUSES],
+            # A charge under the case's own law; every statute only when none fits.
             "statute_options": [
-                (s.id, s.citation + ("" if s.fits else f" ({s.jurisdiction})"))
+                (s.id, s.citation + ("" if s.fits else f" ({words.country(s.jurisdiction)})"))
                 for s in view.statutes
+                if s.fits or not any(o.fits for o in view.statutes)
             ],
             "charge_options": [
                 (

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from pydantic import BaseModel, Field
 
+from palermo import words
 from palermo.reports.pictures import FlowLink, FlowNode, flow_svg
 from palermo.services import cases, money
 from palermo.services import restitution as restitution_service
@@ -31,7 +32,7 @@ def _date(value: str) -> date | None:
 def _flow_picture(sankey: dict[str, Any], currency: str) -> Markup:
     """The memo's flow picture, sized by the page's stylesheet."""
     return flow_svg(
-        [FlowNode(str(node["label"])) for node in sankey.get("nodes", [])],
+        [FlowNode(words.keys_in(str(node["label"]))) for node in sankey.get("nodes", [])],
         [FlowLink(lk["source"], lk["target"], lk["value"]) for lk in sankey.get("links", [])],
         currency=currency,
         width=960,
@@ -95,7 +96,7 @@ def _restitution_label(ctx: CtxDep, user: PageUser, reference: str) -> str:
     _, regime = restitution_service.case_regime(ctx, user.actor, reference)
     if regime is None or regime.main.method == "national_law":
         return ""  # no worksheet: national law decides (the memo says which)
-    return f"Restitution worksheet ({regime.main.citation})"
+    return f"Worksheet: {regime.main.title} ({regime.main.citation})"
 
 
 class RestitutionQuery(BaseModel):

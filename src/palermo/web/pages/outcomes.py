@@ -59,7 +59,7 @@ def _r(x: float | None) -> float | None:
 def _mix_table(key: str, title: str, group: str, mixes: Sequence[st.SentenceMix]) -> Table:
     rows = [
         [
-            m.group if group == "Statute" else label(m.group),
+            label(m.group),
             m.n,
             *(m.counts.get(k, 0) for k in SENTENCE_LABELS),
             _pct(m.non_custodial_share),
@@ -124,7 +124,7 @@ def outcome_tables(s: OutcomeStatistics) -> dict[str, Table]:
             ],
             [
                 [
-                    c.statute_id,
+                    label(c.statute_id),
                     c.min_months,
                     c.max_months if c.max_months is not None else "life",
                     c.n,
@@ -152,7 +152,7 @@ def outcome_tables(s: OutcomeStatistics) -> dict[str, Table]:
             ],
             [
                 [
-                    b.statute_id,
+                    label(b.statute_id),
                     label(b.crime),
                     b.benchmark_low_months,
                     b.benchmark_typical_months,
@@ -330,7 +330,7 @@ def outcome_charts(s: OutcomeStatistics, tables: dict[str, Table]) -> dict[str, 
     ranges = {m.group: m for m in s.sentence_mix_by_statute}
 
     def mix_chart(key: str, title: str, mixes: Sequence[st.SentenceMix], by: str) -> str:
-        cats = [m.group if by == "statute" else label(m.group) for m in mixes]
+        cats = [label(m.group) for m in mixes]
         series = [
             (name, [float(m.counts.get(k, 0)) for m in mixes])
             for k, name in SENTENCE_LABELS.items()
@@ -365,7 +365,7 @@ def outcome_charts(s: OutcomeStatistics, tables: dict[str, Table]) -> dict[str, 
             "Custodial months against the statute range",
             [
                 charts.RangeRow(
-                    c.statute_id,
+                    label(c.statute_id),
                     c.min_months,
                     c.max_months,
                     (
@@ -394,7 +394,7 @@ def outcome_charts(s: OutcomeStatistics, tables: dict[str, Table]) -> dict[str, 
             "Median sentence against benchmark crimes",
             [
                 charts.RangeRow(
-                    f"{b.statute_id} vs {b.crime}",
+                    f"{label(b.statute_id)}: {label(b.crime).lower()}",
                     b.benchmark_low_months,
                     b.benchmark_typical_months,
                     (("median sentence", b.median_custodial_months),),
