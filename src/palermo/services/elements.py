@@ -70,8 +70,9 @@ from palermo.security.permissions import SYSTEM, Actor, Permission
 from palermo.security.redaction import IdentityTokens, Redactor
 from palermo.services.access import open_case
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput, NotFound
-from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
+from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -1309,8 +1310,9 @@ def _describe(r: Any) -> str:
 
 # --- assessing ----------------------------------------------------------------------------
 
-# Assessments per case fingerprint and viewer (see :func:`assess_cached`).
-_assessments: CaseViewCache[CaseAssessment] = CaseViewCache(max_entries=32)
+# Assessments per case fingerprint and viewer (see :func:`assess_cached`), kept in memory
+# and stored (:mod:`.derived_views`).
+_assessments: KeptView[CaseAssessment] = KeptView("elements.assessment/1", max_entries=32)
 
 
 def _rule_view(r: AppliedRule) -> RuleView:
@@ -1442,7 +1444,7 @@ def assess_cached(
         case_id = case.id
         fingerprint = (*case_fingerprint(session, case), *_people_digest(session, case.id))
     variant = (*viewer_key(actor, reveal=True), actor.user_id)
-    cached = _assessments.get_or_compute(
+    cached = _assessments.get(
         ctx, case_id, fingerprint, variant, lambda: assess(ctx, actor, reference)
     )
     if cached.hit and audit_hit:

@@ -39,8 +39,9 @@ from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput, NotFound
-from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
+from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -733,7 +734,7 @@ class _Shared:
 
 # Computing the view reads every record of the case (seconds on a large case); the
 # page and the API the canvas fetches right after it ask for the same view.
-_views: CaseViewCache[_Shared] = CaseViewCache(max_entries=16)
+_views: KeptView[_Shared] = KeptView("network/1", max_entries=16)
 
 
 def network_view(
@@ -764,7 +765,7 @@ def network_view(
             None if end is None else str(end),
             max_nodes,
         )
-        shared = _views.get_or_compute(
+        shared = _views.get(
             ctx,
             case.id,
             fingerprint,
