@@ -27,6 +27,7 @@ restart, or computed by another worker), else computes the view and stores it.
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import io
 import logging
@@ -93,6 +94,8 @@ class _ViewUnpickler(pickle.Unpickler):
     listed above."""
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _member_of  # how some enumerations are pickled: getattr(cls, name)
         if (module, name) in _STANDARD:
             return super().find_class(module, name)
         if module == "palermo" or module.startswith("palermo."):
@@ -100,6 +103,19 @@ class _ViewUnpickler(pickle.Unpickler):
             if isinstance(found, type):
                 return found
         raise pickle.UnpicklingError(f"a stored view may not hold {module}.{name}")
+
+
+def _member_of(cls: Any, name: str) -> Any:
+    """``getattr`` as a stored view may use it: a member of the application's own
+    enumeration, nothing else."""
+    if (
+        isinstance(cls, type)
+        and issubclass(cls, enum.Enum)
+        and cls.__module__.startswith("palermo.")
+        and name in cls.__members__
+    ):
+        return cls[name]
+    raise pickle.UnpicklingError(f"a stored view may not read {cls!r}.{name}")
 
 
 def _digest(value: Hashable) -> str:

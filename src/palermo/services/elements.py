@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.readiness import statute_readiness
@@ -1419,16 +1419,20 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
 def _people_digest(session: Session, case_id: int) -> tuple[Any, ...]:
     """What the case fingerprint does not see of edits to people that change the
     assessment: kinds, names, sealed identities and minors."""
-    length = func.coalesce(func.length(Person.kind), 0) + func.coalesce(func.length(Person.name), 0)
-    row = session.execute(
-        select(
-            func.sum(length),
-            func.sum(func.coalesce(func.length(Person.sealed_identity), 0)),
-            func.sum(func.cast(Person.is_minor, Integer) * Person.id),
-            func.sum(func.length(Person.kind) * Person.id),
-        ).where(Person.case_id == case_id)
-    ).one()
+    row = session.execute(_people_digest_statement(), {"digest_case": case_id}).one()
     return tuple(row)
+
+
+@lru_cache(maxsize=1)
+def _people_digest_statement() -> Any:
+    """Built once: building the statement cost more than running it."""
+    length = func.coalesce(func.length(Person.kind), 0) + func.coalesce(func.length(Person.name), 0)
+    return select(
+        func.sum(length),
+        func.sum(func.coalesce(func.length(Person.sealed_identity), 0)),
+        func.sum(func.cast(Person.is_minor, Integer) * Person.id),
+        func.sum(func.length(Person.kind) * Person.id),
+    ).where(Person.case_id == bindparam("digest_case", type_=Integer))
 
 
 def assess_cached(
