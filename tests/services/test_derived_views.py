@@ -207,3 +207,36 @@ def test_forget_case_drops_its_views(ctx: Context, prosecutor: Actor, sim: Any) 
         case_id = session.scalar(sa.text("SELECT id FROM cases WHERE reference = :r"), {"r": REF})
     assert derived_views.forget_case(ctx, int(case_id)) >= 1
     assert rows(ctx) == []
+
+
+def test_a_stored_view_rebuilds_only_plain_data_and_the_applications_classes() -> None:
+    import os
+    import pickle
+    import zlib
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    cipher = AESGCM(AESGCM.generate_key(256))
+    aad = b"derived-view:1:test:v:f"
+    fine = {
+        "when": datetime(2024, 5, 1, tzinfo=ZoneInfo("Europe/Rome")),
+        "at": datetime.now(UTC),
+        "role": Role.ANALYST,
+        "ids": {1, 2},
+    }
+    assert derived_views.open_view(cipher, derived_views.seal_view(cipher, fine, aad), aad) == fine
+    # A payload that would run a command, even sealed with the right key, is refused.
+    evil = zlib.compress(b"cos\nsystem\n(S'true'\ntR.")
+    nonce = os.urandom(12)
+    blob = b"\x01" + nonce + cipher.encrypt(nonce, evil, aad)
+    with pytest.raises(pickle.UnpicklingError):
+        derived_views.open_view(cipher, blob, aad)
+    # So is reading an attribute that is not an enumeration's member.
+    getattr_call = zlib.compress(
+        b"cbuiltins\ngetattr\n(cpalermo.store.models.core\nRole\nS'__new__'\ntR."
+    )
+    blob = b"\x01" + nonce + cipher.encrypt(nonce, getattr_call, aad)
+    with pytest.raises(pickle.UnpicklingError):
+        derived_views.open_view(cipher, blob, aad)

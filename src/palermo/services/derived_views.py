@@ -35,6 +35,7 @@ import os
 import pickle
 import time
 import zlib
+import zoneinfo
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -76,6 +77,7 @@ _STANDARD = {
     ("datetime", "time"),
     ("datetime", "timedelta"),
     ("datetime", "timezone"),
+    ("zoneinfo", "ZoneInfo"),
     ("decimal", "Decimal"),
     ("fractions", "Fraction"),
     ("uuid", "UUID"),
@@ -107,7 +109,9 @@ class _ViewUnpickler(pickle.Unpickler):
 
 def _member_of(cls: Any, name: str) -> Any:
     """``getattr`` as a stored view may use it: a member of the application's own
-    enumeration, nothing else."""
+    enumeration, or how a time zone (from PostgreSQL's times) is rebuilt; nothing else."""
+    if cls is zoneinfo.ZoneInfo and name == "_unpickle":
+        return zoneinfo.ZoneInfo._unpickle  # type: ignore[attr-defined]
     if (
         isinstance(cls, type)
         and issubclass(cls, enum.Enum)
