@@ -12,6 +12,10 @@ of the case's tables, read in one query. Any new evidence, person, fact or decis
 whether made here, by another worker or by the CLI, changes the fingerprint, so the
 next read computes afresh and the stale entries of that case are dropped.
 
+This is the memory layer: :mod:`palermo.services.derived_views` puts the
+``derived_views`` table behind it, so a restarted process or a second worker reads a
+view computed elsewhere instead of computing it again.
+
 What a view shows may depend on who looks (victims' names by role, the user's other
 cases): callers put the viewer's identity visibility and role in the key and keep
 anything user-specific (such as links to the user's other cases) out of the entry.
