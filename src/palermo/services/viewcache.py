@@ -28,13 +28,13 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import case as when
 from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from palermo.law.exploitation import Exploitation, ExploitationFact, form_of_exploitation
