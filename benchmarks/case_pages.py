@@ -1,9 +1,11 @@
-"""Case pages under load: the Overview (cockpit), the Elements tab and the Timeline (its
-facts; calls and messages at page 20) of the largest demo
-case (6,000 records), served by uvicorn, driven by concurrent clients.
+"""Case pages under load: the Overview (cockpit), the Elements tab, the Timeline (its
+facts; calls and messages at page 20), the Network tab and the graph its canvas fetches,
+the Money tab and the brief memo (HTML) of the largest demo case (6,000 records), served
+by uvicorn, driven by concurrent clients.
 
     .venv/bin/python benchmarks/case_pages.py [--clients 20] [--requests 200]
-        [--pages overview,elements,timeline,timeline_contacts] [--db PATH]
+        [--pages overview,elements,timeline,timeline_contacts,network,network_api,money,memo]
+        [--db PATH] [--profile]
 
 Builds the demo case DEMO-2024-001 as ``palermo demo`` does (simulated, ingested through
 the ordinary path) in a temporary SQLite database (or reuses ``--db``), serves the app on
@@ -11,7 +13,9 @@ the ordinary path) in a temporary SQLite database (or reuses ``--db``), serves t
 script with ``--drive``): ``--clients`` threads share ``--requests`` GETs, signed in as
 the demo prosecutor. Target: p95 under 1 s with 20 clients. Prints figures; no
 assertions. The first request of each page is timed on its own (the assessment is then
-computed; later requests use the per-case cache until the case changes).
+computed, or read from the stored derived views; later requests use the per-case cache
+until the case changes). ``--profile`` samples the server's threads while each page is
+driven and prints the functions where the time goes (wall clock: waiting counts).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,10 @@ PATHS = {
     "elements": f"/cases/{REFERENCE}/elements",
     "timeline": f"/cases/{REFERENCE}/timeline",
     "timeline_contacts": f"/cases/{REFERENCE}/timeline?kind=call&kind=message&page=20",
+    "network": f"/cases/{REFERENCE}/network",
+    "network_api": f"/api/cases/{REFERENCE}/network",
+    "money": f"/cases/{REFERENCE}/money",
+    "memo": f"/cases/{REFERENCE}/memo.html?variant=brief",
 }
 
 
@@ -56,7 +65,67 @@ def _context(db: Path, data: Path) -> Any:
     return Context.create(settings)
 
 
-def serve_and_drive(db: Path, data: Path, clients: int, requests: int, pages: list[str]) -> None:
+class Sampler:
+    """A wall-clock sampling profiler over every thread of this process (the server's
+    worker threads): every ``interval`` seconds it reads each thread's stack and counts,
+    per function, the samples that had it on the stack (inclusive) or on top (self).
+    Waiting for a lock, the GIL or the database counts as time where it waits."""
+
+    def __init__(self, interval: float = 0.005) -> None:
+        self.interval = interval
+        self.inclusive: Counter[str] = Counter()
+        self.own: Counter[str] = Counter()
+        self.samples = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = threading.get_ident()
+        while not self._stop.wait(self.interval):
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                names: list[str] = []
+                f: Any = frame
+                while f is not None:
+                    code = f.f_code
+                    names.append(
+                        f"{code.co_name} ({Path(code.co_filename).name}:{code.co_firstlineno})"
+                    )
+                    f = f.f_back
+                if not any("palermo" in n or "starlette" in n for n in names) and not any(
+                    "run_endpoint_function" in n or "run_sync" in n for n in names
+                ):
+                    continue  # idle threads (the event loop, the pool waiting for work)
+                self.samples += 1
+                self.own[names[0]] += 1
+                for name in set(names):
+                    self.inclusive[name] += 1
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def report(self, top: int = 30) -> str:
+        lines = [f"  {self.samples} busy-thread samples; inclusive (share of busy samples):"]
+        lines += [
+            f"    {n / max(1, self.samples):6.1%}  {name}"
+            for name, n in self.inclusive.most_common(top)
+        ]
+        lines.append("  self:")
+        lines += [
+            f"    {n / max(1, self.samples):6.1%}  {name}" for name, n in self.own.most_common(top)
+        ]
+        return "\n".join(lines)
+
+
+def serve_and_drive(
+    db: Path, data: Path, clients: int, requests: int, pages: list[str], profile: bool = False
+) -> None:
     import uvicorn
 
     from palermo.services.demo import DEMO_CASES, build_demo
@@ -82,6 +151,9 @@ def serve_and_drive(db: Path, data: Path, clients: int, requests: int, pages: li
     try:
         for name in pages:
             cpu = time.process_time()
+            sampler = Sampler() if profile else None
+            if sampler is not None:
+                sampler.__enter__()
             out = subprocess.run(
                 [
                     sys.executable,
@@ -98,6 +170,8 @@ def serve_and_drive(db: Path, data: Path, clients: int, requests: int, pages: li
                 check=True,
                 timeout=3600,
             )
+            if sampler is not None:
+                sampler.__exit__()
             r = json.loads(out.stdout.strip().splitlines()[-1])
             per = (time.process_time() - cpu) / (r["n"] + 1)
             print(
@@ -108,6 +182,8 @@ def serve_and_drive(db: Path, data: Path, clients: int, requests: int, pages: li
                 f"server CPU {per * 1000:.0f} ms per request; statuses {r['statuses']}; "
                 f"load average {os.getloadavg()[0]:.1f}"
             )
+            if sampler is not None:
+                print(sampler.report(), flush=True)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -191,6 +267,9 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--pages", default="overview,elements")
     ap.add_argument("--db", type=Path, default=None, help="SQLite file to build or reuse")
+    ap.add_argument(
+        "--profile", action="store_true", help="sample the server's threads; print where time goes"
+    )
     ap.add_argument("--drive", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.drive:
@@ -199,11 +278,18 @@ def main() -> None:
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     if args.db is not None:
         args.db.parent.mkdir(parents=True, exist_ok=True)
-        serve_and_drive(args.db, args.db.parent / "data", args.clients, args.requests, pages)
+        serve_and_drive(
+            args.db, args.db.parent / "data", args.clients, args.requests, pages, args.profile
+        )
         return
     with tempfile.TemporaryDirectory() as tmp:
         serve_and_drive(
-            Path(tmp) / "bench.db", Path(tmp) / "data", args.clients, args.requests, pages
+            Path(tmp) / "bench.db",
+            Path(tmp) / "data",
+            args.clients,
+            args.requests,
+            pages,
+            args.profile,
         )
 
 

@@ -357,7 +357,9 @@ def test_confirmed_merge_draws_one_node_with_both_peoples_evidence_until_undone(
         ).all()
         assert [tuple(k) for k in kept] == [("same_as", "rejected")]
         audited = session.scalars(
-            select(AuditEntry.details).where(AuditEntry.action == "network.duplicate_decision")
+            select(AuditEntry.details)
+            .where(AuditEntry.action == "network.duplicate_decision")
+            .order_by(AuditEntry.seq)
         ).all()
         assert [d["same"] for d in audited] == [True, None]
 

@@ -22,11 +22,13 @@ legacy hash and the first checkpoint records where the legacy prefix ends
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import hmac
 import json
 import os
+import threading
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +48,50 @@ GENESIS = "0" * 64
 ALG = "hmac1"
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
 _PENDING = "palermo.audit.checkpoint"
+_WRITING = "palermo.audit.writer_lock"
+# How long a thread waits for this process's SQLite writer lock before leaving the wait
+# to SQLite's own busy timeout (never forever).
+WRITER_WAIT_S = 30.0
+_writer_locks: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_writer_locks_guard = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> threading.RLock:
+    with _writer_locks_guard:
+        lock = _writer_locks.get(engine)
+        if lock is None:
+            lock = _writer_locks[engine] = threading.RLock()
+        return lock
+
+
+def _take_sqlite_writer(session: Session) -> None:
+    """SQLite has one writer at a time, and a waiting connection polls in its busy handler
+    with sleeps of up to 100 ms. Under many concurrent reads (each read is audited) the
+    waits, not the writes, made every page slow. Threads of this process therefore queue
+    on a lock of their own, woken the moment the previous transaction ends, and reach
+    SQLite's lock only when it is free (other processes still meet SQLite's busy
+    timeout). Held until the session's transaction ends."""
+    if _WRITING in session.info:
+        return
+    dbapi = session.connection().connection.dbapi_connection
+    if getattr(dbapi, "in_transaction", False):
+        # This transaction has written already and holds SQLite's lock: queueing now
+        # behind a thread that waits for that lock would stall both.
+        return
+    lock = _writer_lock(session.get_bind().engine)
+    if lock.acquire(timeout=WRITER_WAIT_S):
+        session.info[_WRITING] = lock
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _release_sqlite_writer(session: Session, transaction: Any) -> None:
+    if transaction.parent is not None or transaction.nested:
+        return
+    lock = session.info.pop(_WRITING, None)
+    if lock is not None:
+        # ended in another thread than it began: nothing is held here
+        with contextlib.suppress(RuntimeError):
+            lock.release()
 
 
 class AuditKeyMissing(RuntimeError):
@@ -175,6 +221,7 @@ def record(
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
     elif dialect == "sqlite":
+        _take_sqlite_writer(session)
         # A no-op write makes SQLite begin the transaction and take its write lock now
         # (other writers wait on busy_timeout), so the head read next is the latest.
         session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))

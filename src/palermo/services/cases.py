@@ -589,8 +589,14 @@ def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[Identif
 def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceView]:
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        files = session.scalars(
-            select(EvidenceFile).where(EvidenceFile.case_id == case.id).order_by(EvidenceFile.id)
+        # Read to the end before the audit entry is written: an unfinished read keeps its
+        # snapshot of a SQLite database, which then cannot write once another has.
+        files = list(
+            session.scalars(
+                select(EvidenceFile)
+                .where(EvidenceFile.case_id == case.id)
+                .order_by(EvidenceFile.id)
+            )
         )
         redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="evidence")
         audit.record(session, actor=actor, action="evidence.list", case_id=case.id)

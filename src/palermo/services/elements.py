@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, func, or_, select
+from sqlalchemy import Integer, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.readiness import statute_readiness
@@ -71,8 +71,9 @@ from palermo.security.permissions import SYSTEM, Actor, Permission
 from palermo.security.redaction import IdentityTokens, Redactor
 from palermo.services.access import open_case
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput, NotFound
-from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
+from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -1313,8 +1314,9 @@ def _describe(r: Any) -> str:
 
 # --- assessing ----------------------------------------------------------------------------
 
-# Assessments per case fingerprint and viewer (see :func:`assess_cached`).
-_assessments: CaseViewCache[CaseAssessment] = CaseViewCache(max_entries=32)
+# Assessments per case fingerprint and viewer (see :func:`assess_cached`), kept in memory
+# and stored (:mod:`.derived_views`).
+_assessments: KeptView[CaseAssessment] = KeptView("elements.assessment/1", max_entries=32)
 
 
 def _rule_view(r: AppliedRule) -> RuleView:
@@ -1421,16 +1423,20 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
 def _people_digest(session: Session, case_id: int) -> tuple[Any, ...]:
     """What the case fingerprint does not see of edits to people that change the
     assessment: kinds, names, sealed identities and minors."""
-    length = func.coalesce(func.length(Person.kind), 0) + func.coalesce(func.length(Person.name), 0)
-    row = session.execute(
-        select(
-            func.sum(length),
-            func.sum(func.coalesce(func.length(Person.sealed_identity), 0)),
-            func.sum(func.cast(Person.is_minor, Integer) * Person.id),
-            func.sum(func.length(Person.kind) * Person.id),
-        ).where(Person.case_id == case_id)
-    ).one()
+    row = session.execute(_people_digest_statement(), {"digest_case": case_id}).one()
     return tuple(row)
+
+
+@lru_cache(maxsize=1)
+def _people_digest_statement() -> Any:
+    """Built once: building the statement cost more than running it."""
+    length = func.coalesce(func.length(Person.kind), 0) + func.coalesce(func.length(Person.name), 0)
+    return select(
+        func.sum(length),
+        func.sum(func.coalesce(func.length(Person.sealed_identity), 0)),
+        func.sum(func.cast(Person.is_minor, Integer) * Person.id),
+        func.sum(func.length(Person.kind) * Person.id),
+    ).where(Person.case_id == bindparam("digest_case", type_=Integer))
 
 
 def assess_cached(
@@ -1446,7 +1452,7 @@ def assess_cached(
         case_id = case.id
         fingerprint = (*case_fingerprint(session, case), *_people_digest(session, case.id))
     variant = (*viewer_key(actor, reveal=True), actor.user_id)
-    cached = _assessments.get_or_compute(
+    cached = _assessments.get(
         ctx, case_id, fingerprint, variant, lambda: assess(ctx, actor, reference)
     )
     if cached.hit and audit_hit:

@@ -78,9 +78,10 @@ from palermo.security.redaction import Redactor
 from palermo.services.access import open_case
 from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput
 from palermo.services.timeline import TimelineFilter, case_timeline
-from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
+from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
 
 TIMELINE_ENTRIES = 100  # WeasyPrint lays out table rows slowly; the full timeline is in the app
@@ -500,11 +501,12 @@ def _restitution(
 
 
 def _money(
-    ctx: Context, actor: Actor, reference: str, loaded: Any, redact: Redactor
+    ctx: Context, actor: Actor, reference: str, loaded: Any, redact: Redactor, reveal: bool
 ) -> dict[str, Any]:
     from palermo.services.money import money_view
 
-    view = money_view(ctx, actor, reference, loaded=loaded)
+    # The Money tab's view as kept for this viewer (read from memory or the stored views).
+    view = money_view(ctx, actor, reference, reveal=reveal)
     flows = view.flows
     sankey = flows.sankey
     links = sankey.get("links", [])[:FLOW_LINKS]
@@ -640,13 +642,13 @@ class _Analysis:
 # Reading every record of a large case costs seconds; a memo is typically opened as HTML
 # and then downloaded as a PDF, or exported again, while nothing in the case changed.
 # Kept per case fingerprint and viewer, as the Network view is (:mod:`.viewcache`).
-_analyses: CaseViewCache[_Analysis] = CaseViewCache(max_entries=8)
+_analyses: KeptView[_Analysis] = KeptView("memo.analysis/1", max_entries=8)
 
 
 def _analyse(
     ctx: Context, actor: Actor, reference: str, allowed: bool, regime: Regime | None
 ) -> _Analysis:
-    from palermo.services.elements import assess
+    from palermo.services.elements import assess_cached
     from palermo.services.network import load_case, network_view
 
     viewer = actor if allowed else without_identity(actor)
@@ -666,7 +668,7 @@ def _analyse(
             loaded if not loaded.groups else load_case(ctx, session, actor, case, reveal=allowed)
         )
     network = network_view(ctx, actor, reference, reveal=allowed, loaded=loaded)
-    assessment = assess(ctx, viewer, reference)
+    assessment = assess_cached(ctx, viewer, reference)
     facts, theory, defences, elements, gaps = _elements_sections(
         ctx,
         viewer,
@@ -679,7 +681,7 @@ def _analyse(
     )
     parties = _parties(ctx, viewer, people, charges, identifier_counts, network, redactor)
     picture = _network(network, {f"person:{p.id}": p.kind for p in people}, redactor)
-    money = _money(ctx, actor, reference, money_loaded, redactor)
+    money = _money(ctx, actor, reference, money_loaded, redactor, allowed)
     del loaded, money_loaded
     # The memo tells the facts; calls and messages stay in the app's timeline.
     timeline = case_timeline(
@@ -1066,7 +1068,7 @@ def build_memo(
         )
         summary = _summary(session, case, people)
         case_id = case.id
-    analysis = _analyses.get_or_compute(
+    analysis = _analyses.get(
         ctx,
         case_id,
         (*fingerprint, summary["jurisdiction"]),

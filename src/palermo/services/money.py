@@ -12,6 +12,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
 from palermo.analysis.currency import amounts_for_flows
 from palermo.analysis.data import CaseData, iso_day
 from palermo.analysis.laundering import rank_laundering
@@ -24,9 +27,12 @@ from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput
 from palermo.services.network import EvidenceRef, Loaded, evidence_refs, load_case
 from palermo.services.rates import unit_rates
+from palermo.services.viewcache import case_fingerprint, viewer_key
+from palermo.store.models.formats import UserRate
 
 Direction = Literal["forward", "backward"]
 
@@ -217,114 +223,154 @@ def money_view(
     start: date | str | None = None,
     end: date | str | None = None,
     loaded: Loaded | None = None,
+    reveal: bool = False,
 ) -> MoneyView:
     """The Money tab: flows from buyers and victims onwards, patterns and proceeds.
 
+    Access is checked and the read audited on every call; the view is kept per case
+    fingerprint, the unit's exchange rates, what the viewer may see and the dates
+    (:mod:`.derived_views`), in memory and stored.
+
     ``loaded``: the case as :func:`load_case` returned it for this actor, when the
-    caller has it already (the memo reads the case once)."""
+    caller has it already (then the view is computed from it, not kept)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        loaded = loaded if loaded is not None else load_case(ctx, session, actor, case)
-        seconds = dict(loaded.seconds)
-        clock = time.perf_counter()
-        data, currency, currency_note = comparable(loaded, unit_rates(session, case.unit_id))
-        seconds["currency"] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        roles = best_role(infer_roles(data))
-        seeds = _flow_seeds(loaded, roles)
-        flows = trace(data, seeds, start=_day(start), end=_day(end), max_hops=4)
-        seconds["trace"] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        hits = detect_patterns(data, patterns=TAB_PATTERNS, max_hits=200)
-        seconds["patterns"] = round(time.perf_counter() - clock, 3)
-        clock = time.perf_counter()
-        ranking = rank_laundering(data)
-        seconds["leads"] = round(time.perf_counter() - clock, 3)
-        leads = [
-            LeadView(
-                rank=lead.rank,
-                score=lead.score,
-                typology=lead.typology,
-                label=lead.label,
-                resembles=lead.resembles,
-                account=_label_key(loaded, lead.account),
-                accounts=[_label_key(loaded, a) for a in lead.accounts[:12]],
-                start=lead.start,
-                end=lead.end,
-                total=round(lead.total, 2),
-                why=lead.why,
-                transactions=evidence_refs(loaded, lead.transactions, 50),
-                more=max(0, len(lead.rows) - 50),
+        cached = False
+        if loaded is not None:
+            view = _money_view(session, case, loaded, start, end)
+        else:
+            fingerprint = (*case_fingerprint(session, case), *_rates_digest(session, case.unit_id))
+            variant = (viewer_key(actor, reveal), _day(start), _day(end))
+            kept = _views.get(
+                ctx,
+                case.id,
+                fingerprint,
+                variant,
+                lambda: _money_view(
+                    session,
+                    case,
+                    load_case(ctx, session, actor, case, reveal=reveal),
+                    start,
+                    end,
+                ),
             )
-            for lead in ranking.leads[:LEADS_SHOWN]
-        ]
-        clock = time.perf_counter()
-        report: ProceedsReport = proceeds(data, start=_day(start), end=_day(end))
-        seconds["proceeds"] = round(time.perf_counter() - clock, 3)
-        patterns = [
-            PatternView(
-                pattern=h.pattern,
-                label=h.label,
-                account=_label_key(loaded, h.account),
-                accounts=[_label_key(loaded, a) for a in h.accounts[:12]],
-                start=h.start,
-                end=h.end,
-                total=round(h.total, 2),
-                why=h.why,
-                transactions=evidence_refs(loaded, h.transactions, 50),
-                more=max(0, len(h.transactions) - 50),
-            )
-            for h in hits
-        ]
-        rows = [
-            ProceedsView(
-                victim_id=int(r.victim),
-                victim=loaded.labels.get(r.victim, r.victim),
-                suspect_id=int(r.suspect),
-                suspect=loaded.labels.get(r.suspect, r.suspect),
-                direct=r.direct,
-                traced=r.traced,
-                transactions=evidence_refs(loaded, r.transactions, 20),
-            )
-            for r in report.rows
-        ]
+            view, cached = kept.value, kept.hit
         audit.record(
             session,
             actor=actor,
             action="money.view",
             case_id=case.id,
-            details={"start": _day(start), "end": _day(end)},
+            details={"start": _day(start), "end": _day(end), "cached": cached},
         )
-        parties = _parties(loaded)
-        return MoneyView(
-            reference=case.reference,
-            payments=len(loaded.data.payments),
-            currency=currency,
-            currency_note=currency_note,
-            flows=_trace_view(loaded, flows, seeds),
-            patterns=patterns,
-            proceeds=rows,
-            leads=leads,
-            leads_total=len(ranking.leads),
-            per_suspect=sorted(
-                (
-                    (int(k), loaded.labels.get(k, k), round(v, 2))
-                    for k, v in report.per_suspect.items()
-                ),
-                key=lambda x: -x[2],
-            ),
-            per_victim=sorted(
-                (
-                    (int(k), loaded.labels.get(k, k), round(v, 2))
-                    for k, v in report.per_victim.items()
-                ),
-                key=lambda x: -x[2],
-            ),
-            parties=parties,
-            victims=[p for p in parties if p.kind == "victim"],
-            suspects=[p for p in parties if p.kind != "victim"],
-            seconds={**seconds, "total": round(sum(seconds.values()), 3)},
+        return view
+
+
+# Computing the view reads every record of the case and traces every payment.
+_views: KeptView[MoneyView] = KeptView("money/1", max_entries=16)
+
+
+def _rates_digest(session: Session, unit_id: int) -> tuple[Any, ...]:
+    """What changes when the unit's own exchange rates change (they are not the case's)."""
+    row = session.execute(
+        select(func.count(UserRate.id), func.max(UserRate.id)).where(UserRate.unit_id == unit_id)
+    ).one()
+    return tuple(row)
+
+
+def _money_view(
+    session: Session,
+    case: Any,
+    loaded: Loaded,
+    start: date | str | None,
+    end: date | str | None,
+) -> MoneyView:
+    seconds = dict(loaded.seconds)
+    clock = time.perf_counter()
+    data, currency, currency_note = comparable(loaded, unit_rates(session, case.unit_id))
+    seconds["currency"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+    roles = best_role(infer_roles(data))
+    seeds = _flow_seeds(loaded, roles)
+    flows = trace(data, seeds, start=_day(start), end=_day(end), max_hops=4)
+    seconds["trace"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+    hits = detect_patterns(data, patterns=TAB_PATTERNS, max_hits=200)
+    seconds["patterns"] = round(time.perf_counter() - clock, 3)
+    clock = time.perf_counter()
+    ranking = rank_laundering(data)
+    seconds["leads"] = round(time.perf_counter() - clock, 3)
+    leads = [
+        LeadView(
+            rank=lead.rank,
+            score=lead.score,
+            typology=lead.typology,
+            label=lead.label,
+            resembles=lead.resembles,
+            account=_label_key(loaded, lead.account),
+            accounts=[_label_key(loaded, a) for a in lead.accounts[:12]],
+            start=lead.start,
+            end=lead.end,
+            total=round(lead.total, 2),
+            why=lead.why,
+            transactions=evidence_refs(loaded, lead.transactions, 50),
+            more=max(0, len(lead.rows) - 50),
         )
+        for lead in ranking.leads[:LEADS_SHOWN]
+    ]
+    clock = time.perf_counter()
+    report: ProceedsReport = proceeds(data, start=_day(start), end=_day(end))
+    seconds["proceeds"] = round(time.perf_counter() - clock, 3)
+    patterns = [
+        PatternView(
+            pattern=h.pattern,
+            label=h.label,
+            account=_label_key(loaded, h.account),
+            accounts=[_label_key(loaded, a) for a in h.accounts[:12]],
+            start=h.start,
+            end=h.end,
+            total=round(h.total, 2),
+            why=h.why,
+            transactions=evidence_refs(loaded, h.transactions, 50),
+            more=max(0, len(h.transactions) - 50),
+        )
+        for h in hits
+    ]
+    rows = [
+        ProceedsView(
+            victim_id=int(r.victim),
+            victim=loaded.labels.get(r.victim, r.victim),
+            suspect_id=int(r.suspect),
+            suspect=loaded.labels.get(r.suspect, r.suspect),
+            direct=r.direct,
+            traced=r.traced,
+            transactions=evidence_refs(loaded, r.transactions, 20),
+        )
+        for r in report.rows
+    ]
+    parties = _parties(loaded)
+    return MoneyView(
+        reference=case.reference,
+        payments=len(loaded.data.payments),
+        currency=currency,
+        currency_note=currency_note,
+        flows=_trace_view(loaded, flows, seeds),
+        patterns=patterns,
+        proceeds=rows,
+        leads=leads,
+        leads_total=len(ranking.leads),
+        per_suspect=sorted(
+            ((int(k), loaded.labels.get(k, k), round(v, 2)) for k, v in report.per_suspect.items()),
+            key=lambda x: -x[2],
+        ),
+        per_victim=sorted(
+            ((int(k), loaded.labels.get(k, k), round(v, 2)) for k, v in report.per_victim.items()),
+            key=lambda x: -x[2],
+        ),
+        parties=parties,
+        victims=[p for p in parties if p.kind == "victim"],
+        suspects=[p for p in parties if p.kind != "victim"],
+        seconds={**seconds, "total": round(sum(seconds.values()), 3)},
+    )
 
 
 def trace_money(

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from threading import Lock
 from types import SimpleNamespace
 from typing import Any
 
@@ -40,8 +42,9 @@ from palermo.services import network_picture
 from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput, NotFound
-from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
+from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -734,7 +737,7 @@ class _Shared:
 
 # Computing the view reads every record of the case (seconds on a large case); the
 # page and the API the canvas fetches right after it ask for the same view.
-_views: CaseViewCache[_Shared] = CaseViewCache(max_entries=16)
+_views: KeptView[_Shared] = KeptView("network/1", max_entries=16)
 
 
 def network_view(
@@ -765,7 +768,7 @@ def network_view(
             None if end is None else str(end),
             max_nodes,
         )
-        shared = _views.get_or_compute(
+        shared = _views.get(
             ctx,
             case.id,
             fingerprint,
@@ -804,6 +807,56 @@ def network_view(
             cached=shared.hit,
             computed_at=shared.computed_at,
         )
+
+
+def network_payload(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    max_nodes: int = 500,
+    reveal: bool = False,
+) -> dict[str, Any]:
+    """:func:`network_view` as plain data for the API (its dataclasses as dicts, naive
+    times marked UTC). The case's part is converted once per kept view (converting a
+    large graph costs far more than reading it); the viewer's own part each time."""
+    view = network_view(
+        ctx, actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
+    )
+    key = (id(ctx), reference, str(start), str(end), max_nodes, viewer_key(actor, reveal))
+    with _plain_guard:
+        plain = _plain_views.get(key)
+    # The kept view's parts are the same objects on every read until the case changes.
+    if plain is None or plain[0] is not view.graph or plain[1] is not view.roles:
+        shared = replace(view, cross_links=[], cached=False, computed_at=None)
+        plain = (view.graph, view.roles, _plain(asdict(shared)))
+        with _plain_guard:
+            _plain_views[key] = plain
+            while len(_plain_views) > _PLAIN_VIEWS:
+                _plain_views.popitem(last=False)
+    return {
+        **plain[2],
+        "cross_links": _plain([asdict(link) for link in view.cross_links]),
+        "cached": view.cached,
+        "computed_at": _utc(view.computed_at),
+    }
+
+
+_plain_views: OrderedDict[tuple[Any, ...], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
+_plain_guard = Lock()
+_PLAIN_VIEWS = 16
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _utc(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _compute_view(

@@ -24,7 +24,9 @@ from palermo.security.permissions import Actor
 from palermo.services.access import open_case
 from palermo.services.cases import Page, person_view, without_identity
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput
+from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -329,6 +331,70 @@ def _timeline(
     kinds = list(chosen.kinds) or list(KINDS)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
+        case_id = case.id
+        fingerprint = _fingerprint(session, case)
+    # Access checked above; the page is kept per case fingerprint, viewer and request
+    # (in memory), its facts per case fingerprint, viewer and filter (stored too).
+    variant = (viewer_key(actor), chosen, page, per_page)
+    kept = _pages.get_or_compute(
+        ctx,
+        case_id,
+        fingerprint,
+        variant,
+        lambda: _timeline_page(ctx, actor, reference, chosen, kinds, page, per_page, fingerprint),
+    )
+    with ctx.db.session() as session:
+        audit.record(
+            session,
+            actor=actor,
+            action=action,
+            case_id=case_id,
+            details={
+                "page": page,
+                "kinds": list(chosen.kinds),
+                "person_id": chosen.person_id,
+                "cached": kept.hit,
+            },
+        )
+    return kept.value
+
+
+def _fingerprint(session: Session, case: Any) -> tuple[Any, ...]:
+    from palermo.services.elements import _people_digest  # names shown come from people
+
+    events = session.execute(
+        select(func.count(Event.id), func.max(Event.id)).where(Event.case_id == case.id)
+    ).one()
+    return (*case_fingerprint(session, case), *_people_digest(session, case.id), *events)
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """The timeline's facts for one filter as one kind of viewer may see them, with the
+    first entries of the story and the names that identifiers stand for."""
+
+    facts: tuple[TimelineEntry, ...]
+    first_ids: frozenset[str]
+    names: dict[str, str]
+
+
+# Pages are cheap to keep and many; the facts behind them read every indicator of the case.
+_pages: CaseViewCache[Page[TimelineEntry]] = CaseViewCache(max_entries=64)
+_facts_kept: KeptView[_Facts] = KeptView("timeline.facts/1", max_entries=32)
+
+
+def _timeline_page(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    chosen: TimelineFilter,
+    kinds: list[str],
+    page: int,
+    per_page: int,
+    fingerprint: tuple[Any, ...],
+) -> Page[TimelineEntry]:
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
         person_values: list[str] = []
         if chosen.person_id is not None:
             person_values = list(
@@ -338,11 +404,18 @@ def _timeline(
                     )
                 )
             )
-        names, people_names = _names(ctx, session, actor, case.id)
         redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="timeline")
-        found, firsts = _facts(session, case.id, case.reference, chosen, kinds, people_names)
-        facts = sorted(found, key=_order)
-        first_ids = _first_records(session, case.id, kinds, firsts)
+
+        def compute_facts() -> _Facts:
+            names, people_names = _names(ctx, session, actor, case.id)
+            found, firsts = _facts(session, case.id, case.reference, chosen, kinds, people_names)
+            first_ids = _first_records(session, case.id, kinds, firsts)
+            return _Facts(tuple(sorted(found, key=_order)), frozenset(first_ids), names)
+
+        kept = _facts_kept.get(
+            ctx, case.id, fingerprint, (viewer_key(actor), chosen, tuple(kinds)), compute_facts
+        ).value
+        facts, first_ids, names = kept.facts, kept.first_ids, kept.names
         sources = _sources(case.id, chosen, person_values)
         window = page * per_page  # the first rows of both lists hold the whole page
         rows: list[Any] = []
@@ -358,13 +431,6 @@ def _timeline(
                     .limit(window)
                 ).all()
             )
-        audit.record(
-            session,
-            actor=actor,
-            action=action,
-            case_id=case.id,
-            details={"page": page, "kinds": list(chosen.kinds), "person_id": chosen.person_id},
-        )
         entries = list(facts[:window])
         for row in rows:
             m = row._mapping

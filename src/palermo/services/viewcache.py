@@ -12,6 +12,10 @@ of the case's tables, read in one query. Any new evidence, person, fact or decis
 whether made here, by another worker or by the CLI, changes the fingerprint, so the
 next read computes afresh and the stale entries of that case are dropped.
 
+This is the memory layer: :mod:`palermo.services.derived_views` puts the
+``derived_views`` table behind it, so a restarted process or a second worker reads a
+view computed elsewhere instead of computing it again.
+
 What a view shows may depend on who looks (victims' names by role, the user's other
 cases): callers put the viewer's identity visibility and role in the key and keep
 anything user-specific (such as links to the user's other cases) out of the entry.
@@ -25,11 +29,12 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from threading import Lock
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy import case as when
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from palermo.law.exploitation import Exploitation, ExploitationFact, form_of_exploitation
@@ -65,47 +70,51 @@ def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     count, largest id and record total stand for them (a failed file loaded again
     changes its count). Read it *before* the data it guards, so a view is never filed
     under a newer fingerprint than its data."""
-    cid = case.id
-
-    def agg(model: Any, expr: Any) -> Any:
-        return select(expr).where(model.case_id == cid).scalar_subquery()
-
-    confirmed = AssertionStatus.CONFIRMED.value
-    rejected = AssertionStatus.REJECTED.value
-    row = session.execute(
-        select(
-            agg(Person, func.count(Person.id)),
-            agg(Person, func.max(Person.id)),
-            agg(OrgRow, func.count(OrgRow.id)),
-            agg(OrgRow, func.max(OrgRow.id)),
-            agg(Identifier, func.count(Identifier.id)),
-            agg(Identifier, func.max(Identifier.id)),
-            agg(Identifier, func.count(Identifier.person_id)),
-            agg(Identifier, func.sum(Identifier.person_id)),
-            agg(Identifier, func.count(Identifier.organisation_id)),
-            agg(Charge, func.count(Charge.id)),
-            agg(Charge, func.max(Charge.id)),
-            agg(Charge, func.sum(Charge.id)),
-            agg(Charge, func.sum(Charge.person_id)),
-            agg(Charge, func.sum(func.length(Charge.statute_id) + func.length(Charge.status))),
-            agg(Assertion, func.count(Assertion.id)),
-            agg(Assertion, func.max(Assertion.id)),
-            agg(Assertion, func.max(Assertion.decided_at)),
-            agg(Assertion, func.sum(when((Assertion.status == confirmed, 1), else_=0))),
-            agg(Assertion, func.sum(when((Assertion.status == rejected, 1), else_=0))),
-            agg(EvidenceFile, func.count(EvidenceFile.id)),
-            agg(EvidenceFile, func.max(EvidenceFile.id)),
-            agg(EvidenceFile, func.sum(EvidenceFile.record_count)),
-            agg(Document, func.count(Document.id)),
-            agg(Document, func.max(Document.id)),
-        )
-    ).one()
+    row = session.execute(_fingerprint_statement(), {"fingerprint_case": case.id}).one()
     return (
         case.id,
         case.updated_at,
         case.jurisdiction,
         tuple(case.statutes or ()),
         *(str(v) if isinstance(v, datetime) else v for v in row),
+    )
+
+
+@lru_cache(maxsize=1)
+def _fingerprint_statement() -> Any:
+    """The fingerprint's statement, built once (building it cost more than running it)."""
+    cid = bindparam("fingerprint_case", type_=Integer)
+
+    def agg(model: Any, expr: Any) -> Any:
+        return select(expr).where(model.case_id == cid).scalar_subquery()
+
+    confirmed = AssertionStatus.CONFIRMED.value
+    rejected = AssertionStatus.REJECTED.value
+    return select(
+        agg(Person, func.count(Person.id)),
+        agg(Person, func.max(Person.id)),
+        agg(OrgRow, func.count(OrgRow.id)),
+        agg(OrgRow, func.max(OrgRow.id)),
+        agg(Identifier, func.count(Identifier.id)),
+        agg(Identifier, func.max(Identifier.id)),
+        agg(Identifier, func.count(Identifier.person_id)),
+        agg(Identifier, func.sum(Identifier.person_id)),
+        agg(Identifier, func.count(Identifier.organisation_id)),
+        agg(Charge, func.count(Charge.id)),
+        agg(Charge, func.max(Charge.id)),
+        agg(Charge, func.sum(Charge.id)),
+        agg(Charge, func.sum(Charge.person_id)),
+        agg(Charge, func.sum(func.length(Charge.statute_id) + func.length(Charge.status))),
+        agg(Assertion, func.count(Assertion.id)),
+        agg(Assertion, func.max(Assertion.id)),
+        agg(Assertion, func.max(Assertion.decided_at)),
+        agg(Assertion, func.sum(when((Assertion.status == confirmed, 1), else_=0))),
+        agg(Assertion, func.sum(when((Assertion.status == rejected, 1), else_=0))),
+        agg(EvidenceFile, func.count(EvidenceFile.id)),
+        agg(EvidenceFile, func.max(EvidenceFile.id)),
+        agg(EvidenceFile, func.sum(EvidenceFile.record_count)),
+        agg(Document, func.count(Document.id)),
+        agg(Document, func.max(Document.id)),
     )
 
 
@@ -151,8 +160,10 @@ class CaseViewCache(Generic[T]):
             self._entries.move_to_end(key)
             return Cached(value, at, True)
 
-    def _store(self, ctx: Context, key: _Key, value: T) -> Cached[T]:
-        at = datetime.now(UTC)
+    def _store(
+        self, ctx: Context, key: _Key, value: T, at: datetime | None = None, hit: bool = False
+    ) -> Cached[T]:
+        at = at or datetime.now(UTC)
         with self._guard:
             for old in [
                 k for k in self._entries if k[:2] == key[:2] and k[2] != key[2]
@@ -162,7 +173,7 @@ class CaseViewCache(Generic[T]):
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-        return Cached(value, at, False)
+        return Cached(value, at, hit)
 
     def get_or_compute(
         self,
@@ -172,6 +183,20 @@ class CaseViewCache(Generic[T]):
         variant: Hashable,
         compute: Callable[[], T],
     ) -> Cached[T]:
+        return self.get_or_load(
+            ctx, case_id, fingerprint, variant, lambda: Cached(compute(), datetime.now(UTC), False)
+        )
+
+    def get_or_load(
+        self,
+        ctx: Context,
+        case_id: int,
+        fingerprint: Hashable,
+        variant: Hashable,
+        load: Callable[[], Cached[T]],
+    ) -> Cached[T]:
+        """As :meth:`get_or_compute`, but ``load`` says when its value was computed and
+        whether it was (``hit`` False) or was read from elsewhere (a stored view)."""
         key: _Key = (id(ctx), case_id, fingerprint, variant)
         hit = self._lookup(ctx, key)
         if hit is not None:
@@ -185,7 +210,8 @@ class CaseViewCache(Generic[T]):
                 hit = self._lookup(ctx, key)
                 if hit is not None:
                     return hit
-                return self._store(ctx, key, compute())
+                got = load()
+                return self._store(ctx, key, got.value, got.computed_at, got.hit)
         finally:
             with self._guard:
                 users[0] -= 1
@@ -263,6 +289,28 @@ def _readiness_of(result: Any) -> Readiness:
 
 _readiness: CaseViewCache[Readiness] = CaseViewCache(max_entries=256)
 
+# The verdicts of the assessments last shown, by identity: an assessment from the cache is
+# the same object on every page, and its form of exploitation costs tens of milliseconds
+# to read from all its facts. Each entry holds its assessment, so an id is not reused.
+_verdicts: OrderedDict[int, tuple[Any, Readiness]] = OrderedDict()
+_verdicts_guard = Lock()
+_VERDICTS = 64
+
+
+def _verdict_of(assessment: Any) -> Readiness:
+    key = id(assessment)
+    with _verdicts_guard:
+        found = _verdicts.get(key)
+        if found is not None and found[0] is assessment:
+            _verdicts.move_to_end(key)
+            return found[1]
+    verdict = _readiness_of(assessment)
+    with _verdicts_guard:
+        _verdicts[key] = (assessment, verdict)
+        while len(_verdicts) > _VERDICTS:
+            _verdicts.popitem(last=False)
+    return verdict
+
 
 def case_readiness(
     ctx: Context, actor: Actor, reference: str, *, assessment: Any = None
@@ -278,7 +326,7 @@ def case_readiness(
     from palermo.services.errors import NotFound, PermissionDenied
 
     if assessment is not None:
-        return _readiness_of(assessment)
+        return _verdict_of(assessment)
     try:
         with ctx.db.session() as session:
             case = open_case(ctx, session, actor, reference)
@@ -288,7 +336,7 @@ def case_readiness(
         return None
 
     def compute() -> Readiness:
-        return _readiness_of(elements.assess(ctx, actor, reference))
+        return _verdict_of(elements.assess(ctx, actor, reference))
 
     try:
         return _readiness.get_or_compute(

@@ -33,10 +33,9 @@ def get_network(
 ) -> dict[str, Any]:
     """Nodes and edges (``graph``), suggested roles with signals and evidence, key players
     with explanations, culpable but not charged, and links to the caller's other cases."""
-    view = network.network_view(
+    return network.network_payload(
         ctx, user.actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
     )
-    return with_utc(asdict(view))
 
 
 ROLE_NAMES: list[Any] = sorted(load_roles().roles)

@@ -1,0 +1,242 @@
+"""Derived views kept in the ``derived_views`` table: read again after a restart (a new
+context, the process's memory forgotten) without computing, computed again after new
+evidence or a decision, never served to a viewer who may not see what they name, and
+encrypted at rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from tests.network_money import simcase
+
+from palermo.security.permissions import Actor
+from palermo.services import cases, derived_views, elements, memo, money, network
+from palermo.services.context import Context
+from palermo.settings import Settings
+from palermo.store.models import Role
+from palermo.store.models.derived import DerivedView
+
+REF = "NET-001"
+KEPT = (network._views, elements._assessments, memo._analyses, money._views)
+
+
+@pytest.fixture(scope="session")
+def sim_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return simcase.folder(tmp_path_factory.mktemp("sim"))
+
+
+@pytest.fixture
+def sim(ctx: Context, prosecutor: Actor, unit_id: int, sim_folder: Path) -> Any:
+    return simcase.build(ctx, prosecutor, unit_id, sim_folder)
+
+
+@pytest.fixture(autouse=True)
+def forget_memory() -> Iterator[None]:
+    for kept in KEPT:
+        kept.clear_memory()
+    yield
+    for kept in KEPT:
+        kept.clear_memory()
+
+
+def restart(settings: Settings) -> Context:
+    """What a restart or a second worker sees: a new context, nothing in memory."""
+    for kept in KEPT:
+        kept.clear_memory()
+    return Context.create(settings, migrate=False)
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
+    calls: list[int] = []
+    original: Callable[..., Any] = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def rows(ctx: Context, name: str | None = None) -> list[Any]:
+    with ctx.db.session() as session:
+        query = sa.select(DerivedView)
+        if name is not None:
+            query = query.where(DerivedView.name == name)
+        return list(session.scalars(query))
+
+
+def test_a_restarted_process_reads_the_stored_views_without_computing(
+    ctx: Context, settings: Settings, prosecutor: Actor, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = counting(monkeypatch, network, "_compute_view")
+    assessed = counting(monkeypatch, elements, "assess")
+    first = network.network_view(ctx, prosecutor, REF)
+    assessment = elements.assess_cached(ctx, prosecutor, REF)
+    tab = money.money_view(ctx, prosecutor, REF)
+    assert computed == [1] and assessed == [1] and not first.cached
+    assert {r.name for r in rows(ctx)} >= {network._views.name, elements._assessments.name}
+    other = restart(settings)
+    try:
+        again = network.network_view(other, prosecutor, REF)
+        assert again.cached and again.graph == first.graph and again.roles == first.roles
+        assert elements.assess_cached(other, prosecutor, REF) == assessment
+        assert money.money_view(other, prosecutor, REF).flows == tab.flows
+        assert computed == [1] and assessed == [1]  # nothing computed again
+        with other.db.session() as session:
+            reads = session.scalars(
+                sa.select(sa.text("action")).select_from(sa.table("audit_log"))
+            ).all()
+        # every read is still audited, stored or not
+        assert reads.count("network.view") == 2 and reads.count("money.view") == 2
+        assert reads.count("elements.view") == 2
+    finally:
+        other.db.dispose()
+
+
+def test_new_evidence_or_a_decision_computes_again(
+    ctx: Context, settings: Settings, prosecutor: Actor, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    computed = counting(monkeypatch, network, "_compute_view")
+    network.network_view(ctx, prosecutor, REF)
+    cases.add_person(ctx, prosecutor, REF, kind="suspect", name="New Face")
+    other = restart(settings)
+    try:
+        assert not network.network_view(other, prosecutor, REF).cached
+        assert computed == [1, 1]
+        person = sim.ids[sim.person("transporter")["id"]]
+        network.decide_role(
+            other, prosecutor, REF, person_id=person, role="transporter", decision="confirmed"
+        )
+        for kept in KEPT:
+            kept.clear_memory()
+        view = network.network_view(other, prosecutor, REF)
+        assert not view.cached and len(computed) == 3
+        row = next(r for r in view.roles if r.person_id == person and r.role == "transporter")
+        assert row.decision is not None and row.decision.status == "confirmed"
+        # only the view under the latest fingerprint is kept
+        assert len(rows(other, network._views.name)) == 1
+    finally:
+        other.db.dispose()
+
+
+def test_a_stored_view_is_never_served_to_a_viewer_who_may_not_see_its_names(
+    ctx: Context, settings: Settings, prosecutor: Actor, make_user: Any, sim: Any
+) -> None:
+    analyst = make_user(Role.ANALYST, "analyst")
+    cases.add_member(ctx, prosecutor, REF, "analyst")
+    victim = next(p for p in sim.truth["persons"] if p["kind"] == "victim")
+    shown = network.network_view(ctx, prosecutor, REF, reveal=True)
+    assert victim["name"] in shown.people.values()
+    other = restart(settings)
+    try:
+        assert network.network_view(other, prosecutor, REF, reveal=True).cached
+        for actor, reveal in ((analyst, True), (prosecutor, False)):
+            view = network.network_view(other, actor, REF, reveal=reveal)
+            assert victim["name"] not in view.people.values() and not view.cached
+        assessment = elements.assess_cached(other, analyst, REF)
+        assert victim["name"] not in repr(assessment)
+    finally:
+        other.db.dispose()
+
+
+def test_stored_views_are_encrypted_and_bound_to_their_case_and_viewer(
+    ctx: Context, settings: Settings, prosecutor: Actor, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    victim = next(p for p in sim.truth["persons"] if p["kind"] == "victim")
+    suspect = next(p for p in sim.truth["persons"] if p["kind"] == "suspect")
+    network.network_view(ctx, prosecutor, REF, reveal=True)
+    (row,) = rows(ctx, network._views.name)
+    with ctx.db.engine.connect() as connection:
+        raw = connection.execute(sa.text("SELECT sealed FROM derived_views")).scalar_one()
+    raw = bytes(raw)
+    for name in (victim["name"], suspect["name"]):
+        for part in name.split():
+            assert part.encode() not in raw
+    # the same bytes open with the case's key, and hold the names
+    with ctx.db.session() as session:
+        cipher = derived_views._cipher(ctx, session, row.case_id)
+    aad = derived_views._aad(row.case_id, row.name, row.variant, row.fingerprint)
+    opened = derived_views.open_view(cipher, raw, aad)
+    assert victim["name"] in opened.view.people.values()
+    # moved to another viewer's variant, the row does not open: it is computed afresh
+    with ctx.db.session() as session:
+        session.execute(sa.update(DerivedView).values(variant="0" * 64))
+    computed = counting(monkeypatch, network, "_compute_view")
+    other = restart(settings)
+    try:
+        monkeypatch.setattr(derived_views, "_digest", lambda value: "0" * 64)
+        assert not network.network_view(other, prosecutor, REF, reveal=True).cached
+        assert computed == [1]
+    finally:
+        other.db.dispose()
+
+
+def test_the_memo_reads_the_views_the_pages_stored(
+    ctx: Context, settings: Settings, prosecutor: Actor, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as the prosecutor sees the pages with names shown, and the memo with names
+    network.network_view(ctx, prosecutor, REF, reveal=True)
+    elements.assess_cached(ctx, prosecutor, REF)
+    money.money_view(ctx, prosecutor, REF, reveal=True)
+    other = restart(settings)
+    try:
+        computed = counting(monkeypatch, network, "_compute_view")
+        assessed = counting(monkeypatch, elements, "assess")
+        traced = counting(monkeypatch, money, "_money_view")
+        first = memo.build_memo(other, prosecutor, REF, reveal=True)
+        assert computed == [] and assessed == [] and traced == []
+        # the memo's own analysis is kept too: a second export computes nothing
+        analysed = counting(monkeypatch, memo, "_analyse")
+        for kept in KEPT:
+            kept.clear_memory()
+        again = memo.build_memo(other, prosecutor, REF, reveal=True)
+        assert analysed == [] and [s.key for s in again.sections] == [s.key for s in first.sections]
+    finally:
+        other.db.dispose()
+
+
+def test_forget_case_drops_its_views(ctx: Context, prosecutor: Actor, sim: Any) -> None:
+    network.network_view(ctx, prosecutor, REF)
+    assert rows(ctx)
+    with ctx.db.session() as session:
+        case_id = session.scalar(sa.text("SELECT id FROM cases WHERE reference = :r"), {"r": REF})
+    assert derived_views.forget_case(ctx, int(case_id)) >= 1
+    assert rows(ctx) == []
+
+
+def test_a_stored_view_rebuilds_only_plain_data_and_the_applications_classes() -> None:
+    import os
+    import pickle
+    import zlib
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    cipher = AESGCM(AESGCM.generate_key(256))
+    aad = b"derived-view:1:test:v:f"
+    fine = {
+        "when": datetime(2024, 5, 1, tzinfo=ZoneInfo("Europe/Rome")),
+        "at": datetime.now(UTC),
+        "role": Role.ANALYST,
+        "ids": {1, 2},
+    }
+    assert derived_views.open_view(cipher, derived_views.seal_view(cipher, fine, aad), aad) == fine
+    # A payload that would run a command, even sealed with the right key, is refused.
+    evil = zlib.compress(b"cos\nsystem\n(S'true'\ntR.")
+    nonce = os.urandom(12)
+    blob = b"\x01" + nonce + cipher.encrypt(nonce, evil, aad)
+    with pytest.raises(pickle.UnpicklingError):
+        derived_views.open_view(cipher, blob, aad)
+    # So is reading an attribute that is not an enumeration's member.
+    getattr_call = zlib.compress(
+        b"cbuiltins\ngetattr\n(cpalermo.store.models.core\nRole\nS'__new__'\ntR."
+    )
+    blob = b"\x01" + nonce + cipher.encrypt(nonce, getattr_call, aad)
+    with pytest.raises(pickle.UnpicklingError):
+        derived_views.open_view(cipher, blob, aad)
