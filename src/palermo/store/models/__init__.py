@@ -1,6 +1,7 @@
 """All tables. Each capability keeps its models in its own module here."""
 
 from palermo.store.models import caseload, documents, find, formats
+from palermo.store.models import jobs as jobs
 from palermo.store.models import ocr as ocr
 from palermo.store.models import people as people
 from palermo.store.models.base import Base
