@@ -102,7 +102,14 @@ def _empty_all_tables(ctx: Context) -> None:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=TEST_SECRET)
+    # Background jobs run in the test's own process on both backends (a deployment on
+    # PostgreSQL runs `palermo worker` processes instead; tests of those start them).
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        jobs_in_process=True,
+    )
 
 
 @pytest.fixture
