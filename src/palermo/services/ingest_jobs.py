@@ -171,7 +171,7 @@ def run(job: jobs.Running) -> dict[str, Any]:
         def on_rows(
             _name: str, rows: int, of: int, _b: int = before, _s: int = size, _w: str = where
         ) -> None:
-            job.progress(_b + (_s * rows // max(of, 1) if of else 0), total, _w)
+            job.inner_progress(_b + (_s * rows // max(of, 1) if of else 0), total, _w)
 
         started = time.perf_counter()
         workdir = Path(tempfile.mkdtemp(prefix=f"job-{job.id}-", dir=_temp_root(ctx)))

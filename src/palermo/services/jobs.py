@@ -267,6 +267,10 @@ class Running:
         self.result: dict[str, Any] = dict(job.result or {})
         self.worker = worker
         self._last = 0.0
+        # SQLite has one writer: progress reported from inside a file's transaction is
+        # kept here and written by the heartbeat after the transaction commits.
+        self.writes_inside = ctx.db.dialect != "sqlite"
+        self.pending: tuple[int, int, str | None] | None = None
 
     def actor(self) -> Actor:
         """The requester as they are now (a disabled account or a lost role stops the job)."""
@@ -303,6 +307,15 @@ class Running:
             job.heartbeat_at = datetime.now(UTC)
             if job.cancel_requested:
                 raise _CancelAfterCommit()
+
+    def inner_progress(self, done: int, total: int, current: str | None = None) -> None:
+        """Progress from inside a transaction that writes (rows of a file being loaded):
+        written at once where the database allows a second writer, else kept for the
+        heartbeat (and a cancel is then noticed at the next file)."""
+        if self.writes_inside:
+            self.progress(done, total, current)
+        else:
+            self.pending = (done, total, current)
 
     def save_result(self, result: dict[str, Any]) -> None:
         """Keep the outcome so far (a resumed run continues from it)."""
@@ -402,7 +415,7 @@ def run_claimed(ctx: Context, job_id: int, worker: str) -> str:
         if job is None or job.worker != worker:
             return "lost"
         running = Running(ctx, job, worker)
-    beat = _Heartbeat(ctx, job_id, worker)
+    beat = _Heartbeat(ctx, running)
     beat.start()
     try:
         result = _handlers()[running.kind](running)
@@ -440,12 +453,13 @@ def _finish(
 
 
 class _Heartbeat:
-    """Says every HEARTBEAT_SECONDS that this worker still runs the job."""
+    """Says every HEARTBEAT_SECONDS that this worker still runs the job (with the
+    progress kept for it, if any)."""
 
-    def __init__(self, ctx: Context, job_id: int, worker: str) -> None:
+    def __init__(self, ctx: Context, running: Running) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(
-            target=self._run, args=(ctx, job_id, worker), name=f"job-{job_id}-beat", daemon=True
+            target=self._run, args=(ctx, running), name=f"job-{running.id}-beat", daemon=True
         )
 
     def start(self) -> None:
@@ -455,17 +469,25 @@ class _Heartbeat:
         self._stop.set()
         self._thread.join(timeout=5)
 
-    def _run(self, ctx: Context, job_id: int, worker: str) -> None:
+    def _run(self, ctx: Context, running: Running) -> None:
         while not self._stop.wait(HEARTBEAT_SECONDS):
+            values: dict[str, Any] = {"heartbeat_at": datetime.now(UTC)}
+            pending = running.pending
+            if pending is not None:
+                values.update(progress_done=pending[0], progress_total=pending[1])
             try:
                 with ctx.db.session() as session:
                     session.execute(
                         update(Job)
-                        .where(Job.id == job_id, Job.worker == worker, Job.status == RUNNING)
-                        .values(heartbeat_at=datetime.now(UTC))
+                        .where(
+                            Job.id == running.id,
+                            Job.worker == running.worker,
+                            Job.status == RUNNING,
+                        )
+                        .values(**values)
                     )
             except Exception:  # a busy database: the next beat tries again
-                log.warning("job %s: heartbeat not written", job_id, exc_info=True)
+                log.warning("job %s: heartbeat not written", running.id, exc_info=True)
 
 
 def work(
