@@ -23,7 +23,7 @@ from tests.helpers import csrf_from
 
 from palermo.security import passwords
 from palermo.security.permissions import SYSTEM, Actor
-from palermo.services import cases, users
+from palermo.services import cases, jobs, users
 from palermo.services.context import Context
 from palermo.settings import Settings
 from palermo.store.db import upgrade
@@ -117,6 +117,8 @@ def ctx(settings: Settings) -> Iterator[Context]:
     context = Context.create(settings, migrate=False)
     _empty_all_tables(context)
     yield context
+    # A background job of this test must not run on into the next test's rows.
+    jobs.stop_local_worker(context)
     context.db.dispose()
 
 

@@ -521,7 +521,7 @@ def work(
 
 
 _local_lock = threading.Lock()
-_local: dict[int, threading.Thread] = {}
+_local: dict[int, tuple[threading.Thread, threading.Event]] = {}
 
 
 def runs_in_process(ctx: Context) -> bool:
@@ -542,27 +542,38 @@ def ensure_local_worker(ctx: Context, *, until_idle: bool = False) -> threading.
     ``until_idle`` it ends when the queue is empty (a later submit starts another)."""
     key = id(ctx)
     with _local_lock:
-        thread = _local.get(key)
-        if thread is not None and thread.is_alive():
-            return thread
+        found = _local.get(key)
+        if found is not None and found[0].is_alive():
+            return found[0]
+        stop = threading.Event()
         thread = threading.Thread(
-            target=_local_run, args=(ctx, until_idle), name="palermo-jobs", daemon=True
+            target=_local_run, args=(ctx, until_idle, stop), name="palermo-jobs", daemon=True
         )
-        _local[key] = thread
+        _local[key] = (thread, stop)
         thread.start()
         return thread
 
 
-def _local_run(ctx: Context, until_idle: bool) -> None:
-    stop = threading.Event()
+def stop_local_worker(ctx: Context, timeout: float = 60.0) -> None:
+    """Stop this process's worker thread for ``ctx`` after its current job."""
+    with _local_lock:
+        found = _local.pop(id(ctx), None)
+    if found is not None:
+        found[1].set()
+        found[0].join(timeout)
+
+
+def _local_run(ctx: Context, until_idle: bool, stop: threading.Event) -> None:
     name = f"{worker_name()}/t{threading.get_ident()}"
-    while True:
+    while not stop.is_set():
         try:
             work(ctx, stop, until_idle=until_idle, worker=name)
         except Exception:
             log.exception("the in-process job worker stopped on an error")
-            time.sleep(1)
+            stop.wait(1)
             continue
+        if stop.is_set():
+            return
         with _local_lock:
             # Checked under the lock that submit's wake() takes: a job queued after the
             # last claim either sees this thread alive or starts a new one.

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from palermo.services import cases, ingest_jobs, jobs
+from palermo.services import cases, ingest_jobs, jobs, ocr
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.pages.cases import _case_page, case_path
 from palermo.web.pages.upload import limits_for
@@ -39,6 +39,9 @@ async def job_page(
     if job.kind == "ingest" and job.status == jobs.DONE:
         context["report"] = ingest_jobs.report_of(job, case.reference)
         context["ocr_jobs"] = (job.result or {}).get("ocr_jobs") or []
+        context["ocr_current"] = await run_in_threadpool(
+            ocr.get_languages, ctx, user.actor, reference
+        )
     elif job.kind == "ingest":
         context["so_far"] = (job.result or {}).get("outcomes") or []
     return _case_page(request, user, case, "evidence", "jobs/job.html", context)
