@@ -757,7 +757,7 @@ def demo(
     console.print(table)
     console.print(f"{len(result.cases)} demo cases ready in {ctx.settings.data_dir}.")
     if serve_after:
-        serve(host="127.0.0.1", port=port, workers=1)
+        serve(host="127.0.0.1", port=port, workers=1, forwarded_allow_ips=None)
 
 
 keys_app = typer.Typer(help="The master key and the case data keys.", no_args_is_help=True)
