@@ -23,7 +23,7 @@ from tests.helpers import csrf_from
 
 from palermo.security import passwords
 from palermo.security.permissions import SYSTEM, Actor
-from palermo.services import cases, users
+from palermo.services import cases, jobs, users
 from palermo.services.context import Context
 from palermo.settings import Settings
 from palermo.store.db import upgrade
@@ -102,7 +102,14 @@ def _empty_all_tables(ctx: Context) -> None:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key=TEST_SECRET)
+    # Background jobs run in the test's own process on both backends (a deployment on
+    # PostgreSQL runs `palermo worker` processes instead; tests of those start them).
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        jobs_in_process=True,
+    )
 
 
 @pytest.fixture
@@ -110,6 +117,8 @@ def ctx(settings: Settings) -> Iterator[Context]:
     context = Context.create(settings, migrate=False)
     _empty_all_tables(context)
     yield context
+    # A background job of this test must not run on into the next test's rows.
+    jobs.stop_local_worker(context)
     context.db.dispose()
 
 

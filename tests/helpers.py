@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -12,3 +13,20 @@ def csrf_from(html: str) -> str:
     match = CSRF_FIELD.search(html)
     assert match, "no CSRF field in the page"
     return match.group(1)
+
+
+def finished_job_page(client: Any, response: Any, timeout: float = 120.0) -> Any:
+    """An upload hands off to a background job and redirects to its page: wait until the
+    job has finished (polling its status as the page's script does) and return its page."""
+    import time
+
+    url = str(response.headers["location"] if response.status_code == 303 else response.url)
+    assert re.search(r"/jobs/\d+$", url), f"not a job page: {url}"
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.get(url + "/status")
+        assert status.status_code == 200, status.text
+        if not status.json()["active"]:
+            return client.get(url)
+        assert time.monotonic() < deadline, f"the job did not finish: {status.json()}"
+        time.sleep(0.1)

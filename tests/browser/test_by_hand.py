@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
+from tests.browser.jobs_wait import upload_finished
 
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
@@ -92,6 +93,7 @@ def test_a_case_built_by_hand(
     page.get_by_role("link", name="Upload evidence").first.click()
     page.get_by_label("Files or zip archives").set_input_files([statement])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     expect(page.locator("#upload-summary")).to_contain_text("1 file loaded")
 
     # 4. Confirm the name the statement found that is not in the case, and add the person.

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
+from tests.browser.jobs_wait import upload_finished
 
 from palermo.security.permissions import Actor
 from palermo.services import cases
@@ -101,6 +102,7 @@ def test_journey_from_evidence_to_memo(
     page.get_by_role("link", name="Upload evidence").first.click()
     page.get_by_label("Files or zip archives").set_input_files(files)
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     expect(page.locator("#upload-summary")).to_contain_text("3 files loaded")
     shot("03-uploaded")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.jobs_wait import upload_finished
 
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
@@ -54,6 +55,7 @@ def test_map_a_bank_layout_once_then_it_is_recognised(
     page.goto(f"{live_server}/cases/{case_ref}/upload")
     page.get_by_label("Files or zip archives").set_input_files([march])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     report = page.locator("#upload-report")
     expect(report.locator("tr", has_text="umsatz-2024-03.csv")).to_contain_text(
         "unrecognised CSV header"
@@ -97,6 +99,7 @@ def test_map_a_bank_layout_once_then_it_is_recognised(
     page.goto(f"{live_server}/cases/{case_ref}/upload")
     page.get_by_label("Files or zip archives").set_input_files([april])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     row = page.locator("#upload-report tr", has_text="umsatz-2024-04.csv")
     expect(row).to_contain_text("Read with profile: Musterbank Umsatz CSV")
     expect(row).to_contain_text("1 records")
@@ -139,6 +142,7 @@ def test_an_ambiguous_file_is_asked_about_then_loaded_with_the_answer(
     page.goto(f"{live_server}/cases/{case_ref}/upload")
     page.get_by_label("Files or zip archives").set_input_files([path])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     question = page.locator("#question-1")
     expect(question).to_contain_text("A question about transfers.csv")
     expect(question).to_contain_text("03/04/2024")
@@ -149,6 +153,7 @@ def test_an_ambiguous_file_is_asked_about_then_loaded_with_the_answer(
     page.get_by_label("Locale").select_option("en_US")
     page.get_by_label("Files or zip archives").set_input_files([path])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     expect(page.locator("#upload-summary")).to_contain_text("1 file loaded")
     page.goto(f"{live_server}/cases/{case_ref}/records")
     expect(page.locator("main")).to_contain_text("1,234")
@@ -173,6 +178,7 @@ def test_bad_rows_are_counted_and_listed_and_own_rates_load(
     page.goto(f"{live_server}/cases/{case_ref}/upload")
     page.get_by_label("Files or zip archives").set_input_files([path])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     expect(page.locator("#upload-bad-rows")).to_contain_text("1 row could not be read")
     page.goto(f"{live_server}/cases/{case_ref}/evidence")
     expect(page.locator("#evidence-bad-rows")).to_contain_text("1 row")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.jobs_wait import upload_finished
 from tests.ocr_scans import STATEMENT, write_scanned_pdf
 
 from palermo.ingest.readers import ocr as core
@@ -57,6 +58,7 @@ def test_upload_a_scan_and_see_its_text_beside_it_with_an_indicator_highlighted(
     page.get_by_label("OCR languages for scans and screenshots").fill("eng")
     page.get_by_label("Files or zip archives").set_input_files([scan])
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     expect(page.locator("#upload-ocr-note")).to_contain_text("being read by OCR")
     page.screenshot(path=str(screenshots / "ocr-upload.png"), full_page=True)
 

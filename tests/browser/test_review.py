@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.jobs_wait import upload_finished
 
 from palermo.security.permissions import Actor
 from palermo.services import cases
@@ -80,6 +81,7 @@ def test_upload_review_and_confirm(
         page.get_by_role("button", name="Upload and load").click()
     # The static script posted it (XHR, with a progress bar) and swapped in the report.
     assert posted.value.method == "POST" and posted.value.resource_type == "xhr"
+    upload_finished(page)
     summary = page.locator("#upload-summary")
     expect(summary).to_contain_text("2 files loaded")
     expect(summary).to_contain_text("2 not loaded")
@@ -96,6 +98,7 @@ def test_upload_review_and_confirm(
     (folder / "note.txt").write_text("Viktor Dragan collected the money at night.")
     page.get_by_label("Or a whole folder").set_input_files(folder)
     page.get_by_role("button", name="Upload and load").click()
+    upload_finished(page)
     report = page.locator("#upload-report")
     expect(report.locator("tr", has_text="statement.txt")).to_contain_text("Already in the case")
     expect(report.locator("tr", has_text="note.txt")).to_contain_text("Loaded")

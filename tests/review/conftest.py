@@ -99,8 +99,14 @@ def sign_in(ctx: Context, password: str) -> Iterator[SignIn]:
 
 
 def upload_dirs(ctx: Context) -> list[Path]:
+    """Upload folders left behind: plain ones of a synchronous upload, sealed ones staged
+    for a background job (removed when the job is done, or at once when refused)."""
     root = ctx.settings.data_dir / "tmp"
-    return [p for p in root.glob("upload-*")] if root.exists() else []
+    staged = ctx.settings.data_dir / "jobs"
+    return [
+        *(root.glob("upload-*") if root.exists() else []),
+        *(staged.iterdir() if staged.exists() else []),
+    ]
 
 
 MakeUserType = Callable[..., Actor]

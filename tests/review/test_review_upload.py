@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from tests.helpers import finished_job_page
 
 from palermo.security.permissions import Actor
 from palermo.services import cases
@@ -29,8 +30,10 @@ def _upload(client: TestClient, reference: str, files: UploadFiles) -> str:
     response = client.post(
         f"/cases/{reference}/upload", data={"csrf_token": csrf_from(page.text)}, files=files
     )
-    assert response.status_code == 200, response.text
-    return response.text
+    assert response.status_code in (200, 303), response.text
+    page = finished_job_page(client, response)
+    assert page.status_code == 200, page.text
+    return page.text
 
 
 def _row(html: str, name: str) -> str:

@@ -579,16 +579,82 @@ def htcds_import(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, help="Worker processes (use PostgreSQL for more than one)."),
+    workers: int = typer.Option(
+        1, help="Web worker processes (more than one needs PostgreSQL).", min=1
+    ),
+    forwarded_allow_ips: str | None = typer.Option(
+        None,
+        help="Addresses of reverse proxies whose X-Forwarded-For/-Proto are trusted "
+        "(default 127.0.0.1).",
+    ),
 ) -> None:
-    """Serve the web workbench and its JSON API."""
+    """Serve the web workbench and its JSON API.
+
+    On SQLite (the embedded setup) this process also runs the background jobs; on
+    PostgreSQL run `palermo worker` beside it (as many as wanted)."""
     import uvicorn
 
-    from palermo.web.app import create_app
+    from palermo.services import jobs
+
+    ctx = context()  # migrates the schema once, before any worker process starts
+    if workers > 1 and ctx.db.dialect == "sqlite":
+        raise fail("several worker processes need PostgreSQL (set PALERMO_DATABASE_URL)")
+    console.print(f"Palermo serving at [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
+    if not jobs.runs_in_process(ctx):
+        console.print("Background jobs are run by `palermo worker` processes.")
+    options = {"host": host, "port": port, "log_level": "warning"}
+    if forwarded_allow_ips:
+        options["forwarded_allow_ips"] = forwarded_allow_ips
+    if workers == 1:
+        from palermo.web.app import create_app
+
+        if jobs.runs_in_process(ctx):
+            jobs.ensure_local_worker(ctx)
+        uvicorn.run(create_app(ctx), **options)  # type: ignore[arg-type]
+        return
+    ctx.db.dispose()
+    uvicorn.run(
+        "palermo.web.serving:create",
+        factory=True,
+        workers=workers,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+@app.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run the jobs queued now, then stop."),
+    poll: float = typer.Option(1.0, help="Seconds between looks at an empty queue."),
+) -> None:
+    """Run background jobs (ingest, OCR) from the queue until stopped (SIGTERM or Ctrl+C).
+
+    Start as many as wanted, on any machine with the database and the data directory.
+    A job a stopped or killed worker leaves unfinished is taken up again, and finishes
+    with nothing loaded twice."""
+    import signal
+    import threading
+
+    from palermo.services import jobs
 
     ctx = context()
-    console.print(f"Palermo serving at [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
-    uvicorn.run(create_app(ctx), host=host, port=port, workers=workers, log_level="warning")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        if stop.is_set():  # a second signal: stop now (the job resumes elsewhere)
+            raise SystemExit(128 + signum)
+        errors.print("stopping after the current job (again to stop now)")
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    name = jobs.worker_name()
+    console.print(f"Palermo worker {name} waiting for jobs")
+
+    def report(job_id: int, status: str) -> None:
+        console.print(f"job {job_id}: {status}")
+
+    ran = jobs.work(ctx, stop, poll=poll, until_idle=once, worker=name, on_job=report)
+    console.print(f"{ran} job(s) run")
 
 
 @app.command()
@@ -697,7 +763,7 @@ def demo(
     console.print(table)
     console.print(f"{len(result.cases)} demo cases ready in {ctx.settings.data_dir}.")
     if serve_after:
-        serve(host="127.0.0.1", port=port, workers=1)
+        serve(host="127.0.0.1", port=port, workers=1, forwarded_allow_ips=None)
 
 
 keys_app = typer.Typer(help="The master key and the case data keys.", no_args_is_help=True)

@@ -1,9 +1,9 @@
 """OCR of scanned evidence: which files need it, the case's languages, the runs (with a
 progress row each), and the page images the document view shows beside the text.
 
-There is no job queue: the web upload starts a daemon thread per upload that runs the
-queued jobs one after the other (``start_in_background``); the CLI runs them in the
-foreground (``run_job`` with a progress callback). Every job writes its progress to its
+The web hands OCR runs to the job queue (``start_in_background``, run by
+:func:`run_queued` in a worker, see :mod:`palermo.services.jobs`); the CLI runs them in
+the foreground (``run_job`` with a progress callback). Every job writes its progress to its
 ``ocr_jobs`` row, one short transaction per page, and writes its result in ONE
 transaction at the end: the pages' text, their word boxes (``ocr_pages``), the
 suggestions extraction finds in them, and the audit entry. A job killed midway leaves
@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import shutil
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -252,20 +251,36 @@ def _active_job(session: Session, document_id: int) -> OcrJob | None:
 # --- running -------------------------------------------------------------------------------
 
 
-def start_in_background(ctx: Context, actor: Actor, job_ids: list[int]) -> threading.Thread | None:
-    """Run the jobs one after the other in a daemon thread (no job queue yet)."""
+def start_in_background(ctx: Context, actor: Actor, job_ids: list[int]) -> int | None:
+    """Hand the OCR runs to the job queue (one background job running them one after
+    the other); the queue job's id, or None when there is nothing to read."""
+    from palermo.services import jobs
+
     if not job_ids:
         return None
-    thread = threading.Thread(
-        target=_run_all, args=(ctx, actor, list(job_ids)), name="palermo-ocr", daemon=True
-    )
-    thread.start()
-    return thread
+    with ctx.db.session() as session:
+        case_id = session.scalar(select(OcrJob.case_id).where(OcrJob.id == job_ids[0]))
+        if case_id is None:
+            raise NotFound(f"no OCR job {job_ids[0]}")
+        queued = jobs.submit(
+            ctx, session, actor, case_id, "ocr", {"ocr_job_ids": list(job_ids)}, total=0
+        )
+        queue_id = queued.id
+    jobs.wake(ctx)
+    return queue_id
 
 
-def _run_all(ctx: Context, actor: Actor, job_ids: list[int]) -> None:
-    for job_id in job_ids:
-        run_job(ctx, actor, job_id)
+def run_queued(job: Any) -> dict[str, Any]:
+    """The queue's handler for an "ocr" job: run its OCR runs not finished yet, in turn
+    (a run interrupted by a restart is read again from the start)."""
+    actor = job.actor()
+    ids = [int(i) for i in job.payload["ocr_job_ids"]]
+    outcomes: dict[str, Any] = {}
+    for done, job_id in enumerate(ids):
+        job.progress(done, len(ids), f"scan {done + 1} of {len(ids)}", force=True)
+        view = run_job(job.ctx, actor, job_id)
+        outcomes[str(job_id)] = {"status": view.status, "message": view.message}
+    return {"ocr": outcomes}
 
 
 def run_job(ctx: Context, actor: Actor, job_id: int, progress: Progress | None = None) -> JobView:

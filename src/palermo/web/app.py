@@ -46,6 +46,7 @@ from palermo.web.pages import casework as casework_pages
 from palermo.web.pages import elements as elements_pages
 from palermo.web.pages import formats as formats_pages
 from palermo.web.pages import hearings as hearings_pages
+from palermo.web.pages import jobs as jobs_pages
 from palermo.web.pages import memo as memo_pages
 from palermo.web.pages import money as money_pages
 from palermo.web.pages import network as network_pages
@@ -83,6 +84,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     casework_pages.router,
     people_pages.router,
     ocr_pages.router,
+    jobs_pages.router,
 ]
 API_ROUTERS: list[APIRouter] = [
     api_cases.router,

@@ -2,6 +2,7 @@
 
 from palermo.store.models import caseload, documents, find, formats
 from palermo.store.models import derived as derived
+from palermo.store.models import jobs as jobs
 from palermo.store.models import ocr as ocr
 from palermo.store.models import people as people
 from palermo.store.models.base import Base

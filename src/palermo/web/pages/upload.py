@@ -1,18 +1,19 @@
-"""Uploading evidence from the browser: files, a zip or a whole folder."""
+"""Uploading evidence from the browser: files, a zip or a whole folder, handed to a
+background job (:mod:`palermo.services.ingest_jobs`) whose page shows the report."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from palermo.ingest.options import LoadOptions, OptionError
-from palermo.services import cases, ocr, review
+from palermo.services import cases, ingest_jobs, ocr, review
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
 from palermo.web.auth import CtxDep, PageUser
-from palermo.web.pages.cases import _case_page
+from palermo.web.pages.cases import _case_page, case_path
 
 router = APIRouter()
 
@@ -21,7 +22,7 @@ FILE_FIELDS = ("files", "folder")
 MAX_FILES = 1000
 
 
-def _limits(ctx: Context) -> dict[str, object]:
+def limits_for(ctx: Context) -> dict[str, object]:
     return {
         "max_bytes": ctx.settings.max_file_bytes,
         "max_files": MAX_FILES,
@@ -71,7 +72,7 @@ def upload_form(request: Request, ctx: CtxDep, user: PageUser, reference: str) -
         case,
         "evidence",
         "upload/form.html",
-        {"limits": _limits(ctx), "ocr_current": languages},
+        {"limits": limits_for(ctx), "ocr_current": languages},
     )
 
 
@@ -102,7 +103,7 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
             case,
             "evidence",
             "upload/form.html",
-            {"limits": _limits(ctx), "option_error": str(exc)},
+            {"limits": limits_for(ctx), "option_error": str(exc)},
         )
         response.status_code = 422
         return response
@@ -119,34 +120,18 @@ async def upload(request: Request, ctx: CtxDep, user: PageUser, reference: str) 
                 case,
                 "evidence",
                 "upload/form.html",
-                {"limits": _limits(ctx), "ocr_error": str(exc), "ocr_current": languages},
+                {"limits": limits_for(ctx), "ocr_error": str(exc), "ocr_current": languages},
             )
             response.status_code = 422
             return response
-    # Ingest is blocking work (hashing, parsing, SQL): off the event loop.
-    report = await run_in_threadpool(
-        review.receive_upload,
+    # The files are staged (sealed) and loaded by a background job: the browser follows
+    # it on the job's page, which shows the upload report when it is done.
+    job_id = await run_in_threadpool(
+        ingest_jobs.submit_upload,
         ctx,
         user.actor,
         reference,
         [(name, item.file) for name, item in uploads],
         options,
     )
-    # Scans are read by OCR in a background thread; their document pages show progress.
-    loaded = [f.evidence_file_id for f in report.files if f.evidence_file_id and f.has_document]
-    ocr_jobs = await run_in_threadpool(ocr.queue_for_files, ctx, user.actor, reference, loaded)
-    ocr.start_in_background(ctx, user.actor, ocr_jobs)
-    case = await run_in_threadpool(cases.get_case, ctx, user.actor, reference)
-    return _case_page(
-        request,
-        user,
-        case,
-        "evidence",
-        "upload/report.html",
-        {
-            "report": report,
-            "limits": _limits(ctx),
-            "ocr_jobs": ocr_jobs,
-            "ocr_current": await run_in_threadpool(ocr.get_languages, ctx, user.actor, reference),
-        },
-    )
+    return RedirectResponse(case_path(reference, f"/jobs/{job_id}"), status_code=303)

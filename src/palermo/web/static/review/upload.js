@@ -1,5 +1,5 @@
-// Upload with a progress bar (XHR upload events). Without this file the form still
-// posts normally and the report page appears when the server is done.
+// Upload with a progress bar (XHR upload events), then on to the job that loads the
+// files. Without this file the form still posts normally and lands on the job page.
 (function () {
   "use strict";
 
@@ -55,6 +55,12 @@
         if (status) { status.textContent = "All sent. Loading the evidence into the case…"; }
       });
       xhr.addEventListener("load", function () {
+        // Accepted: the server handed the files to a background job and redirected to
+        // its page, which follows the loading; go there (a refused form stays here).
+        if (xhr.responseURL && /\/jobs\/\d+$/.test(new URL(xhr.responseURL).pathname)) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
         if (!showResponse(xhr.responseText)) {
           if (status) { status.textContent = "The server answered " + xhr.status + "."; }
           if (button) { button.disabled = false; }

@@ -1,0 +1,27 @@
+"""The application factory a server process starts (``palermo serve`` and the documented
+uvicorn command), and the job worker it may run beside the web requests.
+
+Each worker process builds its own context from the ``PALERMO_*`` settings; the schema
+is migrated once beforehand (``palermo db upgrade``, which ``palermo serve`` runs), not
+by every process at once. Nothing a request depends on lives only in one process:
+sessions, sign-in throttling and CSRF tokens are in the database, the audit chain
+appends under a database lock, and the view caches check the case's fingerprint on
+every read.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from palermo.services import jobs
+from palermo.services.context import Context
+from palermo.web.app import create_app
+
+
+def create() -> FastAPI:
+    """``uvicorn --factory palermo.web.serving:create``: the app over a new context, with
+    an in-process job worker when this setup runs jobs in the web process."""
+    ctx = Context.create(migrate=False)
+    if jobs.runs_in_process(ctx):
+        jobs.ensure_local_worker(ctx)
+    return create_app(ctx)

@@ -1,0 +1,75 @@
+"""Uploading in the browser hands off to a background job: its page follows the
+progress (script from static/, no inline code), shows the report when done, and the
+records are in the case; the case's Jobs page lists it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from tests.jobs.conftest import call_files
+
+from palermo.security.permissions import Actor
+from palermo.services.context import Context
+
+pytestmark = pytest.mark.browser
+
+FILES, ROWS = 6, 1500
+
+
+def test_upload_is_followed_on_its_job_page_until_the_records_are_in(
+    page: Page,
+    live_server: str,
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    password: str,
+    screenshots: Path,
+    tmp_path: Path,
+) -> None:
+    paths = []
+    for name, data in call_files(FILES, ROWS):
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(path)
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("prosecutor")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases$"))
+
+    page.goto(f"{live_server}/cases/{case_ref}/upload")
+    page.get_by_label("Files or zip archives").set_input_files(paths)
+    page.get_by_role("button", name="Upload and load").click()
+
+    # The upload's job page: its progress while it runs, then the report (the page's
+    # script reloads it when the job ends).
+    expect(page).to_have_url(re.compile(rf"/cases/{case_ref}/jobs/\d+$"))
+    expect(
+        page.get_by_role("heading", name=re.compile(r"Load evidence \(job #\d+\)"))
+    ).to_be_visible()
+    expect(page.locator("#job-progress")).to_be_attached()
+    page.screenshot(path=str(screenshots / "jobs-01-running.png"), full_page=True)
+    expect(page.locator("#upload-report")).to_be_visible(timeout=120_000)
+    expect(page.locator("#job-status")).to_contain_text("Done")
+    expect(page.locator("#job-percent")).to_have_text("100%")
+    expect(page.locator("#upload-summary")).to_contain_text(f"{FILES} files loaded")
+    page.screenshot(path=str(screenshots / "jobs-02-done.png"), full_page=True)
+
+    # The records are in the case.
+    page.goto(f"{live_server}/cases/{case_ref}/records")
+    expect(page.locator("#records-summary")).to_contain_text(f"of {FILES * ROWS:,} records")
+
+    # The case's jobs list it as done, linked to its page.
+    page.goto(f"{live_server}/cases/{case_ref}/upload")
+    page.get_by_role("link", name="Background jobs of this case").click()
+    row = page.locator("#jobs-table tbody tr").first
+    expect(row).to_contain_text("Load evidence")
+    expect(row).to_contain_text("Done")
+    expect(row).to_contain_text("100%")
+    assert console_errors == []

@@ -1,0 +1,67 @@
+"""Helpers for the background-job tests: evidence files, and worker processes."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from palermo.services.context import Context
+from palermo.settings import Settings
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+RUN_CLI = "from palermo.cli.main import app; app()"
+
+
+def call_files(files: int, rows: int) -> list[tuple[str, bytes]]:
+    """``files`` call-record CSVs of ``rows`` rows each, all different."""
+    out: list[tuple[str, bytes]] = []
+    for f in range(files):
+        lines = ["call_id,started_at,caller,callee,duration_s,cell_id"]
+        for r in range(rows):
+            minute = r % 60
+            lines.append(
+                f"F{f}-C{r},2024-03-{1 + f % 28:02d}T{10 + r // 60 % 12:02d}:{minute:02d}:00Z,"
+                f"+1202555{f:04d},+1202666{r:04d},{r % 300},CELL-{r % 7}"
+            )
+        out.append((f"calls-{f:03d}.csv", ("\n".join(lines) + "\n").encode()))
+    return out
+
+
+def streams(files: list[tuple[str, bytes]]) -> list[tuple[str | None, io.BytesIO]]:
+    return [(name, io.BytesIO(data)) for name, data in files]
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment a ``palermo`` process needs to use the test's database and keys."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "PYTHONPATH": str(SRC),
+            "PALERMO_DATA_DIR": str(settings.data_dir),
+            "PALERMO_DATABASE_URL": settings.resolved_database_url,
+            "PALERMO_SECRET_KEY": str(settings.secret_key),
+            "PALERMO_JOB_LEASE_SECONDS": "60",
+        }
+    )
+    return env
+
+
+def start_cli(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-c", RUN_CLI, *args],
+        env=cli_env(settings),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.fixture
+def no_local_worker(ctx: Context) -> Context:
+    """The test process queues jobs but never runs them: worker processes do."""
+    ctx.settings.jobs_in_process = False
+    return ctx
