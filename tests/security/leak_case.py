@@ -4,6 +4,7 @@ sealed data, not from a hand list)."""
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,15 @@ from sqlalchemy import select
 from palermo.security import identities
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.security.redaction import parse_date
-from palermo.services import caseload, cases, ingest, organisations, person_photos
+from palermo.services import (
+    caseload,
+    cases,
+    ingest,
+    ingest_jobs,
+    jobs,
+    organisations,
+    person_photos,
+)
 from palermo.services.context import Context
 from palermo.store.models import Case, User
 
@@ -160,6 +169,21 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
     photo_ids = _people_extras(ctx, prosecutor, sarah.id, travis.id)
     report = ingest.ingest_path(ctx, prosecutor, REFERENCE, evidence_folder(root))
     assert all(f.status == "loaded" for f in report.files), report.files
+    # One more file through the browser's path, a background job: its name carries
+    # the victim's, so the Jobs pages are read for her identity too.
+    job_id = ingest_jobs.submit_upload(
+        ctx,
+        prosecutor,
+        REFERENCE,
+        [
+            (
+                "Sarah Jones statement.txt",
+                io.BytesIO(b"Sarah Jones said the boss kept her passport."),
+            )
+        ],
+    )
+    jobs.ensure_local_worker(ctx)
+    assert jobs.wait_for(ctx, job_id) == "done"
     evidence = {e.original_name: e.id for e in cases.list_evidence(ctx, SYSTEM, REFERENCE)}
     with ctx.db.session() as session:  # for the administration pages' own ids
         unit_id = session.scalar(select(Case.unit_id).where(Case.reference == REFERENCE))

@@ -116,10 +116,15 @@ def _fill(route: GetRoute, leak: leak_case.LeakCase, links: set[str]) -> list[st
         "person_id": [str(i) for i in [*leak.victim_ids, leak.suspect_id]],
         "photo_id": [str(i) for i in leak.photo_ids],
         "other_id": [str(leak.victim_ids[-1])],  # a merge preview of two people
+        # Background jobs of the case, from the links of its Jobs page (a job's status is
+        # fetched by its page's script, not linked).
+        "job_id": sorted(
+            {m[1] for u in links if (m := re.fullmatch(r"/cases/[^/]+/jobs/(\d+)", u))}
+        ),
     }
     urls = [route.path]
     for param in route.params:
-        if param in values:
+        if values.get(param):
             urls = [u.replace(f"{{{param}}}", v) for u in urls for v in values[param]]
     if "{" in urls[0]:
         # Harvest the rest from links that the pages of the case point to.

@@ -75,10 +75,10 @@ def _candidates(w: Wanted, width: float, height: float) -> list[tuple[float, flo
             (w.x - d - width, w.y - height / 2),  # left
             (w.x - width / 2, w.y + d),  # below
             (w.x - width / 2, w.y - d - height),  # above
-            (w.x + d * 0.7, w.y + d * 0.7),  # below right
-            (w.x - d * 0.7 - width, w.y + d * 0.7),  # below left
-            (w.x + d * 0.7, w.y - d * 0.7 - height),  # above right
-            (w.x - d * 0.7 - width, w.y - d * 0.7 - height),  # above left
+            (w.x + d, w.y + d),  # below right
+            (w.x - d - width, w.y + d),  # below left
+            (w.x + d, w.y - d - height),  # above right
+            (w.x - d - width, w.y - d - height),  # above left
         ]
     return out
 
@@ -95,8 +95,9 @@ def place(
     taken: list[Box] = []
     out: list[Placed | None] = []
     for w in wanted:
-        own = Box(w.x - w.r, w.y - w.r, w.x + w.r, w.y + w.r)
-        obstacles = [b for b in nodes if b != own]
+        # Its own node is an obstacle too: a label clears every node's whole box (the
+        # corner candidates step out diagonally by the full distance).
+        obstacles = list(nodes)
         found: Placed | None = None
         for lines in (w.lines, tuple((_shorten(t, short), s) for t, s in w.lines)):
             width, height = _block(lines)

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
-from palermo.security import audit
+from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
@@ -174,18 +174,30 @@ def submit(
     return job
 
 
+def _shown(
+    ctx: Context, session: Session, actor: Actor, case_id: int, views: list[JobView]
+) -> list[JobView]:
+    """The views as ``actor`` may see them: file names, the file being read, errors and
+    the report redacted of victims' identities for a role that may not see them."""
+    redactor = identities.redactor_for(ctx, session, case_id, actor, purpose="jobs")
+    if redactor is None:
+        return views
+    return [redactor.fields(v, "current", "error", "result") for v in views]
+
+
 def list_jobs(ctx: Context, actor: Actor, reference: str, limit: int = 100) -> list[JobView]:
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         rows = session.scalars(
             select(Job).where(Job.case_id == case.id).order_by(Job.id.desc()).limit(limit)
         )
-        return [_view(job) for job in rows]
+        return _shown(ctx, session, actor, case.id, [_view(job) for job in rows])
 
 
 def get_job(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
     with ctx.db.session() as session:
-        return _view(_case_job(ctx, session, actor, reference, job_id))
+        job = _case_job(ctx, session, actor, reference, job_id)
+        return _shown(ctx, session, actor, job.case_id, [_view(job)])[0]
 
 
 def _case_job(

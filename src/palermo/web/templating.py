@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined
 from starlette.responses import Response
 
 from palermo import words
@@ -24,8 +25,9 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 def label(value: object) -> str:
     """The human label of an id or enum value (``pre_trial`` → ``Pre-trial``,
     ``escort_ads`` → ``Escort advertisements``, ``us-18-1591`` → ``18 U.S.C. § 1591``):
-    the same words as everywhere else, from :mod:`palermo.words`."""
-    return words.human(value)
+    the same words as everywhere else, from :mod:`palermo.words`. A value the template
+    does not have reads as a missing one ("—")."""
+    return words.human(None if isinstance(value, Undefined) else value)
 
 
 def human_size(size: int) -> str:
