@@ -177,7 +177,7 @@ def build(ctx: Context, prosecutor: Actor, unit_id: int, root: Path) -> LeakCase
         REFERENCE,
         [
             (
-                "Sarah Jones statement.txt",
+                "Sarah Jones intake.txt",
                 io.BytesIO(b"Sarah Jones said the boss kept her passport."),
             )
         ],
