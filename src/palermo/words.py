@@ -317,3 +317,13 @@ def media_type(value: str | None) -> str:
     name = minor.rsplit(".", 1)[-1].upper() or major.upper()
     kinds = {"image": "image", "audio": "audio", "video": "video", "text": "text"}
     return f"{name} {kinds.get(major, 'file')}"
+
+
+def file_size(size: int) -> str:
+    """A size in bytes as a person reads it in a limit ("25 MB")."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"

@@ -29,10 +29,11 @@ from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
 from palermo.services.ingest import FileOutcome, ingest_path, read_stored
+from palermo.services.review import COPY_CHUNK
 from palermo.store.models import Case
+from palermo.words import file_size
 
 STAGING = "jobs"
-COPY_CHUNK = 1024 * 1024
 
 
 class _Limited:
@@ -48,19 +49,10 @@ class _Limited:
         self.used += len(chunk)
         if self.used > self._limit:
             raise InvalidInput(
-                f"the upload is larger than the limit of {_size(self._limit)}; "
+                f"the upload is larger than the limit of {file_size(self._limit)}; "
                 "upload fewer files at a time"
             )
         return chunk
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
 
 
 def options_ref(options: LoadOptions | None) -> dict[str, Any]:

@@ -53,6 +53,7 @@ from palermo.store.models import (
     User,
 )
 from palermo.store.models.documents import Document, DocumentPage
+from palermo.words import file_size
 
 Decision = Literal["confirmed", "rejected"]
 DECISIONS: tuple[str, ...] = (AssertionStatus.CONFIRMED.value, AssertionStatus.REJECTED.value)
@@ -263,7 +264,7 @@ def receive_upload(
                     total += len(chunk)
                     if total > limit:
                         raise InvalidInput(
-                            f"the upload is larger than the limit of {_size(limit)}; "
+                            f"the upload is larger than the limit of {file_size(limit)}; "
                             "upload fewer files at a time"
                         )
                     sink.write(chunk)
@@ -291,15 +292,6 @@ def _free_path(folder: Path, name: str) -> Path:
         path = folder / f"{stem} ({n}){suffix}"
         n += 1
     return path
-
-
-def _size(size: int) -> str:
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024:
-            return f"{value:.0f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
 
 
 def _enrich(
