@@ -36,12 +36,20 @@ install: $(VENDOR_STAMP) $(STAMP)
 # Debian packages the tests need (a real Chromium for browser tests, poppler for PDF checks,
 # Tesseract with English and Spanish for OCR of scans, Node.js and npm for the pages' JavaScript).
 system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null || ! command -v tesseract >/dev/null || ! command -v npm >/dev/null \
-	    || [ ! -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ ! -f /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ]; then \
+	@pkgs=""; \
+	[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium"; \
+	command -v pdftotext >/dev/null || pkgs="$$pkgs poppler-utils"; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pkgs="$$pkgs fonts-dejavu-core"; \
+	command -v tesseract >/dev/null || pkgs="$$pkgs tesseract-ocr"; \
+	[ -f /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || pkgs="$$pkgs tesseract-ocr-eng"; \
+	[ -f /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ] || pkgs="$$pkgs tesseract-ocr-spa"; \
+	command -v node >/dev/null || pkgs="$$pkgs nodejs"; \
+	command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	if [ -n "$$pkgs" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa nodejs npm >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs >/dev/null; \
 	  else \
-	    echo "Install Debian packages first: sudo apt-get install chromium poppler-utils fonts-dejavu-core tesseract-ocr tesseract-ocr-eng tesseract-ocr-spa nodejs npm"; exit 1; \
+	    echo "Install Debian packages first: sudo apt-get install$$pkgs"; exit 1; \
 	  fi; \
 	fi
 
