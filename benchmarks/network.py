@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/network.py [--calls 1000000] [--payments 1000000]
         [--networkx] [--skip-synthetic]
         [--roles escort_ads,agricultural_debt_bondage | all] [--size 300]
-        [--keyplayers] [--networks benchmarks/data]
+        [--keyplayers] [--networks benchmarks/data] [--split all|dev|heldout]
 
 Speed (DESIGN.md): graph, roles and key players under 20 s on a 2-core machine, on a
 synthetic case with a million calls and a million payments. ``--networkx`` times
@@ -298,14 +298,17 @@ def network_case(edges: list[tuple[str, str, int]]) -> Any:
     return b.build()
 
 
-def run_keyplayers(directory: Path = DATA) -> None:
+def run_keyplayers(directory: Path = DATA, only: str = "all") -> None:
     """Key players against plain degree (and betweenness) on real covert networks with
-    published leaders, development and held-out networks reported apart."""
+    published leaders, development and held-out networks reported apart; ``only`` = "dev"
+    runs the development networks alone (for design), "heldout" the held-out ones."""
     from palermo.analysis.graph import build_graph
     from palermo.analysis.keyplayers import key_players
 
     names = sorted(p.name.removesuffix(".edges.csv") for p in directory.glob("*.edges.csv"))
     split = read_split(directory)
+    if only != "all":
+        names = [n for n in names if split.get(n, "unsplit") == only]
     print(f"\nkey players against degree on real covert networks ({directory.name}/)")
     print(
         "  average precision (AP) of the published leaders in each ranking (1.0 = all first)"
@@ -376,6 +379,12 @@ def main() -> None:
     ap.add_argument(
         "--networks", type=Path, default=DATA, help="directory of <name>.edges.csv and .leaders.txt"
     )
+    ap.add_argument(
+        "--split",
+        choices=("all", "dev", "heldout"),
+        default="all",
+        help="key players: only the development or only the held-out networks",
+    )
     ap.add_argument("--skip-synthetic", action="store_true")
     args = ap.parse_args()
     if not args.skip_synthetic:
@@ -386,7 +395,7 @@ def main() -> None:
         names = sorted(TYPOLOGIES) if args.roles == "all" else args.roles.split(",")
         run_roles(names, args.size)
     if args.keyplayers:
-        run_keyplayers(args.networks)
+        run_keyplayers(args.networks, args.split)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
-"""Key players: contacts, counted a quarter higher for brokers (top tenth by betweenness),
-k-core depth between equals, role evidence and money; explanations say why."""
+"""Key players: contacts first, then records, then brokerage (Burt's constraint) between
+equals; role evidence and money; explanations say why."""
 
 from __future__ import annotations
 
@@ -104,21 +104,51 @@ def _chain_with_equal_degrees() -> CaseData:
     return b.build()
 
 
-def test_core_depth_orders_people_with_as_many_contacts() -> None:
+def test_brokerage_orders_people_with_as_many_contacts() -> None:
     rep = key_players(build_graph(_chain_with_equal_degrees(), collapse=True), top=7)
     order = [p.key.removeprefix("person:") for p in rep.players]
-    assert order[0] == "P3"  # four contacts, and the broker of the network
-    # T1 and T2 (two contacts, in a closed triangle with P3: the 2-core) before P2 and P4
-    # (two contacts, each on a chain to an end: the 1-core); the ends last.
-    assert set(order[1:3]) == {"T1", "T2"}
-    assert set(order[3:5]) == {"P2", "P4"}
+    assert order[0] == "P3"  # four contacts
+    # P2 and P4 (two contacts, who do not know each other's contacts: brokers) before T1
+    # and T2 (two contacts, in a closed triangle with P3); the ends last.
+    assert set(order[1:3]) == {"P2", "P4"}
+    assert set(order[3:5]) == {"T1", "T2"}
     assert set(order[5:]) == {"P1", "P5"}
     by_key = {p.key: p for p in rep.players}
-    assert any("belongs to a 2-core" in e for e in by_key["person:T1"].explanations)
-    assert any("belongs to a 1-core" in e for e in by_key["person:P2"].explanations)
-    p3 = by_key["person:P3"]
-    assert any("contacts counted a quarter higher (4 x 1.25)" in e for e in p3.explanations)
-    assert not any("counted a quarter higher" in e for e in by_key["person:P2"].explanations)
+    p2, t1 = by_key["person:P2"], by_key["person:T1"]
+    assert p2.constraint < t1.constraint
+    assert p2.score > t1.score
+    assert by_key["person:P4"].score == p2.score  # the same position, the same score
+    assert any(
+        "3 others have as many contacts: ordered among them by records (2), then by brokerage" in e
+        for e in p2.explanations
+    )
+    assert not any("as many contacts" in e for e in by_key["person:P3"].explanations)
+    # k-core depth is reported, not scored
+    assert any("belongs to a 2-core" in e for e in t1.explanations)
+    assert any("belongs to a 1-core" in e for e in p2.explanations)
+
+
+def test_records_order_people_with_as_many_contacts() -> None:
+    """A and B have two contacts each; A called each of its contacts five times, B once.
+    A's contacts know each other and B's do not, so B is the better broker, but records
+    come first."""
+    b = CaseBuilder()
+    for n in ("A", "B", "X", "Y", "Z"):
+        b.add_person(Person(n, n, "suspect", phones=(f"+{n}",)))
+    ties = [("A", "X")] * 5 + [("A", "Y")] * 5 + [("X", "Y"), ("B", "Y"), ("B", "Z")]
+    b.add_calls(
+        [f"c{i}" for i in range(len(ties))],
+        ["2024-01-01"] * len(ties),
+        [f"+{s}" for s, _ in ties],
+        [f"+{d}" for _, d in ties],
+    )
+    rep = key_players(build_graph(b.build(), collapse=True), top=5)
+    by_key = {p.key.removeprefix("person:"): p for p in rep.players}
+    a, bb = by_key["A"], by_key["B"]
+    assert a.degree == bb.degree == 2
+    assert a.strength == 10 and bb.strength == 2
+    assert a.constraint > bb.constraint  # B is the better broker ...
+    assert a.score > bb.score  # ... but A has five times the records
 
 
 def _clique_and_a_broker() -> CaseData:
@@ -140,16 +170,19 @@ def _clique_and_a_broker() -> CaseData:
     return b.build()
 
 
-def test_broker_outranks_busier_people_inside_one_clique() -> None:
+def test_contacts_come_before_brokerage() -> None:
     rep = key_players(build_graph(_clique_and_a_broker(), collapse=True), top=12)
     order = [p.key.removeprefix("person:") for p in rep.players]
     by_key = {p.key.removeprefix("person:"): p for p in rep.players}
     assert by_key["K"].degree == 5 and by_key["Q1"].degree == 6
-    # Degree alone would put K behind the six clique members; 5 x 1.25 > 6.
-    assert order[:2] == ["Q0", "K"]
-    assert by_key["K"].score > by_key["Q1"].score
-    assert any("(5 x 1.25)" in e for e in by_key["K"].explanations)
-    assert not any("counted a quarter higher" in e for e in by_key["Q1"].explanations)
+    # Q0 has the most contacts (seven); K lies between the clique and the L's, more than
+    # any clique member but Q0, but has fewer contacts, so comes after all seven.
+    assert order[0] == "Q0"
+    assert set(order[1:7]) == {f"Q{i}" for i in range(1, 7)}
+    assert order[7] == "K"
+    assert by_key["K"].betweenness > by_key["Q1"].betweenness
+    assert by_key["K"].score < by_key["Q1"].score
+    assert any("5 others have as many contacts" in e for e in by_key["Q1"].explanations)
 
 
 def test_role_evidence_and_money_lift_a_person() -> None:
@@ -168,10 +201,11 @@ def test_role_evidence_and_money_lift_a_person() -> None:
     assert any("suggested role: Exploiter (0.90)" in e for e in t1.explanations)
     score = {p.key: p.score for p in rep.players}
     # a quarter of the score is evidence: T1, suggested as the exploiter, now leads its
-    # twin T2 and even P3 (who has twice its contacts but no evidence); the others keep
-    # their structural order
-    assert score_plain["person:T1"] < score_plain["person:P3"]
-    assert score["person:T1"] > score["person:P3"] > score["person:T2"] > score["person:P2"]
+    # twin T2 and the ends, but not P3 (twice its contacts); the others keep their
+    # structural order
+    assert score_plain["person:T1"] < score_plain["person:P2"] < score_plain["person:P3"]
+    assert score["person:P3"] > score["person:T1"] > score["person:T2"] > score["person:P1"]
+    assert score["person:P2"] > score["person:T2"]
 
     b = CaseBuilder()
     for n in ["P1", "P2", "P3", "P4", "P5", "T1", "T2"]:

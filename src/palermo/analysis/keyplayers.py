@@ -1,14 +1,16 @@
 """Key players and brokers: reach, brokerage, role evidence and money, each explained.
 
-The structural score of a person is their number of direct contacts, counted a quarter
-higher when they are among the tenth of people most often on the shortest paths between
-others (a broker), with people of equal score ordered by how deep they sit in the
-network's k-cores. Organisers are not always the busiest phones: they hold the network
-together between cells and through lieutenants (Morselli 2009, *Inside Criminal
-Networks*, ch. 1; Krebs 2002). This design was chosen on the development networks of the
-key-player benchmark (``benchmarks/network.py --keyplayers``) and checked on held-out
-ones; PageRank, eigenvector centrality, Burt's constraint and reach within two steps
-were tried and are reported in each explanation but do not enter the score. When the
+The structural order of people is by their number of direct contacts; among people with
+as many contacts, by the records that tie them to others (weighted degree); among people
+equal on both, by brokerage (Burt's constraint, lowest first: their contacts are not in
+touch with each other). Organisers are often the best-connected people of a covert
+network, and among equals they are the ones whose contacts depend on them (Morselli 2009,
+*Inside Criminal Networks*, ch. 1; Krebs 2002). Contacts come first because on the
+real networks of the key-player benchmark (``benchmarks/network.py --keyplayers``)
+bonuses for brokers that let them overtake busier people helped on some networks and
+hurt on others, while breaking ties helped on most and hurt on one by a little (see
+``benchmarks/data/README.md``). Betweenness, k-core depth and reach within two steps are
+reported in each explanation but do not enter the score. When the
 case holds role suggestions or payments, a quarter of the score is evidence: the
 person's strongest evidence of organising (a role's score times how much that role says
 about running the network: exploiter and beneficiary fully, buyer and victim not at all)
@@ -86,9 +88,6 @@ def _pct_rank(x: FloatArray) -> FloatArray:
     return np.asarray((lo + hi) / 2 / max(len(x) - 1, 1), dtype=np.float64)
 
 
-BROKER_SHARE = 0.1  # the top tenth by betweenness (among candidates) are brokers
-BROKER_BONUS = 0.25  # a broker's contacts count a quarter higher
-CORE_TIE_BREAK = 0.1  # of a contact at most: k-core depth orders people of equal score
 EVIDENCE_SHARE = 0.25  # of the score, when the case has role suggestions or payments
 # How much a suggested role says about organising the network (role keys of
 # palermo/law/roles/roles.yaml; unlisted roles count half): those who exploit and
@@ -103,18 +102,17 @@ ORGANISING_WEIGHT = {
 DEFAULT_ORGANISING_WEIGHT = 0.5
 
 
-def structural_key(degree: FloatArray, betweenness: FloatArray, coreness: FloatArray) -> FloatArray:
-    """Contacts, a quarter more for brokers (top tenth by betweenness, above zero), and
-    k-core depth between equals; the same arrays in, one key per person out."""
-    broker = is_broker(betweenness)
-    key = degree * (1 + BROKER_BONUS * broker)
-    return np.asarray(key + CORE_TIE_BREAK * _pct_rank(coreness), dtype=np.float64)
-
-
-def is_broker(betweenness: FloatArray) -> np.ndarray:
-    """Among the top ``BROKER_SHARE`` by betweenness, with some betweenness at all."""
-    b = np.asarray(betweenness, dtype=np.float64)
-    return (b > 0) & (_pct_rank(b) >= 1 - BROKER_SHARE)
+def structural_key(degree: FloatArray, strength: FloatArray, constraint: FloatArray) -> FloatArray:
+    """One key per person that orders by contacts, then records, then brokerage (lower
+    Burt's constraint first; nan counts as no brokerage); equal people get equal keys."""
+    # rounded so that people in the same position are equal, whatever the float noise
+    cons = np.round(np.nan_to_num(np.asarray(constraint, dtype=np.float64), nan=np.inf), 9)
+    rows = np.stack([np.asarray(degree, dtype=np.float64), np.asarray(strength), -cons])
+    if rows.shape[1] == 0:
+        return np.zeros(0, dtype=np.float64)
+    # the dense rank of each person's (contacts, records, -constraint) among all
+    _, rank = np.unique(rows.T, axis=0, return_inverse=True)
+    return np.asarray(rank.ravel(), dtype=np.float64)
 
 
 def key_players(
@@ -206,21 +204,21 @@ def key_players(
     if wanted is not None:
         cand = cand[np.isin(case.node_kind[active], list(wanted))]
     coreness = np.asarray(g.coreness(), dtype=np.float64)
-    broker = np.zeros(n_act, dtype=bool)
-    key = np.zeros(n_act, dtype=np.float64)
-    if len(cand):
-        broker[cand] = is_broker(btw[cand])
-        key[cand] = structural_key(deg[cand].astype(float), btw[cand], coreness[cand])
-    # Reach within two steps and Burt's constraint cost the sum of the neighbours'
-    # degrees per node, so they are computed for the shortlist only.
-    short = cand[np.argsort(-key[cand], kind="stable")][: max(candidates, top)]
+    # Burt's constraint costs the sum of the neighbours' degrees per node, so the
+    # shortlist is the best by contacts and records, and constraint (and reach within two
+    # steps) is computed for it alone.
+    lead = cand[np.lexsort((-strength[cand], -deg[cand]))]
+    short = lead[: max(candidates, top)]
     reach2 = np.zeros(n_act, dtype=np.int64)
     score = np.zeros(n_act, dtype=np.float64)
     cons = np.full(n_act, np.nan)
+    key = np.zeros(n_act, dtype=np.float64)
     role_of, role_score, organising = _role_evidence(case, active, roles)
     money = _money(case, active)
     if len(short):
         reach2[short] = np.asarray(g.neighborhood_size(short.tolist(), order=2)) - 1
+        cons[short] = g.constraint(short.tolist(), weights="weight")
+        key[short] = structural_key(deg[short].astype(float), strength[short], cons[short])
         structure = _pct_rank(key[short])
         parts = []
         if role_score[short].any():
@@ -232,7 +230,8 @@ def key_players(
             evidence = sum(parts) / len(parts)
             blended = (1 - EVIDENCE_SHARE) * structure + EVIDENCE_SHARE * evidence
         score[short] = blended
-        cons[short] = g.constraint(short.tolist(), weights="weight")
+    # people of the shortlist with as many contacts, for the explanation of the order
+    same_deg = dict(zip(*np.unique(deg[short], return_counts=True), strict=True))
     order = short[np.argsort(-score[short], kind="stable")][:top]
     lap("bridging and constraint")
     deg_rank = _rank_desc(deg)
@@ -273,10 +272,12 @@ def key_players(
             expl.append(
                 f"{money[i]:,.2f} in payments through their accounts (rank {money_rank[i]})"
             )
-        if broker[i]:
+        peers = int(same_deg.get(deg[i], 1)) - 1
+        if peers > 0:
             expl.append(
-                "among the tenth of people most often between others: contacts counted"
-                f" a quarter higher ({deg[i]} x {1 + BROKER_BONUS:g})"
+                f"{peers} other{'s' if peers != 1 else ''} ha{'ve' if peers != 1 else 's'}"
+                f" as many contacts: ordered among them by records ({int(strength[i])}),"
+                f" then by brokerage (constraint {cons[i]:.2f}, lower first)"
             )
         expl.append(
             f"belongs to a {int(coreness[i])}-core, a circle in which everyone has at least"
