@@ -31,6 +31,11 @@ def average_linkage(
         pair = (a, b) if a < b else (b, a)
         if p > best.get(pair, 0.0):
             best[pair] = p
+    # two clusters merge only if a pair between them reaches the threshold (a mean at
+    # least the threshold has one), so no cluster reaches beyond the connected parts of
+    # the pairs at or above it: pairs between those parts never count
+    part = _components(keys, [pair for pair, p in best.items() if p >= threshold])
+    best = {(a, b): p for (a, b), p in best.items() if part[a] == part[b]}
     size = dict.fromkeys(keys, 1)
     sums: dict[str, dict[str, float]] = {}
     for (a, b), p in best.items():
@@ -66,3 +71,19 @@ def average_linkage(
         for k in keys_in:
             cluster_of[k] = cid
     return cluster_of
+
+
+def _components(keys: Sequence[str], pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    parent = {k: k for k in keys}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+    return {k: find(k) for k in keys}

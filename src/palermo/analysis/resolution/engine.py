@@ -28,8 +28,13 @@ records of one kind upward the input is large enough to learn from its own value
 Below that the model's own prior and weights are used as they are.
 
 With ``one_to_one=True`` (lists without duplicates inside them), a record is linked to
-at most one record of each other list: the links are a maximum-weight assignment on
-the pairs at or above the threshold (see :mod:`.assignment`).
+at most one record of each other list: each pair's probability is weighed against the
+other candidates of its two records and the share of each list expected to have a
+partner (:func:`~.assignment.one_to_one_probabilities`), then the links are a
+maximum-weight assignment on the pairs at or above the threshold (see :mod:`.assignment`).
+
+Clusters are the connected components of the pairs at or above the threshold, or, with
+``clustering="average"``, built by average linkage (see :mod:`.clustering`).
 
 Empty input gives an empty result. Nothing is downloaded; nothing is written to disk.
 """

@@ -5,7 +5,10 @@ levels, tried in order. Every level has a DuckDB SQL condition (what Splink scor
 with), a Python predicate (the same condition, used to check that the level read back
 from a scored pair is the one the ladder gives) and a plain-words reason. String
 similarity thresholds use Jaro-Winkler, Hamming and Damerau-Levenshtein distance in both
-(DuckDB built-ins / rapidfuzz), so the two agree up to rounding at the thresholds.
+(DuckDB built-ins / rapidfuzz), so the two agree up to rounding at the thresholds. A name
+part one letter off (one edit) has its own levels, above those of names merely similar
+(Jaro-Winkler): different names that share a long ending are often similar, seldom one
+letter apart.
 
 A date of birth tolerates the usual typos (day and month swapped, the year one off, one
 digit changed or two neighbouring digits swapped), so that a name and a date of birth
