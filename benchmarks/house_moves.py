@@ -33,7 +33,8 @@ HOUSEHOLD_SHARE = 0.15
 FROZEN_TEST_SHA256 = "f4824906d8cf60bc83c6810fb64f5e9534895f111888e6d33ec6e491ac8d94ff"
 
 
-def _half(person: str) -> str:
+def person_half(person: str) -> str:
+    """The half ("test" or "train") a FEBRL 3 person id belongs to."""
     return "test" if hashlib.sha256(person.encode()).digest()[0] % 2 else "train"
 
 
@@ -113,7 +114,7 @@ def house_move_set(
         household = rng.random() < HOUSEHOLD_SHARE
         new_dob = _dob_typo(rng, row["date_of_birth"]) if row["date_of_birth"] else None
         name_typo_seed = rng.randrange(10**9)
-        if _half(person) != half:
+        if person_half(person) != half:
             continue
         key = f"{person}:original"
         records.append(

@@ -7,7 +7,7 @@ import random
 import pytest
 
 from palermo.analysis.resolution import PersonRecord, resolve
-from palermo.analysis.resolution.assignment import one_to_one_links
+from palermo.analysis.resolution.assignment import one_to_one_links, one_to_one_probabilities
 from palermo.analysis.resolution.levels import ADDRESS
 from palermo.analysis.resolution.records import feature_columns, feature_rows
 
@@ -121,3 +121,23 @@ def test_an_address_many_share_weighs_less_than_a_rare_one() -> None:
         next(w for c, _, w in s.outcome if c == "address") for s in (crowded, rare)
     )
     assert crowded_weight < rare_weight - 2
+
+
+def test_one_to_one_probabilities_weigh_a_pair_against_its_competitors() -> None:
+    # two lists of 100 in which (nearly) everyone has a partner: a1's only candidate is
+    # weak on its own but the list says a1 has a partner somewhere; a2 has two strong
+    # candidates of which one at most is its partner
+    dataset = {f"a{i}": "A" for i in range(100)} | {f"b{i}": "B" for i in range(100)}
+    prior = 1 / 100
+    pairs = [(f"a{i}", f"b{i}", 2.0**20) for i in range(3, 100)]
+    pairs += [("a1", "b1", 2.0**8), ("a2", "b2", 2.0**20), ("a2", "b0", 2.0**20)]
+    got = one_to_one_probabilities(pairs, dataset, prior)
+    alone = prior * 2.0**8 / (prior * 2.0**8 + 1 - prior)  # scored by itself: 0.72
+    assert got[("a1", "b1")] > 0.9 > alone
+    assert abs(got[("a2", "b2")] - 0.5) < 0.01 and abs(got[("a2", "b0")] - 0.5) < 0.01
+    assert got[("a3", "b3")] > 0.999
+    # few partners expected: a pair keeps about its own probability
+    sparse = one_to_one_probabilities([("a1", "b1", 2.0**8)], dataset, 1e-6)
+    assert sparse[("a1", "b1")] < 0.01
+    with pytest.raises(ValueError, match="same list"):
+        one_to_one_probabilities([("a1", "a2", 2.0)], dataset, prior)

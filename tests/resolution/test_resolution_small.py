@@ -3,6 +3,8 @@ records as it scores a hundred thousand (no training, no rule-based fallback).""
 
 from __future__ import annotations
 
+import dataclasses
+
 import duckdb
 import pandas as pd
 import pytest
@@ -243,6 +245,9 @@ PAIRS = [
     ("Ion Popescu", "Ion Popesku"),
     ("Ion Popescu", "Ioan Popesku"),
     ("Ion Popescu", "Popesku Ioan"),
+    ("Ion Popescu", "Ionel Popescu"),  # similar first names, two letters apart
+    ("Ion Popescu", "Ion Popesculu"),
+    ("Ion Popescu", "Ionel Popesculu"),
     ("Ion Popescu", "Iona Popovici"),
     ("Maria Popescu", "Ion Popescu"),
     ("Maria", "Maria Ionescu"),
@@ -381,19 +386,36 @@ def test_link_only_pairs_records_of_different_lists_only() -> None:
 
 
 def test_one_to_one_links_each_record_to_one_record_of_the_other_list() -> None:
-    result = resolve(LISTS, link_type="link_only", one_to_one=True)
-    # both payees named Ion Popescu are suggested, only the stronger one is linked
+    # b:2 is Ion Popescu too, but without the phone: the weaker candidate of a:1
+    lists = [r if r.key != "b:2" else dataclasses.replace(r, identifiers=()) for r in LISTS]
+    result = resolve(lists, link_type="link_only", one_to_one=True, threshold=0.5)
     suggested = [s for s in result.suggestions if "a:1" in (s.key_a, s.key_b)]
-    assert len([s for s in suggested if s.match_probability >= result.threshold]) == 2
     assert result.links is not None
     linked = [s for s in suggested if result.linked(s)]
     assert len(linked) == 1
-    assert linked[0] == suggested[0]  # the strongest (exact name before swapped order)
+    assert linked[0] == suggested[0]
+    assert {linked[0].key_a, linked[0].key_b} == {"a:1", "b:1"}
     assert result.clusters["b:1"] != result.clusters["b:2"]
     assert result.clusters["a:2"] == result.clusters["b:3"]
     # human decisions on top keep the machine's one-to-one links
     final = apply_decisions(result, [])
     assert dict(final.entities) == dict(result.clusters)
+
+
+def test_one_to_one_splits_the_chance_between_equal_candidates() -> None:
+    # a:1 may be b:1 or b:2 (the same name and phone, the order swapped): one of them
+    # at most, so neither is likely enough to be linked; both stay suggestions
+    result = resolve(LISTS, link_type="link_only", one_to_one=True)
+    suggested = [s for s in result.suggestions if "a:1" in (s.key_a, s.key_b)]
+    assert len(suggested) == 2
+    assert sum(s.match_probability for s in suggested) <= 1.0 + 1e-9
+    assert all(0.3 < s.match_probability < 0.7 for s in suggested)
+    assert all(s.competition_weight < 0 for s in suggested)
+    assert not any(result.linked(s) for s in suggested)
+    assert result.clusters["a:2"] == result.clusters["b:3"]
+    # scored one by one, both are near certain
+    alone = resolve(LISTS, link_type="link_only")
+    assert all(s.match_probability > 0.99 for s in alone.suggestions if "a:1" in (s.key_a, s.key_b))
 
 
 def test_link_only_needs_the_lists() -> None:

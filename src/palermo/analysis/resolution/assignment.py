@@ -73,3 +73,78 @@ def one_to_one_links(
             kept.discard(pair)  # each link once, even if given twice
             out.append((a, b))
     return out
+
+
+# the most of the smaller list that may be estimated to have a partner in the other: a
+# little room is always left for a record without one (chosen on FEBRL 1 to 3, never 4)
+MAX_LINKED_SHARE = 0.99
+_FIXED_POINT_STEPS = 100
+
+
+def one_to_one_probabilities(
+    pairs: Iterable[tuple[str, str, float]],
+    dataset: Mapping[str, str],
+    prior: float,
+) -> dict[tuple[str, str], float]:
+    """Match probabilities of pairs between lists that hold each person at most once.
+
+    ``pairs`` are ``(key_a, key_b, bayes_factor)``: the comparisons' evidence without the
+    prior, for every scored pair (the weak ones too: they are the competition).
+    ``prior`` is the model's chance that two random records match.
+
+    Scored one by one, a pair's probability ignores that a record has at most one
+    partner in the other list: a record whose only plausible candidate is weak is
+    left alone even when nearly everyone in its list has a partner, and a record with
+    two strong candidates has both called likely. Here, as in Bayesian one-to-one
+    linkage, a record of list A has a partner in list B with chance ``r = M / |A|``
+    (``M`` matches between the two lists), any of B's records equally likely; then the
+    chance that its partner is ``b`` is ``π·BF(a,b) / ((1 - r) + π·Σ_c BF(a,c))`` with
+    ``π = M / (|A|·|B|)``, the sum over a's candidates. The same is worked out from b's
+    side and the smaller of the two kept. ``M`` is estimated from the pairs as
+    expectation maximisation would (the sum of the probabilities, to a fixed point,
+    starting from ``prior``), at most :data:`MAX_LINKED_SHARE` of the smaller list.
+    With few matches expected (``r`` small) this is the pair's usual probability.
+    """
+    by_lists: dict[tuple[str, str], list[tuple[str, str, float]]] = {}
+    for a, b, bf in pairs:
+        da, db = dataset[a], dataset[b]
+        if da == db:
+            raise ValueError(f"{a} and {b} are in the same list {da!r}")
+        if da > db:
+            a, b, da, db = b, a, db, da
+        by_lists.setdefault((da, db), []).append((a, b, bf))
+    sizes: dict[str, int] = {}
+    for name in dataset.values():
+        sizes[name] = sizes.get(name, 0) + 1
+    out: dict[tuple[str, str], float] = {}
+    for (la, lb), group in sorted(by_lists.items()):
+        n_a, n_b = sizes[la], sizes[lb]
+        left = [a for a, _, _ in group]
+        right = [b for _, b, _ in group]
+        factors = np.asarray([x for _, _, x in group], dtype=float)
+        li = np.unique(left, return_inverse=True)[1]
+        ri = np.unique(right, return_inverse=True)[1]
+        # the sums of a record's Bayes factors, record by record (the competition)
+        sum_a = np.bincount(li, weights=factors)[li]
+        sum_b = np.bincount(ri, weights=factors)[ri]
+        most = MAX_LINKED_SHARE * min(n_a, n_b)
+        m = min(max(prior * n_a * n_b, 1e-9), most)
+        p = np.zeros_like(factors)
+        for _ in range(_FIXED_POINT_STEPS):
+            pi = m / (n_a * n_b)
+            p_a = pi * factors / ((1 - m / n_a) + pi * sum_a)
+            p_b = pi * factors / ((1 - m / n_b) + pi * sum_b)
+            p = np.minimum(p_a, p_b)
+            new_m = min(max(float(p.sum()), 1e-9), most)
+            if abs(new_m - m) < 1e-6 * max(m, 1.0):
+                m = new_m
+                break
+            m = new_m
+        pi = m / (n_a * n_b)
+        p = np.minimum(
+            pi * factors / ((1 - m / n_a) + pi * sum_a), pi * factors / ((1 - m / n_b) + pi * sum_b)
+        )
+        for (a, b, _), prob in zip(group, p.tolist(), strict=True):
+            key = (a, b) if a < b else (b, a)
+            out[key] = min(max(prob, 0.0), 1.0)
+    return out

@@ -28,14 +28,20 @@ records of one kind upward the input is large enough to learn from its own value
 Below that the model's own prior and weights are used as they are.
 
 With ``one_to_one=True`` (lists without duplicates inside them), a record is linked to
-at most one record of each other list: the links are a maximum-weight assignment on
-the pairs at or above the threshold (see :mod:`.assignment`).
+at most one record of each other list: each pair's probability is weighed against the
+other candidates of its two records and the share of each list expected to have a
+partner (:func:`~.assignment.one_to_one_probabilities`), then the links are a
+maximum-weight assignment on the pairs at or above the threshold (see :mod:`.assignment`).
+
+Clusters are the connected components of the pairs at or above the threshold, or, with
+``clustering="average"``, built by average linkage (see :mod:`.clustering`).
 
 Empty input gives an empty result. Nothing is downloaded; nothing is written to disk.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +49,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from palermo.analysis.resolution.assignment import one_to_one_links
+from palermo.analysis.resolution.assignment import (
+    one_to_one_links,
+    one_to_one_probabilities,
+)
+from palermo.analysis.resolution.clustering import average_linkage
 from palermo.analysis.resolution.levels import COMPARISONS, Comparison
 from palermo.analysis.resolution.model import (
     TF_COLUMNS,
@@ -70,8 +80,12 @@ PRIOR_MAX_SHIFT = 3.0
 # up to this many pairs in scope every pair is scored (no blocking rules: quicker on a
 # case's people, and nothing is missed)
 ALL_PAIRS_UP_TO = 20_000
+# linking one-to-one, pairs down to this probability are scored: they are the other
+# candidates a pair competes with
+COMPETITION_FLOOR = 1e-4
 
 Method = Literal["splink", "none"]
+Clustering = Literal["components", "average"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,7 @@ class PairSuggestion:
     outcome: Outcome = ()
     explainer: Explainer | None = field(default=None, compare=False, repr=False)
     prior_weight: float = 0.0
+    competition_weight: float = 0.0
 
     @property
     def levels(self) -> dict[str, str]:
@@ -191,6 +206,7 @@ def resolve(
     explain: bool = True,
     link_type: LinkType = "dedupe_only",
     one_to_one: bool = False,
+    clustering: Clustering = "components",
 ) -> ResolutionResult:
     """Resolve records into suggested pairs and clusters with a model (default: the
     shipped one).
@@ -205,7 +221,16 @@ def resolve(
     ``one_to_one=True`` a record is linked to at most one record of each other list (a
     maximum-weight assignment, see :mod:`.assignment`; the other pairs stay
     suggestions), for lists without duplicates inside them.
+
+    ``clustering``: ``"components"`` joins every pair at or above ``threshold``;
+    ``"average"`` merges clusters while the mean probability of all pairs between two
+    of them is at least ``threshold`` (see :mod:`.clustering`; a lower threshold suits
+    it, and the suggestions it is given are those at or above ``min_probability``).
     """
+    if clustering not in ("components", "average"):
+        raise ValueError(f"unknown clustering {clustering!r}")
+    if clustering == "average" and one_to_one:
+        raise ValueError("one_to_one links are not clustered by average linkage")
     with paused_gc():
         return _resolve(
             records,
@@ -215,6 +240,7 @@ def resolve(
             explain,
             link_type,
             one_to_one,
+            clustering,
         )
 
 
@@ -226,6 +252,7 @@ def _resolve(
     explain: bool,
     link_type: LinkType,
     one_to_one: bool,
+    clustering: Clustering = "components",
 ) -> ResolutionResult:
     recs = coerce_records(records)
     if link_type not in ("dedupe_only", "link_only"):
@@ -246,7 +273,13 @@ def _resolve(
             methods[kind] = "none"  # nothing to compare
             continue
         methods[kind] = "splink"
-        suggestions.extend(_splink_pairs(group, model, min_probability, explain, link_type))
+        if one_to_one:
+            found = _splink_pairs(
+                group, model, min(min_probability, COMPETITION_FLOOR), explain, link_type
+            )
+            suggestions.extend(_one_to_one(found, group, min_probability))
+        else:
+            suggestions.extend(_splink_pairs(group, model, min_probability, explain, link_type))
     suggestions.sort(key=lambda s: (-s.match_weight, s.key_a, s.key_b))
     edges = [(s.key_a, s.key_b) for s in suggestions if s.match_probability >= threshold]
     links = None
@@ -260,9 +293,53 @@ def _resolve(
             {r.key: str(r.dataset) for r in recs},
         )
         links = frozenset(edges)
-    clusters = cluster_keys([r.key for r in recs], edges)
+    if clustering == "average":
+        clusters = average_linkage(
+            [r.key for r in recs],
+            [(s.key_a, s.key_b, s.match_probability) for s in suggestions],
+            threshold,
+        )
+        # the pairs at or above the threshold inside a cluster connect it (every merge
+        # had one: a mean at least the threshold has a pair at least that)
+        links = frozenset(
+            (s.key_a, s.key_b)
+            for s in suggestions
+            if s.match_probability >= threshold and clusters[s.key_a] == clusters[s.key_b]
+        )
+    else:
+        clusters = cluster_keys([r.key for r in recs], edges)
     overall: Method = "splink" if "splink" in methods.values() else "none"
     return ResolutionResult(tuple(suggestions), clusters, threshold, overall, methods, links)
+
+
+def _one_to_one(
+    found: Sequence[PairSuggestion], records: Sequence[PersonRecord], min_probability: float
+) -> list[PairSuggestion]:
+    """The suggestions with their one-to-one probabilities (see
+    :func:`~.assignment.one_to_one_probabilities`), those at or above ``min_probability``."""
+    if not found:
+        return []
+    prior_weight = found[0].prior_weight
+    probabilities = one_to_one_probabilities(
+        [(s.key_a, s.key_b, 2.0 ** min(s.match_weight - prior_weight, 200.0)) for s in found],
+        {r.key: str(r.dataset) for r in records},
+        1.0 / (1.0 + 2.0**-prior_weight),
+    )
+    out = []
+    for s in found:
+        p = probabilities[(s.key_a, s.key_b)]
+        if p < min_probability:
+            continue
+        w = round(_weight(p), 3)
+        out.append(
+            dataclasses.replace(
+                s,
+                match_weight=w,
+                match_probability=p,
+                competition_weight=round(w - s.match_weight, 3),
+            )
+        )
+    return out
 
 
 def cluster_keys(keys: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, str]:

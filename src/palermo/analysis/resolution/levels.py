@@ -5,7 +5,10 @@ levels, tried in order. Every level has a DuckDB SQL condition (what Splink scor
 with), a Python predicate (the same condition, used to check that the level read back
 from a scored pair is the one the ladder gives) and a plain-words reason. String
 similarity thresholds use Jaro-Winkler, Hamming and Damerau-Levenshtein distance in both
-(DuckDB built-ins / rapidfuzz), so the two agree up to rounding at the thresholds.
+(DuckDB built-ins / rapidfuzz), so the two agree up to rounding at the thresholds. A name
+part one letter off (one edit) has its own levels, above those of names merely similar
+(Jaro-Winkler): different names that share a long ending are often similar, seldom one
+letter apart.
 
 A date of birth tolerates the usual typos (day and month swapped, the year one off, one
 digit changed or two neighbouring digits swapped), so that a name and a date of birth
@@ -178,6 +181,33 @@ def _text(t: str) -> Describe:
 
 JW_FIRST = f"jaro_winkler_similarity(first_l, first_r) >= {NAME_TYPO}"
 JW_LAST = f"jaro_winkler_similarity(last_l, last_r) >= {NAME_TYPO}"
+# one edit (a letter left out, added, changed, or two neighbours swapped): the usual
+# typo, far rarer between different names than a Jaro-Winkler similarity (which names
+# sharing a long ending, "-escu", "-enko", reach easily); names of two or three letters
+# are too short for one letter to be a typo ("Do" / "Ho")
+EDIT_MIN_LENGTH = 4
+
+
+def _edit_sql(left: str, right: str) -> str:
+    """One edit apart, in names of at least :data:`EDIT_MIN_LENGTH` letters (one side may
+    have lost one)."""
+    return (
+        f"(damerau_levenshtein({left}_l, {right}_r) <= 1 "
+        f"AND least(length({left}_l), length({right}_r)) >= {EDIT_MIN_LENGTH - 1} "
+        f"AND greatest(length({left}_l), length({right}_r)) >= {EDIT_MIN_LENGTH})"
+    )
+
+
+def _edit(x: str | None, y: str | None) -> bool:
+    if x is None or y is None:
+        return False
+    if min(len(x), len(y)) < EDIT_MIN_LENGTH - 1 or max(len(x), len(y)) < EDIT_MIN_LENGTH:
+        return False
+    return _damerau(x, y) <= 1
+
+
+DL_FIRST = _edit_sql("first", "first")
+DL_LAST = _edit_sql("last", "last")
 
 
 def _name_null(a: Features, b: Features) -> bool:
@@ -199,6 +229,11 @@ def _name_initial(a: Features, b: Features) -> bool:
     if _eq(la, fb) and _len(fa) == 1 and lb is not None and fa == lb[0]:
         return True
     return _eq(lb, fa) and _len(fb) == 1 and la is not None and fb == la[0]
+
+
+def _both_edit(a: Features, b: Features) -> bool:
+    fa, fb, la, lb = a["first"], b["first"], a["last"], b["last"]
+    return (_edit(fa, fb) and _edit(la, lb)) or (_edit(fa, lb) and _edit(la, fb))
 
 
 def _both_typo(a: Features, b: Features) -> bool:
@@ -244,6 +279,22 @@ NAME = Comparison(
             7.0,
         ),
         Level(
+            "first_edit",
+            f"last_l = last_r AND {DL_FIRST}",
+            lambda a, b: _eq(a["last"], b["last"]) and _edit(a["first"], b["first"]),
+            lambda _a, _b, ra, rb: f"same surname, first name one letter apart {_names(ra, rb)}",
+            6.0,
+            tf_column="last",
+        ),
+        Level(
+            "surname_edit",
+            f"first_l = first_r AND {DL_LAST}",
+            lambda a, b: _eq(a["first"], b["first"]) and _edit(a["last"], b["last"]),
+            lambda _a, _b, ra, rb: f"same first name, surname one letter apart {_names(ra, rb)}",
+            6.0,
+            tf_column="first",
+        ),
+        Level(
             "first_typo",
             f"last_l = last_r AND {JW_FIRST}",
             lambda a, b: _eq(a["last"], b["last"]) and _jw(a["first"], b["first"]) >= NAME_TYPO,
@@ -275,6 +326,14 @@ NAME = Comparison(
             ),
             4.0,
             tf_column="last",
+        ),
+        Level(
+            "both_edit",
+            f"({DL_FIRST} AND {DL_LAST}) "
+            f"OR ({_edit_sql('first', 'last')} AND {_edit_sql('last', 'first')})",
+            _both_edit,
+            lambda _a, _b, ra, rb: f"first name and surname each one letter apart {_names(ra, rb)}",
+            4.0,
         ),
         Level(
             "both_typo",

@@ -176,7 +176,8 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
     birth; the initials and day and month of birth; the date of birth and the initial of
     one name part; the address; the numbers of the address when there are two or more
     (house number and postcode, say); a number of the address and one of its distinctive
-    words (house number and street, postcode and town); or a postcode and the initials.
+    words (house number and street, postcode and town); a name part and a distinctive
+    word of the address; or a postcode and the initials.
     """
     from splink import block_on
 
@@ -196,6 +197,7 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
             block_on("address"),
             block_on("address_key"),
             block_on("address_number_words", arrays_to_explode=["address_number_words"]),
+            block_on("name_address_words", arrays_to_explode=["name_address_words"]),
             block_on("postcode", "initials"),
         ],
         # the level of each comparison is read back from its weight; only the columns

@@ -327,6 +327,7 @@ FEATURE_COLUMNS = (
     "address_numbers",
     "address_key",
     "address_number_words",
+    "name_address_words",
     "postcode",
     "nationality",
 )
@@ -347,6 +348,7 @@ _LIST_COLUMNS = frozenset(
         "id_kinds",
         "address_rare_words",
         "address_number_words",
+        "name_address_words",
     }
 )
 
@@ -431,6 +433,19 @@ def _name_year_keys(first: str | None, last: str | None, year: str | None) -> li
     if len(first) > 1:
         keys.append(f"{first}|{last[0]}|{year}")
     return sorted(keys) or None
+
+
+def _name_place_keys(
+    first: str | None, last: str | None, rare: list[str] | None
+) -> list[str] | None:
+    """Blocking keys "name part|distinctive address word": a pair shares one when a
+    name part is spelt the same and the address shares a word that few addresses have
+    (the street, the suburb), whatever its numbers (a house number left out, a postcode
+    mistyped)."""
+    if not rare:
+        return None
+    parts = [p for p in (first, last) if p and len(p) > 1]
+    return sorted({f"{p}|{w}" for p in parts for w in rare}) or None
 
 
 def common_words(addresses: Iterable[AddressParts | None]) -> frozenset[str]:
@@ -545,6 +560,7 @@ def _feature_columns(records: Sequence[PersonRecord]) -> dict[str, list[Any]]:
             if afeat is None:
                 afeat = by_address[addr] = _address_features(addr, common)
         words, rare_bits, rare, number_words, numbers = afeat
+        name_place = _name_place_keys(first, last, rare)
         if dob:
             name_year = _name_year_keys(first, last, year)
             letters = sorted({f"{dob}|{x[0]}" for x in (first, last) if x}) or None
@@ -575,6 +591,7 @@ def _feature_columns(records: Sequence[PersonRecord]) -> dict[str, list[Any]]:
                 numbers,
                 addr.key if addr else None,
                 number_words,
+                name_place,
                 addr.postcode if addr else None,
                 clean_text(r.nationality) or None,
             )
