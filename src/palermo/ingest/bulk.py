@@ -183,7 +183,11 @@ def _indexes_to_rebuild(raw: Any, expected_rows: int) -> list[tuple[str, str]]:
     Building an index once (a sort) costs less than inserting into it row by row
     when the load is at least as large as the table. It all happens inside the
     file's transaction: DDL is transactional in SQLite, so a failure or a kill
-    leaves the indexes exactly as they were.
+    leaves the indexes exactly as they were. Readers are not slowed meanwhile: in WAL
+    mode they read the last committed snapshot, indexes included, until the load
+    commits its rows and rebuilt indexes together (and SQLite has one writer at a time
+    anyway). Not done on PostgreSQL, where DROP INDEX would lock the whole table, every
+    case's records, until the commit.
     """
     if expected_rows < REBUILD_MIN_ROWS:
         return []
