@@ -37,8 +37,12 @@ def _calls(rows: int, first: int = 0) -> str:
 
 
 def _index_names(ctx: Context) -> set[str]:
+    """The indexes of the tables a load may rebuild them on (SQLite)."""
+    inspector = sa.inspect(ctx.db.engine)
     return {
-        str(ix["name"]) for ix in sa.inspect(ctx.db.engine).get_indexes("records") if ix["name"]
+        f"{table}.{ix['name']}"
+        for table in ("records", "search_keys")
+        for ix in inspector.get_indexes(table)
     }
 
 
@@ -137,6 +141,7 @@ def test_reingest_of_a_large_file_adds_nothing(
     monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1000)
     monkeypatch.setattr(bulk, "IDENTIFIER_BATCH", 300)
     indexes = _index_names(ctx)
+    assert {"records.ix_records_case_source", "search_keys.ix_search_keys_key"} <= indexes
     write("calls.csv", _calls(5000))
     first = ingest_path(ctx, prosecutor, case_ref, evidence)
     (outcome,) = first.files

@@ -177,8 +177,11 @@ def _sqlite_insert(
     return done
 
 
-def _indexes_to_rebuild(raw: Any, expected_rows: int) -> list[tuple[str, str]]:
-    """The record indexes worth dropping and recreating around this load, with their DDL.
+def _indexes_to_rebuild(
+    raw: Any, expected_rows: int, table: str = "records"
+) -> list[tuple[str, str]]:
+    """The indexes of ``table`` (records or search_keys) worth dropping and recreating
+    around this load, with their DDL.
 
     Building an index once (a sort) costs less than inserting into it row by row
     when the load is at least as large as the table. It all happens inside the
@@ -191,12 +194,14 @@ def _indexes_to_rebuild(raw: Any, expected_rows: int) -> list[tuple[str, str]]:
     """
     if expected_rows < REBUILD_MIN_ROWS:
         return []
-    existing = raw.execute("SELECT max(id) FROM records").fetchone()[0] or 0
+    assert table in ("records", "search_keys")
+    existing = raw.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
     if expected_rows < existing:
         return []
     found = raw.execute(
         "SELECT name, sql FROM sqlite_master "
-        "WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL"
+        "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
     ).fetchall()
     return [(str(name), str(sql)) for name, sql in found]
 
@@ -338,8 +343,14 @@ def _index_new_identifiers(
             "INSERT INTO search_keys (key, case_id, kind, identifier_id, sealed) "
             f"VALUES (?, {case_id}, '{kind_id}', ?, 0)"
         )
+        # Each identifier has a dozen keys or more (its forms and their prefixes).
+        rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
+        for name, _ in rebuild:
+            raw.execute(f'DROP INDEX "{name}"')
         while batch := list(islice(keys, BATCH_ROWS)):
             raw.executemany(sql, batch)
+        for _, ddl in rebuild:
+            raw.execute(ddl)
     else:
         statement = (
             "COPY search_keys (key, case_id, kind, identifier_id, sealed) "
