@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -167,6 +168,30 @@ def _small_case_ms(ctx: Context, actor: Actor) -> tuple[float, float]:
     page = _median_ms(lambda: cases.list_records(ctx, actor, SMALL, per_page=50))
     counts = _median_ms(lambda: cases.record_counts(ctx, actor, SMALL))
     return page, counts
+
+
+def _small_case_plan(ctx: Context) -> str:
+    """How the database reads the small case's records: the index it uses (leading with
+    case_id), so the large case's rows are not read at all."""
+    sql = (
+        "SELECT kind, count(*) FROM records WHERE case_id = "
+        f"(SELECT id FROM cases WHERE reference = '{SMALL}') GROUP BY kind"
+    )
+    with ctx.db.engine.connect() as connection:
+        if ctx.db.dialect == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+            return "; ".join(str(row[-1]) for row in rows)
+        plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").scalar()
+
+    def walk(node: dict[str, Any]) -> list[str]:
+        found = []
+        if "Index Name" in node:
+            found.append(f"{node['Node Type']} on {node['Index Name']}: {node['Actual Rows']} rows")
+        for child in node.get("Plans", []):
+            found.extend(walk(child))
+        return found
+
+    return "; ".join(walk(plan[0]["Plan"]))
 
 
 def _describe(run: Run, backend: Backend) -> str:
@@ -320,6 +345,7 @@ def _full_run(work: Path, structured: Path, backend: Backend) -> Run:
             f"record counts {counts_before:.1f} ms before, {counts_after:.1f} ms after",
             flush=True,
         )
+        print(f"  its record counts read: {_small_case_plan(ctx)}", flush=True)
         return run
     finally:
         ctx.db.dispose()
