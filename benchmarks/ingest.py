@@ -1,34 +1,50 @@
-"""Structured ingest benchmark: records/s into SQLite, side by side with `ftm map-csv`.
+"""Structured ingest benchmark: records/s into SQLite and PostgreSQL, side by side
+with `ftm map-csv`.
 
     .venv/bin/python benchmarks/ingest.py                      # 1M calls + 1M payments
-    .venv/bin/python benchmarks/ingest.py --calls 200000 --payments 200000 --ftm-sample 20000
+    .venv/bin/python benchmarks/ingest.py --calls 200000 --payments 200000 --ftm-sample 20000 \\
+        --db both --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/palermo_bench
 
 1. Generates calls.csv and payments.csv with the simulator (``palermo.simulate``).
-2. Ingests both through the service (``ingest_path``) into a fresh SQLite database
-   in a temporary data directory: hashing and copying into the evidence store,
-   parsing, normalising, bulk insert with the record indexes in place, identifiers,
-   audit, commit. Prints records/s end to end.
-3. Maps a sample of the same payments.csv to FollowTheMoney with
+2. For each backend (``--db``): ingests both through the service (``ingest_path``) into a
+   fresh database (SQLite in a temporary data directory; the PostgreSQL database at
+   ``--postgres-url`` is EMPTIED first: give it a database of its own) holding a small
+   second case: hashing and copying into the evidence store, parsing, normalising,
+   encryption, bulk insert (SQLite batches, PostgreSQL COPY), identifiers and their
+   search keys, audit, commit. Prints records/s end to end, with the CPU seconds of this
+   process and, on PostgreSQL, of the database's server processes.
+3. Per-case organisation: times a page of the small case's records (``list_records``)
+   and its record counts before and after the large load.
+4. Maps a sample of the same payments.csv to FollowTheMoney with
    ``ftm map-csv benchmarks/ftm_payments.yml`` (Payment + payer/beneficiary
-   LegalEntity and BankAccount) and ingests the same sample with Palermo; prints
-   rows/s of each and the ratio. FtM's start-up time (measured on a one-row file) is
-   reported and subtracted, so the ratio compares steady-state throughput.
+   LegalEntity and BankAccount) and ingests the same sample with Palermo on each
+   backend; prints rows/s of each and the ratio. FtM's start-up time (measured on a
+   one-row file) is reported and subtracted, so the ratio compares steady-state
+   throughput.
 
-Needs ``followthemoney`` (4.x) in the virtualenv for step 3; the product never imports it.
+Needs ``followthemoney`` (4.x) for step 4, in this virtualenv or another one named with
+``--ftm`` (the path of its ``ftm`` command); the product never imports it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
 
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import cases, users
@@ -41,11 +57,46 @@ from palermo.store.models import Role
 HERE = Path(__file__).resolve().parent
 MAPPING = HERE / "ftm_payments.yml"
 SECRET = "cd" * 32
+BIG, SMALL = "BENCH-1", "SMALL-1"
+SMALL_ROWS = 2_000
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/palermo_bench_ingest"
 
 
-def _fresh_case(data_dir: Path, reference: str) -> tuple[Context, Actor]:
-    settings = Settings(data_dir=data_dir, secret_key=SECRET)
-    ctx = Context.create(settings)  # migrates a new SQLite database
+@dataclass(frozen=True)
+class Backend:
+    name: str  # "SQLite" or "PostgreSQL"
+    url: str | None  # None: SQLite in the data directory
+
+
+@dataclass(frozen=True)
+class Run:
+    report: IngestReport
+    seconds: float
+    cpu: float  # this process (SQLite runs in it)
+    server_cpu: float  # PostgreSQL's processes serving this database; 0 on SQLite
+
+    @property
+    def total_cpu(self) -> float:
+        return self.cpu + self.server_cpu
+
+
+def _reset_postgres(url: str) -> None:
+    """Empty the benchmark's own PostgreSQL database (a fresh schema every run)."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def _fresh_context(data_dir: Path, backend: Backend) -> tuple[Context, Actor]:
+    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh database every run
+    if backend.url is not None:
+        _reset_postgres(backend.url)
+    settings = Settings(data_dir=data_dir, database_url=backend.url, secret_key=SECRET)
+    ctx = Context.create(settings)  # migrates the new database
     unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
     actor = users.create_user(
         ctx,
@@ -55,33 +106,104 @@ def _fresh_case(data_dir: Path, reference: str) -> tuple[Context, Actor]:
         role=Role.PROSECUTOR,
         unit_id=unit_id,
     ).actor
-    cases.create_case(
-        ctx,
-        actor,
-        reference=reference,
-        title="Ingest benchmark",
-        jurisdiction="US",
-        unit_id=unit_id,
-        typology="escort_ads",
-        statutes=["us-18-1591"],
-    )
+    for reference in (BIG, SMALL):
+        cases.create_case(
+            ctx,
+            actor,
+            reference=reference,
+            title="Ingest benchmark",
+            jurisdiction="US",
+            unit_id=unit_id,
+            typology="escort_ads",
+            statutes=["us-18-1591"],
+        )
     return ctx, actor
 
 
-def _ingest(data_dir: Path, folder: Path) -> tuple[IngestReport, float, float]:
-    """Wall-clock and CPU seconds (this process; SQLite runs in it) of one ingest run."""
-    shutil.rmtree(data_dir, ignore_errors=True)  # a fresh database every run
-    ctx, actor = _fresh_case(data_dir, "BENCH-1")
-    try:
-        started, cpu = time.perf_counter(), time.process_time()
-        report = ingest_path(ctx, actor, "BENCH-1", folder)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    finally:
-        ctx.db.dispose()
+def _server_cpu(ctx: Context) -> float:
+    """CPU seconds used so far by the PostgreSQL processes serving this database (its
+    backends, found by their process title); 0 when the server is not on this machine."""
+    name = ctx.db.engine.url.database
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            if not title.startswith("postgres:") or f" {name} " not in f"{title} ":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
+
+
+def _ingest(ctx: Context, actor: Actor, reference: str, folder: Path) -> Run:
+    """Wall-clock and CPU seconds of one ingest run."""
+    postgres = ctx.db.dialect == "postgresql"
+    server = _server_cpu(ctx) if postgres else 0.0
+    started, cpu = time.perf_counter(), time.process_time()
+    report = ingest_path(ctx, actor, reference, folder)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    server = _server_cpu(ctx) - server if postgres else 0.0
     failed = [f for f in report.files if f.status != "loaded"]
     if failed:
         raise SystemExit(f"ingest did not load everything: {failed}")
-    return report, seconds, cpu
+    return Run(report, seconds, cpu, server)
+
+
+def _median_ms(call: Callable[[], object], repeat: int = 21) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1000
+
+
+def _small_case_ms(ctx: Context, actor: Actor) -> tuple[float, float]:
+    """Median milliseconds of a records page and of the record counts of the small case."""
+    page = _median_ms(lambda: cases.list_records(ctx, actor, SMALL, per_page=50))
+    counts = _median_ms(lambda: cases.record_counts(ctx, actor, SMALL))
+    return page, counts
+
+
+def _small_case_plan(ctx: Context) -> str:
+    """How the database reads the small case's records: the index it uses (leading with
+    case_id), so the large case's rows are not read at all."""
+    sql = (
+        "SELECT kind, count(*) FROM records WHERE case_id = "
+        f"(SELECT id FROM cases WHERE reference = '{SMALL}') GROUP BY kind"
+    )
+    with ctx.db.engine.connect() as connection:
+        if ctx.db.dialect == "sqlite":
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
+            return "; ".join(str(row[-1]) for row in rows)
+        plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").scalar()
+
+    def walk(node: dict[str, Any]) -> list[str]:
+        found = []
+        if "Index Name" in node:
+            found.append(f"{node['Node Type']} on {node['Index Name']}: {node['Actual Rows']} rows")
+        for child in node.get("Plans", []):
+            found.extend(walk(child))
+        return found
+
+    return "; ".join(walk(plan[0]["Plan"]))
+
+
+def _describe(run: Run, backend: Backend) -> str:
+    records = run.report.records
+    cpu = f"{run.cpu:.2f} s CPU in this process"
+    if run.server_cpu:
+        cpu += f" + {run.server_cpu:.2f} s in the server = {run.total_cpu:.2f} s"
+    return (
+        f"palermo ingest into {backend.name}: {records:,} records in {run.seconds:.2f} s "
+        f"= {records / run.seconds:,.0f} records/s end to end "
+        f"({cpu}; {records / run.total_cpu:,.0f} records per CPU-second)"
+    )
 
 
 def _head(source: Path, target: Path, rows: int) -> int:
@@ -100,11 +222,18 @@ def _head(source: Path, target: Path, rows: int) -> int:
     return copied
 
 
-def _ftm_seconds(csv_path: Path, out: Path) -> tuple[float, float]:
-    """Wall-clock and CPU seconds of one ``ftm map-csv`` run."""
-    ftm = shutil.which("ftm", path=str(Path(sys.executable).parent)) or shutil.which("ftm")
+def _find_ftm(given: str | None) -> str:
+    ftm = given or shutil.which("ftm", path=str(Path(sys.executable).parent)) or shutil.which("ftm")
     if ftm is None:
-        raise SystemExit("ftm not found: pip install 'followthemoney>=4' into the virtualenv")
+        raise SystemExit(
+            "ftm not found: pip install 'followthemoney>=4' into this virtualenv or another "
+            "one and name its ftm command with --ftm (or use --skip-ftm)"
+        )
+    return ftm
+
+
+def _ftm_seconds(ftm: str, csv_path: Path, out: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of one ``ftm map-csv`` run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
@@ -185,16 +314,73 @@ def _builtin_payments(path: Path, rows: int, seed: int) -> None:
             )
 
 
+def _small_file(folder: Path) -> Path:
+    """A small calls file for the second case (its own numbers)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _builtin_calls(folder / "small-calls.csv", SMALL_ROWS, seed=99)
+    return folder
+
+
+def _backends(args: argparse.Namespace) -> list[Backend]:
+    wanted = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    return [
+        Backend("SQLite", None) if name == "sqlite" else Backend("PostgreSQL", args.postgres_url)
+        for name in wanted
+    ]
+
+
+def _full_run(work: Path, structured: Path, backend: Backend) -> Run:
+    ctx, actor = _fresh_context(work / f"data-full-{backend.name.lower()}", backend)
+    try:
+        _ingest(ctx, actor, SMALL, _small_file(work / "small"))
+        page_before, counts_before = _small_case_ms(ctx, actor)
+        run = _ingest(ctx, actor, BIG, structured)
+        print(_describe(run, backend), flush=True)
+        for outcome in run.report.files:
+            print(f"  {outcome.name}: {outcome.records:,} records", flush=True)
+        page_after, counts_after = _small_case_ms(ctx, actor)
+        print(
+            f"  another case of {SMALL_ROWS:,} records, median of 21: a page of its records "
+            f"{page_before:.1f} ms before the large load, {page_after:.1f} ms after; its "
+            f"record counts {counts_before:.1f} ms before, {counts_after:.1f} ms after",
+            flush=True,
+        )
+        print(f"  its record counts read: {_small_case_plan(ctx)}", flush=True)
+        return run
+    finally:
+        ctx.db.dispose()
+
+
+def _sample_run(work: Path, sample_dir: Path, backend: Backend) -> Run:
+    ctx, actor = _fresh_context(work / f"data-sample-{backend.name.lower()}", backend)
+    try:
+        return _ingest(ctx, actor, BIG, sample_dir)
+    finally:
+        ctx.db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=1_000_000)
     parser.add_argument("--payments", type=int, default=1_000_000)
+    parser.add_argument(
+        "--db",
+        choices=["sqlite", "postgresql", "both"],
+        default="both",
+        help="the backends to measure, one after the other in this run",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_PG,
+        help="a PostgreSQL database of the benchmark's own: it is emptied before each run",
+    )
     parser.add_argument(
         "--ftm-sample",
         type=int,
         default=100_000,
         help="payments rows mapped with ftm map-csv (and ingested alongside)",
     )
+    parser.add_argument("--ftm", default=None, help="the ftm command (default: on the PATH)")
     parser.add_argument("--typology", default="escort_ads")
     parser.add_argument(
         "--size",
@@ -215,6 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         help="palermo.simulate (default) or a fast built-in generator with the same columns",
     )
     args = parser.parse_args(argv)
+    backends = _backends(args)
+    ftm = None if args.skip_ftm else _find_ftm(args.ftm)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="palermo-bench-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -232,17 +420,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
-        report, seconds, cpu = _ingest(work / "data-full", structured)
-        print(
-            f"palermo ingest into SQLite: {report.records:,} records in {seconds:.2f} s "
-            f"= {report.records / seconds:,.0f} records/s end to end "
-            f"({cpu:.2f} s CPU = {report.records / cpu:,.0f} records per CPU-second)",
-            flush=True,
-        )
-        for outcome in report.files:
-            print(f"  {outcome.name}: {outcome.records:,} records", flush=True)
-
-        if args.skip_ftm:
+        full = {backend.name: _full_run(work, structured, backend) for backend in backends}
+        if ftm is None:
             return 0
         sample_dir = work / "sample"
         sample_dir.mkdir(exist_ok=True)
@@ -251,36 +430,39 @@ def main(argv: list[str] | None = None) -> int:
         one_row = work / "one-row.csv"
         _head(structured / "payments.csv", one_row, 1)
 
-        _, ours, ours_cpu = _ingest(work / "data-sample", sample_dir)
-        startup, startup_cpu = _ftm_seconds(one_row, work / "one-row.ftm")
-        theirs, theirs_cpu = _ftm_seconds(sample, work / "sample.ftm")
+        ours = {backend.name: _sample_run(work, sample_dir, backend) for backend in backends}
+        startup, startup_cpu = _ftm_seconds(ftm, one_row, work / "one-row.ftm")
+        theirs, theirs_cpu = _ftm_seconds(ftm, sample, work / "sample.ftm")
         entities = sum(1 for _ in (work / "sample.ftm").open())
         steady = max(theirs - startup, 1e-9)
         steady_cpu = max(theirs_cpu - startup_cpu, 1e-9)
         print(f"same {rows:,} payment rows, side by side:", flush=True)
         print(
-            f"  palermo ingest (SQLite, end to end): {ours:.2f} s = {rows / ours:,.0f} rows/s"
-            f" ({ours_cpu:.2f} s CPU)",
-            flush=True,
-        )
-        print(
             f"  ftm map-csv ({entities:,} entities): {theirs:.2f} s "
             f"= {rows / theirs:,.0f} rows/s ({theirs_cpu:.2f} s CPU); without its "
-            f"{startup:.2f} s start-up {rows / steady:,.0f} rows/s",
+            f"{startup:.2f} s start-up ({startup_cpu:.2f} s CPU) {rows / steady:,.0f} rows/s",
             flush=True,
         )
-        print(
-            f"  ratio palermo / ftm, wall clock: {theirs / ours:.1f}x "
-            f"(ftm start-up excluded: {steady / ours:.1f}x)",
-            flush=True,
-        )
-        print(
-            f"  ratio palermo / ftm, CPU time: {theirs_cpu / ours_cpu:.1f}x "
-            f"(ftm start-up excluded: {steady_cpu / ours_cpu:.1f}x)",
-            flush=True,
-        )
-        full_ratio = (report.records / seconds) / (rows / steady)
-        print(f"  full-run rate / ftm steady rate (wall clock): {full_ratio:.1f}x", flush=True)
+        for name, run in ours.items():
+            print(
+                f"  palermo ingest ({name}, end to end): {run.seconds:.2f} s = "
+                f"{rows / run.seconds:,.0f} rows/s ({run.total_cpu:.2f} s CPU)",
+                flush=True,
+            )
+            print(
+                f"    ratio palermo / ftm, wall clock: {theirs / run.seconds:.1f}x "
+                f"(ftm start-up excluded: {steady / run.seconds:.1f}x); CPU time: "
+                f"{theirs_cpu / run.total_cpu:.1f}x (start-up excluded: "
+                f"{steady_cpu / run.total_cpu:.1f}x)",
+                flush=True,
+            )
+            big = full[name]
+            print(
+                f"    full-run rate / ftm steady rate: wall clock "
+                f"{(big.report.records / big.seconds) / (rows / steady):.1f}x, CPU "
+                f"{(big.report.records / big.total_cpu) / (rows / steady_cpu):.1f}x",
+                flush=True,
+            )
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

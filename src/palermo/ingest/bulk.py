@@ -1,12 +1,22 @@
-"""Bulk insert of records and identifiers inside the caller's transaction.
+"""Bulk insert of records, identifiers and their search keys inside the caller's
+transaction.
 
 SQLite: ``executemany`` of one prepared INSERT on the raw DBAPI connection, in
-batches. PostgreSQL: ``COPY records FROM STDIN`` through psycopg 3. Both run in
-the session's open transaction, so a failure anywhere rolls the whole file back.
+batches, with a larger page cache for the load; when a load is at least as large as
+the table, the record indexes are dropped and built again once at the end, inside the
+same transaction. PostgreSQL: binary ``COPY ... FROM STDIN`` through psycopg 3 for
+records and search keys, one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
+NOTHING`` per batch for identifiers (COPY cannot skip the ones a case already holds).
+Everything runs in the session's open transaction, so a failure anywhere rolls the whole
+file back, and no ORM object is made per row.
 
 Rows are tuples in ``ROW_FIELDS`` order (see ``readers.structured``). For SQLite
 they must already be in stored form (timestamps as naive UTC text, amounts as
 text, attrs as JSON text); for PostgreSQL aware datetimes and Decimals.
+
+Organisation by case: every record index leads with ``case_id`` except the one by
+evidence file, so a page or count of one case reads only that case's index entries
+however many rows other cases hold.
 """
 
 from __future__ import annotations
@@ -14,24 +24,44 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from palermo.ingest.readers.base import RecordRow
 from palermo.ingest.readers.structured import ROW_FIELDS
+from palermo.security import blind_index
 from palermo.security.sealing import ColumnCipher
-from palermo.store.models import Identifier
 from palermo.store.types import cipher_of
 
 BATCH_ROWS = 20_000
 # Loads at least this large, and at least as large as the table, rebuild the indexes.
 REBUILD_MIN_ROWS = 50_000
 RECORD_COLUMNS: tuple[str, ...] = ("case_id", "evidence_file_id", *ROW_FIELDS)
+# PostgreSQL types of RECORD_COLUMNS, for binary COPY.
+RECORD_TYPES: tuple[str, ...] = (
+    "int4",  # case_id
+    "int4",  # evidence_file_id
+    "int4",  # row_number
+    "varchar",  # kind
+    "timestamptz",  # occurred_at
+    "bytea",  # source
+    "bytea",  # target
+    "numeric",  # amount
+    "varchar",  # currency
+    "int4",  # duration_s
+    "varchar",  # channel
+    "bytea",  # body
+    "bytea",  # origin
+    "bytea",  # destination
+    "bytea",  # attrs
+)
+# Identifier values are sealed under the records' endpoint label (they match endpoints).
+IDENTIFIER_LABEL = "records.endpoint"
+# A page cache of this many KiB during a SQLite load keeps the record indexes in memory.
+SQLITE_LOAD_CACHE_KIB = 262_144
 Row = tuple[Any, ...]
 Progress = Callable[[int], None]
 
@@ -77,7 +107,11 @@ def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
 
     Endpoints and places are sealed deterministically, so their ciphertexts are cached
     (the same phones, accounts and places recur on thousands of rows)."""
-    seal, fixed = cipher.seal, cipher.seal_fixed
+    fixed = cipher.seal_fixed
+    seal_body, seal_attrs = (
+        cipher.random_sealer("records.body"),
+        cipher.random_sealer("records.attrs"),
+    )
     ends: dict[str, bytes] = {}
     froms: dict[str, bytes] = {}
     tos: dict[str, bytes] = {}
@@ -88,7 +122,7 @@ def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
         result = cache[value] = fixed(value, label)
         return result
 
-    end, origin, destination = "records.endpoint", "records.origin", "records.destination"
+    end, origin, destination = IDENTIFIER_LABEL, "records.origin", "records.destination"
     end_get, from_get, to_get = ends.get, froms.get, tos.get
     for r in rows:
         source, target, place_from, place_to, body, attrs = r[3], r[4], r[10], r[11], r[9], r[12]
@@ -102,12 +136,12 @@ def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
             r[6],
             r[7],
             r[8],
-            None if body is None else seal(body, "records.body"),
+            None if body is None else seal_body(body),
             None
             if place_from is None
             else from_get(place_from) or sealed(froms, place_from, origin),
             None if place_to is None else to_get(place_to) or sealed(tos, place_to, destination),
-            None if attrs is None else seal(attrs, "records.attrs"),
+            None if attrs is None else seal_attrs(attrs),
         )
 
 
@@ -124,8 +158,9 @@ def _sqlite_insert(
         f"VALUES ({case_id}, {evidence_file_id}, {placeholders})"
     )
     cursor = raw.cursor()
-    # A bigger page cache keeps the record indexes in memory during large loads.
-    cursor.execute("PRAGMA cache_size = -262144")
+    # For this load only: the connection goes back to the pool with its usual cache.
+    cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
     done = 0
     try:
         while True:
@@ -137,26 +172,36 @@ def _sqlite_insert(
             if on_batch is not None:
                 on_batch(done)
     finally:
+        cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
         cursor.close()
     return done
 
 
-def _indexes_to_rebuild(raw: Any, expected_rows: int) -> list[tuple[str, str]]:
-    """The record indexes worth dropping and recreating around this load, with their DDL.
+def _indexes_to_rebuild(
+    raw: Any, expected_rows: int, table: str = "records"
+) -> list[tuple[str, str]]:
+    """The indexes of ``table`` (records or search_keys) worth dropping and recreating
+    around this load, with their DDL.
 
     Building an index once (a sort) costs less than inserting into it row by row
     when the load is at least as large as the table. It all happens inside the
     file's transaction: DDL is transactional in SQLite, so a failure or a kill
-    leaves the indexes exactly as they were.
+    leaves the indexes exactly as they were. Readers are not slowed meanwhile: in WAL
+    mode they read the last committed snapshot, indexes included, until the load
+    commits its rows and rebuilt indexes together (and SQLite has one writer at a time
+    anyway). Not done on PostgreSQL, where DROP INDEX would lock the whole table, every
+    case's records, until the commit.
     """
     if expected_rows < REBUILD_MIN_ROWS:
         return []
-    existing = raw.execute("SELECT max(id) FROM records").fetchone()[0] or 0
+    assert table in ("records", "search_keys")
+    existing = raw.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
     if expected_rows < existing:
         return []
     found = raw.execute(
         "SELECT name, sql FROM sqlite_master "
-        "WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL"
+        "WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table,),
     ).fetchall()
     return [(str(name), str(sql)) for name, sql in found]
 
@@ -164,9 +209,10 @@ def _indexes_to_rebuild(raw: Any, expected_rows: int) -> list[tuple[str, str]]:
 def _copy_insert(
     raw: Any, case_id: int, evidence_file_id: int, rows: Iterator[Row], on_batch: Progress | None
 ) -> int:
-    statement = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN"
+    statement = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     done = 0
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(RECORD_TYPES)
         write = copy.write_row
         for row in rows:
             write((case_id, evidence_file_id, *row))
@@ -188,8 +234,8 @@ def record_row_tuple(record: RecordRow, as_text: bool) -> Row:
         when = when.astimezone(UTC)
         if as_text:
             when = when.replace(tzinfo=None).isoformat(" ", "microseconds")
-    if as_text and amount is not None:
-        amount = str(amount)
+    if amount is not None:
+        amount = str(amount) if as_text else Decimal(str(amount))
     attrs = json.dumps(record.attrs, default=str, separators=(",", ":")) if record.attrs else None
     return (
         record.row_number,
@@ -208,29 +254,111 @@ def record_row_tuple(record: RecordRow, as_text: bool) -> Row:
     )
 
 
-def upsert_identifiers(
-    session: Session, case_id: int, items: Iterable[tuple[str, str]], batch: int = 5_000
+def store_identifiers(
+    session: Session,
+    master: bytes,
+    case_id: int,
+    region: str | None,
+    items: Iterable[tuple[str, str]],
 ) -> int:
-    """Insert the (kind, value) identifiers a case does not hold yet; existing ones are left
-    as they are (with their person links). Returns how many distinct pairs were given."""
-    dialect = session.get_bind().dialect.name
+    """Insert the (kind, value) identifiers a case does not hold yet (existing ones are
+    left as they are, with their person links), then the search keys of the case's
+    identifiers that have none (:mod:`palermo.security.blind_index`'s tokens and key).
+    Returns how many distinct pairs were given."""
+    dialect = session.get_bind().dialect
+    cipher = cipher_of(dialect)
+    plain: dict[bytes, str] = {}
+    rows: list[tuple[str, bytes]] = []
+    for kind, value in sorted({(kind, value[:300]) for kind, value in items}):
+        sealed = cipher.seal_fixed(value, IDENTIFIER_LABEL)
+        plain[sealed] = value
+        rows.append((kind, sealed))
+    raw: Any = session.connection().connection.driver_connection
     now = datetime.now(UTC)
-    values = [
-        {"case_id": case_id, "kind": kind, "value": value[:300], "created_at": now}
-        for kind, value in sorted(set(items))
-    ]
-    if not values:
+    if rows and dialect.name == "sqlite":
+        stamp = now.replace(tzinfo=None).isoformat(" ", "microseconds")
+        raw.executemany(
+            f"INSERT INTO identifiers (case_id, kind, value, created_at) "
+            f"VALUES ({int(case_id)}, ?, ?, '{stamp}') "
+            "ON CONFLICT (case_id, kind, value) DO NOTHING",
+            rows,
+        )
+    elif rows:
+        with raw.cursor() as cursor:
+            for start in range(0, len(rows), IDENTIFIER_BATCH):
+                chunk = rows[start : start + IDENTIFIER_BATCH]
+                cursor.execute(
+                    "INSERT INTO identifiers (case_id, kind, value, created_at) "
+                    "SELECT %s, k, v, %s FROM unnest(%s::varchar[], %s::bytea[]) AS t(k, v) "
+                    "ON CONFLICT (case_id, kind, value) DO NOTHING",
+                    (int(case_id), now, [k for k, _ in chunk], [v for _, v in chunk]),
+                )
+    _index_new_identifiers(raw, dialect.name, master, int(case_id), region, cipher, plain)
+    return len(rows)
+
+
+IDENTIFIER_BATCH = 50_000
+
+
+def _index_new_identifiers(
+    raw: Any,
+    dialect: str,
+    master: bytes,
+    case_id: int,
+    region: str | None,
+    cipher: ColumnCipher,
+    plain: dict[bytes, str],
+) -> int:
+    """Search keys for the case's identifiers that have none yet; how many were indexed.
+
+    The same keys as ``blind_index.index_identifiers``, written without the ORM: binary
+    COPY on PostgreSQL, executemany on SQLite."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    cursor = raw.cursor()
+    try:
+        cursor.execute(
+            "SELECT i.id, i.kind, i.value FROM identifiers i "
+            f"WHERE i.case_id = {mark} AND NOT EXISTS "
+            "(SELECT 1 FROM search_keys s WHERE s.identifier_id = i.id)",
+            (case_id,),
+        )
+        found = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not found:
         return 0
+    key = blind_index.key_for(master).many
+    tokens = blind_index.identifier_tokens
+    kind_id = blind_index.IDENTIFIER
+    keys = (
+        (k, identifier_id)
+        for identifier_id, kind, sealed in found
+        for k in key(
+            kind_id,
+            tokens(kind, plain.get(bytes(sealed)) or cipher.open(sealed, IDENTIFIER_LABEL), region),
+        )
+    )
     if dialect == "sqlite":
-        statement: Any = sqlite_insert(Identifier).on_conflict_do_nothing(
-            index_elements=["case_id", "kind", "value"]
+        sql = (
+            "INSERT INTO search_keys (key, case_id, kind, identifier_id, sealed) "
+            f"VALUES (?, {case_id}, '{kind_id}', ?, 0)"
         )
-    elif dialect == "postgresql":
-        statement = pg_insert(Identifier).on_conflict_do_nothing(
-            index_elements=["case_id", "kind", "value"]
+        # Each identifier has a dozen keys or more (its forms and their prefixes).
+        rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
+        for name, _ in rebuild:
+            raw.execute(f'DROP INDEX "{name}"')
+        while batch := list(islice(keys, BATCH_ROWS)):
+            raw.executemany(sql, batch)
+        for _, ddl in rebuild:
+            raw.execute(ddl)
+    else:
+        statement = (
+            "COPY search_keys (key, case_id, kind, identifier_id, sealed) "
+            "FROM STDIN (FORMAT BINARY)"
         )
-    else:  # pragma: no cover - only the two supported backends
-        statement = insert(Identifier)
-    for start in range(0, len(values), batch):
-        session.execute(statement, values[start : start + batch])
-    return len(values)
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.set_types(("int8", "int4", "varchar", "int4", "bool"))
+            write = copy.write_row
+            for k, identifier_id in keys:
+                write((k, case_id, kind_id, identifier_id, False))
+    return len(found)

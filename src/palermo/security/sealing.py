@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -90,6 +90,23 @@ class ColumnCipher:
     def seal(self, text: str, label: str) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)
         return _RANDOM + nonce + self._gcm.encrypt(nonce, text.encode(), label.encode())
+
+    def random_sealer(self, label: str) -> Callable[[str], bytes]:
+        """``seal`` under one label, for bulk loads: nonces drawn from the system's random
+        source a few thousand at a time instead of one call each, the label encoded once."""
+        encrypt, aad = self._gcm.encrypt, label.encode()
+        pool, used = b"", 0
+        size = _NONCE_BYTES * 4096
+
+        def seal(text: str) -> bytes:
+            nonlocal pool, used
+            if used >= len(pool):
+                pool, used = os.urandom(size), 0
+            nonce = pool[used : used + _NONCE_BYTES]
+            used += _NONCE_BYTES
+            return _RANDOM + nonce + encrypt(nonce, text.encode(), aad)
+
+        return seal
 
     def seal_fixed(self, text: str, label: str) -> bytes:
         key = (text, label)

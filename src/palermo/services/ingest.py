@@ -422,7 +422,11 @@ def _load(
         evidence.problem = None
         evidence.source_kind = source_kind
         evidence.record_count = count
-        seen_identifiers = bulk.upsert_identifiers(session, target.case_id, identifiers)
+        session.flush()
+        seen_identifiers = bulk.store_identifiers(
+            session, ctx.keyring.master, target.case_id, target.default_region, identifiers
+        )
+        # Document pages (and anything else written without keys) get theirs here.
         blind_index.catch_up(session, ctx.keyring.master, target.case_id)
         # No file name and no warning text (they quote it): a file name can name a person
         # and the audit log is not encrypted. The evidence file's id and hash identify it.

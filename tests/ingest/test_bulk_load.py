@@ -1,0 +1,194 @@
+"""The bulk load path (SQLite batches, PostgreSQL binary COPY): what it writes is what
+the ORM reads back, sealed at rest, with identifiers indexed for search, once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from palermo.ingest import bulk
+from palermo.security import blind_index
+from palermo.security.permissions import Actor
+from palermo.services import search
+from palermo.services.context import Context
+from palermo.services.ingest import Outcome, ingest_path
+from palermo.store.models import EvidenceFile, Identifier, Record
+from palermo.store.models.find import SearchKey
+
+from .conftest import CALLS, MESSAGES, PAYMENTS, TRIPS, WriteFile
+
+
+def _count(ctx: Context, model: type, *where: sa.ColumnElement[bool]) -> int:
+    with ctx.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _calls(rows: int, first: int = 0) -> str:
+    lines = ["call_id,started_at,caller,callee,duration_s,cell_id"]
+    for i in range(first, first + rows):
+        lines.append(
+            f"C{i},2024-03-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z,"
+            f"+1202555{i % 500:04d},+1202666{i % 700:04d},{i % 900},CELL-{i % 13}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _index_names(ctx: Context) -> set[str]:
+    """The indexes of the tables a load may rebuild them on (SQLite)."""
+    inspector = sa.inspect(ctx.db.engine)
+    return {
+        f"{table}.{ix['name']}"
+        for table in ("records", "search_keys")
+        for ix in inspector.get_indexes(table)
+    }
+
+
+def test_every_field_reads_back_and_what_names_a_person_is_sealed(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
+) -> None:
+    write("calls.csv", CALLS)
+    write("messages.csv", MESSAGES)
+    write("payments.csv", PAYMENTS)
+    write("trips.csv", TRIPS)
+    report = ingest_path(ctx, prosecutor, case_ref, evidence)
+    assert report.ok and report.records == 8
+    with ctx.db.session() as session:
+        records = {
+            (r.kind, r.row_number): r
+            for r in session.scalars(select(Record).where(Record.case_id.is_not(None)))
+        }
+        message = records[("message", 2)]
+        assert message.body == "Meet at the hotel, room 12"
+        assert (message.source, message.target, message.channel) == (
+            "+12025550101",
+            "+12025550102",
+            "sms",
+        )
+        assert message.attrs == {"message_id": "M1"}
+        payment = records[("payment", 3)]
+        assert (payment.source, payment.target) == ("GB82WEST12345698765432", "123456789")
+        assert str(payment.amount) == "99.99" and payment.currency == "GBP"
+        assert (payment.origin, payment.destination) == ("GB", "US")
+        trip = records[("trip", 2)]
+        assert (trip.source, trip.origin, trip.destination) == ("Victim One", "Bucharest", "London")
+        assert str(trip.amount) == "120.00" and trip.channel == "bus"
+        call = records[("call", 4)]
+        assert call.occurred_at is not None
+        assert call.occurred_at.strftime("%Y-%m-%d %H:%M:%S") == "2024-03-02 08:15:00"
+        assert call.duration_s == 125
+        # At rest: no phone, name, place or message text in the clear.
+        raw = session.execute(
+            sa.text("SELECT source, target, body, origin, destination, attrs FROM records")
+        ).all()
+    stored = b"".join(bytes(v) for row in raw for v in row if v is not None)
+    for clear in (b"+12025550101", b"Victim One", b"Bucharest", b"hotel", b"Anna B", b"M1"):
+        assert clear not in stored
+
+
+def test_identifiers_are_stored_once_and_found_by_search(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
+) -> None:
+    write("calls.csv", CALLS)
+    write("payments.csv", PAYMENTS)
+    ingest_path(ctx, prosecutor, case_ref, evidence)
+    with ctx.db.session() as session:
+        found = session.execute(
+            select(Identifier.id, Identifier.kind, Identifier.value, Identifier.created_at)
+        ).all()
+        region = "US"
+        key = blind_index.key_for(ctx.keyring.master)
+        for identifier_id, kind, value, created in found:
+            assert created is not None
+            keys = session.scalars(
+                select(SearchKey.key).where(SearchKey.identifier_id == identifier_id)
+            ).all()
+            expected = key.many(
+                blind_index.IDENTIFIER, blind_index.identifier_tokens(kind, value, region)
+            )
+            assert sorted(keys) == expected, value
+    assert {(k, v) for _, k, v, _ in found} == {
+        ("phone", "+12025550101"),
+        ("phone", "+12025550102"),
+        ("phone", "+12025550103"),
+        ("account", "DE89370400440532013000"),
+        ("account", "GB82WEST12345698765432"),
+        ("account", "123456789"),
+    }
+    # Typed as people type it, with its national form.
+    hits = search.search(ctx, prosecutor, "(202) 555-0103", kinds=("identifiers",))
+    assert [(h.reference, h.value) for h in hits.identifiers] == [(case_ref, "+12025550103")]
+    keys_before = _count(ctx, SearchKey)
+    # The same numbers in another file: no identifier and no key twice.
+    write("more/calls-again.csv", CALLS.replace("C1,", "C9,"))
+    ingest_path(ctx, prosecutor, case_ref, evidence / "more")
+    assert _count(ctx, Identifier) == 6
+    assert _count(ctx, SearchKey) == keys_before
+
+
+def test_reingest_of_a_large_file_adds_nothing(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Small thresholds: several batches, and the index rebuild on SQLite.
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 700)
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1000)
+    monkeypatch.setattr(bulk, "IDENTIFIER_BATCH", 300)
+    indexes = _index_names(ctx)
+    assert {"records.ix_records_case_source", "search_keys.ix_search_keys_key"} <= indexes
+    write("calls.csv", _calls(5000))
+    first = ingest_path(ctx, prosecutor, case_ref, evidence)
+    (outcome,) = first.files
+    assert outcome.status == Outcome.LOADED and outcome.records == 5000
+    assert _index_names(ctx) == indexes
+    counts = (_count(ctx, Record), _count(ctx, Identifier), _count(ctx, SearchKey))
+    assert counts[:2] == (5000, 1200)
+    again = ingest_path(ctx, prosecutor, case_ref, evidence)
+    assert [f.status for f in again.files] == [Outcome.DUPLICATE]
+    assert (_count(ctx, Record), _count(ctx, Identifier), _count(ctx, SearchKey)) == counts
+    with ctx.db.session() as session:
+        rows = session.execute(
+            select(Record.row_number, Record.source, Record.attrs)
+            .where(Record.row_number.in_([2, 5001]))
+            .order_by(Record.row_number)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (2, "+12025550000", {"call_id": "C0", "cell_id": "CELL-0"}),
+        (5001, "+12025550499", {"call_id": "C4999", "cell_id": "CELL-7"}),
+    ]
+
+
+def test_a_failure_after_the_records_leaves_nothing(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1000)
+    indexes = _index_names(ctx)
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(bulk, "_index_new_identifiers", broken)
+    write("calls.csv", _calls(3000))
+    report = ingest_path(ctx, prosecutor, case_ref, evidence)
+    (outcome,) = report.files
+    assert outcome.status == Outcome.FAILED and "disk full" in outcome.message
+    assert (_count(ctx, Record), _count(ctx, Identifier), _count(ctx, SearchKey)) == (0, 0, 0)
+    # The dropped indexes came back with the rollback.
+    assert _index_names(ctx) == indexes
+    monkeypatch.undo()
+    retried = ingest_path(ctx, prosecutor, case_ref, evidence)
+    assert [f.status for f in retried.files] == [Outcome.LOADED]
+    assert _count(ctx, Record) == 3000
+    assert _count(ctx, EvidenceFile) == 1
+    assert _count(ctx, SearchKey) > 0
