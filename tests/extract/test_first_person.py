@@ -74,9 +74,13 @@ def test_a_threat_to_kill_if_i_escape_is_a_threat_not_an_escape() -> None:
     assert "restriction_of_movement" not in got and "physical_sexual_violence" not in got
 
 
-def test_the_second_first_person_test_half_is_apart_from_the_development_half() -> None:
+def test_the_frozen_first_person_halves_are_apart_from_the_development_half() -> None:
     dev = load_set(SETS["first-person-dev"])
-    frozen = load_set(SETS["first-person-test"]) + load_set(SETS["first-person-test2"])
+    halves = [load_set(SETS[f"first-person-test{n}"]) for n in ("", "2", "3")]
+    frozen = [s for half in halves for s in half]
     assert {s.doc for s in dev}.isdisjoint({s.doc for s in frozen})
-    assert len(load_set(SETS["first-person-test2"])) >= 100
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert {s.doc for s in halves[a]}.isdisjoint({s.doc for s in halves[b]})
+    assert len(halves[1]) >= 100 and len(halves[2]) >= 150
     assert all(s.voice == "first" and s.source.startswith("http") for s in frozen)
