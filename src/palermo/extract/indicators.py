@@ -125,8 +125,9 @@ _FACTIVE = re.compile(
     r"\b(?:know|knew|known|reali[sz]e|reali[sz]ed|understand|understood|notice|noticed)"
     r"\s+that\b"
     # Nor does not forgetting, not remembering or not believing it: "I will never forget
-    # the day they took my passport", "I couldn't believe they took our passports".
-    r"|\b(?:forget|forgot|forgotten|remember|remembered|recall|believe|believed)\b",
+    # the day they took my passport", "I couldn't believe they took our passports"; nor
+    # not minding it: "at first I didn't mind working from sunrise to sunset".
+    r"|\b(?:forget|forgot|forgotten|remember|remembered|recall|believe|believed|mind|minded)\b",
     re.IGNORECASE,
 )
 # An indirect question holds an "if" that is no condition and a "could" that is no guess:
@@ -423,18 +424,76 @@ def _matches(
     regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
 ) -> Iterator[re.Match[str]]:
     """Matches that start on a word boundary (checked here: a look-behind in every
-    pattern would stop the regex engine from skipping ahead quickly)."""
+    pattern would stop the regex engine from skipping ahead quickly). The look-behinds a
+    pattern starts with ("not after 'i '") are checked the same way, after the search."""
+    search, guard = _guarded(regex)
     end = len(text) if endpos is None else endpos
     while pos <= end:
-        m = regex.search(text, pos, end)
+        m = search.search(text, pos, end)
         if m is None:
             return
         start = m.start()
-        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or (
+            guard is not None and guard.match(text, start) is None
+        ):
             pos = start + 1
             continue
         yield m
         pos = m.end() if m.end() > start else start + 1
+
+
+# The look-behinds at the very start of a pattern, inside its outer group: "(?:(?<!\bi\s)".
+_LEADING = re.compile(r"\(\?:((?:\(\?<[!=](?:[^()\\]|\\.)*\))+)")
+_GUARDED: dict[re.Pattern[str], tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+
+
+def _guarded(regex: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """The pattern without its leading look-behinds, and those look-behinds on their own.
+
+    A search for a pattern that starts with a look-behind tries every position of the page;
+    without it, the engine skips ahead to where the first word can start. The look-behinds
+    are then checked at the start of each match, which is the same test (a look-behind
+    sees the text before the position it is tried at). Only done when the look-behinds
+    govern the whole outer group (no "|" at its top level)."""
+    got = _GUARDED.get(regex)
+    if got is None:
+        got = (regex, None)
+        m = _LEADING.match(regex.pattern)
+        if m is not None and _single_branch(regex.pattern, m.end()):
+            rest = "(?:" + regex.pattern[m.end() :]
+            got = (re.compile(rest, regex.flags), re.compile(m.group(1), regex.flags))
+        if len(_GUARDED) > 4096:
+            _GUARDED.clear()
+        _GUARDED[regex] = got
+    return got
+
+
+def _single_branch(pattern: str, i: int) -> bool:
+    """Whether the group open at ``pattern[i]`` (its "(?:" already read) has no "|" of
+    its own before it closes."""
+    depth = 0
+    in_class = False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return True
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return False
+        i += 1
+    return False
 
 
 def find_indicators(
