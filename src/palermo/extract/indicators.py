@@ -527,48 +527,58 @@ def find_indicators(
     present = {lit for lit in in_words if lit in distinct}
     present.update(lit for lit in elsewhere if lit in lower)
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
-    for k, ind in enumerate(catalogue):
-        for pattern in ind.patterns:
-            if pattern.on_lemmas:
-                language = pattern.language
-                if language not in lemma_lines:
-                    lemma_lines[language] = (
-                        _Lemmas(norm, sentences, language)
-                        if language == "en" or _looks_like(language, norm)
-                        else None
-                    )
-                lemmas = lemma_lines[language]
-                if lemmas is None:
+    # Only the patterns whose prefilter words or lemmas are on the page are visited (in
+    # catalogue order, so the first pattern to hit in a sentence still wins).
+    plan = _plan(catalogue)
+    candidates = set(plan.always)
+    for lit in present:
+        candidates.update(plan.by_literal.get(lit, ()))
+    for language in plan.languages:
+        lemma_lines[language] = (
+            _Lemmas(norm, sentences, language)
+            if language == "en" or _looks_like(language, norm)
+            else None
+        )
+    for language, by_anchor in plan.by_anchor.items():
+        got = lemma_lines[language]
+        if got is not None:
+            for word in got.line.words & by_anchor.keys():
+                candidates.update(by_anchor[word])
+    for i in sorted(candidates):
+        k, pattern = plan.flat[i]
+        if pattern.on_lemmas:
+            lemmas = lemma_lines[pattern.language]
+            if lemmas is None:
+                continue
+            if pattern.anchors is not None:
+                if pattern.anchors.isdisjoint(lemmas.line.words):
                     continue
-                if pattern.anchors is not None:
-                    if pattern.anchors.isdisjoint(lemmas.line.words):
-                        continue
-                elif pattern.literals is not None and not any(
-                    lit in lemmas.line.line for lit in pattern.literals
-                ):
-                    continue
-                matches = lemmas.matches(pattern.regex, pattern.first, found, k)
-            else:
-                if pattern.literals is not None and present.isdisjoint(pattern.literals):
-                    continue
-                subject = norm if pattern.case_sensitive else lower
-                matches = _sentence_matches(pattern.regex, subject, sentences, starts)
-            for idx, start, end in matches:
-                key = (idx, k)
-                previous = found.get(key)
-                if (asks[idx] and not pattern.allow_question) or (
-                    previous is not None and previous[3] is None
-                ):
-                    continue
-                s = sentences[idx]
-                law = laws.get(idx)
-                if law is None:
-                    law = laws[idx] = _LAW.search(s.text) is not None
-                why = _blocked(s.text, start - s.start, end - s.start, pattern, law)
-                if why is None and _in_title(norm, s, start, end):
-                    why = "name"
-                if why is None or (include_blocked and previous is None):
-                    found[key] = (start, end, pattern, why)
+            elif pattern.literals is not None and not any(
+                lit in lemmas.line.line for lit in pattern.literals
+            ):
+                continue
+            matches = lemmas.matches(pattern.regex, pattern.first, found, k)
+        else:
+            if pattern.literals is not None and present.isdisjoint(pattern.literals):
+                continue
+            subject = norm if pattern.case_sensitive else lower
+            matches = _sentence_matches(pattern.regex, subject, sentences, starts)
+        for idx, start, end in matches:
+            key = (idx, k)
+            previous = found.get(key)
+            if (asks[idx] and not pattern.allow_question) or (
+                previous is not None and previous[3] is None
+            ):
+                continue
+            s = sentences[idx]
+            law = laws.get(idx)
+            if law is None:
+                law = laws[idx] = _LAW.search(s.text) is not None
+            why = _blocked(s.text, start - s.start, end - s.start, pattern, law)
+            if why is None and _in_title(norm, s, start, end):
+                why = "name"
+            if why is None or (include_blocked and previous is None):
+                found[key] = (start, end, pattern, why)
     out: list[Extraction] = []
     for (idx, k), (start, end, pattern, why) in sorted(found.items()):
         if why is not None and not include_blocked:
@@ -637,6 +647,53 @@ def _surface_literals(
 
 
 _LITERALS: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The catalogue's patterns in order, indexed by what lets them be skipped."""
+
+    flat: tuple[tuple[int, CompiledPattern], ...]
+    # Surface patterns by prefilter literal; lemma patterns by language, then anchor lemma.
+    by_literal: dict[str, tuple[int, ...]]
+    by_anchor: dict[str, dict[str, tuple[int, ...]]]
+    # Patterns with nothing to be skipped by (tried on every page).
+    always: tuple[int, ...]
+    languages: tuple[str, ...]
+
+
+def _plan(catalogue: Sequence[CompiledIndicator]) -> _Plan:
+    key = tuple(id(ci) for ci in catalogue)
+    got = _PLANS.get(key)
+    if got is None:
+        flat = tuple((k, p) for k, ci in enumerate(catalogue) for p in ci.patterns)
+        by_literal: dict[str, list[int]] = {}
+        by_anchor: dict[str, dict[str, list[int]]] = {}
+        always: list[int] = []
+        for i, (_, p) in enumerate(flat):
+            if p.on_lemmas and p.anchors is not None:
+                for word in p.anchors:
+                    by_anchor.setdefault(p.language, {}).setdefault(word, []).append(i)
+            elif not p.on_lemmas and p.literals is not None:
+                for lit in p.literals:
+                    by_literal.setdefault(lit, []).append(i)
+            else:
+                always.append(i)
+        languages = tuple(dict.fromkeys(p.language for _, p in flat if p.on_lemmas))
+        got = _Plan(
+            flat,
+            {lit: tuple(ids) for lit, ids in by_literal.items()},
+            {lang: {w: tuple(ids) for w, ids in m.items()} for lang, m in by_anchor.items()},
+            tuple(always),
+            languages,
+        )
+        if len(_PLANS) > 8:
+            _PLANS.clear()
+        _PLANS[key] = got
+    return got
+
+
+_PLANS: dict[tuple[int, ...], _Plan] = {}
 _WORDS = re.compile(r"\w+")
 
 
