@@ -137,6 +137,12 @@ def test_the_frozen_first_person_halves_are_apart_from_the_development_half() ->
         ("We were forced to get on a ship at night.", "transport_transfer"),
         ("They flew me to New York.", "transport_transfer"),
         ("I had to make $500 a night.", "commercial_sex_acts"),
+        ("They knew I was desperate and had no money.", "abuse_of_vulnerability"),
+        ("They forced us to pick tomatoes.", "forced_labour_services"),
+        ("They kept me at their house for three years.", "harbouring"),
+        ("I could only speak to my mother once a year.", "isolation"),
+        ("We were not given any gloves or boots.", "abusive_conditions"),
+        ("I ate only once a day.", "abusive_conditions"),
     ],
 )
 def test_survivors_language_for_work_pay_debt_threats_and_confinement(
