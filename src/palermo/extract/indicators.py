@@ -557,7 +557,7 @@ def find_indicators(
                 lit in lemmas.line.line for lit in pattern.literals
             ):
                 continue
-            matches = lemmas.matches(pattern.regex, pattern.first, found, k)
+            matches = lemmas.matches(pattern.regex, pattern.first, found, k, pattern.anchors)
         else:
             if pattern.literals is not None and present.isdisjoint(pattern.literals):
                 continue
@@ -769,20 +769,37 @@ class _Lemmas:
         first: frozenset[str] | None = None,
         done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] | None = None,
         k: int = -1,
+        anchors: frozenset[str] | None = None,
     ) -> Iterator[tuple[int, int, int]]:
         """(sentence index, page start, page end) of the matches inside one sentence.
         With ``first`` (the lemmas every match starts with) the regex is tried only where
         one of them stands on the line, and not in sentences where indicator ``k`` already
-        has a hit in ``done``."""
-        if first is None:
-            found: Iterator[tuple[int, int, int]] = _sentence_matches(
-                regex, self.line.line, self.sentences, self.starts
-            )
+        has a hit in ``done``; with ``anchors`` (one of which every match holds) only in
+        the sentences that hold one."""
+        if first is None and anchors is not None:
+            found: Iterator[tuple[int, int, int]] = self._in_sentences(regex, anchors)
+        elif first is None:
+            found = _sentence_matches(regex, self.line.line, self.sentences, self.starts)
         else:
             found = self._anchored(regex, first, done or {}, k)
         for idx, a, b in found:
             start, end = self.line.page_span(idx, a, b)
             yield idx, start, end
+
+    def _in_sentences(
+        self, regex: re.Pattern[str], anchors: frozenset[str]
+    ) -> Iterator[tuple[int, int, int]]:
+        # A match lies inside one sentence and holds an anchor, so only the sentences
+        # where an anchor stands are searched, each on its own.
+        where = self.line.where
+        line = self.line.line
+        ids = sorted(
+            {bisect_right(self.starts, p) - 1 for w in anchors & self.line.words for p in where(w)}
+        )
+        for idx in ids:
+            s = self.sentences[idx]
+            for m in _matches(regex, line, s.start, s.end):
+                yield idx, m.start(), m.end()
 
     def _anchored(
         self,
