@@ -74,9 +74,118 @@ def test_a_threat_to_kill_if_i_escape_is_a_threat_not_an_escape() -> None:
     assert "restriction_of_movement" not in got and "physical_sexual_violence" not in got
 
 
-def test_the_second_first_person_test_half_is_apart_from_the_development_half() -> None:
+def test_the_frozen_first_person_halves_are_apart_from_the_development_half() -> None:
     dev = load_set(SETS["first-person-dev"])
-    frozen = load_set(SETS["first-person-test"]) + load_set(SETS["first-person-test2"])
+    halves = [load_set(SETS[f"first-person-test{n}"]) for n in ("", "2", "3")]
+    frozen = [s for half in halves for s in half]
     assert {s.doc for s in dev}.isdisjoint({s.doc for s in frozen})
-    assert len(load_set(SETS["first-person-test2"])) >= 100
+    for a in range(3):
+        for b in range(a + 1, 3):
+            assert {s.doc for s in halves[a]}.isdisjoint({s.doc for s in halves[b]})
+    assert len(halves[1]) >= 100 and len(halves[2]) >= 150
     assert all(s.voice == "first" and s.source.startswith("http") for s in frozen)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # Offers of work and pay, told as a story.
+        ("They told me I would work in a restaurant.", "recruitment"),
+        ("She said I could work as a cleaner and earn 800 euros a month.", "recruitment"),
+        ("He promised me good money in America.", "recruitment"),
+        ("He convinced my parents that I would study in America.", "recruitment"),
+        ("I came to Italy on the promise of a cousin.", "recruitment"),
+        # Deception about work and pay.
+        ("They paid us much less than they promised.", "deception"),
+        ("The deduction was not mentioned in the contract.", "deception"),
+        ("They made me sign a new contract with a lower salary.", "deception"),
+        ("I thought I was going to be a waitress.", "deception"),
+        ("They lied about everything, the pay, the hours, the house.", "deception"),
+        # Pay withheld or cut to a pittance.
+        ("He only gave me about £15 a week.", "withholding_wages"),
+        ("They pay just 30p per day.", "withholding_wages"),
+        ("My wages were paid to the man who brought me here.", "withholding_wages"),
+        ("We were paid nothing.", "withholding_wages"),
+        ("I worked for months without getting paid.", "withholding_wages"),
+        ("My employer held back my salary.", "withholding_wages"),
+        ("They kept saying they would pay me next month.", "withholding_wages"),
+        # Debts.
+        ("He said I could pay him back when I got my wages.", "debt_bondage"),
+        ("I could never pay it off.", "debt_bondage"),
+        ("They added interest every month.", "debt_bondage"),
+        # Threats and confinement.
+        ("They will only beat you if you try.", "intimidation_threats"),
+        ("He told us we would be arrested if we left.", "intimidation_threats"),
+        ("He showed me a gun and said he would use it.", "intimidation_threats"),
+        ("They warned us that they knew where our families lived.", "intimidation_threats"),
+        ("No one could leave the boat.", "restriction_of_movement"),
+        ("I was only ever allowed to leave the house to buy milk.", "restriction_of_movement"),
+        ("I was completely trapped like this for six months.", "restriction_of_movement"),
+        ("The gate was always locked.", "restriction_of_movement"),
+        ("We were not free to go anywhere.", "restriction_of_movement"),
+        ("The man said he needed my passport, so I gave it to him.", "document_retention"),
+        ("I had to hand over my passport when I arrived.", "document_retention"),
+        # Conditions, hours, days, the journey.
+        ("Twenty-four men slept in one room with bunk beds.", "abusive_conditions"),
+        ("There were only four showers for forty men.", "abusive_conditions"),
+        ("The room was full of roaches and mice.", "abusive_conditions"),
+        ("The food they gave us was rotten.", "abusive_conditions"),
+        ("We were not allowed to see a doctor.", "abusive_conditions"),
+        ("We wake up 6am, they bring us back at 11pm.", "excessive_overtime"),
+        ("The hours were long.", "excessive_overtime"),
+        ("I was never allowed a day off.", "no_days_off"),
+        ("We were forced to get on a ship at night.", "transport_transfer"),
+        ("They flew me to New York.", "transport_transfer"),
+        ("I had to make $500 a night.", "commercial_sex_acts"),
+        ("They knew I was desperate and had no money.", "abuse_of_vulnerability"),
+        ("They forced us to pick tomatoes.", "forced_labour_services"),
+        ("They kept me at their house for three years.", "harbouring"),
+        ("I could only speak to my mother once a year.", "isolation"),
+        ("We were not given any gloves or boots.", "abusive_conditions"),
+        ("I ate only once a day.", "abusive_conditions"),
+    ],
+)
+def test_survivors_language_for_work_pay_debt_threats_and_confinement(
+    text: str, indicator: str
+) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He had a gun permit.",
+        "I felt trapped and just had to take it.",
+        "She was trapped in sex trafficking for years.",
+        "The wage is very low there; it is maybe $46 a week.",
+        "I kept my passport in my bag.",
+        "My father worked in a factory for twenty years.",
+        "HSI agents said the investigation would continue.",
+        "The defendant had a prior conviction for a firearms offense.",
+        "We paid our transport to work every morning.",
+        "At first I did not mind the work.",
+        "My goal was to take my salary to build a house for my family.",
+    ],
+)
+def test_what_the_new_phrasings_leave_alone(text: str) -> None:
+    got = hits(text)
+    assert not got & {
+        "intimidation_threats",
+        "restriction_of_movement",
+        "withholding_wages",
+        "document_retention",
+        "transport_transfer",
+        "financial_benefit",
+        "recruitment",
+    }, got
+
+
+def test_what_a_worker_was_left_with_is_no_financial_benefit() -> None:
+    got = hits("I was only able to keep $40 for a week's work.")
+    assert "withholding_wages" in got and "financial_benefit" not in got
+
+
+def test_not_minding_the_work_does_not_negate_it() -> None:
+    assert "excessive_overtime" in hits(
+        "At first I didn't mind working from sunrise to sunset picking fruit."
+    )

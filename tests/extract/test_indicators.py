@@ -225,3 +225,22 @@ def test_evaluate_entry_point_prints_the_table(capsys: pytest.CaptureFixture[str
     assert main([str(HOLDOUT)]) == 0
     out = capsys.readouterr().out
     assert "micro" in out and "document_retention" in out
+
+
+def test_leading_look_behinds_are_checked_after_the_search() -> None:
+    """A pattern that starts with a look-behind is searched without it and the look-behind
+    checked where the match starts: the same hits as the pattern run whole."""
+    import re
+
+    from palermo.extract.indicators import _guarded, _matches
+
+    whole = re.compile(r"(?:(?<!\bi\s)(?<!\bwe\s)(?:took|kept) (?:my|our) passports?)(?![\w])")
+    search, guard = _guarded(whole)
+    assert guard is not None and not search.pattern.startswith("(?:(?<!")
+    text = "i took my passport. he took my passport. we kept our passports; they kept our passport"
+    got = [text[m.start() : m.end()] for m in _matches(whole, text)]
+    assert got == [m.group() for m in whole.finditer(text)]
+    assert got == ["took my passport", "kept our passport"]
+    # An alternation at the top of the group keeps its look-behind inside the pattern.
+    either = re.compile(r"(?:(?<!\bi\s)took|kept)")
+    assert _guarded(either) == (either, None)

@@ -210,11 +210,16 @@ def test_the_real_sets_keep_their_sources_and_split_by_document() -> None:
 LOCKED = {
     ("regression", None): 1.000,
     ("real-dev", None): 0.947,
-    ("real-test", None): 0.906,
-    ("real-test", "ilo"): 0.943,
-    ("first-person-dev", None): 0.940,
+    ("real-test", None): 0.910,
+    ("real-test", "ilo"): 0.948,
+    # The development half grew by 146 harder sentences (12 new documents): 0.810 before
+    # tuning on them, 0.920 after.
+    ("first-person-dev", None): 0.920,
     ("first-person-test", None): 0.604,
-    ("first-person-test2", None): 0.780,
+    ("first-person-test2", None): 0.811,
+    ("first-person-test2", "ilo"): 0.857,
+    ("first-person-test3", None): 0.634,
+    ("first-person-test3", "ilo"): 0.577,
     ("spanish-dev", None): 0.984,
     ("spanish-test", None): 0.887,
 }

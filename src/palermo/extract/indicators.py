@@ -125,8 +125,9 @@ _FACTIVE = re.compile(
     r"\b(?:know|knew|known|reali[sz]e|reali[sz]ed|understand|understood|notice|noticed)"
     r"\s+that\b"
     # Nor does not forgetting, not remembering or not believing it: "I will never forget
-    # the day they took my passport", "I couldn't believe they took our passports".
-    r"|\b(?:forget|forgot|forgotten|remember|remembered|recall|believe|believed)\b",
+    # the day they took my passport", "I couldn't believe they took our passports"; nor
+    # not minding it: "at first I didn't mind working from sunrise to sunset".
+    r"|\b(?:forget|forgot|forgotten|remember|remembered|recall|believe|believed|mind|minded)\b",
     re.IGNORECASE,
 )
 # An indirect question holds an "if" that is no condition and a "could" that is no guess:
@@ -423,18 +424,76 @@ def _matches(
     regex: re.Pattern[str], text: str, pos: int = 0, endpos: int | None = None
 ) -> Iterator[re.Match[str]]:
     """Matches that start on a word boundary (checked here: a look-behind in every
-    pattern would stop the regex engine from skipping ahead quickly)."""
+    pattern would stop the regex engine from skipping ahead quickly). The look-behinds a
+    pattern starts with ("not after 'i '") are checked the same way, after the search."""
+    search, guard = _guarded(regex)
     end = len(text) if endpos is None else endpos
     while pos <= end:
-        m = regex.search(text, pos, end)
+        m = search.search(text, pos, end)
         if m is None:
             return
         start = m.start()
-        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or (
+            guard is not None and guard.match(text, start) is None
+        ):
             pos = start + 1
             continue
         yield m
         pos = m.end() if m.end() > start else start + 1
+
+
+# The look-behinds at the very start of a pattern, inside its outer group: "(?:(?<!\bi\s)".
+_LEADING = re.compile(r"\(\?:((?:\(\?<[!=](?:[^()\\]|\\.)*\))+)")
+_GUARDED: dict[re.Pattern[str], tuple[re.Pattern[str], re.Pattern[str] | None]] = {}
+
+
+def _guarded(regex: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    """The pattern without its leading look-behinds, and those look-behinds on their own.
+
+    A search for a pattern that starts with a look-behind tries every position of the page;
+    without it, the engine skips ahead to where the first word can start. The look-behinds
+    are then checked at the start of each match, which is the same test (a look-behind
+    sees the text before the position it is tried at). Only done when the look-behinds
+    govern the whole outer group (no "|" at its top level)."""
+    got = _GUARDED.get(regex)
+    if got is None:
+        got = (regex, None)
+        m = _LEADING.match(regex.pattern)
+        if m is not None and _single_branch(regex.pattern, m.end()):
+            rest = "(?:" + regex.pattern[m.end() :]
+            got = (re.compile(rest, regex.flags), re.compile(m.group(1), regex.flags))
+        if len(_GUARDED) > 4096:
+            _GUARDED.clear()
+        _GUARDED[regex] = got
+    return got
+
+
+def _single_branch(pattern: str, i: int) -> bool:
+    """Whether the group open at ``pattern[i]`` (its "(?:" already read) has no "|" of
+    its own before it closes."""
+    depth = 0
+    in_class = False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                return True
+            depth -= 1
+        elif c == "|" and depth == 0:
+            return False
+        i += 1
+    return False
 
 
 def find_indicators(
@@ -468,48 +527,58 @@ def find_indicators(
     present = {lit for lit in in_words if lit in distinct}
     present.update(lit for lit in elsewhere if lit in lower)
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
-    for k, ind in enumerate(catalogue):
-        for pattern in ind.patterns:
-            if pattern.on_lemmas:
-                language = pattern.language
-                if language not in lemma_lines:
-                    lemma_lines[language] = (
-                        _Lemmas(norm, sentences, language)
-                        if language == "en" or _looks_like(language, norm)
-                        else None
-                    )
-                lemmas = lemma_lines[language]
-                if lemmas is None:
+    # Only the patterns whose prefilter words or lemmas are on the page are visited (in
+    # catalogue order, so the first pattern to hit in a sentence still wins).
+    plan = _plan(catalogue)
+    candidates = set(plan.always)
+    for lit in present:
+        candidates.update(plan.by_literal.get(lit, ()))
+    for language in plan.languages:
+        lemma_lines[language] = (
+            _Lemmas(norm, sentences, language)
+            if language == "en" or _looks_like(language, norm)
+            else None
+        )
+    for language, by_anchor in plan.by_anchor.items():
+        got = lemma_lines[language]
+        if got is not None:
+            for word in got.line.words & by_anchor.keys():
+                candidates.update(by_anchor[word])
+    for i in sorted(candidates):
+        k, pattern = plan.flat[i]
+        if pattern.on_lemmas:
+            lemmas = lemma_lines[pattern.language]
+            if lemmas is None:
+                continue
+            if pattern.anchors is not None:
+                if pattern.anchors.isdisjoint(lemmas.line.words):
                     continue
-                if pattern.anchors is not None:
-                    if pattern.anchors.isdisjoint(lemmas.line.words):
-                        continue
-                elif pattern.literals is not None and not any(
-                    lit in lemmas.line.line for lit in pattern.literals
-                ):
-                    continue
-                matches = lemmas.matches(pattern.regex, pattern.first, found, k)
-            else:
-                if pattern.literals is not None and present.isdisjoint(pattern.literals):
-                    continue
-                subject = norm if pattern.case_sensitive else lower
-                matches = _sentence_matches(pattern.regex, subject, sentences, starts)
-            for idx, start, end in matches:
-                key = (idx, k)
-                previous = found.get(key)
-                if (asks[idx] and not pattern.allow_question) or (
-                    previous is not None and previous[3] is None
-                ):
-                    continue
-                s = sentences[idx]
-                law = laws.get(idx)
-                if law is None:
-                    law = laws[idx] = _LAW.search(s.text) is not None
-                why = _blocked(s.text, start - s.start, end - s.start, pattern, law)
-                if why is None and _in_title(norm, s, start, end):
-                    why = "name"
-                if why is None or (include_blocked and previous is None):
-                    found[key] = (start, end, pattern, why)
+            elif pattern.literals is not None and not any(
+                lit in lemmas.line.line for lit in pattern.literals
+            ):
+                continue
+            matches = lemmas.matches(pattern.regex, pattern.first, found, k, pattern.anchors)
+        else:
+            if pattern.literals is not None and present.isdisjoint(pattern.literals):
+                continue
+            subject = norm if pattern.case_sensitive else lower
+            matches = _sentence_matches(pattern.regex, subject, sentences, starts)
+        for idx, start, end in matches:
+            key = (idx, k)
+            previous = found.get(key)
+            if (asks[idx] and not pattern.allow_question) or (
+                previous is not None and previous[3] is None
+            ):
+                continue
+            s = sentences[idx]
+            law = laws.get(idx)
+            if law is None:
+                law = laws[idx] = _LAW.search(s.text) is not None
+            why = _blocked(s.text, start - s.start, end - s.start, pattern, law)
+            if why is None and _in_title(norm, s, start, end):
+                why = "name"
+            if why is None or (include_blocked and previous is None):
+                found[key] = (start, end, pattern, why)
     out: list[Extraction] = []
     for (idx, k), (start, end, pattern, why) in sorted(found.items()):
         if why is not None and not include_blocked:
@@ -578,6 +647,53 @@ def _surface_literals(
 
 
 _LITERALS: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The catalogue's patterns in order, indexed by what lets them be skipped."""
+
+    flat: tuple[tuple[int, CompiledPattern], ...]
+    # Surface patterns by prefilter literal; lemma patterns by language, then anchor lemma.
+    by_literal: dict[str, tuple[int, ...]]
+    by_anchor: dict[str, dict[str, tuple[int, ...]]]
+    # Patterns with nothing to be skipped by (tried on every page).
+    always: tuple[int, ...]
+    languages: tuple[str, ...]
+
+
+def _plan(catalogue: Sequence[CompiledIndicator]) -> _Plan:
+    key = tuple(id(ci) for ci in catalogue)
+    got = _PLANS.get(key)
+    if got is None:
+        flat = tuple((k, p) for k, ci in enumerate(catalogue) for p in ci.patterns)
+        by_literal: dict[str, list[int]] = {}
+        by_anchor: dict[str, dict[str, list[int]]] = {}
+        always: list[int] = []
+        for i, (_, p) in enumerate(flat):
+            if p.on_lemmas and p.anchors is not None:
+                for word in p.anchors:
+                    by_anchor.setdefault(p.language, {}).setdefault(word, []).append(i)
+            elif not p.on_lemmas and p.literals is not None:
+                for lit in p.literals:
+                    by_literal.setdefault(lit, []).append(i)
+            else:
+                always.append(i)
+        languages = tuple(dict.fromkeys(p.language for _, p in flat if p.on_lemmas))
+        got = _Plan(
+            flat,
+            {lit: tuple(ids) for lit, ids in by_literal.items()},
+            {lang: {w: tuple(ids) for w, ids in m.items()} for lang, m in by_anchor.items()},
+            tuple(always),
+            languages,
+        )
+        if len(_PLANS) > 8:
+            _PLANS.clear()
+        _PLANS[key] = got
+    return got
+
+
+_PLANS: dict[tuple[int, ...], _Plan] = {}
 _WORDS = re.compile(r"\w+")
 
 
@@ -653,20 +769,37 @@ class _Lemmas:
         first: frozenset[str] | None = None,
         done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] | None = None,
         k: int = -1,
+        anchors: frozenset[str] | None = None,
     ) -> Iterator[tuple[int, int, int]]:
         """(sentence index, page start, page end) of the matches inside one sentence.
         With ``first`` (the lemmas every match starts with) the regex is tried only where
         one of them stands on the line, and not in sentences where indicator ``k`` already
-        has a hit in ``done``."""
-        if first is None:
-            found: Iterator[tuple[int, int, int]] = _sentence_matches(
-                regex, self.line.line, self.sentences, self.starts
-            )
+        has a hit in ``done``; with ``anchors`` (one of which every match holds) only in
+        the sentences that hold one."""
+        if first is None and anchors is not None:
+            found: Iterator[tuple[int, int, int]] = self._in_sentences(regex, anchors)
+        elif first is None:
+            found = _sentence_matches(regex, self.line.line, self.sentences, self.starts)
         else:
             found = self._anchored(regex, first, done or {}, k)
         for idx, a, b in found:
             start, end = self.line.page_span(idx, a, b)
             yield idx, start, end
+
+    def _in_sentences(
+        self, regex: re.Pattern[str], anchors: frozenset[str]
+    ) -> Iterator[tuple[int, int, int]]:
+        # A match lies inside one sentence and holds an anchor, so only the sentences
+        # where an anchor stands are searched, each on its own.
+        where = self.line.where
+        line = self.line.line
+        ids = sorted(
+            {bisect_right(self.starts, p) - 1 for w in anchors & self.line.words for p in where(w)}
+        )
+        for idx in ids:
+            s = self.sentences[idx]
+            for m in _matches(regex, line, s.start, s.end):
+                yield idx, m.start(), m.end()
 
     def _anchored(
         self,
