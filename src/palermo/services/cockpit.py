@@ -525,7 +525,7 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
             record_count=counts.records,
         )
         since, changed = _changes(session, case.id, actor)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action=VISIT,
