@@ -92,7 +92,8 @@ def test_every_page_shows_words_not_codes(
     """Every page of two demo cases (the cockpit, network, elements, timeline, money,
     people and the rest), the caseload, the dashboard and outcomes, at both widths: no raw
     id, enum or slug shown (the patterns are in usability_checks.js), nothing clipped
-    sideways outside a scrolling box, no overlapping labels in the dashboard's charts, and
+    sideways outside a scrolling box, amounts in view without scrolling a table (Money,
+    restitution, Outcomes), no overlapping labels in the dashboard's charts, and
     the top bar and tabs on one line each."""
     from palermo.services import cases, elements
     from palermo.services.demo import DEMO_CASES, DemoCase, build_demo, demo_password
@@ -124,9 +125,9 @@ def test_every_page_shows_words_not_codes(
         page.goto(f"{live_server}{url}")
         page.wait_for_load_state("networkidle")
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-        # Amounts in view without scrolling a table: Money and the restitution worksheet.
-        # (Outcomes' ten-column sentence table still scrolls its last column at 1024 px.)
-        amounts = url.endswith("/money") or "/restitution" in url
+        # Amounts in view without scrolling a table: Money, the restitution worksheet and
+        # Outcomes (its ten-column sentence tables fit at 1024 px).
+        amounts = url.endswith("/money") or "/restitution" in url or url == "/outcomes"
         problems = page.evaluate(CHECKS, {"words": True, "amounts": amounts})
         if url in UNIT_PAGES[1:] or url.endswith("/money"):
             name = url.strip("/").replace("/", "-")

@@ -31,12 +31,13 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, event, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from palermo.security import subkeys
@@ -203,6 +204,25 @@ def _fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
+def _lock_head(session: Session) -> Any:
+    """Take the database's write lock for this transaction, then read the chain's head
+    (seq, hash, alg; None for an empty log): appends are serialised, so the chain has
+    one head, and the lock is released when the transaction ends."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
+    elif dialect == "sqlite":
+        _take_sqlite_writer(session)
+        # A no-op write makes SQLite begin the transaction and take its write lock now
+        # (other writers wait on busy_timeout), so the head read next is the latest.
+        session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
+    return session.execute(
+        select(AuditEntry.seq, AuditEntry.hash, AuditEntry.alg)
+        .order_by(AuditEntry.seq.desc())
+        .limit(1)
+    ).first()
+
+
 def record(
     session: Session,
     *,
@@ -215,21 +235,7 @@ def record(
 ) -> AuditEntry:
     """Append an entry in the caller's transaction (it commits or rolls back with the work)."""
     keys = keys_for(session)
-    # Serialise appends so the chain has one head: read the head only while holding
-    # the database's write lock, released when this transaction ends.
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7243001)"))
-    elif dialect == "sqlite":
-        _take_sqlite_writer(session)
-        # A no-op write makes SQLite begin the transaction and take its write lock now
-        # (other writers wait on busy_timeout), so the head read next is the latest.
-        session.execute(text("UPDATE audit_log SET seq = seq WHERE 0"))
-    last = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash, AuditEntry.alg)
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    ).first()
+    last = _lock_head(session)
     seq = (last.seq + 1) if last else 1
     prev_hash = last.hash if last else GENESIS
     at = datetime.now(UTC)
@@ -255,6 +261,138 @@ def record(
         legacy_until = 0 if last is None else (last.seq if first_keyed else None)
         session.info.setdefault(_PENDING, []).append((keys, seq, mac, legacy_until))
     return entry
+
+
+# --------------------------------------------------------------------------- reads of a request
+
+
+@dataclass(slots=True)
+class ReadBatch:
+    """The read entries of one web request, written together in one short transaction
+    before its response leaves (see :func:`record_read`): one turn at the database's
+    write lock per page instead of one per service the page calls. Chaining, MACs and
+    checkpoints are :func:`record`'s, entry by entry."""
+
+    engine: Engine | None = None
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    closed: bool = False
+    guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, engine: Engine, entry: dict[str, Any]) -> bool:
+        """Queue an entry; False when the batch is written already or is another database's."""
+        with self.guard:
+            if self.closed or (self.engine is not None and self.engine is not engine):
+                return False
+            self.engine = engine
+            self.entries.append(entry)
+            return True
+
+    def take(self) -> tuple[Engine | None, list[dict[str, Any]]]:
+        """Close the batch (later reads are written at once) and hand over its entries."""
+        with self.guard:
+            self.closed = True
+            entries, self.entries = self.entries, []
+            return self.engine, entries
+
+
+_READS: ContextVar[ReadBatch | None] = ContextVar("palermo_audit_reads", default=None)
+
+
+@contextlib.contextmanager
+def reads_batched() -> Iterator[ReadBatch]:
+    """Queue :func:`record_read` entries made in this context (and the worker threads it
+    starts) in one batch; the caller must :func:`write_reads` it before answering."""
+    batch = ReadBatch()
+    token = _READS.set(batch)
+    try:
+        yield batch
+    finally:
+        _READS.reset(token)
+
+
+def record_read(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    case_id: int | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Audit a read: an entry with no change of its own to commit with. Inside
+    :func:`reads_batched` (a web request) it is queued and written with the request's
+    other reads by :func:`write_reads` before the response is sent; anywhere else it is
+    written in the caller's transaction, as :func:`record` does. Never use it for an
+    entry that must commit or roll back with a change."""
+    keys_for(session)  # no key, no read: fail here as record() would, not later
+    fields: dict[str, Any] = {
+        "actor": actor,
+        "action": action,
+        "case_id": case_id,
+        "object_type": object_type,
+        "object_id": object_id,
+        # A copy as it is now: the caller may change its dictionary afterwards.
+        "details": json.loads(json.dumps(details, default=str)) if details else None,
+    }
+    batch = _READS.get()
+    if batch is None or not batch.add(_engine_of(session), fields):
+        # (written now: outside a request, after its batch was written, or another database)
+        record(session, **fields)
+
+
+def write_reads(batch: ReadBatch) -> int:
+    """Append the batch's entries in one transaction (in order, each chained and MACed as
+    :func:`record` does) and close the batch; returns how many were written."""
+    engine, entries = batch.take()
+    if engine is None or not entries:
+        return 0
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        _append_many(session, entries)
+    return len(entries)
+
+
+def _append_many(session: Session, entries: list[dict[str, Any]]) -> None:
+    """What :func:`record` does for each entry, with one head read and one INSERT for
+    them all (the write lock is held once, for as short a time as possible)."""
+    keys = keys_for(session)
+    last = _lock_head(session)
+    seq = last.seq if last else 0
+    prev_hash = last.hash if last else GENESIS
+    # As record() decides it from the entry before: the batch's later entries follow keyed ones.
+    empty_log = last is None
+    first_keyed = last is None or last.alg != ALG
+    rows: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        actor: Actor = entry["actor"]
+        object_id = entry["object_id"]
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "at": datetime.now(UTC),
+            "user_id": actor.user_id,
+            "username": actor.username,
+            "action": entry["action"],
+            "case_id": entry["case_id"],
+            "object_type": entry["object_type"],
+            "object_id": None if object_id is None else str(object_id),
+            "details": entry["details"],
+            "prev_hash": prev_hash,
+        }
+        mac = entry_mac(keys.mac_key, **fields)
+        rows.append({**fields, "hash": mac, "alg": ALG})
+        if first_keyed or seq % keys.checkpoint_every == 0:
+            legacy_until = 0 if empty_log else (seq - 1 if first_keyed else None)
+            session.info.setdefault(_PENDING, []).append((keys, seq, mac, legacy_until))
+        empty_log = first_keyed = False
+        prev_hash = mac
+    # Core, not the ORM's bulk path: nothing here needs objects back.
+    session.connection().execute(insert(AuditEntry.__table__), rows)  # type: ignore[arg-type]
+
+
+def _engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 @event.listens_for(Session, "after_commit")

@@ -9,19 +9,25 @@ from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services.context import Context
 from palermo.services.errors import NotFound, PermissionDenied
+from palermo.services.request_memo import read_once
 from palermo.store.models import Case, CaseMember
 
 
 def is_member(session: Session, actor: Actor, case_id: int) -> bool:
     if actor.is_system:
         return True
-    return (
-        session.scalar(
-            select(CaseMember.case_id).where(
-                CaseMember.case_id == case_id, CaseMember.user_id == actor.user_id
+    # Asked by each service a page calls: once per request that changes nothing.
+    return read_once(
+        session,
+        ("case_member", case_id, actor.user_id),
+        lambda: (
+            session.scalar(
+                select(CaseMember.case_id).where(
+                    CaseMember.case_id == case_id, CaseMember.user_id == actor.user_id
+                )
             )
-        )
-        is not None
+            is not None
+        ),
     )
 
 

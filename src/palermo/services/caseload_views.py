@@ -580,7 +580,7 @@ def case_hearings(
             )
         except ValueError:
             next_stages = []
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="caseload.case_hearings",

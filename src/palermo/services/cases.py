@@ -390,7 +390,7 @@ def case_facets(ctx: Context, actor: Actor) -> dict[str, list[str]]:
 def get_case(ctx: Context, actor: Actor, reference: str) -> CaseSummary:
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="case.read",
@@ -550,7 +550,7 @@ def list_people(
             session.scalars(select(Person).where(Person.case_id == case.id).order_by(Person.id))
         )
         viewer = actor if reveal else without_identity(actor)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="person.list",
@@ -599,7 +599,7 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
             )
         )
         redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="evidence")
-        audit.record(session, actor=actor, action="evidence.list", case_id=case.id)
+        audit.record_read(session, actor=actor, action="evidence.list", case_id=case.id)
         views = [
             EvidenceView(
                 id=f.id,

@@ -33,10 +33,12 @@ from palermo.services.cases import CaseSummary
 from palermo.services.casework import NoteView
 from palermo.services.context import Context
 from palermo.services.elements import CaseAssessment, GapView, StatuteView, SuspectView
+from palermo.services.viewcache import CaseViewCache, case_fingerprint
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
     AuditEntry,
+    Case,
     EvidenceFile,
     Person,
     Record,
@@ -512,7 +514,7 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         roles = _roles(session, case.id)
-        counts = _counts(session, case.id)
+        counts = _counts(ctx, session, case)
         summary = CaseSummary(
             id=case.id,
             reference=case.reference,
@@ -525,7 +527,7 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
             record_count=counts.records,
         )
         since, changed = _changes(session, case.id, actor)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action=VISIT,
@@ -607,7 +609,28 @@ def _roles(session: Session, case_id: int) -> dict[int, list[str]]:
     return out
 
 
-def _counts(session: Session, case_id: int) -> Counts:
+# Records by kind: a count over every record of the case, the same until its evidence
+# changes (the case fingerprint covers the evidence files and their record totals).
+_record_kinds: CaseViewCache[dict[str, int]] = CaseViewCache(max_entries=64)
+
+
+def _records_by_kind(ctx: Context, session: Session, case_row: Case) -> dict[str, int]:
+    def count() -> dict[str, int]:
+        by_kind = {kind.value: 0 for kind in RecordKind}
+        for kind, n in session.execute(
+            select(Record.kind, func.count())
+            .where(Record.case_id == case_row.id)
+            .group_by(Record.kind)
+        ):
+            by_kind[str(kind)] = int(n)
+        return by_kind
+
+    fingerprint = case_fingerprint(session, case_row)
+    return dict(_record_kinds.get_or_compute(ctx, case_row.id, fingerprint, "", count).value)
+
+
+def _counts(ctx: Context, session: Session, case_row: Case) -> Counts:
+    case_id = case_row.id
     people = dict(
         session.execute(
             select(Person.kind, func.count(Person.id))
@@ -630,11 +653,7 @@ def _counts(session: Session, case_id: int) -> Counts:
             func.coalesce(func.sum(EvidenceFile.record_count), 0),
         ).where(EvidenceFile.case_id == case_id)
     ).one()
-    by_kind = {kind.value: 0 for kind in RecordKind}
-    for kind, n in session.execute(
-        select(Record.kind, func.count()).where(Record.case_id == case_id).group_by(Record.kind)
-    ):
-        by_kind[str(kind)] = int(n)
+    by_kind = _records_by_kind(ctx, session, case_row)
     return Counts(
         people={str(k): int(v) for k, v in sorted(people.items())},
         evidence_files=int(files or 0),

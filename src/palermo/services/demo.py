@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from palermo.security.permissions import Actor
+from palermo.services import caseload_views
 from palermo.services import cases as case_service
 from palermo.services import users as user_service
 from palermo.services.context import Context
@@ -76,6 +77,48 @@ CASE_MEMBERS = ["prosecutor", "investigator", "analyst", "advocate"]
 
 def demo_password(username: str) -> str:
     return f"{username}-demo"
+
+
+# The road to each stage, and about how long a demo case spent in each stage it has left
+# behind (days): under the default targets (caseload/targets.yaml), as a case on time.
+STAGE_ROAD = ["intake", "investigation", "charged", "pre_trial", "trial", "verdict", "sentencing"]
+DAYS_SPENT = {
+    "intake": 14,
+    "investigation": 200,
+    "charged": 30,
+    "pre_trial": 60,
+    "trial": 70,
+    "verdict": 20,
+}
+# How long it has been in its current stage so far: under that stage's target, and a
+# case in court decided on well within 180 days of its charge.
+DAYS_SO_FAR = {
+    "intake": 9,
+    "investigation": 150,
+    "charged": 25,
+    "pre_trial": 50,
+    "trial": 40,
+    "verdict": 20,
+    "sentencing": 21,
+}
+
+
+def stage_history(stage: str, today: date, seed: int = 0) -> tuple[date, list[tuple[str, date]]]:
+    """When a demo case at ``stage`` was opened and the stage changes that brought it
+    there, dated back from ``today``. The simulated evidence keeps its own fixed dates
+    (reproducible, and before the case was opened); the case's own dates are the day's,
+    so the dashboard shows ages and times in stage a unit would see, not the years since
+    the simulator's base date."""
+    if stage not in STAGE_ROAD:
+        return today - timedelta(days=DAYS_SO_FAR["intake"]), []
+    road = STAGE_ROAD[: STAGE_ROAD.index(stage) + 1]
+    jitter = seed % 5  # cases of one stage do not all move on the same day
+    on = today - timedelta(days=DAYS_SO_FAR[stage] - jitter)
+    moves: list[tuple[str, date]] = []
+    for left, reached in zip(reversed(road[:-1]), reversed(road[1:]), strict=True):
+        moves.append((reached, on))
+        on -= timedelta(days=DAYS_SPENT[left])
+    return on, list(reversed(moves))
 
 
 def build_demo(
@@ -163,6 +206,9 @@ def _build_case(
     # Only what a unit would enter at intake (case details, people, charges) reaches the
     # product; what the simulator keeps for scoring stays inside the simulate package.
     case = simulated_intake(spec.typology, spec.size, spec.seed, folder, spec.reference)
+    # Opened and moved on as a unit would have done it, up to today: not on the
+    # simulator's fixed base date, which would leave every case years in its stage.
+    opened_on, moves = stage_history(spec.stage, date.today(), spec.seed)
     case_service.create_case(
         ctx,
         DEMO_OPERATOR,
@@ -171,12 +217,14 @@ def _build_case(
         jurisdiction=case.jurisdiction,
         unit_id=unit_id,
         typology=spec.typology,
-        stage=spec.stage,
+        stage=STAGE_ROAD[0] if moves else spec.stage,
         statutes=case.statutes,
-        opened_on=case.base_date + timedelta(days=120),
+        opened_on=opened_on,
         members=CASE_MEMBERS,
     )
     enter_people(ctx, DEMO_OPERATOR, spec.reference, case.people)
+    for to_stage, on in moves:
+        caseload_views.move_case(ctx, DEMO_OPERATOR, spec.reference, to_stage=to_stage, on=on)
     say(f"{spec.reference}: loading evidence")
     report = ingest_service.ingest_path(ctx, DEMO_OPERATOR, spec.reference, folder)
     say(f"{spec.reference}: {report.records:,} records from {report.loaded} files")

@@ -73,6 +73,7 @@ from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput, NotFound
+from palermo.services.request_memo import read_once
 from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import (
     Assertion,
@@ -1408,7 +1409,7 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
         users = _users(session, (a.decided_by for a in data.assertions if a.predicate == LINK))
         built = _Builder(data, _redactor(data, actor), users).build()
         result = _assess(data, built, actor)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="elements.view",
@@ -1423,8 +1424,11 @@ def assess(ctx: Context, actor: Actor, reference: str) -> CaseAssessment:
 def _people_digest(session: Session, case_id: int) -> tuple[Any, ...]:
     """What the case fingerprint does not see of edits to people that change the
     assessment: kinds, names, sealed identities and minors."""
-    row = session.execute(_people_digest_statement(), {"digest_case": case_id}).one()
-    return tuple(row)
+    return read_once(
+        session,
+        ("people_digest", case_id),
+        lambda: tuple(session.execute(_people_digest_statement(), {"digest_case": case_id}).one()),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -1457,7 +1461,7 @@ def assess_cached(
     )
     if cached.hit and audit_hit:
         with ctx.db.session() as session:
-            audit.record(
+            audit.record_read(
                 session,
                 actor=actor,
                 action="elements.view",

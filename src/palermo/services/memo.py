@@ -1415,7 +1415,7 @@ def export_memo(
             redact_html = _redactor(ctx, session, case.id, actor).html
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="memo.export",

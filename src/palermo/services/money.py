@@ -255,7 +255,7 @@ def money_view(
                 ),
             )
             view, cached = kept.value, kept.hit
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="money.view",

@@ -788,7 +788,7 @@ def network_view(
             ),
         )
         links = _cross_links(session, actor, case, shared.value.whose, shared.value.here)
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="network.view",

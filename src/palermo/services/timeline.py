@@ -344,7 +344,7 @@ def _timeline(
         lambda: _timeline_page(ctx, actor, reference, chosen, kinds, page, per_page, fingerprint),
     )
     with ctx.db.session() as session:
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action=action,

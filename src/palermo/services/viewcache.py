@@ -41,6 +41,7 @@ from palermo.law.exploitation import Exploitation, ExploitationFact, form_of_exp
 from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
+from palermo.services.request_memo import read_once
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -70,7 +71,13 @@ def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     count, largest id and record total stand for them (a failed file loaded again
     changes its count). Read it *before* the data it guards, so a view is never filed
     under a newer fingerprint than its data."""
-    row = session.execute(_fingerprint_statement(), {"fingerprint_case": case.id}).one()
+    row = read_once(
+        session,
+        ("case_fingerprint", case.id),
+        lambda: tuple(
+            session.execute(_fingerprint_statement(), {"fingerprint_case": case.id}).one()
+        ),
+    )
     return (
         case.id,
         case.updated_at,

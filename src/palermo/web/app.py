@@ -56,6 +56,7 @@ from palermo.web.pages import people as people_pages
 from palermo.web.pages import review as review_pages
 from palermo.web.pages import timeline as timeline_pages
 from palermo.web.pages import upload as upload_pages
+from palermo.web.request_scope import RequestScope
 from palermo.web.sessions import ServerSessionMiddleware
 from palermo.web.templating import render
 
@@ -285,6 +286,7 @@ def create_app(ctx: Context) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     _install_error_handlers(app)
     # Middleware runs outside in: headers wrap everything, including session errors.
+    app.add_middleware(RequestScope)
     app.add_middleware(
         ServerSessionMiddleware,
         ctx=ctx,

@@ -20,6 +20,9 @@ from palermo.web.auth import session_user
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+# The templates ship with the package: no file check on every render (a restart, or
+# uvicorn --reload in development, picks up a changed template).
+templates.env.auto_reload = False
 
 
 def label(value: object) -> str:

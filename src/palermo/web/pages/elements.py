@@ -14,6 +14,7 @@ from palermo import words
 from palermo.services import cases, casework, cockpit, elements
 from palermo.services.elements import CaseAssessment, ElementView, StatuteView, SuspectView
 from palermo.web.auth import CtxDep, PageUser
+from palermo.web.fragments import fragments
 from palermo.web.pages.cases import _case_page, case_path
 
 router = APIRouter()
@@ -165,15 +166,15 @@ def elements_tab(
     sections = [focus_key(s.pseudonym, st.statute_id) for s in result.suspects for st in s.statutes]
     shown = set(sections) if len(sections) <= MAX_SECTIONS else {focus} & set(sections)
     notes = casework.list_notes(ctx, user.actor, reference)
-    gaps, _total = cockpit.top_gaps(result, notes, limit=len(sections) * 20 + 1)
-    groups = cockpit.group_charges([c for s in result.suspects for c in cockpit.charge_lines(s)])
-    return _case_page(
-        request,
-        user,
-        case,
-        "elements",
-        "elements/tab.html",
-        {
+    shown_focus = focus if focus in shown else ""
+    path = case_path(case.reference, "/elements")
+
+    def body() -> dict[str, object]:
+        gaps, _total = cockpit.top_gaps(result, notes, limit=len(sections) * 20 + 1)
+        groups = cockpit.group_charges(
+            [c for s in result.suspects for c in cockpit.charge_lines(s)]
+        )
+        return {
             "result": result,
             "matrices": _matrices(result),
             "targets_for": _targets_for(_targets(result)),
@@ -182,7 +183,7 @@ def elements_tab(
             "anchor": anchor,
             "section_anchor": section_anchor,
             "focus_key": focus_key,
-            "focus": focus if focus in shown else "",
+            "focus": shown_focus,
             "shown": shown,
             "cell_words": cell_words,
             "drill_words": drill_words,
@@ -191,8 +192,25 @@ def elements_tab(
             "element_labels": _element_labels(result),
             "max_unattributed": MAX_UNATTRIBUTED,
             "max_facts": MAX_FACTS,
-            "elements_path": case_path(case.reference, "/elements"),
-        },
+            "elements_path": path,
+        }
+
+    # The assessment is kept per case fingerprint and viewer (the same object while it
+    # holds); with the notes (tasks close gaps) and the focus it is all the body shows.
+    tab_body = fragments.render(
+        request,
+        "elements/_body.html",
+        (id(result), user.id, tuple(notes), shown_focus, frozenset(shown), path),
+        result,
+        body,
+    )
+    return _case_page(
+        request,
+        user,
+        case,
+        "elements",
+        "elements/tab.html",
+        {"result": result, "tab_body": tab_body},
     )
 
 

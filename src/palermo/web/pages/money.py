@@ -17,7 +17,8 @@ from palermo.services import cases, money
 from palermo.services import restitution as restitution_service
 from palermo.services.errors import InvalidInput
 from palermo.web.auth import CtxDep, PageUser
-from palermo.web.pages.cases import _case_page
+from palermo.web.fragments import fragments
+from palermo.web.pages.cases import _case_page, case_path
 
 router = APIRouter()
 
@@ -70,14 +71,14 @@ def money_tab(
         except InvalidInput as error:
             trace_error = str(error)
     shown = traced or view.flows
-    return _case_page(
-        request,
-        user,
-        case,
-        "money",
-        "money/tab.html",
-        {
+    restitution_label = _restitution_label(ctx, user, reference)
+    inputs = (start, end, seed, direction, trace_error, restitution_label)
+
+    def body() -> dict[str, Any]:
+        return {
             "view": view,
+            "case": case,
+            "case_path": case_path(case.reference),
             "traced": traced,
             "shown": shown,
             "trace_error": trace_error,
@@ -86,9 +87,16 @@ def money_tab(
             "end": end,
             "seed": seed,
             "direction": direction,
-            "restitution_label": _restitution_label(ctx, user, reference),
-        },
+            "restitution_label": restitution_label,
+        }
+
+    # The view is the kept one (per case fingerprint, viewer and dates); a trace is
+    # computed for its request and its body is not kept.
+    key = (id(view), user.id, case_path(case.reference), *inputs)
+    tab_body = fragments.render(
+        request, "money/_body.html", key, view, body, keep=traced is None and not seed
     )
+    return _case_page(request, user, case, "money", "money/tab.html", {"tab_body": tab_body})
 
 
 def _restitution_label(ctx: CtxDep, user: PageUser, reference: str) -> str:

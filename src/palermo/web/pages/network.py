@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from palermo.security.permissions import Permission
 from palermo.services import cases, network
 from palermo.web.auth import CtxDep, PageUser
+from palermo.web.fragments import fragments
 from palermo.web.pages.cases import _case_page, case_path
 
 router = APIRouter()
@@ -43,23 +44,30 @@ def network_tab(
         ctx, user.actor, reference, start=_date(start), end=_date(end), reveal=reveal
     )
     query = urlencode([(k, v) for k, v in (("start", start), ("end", end)) if v])
-    return _case_page(
-        request,
-        user,
-        case,
-        "network",
-        "network/tab.html",
-        {
-            "view": view,
-            "start": start,
-            "end": end,
-            "reveal": reveal,
-            "can_reveal": user.actor.can(Permission.SEE_VICTIM_IDENTITY),
-            "can_decide": user.actor.can(Permission.DECIDE),
-            "evidence_kinds": EVIDENCE_KINDS,
-            "api_url": f"/api{case_path(case.reference)}/network" + ("?" + query if query else ""),
-        },
+    values = {
+        "view": view,
+        "case": case,
+        "case_path": case_path(case.reference),
+        "start": start,
+        "end": end,
+        "reveal": reveal,
+        "can_reveal": user.actor.can(Permission.SEE_VICTIM_IDENTITY),
+        "can_decide": user.actor.can(Permission.DECIDE),
+        "evidence_kinds": EVIDENCE_KINDS,
+        "api_url": f"/api{case_path(case.reference)}/network" + ("?" + query if query else ""),
+    }
+    # The view's graph is the kept computation's own (one per case fingerprint and
+    # viewer); the rest of the view and the inputs complete the body's key.
+    key = (
+        id(view.graph),
+        view.cached,
+        view.computed_at,
+        repr(view.cross_links),
+        user.id,
+        *(v for k, v in values.items() if k not in ("view", "case")),
     )
+    tab_body = fragments.render(request, "network/_body.html", key, view.graph, lambda: values)
+    return _case_page(request, user, case, "network", "network/tab.html", {"tab_body": tab_body})
 
 
 @router.post("/cases/{reference}/network/roles")
