@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
@@ -199,8 +200,7 @@ def register_spark_functions(spark: Any) -> None:
     the function is shipped to them by value)."""
     from pyspark.sql.functions import pandas_udf
 
-    def jaro_winkler(a: Any, b: Any) -> Any:
-        import pandas as pd
+    def jaro_winkler(a: pd.Series, b: pd.Series) -> pd.Series:
         from rapidfuzz.distance import JaroWinkler
 
         return pd.Series(
