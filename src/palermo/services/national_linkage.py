@@ -195,6 +195,7 @@ def spark_session(master: str | None, scratch: Path, *, partitions: int | None =
         SparkSession.builder.appName("palermo-national-linkage")
         .config("spark.jars", similarity_jar_location())
         .config("spark.local.dir", str(scratch))
+        .config("spark.sql.warehouse.dir", str(scratch / "warehouse"))
         .config("spark.ui.showConsoleProgress", "false")
     )
     if master:
