@@ -175,3 +175,16 @@ def test_spark_links_as_duckdb_does_and_loads_the_same_suggestions(
     # the DuckDB links of the same people are the same suggestions: nothing to change
     again = nl.load_links(ctx, SYSTEM, tmp_path / "duckdb.parquet", engine="duckdb")
     assert (again.added, again.withdrawn) == (0, 0)
+
+
+def test_one_case_alone_has_nothing_to_link(ctx: Context, unit_id: int) -> None:
+    from palermo.services import cases
+
+    cases.create_case(
+        ctx, SYSTEM, reference="ALONE", title="Alone", jurisdiction="US", unit_id=unit_id
+    )
+    for name in ("Ana Lupu", "Ana Lupu", "Dan Lupu"):
+        cases.add_person(ctx, SYSTEM, "ALONE", kind="witness", name=name)
+    result = nl.link_nationally(ctx, SYSTEM, engine="duckdb")
+    assert (result.export.persons, result.run.pairs_kept, result.load.links) == (3, 0, 0)
+    assert nl.national_links(ctx, SYSTEM, "ALONE") == []

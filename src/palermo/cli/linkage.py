@@ -34,15 +34,6 @@ def _engine(value: str) -> service.Engine:
     raise fail(f"--engine {value!r}: choose duckdb or spark")
 
 
-def _spark(engine: str, master: str | None, scratch: Path) -> object | None:
-    if engine != "spark":
-        return None
-    try:
-        return service.spark_session(master, scratch)
-    except ImportError as error:
-        raise fail("Spark is not installed: pip install 'palermo[spark]'") from error
-
-
 @linkage_app.command("national")
 def linkage_national(
     engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
@@ -55,13 +46,19 @@ def linkage_national(
     """Export every unsealed person, link them across cases and load the links back."""
     ctx, actor = context(), operator()
     chosen = _engine(engine)
-    spark = _spark(chosen, spark_master, service.work_dir(ctx) / "spark-scratch")
     try:
         result = service.link_nationally(
-            ctx, actor, engine=chosen, spark=spark, keep=keep, min_probability=min_probability
+            ctx,
+            actor,
+            engine=chosen,
+            spark_master=spark_master,
+            keep=keep,
+            min_probability=min_probability,
         )
     except ServiceError as error:
         raise fail(str(error)) from error
+    except ImportError as error:
+        raise fail(f"{error}: for Spark, pip install 'palermo[spark]'") from error
     run, load = result.run, result.load
     console.print(
         f"{result.export.persons:,} people of {result.export.cases:,} cases exported "
@@ -106,16 +103,16 @@ def linkage_run(
 ) -> None:
     """Link exported people across cases; reads no database."""
     chosen = _engine(engine)
-    scratch = out.parent / f"{out.name}.scratch"
-    spark = _spark(chosen, spark_master, scratch)
-    result = service.run_linkage(
-        features,
-        out,
-        engine=chosen,
-        spark=spark,
-        scratch=scratch,
-        min_probability=min_probability,
-    )
+    try:
+        result = service.run_linkage(
+            features,
+            out,
+            engine=chosen,
+            spark_master=spark_master,
+            min_probability=min_probability,
+        )
+    except ImportError as error:
+        raise fail(f"{error}: for Spark, pip install 'palermo[spark]'") from error
     console.print(
         f"{result.records:,} people of {result.cases:,} cases: {result.pairs_scored:,} pairs "
         f"scored, {result.pairs_kept:,} written to {out}."

@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.resolution import PersonRecord, shipped_model
@@ -154,8 +154,9 @@ def export_persons(ctx: Context, actor: Actor, path: Path | None = None) -> Expo
     counts = {"persons": 0}
     cases: set[str] = set()
     with ctx.db.session() as session:
-        sealed = len(
-            session.scalars(select(Person.id).where(Person.sealed_identity.is_not(None))).all()
+        sealed = int(
+            session.scalar(select(func.count(Person.id)).where(Person.sealed_identity.is_not(None)))
+            or 0
         )
 
         def chunks() -> Iterator[dict[str, list[Any]]]:
@@ -218,22 +219,30 @@ def run_linkage(
     *,
     engine: Engine,
     spark: Any = None,
+    spark_master: str | None = None,
     scratch: Path | None = None,
     min_probability: float = NATIONAL_MIN_PROBABILITY,
 ) -> LinkageRun:
     """Link the people of ``features`` (from :func:`export_persons`) across cases with
     the shipped model on DuckDB or Spark; write the pairs to ``out``. ``spark``: a
-    session (default: :func:`spark_session` in local mode)."""
-    scratch = scratch or out.parent / f"{out.stem}.scratch"
+    session to use; without one, a session is started on ``spark_master`` (default:
+    local mode) and stopped at the end. Scratch files go to ``scratch`` (next to
+    ``out`` by default, owner only) and are deleted at the end."""
+    if engine not in ("duckdb", "spark"):
+        raise InvalidInput(f"unknown engine {engine!r}: duckdb or spark")
+    scratch = scratch or out.parent / f"{out.name}.scratch"
     scratch.mkdir(parents=True, exist_ok=True)
     scratch.chmod(0o700)
+    own_session = engine == "spark" and spark is None
     try:
         if engine == "duckdb":
             return _run_duckdb(features, out, scratch, min_probability)
-        if engine == "spark":
-            return _run_spark(features, out, scratch, spark, min_probability)
-        raise InvalidInput(f"unknown engine {engine!r}: duckdb or spark")
+        if own_session:
+            spark = spark_session(spark_master, scratch)
+        return _run_spark(features, out, scratch, spark, min_probability)
     finally:
+        if own_session and spark is not None:
+            spark.stop()
         shutil.rmtree(scratch, ignore_errors=True)
         _owner_only(out)
 
@@ -265,7 +274,6 @@ def _run_spark(
 ) -> LinkageRun:
     from splink import SparkAPI
 
-    spark = spark or spark_session(None, scratch)
     spark.sparkContext.setCheckpointDir(str(scratch / "checkpoints"))
     register_spark_functions(spark)
     spark.read.parquet(str(features)).createOrReplaceTempView("persons")
@@ -421,6 +429,7 @@ def link_nationally(
     *,
     engine: Engine = "duckdb",
     spark: Any = None,
+    spark_master: str | None = None,
     keep: bool = False,
     min_probability: float = NATIONAL_MIN_PROBABILITY,
 ) -> NationalRun:
@@ -436,7 +445,12 @@ def link_nationally(
         seconds["export"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
         run = run_linkage(
-            features, out, engine=engine, spark=spark, min_probability=min_probability
+            features,
+            out,
+            engine=engine,
+            spark=spark,
+            spark_master=spark_master,
+            min_probability=min_probability,
         )
         seconds["link"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()

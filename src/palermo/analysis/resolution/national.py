@@ -341,6 +341,9 @@ def link_across_cases(
     n_records = sum(int(r["n"]) for r in sizes)
     n_pairs = pairs_across(int(r["n"]) for r in sizes)
     prior = model.prior(n_records, n_pairs)
+    if len(sizes) < 2:  # no two cases: no pair to score
+        _write_no_links(out)
+        return LinkageRun(n_records, len(sizes), 0.0, prior, 0.0, 0, 0)
     statistics = n_records >= MIN_RECORDS_FOR_STATISTICS
     tf: dict[str, tuple[float, float]] = {}
     tf_tables: dict[str, str] = {}  # column -> the backend's table of its frequencies
@@ -437,6 +440,16 @@ def link_across_cases(
         pairs_scored=scored_pairs,
         pairs_kept=kept,
     )
+
+
+def _write_no_links(out: Path) -> None:
+    n = len(COMPARISONS)
+    schema = pa.schema(
+        [("key_a", pa.string()), ("key_b", pa.string()), ("w", pa.float64())]
+        + [(f"g{i}", pa.int32()) for i in range(n)]
+        + [(f"mw{i}", pa.float64()) for i in range(n)]
+    )
+    pq.write_table(schema.empty_table(), str(out))
 
 
 # --------------------------------------------------------------------------- results
