@@ -137,7 +137,7 @@ def _spark(node: exp.Expression) -> str:
 
 
 def _rewrite(node: exp.Expression, arrays: frozenset[str]) -> exp.Expression:
-    """One DuckDB function as its Spark equivalent (called bottom-up by ``transform``)."""
+    """One DuckDB function as its Spark equivalent (see :func:`spark_sql`)."""
     name = _function_name(node)
     args = [a for a in node.args.values() if isinstance(a, exp.Expression)]
     if (_JARO_WINKLER is not None and isinstance(node, _JARO_WINKLER)) or name in (
