@@ -149,6 +149,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     if shutil.which("java") is None:
         pytest.skip("Spark needs Java")
     session = nl.spark_session("local[2]", tmp_path_factory.mktemp("spark"), partitions=2)
+    # a few hundred people: compiling plans costs more than running them
+    session.conf.set("spark.sql.codegen.wholeStage", "false")
     yield session
     session.stop()
 
