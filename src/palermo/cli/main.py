@@ -826,3 +826,8 @@ from palermo.cli.people import orgs_app, people_app, photos_app  # noqa: E402
 app.add_typer(people_app, name="people")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(photos_app, name="photos")
+
+# National linkage of people across all cases.
+from palermo.cli.linkage import linkage_app  # noqa: E402
+
+app.add_typer(linkage_app, name="linkage")
