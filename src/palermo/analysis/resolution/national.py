@@ -60,6 +60,7 @@ _LISTS = frozenset(
         "id_kinds",
         "address_rare_words",
         "address_number_words",
+        "name_address_words",
     }
 )
 FEATURE_SCHEMA = pa.schema(
