@@ -34,7 +34,8 @@ $(STAMP): pyproject.toml
 install: $(VENDOR_STAMP) $(STAMP)
 
 # Debian packages the tests need (a real Chromium for browser tests, poppler for PDF checks,
-# Tesseract with English and Spanish for OCR of scans, Node.js and npm for the pages' JavaScript).
+# Tesseract with English and Spanish for OCR of scans, Node.js and npm for the pages' JavaScript,
+# Java for the national linkage on Spark).
 system-deps:
 	@pkgs=""; \
 	[ -x /usr/bin/chromium ] || pkgs="$$pkgs chromium"; \
@@ -45,6 +46,7 @@ system-deps:
 	[ -f /usr/share/tesseract-ocr/5/tessdata/spa.traineddata ] || pkgs="$$pkgs tesseract-ocr-spa"; \
 	command -v node >/dev/null || pkgs="$$pkgs nodejs"; \
 	command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	command -v java >/dev/null || pkgs="$$pkgs default-jre-headless"; \
 	if [ -n "$$pkgs" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$pkgs >/dev/null; \
