@@ -364,7 +364,31 @@ def cluster_keys(keys: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[
 # --------------------------------------------------------------------------- scoring
 
 
-def _gamma_from_weight_sql(model: Model, comp: Comparison) -> str:
+def scored_pair_sql(
+    model: Model, present: set[str], usable: Mapping[str, tuple[float, float]]
+) -> tuple[str, str, list[str]]:
+    """SQL pieces that read a scored pair (a row ``p`` of Splink's predictions, which
+    carries ``mw_<comparison>`` for the comparisons in ``present``): its total weight
+    with term-frequency adjustments, the levels' columns to add to ``p``
+    (``gamma_<comparison>``), and the output columns ``id_l, id_r, g<i>, mw<i>``.
+    One place for the DuckDB and Spark paths (see :mod:`.national`)."""
+    names = ["p.unique_id_l AS id_l", "p.unique_id_r AS id_r"]
+    adjustments = []
+    gamma_sql = ""
+    for i, c in enumerate(COMPARISONS):
+        if f"mw_{c.name}" in present:
+            gamma_sql += f", {gamma_from_weight_sql(model, c)} AS gamma_{c.name}"
+            adj = tf_adjustment_sql(c, usable)
+            adjustments.append(adj)
+            names += [f"p.gamma_{c.name} AS g{i}", f"p.mw_{c.name} + {adj} AS mw{i}"]
+        else:
+            # Splink leaves out a comparison it finds nothing to compare on (e.g. a
+            # field empty in every record): it counts as missing for every pair
+            names += [f"-1 AS g{i}", f"0.0 AS mw{i}"]
+    return " + ".join(["p.match_weight", *adjustments]), gamma_sql, names
+
+
+def gamma_from_weight_sql(model: Model, comp: Comparison) -> str:
     """The level (gamma) of a scored pair from its weight for one comparison.
 
     The scored pairs carry each comparison's weight, not its level (keeping the levels
@@ -498,20 +522,7 @@ def _splink_pairs(
                         f"ON tf_{col}_{side}.value = p.{col}_{side}"
                     )
         usable = {c: v for c, v in tf.items() if f"{c}_l" in present}
-        names = ["p.unique_id_l AS id_l", "p.unique_id_r AS id_r"]
-        adjustments = []
-        gamma_sql = ""
-        for i, c in enumerate(COMPARISONS):
-            if f"mw_{c.name}" in present:
-                gamma_sql += f", {_gamma_from_weight_sql(model, c)} AS gamma_{c.name}"
-                adj = tf_adjustment_sql(c, usable)
-                adjustments.append(adj)
-                names += [f"p.gamma_{c.name} AS g{i}", f"p.mw_{c.name} + {adj} AS mw{i}"]
-            else:
-                # Splink leaves out a comparison it finds nothing to compare on (e.g. a
-                # field empty in every record): it counts as missing for every pair
-                names += [f"-1 AS g{i}", f"0.0 AS mw{i}"]
-        weight = " + ".join(["p.match_weight", *adjustments])
+        weight, gamma_sql, names = scored_pair_sql(model, present, usable)
         con.execute(
             f"CREATE TEMP TABLE __scored AS SELECT {weight} AS w, {', '.join(names)} "
             f"FROM (SELECT *{gamma_sql} FROM {pred.physical_name} p) p {' '.join(joins)}"

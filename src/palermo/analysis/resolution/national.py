@@ -41,36 +41,23 @@ from palermo.analysis.resolution.engine import (
     DEFAULT_MIN_PROBABILITY,
     MIN_RECORDS_FOR_STATISTICS,
     PRIOR_MAX_SHIFT,
-    tf_adjustment_sql,
+    scored_pair_sql,
 )
-from palermo.analysis.resolution.levels import COMPARISONS, Comparison
+from palermo.analysis.resolution.levels import COMPARISONS
 from palermo.analysis.resolution.model import TF_COLUMNS, Model
-from palermo.analysis.resolution.records import FEATURE_COLUMNS
+from palermo.analysis.resolution.records import FEATURE_COLUMNS, INTEGER_COLUMNS, LIST_COLUMNS
 
 Dialect = Literal["duckdb", "spark"]
 
 # The Parquet type of every feature column (checked against FEATURE_COLUMNS by the tests).
-_INTEGERS = frozenset({"address_words", "address_rare", "dob_days"})
-_LISTS = frozenset(
-    {
-        "name_forms",
-        "name_year_keys",
-        "dob_letters",
-        "ids",
-        "id_kinds",
-        "address_rare_words",
-        "address_number_words",
-        "name_address_words",
-    }
-)
 FEATURE_SCHEMA = pa.schema(
     [
         pa.field(
             name,
             pa.int64()
-            if name in _INTEGERS
+            if name in INTEGER_COLUMNS
             else pa.list_(pa.string())
-            if name in _LISTS
+            if name in LIST_COLUMNS
             else pa.string(),
         )
         for name in FEATURE_COLUMNS
@@ -278,17 +265,6 @@ def prior_shift_counted(
     return shift
 
 
-def _gamma_sql(model: Model, comp: Comparison) -> str:
-    """A scored pair's level of one comparison, read from that comparison's weight (the
-    levels' weights are distinct: see :func:`~.model.distinct_weights`)."""
-    whens = [
-        f"WHEN abs(p.mw_{comp.name} - ({model.weight(comp.name, lv.key)!r})) < 1e-6 THEN {g}"
-        for g, lv in sorted(comp.gamma_to_level().items())
-        if not lv.is_null
-    ]
-    return f"CASE {' '.join(whens)} WHEN p.mw_{comp.name} = 0.0 THEN -1 END"
-
-
 def _max_tf_boost(tf: Mapping[str, tuple[float, float]]) -> float:
     total = 0.0
     for comp in COMPARISONS:
@@ -391,18 +367,7 @@ def link_across_cases(
                     f"LEFT JOIN {tf_tables[col]} tf_{col}_{side} "
                     f"ON tf_{col}_{side}.value = p.{col}_{side}"
                 )
-    names = ["p.unique_id_l AS id_l", "p.unique_id_r AS id_r"]
-    adjustments = []
-    gamma_sql = ""
-    for i, c in enumerate(COMPARISONS):
-        if f"mw_{c.name}" in present:
-            gamma_sql += f", {_gamma_sql(model, c)} AS gamma_{c.name}"
-            adj = tf_adjustment_sql(c, usable)
-            adjustments.append(adj)
-            names += [f"p.gamma_{c.name} AS g{i}", f"p.mw_{c.name} + {adj} AS mw{i}"]
-        else:
-            names += [f"-1 AS g{i}", f"0.0 AS mw{i}"]
-    weight = " + ".join(["p.match_weight", *adjustments])
+    weight, gamma_sql, names = scored_pair_sql(model, present, usable)
     scored = db_api.query_sql(
         f"SELECT {weight} AS w, {', '.join(names)} "
         f"FROM (SELECT *{gamma_sql} FROM {pred.physical_name} p "

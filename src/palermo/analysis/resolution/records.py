@@ -338,8 +338,8 @@ def features_frame(records: Sequence[PersonRecord]) -> pd.DataFrame:
     return frame_from_columns(feature_columns(records))
 
 
-_INTEGER_COLUMNS = frozenset({"address_words", "address_rare", "dob_days"})
-_LIST_COLUMNS = frozenset(
+INTEGER_COLUMNS = frozenset({"address_words", "address_rare", "dob_days"})
+LIST_COLUMNS = frozenset(
     {
         "name_forms",
         "name_year_keys",
@@ -359,9 +359,9 @@ def frame_from_columns(cols: Mapping[str, list[Any]]) -> pd.DataFrame:
     text column with no value at all as text (not DuckDB's NULL type)."""
     data: dict[str, Any] = {}
     for name, values in cols.items():
-        if name in _INTEGER_COLUMNS:
+        if name in INTEGER_COLUMNS:
             data[name] = pd.array(values, dtype="Int64")
-        elif name not in _LIST_COLUMNS and all(v is None for v in values):
+        elif name not in LIST_COLUMNS and all(v is None for v in values):
             data[name] = pd.array(values, dtype="string")
         else:
             data[name] = values
