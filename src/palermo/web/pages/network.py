@@ -1,6 +1,8 @@
 """The Network tab: an interactive graph (canvas, shipped JS) over tables that carry
 everything the canvas shows: suggested roles, key players, culpable but not charged,
-and links to the user's other cases."""
+links to the user's other cases, and the national linkage's suggestions that a person
+of this case is a person of another case (kept outside the cached body: a decision
+shows at once)."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, network
+from palermo.services import cases, national_linkage, network
+from palermo.services.errors import InvalidInput
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.fragments import fragments
 from palermo.web.pages.cases import _case_page, case_path
@@ -20,6 +24,26 @@ from palermo.web.pages.cases import _case_page, case_path
 router = APIRouter()
 
 EVIDENCE_KINDS = ("call", "message", "payment", "trip")
+# Where the cached body leaves room for the national links (rendered per request).
+NATIONAL_MARKER = Markup("<!-- national-links -->")
+# The comparisons of the resolution model, in words.
+COMPARISONS = {
+    "name": "name",
+    "dob": "date of birth",
+    "ids": "phones, accounts and other identifiers",
+    "address": "address",
+    "nationality": "nationality",
+}
+
+
+def _evidence_words(evidence: list[tuple[str, str, float]]) -> list[tuple[str, float]]:
+    """The comparisons of a national link as (words, weight in bits), strongest first;
+    a comparison missing on one side is not counted and not shown."""
+    return [
+        (f"{COMPARISONS.get(comp, comp)}: {level.replace('_', ' ')}", weight)
+        for comp, level, weight in evidence
+        if level != "null"
+    ]
 
 
 def _date(value: str) -> date | None:
@@ -67,7 +91,16 @@ def network_tab(
         *(v for k, v in values.items() if k not in ("view", "case")),
     )
     tab_body = fragments.render(request, "network/_body.html", key, view.graph, lambda: values)
-    return _case_page(request, user, case, "network", "network/tab.html", {"tab_body": tab_body})
+    head, _, tail = tab_body.partition(NATIONAL_MARKER)
+    links = national_linkage.national_links(ctx, user.actor, reference)
+    page = {
+        "tab_head": head,
+        "tab_tail": tail,
+        "national_links": links,
+        "national_evidence": {link.id: _evidence_words(link.evidence) for link in links},
+        "can_decide": user.actor.can(Permission.DECIDE),
+    }
+    return _case_page(request, user, case, "network", "network/tab.html", page)
 
 
 @router.post("/cases/{reference}/network/roles")
@@ -105,3 +138,20 @@ def decide_duplicate(
         same=None if decision == "undo" else decision == "same",
     )
     return RedirectResponse(case_path(reference, "/network") + "#duplicates", status_code=303)
+
+
+@router.post("/cases/{reference}/network/national")
+def decide_national_link(
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    link_id: Annotated[int, Form()],
+    decision: Annotated[str, Form(max_length=16)],
+) -> Response:
+    same = {"same": True, "apart": False, "undo": None}
+    if decision not in same:
+        raise InvalidInput("decision: same, apart or undo")
+    national_linkage.decide_national_link(ctx, user.actor, reference, link_id, same=same[decision])
+    return RedirectResponse(
+        case_path(reference, "/network") + f"#national-{link_id}", status_code=303
+    )
