@@ -88,8 +88,18 @@ def test_national_link_is_shown_decided_and_reopened(
         data={"csrf_token": csrf(html), "link_id": str(link.id), "decision": "undo"},
     )
     assert response.status_code == 303
-    row = _row(client.get(f"/cases/{linked.here}/network").text, link.id)
+    html = client.get(f"/cases/{linked.here}/network").text
+    row = _row(html, link.id)
     assert "Suggestion, not yet decided" in row and ">Reopen<" not in row
+
+    response = client.post(
+        f"/cases/{linked.here}/network/national",
+        data={"csrf_token": csrf(html), "link_id": str(link.id), "decision": "apart"},
+    )
+    assert response.status_code == 303
+    row = _row(client.get(f"/cases/{linked.here}/network").text, link.id)
+    assert "Rejected: not the same" in row and ">Reject<" not in row and ">Reopen<" in row
+    assert nl.national_links(ctx, prosecutor, linked.there)[0].status == "rejected"
 
 
 def test_national_decision_needs_the_form_token_and_a_known_decision(
