@@ -555,7 +555,7 @@ def national_links(ctx: Context, actor: Actor, reference: str) -> list[NationalL
                     decided_at=a.decided_at,
                 )
             )
-        audit.record(
+        audit.record_read(
             session,
             actor=actor,
             action="linkage.view",
