@@ -146,8 +146,9 @@ def test_stale_suggestions_are_withdrawn_and_decisions_kept(
 
 @pytest.fixture(scope="module")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    if shutil.which("java") is None:
-        pytest.skip("Spark needs Java")
+    # `make test` installs Java (system-deps): without it this fails rather than skips,
+    # so the Spark path is never silently left out of a run.
+    assert shutil.which("java"), "Spark needs Java: run `make system-deps`"
     session = nl.spark_session("local[2]", tmp_path_factory.mktemp("spark"), partitions=2)
     # a few hundred people: compiling plans costs more than running them
     session.conf.set("spark.sql.codegen.wholeStage", "false")

@@ -223,6 +223,39 @@ def _lock_head(session: Session) -> Any:
     ).first()
 
 
+def _chained_row(
+    keys: AuditKeys, seq: int, prev_hash: str, entry: dict[str, Any]
+) -> dict[str, Any]:
+    """The stored row of one entry (``actor``, ``action``, ``case_id``, ``object_type``,
+    ``object_id``, ``details``) at ``seq`` after ``prev_hash``, with its MAC."""
+    actor: Actor = entry["actor"]
+    object_id = entry["object_id"]
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": datetime.now(UTC),
+        "user_id": actor.user_id,
+        "username": actor.username,
+        "action": entry["action"],
+        "case_id": entry["case_id"],
+        "object_type": entry["object_type"],
+        "object_id": None if object_id is None else str(object_id),
+        "details": entry["details"],
+        "prev_hash": prev_hash,
+    }
+    return {**fields, "hash": entry_mac(keys.mac_key, **fields), "alg": ALG}
+
+
+def _note_checkpoint(
+    session: Session, keys: AuditKeys, row: dict[str, Any], *, first_keyed: bool, empty_log: bool
+) -> None:
+    """Queue a signed checkpoint for the entry (written after commit) when it is the first
+    keyed entry of the log or falls on the checkpoint interval."""
+    seq = row["seq"]
+    if first_keyed or seq % keys.checkpoint_every == 0:
+        legacy_until = 0 if empty_log else (seq - 1 if first_keyed else None)
+        session.info.setdefault(_PENDING, []).append((keys, seq, row["hash"], legacy_until))
+
+
 def record(
     session: Session,
     *,
@@ -236,30 +269,25 @@ def record(
     """Append an entry in the caller's transaction (it commits or rolls back with the work)."""
     keys = keys_for(session)
     last = _lock_head(session)
-    seq = (last.seq + 1) if last else 1
-    prev_hash = last.hash if last else GENESIS
-    at = datetime.now(UTC)
-    clean_details = json.loads(json.dumps(details, default=str)) if details else None
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "at": at,
-        "user_id": actor.user_id,
-        "username": actor.username,
-        "action": action,
-        "case_id": case_id,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "details": clean_details,
-        "prev_hash": prev_hash,
-    }
-    mac = entry_mac(keys.mac_key, **fields)
-    entry = AuditEntry(**fields, hash=mac, alg=ALG)
+    row = _chained_row(
+        keys,
+        (last.seq + 1) if last else 1,
+        last.hash if last else GENESIS,
+        {
+            "actor": actor,
+            "action": action,
+            "case_id": case_id,
+            "object_type": object_type,
+            "object_id": object_id,
+            "details": json.loads(json.dumps(details, default=str)) if details else None,
+        },
+    )
+    entry = AuditEntry(**row)
     session.add(entry)
     session.flush()
-    first_keyed = last is None or last.alg != ALG
-    if first_keyed or seq % keys.checkpoint_every == 0:
-        legacy_until = 0 if last is None else (last.seq if first_keyed else None)
-        session.info.setdefault(_PENDING, []).append((keys, seq, mac, legacy_until))
+    _note_checkpoint(
+        session, keys, row, first_keyed=last is None or last.alg != ALG, empty_log=last is None
+    )
     return entry
 
 
@@ -365,27 +393,11 @@ def _append_many(session: Session, entries: list[dict[str, Any]]) -> None:
     rows: list[dict[str, Any]] = []
     for entry in entries:
         seq += 1
-        actor: Actor = entry["actor"]
-        object_id = entry["object_id"]
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "at": datetime.now(UTC),
-            "user_id": actor.user_id,
-            "username": actor.username,
-            "action": entry["action"],
-            "case_id": entry["case_id"],
-            "object_type": entry["object_type"],
-            "object_id": None if object_id is None else str(object_id),
-            "details": entry["details"],
-            "prev_hash": prev_hash,
-        }
-        mac = entry_mac(keys.mac_key, **fields)
-        rows.append({**fields, "hash": mac, "alg": ALG})
-        if first_keyed or seq % keys.checkpoint_every == 0:
-            legacy_until = 0 if empty_log else (seq - 1 if first_keyed else None)
-            session.info.setdefault(_PENDING, []).append((keys, seq, mac, legacy_until))
+        row = _chained_row(keys, seq, prev_hash, entry)
+        rows.append(row)
+        _note_checkpoint(session, keys, row, first_keyed=first_keyed, empty_log=empty_log)
         empty_log = first_keyed = False
-        prev_hash = mac
+        prev_hash = row["hash"]
     # Core, not the ORM's bulk path: nothing here needs objects back.
     session.connection().execute(insert(AuditEntry.__table__), rows)  # type: ignore[arg-type]
 
