@@ -330,7 +330,7 @@ def _one_to_one(
         p = probabilities[(s.key_a, s.key_b)]
         if p < min_probability:
             continue
-        w = round(_weight(p), 3)
+        w = round(probability_weight(p), 3)
         out.append(
             dataclasses.replace(
                 s,
@@ -449,7 +449,7 @@ def tf_adjustment_sql(comp: Comparison, tf: Mapping[str, tuple[float, float]]) -
     return "(CASE " + " ".join(whens) + " ELSE 0.0 END)"
 
 
-def _max_tf_boost(tf: Mapping[str, tuple[float, float]]) -> float:
+def max_tf_boost(tf: Mapping[str, tuple[float, float]]) -> float:
     """The most the adjustments can add to a pair's weight."""
     total = 0.0
     for comp in COMPARISONS:
@@ -458,33 +458,38 @@ def _max_tf_boost(tf: Mapping[str, tuple[float, float]]) -> float:
     return max(total, 0.0)
 
 
-def prior_shift(weights: Any, prior: float, n_pairs: float) -> float:
+def prior_shift(weights: Any, prior: float, n_pairs: float, counts: Any = None) -> float:
     """Re-estimate the prior from the scored pairs; return the change of its weight.
 
     The prior from the deterministic rules assumes they find 70% of the matches. Here
     it is updated as expectation maximisation would: the share of matches among all
     pairs is the sum of the pairs' match probabilities (pairs not scored count as
     non-matches) divided by the number of pairs, repeated to a fixed point. The change
-    is kept within :data:`PRIOR_MAX_SHIFT` bits either way.
+    is kept within :data:`PRIOR_MAX_SHIFT` bits either way. With ``counts``, ``weights``
+    is a histogram (each weight and how many pairs have it), so that on millions of
+    pairs only the histogram leaves the database (see :mod:`.national`).
     """
     import numpy as np
 
     w = np.asarray(weights, dtype=float)
+    n = np.ones_like(w) if counts is None else np.asarray(counts, dtype=float)
     if not len(w) or n_pairs <= 0:
         return 0.0
-    base = _weight(prior)
+    base = probability_weight(prior)
     shift = 0.0
     for _ in range(50):
         p = 1.0 / (1.0 + np.exp2(-np.clip(w + shift, -60, 60)))
-        new_prior = min(max(float(p.sum()) / n_pairs, 1e-12), 0.5)
-        new_shift = min(max(_weight(new_prior) - base, -PRIOR_MAX_SHIFT), PRIOR_MAX_SHIFT)
+        new_prior = min(max(float((p * n).sum()) / n_pairs, 1e-12), 0.5)
+        moved = probability_weight(new_prior) - base
+        new_shift = min(max(moved, -PRIOR_MAX_SHIFT), PRIOR_MAX_SHIFT)
         if abs(new_shift - shift) < 1e-4:
             return new_shift
         shift = new_shift
     return shift
 
 
-def _weight(probability: float) -> float:
+def probability_weight(probability: float) -> float:
+    """A match probability as a weight in bits (its log-odds)."""
     p = min(max(probability, 1e-12), 1 - 1e-12)
     return math.log2(p / (1 - p))
 
@@ -507,8 +512,8 @@ def _splink_pairs(
         settings = model.splink_settings(link_type, prior, all_pairs=n_pairs <= ALL_PAIRS_UP_TO)
         linker = make_linker(con, tables, settings, validate=False)
         tf = _tf_tables(con, "features") if statistics else {}
-        min_weight = _weight(min_probability)
-        slack = _max_tf_boost(tf) + (PRIOR_MAX_SHIFT if statistics else 0.0)
+        min_weight = probability_weight(min_probability)
+        slack = max_tf_boost(tf) + (PRIOR_MAX_SHIFT if statistics else 0.0)
         pred = linker.inference.predict(threshold_match_weight=min_weight - slack)
         present = {
             r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {pred.physical_name}").fetchall()
@@ -548,7 +553,7 @@ def _splink_pairs(
     finally:
         con.close()
     return _suggestions(
-        result, Explainer(records, cols) if explain else None, _weight(prior) + shift
+        result, Explainer(records, cols) if explain else None, probability_weight(prior) + shift
     )
 
 

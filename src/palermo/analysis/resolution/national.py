@@ -25,8 +25,7 @@ see what.
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +40,9 @@ from palermo.analysis.resolution.engine import (
     DEFAULT_MIN_PROBABILITY,
     MIN_RECORDS_FOR_STATISTICS,
     PRIOR_MAX_SHIFT,
+    max_tf_boost,
+    prior_shift,
+    probability_weight,
     scored_pair_sql,
 )
 from palermo.analysis.resolution.levels import COMPARISONS
@@ -236,43 +238,6 @@ def pairs_across(case_sizes: Iterable[int]) -> float:
     return (total * total - sum(s * s for s in sizes)) / 2
 
 
-def _weight(probability: float) -> float:
-    p = min(max(probability, 1e-12), 1 - 1e-12)
-    return math.log2(p / (1 - p))
-
-
-def prior_shift_counted(
-    weights: Sequence[float], counts: Sequence[int], prior: float, n_pairs: float
-) -> float:
-    """:func:`~.engine.prior_shift` on a histogram of the scored pairs' weights (a value
-    and how many pairs have it): on millions of pairs only the histogram leaves the
-    backend. The same fixed point as the engine's, and the same bound."""
-    import numpy as np
-
-    w = np.asarray(weights, dtype=float)
-    n = np.asarray(counts, dtype=float)
-    if not len(w) or n_pairs <= 0:
-        return 0.0
-    base = _weight(prior)
-    shift = 0.0
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp2(-np.clip(w + shift, -60, 60)))
-        new_prior = min(max(float((p * n).sum()) / n_pairs, 1e-12), 0.5)
-        new_shift = min(max(_weight(new_prior) - base, -PRIOR_MAX_SHIFT), PRIOR_MAX_SHIFT)
-        if abs(new_shift - shift) < 1e-4:
-            return new_shift
-        shift = new_shift
-    return shift
-
-
-def _max_tf_boost(tf: Mapping[str, tuple[float, float]]) -> float:
-    total = 0.0
-    for comp in COMPARISONS:
-        cols = {lv.tf_column for lv in comp.levels if lv.tf_column in tf}
-        total += max((math.log2(tf[c][0] / tf[c][1]) for c in cols if c), default=0.0)
-    return max(total, 0.0)
-
-
 @dataclass(frozen=True)
 class LinkageRun:
     """What one run scored: records, cases, pairs in scope, the prior and its shift,
@@ -353,8 +318,8 @@ def link_across_cases(
         log_level=logging.ERROR,
         validate_settings=False,
     )
-    min_weight = _weight(min_probability)
-    slack = _max_tf_boost(tf) + (PRIOR_MAX_SHIFT if statistics else 0.0)
+    min_weight = probability_weight(min_probability)
+    slack = max_tf_boost(tf) + (PRIOR_MAX_SHIFT if statistics else 0.0)
     pred = linker.inference.predict(threshold_match_weight=min_weight - slack)
     present = {c.unquote().name for c in pred.columns}
     joins = []
@@ -385,8 +350,11 @@ def link_across_cases(
     scored_pairs = sum(int(r["n"]) for r in histogram)
     shift = 0.0
     if statistics:
-        shift = prior_shift_counted(
-            [float(r["w"]) for r in histogram], [int(r["n"]) for r in histogram], prior, n_pairs
+        shift = prior_shift(
+            [float(r["w"]) for r in histogram],
+            prior,
+            n_pairs,
+            counts=[int(r["n"]) for r in histogram],
         )
     gammas = ", ".join(f"g{i}" for i in range(len(COMPARISONS)))
     weights = ", ".join(f"round(mw{i}, 3) AS mw{i}" for i in range(len(COMPARISONS)))
