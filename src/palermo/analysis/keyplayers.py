@@ -45,6 +45,7 @@ import numpy as np
 from palermo.analysis.data import I32, NODE_KINDS, CaseData, FloatArray, IntArray, uniq_counts
 from palermo.analysis.graph import CaseGraph
 from palermo.analysis.roles import RoleSuggestion
+from palermo.words import counted
 
 
 @dataclass(slots=True)
@@ -241,10 +242,10 @@ def key_players(
     players = []
     for i in order.tolist():
         node = int(active[i])
-        contacts = f"{deg[i]} other" + ("s" if deg[i] != 1 else "")
-        records = f"{int(strength[i])} record" + ("s" if int(strength[i]) != 1 else "")
+        records = counted(int(strength[i]), "record")
         expl = [
-            f"in direct contact with {contacts} (rank {deg_rank[i]} of {n_act}), {records}",
+            f"in direct contact with {counted(int(deg[i]), 'other', zero='no')}"
+            f" (rank {deg_rank[i]} of {n_act}), {records}",
             (
                 f"lies on about {btw[i]:.1%} of shortest paths between others "
                 f"(rank {btw_rank[i]}; {method})"
@@ -254,14 +255,16 @@ def key_players(
         ]
         if sole[i] > 0:
             expl.append(
-                f"the only link between its group and {sole[i]} other group"
-                f"{'s' if sole[i] > 1 else ''} (reaches {groups_reached[i]} groups in all)"
+                f"the only link between its group and {counted(int(sole[i]), 'other group')}"
+                f" (reaches {counted(int(groups_reached[i]), 'group')} in all)"
             )
         elif groups_reached[i] > 0:
-            expl.append(f"reaches {groups_reached[i]} other groups, each also linked by others")
+            expl.append(
+                f"reaches {counted(int(groups_reached[i]), 'other group')},"
+                " each also linked by others"
+            )
         expl.append(
-            f"reaches {reach2[i]} other{'s' if reach2[i] != 1 else ''} within two steps"
-            f" (rank {reach2_rank[i]})"
+            f"reaches {counted(int(reach2[i]), 'other')} within two steps (rank {reach2_rank[i]})"
         )
         if role_of[i]:
             expl.append(
@@ -275,8 +278,8 @@ def key_players(
         peers = int(same_deg.get(deg[i], 1)) - 1
         if peers > 0:
             expl.append(
-                f"{peers} other{'s' if peers != 1 else ''} ha{'ve' if peers != 1 else 's'}"
-                f" as many contacts: ordered among them by records ({int(strength[i])}),"
+                f"{counted(peers, 'other')} ha{'ve' if peers != 1 else 's'} as many contacts:"
+                f" ordered among them by records ({int(strength[i])}),"
                 f" then by brokerage (constraint {cons[i]:.2f}, lower first)"
             )
         expl.append(
