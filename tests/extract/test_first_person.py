@@ -76,13 +76,14 @@ def test_a_threat_to_kill_if_i_escape_is_a_threat_not_an_escape() -> None:
 
 def test_the_frozen_first_person_halves_are_apart_from_the_development_half() -> None:
     dev = load_set(SETS["first-person-dev"])
-    halves = [load_set(SETS[f"first-person-test{n}"]) for n in ("", "2", "3")]
+    halves = [load_set(SETS[f"first-person-test{n}"]) for n in ("", "2", "3", "4")]
     frozen = [s for half in halves for s in half]
     assert {s.doc for s in dev}.isdisjoint({s.doc for s in frozen})
-    for a in range(3):
-        for b in range(a + 1, 3):
+    for a in range(len(halves)):
+        for b in range(a + 1, len(halves)):
             assert {s.doc for s in halves[a]}.isdisjoint({s.doc for s in halves[b]})
-    assert len(halves[1]) >= 100 and len(halves[2]) >= 150
+    assert len(halves[1]) >= 100 and len(halves[2]) >= 150 and len(halves[3]) >= 100
+    assert len({s.doc for s in halves[3]}) >= 12
     assert all(s.voice == "first" and s.source.startswith("http") for s in frozen)
 
 
@@ -189,3 +190,74 @@ def test_not_minding_the_work_does_not_negate_it() -> None:
     assert "excessive_overtime" in hits(
         "At first I didn't mind working from sunrise to sunset picking fruit."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # A promise of work or pay, then the contrast, told as a story.
+        (
+            "He said I would work in a restaurant, but when I arrived I was taken to a brothel.",
+            "deception",
+        ),
+        ("He told me I would be working in a hotel, but it was a massage parlour.", "deception"),
+        ("When I arrived, I realised there was no job.", "deception"),
+        ("Nothing was as they had said.", "deception"),
+        ("I came for a job in a shop and ended up in a brothel.", "deception"),
+        ("He made me believe I would have a better life.", "deception"),
+        ("We found out that the company did not exist.", "deception"),
+        ("He said I can stay and live in England and I believed him.", "deception"),
+        ("A man came to the village looking for young people to work in Thailand.", "recruitment"),
+        ("My cousin said there was a good job waiting for me in the city.", "recruitment"),
+        # Threats reported, threats against the family, violence done to others.
+        (
+            "They beat me, they told me they would heat the iron and burn me.",
+            "intimidation_threats",
+        ),
+        ("They told me they know where my family lives.", "intimidation_threats"),
+        ("He kept telling me I would never see my son again.", "intimidation_threats"),
+        ("The man said I would disappear if I talked.", "intimidation_threats"),
+        ("I saw them beat another worker until he bled.", "physical_sexual_violence"),
+        ("He hit the boy in front of all of us.", "physical_sexual_violence"),
+        ("Sometimes he would slap me if the food was cold.", "physical_sexual_violence"),
+        # Could not leave; papers and money kept; pay cut or none.
+        ("They tried to leave, but two got caught.", "restriction_of_movement"),
+        ("We could only go out with the boss.", "restriction_of_movement"),
+        ("My passport stayed with the employer.", "document_retention"),
+        ("They kept my money.", "withholding_wages"),
+        ("My boss cut my pay in half.", "withholding_wages"),
+        ("I never saw a penny of my wages.", "withholding_wages"),
+        ("Whenever I asked for my salary, she said next month.", "withholding_wages"),
+        ("We were owed three months of pay.", "withholding_wages"),
+        # Debts, hours, days, beds and food, moves.
+        ("She said I had to pay 40,000 for bringing me here.", "debt_bondage"),
+        ("I had to wake up at 5 am every day and work until 9 pm.", "excessive_overtime"),
+        ("We worked through Christmas and every weekend.", "no_days_off"),
+        ("We slept twelve in one room with no mattress.", "abusive_conditions"),
+        ("I was trafficked through Northern Africa to London.", "transport_transfer"),
+    ],
+)
+def test_narrative_classes_of_survivors_language(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("He told me the job was in a restaurant, and it was.", "deception"),
+        ("When we got there we learned the bus was not coming.", "deception"),
+        ("He not only offered me a job and a home, but also a second chance.", "deception"),
+        ("My mother told me she would visit me next week.", "intimidation_threats"),
+        ("I saw a man hit the ball.", "physical_sexual_violence"),
+        ("I got paid on time every month.", "withholding_wages"),
+        ("She was offered a job at the bakery and took it.", "recruitment"),
+        (
+            "Many are still at risk of being trafficked and coerced into forced labor.",
+            "transport_transfer",
+        ),
+        ("He threatened that he would beat her if she did not pay.", "physical_sexual_violence"),
+        ("We are kept in the dark about how much we are owed.", "debt_bondage"),
+    ],
+)
+def test_what_the_narrative_classes_leave_alone(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)

@@ -209,17 +209,22 @@ def test_the_real_sets_keep_their_sources_and_split_by_document() -> None:
 # sets) and locked 0.02 below: a change that loses more than that fails here.
 LOCKED = {
     ("regression", None): 1.000,
-    ("real-dev", None): 0.947,
-    ("real-test", None): 0.910,
-    ("real-test", "ilo"): 0.948,
+    ("real-dev", None): 0.949,
+    ("real-test", None): 0.911,
+    ("real-test", "ilo"): 0.953,
     # The development half grew by 146 harder sentences (12 new documents): 0.810 before
-    # tuning on them, 0.920 after.
-    ("first-person-dev", None): 0.920,
-    ("first-person-test", None): 0.604,
+    # tuning on them, 0.920 after; then by 127 more (10 new documents): 0.865 before tuning
+    # on them, 0.907 after. The floor is lowered from 0.920 to record the grown half
+    # honestly (the same patterns score less on the harder half), not because any
+    # sentence of the old half got worse.
+    ("first-person-dev", None): 0.907,
+    ("first-person-test", None): 0.630,
     ("first-person-test2", None): 0.811,
     ("first-person-test2", "ilo"): 0.857,
     ("first-person-test3", None): 0.634,
     ("first-person-test3", "ilo"): 0.577,
+    ("first-person-test4", None): 0.539,
+    ("first-person-test4", "ilo"): 0.552,
     ("spanish-dev", None): 0.984,
     ("spanish-test", None): 0.887,
 }

@@ -7,8 +7,8 @@ The sets ship with the package (``palermo/extract/labelled``, see its README):
 * ``real-test`` — the other half, frozen before any tuning and never tuned on;
 * ``first-person-dev`` / ``first-person-test`` — victims' and survivors' own words
   (testimony, declarations, transcripts, quoted statements), split the same way;
-  ``first-person-test2`` and ``first-person-test3`` — a second and a third frozen
-  first-person test half, each from documents gathered later;
+  ``first-person-test2``, ``first-person-test3`` and ``first-person-test4`` — a second,
+  a third and a fourth frozen first-person test half, each from documents gathered later;
 * ``spanish-dev`` / ``spanish-test`` — real Spanish text (prosecution-service and ministry
   releases, reports of court and government communiqués), split the same way.
 
@@ -41,6 +41,7 @@ SETS: dict[str, Path] = {
     "first-person-test": LABELLED / "first_person_test.jsonl",
     "first-person-test2": LABELLED / "first_person_test2.jsonl",
     "first-person-test3": LABELLED / "first_person_test3.jsonl",
+    "first-person-test4": LABELLED / "first_person_test4.jsonl",
     "spanish-dev": LABELLED / "spanish_dev.jsonl",
     "spanish-test": LABELLED / "spanish_test.jsonl",
 }

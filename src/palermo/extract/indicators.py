@@ -234,6 +234,12 @@ _LAW = re.compile(
 _TITLE_WORD = re.compile(r"[A-Z][\w'’-]*")
 # "would" (or "'d") just before a match with "if" or "unless" after it in the clause.
 _WOULD = re.compile(r"(?:\bwould|'d)\s+(?:\w+\s+){0,1}$", re.IGNORECASE)
+# A "would" told with how often it happened is what used to happen, not a threat:
+# "sometimes he would slap me if the food was cold".
+_HABITUAL = re.compile(
+    r"\b(?:sometimes|often|always|usually|regularly|frequently|constantly|every time|each time)\b",
+    re.IGNORECASE,
+)
 _CONDITION_AFTER = re.compile(r"[^;:,.—–]{0,60}?\b(?:if|unless)\b", re.IGNORECASE)
 MAX_SENTENCE = 600
 
@@ -373,7 +379,11 @@ def _blocked(
         return None
     if _conditional(clause) or _CONDITIONAL.search(sentence[start:end]):
         return "conditional"
-    if _WOULD.search(prefix) and _CONDITION_AFTER.match(sentence, end):
+    if (
+        _WOULD.search(prefix)
+        and _CONDITION_AFTER.match(sentence, end)
+        and not _HABITUAL.search(clause)
+    ):
         return "conditional"  # "would beat her if she did not pay": a threat, not a beating
     if _FUTURE.search(prefix):
         return "future"
