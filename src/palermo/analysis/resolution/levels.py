@@ -14,12 +14,10 @@ a weaker level of its own ("initial_similar": "Petkovychenko" / "Petkodaenko").
 
 A date of birth tolerates the usual typos (day and month swapped, the year one off, one
 digit changed or two neighbouring digits swapped), so that a name and a date of birth
-carry a match on their own; a digit changed in the year has a weaker level of its own
-(1972 / 1977 is as often two people born years apart). A new address says little
-against a match (people move house: the address's ``weight_bounds`` keep it near 0),
-while the same address is strong evidence for one, except when it is shared with
-someone of the same surname and another first name: a household, whose level has a
-small set weight.
+carry a match on their own. A new address says little against a match (people move
+house: the address's ``weight_bounds`` keep it near 0), while the same address is
+strong evidence for one, except when it is shared with someone of the same surname
+and another first name: a household, whose level has a small set weight.
 
 Levels with a ``tf_column`` have their weight adjusted by how common the pair's value
 is (by the engine, on inputs large enough to count values). ``fallback_weight`` is the
@@ -462,11 +460,6 @@ def _dob_pair(a: Features, b: Features) -> str:
     return f"({_fmt_dob(a['dob'])} / {_fmt_dob(b['dob'])})"
 
 
-DOB_ONE_EDIT = (
-    "hamming(dob_l, dob_r) <= 1 "
-    "OR (hamming(dob_l, dob_r) = 2 AND damerau_levenshtein(dob_l, dob_r) <= 1)"
-)
-
 DOB = Comparison(
     "dob",
     (
@@ -506,23 +499,14 @@ DOB = Comparison(
         Level(
             "one_digit",
             # one edit, a swap of neighbours counting as one (dates are 8 digits: the
-            # costly edit distance only where two digits differ), in the day or month
-            f"dob_year_l = dob_year_r AND ({DOB_ONE_EDIT})",
-            lambda a, b: _eq(a["dob_year"], b["dob_year"]) and _damerau(a["dob"], b["dob"]) <= 1,
+            # costly edit distance only where two digits differ)
+            "hamming(dob_l, dob_r) <= 1 "
+            "OR (hamming(dob_l, dob_r) = 2 AND damerau_levenshtein(dob_l, dob_r) <= 1)",
+            lambda a, b: _damerau(a["dob"], b["dob"]) <= 1,
             lambda a, b, _ra, _rb: (
                 f"date of birth differs by one digit (or two digits swapped) {_dob_pair(a, b)}"
             ),
             4.0,
-        ),
-        Level(
-            "one_digit_year",
-            # the same in the year: more often another person born years apart
-            DOB_ONE_EDIT,
-            lambda a, b: _damerau(a["dob"], b["dob"]) <= 1,
-            lambda a, b, _ra, _rb: (
-                f"year of birth differs by one digit (or two digits swapped) {_dob_pair(a, b)}"
-            ),
-            2.0,
         ),
         Level(
             "within_month",

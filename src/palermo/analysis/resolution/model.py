@@ -178,7 +178,7 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
     (house number and postcode, say); a number of the address and one of its distinctive
     words (house number and street, postcode and town); a name part and a distinctive
     word of the address; a postcode and the initials; or the numbers of the address and
-    the initials (both name parts misspelt, the date of birth mistyped).
+    the initials (both name parts misspelt and the date of birth mistyped).
     """
     from splink import block_on
 
