@@ -241,6 +241,7 @@ PAIRS = [
     ("Ion Popescu", "I. Popescu"),
     ("Ion Popescu", "Popescu Ion"),
     ("I. Popescu", "Popescu Ion"),
+    ("Oksana Petkovychenko", "O. Petkodaenko"),  # an initial, a surname only similar
     ("Ion Popescu", "Ioan Popescu"),
     ("Ion Popescu", "Ion Popesku"),
     ("Ion Popescu", "Ioan Popesku"),
@@ -425,3 +426,24 @@ def test_link_only_needs_the_lists() -> None:
         resolve(LISTS, one_to_one=True)
     only_one = [r for r in LISTS if r.dataset == "payees"]
     assert resolve(only_one, link_type="link_only").suggestions == ()
+
+
+def test_an_initial_counts_less_with_a_surname_only_similar() -> None:
+    """ "O. Petkovychenko" (the same surname) is the strong level; "O. Petkodaenko" (a
+    different surname sharing its beginning) a weaker one of its own."""
+    full = PersonRecord("person:1", "Oksana Petkovychenko", date_of_birth="1960-01-01")
+    same = PersonRecord("person:2", "O. Petkovychenko", date_of_birth="1960-01-01")
+    typo = PersonRecord("person:3", "O. Petkovichenko", date_of_birth="1960-01-01")
+    other = PersonRecord("person:4", "O. Petkodaenko", date_of_birth="1960-01-01")
+    result = resolve([full, same, typo, other], min_probability=0.0)
+    pairs = {k: result.pair("person:1", k) for k in ("person:2", "person:3", "person:4")}
+    assert all(s is not None for s in pairs.values())
+    strong, one_letter, similar = (pairs[k] for k in ("person:2", "person:3", "person:4"))
+    assert strong is not None and one_letter is not None and similar is not None
+    assert strong.levels["name"] == "initial" and one_letter.levels["name"] == "initial"
+    assert similar.levels["name"] == "initial_similar"
+    weight = {
+        s.levels["name"]: dict((c, w) for c, _, w in s.outcome)["name"] for s in pairs.values()
+    }
+    assert weight["initial"] > weight["initial_similar"] + 3
+    assert any("spelt differently" in r.text for r in similar.reasons)

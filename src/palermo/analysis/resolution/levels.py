@@ -8,7 +8,9 @@ similarity thresholds use Jaro-Winkler, Hamming and Damerau-Levenshtein distance
 (DuckDB built-ins / rapidfuzz), so the two agree up to rounding at the thresholds. A name
 part one letter off (one edit) has its own levels, above those of names merely similar
 (Jaro-Winkler): different names that share a long ending are often similar, seldom one
-letter apart.
+letter apart. Likewise a first name given as an initial is strong evidence only with
+the same surname or one a letter off ("initial"); with a surname merely similar it has
+a weaker level of its own ("initial_similar": "Petkovychenko" / "Petkodaenko").
 
 A date of birth tolerates the usual typos (day and month swapped, the year one off, one
 digit changed or two neighbouring digits swapped), so that a name and a date of birth
@@ -221,7 +223,7 @@ def _name_exact(a: Features, b: Features) -> bool:
 def _name_initial(a: Features, b: Features) -> bool:
     fa, fb, la, lb = a["first"], b["first"], a["last"], b["last"]
     if (
-        _jw(la, lb) >= NAME_TYPO
+        (_eq(la, lb) or _edit(la, lb))
         and (_len(fa) == 1 or _len(fb) == 1)
         and _eq(a["first_initial"], b["first_initial"])
     ):
@@ -229,6 +231,15 @@ def _name_initial(a: Features, b: Features) -> bool:
     if _eq(la, fb) and _len(fa) == 1 and lb is not None and fa == lb[0]:
         return True
     return _eq(lb, fa) and _len(fb) == 1 and la is not None and fb == la[0]
+
+
+def _initial_similar(a: Features, b: Features) -> bool:
+    fa, fb = a["first"], b["first"]
+    return (
+        _jw(a["last"], b["last"]) >= NAME_TYPO
+        and (_len(fa) == 1 or _len(fb) == 1)
+        and _eq(a["first_initial"], b["first_initial"])
+    )
 
 
 def _both_edit(a: Features, b: Features) -> bool:
@@ -316,7 +327,7 @@ NAME = Comparison(
         ),
         Level(
             "initial",
-            f"({JW_LAST} AND (length(first_l) = 1 OR length(first_r) = 1) "
+            f"((last_l = last_r OR {DL_LAST}) AND (length(first_l) = 1 OR length(first_r) = 1) "
             "AND first_initial_l = first_initial_r) "
             "OR (last_l = first_r AND length(first_l) = 1 AND first_l = substr(last_r, 1, 1)) "
             "OR (last_r = first_l AND length(first_r) = 1 AND first_r = substr(last_l, 1, 1))",
@@ -326,6 +337,16 @@ NAME = Comparison(
             ),
             4.0,
             tf_column="last",
+        ),
+        Level(
+            "initial_similar",
+            f"{JW_LAST} AND (length(first_l) = 1 OR length(first_r) = 1) "
+            "AND first_initial_l = first_initial_r",
+            _initial_similar,
+            lambda _a, _b, ra, rb: (
+                f"one first name given as an initial, surnames spelt differently {_names(ra, rb)}"
+            ),
+            2.0,
         ),
         Level(
             "both_edit",

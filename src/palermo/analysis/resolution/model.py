@@ -177,7 +177,8 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
     one name part; the address; the numbers of the address when there are two or more
     (house number and postcode, say); a number of the address and one of its distinctive
     words (house number and street, postcode and town); a name part and a distinctive
-    word of the address; or a postcode and the initials.
+    word of the address; a postcode and the initials; or the numbers of the address and
+    the initials (both name parts misspelt and the date of birth mistyped).
     """
     from splink import block_on
 
@@ -199,6 +200,7 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
             block_on("address_number_words", arrays_to_explode=["address_number_words"]),
             block_on("name_address_words", arrays_to_explode=["name_address_words"]),
             block_on("postcode", "initials"),
+            block_on("initials", "address_numbers"),
         ],
         # the level of each comparison is read back from its weight; only the columns
         # the weights are adjusted on are kept
