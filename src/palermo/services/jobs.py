@@ -11,8 +11,8 @@ A worker killed midway leaves its job ``running`` with a heartbeat that stops: t
 next worker on the same machine takes it back at once (its process is gone), any
 other after :data:`LEASE` without a heartbeat. Running it again is safe because every
 kind of job is idempotent (ingest adds a file's content to a case once; OCR writes its
-result in one transaction). After :data:`MAX_ATTEMPTS` interrupted runs a job fails
-rather than kill workers for ever.
+result in one transaction; analysis stores views under the case's fingerprint). After
+:data:`MAX_ATTEMPTS` interrupted runs a job fails rather than kill workers for ever.
 
 On SQLite (the embedded, one-process setup) the web process runs jobs itself in a
 thread (:func:`ensure_local_worker`); on PostgreSQL ``palermo worker`` does, as many
@@ -39,7 +39,7 @@ from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound
-from palermo.store.models import Role, User
+from palermo.store.models import Case, Role, User
 from palermo.store.models.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,12 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 ACTIVE = (QUEUED, RUNNING)
 FINISHED = (DONE, FAILED, CANCELLED)
-KINDS = ("ingest", "ocr")
-KIND_LABELS = {"ingest": "Load evidence", "ocr": "Read scans (OCR)"}
+KINDS = ("ingest", "ocr", "analyse")
+KIND_LABELS = {
+    "ingest": "Load evidence",
+    "ocr": "Read scans (OCR)",
+    "analyse": "Analyse the case",
+}
 
 # A running job whose heartbeat is older than this is taken back by another worker.
 LEASE = timedelta(seconds=float(os.environ.get("PALERMO_JOB_LEASE_SECONDS", "60")))
@@ -200,6 +204,22 @@ def get_job(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
         return _shown(ctx, session, actor, job.case_id, [_view(job)])[0]
 
 
+def case_of_job(ctx: Context, actor: Actor, job_id: int) -> str:
+    """The reference of the case a job belongs to, if the actor may read that case;
+    NotFound otherwise, the same answer as for a job that does not exist."""
+    with ctx.db.session() as session:
+        found = session.execute(
+            select(Case.reference).join(Job, Job.case_id == Case.id).where(Job.id == job_id)
+        ).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"no job {job_id}")
+        try:
+            open_case(ctx, session, actor, found)
+        except NotFound:
+            raise NotFound(f"no job {job_id}") from None
+        return str(found)
+
+
 def _case_job(
     ctx: Context,
     session: Session,
@@ -349,9 +369,9 @@ Handler = Callable[[Running], dict[str, Any]]
 
 def _handlers() -> dict[str, Handler]:
     # Imported here: the handlers import the services that import this module.
-    from palermo.services import ingest_jobs, ocr
+    from palermo.services import analysis_jobs, ingest_jobs, ocr
 
-    return {"ingest": ingest_jobs.run, "ocr": ocr.run_queued}
+    return {"ingest": ingest_jobs.run, "ocr": ocr.run_queued, "analyse": analysis_jobs.run}
 
 
 def _alive_here(worker: str | None) -> bool | None:
@@ -442,7 +462,22 @@ def run_claimed(ctx: Context, job_id: int, worker: str) -> str:
     finally:
         beat.stop()
     _finish(ctx, job_id, worker, status, result, error)
+    if status == DONE:
+        _after(ctx, running)
     return status
+
+
+def _after(ctx: Context, running: Running) -> None:
+    """What a job that ended well sets off: new evidence or pages read from scans change
+    the case, so its analysis is queued (once: see :mod:`.analysis_jobs`)."""
+    from palermo.services import analysis_jobs
+
+    if running.kind not in analysis_jobs.CHANGES_CASE:
+        return
+    try:
+        analysis_jobs.submit_after(ctx, running)
+    except Exception:  # the job itself is done; the pages compute the views on first read
+        log.exception("job %s: the case's analysis was not queued", running.id)
 
 
 def _finish(
