@@ -90,7 +90,7 @@ def test_after_an_ingest_the_views_are_stored_and_the_pages_read_them_without_co
     with ctx.db.session() as session:
         submitted = session.scalars(
             sa.select(AuditEntry.details).where(
-                AuditEntry.action == "job.submit", AuditEntry.object_id == analysis.id
+                AuditEntry.action == "job.submit", AuditEntry.object_id == str(analysis.id)
             )
         ).all()
     assert submitted and submitted[0]["kind"] == "analyse"
