@@ -148,24 +148,17 @@ def test_an_analysis_is_cancelled_between_two_views(
     assert jobs.run_claimed(ctx, ingest_id, "w:1") == jobs.DONE
     (queued,) = analyse_jobs(ctx)
     ran: list[str] = []
-    views = list(analysis_jobs.VIEWS)
-    name, label, compute = views[0]
 
-    def first_then_cancel(c: Context, actor: Actor, reference: str) -> None:
-        compute(c, actor, reference)
-        ran.append(name)
-        jobs.cancel(c, prosecutor, reference, queued.id)  # a user cancels meanwhile
+    def watched(name: str, compute: Any) -> Any:
+        def run(c: Context, actor: Actor, reference: str) -> None:
+            compute(c, actor, reference)
+            ran.append(name)
+            if len(ran) == 1:
+                jobs.cancel(c, prosecutor, reference, queued.id)  # a user cancels meanwhile
 
-    views[0] = (name, label, first_then_cancel)
-    for other, other_label, other_compute in views[1:]:
+        return run
 
-        def counted(
-            c: Context, a: Actor, r: str, _n: str = other, _f: Any = other_compute
-        ) -> None:
-            ran.append(_n)
-            _f(c, a, r)
-
-        views[views.index((other, other_label, other_compute))] = (other, other_label, counted)
+    views = [(n, label, watched(n, f)) for n, label, f in analysis_jobs.VIEWS]
     monkeypatch.setattr(analysis_jobs, "VIEWS", tuple(views))
     assert run_all(ctx) == 1
     done = jobs.get_job(ctx, prosecutor, case_ref, queued.id)

@@ -83,8 +83,9 @@ def test_an_upload_is_accepted_as_a_job_followed_to_its_report_then_analysed(
         "/api/jobs/{job_id}/retry",
     ):
         assert path in spec["paths"], path
-    assert "multipart/form-data" in (
-        spec["paths"]["/api/cases/{reference}/evidence"]["post"]["requestBody"]["content"]
+    assert (
+        "multipart/form-data"
+        in (spec["paths"]["/api/cases/{reference}/evidence"]["post"]["requestBody"]["content"])
     )
 
 
@@ -165,9 +166,7 @@ def test_the_jobs_page_re_analyses_the_case(
     page = client.get(f"/cases/{case_ref}/jobs")
     assert 'id="job-analyse"' in page.text
     assert client.post(f"/cases/{case_ref}/jobs/analyse").status_code == 403  # CSRF
-    made = client.post(
-        f"/cases/{case_ref}/jobs/analyse", data={"csrf_token": csrf_from(page.text)}
-    )
+    made = client.post(f"/cases/{case_ref}/jobs/analyse", data={"csrf_token": csrf_from(page.text)})
     assert made.status_code == 303
     job_page = client.get(made.headers["location"])
     assert "Analyse the case (job #" in job_page.text
