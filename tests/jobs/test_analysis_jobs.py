@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from palermo.security.permissions import Actor
 from palermo.services import analysis_jobs, cases, elements, ingest_jobs, jobs, memo, money, network
 from palermo.services.context import Context
-from palermo.services.errors import NotFound, PermissionDenied
+from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
 from palermo.store.models import AuditEntry, Role
 from palermo.store.models.derived import DerivedView
 from palermo.store.models.jobs import Job
@@ -134,6 +134,12 @@ def test_only_one_analysis_waits_in_the_queue_per_case(
     # Once it has run (or while it runs), a new change queues a new one.
     third, new = analysis_jobs.submit(ctx, prosecutor, case_ref)
     assert new and third != waiting.id
+    # Running an old one again would make a second: refused while one waits.
+    jobs.cancel(ctx, prosecutor, case_ref, third)
+    fourth, new = analysis_jobs.submit(ctx, prosecutor, case_ref)
+    assert new
+    with pytest.raises(InvalidInput, match=f"already queued \\(job {fourth}\\)"):
+        jobs.retry(ctx, prosecutor, case_ref, third)
 
 
 def test_an_analysis_is_cancelled_between_two_views(

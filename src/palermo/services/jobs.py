@@ -267,6 +267,12 @@ def retry(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
         job = _case_job(ctx, session, actor, reference, job_id, Permission.INGEST, lock=True)
         if job.status not in (FAILED, CANCELLED):
             raise InvalidInput(f"only a failed or cancelled job can be run again ({job.status})")
+        if job.kind == "analyse":
+            from palermo.services import analysis_jobs
+
+            waiting = analysis_jobs.queued_for(session, job.case_id)
+            if waiting is not None:
+                raise InvalidInput(f"an analysis of this case is already queued (job {waiting})")
         job.status, job.cancel_requested, job.error = QUEUED, False, None
         job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
         audit.record(
