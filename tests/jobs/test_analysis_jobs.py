@@ -116,6 +116,15 @@ def test_after_an_ingest_the_views_are_stored_and_the_pages_read_them_without_co
     assert (computed, assessed, traced, analysed) == ([], [], [], [])
 
 
+def test_an_upload_that_loads_nothing_queues_no_analysis(
+    queued_only: Context, prosecutor: Actor, case_ref: str
+) -> None:
+    bad = b"call_id,started_at,caller,callee,duration_s,cell_id\nC1,not a date,+1,+2,x,C\n"
+    ingest_jobs.submit_upload(queued_only, prosecutor, case_ref, streams([("bad.csv", bad)]))
+    assert run_all(queued_only) == 1
+    assert analyse_jobs(queued_only) == []
+
+
 def test_only_one_analysis_waits_in_the_queue_per_case(
     queued_only: Context, prosecutor: Actor, case_ref: str
 ) -> None:

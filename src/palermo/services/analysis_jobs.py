@@ -89,13 +89,22 @@ VIEWS: tuple[tuple[str, str, Callable[[Context, Actor, str], None]], ...] = (
 )
 
 
+# PostgreSQL advisory locks of this module: (class, case id), apart from the audit's.
+_LOCK_CLASS = 7243101
+
+
 def _lock_case_jobs(session: Session, case_id: int) -> None:
-    """Serialise submits for one case: the case row on PostgreSQL, the write lock on
-    SQLite (taken now, so the check below reads the latest)."""
+    """Serialise the submits of analyses for one case until the transaction ends: the
+    write lock on SQLite (taken now, so the check below reads the latest); on PostgreSQL
+    an advisory lock of the case (not its row, which ingest updates while it holds the
+    audit's lock: taking them in the other order could deadlock)."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("UPDATE jobs SET id = id WHERE 0"))
     else:
-        session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, :case_id)"),
+            {"kind": _LOCK_CLASS, "case_id": case_id},
+        )
 
 
 def queued_for(session: Session, case_id: int) -> int | None:

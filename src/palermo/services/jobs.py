@@ -469,17 +469,20 @@ def run_claimed(ctx: Context, job_id: int, worker: str) -> str:
         beat.stop()
     _finish(ctx, job_id, worker, status, result, error)
     if status == DONE:
-        _after(ctx, running)
+        _after(ctx, running, result)
     return status
 
 
-def _after(ctx: Context, running: Running) -> None:
+def _after(ctx: Context, running: Running, result: dict[str, Any] | None) -> None:
     """What a job that ended well sets off: new evidence or pages read from scans change
     the case, so its analysis is queued (once: see :mod:`.analysis_jobs`)."""
     from palermo.services import analysis_jobs
 
     if running.kind not in analysis_jobs.CHANGES_CASE:
         return
+    files = (result or {}).get("files")
+    if running.kind == "ingest" and not any(f.get("status") == "loaded" for f in files or []):
+        return  # nothing new in the case (every file refused or already there)
     try:
         analysis_jobs.submit_after(ctx, running)
     except Exception:  # the job itself is done; the pages compute the views on first read
