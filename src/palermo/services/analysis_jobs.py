@@ -93,7 +93,7 @@ VIEWS: tuple[tuple[str, str, Callable[[Context, Actor, str], None]], ...] = (
 _LOCK_CLASS = 7243101
 
 
-def _lock_case_jobs(session: Session, case_id: int) -> None:
+def lock_case_analyses(session: Session, case_id: int) -> None:
     """Serialise the submits of analyses for one case until the transaction ends: the
     write lock on SQLite (taken now, so the check below reads the latest); on PostgreSQL
     an advisory lock of the case (not its row, which ingest updates while it holds the
@@ -118,7 +118,7 @@ def queued_for(session: Session, case_id: int) -> int | None:
 
 
 def _submit_in(ctx: Context, session: Session, actor: Actor, case_id: int) -> tuple[int, bool]:
-    _lock_case_jobs(session, case_id)
+    lock_case_analyses(session, case_id)
     waiting = queued_for(session, case_id)
     if waiting is not None:
         return waiting, False

@@ -270,6 +270,7 @@ def retry(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
         if job.kind == "analyse":
             from palermo.services import analysis_jobs
 
+            analysis_jobs.lock_case_analyses(session, job.case_id)
             waiting = analysis_jobs.queued_for(session, job.case_id)
             if waiting is not None:
                 raise InvalidInput(f"an analysis of this case is already queued (job {waiting})")
