@@ -134,6 +134,14 @@ def _accepted(response: Response, view: jobs.JobView, reference: str, queued: bo
     return JobAccepted(job=job_out(view, reference), queued=queued)
 
 
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Queued: follow the job at ``Location``.",
+        "headers": {
+            "Location": {"description": "The job in the API.", "schema": {"type": "string"}}
+        },
+    }
+}
 CASE_ERRORS = error_responses(
     e403="The caller's role may not load evidence into the case.",
     e404="No such case, or the caller is not a member of it.",
@@ -182,6 +190,7 @@ _UPLOAD_BODY: dict[str, Any] = {
     status_code=202,
     response_model=JobAccepted,
     responses={
+        **ACCEPTED,
         **CASE_ERRORS,
         422: {
             "description": "No file was sent, the upload is over the limit, or an option "
@@ -222,9 +231,9 @@ async def upload_evidence(
     "/cases/{reference}/jobs/analyse",
     status_code=202,
     response_model=JobAccepted,
-    responses=CASE_ERRORS,
+    responses={**ACCEPTED, **CASE_ERRORS},
 )
-def analyse(response: Response, ctx: CtxDep, user: ApiUser, reference: str) -> JobAccepted:
+def analyse_case(response: Response, ctx: CtxDep, user: ApiUser, reference: str) -> JobAccepted:
     """Queue the case's analysis (its derived views computed ahead of the pages); an
     analysis already waiting in the queue is returned instead of a second one."""
     job_id, new = analysis_jobs.submit(ctx, user.actor, reference)
