@@ -68,8 +68,38 @@ def test_upload_is_followed_on_its_job_page_until_the_records_are_in(
     # The case's jobs list it as done, linked to its page.
     page.goto(f"{live_server}/cases/{case_ref}/upload")
     page.get_by_role("link", name="Background jobs of this case").click()
-    row = page.locator("#jobs-table tbody tr").first
-    expect(row).to_contain_text("Load evidence")
+    row = page.locator("#jobs-table tbody tr").filter(has_text="Load evidence")
+    expect(row).to_have_count(1)
     expect(row).to_contain_text("Done")
     expect(row).to_contain_text("100%")
+    assert console_errors == []
+
+
+def test_re_analyse_on_the_jobs_page_queues_an_analysis_that_ends_with_its_views(
+    page: Page,
+    live_server: str,
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    password: str,
+    screenshots: Path,
+) -> None:
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("prosecutor")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases$"))
+
+    page.goto(f"{live_server}/cases/{case_ref}/jobs")
+    page.get_by_role("button", name="Re-analyse").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_ref}/jobs/\d+$"))
+    expect(
+        page.get_by_role("heading", name=re.compile(r"Analyse the case \(job #\d+\)"))
+    ).to_be_visible()
+    expect(page.locator('#job[data-job-status="done"]')).to_be_attached(timeout=120_000)
+    expect(page.locator("#job-views")).to_contain_text("Network")
+    expect(page.locator("#job-views")).to_contain_text("Memo analysis")
+    page.screenshot(path=str(screenshots / "jobs-03-analysed.png"), full_page=True)
     assert console_errors == []

@@ -49,8 +49,11 @@ def test_an_upload_becomes_a_job_whose_page_shows_the_report(
         assert session.scalar(select(func.count()).select_from(Record)) == 60, page.text[-6000:]
         actions = set(session.scalars(select(AuditEntry.action)))
     assert {"job.submit", "evidence.ingest", "evidence.upload"} <= actions
+    for view in jobs.list_jobs(ctx, prosecutor, case_ref):  # the analysis it queued too
+        assert jobs.wait_for(ctx, view.id) == jobs.DONE
     listing = client.get(f"/cases/{case_ref}/jobs")
     assert listing.status_code == 200 and "Load evidence" in listing.text
+    assert "Analyse the case" in listing.text
     assert "data-job-refresh" not in listing.text  # nothing running: no reloading
     assert not list((ctx.settings.data_dir / "jobs").iterdir())  # staged files removed
 
@@ -74,7 +77,7 @@ def test_a_queued_job_is_cancelled_then_run_again(
     assert again.status_code == 303
     assert jobs.get_job(ctx, prosecutor, case_ref, job_id).status == jobs.QUEUED
     stop = threading.Event()
-    assert jobs.work(ctx, stop, until_idle=True) == 1
+    assert jobs.work(ctx, stop, until_idle=True) == 2  # the upload, then the analysis it queued
     done = jobs.get_job(ctx, prosecutor, case_ref, job_id)
     assert done.status == jobs.DONE and done.percent == 100
     with ctx.db.session() as session:

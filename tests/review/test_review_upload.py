@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.helpers import finished_job_page
@@ -169,7 +171,7 @@ def test_upload_needs_csrf_and_a_file_and_respects_the_size_limit(
         assert session.scalar(select(func.count()).select_from(EvidenceFile)) == 0
 
 
-def test_api_upload_returns_the_report(
+def test_api_upload_job_ends_with_the_report(
     ctx: Context, prosecutor: Actor, case_ref: str, sign_in: SignIn
 ) -> None:
     client = sign_in("prosecutor")
@@ -179,8 +181,17 @@ def test_api_upload_returns_the_report(
         headers={"X-CSRF-Token": token},
         files=evidence_files(),
     )
-    assert response.status_code == 200, response.text
-    by_name = {f["name"]: f for f in response.json()["files"]}
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 120
+    while True:
+        job = client.get(response.headers["location"])
+        assert job.status_code == 200, job.text
+        if not job.json()["active"]:
+            break
+        assert time.monotonic() < deadline, job.text
+        time.sleep(0.1)
+    assert job.json()["status"] == "done"
+    by_name = {f["name"]: f for f in job.json()["files"]}
     assert by_name["calls.csv"]["status"] == "loaded" and by_name["calls.csv"]["records"] == 2
     assert by_name["statement.txt"]["pages"] == 1 and by_name["statement.txt"]["suggestions"] > 0
     assert by_name["broken.csv"]["status"] == "loaded" and by_name["broken.csv"]["records"] == 1

@@ -11,8 +11,8 @@ A worker killed midway leaves its job ``running`` with a heartbeat that stops: t
 next worker on the same machine takes it back at once (its process is gone), any
 other after :data:`LEASE` without a heartbeat. Running it again is safe because every
 kind of job is idempotent (ingest adds a file's content to a case once; OCR writes its
-result in one transaction). After :data:`MAX_ATTEMPTS` interrupted runs a job fails
-rather than kill workers for ever.
+result in one transaction; analysis stores views under the case's fingerprint). After
+:data:`MAX_ATTEMPTS` interrupted runs a job fails rather than kill workers for ever.
 
 On SQLite (the embedded, one-process setup) the web process runs jobs itself in a
 thread (:func:`ensure_local_worker`); on PostgreSQL ``palermo worker`` does, as many
@@ -39,7 +39,7 @@ from palermo.security.permissions import Actor, Permission
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, NotFound
-from palermo.store.models import Role, User
+from palermo.store.models import Case, Role, User
 from palermo.store.models.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,12 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 ACTIVE = (QUEUED, RUNNING)
 FINISHED = (DONE, FAILED, CANCELLED)
-KINDS = ("ingest", "ocr")
-KIND_LABELS = {"ingest": "Load evidence", "ocr": "Read scans (OCR)"}
+KINDS = ("ingest", "ocr", "analyse")
+KIND_LABELS = {
+    "ingest": "Load evidence",
+    "ocr": "Read scans (OCR)",
+    "analyse": "Analyse the case",
+}
 
 # A running job whose heartbeat is older than this is taken back by another worker.
 LEASE = timedelta(seconds=float(os.environ.get("PALERMO_JOB_LEASE_SECONDS", "60")))
@@ -200,6 +204,22 @@ def get_job(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
         return _shown(ctx, session, actor, job.case_id, [_view(job)])[0]
 
 
+def case_of_job(ctx: Context, actor: Actor, job_id: int) -> str:
+    """The reference of the case a job belongs to, if the actor may read that case;
+    NotFound otherwise, the same answer as for a job that does not exist."""
+    with ctx.db.session() as session:
+        found = session.execute(
+            select(Case.reference).join(Job, Job.case_id == Case.id).where(Job.id == job_id)
+        ).scalar_one_or_none()
+        if found is None:
+            raise NotFound(f"no job {job_id}")
+        try:
+            open_case(ctx, session, actor, found)
+        except NotFound:
+            raise NotFound(f"no job {job_id}") from None
+        return str(found)
+
+
 def _case_job(
     ctx: Context,
     session: Session,
@@ -247,6 +267,13 @@ def retry(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
         job = _case_job(ctx, session, actor, reference, job_id, Permission.INGEST, lock=True)
         if job.status not in (FAILED, CANCELLED):
             raise InvalidInput(f"only a failed or cancelled job can be run again ({job.status})")
+        if job.kind == "analyse":
+            from palermo.services import analysis_jobs
+
+            analysis_jobs.lock_case_analyses(session, job.case_id)
+            waiting = analysis_jobs.queued_for(session, job.case_id)
+            if waiting is not None:
+                raise InvalidInput(f"an analysis of this case is already queued (job {waiting})")
         job.status, job.cancel_requested, job.error = QUEUED, False, None
         job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
         audit.record(
@@ -349,9 +376,9 @@ Handler = Callable[[Running], dict[str, Any]]
 
 def _handlers() -> dict[str, Handler]:
     # Imported here: the handlers import the services that import this module.
-    from palermo.services import ingest_jobs, ocr
+    from palermo.services import analysis_jobs, ingest_jobs, ocr
 
-    return {"ingest": ingest_jobs.run, "ocr": ocr.run_queued}
+    return {"ingest": ingest_jobs.run, "ocr": ocr.run_queued, "analyse": analysis_jobs.run}
 
 
 def _alive_here(worker: str | None) -> bool | None:
@@ -442,7 +469,25 @@ def run_claimed(ctx: Context, job_id: int, worker: str) -> str:
     finally:
         beat.stop()
     _finish(ctx, job_id, worker, status, result, error)
+    if status == DONE:
+        _after(ctx, running, result)
     return status
+
+
+def _after(ctx: Context, running: Running, result: dict[str, Any] | None) -> None:
+    """What a job that ended well sets off: new evidence or pages read from scans change
+    the case, so its analysis is queued (once: see :mod:`.analysis_jobs`)."""
+    from palermo.services import analysis_jobs
+
+    if running.kind not in analysis_jobs.CHANGES_CASE:
+        return
+    files = (result or {}).get("files")
+    if running.kind == "ingest" and not any(f.get("status") == "loaded" for f in files or []):
+        return  # nothing new in the case (every file refused or already there)
+    try:
+        analysis_jobs.submit_after(ctx, running)
+    except Exception:  # the job itself is done; the pages compute the views on first read
+        log.exception("job %s: the case's analysis was not queued", running.id)
 
 
 def _finish(

@@ -29,6 +29,7 @@ from palermo.web import csrf
 from palermo.web.api import caseload as api_caseload
 from palermo.web.api import cases as api_cases
 from palermo.web.api import elements as api_elements
+from palermo.web.api import jobs as api_jobs
 from palermo.web.api import money as api_money
 from palermo.web.api import network as api_network
 from palermo.web.api import people as api_people
@@ -96,6 +97,7 @@ API_ROUTERS: list[APIRouter] = [
     api_network.router,
     api_money.router,
     api_people.router,
+    api_jobs.router,
 ]
 
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -1,17 +1,16 @@
-"""``/api/cases/{reference}/suggestions`` and ``/evidence`` uploads: review over JSON."""
+"""``/api/cases/{reference}/suggestions``: review over JSON. (Evidence is uploaded as a
+background job: :mod:`palermo.web.api.jobs`.)"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.concurrency import run_in_threadpool
 
-from palermo.services import ocr, review
+from palermo.services import review
 from palermo.web.api.models import MAX_ID, PageNo, PathId, UtcDateTime, error_responses
 from palermo.web.auth import ApiUser, CtxDep
-from palermo.web.pages.upload import form_uploads
 
 router = APIRouter(tags=["review"])
 
@@ -61,23 +60,6 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["confirmed", "rejected"]
-
-
-class UploadedFileOut(_FromService):
-    name: str
-    status: str = Field(description="loaded, duplicate (already in the case), failed, skipped")
-    message: str
-    records: int
-    pages: int
-    suggestions: int
-    evidence_file_id: int | None
-
-
-class UploadReportOut(BaseModel):
-    case_reference: str
-    files: list[UploadedFileOut]
-    seconds: float
-    bytes_received: int
 
 
 @router.get("/cases/{reference}/suggestions", response_model=SuggestionPage, responses=RESPONSES)
@@ -137,31 +119,4 @@ def decide(
     """Confirm or reject one suggestion; who and when are stored and audited."""
     return SuggestionOut.model_validate(
         review.decide(ctx, user.actor, reference, assertion_id, body.decision)
-    )
-
-
-@router.post("/cases/{reference}/evidence", response_model=UploadReportOut, responses=RESPONSES)
-async def upload_evidence(
-    request: Request, ctx: CtxDep, user: ApiUser, reference: str
-) -> UploadReportOut:
-    """Upload evidence as ``multipart/form-data`` (one or more ``files`` parts; zips are
-    expanded safely). Returns one outcome per file."""
-    await run_in_threadpool(review.check_upload, ctx, user.actor, reference)
-    uploads = await form_uploads(request)
-    report = await run_in_threadpool(
-        review.receive_upload,
-        ctx,
-        user.actor,
-        reference,
-        [(name, item.file) for name, item in uploads],
-    )
-    # Scans are read by OCR in the background, as for the upload page.
-    loaded = [f.evidence_file_id for f in report.files if f.evidence_file_id and f.has_document]
-    jobs = await run_in_threadpool(ocr.queue_for_files, ctx, user.actor, reference, loaded)
-    ocr.start_in_background(ctx, user.actor, jobs)
-    return UploadReportOut(
-        case_reference=report.case_reference,
-        files=[UploadedFileOut.model_validate(f) for f in report.files],
-        seconds=report.seconds,
-        bytes_received=report.bytes_received,
     )

@@ -1,5 +1,6 @@
 """Background jobs of a case in the browser: the list, one job's progress and outcome
-(the upload report when an ingest is done), cancel and run again."""
+(the upload report when an ingest is done, the views computed by an analysis), cancel,
+run again, and re-analyse the case."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from palermo.services import cases, ingest_jobs, jobs, ocr
+from palermo.security.permissions import Permission
+from palermo.services import analysis_jobs, cases, ingest_jobs, jobs, ocr
 from palermo.web.auth import CtxDep, PageUser
 from palermo.web.pages.cases import _case_page, case_path
 from palermo.web.pages.upload import limits_for
@@ -25,8 +27,19 @@ async def job_list(request: Request, ctx: CtxDep, user: PageUser, reference: str
         case,
         "evidence",
         "jobs/list.html",
-        {"jobs": found, "any_active": any(j.active for j in found)},
+        {
+            "jobs": found,
+            "any_active": any(j.active for j in found),
+            "can_analyse": user.actor.can(Permission.INGEST),
+        },
     )
+
+
+@router.post("/cases/{reference}/jobs/analyse")
+def analyse(ctx: CtxDep, user: PageUser, reference: str) -> Response:
+    """Re-analyse: queue the case's analysis (or follow the one already waiting)."""
+    job_id, _new = analysis_jobs.submit(ctx, user.actor, reference)
+    return RedirectResponse(case_path(reference, f"/jobs/{job_id}"), status_code=303)
 
 
 @router.get("/cases/{reference}/jobs/{job_id}")
@@ -44,6 +57,8 @@ async def job_page(
         )
     elif job.kind == "ingest":
         context["so_far"] = (job.result or {}).get("outcomes") or []
+    if job.kind == analysis_jobs.KIND:
+        context["views"] = (job.result or {}).get("views") or []
     return _case_page(request, user, case, "evidence", "jobs/job.html", context)
 
 
