@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice, repeat
@@ -90,12 +91,13 @@ def insert_records(
     batches = sealed_batches(rows, cipher_of(bind_dialect))
     raw: Any = session.connection().connection.driver_connection
     if dialect == "sqlite":
-        rebuild = _indexes_to_rebuild(raw, expected_rows)
-        for name, _ in rebuild:
-            raw.execute(f'DROP INDEX "{name}"')
-        done = _sqlite_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
-        for _, ddl in rebuild:
-            raw.execute(ddl)
+        with _sqlite_load_cache(raw):
+            rebuild = _indexes_to_rebuild(raw, expected_rows)
+            for name, _ in rebuild:
+                raw.execute(f'DROP INDEX "{name}"')
+            done = _sqlite_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
+            for _, ddl in rebuild:
+                raw.execute(ddl)
         return done
     if dialect == "postgresql":
         return _copy_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
@@ -112,11 +114,11 @@ _RANDOM_COLUMNS = ((9, "records.body"), (12, "records.attrs"))
 
 
 def sealed_batches(
-    rows: Iterable[Row], cipher: ColumnCipher, size: int = BATCH_ROWS
+    rows: Iterable[Row], cipher: ColumnCipher, size: int | None = None
 ) -> Iterator[tuple[int, Columns]]:
-    """``rows`` in batches of ``size``, each as (row count, columns), with the fields that
-    can name a person encrypted, as the record columns' types (``palermo.store.types``)
-    would store them: the raw bulk paths bypass them.
+    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
+    columns), with the fields that can name a person encrypted, as the record columns'
+    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
 
     Columnar on purpose: one transposition per batch (``zip``, in C) replaces a tuple per
     row, a column that is empty throughout is left out of the INSERT (binding NULLs costs
@@ -127,16 +129,16 @@ def sealed_batches(
     fixed = cipher.seal_fixed
     caches: dict[str, dict[str, bytearray]] = {}
     randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
-    rows = iter(rows)
+    rows, size = iter(rows), size or BATCH_ROWS
 
     def seal_fixed(column: Sequence[Any], label: str) -> list[bytearray | None]:
         cache = caches.setdefault(label, {})
         if len(cache) >= _CACHE_ENTRIES:
             cache.clear()
         get = cache.get
-        missing = {v for v in column if v is not None and get(v) is None}
-        for value in missing:
-            cache[value] = bytearray(fixed(value, label))
+        for value in set(column).difference(cache):
+            if value is not None:
+                cache[value] = bytearray(fixed(value, label))
         return list(map(get, column))
 
     def seal_random(column: Sequence[Any], label: str) -> list[bytearray | None]:
@@ -172,9 +174,6 @@ def _sqlite_insert(
     on_batch: Progress | None,
 ) -> int:
     cursor = raw.cursor()
-    # For this load only: the connection goes back to the pool with its usual cache.
-    cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
-    cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
     statements: dict[tuple[int, ...], str] = {}
     done = 0
     try:
@@ -195,9 +194,22 @@ def _sqlite_insert(
             if on_batch is not None:
                 on_batch(done)
     finally:
-        cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
         cursor.close()
     return done
+
+
+@contextmanager
+def _sqlite_load_cache(raw: Any) -> Iterator[None]:
+    """A page cache of ``SQLITE_LOAD_CACHE_KIB`` for a load: inserts into the indexes and
+    their rebuilds (whose sort spills to temporary files beyond the cache) stay in
+    memory. For this load only: the connection goes back to the pool with its usual
+    cache."""
+    cache_size = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+    raw.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {cache_size}")
 
 
 def _indexes_to_rebuild(
@@ -371,13 +383,14 @@ def _index_new_identifiers(
             f"VALUES (?, {case_id}, '{kind_id}', ?, 0)"
         )
         # Each identifier has a dozen keys or more (its forms and their prefixes).
-        rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
-        for name, _ in rebuild:
-            raw.execute(f'DROP INDEX "{name}"')
-        while batch := list(islice(keys, BATCH_ROWS)):
-            raw.executemany(sql, batch)
-        for _, ddl in rebuild:
-            raw.execute(ddl)
+        with _sqlite_load_cache(raw):
+            rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
+            for name, _ in rebuild:
+                raw.execute(f'DROP INDEX "{name}"')
+            while batch := list(islice(keys, BATCH_ROWS)):
+                raw.executemany(sql, batch)
+            for _, ddl in rebuild:
+                raw.execute(ddl)
     else:
         statement = (
             "COPY search_keys (key, case_id, kind, identifier_id, sealed) "
