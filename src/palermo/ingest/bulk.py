@@ -88,7 +88,7 @@ def insert_records(
     """
     bind_dialect = session.get_bind().dialect
     dialect = bind_dialect.name
-    batches = sealed_batches(rows, cipher_of(bind_dialect))
+    batches = sealed_batches(rows, cipher_of(bind_dialect), as_bytearray=dialect == "sqlite")
     raw: Any = session.connection().connection.driver_connection
     if dialect == "sqlite":
         with _sqlite_load_cache(raw):
@@ -114,7 +114,10 @@ _RANDOM_COLUMNS = ((9, "records.body"), (12, "records.attrs"))
 
 
 def sealed_batches(
-    rows: Iterable[Row], cipher: ColumnCipher, size: int | None = None
+    rows: Iterable[Row],
+    cipher: ColumnCipher,
+    size: int | None = None,
+    as_bytearray: bool = False,
 ) -> Iterator[tuple[int, Columns]]:
     """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
     columns), with the fields that can name a person encrypted, as the record columns'
@@ -122,28 +125,31 @@ def sealed_batches(
 
     Columnar on purpose: one transposition per batch (``zip``, in C) replaces a tuple per
     row, a column that is empty throughout is left out of the INSERT (binding NULLs costs
-    the SQLite driver more than any other value), and sealed values are ``bytearray``
-    (which it binds without an adaptation lookup). Endpoints and places are sealed
-    deterministically, so their ciphertexts are cached: the same phones, accounts and
-    places recur on thousands of rows."""
+    the SQLite driver more than any other value), and with ``as_bytearray`` sealed values
+    are ``bytearray``, which that driver binds without an adaptation lookup. Endpoints
+    and places are sealed deterministically, so their ciphertexts are cached: the same
+    phones, accounts and places recur on thousands of rows."""
     fixed = cipher.seal_fixed
-    caches: dict[str, dict[str, bytearray]] = {}
+    caches: dict[str, dict[str, bytes | bytearray]] = {}
     randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
+    blob: Callable[[bytes], bytes | bytearray] = bytearray if as_bytearray else bytes
     rows, size = iter(rows), size or BATCH_ROWS
 
-    def seal_fixed(column: Sequence[Any], label: str) -> list[bytearray | None]:
+    def seal_fixed(column: Sequence[Any], label: str) -> list[bytes | bytearray | None]:
         cache = caches.setdefault(label, {})
         if len(cache) >= _CACHE_ENTRIES:
             cache.clear()
         get = cache.get
         for value in set(column).difference(cache):
             if value is not None:
-                cache[value] = bytearray(fixed(value, label))
+                cache[value] = blob(fixed(value, label))
         return list(map(get, column))
 
-    def seal_random(column: Sequence[Any], label: str) -> list[bytearray | None]:
+    def seal_random(column: Sequence[Any], label: str) -> list[bytes | bytearray | None]:
         seal = randoms[label]
-        return [None if v is None else bytearray(seal(v)) for v in column]
+        if as_bytearray:
+            return [None if v is None else bytearray(seal(v)) for v in column]
+        return [None if v is None else seal(v) for v in column]
 
     while batch := list(islice(rows, size)):
         n = len(batch)
