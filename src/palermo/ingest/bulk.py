@@ -1,12 +1,13 @@
 """Bulk insert of records, identifiers and their search keys inside the caller's
 transaction.
 
-Rows are sealed and inserted a batch at a time, as columns (:func:`sealed_batches`).
-SQLite: ``executemany`` of a prepared INSERT on the raw DBAPI connection per batch,
-naming only the columns the batch fills, with a larger page cache for the load; when a
-load is at least as large as the table, the record indexes are dropped and built again
-once at the end, inside the same transaction. PostgreSQL: binary ``COPY ... FROM
-STDIN`` through psycopg 3 for records and search keys, one ``INSERT ... SELECT FROM
+SQLite: rows are sealed and inserted a batch at a time, as columns
+(:func:`sealed_batches`), with ``executemany`` of a prepared INSERT on the raw DBAPI
+connection per batch, naming only the columns the batch fills, with a larger page
+cache for the load; when a load is at least as large as the table, the record indexes
+are dropped and built again once at the end, inside the same transaction. PostgreSQL:
+rows sealed one by one (:func:`sealed_rows`) and binary ``COPY ... FROM STDIN``
+through psycopg 3 for records and search keys, one ``INSERT ... SELECT FROM
 unnest(...) ON CONFLICT DO NOTHING`` per batch for identifiers (COPY cannot skip the
 ones a case already holds). Everything runs in the session's open transaction, so a
 failure anywhere rolls the whole file back, and no ORM object is made per row.
@@ -27,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import islice, repeat
+from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -88,9 +89,10 @@ def insert_records(
     """
     bind_dialect = session.get_bind().dialect
     dialect = bind_dialect.name
-    batches = sealed_batches(rows, cipher_of(bind_dialect), as_bytearray=dialect == "sqlite")
+    cipher = cipher_of(bind_dialect)
     raw: Any = session.connection().connection.driver_connection
     if dialect == "sqlite":
+        batches = sealed_batches(rows, cipher)
         with _sqlite_load_cache(raw):
             rebuild = _indexes_to_rebuild(raw, expected_rows)
             for name, _ in rebuild:
@@ -100,8 +102,53 @@ def insert_records(
                 raw.execute(ddl)
         return done
     if dialect == "postgresql":
-        return _copy_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
+        sealed = sealed_rows(rows, cipher)
+        return _copy_insert(raw, int(case_id), int(evidence_file_id), sealed, on_batch)
     raise NotImplementedError(f"bulk insert for {dialect}")
+
+
+def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
+    """Rows with the fields that can name a person encrypted, as the record columns'
+    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
+
+    Endpoints and places are sealed deterministically, so their ciphertexts are cached
+    (the same phones, accounts and places recur on thousands of rows)."""
+    fixed = cipher.seal_fixed
+    seal_body, seal_attrs = (
+        cipher.random_sealer("records.body"),
+        cipher.random_sealer("records.attrs"),
+    )
+    ends: dict[str, bytes] = {}
+    froms: dict[str, bytes] = {}
+    tos: dict[str, bytes] = {}
+
+    def sealed(cache: dict[str, bytes], value: str, label: str) -> bytes:
+        if len(cache) >= _CACHE_ENTRIES:
+            cache.clear()
+        result = cache[value] = fixed(value, label)
+        return result
+
+    end, origin, destination = IDENTIFIER_LABEL, "records.origin", "records.destination"
+    end_get, from_get, to_get = ends.get, froms.get, tos.get
+    for r in rows:
+        source, target, place_from, place_to, body, attrs = r[3], r[4], r[10], r[11], r[9], r[12]
+        yield (
+            r[0],
+            r[1],
+            r[2],
+            None if source is None else end_get(source) or sealed(ends, source, end),
+            None if target is None else end_get(target) or sealed(ends, target, end),
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            None if body is None else seal_body(body),
+            None
+            if place_from is None
+            else from_get(place_from) or sealed(froms, place_from, origin),
+            None if place_to is None else to_get(place_to) or sealed(tos, place_to, destination),
+            None if attrs is None else seal_attrs(attrs),
+        )
 
 
 # A batch of rows as columns, in ROW_FIELDS order; None for a column empty in every row.
@@ -117,39 +164,32 @@ def sealed_batches(
     rows: Iterable[Row],
     cipher: ColumnCipher,
     size: int | None = None,
-    as_bytearray: bool = False,
 ) -> Iterator[tuple[int, Columns]]:
-    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
-    columns), with the fields that can name a person encrypted, as the record columns'
-    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
+    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``) for SQLite, each as (row
+    count, columns), sealed as :func:`sealed_rows` seals them.
 
     Columnar on purpose: one transposition per batch (``zip``, in C) replaces a tuple per
     row, a column that is empty throughout is left out of the INSERT (binding NULLs costs
-    the SQLite driver more than any other value), and with ``as_bytearray`` sealed values
-    are ``bytearray``, which that driver binds without an adaptation lookup. Endpoints
-    and places are sealed deterministically, so their ciphertexts are cached: the same
-    phones, accounts and places recur on thousands of rows."""
+    the SQLite driver more than any other value), and sealed values are ``bytearray``,
+    which that driver binds without an adaptation lookup (``bytes`` go through one)."""
     fixed = cipher.seal_fixed
-    caches: dict[str, dict[str, bytes | bytearray]] = {}
+    caches: dict[str, dict[str, bytearray]] = {}
     randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
-    blob: Callable[[bytes], bytes | bytearray] = bytearray if as_bytearray else bytes
     rows, size = iter(rows), size or BATCH_ROWS
 
-    def seal_fixed(column: Sequence[Any], label: str) -> list[bytes | bytearray | None]:
+    def seal_fixed(column: Sequence[Any], label: str) -> list[bytearray | None]:
         cache = caches.setdefault(label, {})
         if len(cache) >= _CACHE_ENTRIES:
             cache.clear()
         get = cache.get
         for value in set(column).difference(cache):
             if value is not None:
-                cache[value] = blob(fixed(value, label))
+                cache[value] = bytearray(fixed(value, label))
         return list(map(get, column))
 
-    def seal_random(column: Sequence[Any], label: str) -> list[bytes | bytearray | None]:
+    def seal_random(column: Sequence[Any], label: str) -> list[bytearray | None]:
         seal = randoms[label]
-        if as_bytearray:
-            return [None if v is None else bytearray(seal(v)) for v in column]
-        return [None if v is None else seal(v) for v in column]
+        return [None if v is None else bytearray(seal(v)) for v in column]
 
     while batch := list(islice(rows, size)):
         n = len(batch)
@@ -248,24 +288,20 @@ def _indexes_to_rebuild(
 
 
 def _copy_insert(
-    raw: Any,
-    case_id: int,
-    evidence_file_id: int,
-    batches: Iterator[tuple[int, Columns]],
-    on_batch: Progress | None,
+    raw: Any, case_id: int, evidence_file_id: int, rows: Iterator[Row], on_batch: Progress | None
 ) -> int:
     statement = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     done = 0
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(RECORD_TYPES)
         write = copy.write_row
-        for n, columns in batches:
-            full = (repeat(None, n) if column is None else column for column in columns)
-            for row in zip(repeat(case_id, n), repeat(evidence_file_id, n), *full, strict=True):
-                write(row)
-            done += n
-            if on_batch is not None:
+        for row in rows:
+            write((case_id, evidence_file_id, *row))
+            done += 1
+            if on_batch is not None and done % BATCH_ROWS == 0:
                 on_batch(done)
+    if on_batch is not None and done % BATCH_ROWS:
+        on_batch(done)
     return done
 
 
