@@ -202,8 +202,14 @@ def _describe(run: Run, backend: Backend) -> str:
     return (
         f"palermo ingest into {backend.name}: {records:,} records in {run.seconds:.2f} s "
         f"= {records / run.seconds:,.0f} records/s end to end "
-        f"({cpu}; {records / run.total_cpu:,.0f} records per CPU-second)"
+        f"({cpu}; {records / run.total_cpu:,.0f} records per CPU-second; {_load()})"
     )
+
+
+def _load() -> str:
+    """The machine's load: wall-clock rates mean little when other work shares the CPUs."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.1f} (5 min {five:.1f}) on {os.cpu_count()} CPUs"
 
 
 def _head(source: Path, target: Path, rows: int) -> int:
@@ -436,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         entities = sum(1 for _ in (work / "sample.ftm").open())
         steady = max(theirs - startup, 1e-9)
         steady_cpu = max(theirs_cpu - startup_cpu, 1e-9)
-        print(f"same {rows:,} payment rows, side by side:", flush=True)
+        print(f"same {rows:,} payment rows, side by side ({_load()}):", flush=True)
         print(
             f"  ftm map-csv ({entities:,} entities): {theirs:.2f} s "
             f"= {rows / theirs:,.0f} rows/s ({theirs_cpu:.2f} s CPU); without its "

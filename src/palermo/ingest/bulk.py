@@ -1,14 +1,16 @@
 """Bulk insert of records, identifiers and their search keys inside the caller's
 transaction.
 
-SQLite: ``executemany`` of one prepared INSERT on the raw DBAPI connection, in
-batches, with a larger page cache for the load; when a load is at least as large as
-the table, the record indexes are dropped and built again once at the end, inside the
-same transaction. PostgreSQL: binary ``COPY ... FROM STDIN`` through psycopg 3 for
-records and search keys, one ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO
-NOTHING`` per batch for identifiers (COPY cannot skip the ones a case already holds).
-Everything runs in the session's open transaction, so a failure anywhere rolls the whole
-file back, and no ORM object is made per row.
+SQLite: rows are sealed and inserted a batch at a time, as columns
+(:func:`sealed_batches`), with ``executemany`` of a prepared INSERT on the raw DBAPI
+connection per batch, naming only the columns the batch fills, with a larger page
+cache for the load; when a load is at least as large as the table, the record indexes
+are dropped and built again once at the end, inside the same transaction. PostgreSQL:
+rows sealed one by one (:func:`sealed_rows`) and binary ``COPY ... FROM STDIN``
+through psycopg 3 for records and search keys, one ``INSERT ... SELECT FROM
+unnest(...) ON CONFLICT DO NOTHING`` per batch for identifiers (COPY cannot skip the
+ones a case already holds). Everything runs in the session's open transaction, so a
+failure anywhere rolls the whole file back, and no ORM object is made per row.
 
 Rows are tuples in ``ROW_FIELDS`` order (see ``readers.structured``). For SQLite
 they must already be in stored form (timestamps as naive UTC text, amounts as
@@ -22,7 +24,8 @@ however many rows other cases hold.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice
@@ -86,18 +89,21 @@ def insert_records(
     """
     bind_dialect = session.get_bind().dialect
     dialect = bind_dialect.name
-    rows = sealed_rows(rows, cipher_of(bind_dialect))
+    cipher = cipher_of(bind_dialect)
     raw: Any = session.connection().connection.driver_connection
     if dialect == "sqlite":
-        rebuild = _indexes_to_rebuild(raw, expected_rows)
-        for name, _ in rebuild:
-            raw.execute(f'DROP INDEX "{name}"')
-        done = _sqlite_insert(raw, int(case_id), int(evidence_file_id), iter(rows), on_batch)
-        for _, ddl in rebuild:
-            raw.execute(ddl)
+        batches = sealed_batches(rows, cipher)
+        with _sqlite_load_cache(raw):
+            rebuild = _indexes_to_rebuild(raw, expected_rows)
+            for name, _ in rebuild:
+                raw.execute(f'DROP INDEX "{name}"')
+            done = _sqlite_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
+            for _, ddl in rebuild:
+                raw.execute(ddl)
         return done
     if dialect == "postgresql":
-        return _copy_insert(raw, int(case_id), int(evidence_file_id), iter(rows), on_batch)
+        sealed = sealed_rows(rows, cipher)
+        return _copy_insert(raw, int(case_id), int(evidence_file_id), sealed, on_batch)
     raise NotImplementedError(f"bulk insert for {dialect}")
 
 
@@ -145,36 +151,111 @@ def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
         )
 
 
+# A batch of rows as columns, in ROW_FIELDS order; None for a column empty in every row.
+Columns = list[Sequence[Any] | None]
+# Columns (indexes into ROW_FIELDS) that can name a person, and their sealing labels.
+# Deterministic (AES-SIV, comparable in SQL): endpoints and places; randomised: the rest.
+_FIXED_COLUMNS = ((3, IDENTIFIER_LABEL), (4, IDENTIFIER_LABEL))
+_FIXED_PLACES = ((10, "records.origin"), (11, "records.destination"))
+_RANDOM_COLUMNS = ((9, "records.body"), (12, "records.attrs"))
+
+
+def sealed_batches(
+    rows: Iterable[Row],
+    cipher: ColumnCipher,
+    size: int | None = None,
+) -> Iterator[tuple[int, Columns]]:
+    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``) for SQLite, each as (row
+    count, columns), sealed as :func:`sealed_rows` seals them.
+
+    Columnar on purpose: one transposition per batch (``zip``, in C) replaces a tuple per
+    row, a column that is empty throughout is left out of the INSERT (binding NULLs costs
+    the SQLite driver more than any other value), and sealed values are ``bytearray``,
+    which that driver binds without an adaptation lookup (``bytes`` go through one)."""
+    fixed = cipher.seal_fixed
+    caches: dict[str, dict[str, bytearray]] = {}
+    randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
+    rows, size = iter(rows), size or BATCH_ROWS
+
+    def seal_fixed(column: Sequence[Any], label: str) -> list[bytearray | None]:
+        cache = caches.setdefault(label, {})
+        if len(cache) >= _CACHE_ENTRIES:
+            cache.clear()
+        get = cache.get
+        for value in set(column).difference(cache):
+            if value is not None:
+                cache[value] = bytearray(fixed(value, label))
+        return list(map(get, column))
+
+    def seal_random(column: Sequence[Any], label: str) -> list[bytearray | None]:
+        seal = randoms[label]
+        return [None if v is None else bytearray(seal(v)) for v in column]
+
+    while batch := list(islice(rows, size)):
+        n = len(batch)
+        columns: Columns = list(zip(*batch, strict=True))
+        del batch
+        for i, column in enumerate(columns):
+            if column is not None and column.count(None) == n:
+                columns[i] = None
+        for i, label in (*_FIXED_COLUMNS, *_FIXED_PLACES):
+            column = columns[i]
+            if column is not None:
+                columns[i] = seal_fixed(column, label)
+        for i, label in _RANDOM_COLUMNS:
+            column = columns[i]
+            if column is not None:
+                columns[i] = seal_random(column, label)
+        yield n, columns
+
+
 _CACHE_ENTRIES = 200_000
 
 
 def _sqlite_insert(
-    raw: Any, case_id: int, evidence_file_id: int, rows: Iterator[Row], on_batch: Progress | None
+    raw: Any,
+    case_id: int,
+    evidence_file_id: int,
+    batches: Iterator[tuple[int, Columns]],
+    on_batch: Progress | None,
 ) -> int:
-    # The two constant ids are literals (ints, so safe): fewer parameters per row.
-    placeholders = ", ".join("?" for _ in ROW_FIELDS)
-    sql = (
-        f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
-        f"VALUES ({case_id}, {evidence_file_id}, {placeholders})"
-    )
     cursor = raw.cursor()
-    # For this load only: the connection goes back to the pool with its usual cache.
-    cache_size = cursor.execute("PRAGMA cache_size").fetchone()[0]
-    cursor.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    statements: dict[tuple[int, ...], str] = {}
     done = 0
     try:
-        while True:
-            batch = list(islice(rows, BATCH_ROWS))
-            if not batch:
-                break
-            cursor.executemany(sql, batch)
-            done += len(batch)
+        for n, columns in batches:
+            present = tuple(i for i, column in enumerate(columns) if column is not None)
+            sql = statements.get(present)
+            if sql is None:
+                # The two constant ids are literals (ints, so safe): fewer parameters per
+                # row; the columns empty throughout the batch are left to their NULL.
+                names = ", ".join(ROW_FIELDS[i] for i in present)
+                marks = ", ".join("?" for _ in present)
+                sql = statements[present] = (
+                    f"INSERT INTO records (case_id, evidence_file_id, {names}) "
+                    f"VALUES ({case_id}, {evidence_file_id}, {marks})"
+                )
+            cursor.executemany(sql, zip(*(columns[i] for i in present), strict=True))
+            done += n
             if on_batch is not None:
                 on_batch(done)
     finally:
-        cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
         cursor.close()
     return done
+
+
+@contextmanager
+def _sqlite_load_cache(raw: Any) -> Iterator[None]:
+    """A page cache of ``SQLITE_LOAD_CACHE_KIB`` for a load: inserts into the indexes and
+    their rebuilds (whose sort spills to temporary files beyond the cache) stay in
+    memory. For this load only: the connection goes back to the pool with its usual
+    cache."""
+    cache_size = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+    raw.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA cache_size = {cache_size}")
 
 
 def _indexes_to_rebuild(
@@ -344,13 +425,14 @@ def _index_new_identifiers(
             f"VALUES (?, {case_id}, '{kind_id}', ?, 0)"
         )
         # Each identifier has a dozen keys or more (its forms and their prefixes).
-        rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
-        for name, _ in rebuild:
-            raw.execute(f'DROP INDEX "{name}"')
-        while batch := list(islice(keys, BATCH_ROWS)):
-            raw.executemany(sql, batch)
-        for _, ddl in rebuild:
-            raw.execute(ddl)
+        with _sqlite_load_cache(raw):
+            rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
+            for name, _ in rebuild:
+                raw.execute(f'DROP INDEX "{name}"')
+            while batch := list(islice(keys, BATCH_ROWS)):
+                raw.executemany(sql, batch)
+            for _, ddl in rebuild:
+                raw.execute(ddl)
     else:
         statement = (
             "COPY search_keys (key, case_id, kind, identifier_id, sealed) "

@@ -48,7 +48,8 @@ from palermo.store.models import Identifier
 from palermo.store.models.documents import Document, DocumentPage
 from palermo.store.models.find import SearchKey
 from palermo.values.account import parse_account
-from palermo.values.phone import parse_phone
+from palermo.values.phone import parse_phone_number
+from palermo.values.result import Invalid
 
 NAME, IDENTIFIER, WORD = "name", "id", "word"
 MIN_NAME_PREFIX = 3
@@ -99,10 +100,15 @@ def identifier_forms(kind: str, value: str, region: str | None = None) -> set[st
     if kind in ("phone", "mobile", "msisdn", "whatsapp") or (
         _PHONE_CHARS.match(value or "") and sum(c.isdigit() for c in value) >= 7
     ):
-        e164 = parse_phone(value, (region or "US").upper())
-        if isinstance(e164, str):
+        number = parse_phone_number(value, (region or "US").upper())
+        if not isinstance(number, Invalid):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
             forms.add(e164.lstrip("+"))
-            forms.add(str(phonenumbers.parse(e164).national_number))
+            # The national number of the E.164 form; a value written in E.164 (as stored
+            # identifiers are) was just read as that very text, so it is not read again.
+            if e164 != value.strip():
+                number = phonenumbers.parse(e164)
+            forms.add(str(number.national_number))
     elif kind in ("iban", "account", "bank_account"):
         account = parse_account(value)
         if isinstance(account, str):

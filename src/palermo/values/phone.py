@@ -17,6 +17,15 @@ def parse_phone(raw: str, region: str = "US") -> str | Invalid:
     A number without a country code is read in ``region`` (the case's jurisdiction);
     an international prefix written as ``00`` is read as ``+``.
     """
+    number = parse_phone_number(raw, region)
+    if isinstance(number, Invalid):
+        return number
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def parse_phone_number(raw: str, region: str = "US") -> phonenumbers.PhoneNumber | Invalid:
+    """The number :func:`parse_phone` reads, for a caller that needs more than its E.164
+    form (its national number) without reading it twice."""
     text = raw.strip()
     if not text:
         return Invalid(raw, "no phone number")
@@ -28,7 +37,7 @@ def parse_phone(raw: str, region: str = "US") -> str | Invalid:
         return Invalid(raw, f"not a phone number ({exc})")
     if not phonenumbers.is_possible_number(number):
         return Invalid(raw, "not a possible phone number (wrong length for its country)")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return number
 
 
-__all__ = ["parse_phone"]
+__all__ = ["parse_phone", "parse_phone_number"]
