@@ -8,6 +8,7 @@ see (victims by pseudonym unless the role allows identities and the user asks).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections import OrderedDict
@@ -1098,14 +1099,12 @@ def _cross_case_people(
 ) -> list[CrossLink]:
     """People of the other cases linked to people of this one by the resolution model
     (the same engine as the possible duplicates; lists linked to each other)."""
-    from palermo.analysis.resolution import resolve
-
     others: dict[int, tuple[int, str]] = {}  # person id -> case id, name
     records: list[PersonRecord] = [rec for rec, _ in here.values()]
     rows = session.execute(
-        select(Person.id, Person.case_id, Person.name, Person.aliases, Person.nationality).where(
-            Person.case_id.in_(other_ids), Person.sealed_identity.is_(None)
-        )
+        select(Person.id, Person.case_id, Person.name, Person.aliases, Person.nationality)
+        .where(Person.case_id.in_(other_ids), Person.sealed_identity.is_(None))
+        .order_by(Person.id)
     ).all()
     if not rows:
         return []
@@ -1119,6 +1118,8 @@ def _cross_case_people(
         ):
             if pid is not None:
                 ids.setdefault(int(pid), []).append(f"{kind}:{value}")
+    for found in ids.values():
+        found.sort()
     for pid, cid, name, aliases, nationality in rows:
         if not name and not ids.get(int(pid)):
             continue
@@ -1135,6 +1136,47 @@ def _cross_case_people(
         )
     if not others:
         return []
+    # The model's answer depends on nothing but these inputs: the same ones (every read
+    # until a case involved changes) get the links found before, not a second run.
+    key = hashlib.sha256(
+        repr(
+            (
+                CROSS_CASE_MIN_PROBABILITY,
+                records,
+                sorted(others.items()),
+                sorted((k, label) for k, (_, label) in here.items()),
+                sorted((cid, refs[cid], titles[cid]) for cid, _ in others.values()),
+            )
+        ).encode()
+    ).digest()
+    with _cross_people_guard:
+        found = _cross_people.get(key)
+        if found is not None:
+            _cross_people.move_to_end(key)
+            return list(found)
+    out = _resolve_cross_people(records, others, refs, titles, here)
+    with _cross_people_guard:
+        _cross_people[key] = tuple(out)
+        while len(_cross_people) > _CROSS_PEOPLE:
+            _cross_people.popitem(last=False)
+    return out
+
+
+# Cross-case people found per exact input (a resolution run costs about a second).
+_cross_people: OrderedDict[bytes, tuple[CrossLink, ...]] = OrderedDict()
+_cross_people_guard = Lock()
+_CROSS_PEOPLE = 64
+
+
+def _resolve_cross_people(
+    records: list[PersonRecord],
+    others: dict[int, tuple[int, str]],
+    refs: dict[int, str],
+    titles: dict[int, str],
+    here: dict[str, tuple[PersonRecord, str]],
+) -> list[CrossLink]:
+    from palermo.analysis.resolution import resolve
+
     result = resolve(records, min_probability=CROSS_CASE_MIN_PROBABILITY, link_type="link_only")
     out = []
     for sug in result.suggestions:
