@@ -17,12 +17,13 @@
    them from the ``derived_views`` table instead of computing them. Not measured.
 4. Starts the users in a second process (this script with ``--drive``):
 
-   * **Sign-in, like real users**: each user signs in once, with its own session kept
-     for the whole run. Users arrive staggered, one every ``--ramp``/``--users``
-     seconds, not in one burst. Every user comes from 127.0.0.1 and the demo has one
-     account per role, so ``--users`` users share four accounts: a burst of sign-ins
-     to one account from one address is what the sign-in throttle exists to refuse
-     (HTTP 429), and a real unit does not sign in fifty times in the same second.
+   * **Sign-in, like real users**: each user has an account of its own (made once
+     beside the demo's: ``load-<role>-NNN``, the four case roles in turn, a member of
+     the demo account's cases) and signs in once, keeping its session for the whole
+     run. Users arrive staggered, one every ``--ramp``/``--users`` seconds, not in one
+     burst. Every user comes from 127.0.0.1: sign-in attempts are counted per account
+     and per address until they succeed, and a burst of parallel attempts from one
+     address is what the throttle exists to refuse (HTTP 429).
    * **Think time**: after each answer the user waits an exponentially distributed
      time, mean ``--think`` seconds (default 2 s, so 50 users make about 25 requests
      a second: a person reads a page for ten seconds or more, so this is the load of
@@ -128,7 +129,53 @@ def _environment(url: str, data: Path) -> dict[str, str]:
     }
 
 
-def build(env: dict[str, str], demo_cases: int) -> None:
+def account(number: int) -> str:
+    """The account of user ``number``: one person, one account, roles taken in turn."""
+    return f"load-{USERS[number % len(USERS)]}-{number:03d}"
+
+
+def _ensure_accounts(ctx: Any, users: int) -> None:
+    """An account per user, a member of every case the demo account of its role is."""
+    from sqlalchemy import insert, select
+
+    from palermo.services import users as user_service
+    from palermo.services.demo import DEMO_OPERATOR, demo_password
+    from palermo.store.models import CaseMember, Role, User
+
+    for number in range(users):
+        name = account(number)
+        with ctx.db.session() as session:
+            if session.scalar(select(User.id).where(User.username == name)) is not None:
+                continue
+            model = session.scalars(
+                select(User).where(User.username == USERS[number % len(USERS)])
+            ).one()
+            role, unit_id = Role(model.role), model.unit_id
+        made = user_service.create_user(
+            ctx,
+            DEMO_OPERATOR,
+            username=name,
+            password=demo_password(name),
+            role=role,
+            unit_id=unit_id,
+        )
+        with ctx.db.session() as session:
+            model_id = session.scalar(
+                select(User.id).where(User.username == USERS[number % len(USERS)])
+            )
+            rows = session.execute(
+                select(CaseMember.case_id, CaseMember.case_role).where(
+                    CaseMember.user_id == model_id
+                )
+            ).all()
+            if rows:
+                session.execute(
+                    insert(CaseMember),
+                    [{"case_id": c, "user_id": made.id, "case_role": r} for c, r in rows],
+                )
+
+
+def build(env: dict[str, str], demo_cases: int, users: int) -> None:
     from palermo.services.context import Context
     from palermo.services.demo import DEMO_CASES, build_demo
     from palermo.settings import Settings
@@ -141,7 +188,8 @@ def build(env: dict[str, str], demo_cases: int) -> None:
     ctx = Context.create(settings)
     t = time.perf_counter()
     build_demo(ctx, specs=DEMO_CASES[:demo_cases], progress=lambda m: print(f"  {m}", flush=True))
-    print(f"demo unit ready in {time.perf_counter() - t:.0f} s", flush=True)
+    _ensure_accounts(ctx, users)
+    print(f"demo unit and {users} accounts ready in {time.perf_counter() - t:.0f} s", flush=True)
     ctx.db.dispose()
 
 
@@ -363,7 +411,7 @@ def drive(
     def user(number: int) -> None:
         rng = random.Random(number)
         time.sleep(max(0.0, begin + number * ramp / max(users, 1) - time.monotonic()))
-        username = USERS[number % len(USERS)]
+        username = account(number)
         with _client(url) as client:
             try:
                 status = _sign_in(client, username)
@@ -489,7 +537,7 @@ def main() -> None:
     _ensure_database(args.database_url)
     data = args.data_dir or Path(tempfile.gettempdir()) / "palermo-load"
     env = _environment(args.database_url, data)
-    build(env, args.demo_cases)
+    build(env, args.demo_cases, args.users)
     log = args.server_log or data / "server.log"
     process, url = serve(env, args.workers, log)
     try:

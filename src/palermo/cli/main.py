@@ -602,7 +602,14 @@ def serve(
     console.print(f"Palermo serving at [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     if not jobs.runs_in_process(ctx):
         console.print("Background jobs are run by `palermo worker` processes.")
-    options = {"host": host, "port": port, "log_level": "warning"}
+    from palermo.web.serving import KEEP_ALIVE_SECONDS
+
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
     if forwarded_allow_ips:
         options["forwarded_allow_ips"] = forwarded_allow_ips
     if workers == 1:

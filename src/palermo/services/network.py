@@ -1118,8 +1118,8 @@ def _cross_case_people(
         ):
             if pid is not None:
                 ids.setdefault(int(pid), []).append(f"{kind}:{value}")
-    for found in ids.values():
-        found.sort()
+    for listed in ids.values():
+        listed.sort()
     for pid, cid, name, aliases, nationality in rows:
         if not name and not ids.get(int(pid)):
             continue

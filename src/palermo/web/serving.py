@@ -17,6 +17,14 @@ from palermo.services import jobs
 from palermo.services.context import Context
 from palermo.web.app import create_app
 
+# Seconds the server keeps an idle keep-alive connection open (uvicorn's
+# ``timeout_keep_alive``, 5 s by default). It must outlast how long any client keeps one
+# for reuse (a reverse proxy's upstream connections: nginx's ``keepalive_timeout`` is
+# 60 s; browsers keep theirs longer, but resend an idempotent request that fails so):
+# when the server closes first, a request sent on the connection just as it closes is
+# lost, and the client (or the proxy, as a 502) gets an error instead of the page.
+KEEP_ALIVE_SECONDS = 75
+
 
 def create() -> FastAPI:
     """``uvicorn --factory palermo.web.serving:create``: the app over a new context, with
