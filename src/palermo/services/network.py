@@ -1090,7 +1090,7 @@ def _others_fingerprint(session: Session, visible: Any) -> tuple[Any, ...]:
     largest ids and sums of ids and of lengths of what a link shows or compares, in one
     statement over the other cases (``visible``, a sub-query, not a list of their ids)."""
 
-    def agg(model: Any, column: Any, expr: Any) -> Any:
+    def agg(column: Any, expr: Any) -> Any:
         return select(expr).where(column.in_(visible)).scalar_subquery()
 
     def length(expr: Any) -> Any:
@@ -1098,20 +1098,20 @@ def _others_fingerprint(session: Session, visible: Any) -> tuple[Any, ...]:
 
     row = session.execute(
         select(
-            agg(Person, Person.case_id, func.count(Person.id)),
-            agg(Person, Person.case_id, func.max(Person.id)),
-            agg(Person, Person.case_id, func.sum(Person.id)),
-            agg(Person, Person.case_id, func.count(Person.sealed_identity)),
-            agg(Person, Person.case_id, func.sum(length(Person.name))),
-            agg(Person, Person.case_id, func.sum(length(Person.nationality))),
-            agg(Person, Person.case_id, func.sum(length(cast(Person.aliases, String)))),
-            agg(Identifier, Identifier.case_id, func.count(Identifier.id)),
-            agg(Identifier, Identifier.case_id, func.max(Identifier.id)),
-            agg(Identifier, Identifier.case_id, func.sum(Identifier.person_id)),
-            agg(Identifier, Identifier.case_id, func.count(Identifier.person_id)),
-            agg(Identifier, Identifier.case_id, func.sum(func.length(Identifier.value))),
-            agg(Case, Case.id, func.max(Case.updated_at)),
-            agg(Case, Case.id, func.sum(length(Case.title) + length(Case.reference))),
+            agg(Person.case_id, func.count(Person.id)),
+            agg(Person.case_id, func.max(Person.id)),
+            agg(Person.case_id, func.sum(Person.id)),
+            agg(Person.case_id, func.count(Person.sealed_identity)),
+            agg(Person.case_id, func.sum(length(Person.name))),
+            agg(Person.case_id, func.sum(length(Person.nationality))),
+            agg(Person.case_id, func.sum(length(cast(Person.aliases, String)))),
+            agg(Identifier.case_id, func.count(Identifier.id)),
+            agg(Identifier.case_id, func.max(Identifier.id)),
+            agg(Identifier.case_id, func.sum(Identifier.person_id)),
+            agg(Identifier.case_id, func.count(Identifier.person_id)),
+            agg(Identifier.case_id, func.sum(func.length(Identifier.value))),
+            agg(Case.id, func.max(Case.updated_at)),
+            agg(Case.id, func.sum(length(Case.title) + length(Case.reference))),
         )
     ).one()
     return tuple(str(v) if isinstance(v, datetime) else v for v in row)
