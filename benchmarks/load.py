@@ -518,6 +518,12 @@ def report(result: dict[str, Any], watch: dict[str, Any], args: argparse.Namespa
         f"and measured) on "
         f"{os.cpu_count()} cores"
     )
+    if args.workers == 1:
+        print(
+            f"  one server process; load average during the run: mean {watch['load_mean']:.1f}"
+            f", max {watch['load_max']:.1f}"
+        )
+        return
     print(
         f"  worker processes: {args.workers} asked, {watch['workers_seen']} seen, "
         f"{watch['workers_replaced']} killed and replaced by the supervisor since the server "
