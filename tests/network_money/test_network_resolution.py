@@ -137,3 +137,52 @@ def test_a_person_of_another_case_is_linked_by_the_model(
     colleague = make_user(Role.INVESTIGATOR, "colleague")
     cases.add_member(ctx, prosecutor, "NET-001", "colleague")
     assert network.network_view(ctx, colleague, "NET-001").cross_links == []
+
+
+def test_links_to_another_case_follow_what_changes_there(
+    ctx: Context, prosecutor: Actor, unit_id: int, sim: Any
+) -> None:
+    """The links found are kept between reads, yet a person added to or renamed in the
+    other case changes them on the next read."""
+    from palermo.services import people
+
+    recruiter = sim.person("recruiter", charged=False)
+    cases.create_case(
+        ctx,
+        prosecutor,
+        reference="NET-OTHER-8",
+        title="Another ring",
+        jurisdiction="US",
+        unit_id=unit_id,
+    )
+    cases.add_person(ctx, prosecutor, "NET-OTHER-8", kind="suspect", name="Nobody Alike")
+
+    def linked() -> list[str]:
+        return [
+            c.value
+            for c in network.network_view(ctx, prosecutor, "NET-001").cross_links
+            if c.kind == "person"
+        ]
+
+    assert linked() == [] and linked() == []
+    parts = recruiter["name"].split()
+    reordered = " ".join([parts[-1], *parts[:-1]])
+    added = cases.add_person(
+        ctx,
+        prosecutor,
+        "NET-OTHER-8",
+        kind="suspect",
+        name=reordered,
+        nationality=recruiter.get("nationality"),
+    )
+    assert linked() == [reordered]
+    people.update_person(
+        ctx,
+        prosecutor,
+        "NET-OTHER-8",
+        added.id,
+        name="Zebulon Quartermaine",
+        aliases=[],
+        nationality=recruiter.get("nationality"),
+    )
+    assert linked() == []

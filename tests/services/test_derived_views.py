@@ -240,3 +240,18 @@ def test_a_stored_view_rebuilds_only_plain_data_and_the_applications_classes() -
     blob = b"\x01" + nonce + cipher.encrypt(nonce, getattr_call, aad)
     with pytest.raises(pickle.UnpicklingError):
         derived_views.open_view(cipher, blob, aad)
+
+
+def test_colleagues_of_one_role_share_one_assessment_and_other_roles_do_not(
+    ctx: Context, prosecutor: Actor, make_user: Any, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    colleague = make_user(Role.PROSECUTOR, "colleague")
+    analyst = make_user(Role.ANALYST, "analyst")
+    for name in ("colleague", "analyst"):
+        cases.add_member(ctx, prosecutor, REF, name)
+    computed = counting(monkeypatch, elements, "assess")
+    mine = elements.assess_cached(ctx, prosecutor, REF)
+    assert elements.assess_cached(ctx, colleague, REF) is mine and len(computed) == 1
+    theirs = elements.assess_cached(ctx, analyst, REF)
+    assert theirs is not mine and len(computed) == 2
+    assert mine.can_edit and not theirs.can_edit

@@ -1455,7 +1455,9 @@ def assess_cached(
         case = open_case(ctx, session, actor, reference)
         case_id = case.id
         fingerprint = (*case_fingerprint(session, case), *_people_digest(session, case.id))
-    variant = (*viewer_key(actor, reveal=True), actor.user_id)
+    # What the viewer may see and do (role, victims' names), not who the viewer is: the
+    # assessment holds nothing of one user's, so colleagues of one role share it.
+    variant = viewer_key(actor, reveal=True)
     cached = _assessments.get(
         ctx, case_id, fingerprint, variant, lambda: assess(ctx, actor, reference)
     )

@@ -8,6 +8,7 @@ see (victims by pseudonym unless the role allows identities and the user asks).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections import OrderedDict
@@ -19,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.data import Advert, CaseBuilder, CaseData, Organisation, to_epoch
@@ -1062,6 +1063,66 @@ def _cross_links(
     other_ids = list(session.scalars(visible))
     if not other_ids:
         return []
+    # Kept per the case's view (``whose`` and ``here`` are the kept view's own objects),
+    # the cases the actor sees and what those hold: a second read finds what the first
+    # did without reading every person and identifier of the other cases again.
+    key = (id(whose), id(here), tuple(other_ids), _others_fingerprint(session, visible))
+    with _links_guard:
+        found = _links.get(key)
+        if found is not None and found[0] is whose and found[1] is here:
+            _links.move_to_end(key)
+            return list(found[2])
+    out = _find_cross_links(session, other_ids, whose, here)
+    with _links_guard:
+        _links[key] = (whose, here, tuple(out))
+        while len(_links) > _LINKS:
+            _links.popitem(last=False)
+    return out
+
+
+_links: OrderedDict[tuple[Any, ...], tuple[Any, Any, tuple[CrossLink, ...]]] = OrderedDict()
+_links_guard = Lock()
+_LINKS = 256
+
+
+def _others_fingerprint(session: Session, visible: Any) -> tuple[Any, ...]:
+    """What changes when the other cases' people, identifiers or titles change: counts,
+    largest ids and sums of ids and of lengths of what a link shows or compares, in one
+    statement over the other cases (``visible``, a sub-query, not a list of their ids)."""
+
+    def agg(column: Any, expr: Any) -> Any:
+        return select(expr).where(column.in_(visible)).scalar_subquery()
+
+    def length(expr: Any) -> Any:
+        return func.length(func.coalesce(expr, ""))
+
+    row = session.execute(
+        select(
+            agg(Person.case_id, func.count(Person.id)),
+            agg(Person.case_id, func.max(Person.id)),
+            agg(Person.case_id, func.sum(Person.id)),
+            agg(Person.case_id, func.count(Person.sealed_identity)),
+            agg(Person.case_id, func.sum(length(Person.name))),
+            agg(Person.case_id, func.sum(length(Person.nationality))),
+            agg(Person.case_id, func.sum(length(cast(Person.aliases, String)))),
+            agg(Identifier.case_id, func.count(Identifier.id)),
+            agg(Identifier.case_id, func.max(Identifier.id)),
+            agg(Identifier.case_id, func.sum(Identifier.person_id)),
+            agg(Identifier.case_id, func.count(Identifier.person_id)),
+            agg(Identifier.case_id, func.sum(func.length(Identifier.value))),
+            agg(Case.id, func.max(Case.updated_at)),
+            agg(Case.id, func.sum(length(Case.title) + length(Case.reference))),
+        )
+    ).one()
+    return tuple(str(v) if isinstance(v, datetime) else v for v in row)
+
+
+def _find_cross_links(
+    session: Session,
+    other_ids: list[int],
+    whose: dict[tuple[str, str], str],
+    here: dict[str, tuple[PersonRecord, str]],
+) -> list[CrossLink]:
     refs: dict[int, str] = {}
     titles: dict[int, str] = {}
     for cid, ref, title in session.execute(
@@ -1098,14 +1159,12 @@ def _cross_case_people(
 ) -> list[CrossLink]:
     """People of the other cases linked to people of this one by the resolution model
     (the same engine as the possible duplicates; lists linked to each other)."""
-    from palermo.analysis.resolution import resolve
-
     others: dict[int, tuple[int, str]] = {}  # person id -> case id, name
     records: list[PersonRecord] = [rec for rec, _ in here.values()]
     rows = session.execute(
-        select(Person.id, Person.case_id, Person.name, Person.aliases, Person.nationality).where(
-            Person.case_id.in_(other_ids), Person.sealed_identity.is_(None)
-        )
+        select(Person.id, Person.case_id, Person.name, Person.aliases, Person.nationality)
+        .where(Person.case_id.in_(other_ids), Person.sealed_identity.is_(None))
+        .order_by(Person.id)
     ).all()
     if not rows:
         return []
@@ -1119,6 +1178,8 @@ def _cross_case_people(
         ):
             if pid is not None:
                 ids.setdefault(int(pid), []).append(f"{kind}:{value}")
+    for listed in ids.values():
+        listed.sort()
     for pid, cid, name, aliases, nationality in rows:
         if not name and not ids.get(int(pid)):
             continue
@@ -1135,6 +1196,47 @@ def _cross_case_people(
         )
     if not others:
         return []
+    # The model's answer depends on nothing but these inputs: the same ones (every read
+    # until a case involved changes) get the links found before, not a second run.
+    key = hashlib.sha256(
+        repr(
+            (
+                CROSS_CASE_MIN_PROBABILITY,
+                records,
+                sorted(others.items()),
+                sorted((k, label) for k, (_, label) in here.items()),
+                sorted((cid, refs[cid], titles[cid]) for cid, _ in others.values()),
+            )
+        ).encode()
+    ).digest()
+    with _cross_people_guard:
+        found = _cross_people.get(key)
+        if found is not None:
+            _cross_people.move_to_end(key)
+            return list(found)
+    out = _resolve_cross_people(records, others, refs, titles, here)
+    with _cross_people_guard:
+        _cross_people[key] = tuple(out)
+        while len(_cross_people) > _CROSS_PEOPLE:
+            _cross_people.popitem(last=False)
+    return out
+
+
+# Cross-case people found per exact input (a resolution run costs about a second).
+_cross_people: OrderedDict[bytes, tuple[CrossLink, ...]] = OrderedDict()
+_cross_people_guard = Lock()
+_CROSS_PEOPLE = 64
+
+
+def _resolve_cross_people(
+    records: list[PersonRecord],
+    others: dict[int, tuple[int, str]],
+    refs: dict[int, str],
+    titles: dict[int, str],
+    here: dict[str, tuple[PersonRecord, str]],
+) -> list[CrossLink]:
+    from palermo.analysis.resolution import resolve
+
     result = resolve(records, min_probability=CROSS_CASE_MIN_PROBABILITY, link_type="link_only")
     out = []
     for sug in result.suggestions:
