@@ -17,7 +17,7 @@ from palermo.security.permissions import Actor
 from palermo.services import cases, derived_views, elements, memo, money, network
 from palermo.services.context import Context
 from palermo.settings import Settings
-from palermo.store.models import Role
+from palermo.store.models import Identifier, Person, Role
 from palermo.store.models.derived import DerivedView
 
 REF = "NET-001"
@@ -255,3 +255,34 @@ def test_colleagues_of_one_role_share_one_assessment_and_other_roles_do_not(
     theirs = elements.assess_cached(ctx, analyst, REF)
     assert theirs is not mine and len(computed) == 2
     assert mine.can_edit and not theirs.can_edit
+
+
+def test_an_edit_in_place_computes_again_even_when_nothing_is_added(
+    ctx: Context, settings: Settings, prosecutor: Actor, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rename adds no row and changes no count: the case's change stamp moves instead."""
+    from palermo.services import people
+
+    computed = counting(monkeypatch, network, "_compute_view")
+    network.network_view(ctx, prosecutor, REF)
+    record = sim.person("transporter")
+    person = sim.ids[record["id"]]
+    renamed = "Q" * len(record["name"])  # same length: only the stamp can tell
+    with ctx.db.session() as session:
+        kept = [
+            (kind, value)
+            for kind, value in session.execute(
+                sa.select(Identifier.kind, Identifier.value).where(Identifier.person_id == person)
+            )
+        ]
+        aliases = list(session.get(Person, person).aliases or [])
+    people.update_person(
+        ctx, prosecutor, REF, person, name=renamed, aliases=aliases, identifiers=kept
+    )
+    other = restart(settings)
+    try:
+        view = network.network_view(other, prosecutor, REF)
+        assert not view.cached and computed == [1, 1]
+        assert renamed in repr(view)
+    finally:
+        other.db.dispose()

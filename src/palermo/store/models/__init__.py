@@ -59,3 +59,4 @@ __all__ = [
     "find",
     "formats",
 ]
+from palermo.store import change_stamp as change_stamp  # registers the listener
