@@ -5,11 +5,12 @@ cancellable; asked for again only by who may change the case's jobs."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.helpers import counting
 
 from palermo.security.permissions import Actor
 from palermo.services import analysis_jobs, cases, elements, ingest_jobs, jobs, memo, money, network
@@ -54,18 +55,6 @@ def analyse_jobs(ctx: Context) -> list[Job]:
 def stored_names(ctx: Context) -> set[str]:
     with ctx.db.session() as session:
         return set(session.scalars(sa.select(DerivedView.name)))
-
-
-def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
-    calls: list[int] = []
-    original: Callable[..., Any] = getattr(module, name)
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, counted)
-    return calls
 
 
 def test_after_an_ingest_the_views_are_stored_and_the_pages_read_them_without_computing(

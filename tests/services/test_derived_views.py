@@ -5,12 +5,13 @@ encrypted at rest."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.helpers import counting
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -48,18 +49,6 @@ def restart(settings: Settings) -> Context:
     for kept in KEPT:
         kept.clear_memory()
     return Context.create(settings, migrate=False)
-
-
-def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[int]:
-    calls: list[int] = []
-    original: Callable[..., Any] = getattr(module, name)
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, counted)
-    return calls
 
 
 def rows(ctx: Context, name: str | None = None) -> list[Any]:
