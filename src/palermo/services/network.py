@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from palermo.analysis.data import Advert, CaseBuilder, CaseData, Organisation, to_epoch
@@ -1086,32 +1086,23 @@ _LINKS = 256
 
 
 def _others_fingerprint(session: Session, visible: Any) -> tuple[Any, ...]:
-    """What changes when the other cases' people, identifiers or titles change: counts,
-    largest ids and sums of ids and of lengths of what a link shows or compares, in one
-    statement over the other cases (``visible``, a sub-query, not a list of their ids)."""
+    """What changes when the other cases' people or identifiers change, in one statement
+    over the other cases (``visible``, a sub-query, not a list of their ids): counts and
+    largest ids catch what is added or removed, the sum of identifiers' owners a phone
+    moved by a merge's bulk update, and the cases' change stamp every edit in place
+    (:mod:`palermo.store.change_stamp`)."""
 
     def agg(column: Any, expr: Any) -> Any:
         return select(expr).where(column.in_(visible)).scalar_subquery()
-
-    def length(expr: Any) -> Any:
-        return func.length(func.coalesce(expr, ""))
 
     row = session.execute(
         select(
             agg(Person.case_id, func.count(Person.id)),
             agg(Person.case_id, func.max(Person.id)),
-            agg(Person.case_id, func.sum(Person.id)),
-            agg(Person.case_id, func.count(Person.sealed_identity)),
-            agg(Person.case_id, func.sum(length(Person.name))),
-            agg(Person.case_id, func.sum(length(Person.nationality))),
-            agg(Person.case_id, func.sum(length(cast(Person.aliases, String)))),
             agg(Identifier.case_id, func.count(Identifier.id)),
             agg(Identifier.case_id, func.max(Identifier.id)),
             agg(Identifier.case_id, func.sum(Identifier.person_id)),
-            agg(Identifier.case_id, func.count(Identifier.person_id)),
-            agg(Identifier.case_id, func.sum(func.length(Identifier.value))),
             agg(Case.id, func.max(Case.updated_at)),
-            agg(Case.id, func.sum(length(Case.title) + length(Case.reference))),
         )
     ).one()
     return tuple(str(v) if isinstance(v, datetime) else v for v in row)
