@@ -93,7 +93,7 @@ VIEWS: tuple[tuple[str, str, Callable[[Context, Actor, str], None]], ...] = (
 _LOCK_CLASS = 7243101
 
 
-def lock_case_analyses(session: Session, case_id: int) -> None:
+def _lock_case_analyses(session: Session, case_id: int) -> None:
     """Serialise the submits of analyses for one case until the transaction ends: the
     write lock on SQLite (taken now, so the check below reads the latest); on PostgreSQL
     an advisory lock of the case (not its row, which ingest updates while it holds the
@@ -108,7 +108,10 @@ def lock_case_analyses(session: Session, case_id: int) -> None:
 
 
 def queued_for(session: Session, case_id: int) -> int | None:
-    """The case's analyse job waiting in the queue, if any."""
+    """The case's analyse job waiting in the queue, if any, read under the case's analysis
+    lock (:func:`_lock_case_analyses`), so that no other submit slips in before the caller's
+    transaction ends."""
+    _lock_case_analyses(session, case_id)
     return session.scalar(
         select(Job.id)
         .where(Job.case_id == case_id, Job.kind == KIND, Job.status == jobs.QUEUED)
@@ -118,7 +121,6 @@ def queued_for(session: Session, case_id: int) -> int | None:
 
 
 def _submit_in(ctx: Context, session: Session, actor: Actor, case_id: int) -> tuple[int, bool]:
-    lock_case_analyses(session, case_id)
     waiting = queued_for(session, case_id)
     if waiting is not None:
         return waiting, False
@@ -137,10 +139,29 @@ def submit(ctx: Context, actor: Actor, reference: str) -> tuple[int, bool]:
     return found
 
 
+def check_retry(session: Session, case_id: int) -> None:
+    """An analysis runs again only if none of the case waits in the queue already."""
+    waiting = queued_for(session, case_id)
+    if waiting is not None:
+        raise InvalidInput(f"an analysis of this case is already queued (job {waiting})")
+
+
+def changed_case(finished: jobs.Running, result: dict[str, Any] | None) -> bool:
+    """Whether a job that ended well changed the case: OCR always, an upload when it
+    loaded a file (not when every file was refused or already there)."""
+    if finished.kind not in CHANGES_CASE:
+        return False
+    if finished.kind == "ingest":
+        files = (result or {}).get("files") or []
+        return any(f.get("status") == "loaded" for f in files)
+    return True
+
+
 def submit_after(ctx: Context, finished: jobs.Running) -> int | None:
-    """After an ingest or OCR job ended well: queue the case's analysis, as the user who
-    asked for that job (no second one if one is waiting already); its id, or None when
-    the requester may no longer read the case (nothing is computed for them then)."""
+    """After a job that changed the case (:func:`changed_case`): queue the case's
+    analysis, as the user who asked for that job (no second one if one is waiting
+    already); its id, or None when the requester may no longer read the case (nothing is
+    computed for them then)."""
     try:
         actor = finished.actor()
     except PermissionError:

@@ -270,10 +270,7 @@ def retry(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
         if job.kind == "analyse":
             from palermo.services import analysis_jobs
 
-            analysis_jobs.lock_case_analyses(session, job.case_id)
-            waiting = analysis_jobs.queued_for(session, job.case_id)
-            if waiting is not None:
-                raise InvalidInput(f"an analysis of this case is already queued (job {waiting})")
+            analysis_jobs.check_retry(session, job.case_id)
         job.status, job.cancel_requested, job.error = QUEUED, False, None
         job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
         audit.record(
@@ -475,15 +472,12 @@ def run_claimed(ctx: Context, job_id: int, worker: str) -> str:
 
 
 def _after(ctx: Context, running: Running, result: dict[str, Any] | None) -> None:
-    """What a job that ended well sets off: new evidence or pages read from scans change
-    the case, so its analysis is queued (once: see :mod:`.analysis_jobs`)."""
+    """What a job that ended well sets off: the case's analysis, when the job changed the
+    case (:func:`.analysis_jobs.changed_case` says when)."""
     from palermo.services import analysis_jobs
 
-    if running.kind not in analysis_jobs.CHANGES_CASE:
+    if not analysis_jobs.changed_case(running, result):
         return
-    files = (result or {}).get("files")
-    if running.kind == "ingest" and not any(f.get("status") == "loaded" for f in files or []):
-        return  # nothing new in the case (every file refused or already there)
     try:
         analysis_jobs.submit_after(ctx, running)
     except Exception:  # the job itself is done; the pages compute the views on first read
