@@ -65,7 +65,10 @@ def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     One statement of scalar sub-queries over ``case_id`` columns: counts and largest ids
     catch additions and deletions, confirmed/rejected counts and the latest
     ``decided_at`` catch decisions that change an existing assertion, and the sums over
-    identifiers and charges catch a phone given to a person or a charge swapped.
+    identifiers and charges catch a phone given to a person or a charge swapped by a
+    merge's bulk update, and ``case.updated_at`` (the case's change stamp,
+    :mod:`palermo.store.change_stamp`) every edit in place: a person renamed, a charge's
+    statute or status changed, a hearing moved.
     Records are not counted (millions of rows): ingest writes them in the transaction
     that records their evidence file with its ``record_count``, so the evidence files'
     count, largest id and record total stand for them (a failed file loaded again
@@ -111,7 +114,6 @@ def _fingerprint_statement() -> Any:
         agg(Charge, func.max(Charge.id)),
         agg(Charge, func.sum(Charge.id)),
         agg(Charge, func.sum(Charge.person_id)),
-        agg(Charge, func.sum(func.length(Charge.statute_id) + func.length(Charge.status))),
         agg(Assertion, func.count(Assertion.id)),
         agg(Assertion, func.max(Assertion.id)),
         agg(Assertion, func.max(Assertion.decided_at)),
