@@ -602,8 +602,6 @@ def serve(
     console.print(f"Palermo serving at [bold]http://{host}:{port}[/] (Ctrl+C to stop)")
     if not jobs.runs_in_process(ctx):
         console.print("Background jobs are run by `palermo worker` processes.")
-    import inspect
-
     from palermo.web.serving import KEEP_ALIVE_SECONDS, WORKER_HEALTHCHECK_SECONDS
 
     options: dict[str, object] = {
@@ -611,9 +609,8 @@ def serve(
         "port": port,
         "log_level": "warning",
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_SECONDS,
     }
-    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
-        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
     if forwarded_allow_ips:
         options["forwarded_allow_ips"] = forwarded_allow_ips
     if workers == 1:
