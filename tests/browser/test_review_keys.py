@@ -44,6 +44,13 @@ def _current_id(page: Page) -> int:
     return int((card.get_attribute("id") or "").removeprefix("sug-"))
 
 
+def _press(page: Page, key: str) -> None:
+    """Press a key once the page's deferred script (the shortcuts) has run: a page whose
+    text is already shown may not have its key handler yet."""
+    page.wait_for_load_state("domcontentloaded")
+    page.keyboard.press(key)
+
+
 def test_confirm_and_reject_with_the_keyboard(
     page: Page,
     live_server: str,
@@ -72,28 +79,28 @@ def test_confirm_and_reject_with_the_keyboard(
 
     # j and k move through the queue without deciding.
     first = _current_id(page)
-    page.keyboard.press("j")
+    _press(page, "j")
     expect(page.locator("#queue-position")).to_contain_text("Suggestion 2 of")
     second = _current_id(page)
     assert second != first
-    page.keyboard.press("k")
+    _press(page, "k")
     expect(page.locator("#queue-position")).to_contain_text("Suggestion 1 of")
     assert _current_id(page) == first
 
     # Typing in a field is typing: "c" in the type filter decides nothing.
     page.get_by_label("Type").focus()
-    page.keyboard.press("c")
+    _press(page, "c")
     page.locator("h2").click()  # leave the field
     assert _statuses(ctx, prosecutor, case_ref)[first] == "suggested"
 
     # c confirms the one shown; the next takes its place at the same position.
-    page.keyboard.press("c")
+    _press(page, "c")
     expect(page.locator("#queue-position")).to_contain_text(f"of {len(before) - 1} suggestions")
     assert _statuses(ctx, prosecutor, case_ref)[first] == "confirmed"
     assert _current_id(page) == second
 
     # r rejects it.
-    page.keyboard.press("r")
+    _press(page, "r")
     expect(page.locator("#queue-position")).to_contain_text(f"of {len(before) - 2} suggestions")
     after = _statuses(ctx, prosecutor, case_ref)
     assert after[second] == "rejected"
