@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -45,17 +45,8 @@ def test_network_and_money_tabs(
     page.screenshot(path=str(screenshots / "network-01-tab.png"), full_page=True)
 
     collector = sim.ids[sim.person("money_handler")["id"]]
-    # Where the graph draws the collector, in pixels of its box; centred first so that
-    # the point is inside the picture.
-    canvas.scroll_into_view_if_needed()
-    x, y = canvas.evaluate(
-        f"""box => {{ const cy = box.palermoGraph, n = cy.getElementById('person:{collector}');
-        cy.center(n); const p = n.renderedPosition(); return [p.x, p.y]; }}"""
-    )
-    box = canvas.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + x, box["y"] + y)
     panel = page.locator("#nw-panel")
+    click_node(page, canvas, f"person:{collector}")
     expect(panel.get_by_role("heading", name="Ion Stan")).to_be_visible()
     expect(panel).to_contain_text("Money collector")
     expect(panel).to_contain_text("payment records")
@@ -86,3 +77,30 @@ def test_network_and_money_tabs(
     expect(page.locator("#worksheet")).to_contain_text("greater of the gross gain")
     page.screenshot(path=str(screenshots / "money-03-restitution.png"), full_page=True)
     assert errors == []
+
+
+def click_node(page: Page, canvas: Locator, node_id: str) -> None:
+    """Clicks a node where the graph draws it, as a person would.
+
+    The node is zoomed into and centred first, and the pixel is read after the browser
+    has painted twice: text above the picture may still reflow after the graph is ready,
+    which moved the box between reading its position and clicking. A click that lands
+    on nothing is tried again from a fresh position, at most three times.
+    """
+    canvas.scroll_into_view_if_needed()
+    for _ in range(3):
+        x, y = canvas.evaluate(
+            """(box, id) => new Promise(done => {
+                const cy = box.palermoGraph, n = cy.getElementById(id);
+                cy.zoom(Math.max(cy.zoom(), 1.5)); cy.center(n);
+                requestAnimationFrame(() => requestAnimationFrame(() => {
+                    const p = n.renderedPosition(); done([p.x, p.y]); }));
+            })""",
+            node_id,
+        )
+        box = canvas.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        if canvas.evaluate("(box, id) => box.palermoGraph.getElementById(id).selected()", node_id):
+            return
+    raise AssertionError(f"clicking where the graph draws {node_id} never selected it")
