@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from tests.browser.jobs_wait import upload_finished
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
@@ -51,11 +52,7 @@ def test_a_case_built_by_hand(
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"by-hand-{name}.png"), full_page=True)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     # 1. Open the case; a made-up reference is refused next to its field first.
     page.locator("#open-case").click()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services import caseload_views, cases, casework, elements
@@ -35,11 +36,7 @@ def _answer(page: Page, heading: str) -> Locator:
 
 
 def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(demo_password(username))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/cases$"))
+    sign_in(page, base, username, demo_password(username))
 
 
 def test_every_demo_case_answers_the_four_questions(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 from tests.security import leak_case
 
 from palermo.security.permissions import Actor
@@ -36,11 +37,7 @@ def test_analyst_reads_a_redacted_statement_and_a_key_failure_stops_the_page(
     analyst = make_user(Role.ANALYST, "analyst")
     cases.add_member(ctx, prosecutor, leak.reference, analyst.username)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("analyst")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "analyst", password)
 
     page.goto(f"{live_server}/cases/{leak.reference}/documents")
     page.locator("#documents-table").get_by_role("link", name=re.compile("statement")).click()

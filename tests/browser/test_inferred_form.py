@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 
@@ -39,11 +39,7 @@ def test_case_by_hand_gets_an_inferred_form_counted_in_statistics_and_htcds(
     password: str,
     tmp_path: Path,
 ) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     # Open the case by hand, leaving the typology empty.
     page.locator("#open-case").click()

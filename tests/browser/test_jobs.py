@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 from tests.jobs.conftest import call_files
 
 from palermo.security.permissions import Actor
@@ -37,11 +38,7 @@ def test_upload_is_followed_on_its_job_page_until_the_records_are_in(
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     page.goto(f"{live_server}/cases/{case_ref}/upload")
     page.get_by_label("Files or zip archives").set_input_files(paths)
@@ -86,11 +83,7 @@ def test_re_analyse_on_the_jobs_page_queues_an_analysis_that_ends_with_its_views
 ) -> None:
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     page.goto(f"{live_server}/cases/{case_ref}/jobs")
     page.get_by_role("button", name="Re-analyse").click()

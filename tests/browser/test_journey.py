@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 from tests.browser.jobs_wait import upload_finished
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services import cases
@@ -86,11 +87,7 @@ def test_journey_from_evidence_to_memo(
         page.screenshot(path=str(screenshots / f"journey-{name}.png"), full_page=True)
 
     # Sign in and open the case from the caseload.
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
     shot("01-caseload")
     page.get_by_role("link", name=case_ref).first.click()
     expect(page.get_by_role("heading", name="Test case")).to_be_visible()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from tests.browser.jobs_wait import upload_finished
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
@@ -45,11 +46,7 @@ def test_map_a_bank_layout_once_then_it_is_recognised(
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"mapping-{name}.png"), full_page=True)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     # The bank's layout is not known: refused, with the way to map it.
     page.goto(f"{live_server}/cases/{case_ref}/upload")
@@ -118,11 +115,7 @@ def test_map_a_bank_layout_once_then_it_is_recognised(
 
 
 def _sign_in(page: Page, live_server: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
 
 def test_an_ambiguous_file_is_asked_about_then_loaded_with_the_answer(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -70,11 +71,7 @@ def test_reviewed_case_memo_argues_the_case_in_html_and_docx(
     )
     base = f"{live_server}/cases/{sim.reference}"
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     # Review as a reviewer would: the queue, every waiting suggestion ticked and confirmed.
     assert _review_in_the_queue(page, base) > 0

@@ -7,12 +7,12 @@ stay."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -54,11 +54,7 @@ GROUP_DISTANCES_JS = """(box) => {
 
 
 def _sign_in(page: Page, live_server: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
 
 def _shown(page: Page, what: str) -> int:

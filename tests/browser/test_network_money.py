@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from tests.browser.signin import sign_in
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -32,11 +33,7 @@ def test_network_and_money_tabs(
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     page.goto(f"{live_server}/cases/{sim.reference}/network")
     canvas = page.locator("#nw-canvas")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 from tests.web import national_seeding
 
 from palermo.security.permissions import SYSTEM, Actor
@@ -21,11 +22,7 @@ pytestmark = pytest.mark.browser
 
 
 def _sign_in(page: Page, live_server: str, username: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, username, password)
 
 
 def test_confirm_a_national_link_in_the_network_tab(

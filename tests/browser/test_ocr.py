@@ -4,12 +4,12 @@ highlighted in the text and boxed on the scan; a bad OCR language is refused on 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from tests.browser.jobs_wait import upload_finished
+from tests.browser.signin import sign_in
 from tests.ocr_scans import STATEMENT, write_scanned_pdf
 
 from palermo.ingest.readers import ocr as core
@@ -39,11 +39,7 @@ def test_upload_a_scan_and_see_its_text_beside_it_with_an_indicator_highlighted(
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     # A language that is not installed is refused on its own field, nothing uploaded.
     page.goto(f"{live_server}/cases/{case_ref}/upload")

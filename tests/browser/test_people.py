@@ -6,13 +6,13 @@ analyst on the same case sees neither the victim's name nor her photo."""
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services import casework
@@ -27,11 +27,7 @@ OTHER_NAME = "E. Marinescu"
 
 
 def _sign_in(page: Page, live_server: str, username: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, username, password)
 
 
 def test_people_merged_split_linked_and_photographed_by_hand(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 from tests.browser.jobs_wait import upload_finished
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services import cases
@@ -65,11 +66,7 @@ def test_upload_review_and_confirm(
     def shot(name: str) -> None:
         page.screenshot(path=str(screenshots / f"review-{name}.png"), full_page=True)
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", password)
 
     # Evidence tab → Upload evidence.
     page.goto(f"{live_server}/cases/{case_ref}/evidence")

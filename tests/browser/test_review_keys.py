@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from tests.browser.signin import sign_in
 
 from palermo.security.permissions import Actor
 from palermo.services import cases, review
@@ -27,11 +28,7 @@ STATEMENT = (
 
 
 def _sign_in(page: Page, base: str, password: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/cases$"))
+    sign_in(page, base, "prosecutor", password)
 
 
 def _statuses(ctx: Context, actor: Actor, case_ref: str) -> dict[int, str]:

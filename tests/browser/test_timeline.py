@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from tests.browser.signin import sign_in
 
 from palermo.services import cases
 from palermo.services.context import Context
@@ -24,11 +25,7 @@ RAW_NUMBER = re.compile(r"\+?\d{9,}")
 
 
 def _sign_in(page: Page, base: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(demo_password("prosecutor"))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/cases$"))
+    sign_in(page, base, "prosecutor", demo_password("prosecutor"))
 
 
 def test_timeline_tells_linked_facts_with_names(

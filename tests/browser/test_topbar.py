@@ -3,10 +3,9 @@ the longest display name and the widest menu (the administrator's) included."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from playwright.sync_api import Page
+from tests.browser.signin import sign_in
 
 from palermo.services.context import Context
 from palermo.services.demo import DEMO_USERS, build_demo, demo_password
@@ -30,11 +29,13 @@ def test_top_bar_does_not_wrap_at_1024(page: Page, live_server: str, ctx: Contex
     found = {}
     for username, _, _ in DEMO_USERS:
         page.context.clear_cookies()
-        page.goto(f"{live_server}/login")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(demo_password(username))
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(re.compile(r"/(cases|audit|admin.*|dashboard)$"))
+        sign_in(
+            page,
+            live_server,
+            username,
+            demo_password(username),
+            lands_on=r"/(cases|audit|admin.*|dashboard)$",
+        )
         shape = page.evaluate(LINES)
         centres = shape["centres"]
         if max(centres) - min(centres) > 4 or shape["height"] > 60 or shape["overflow"]:

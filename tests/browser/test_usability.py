@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Page
+from tests.browser.signin import sign_in
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -104,11 +105,7 @@ def test_every_page_shows_words_not_codes(
     build_demo(ctx, specs=specs, history_cases=40)
     actor = authenticate(ctx, "prosecutor", demo_password("prosecutor")).actor
     page.set_viewport_size({"width": width, "height": 900})
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username").fill("prosecutor")
-    page.get_by_label("Password").fill(demo_password("prosecutor"))
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/cases$"))
+    sign_in(page, live_server, "prosecutor", demo_password("prosecutor"))
     urls = list(UNIT_PAGES)
     for spec in specs:
         focus = next(
