@@ -141,3 +141,19 @@ def test_one_to_one_probabilities_weigh_a_pair_against_its_competitors() -> None
     assert sparse[("a1", "b1")] < 0.01
     with pytest.raises(ValueError, match="same list"):
         one_to_one_probabilities([("a1", "a2", 2.0)], dataset, prior)
+
+
+def test_a_rival_with_a_strong_partner_of_its_own_competes_little() -> None:
+    # a1's candidates are b1 (modest evidence) and b2 (stronger); b2 is all but certain
+    # to be a2's partner, so a1's partner is b1 after all
+    dataset = {f"a{i}": "A" for i in range(50)} | {f"b{i}": "B" for i in range(50)}
+    pairs = [(f"a{i}", f"b{i}", 2.0**20) for i in range(3, 50)]
+    pairs += [("a1", "b1", 2.0**9), ("a1", "b2", 2.0**12), ("a2", "b2", 2.0**24)]
+    got = one_to_one_probabilities(pairs, dataset, 1 / 50)
+    assert got[("a2", "b2")] > 0.999
+    assert got[("a1", "b1")] > 0.9 > 0.1 > got[("a1", "b2")]
+    # without a2, b2 is free: a1's stronger candidate wins
+    alone = one_to_one_probabilities(
+        [p for p in pairs if p[0] != "a2"], dataset | {"a2": "A"}, 1 / 50
+    )
+    assert alone[("a1", "b2")] > alone[("a1", "b1")]

@@ -96,11 +96,17 @@ def one_to_one_probabilities(
     partner in the other list: a record whose only plausible candidate is weak is
     left alone even when nearly everyone in its list has a partner, and a record with
     two strong candidates has both called likely. Here, as in Bayesian one-to-one
-    linkage, a record of list A has a partner in list B with chance ``r = M / |A|``
-    (``M`` matches between the two lists), any of B's records equally likely; then the
-    chance that its partner is ``b`` is ``π·BF(a,b) / ((1 - r) + π·Σ_c BF(a,c))`` with
-    ``π = M / (|A|·|B|)``, the sum over a's candidates. The same is worked out from b's
-    side and the smaller of the two kept. ``M`` is estimated from the pairs as
+    linkage, a record of list A has a partner in list B with chance ``r_A = M / |A|``
+    (``M`` matches between the two lists), and a given pair are partners with chance
+    ``π = M / (|A|·|B|)``. A pair's chance of being a link is weighed against the other
+    ways its two records can be: each without a partner, or with another of its
+    candidates, a candidate counting for less when it has a strong partner of its own
+    (belief propagation over the candidate pairs, see :func:`_matching_marginals`).
+    Where both lists have a partner for nearly every record, a lone candidate pair is
+    then likely on modest evidence; a record with two strong candidates has each at
+    about one half. (This replaces the smaller of the two one-sided chances, which read
+    a pair as if only one of its records were known to have a partner: too cautious
+    where both lists are nearly all matched.) ``M`` is estimated from the pairs as
     expectation maximisation would (the sum of the probabilities, to a fixed point,
     starting from ``prior``), at most :data:`MAX_LINKED_SHARE` of the smaller list.
     With few matches expected (``r`` small) this is the pair's usual probability.
@@ -124,27 +130,71 @@ def one_to_one_probabilities(
         factors = np.asarray([x for _, _, x in group], dtype=float)
         li = np.unique(left, return_inverse=True)[1]
         ri = np.unique(right, return_inverse=True)[1]
-        # the sums of a record's Bayes factors, record by record (the competition)
-        sum_a = np.bincount(li, weights=factors)[li]
-        sum_b = np.bincount(ri, weights=factors)[ri]
         most = MAX_LINKED_SHARE * min(n_a, n_b)
         m = min(max(prior * n_a * n_b, 1e-9), most)
-        p = np.zeros_like(factors)
-        for _ in range(_FIXED_POINT_STEPS):
-            pi = m / (n_a * n_b)
-            p_a = pi * factors / ((1 - m / n_a) + pi * sum_a)
-            p_b = pi * factors / ((1 - m / n_b) + pi * sum_b)
-            p = np.minimum(p_a, p_b)
-            new_m = min(max(float(p.sum()), 1e-9), most)
-            if abs(new_m - m) < 1e-6 * max(m, 1.0):
-                m = new_m
-                break
-            m = new_m
-        pi = m / (n_a * n_b)
-        p = np.minimum(
-            pi * factors / ((1 - m / n_a) + pi * sum_a), pi * factors / ((1 - m / n_b) + pi * sum_b)
-        )
+        p = _matching_marginals(li, ri, factors, m, n_a, n_b, most)
         for (a, b, _), prob in zip(group, p.tolist(), strict=True):
             key = (a, b) if a < b else (b, a)
             out[key] = min(max(prob, 0.0), 1.0)
     return out
+
+
+def _matching_marginals(
+    li: np.ndarray,
+    ri: np.ndarray,
+    factors: np.ndarray,
+    m: float,
+    n_a: int,
+    n_b: int,
+    most: float,
+) -> np.ndarray:
+    """Each pair's chance of being a link of the one-to-one matching, by belief
+    propagation on the candidate pairs (exact where they form no cycle).
+
+    A matching weighs ``π·BF`` per link and ``1 - r`` per record left without a partner.
+    ``R(a\\b)``, the weight of ``a``'s options other than ``b`` relative to ``a`` being
+    taken, is ``(1 - r_A) + Σ_c π·BF(a,c) / R(c\\a)`` over ``a``'s other candidates;
+    a pair's odds are ``π·BF(a,b) / (R(a\\b)·R(b\\a))``. A rival that has a strong
+    partner of its own thus competes little. ``M`` (hence ``π`` and ``r``) is
+    re-estimated from the marginals at every step, as expectation maximisation would,
+    at most ``most``.
+    """
+    # messages R(a\b) (from a's side) and R(b\a) (from b's side), one per pair
+    from_a = np.ones_like(factors)
+    from_b = np.ones_like(factors)
+    p = np.zeros_like(factors)
+    for _ in range(_FIXED_POINT_STEPS):
+        pi = m / (n_a * n_b)
+        weights = pi * factors
+        new_a = (1 - m / n_a) + _sum_of_others(li, weights / from_b)
+        new_b = (1 - m / n_b) + _sum_of_others(ri, weights / from_a)
+        # damped (geometric mean with the last step): loopy propagation may oscillate
+        from_a, from_b = np.sqrt(from_a * new_a), np.sqrt(from_b * new_b)
+        new_p = weights / (weights + from_a * from_b)
+        new_m = min(max(float(new_p.sum()), 1e-9), most)
+        done = float(np.max(np.abs(new_p - p), initial=0.0)) < 1e-7
+        p, m = new_p, new_m
+        if done:
+            break
+    # a record has one partner at most: its chances never add up to more than 1 (the
+    # propagation only approaches that where the candidates form cycles)
+    total_a = np.bincount(li, weights=p)[li]
+    total_b = np.bincount(ri, weights=p)[ri]
+    return p / np.maximum(1.0, np.maximum(total_a, total_b))
+
+
+def _sum_of_others(group: np.ndarray, terms: np.ndarray) -> np.ndarray:
+    """For every term, the sum of the other terms of its group: the largest of a group
+    is kept apart so that leaving out one term never subtracts two huge numbers."""
+    n = int(group.max()) + 1 if len(group) else 0
+    largest = np.zeros(n)
+    np.maximum.at(largest, group, terms)
+    is_top = terms >= largest[group]
+    # one top term per group (the first), the rest summed exactly
+    order = np.flatnonzero(is_top)
+    first_top = np.full(n, -1)
+    first_top[group[order[::-1]]] = order[::-1]
+    top = np.zeros(len(terms), dtype=bool)
+    top[first_top[first_top >= 0]] = True
+    rest = np.bincount(group, weights=np.where(top, 0.0, terms), minlength=n)
+    return np.where(top, rest[group], rest[group] - terms + largest[group])
