@@ -261,3 +261,39 @@ def test_narrative_classes_of_survivors_language(text: str, indicator: str) -> N
 )
 def test_what_the_narrative_classes_leave_alone(text: str, indicator: str) -> None:
     assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # Not stopping is doing: the negation is of the stopping.
+        ("I begged but he never stopped hitting me.", "physical_sexual_violence"),
+        # A "could" of another clause is no guess about this one.
+        ("I ran as fast as I could but they caught me and beat me.", "physical_sexual_violence"),
+        ("Later I was attacked by one of the guards.", "physical_sexual_violence"),
+        ("He battered her whenever she came back with less money.", "physical_sexual_violence"),
+        ("I was about 16 years old when he sold me.", "minor_victim"),
+        ("At 15-years-old I was living in his house.", "minor_victim"),
+        ("When I was fourteen, I met a man who said he loved me.", "minor_victim"),
+        ("There were six girls in the flat, the youngest just 13.", "minor_victim"),
+        ("He made me work the streets every night.", "commercial_sex_acts"),
+        ("It was $60 for sex and he kept all of it.", "commercial_sex_acts"),
+        ("She told me I could earn a thousand dollars a week there.", "recruitment"),
+    ],
+)
+def test_clause_scope_and_ages_in_survivors_words(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("My parents never paid any attention to my school reports.", "withholding_wages"),
+        ("He was ten years older than me and very kind at first.", "minor_victim"),
+        ("He brought me presents and introduced me to his family.", "transport_transfer"),
+        ("I had no other choice but to accept the job.", "abuse_of_vulnerability"),
+        ("He made me work the streets every night.", "forced_labour_services"),
+    ],
+)
+def test_what_clause_scope_and_ages_leave_alone(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)

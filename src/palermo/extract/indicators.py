@@ -115,6 +115,7 @@ _NEGATIONS = frozenset(
         "hadnt",
     }
 )
+_STOP = frozenset({"stop", "stopped", "stops", "stopping", "cease", "ceased", "quit", "quitting"})
 _CLAUSE_BREAK = re.compile(
     r"[,;:—–()]|\s(?:and|but|so|because|then|while|although|pero|y|"
     r"porque|aunque|mientras)\s",
@@ -331,6 +332,8 @@ def _negated(sentence: str, start: int) -> bool:
     if known:  # "I did not realise that I was being taken for a ride": it was so
         clause = clause[known[-1].end() :]
     words = _WORD.findall(_NOT_ONLY.sub(" ", clause).lower())[-5:]
+    if words and words[-1] in _STOP:
+        return False  # "he did not stop beating me": the negation is of the stopping
     if any(w in _NEGATIONS or w.endswith("n't") for w in words):
         return True
     return "no one" in " ".join(words)
@@ -347,9 +350,15 @@ def _speculative(sentence: str, start: int, threat: bool) -> bool:
         return True
     if threat:
         return False
+    # A "could" of another clause is no guess about this one: "I shouted as loud as I
+    # could but he did not stop beating me".
+    breaks = list(_MACRO_BREAK.finditer(prefix))
+    clause_start = breaks[-1].end() if breaks else 0
     # Read on the whole sentence: "couldn't" is split by a match that starts at "n't".
     return any(
-        m.end() <= start and not _COULD_FACT.search(prefix, 0, m.end())
+        clause_start <= m.start()
+        and m.end() <= start
+        and not _COULD_FACT.search(prefix, 0, m.end())
         for m in _SPECULATIVE.finditer(sentence)
     )
 
