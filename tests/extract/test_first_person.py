@@ -297,3 +297,36 @@ def test_clause_scope_and_ages_in_survivors_words(text: str, indicator: str) -> 
 )
 def test_what_clause_scope_and_ages_leave_alone(text: str, indicator: str) -> None:
     assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("Then I was forced to have sex with the guards.", "physical_sexual_violence"),
+        ("He said his brother needed four waitresses for his bar in Athens.", "recruitment"),
+        ("The agent bought a plane ticket for me the same week.", "recruitment"),
+        ("My aunt said she could find a job for me in the city.", "recruitment"),
+        ("The driver picked us up at night and took us to a farm.", "transport_transfer"),
+        ("We were taken to a house where they kept other girls.", "harbouring"),
+        ("Everything we earned went straight into the pockets of the boss.", "financial_benefit"),
+        ("We had to use our bodies to make money for him.", "commercial_sex_acts"),
+        ("He swore to my mother that it was a legitimate job.", "deception"),
+        ("I asked her whether the work was prostitution and she denied it.", "deception"),
+        # A duty announced is no mere prediction: "would have to pay back".
+        ("They said I would have to pay back 8,000 dollars.", "debt_bondage"),
+    ],
+)
+def test_recruitment_and_transport_told_as_a_story(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # What someone said would happen is not what happened.
+        ("They told me I would be a prostitute, and I refused to go.", "commercial_sex_acts"),
+        ("I bought a ticket for my mother to visit me.", "recruitment"),
+    ],
+)
+def test_what_someone_said_would_happen_is_not_a_fact(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)

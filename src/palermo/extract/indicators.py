@@ -184,6 +184,17 @@ _CONDITIONAL = re.compile(
 _FUTURE = re.compile(
     r"(?:\b(?:will|shall|gonna|going to|va a|van a|vas a)|'ll)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
 )
+# What someone said would happen is no report that it did: "they told me I would be a
+# nurse", "she said I'd be a prostitute" (patterns for promises and threats allow it). A
+# duty announced ("would have to pay back") or a threat ("would never see") still counts.
+_SAID_WOULD = re.compile(
+    r"\b(?:tell|tells|told|say|says|said|promise|promised|promises|assure|assured|swore|"
+    r"explain|explained)\b(?:\s+(?:me|us|her|him|them|my\s+\w+))?(?:\s+that)?\s+"
+    r"(?:i|we|she|he|they|you|it)\s*(?:would|'d|will|'ll|could)\s+"
+    r"(?:be|work|get|earn|make|study|become|live|stay|do|go|attend|receive|find)\s+"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _QUESTION_START = re.compile(
     r"^\W*(?:did|do|does|were|was|are|is|have|has|had|can|could|would|will|should)\s+"
     r"(?:you|he|she|they|we|i|anyone|anybody|someone|somebody|the|your|it)\b",
@@ -374,7 +385,7 @@ def _blocked(
         return "statement of law"
     asked = list(_INDIRECT.finditer(sentence))
     if asked:
-        if any(m.start() <= start < m.end() for m in asked):
+        if not pattern.allow_question and any(m.start() <= start < m.end() for m in asked):
             return "question"  # "asked if I did not appreciate ... bringing me to the UK"
         sentence = _INDIRECT.sub(lambda m: " " * len(m.group()), sentence)
         prefix = sentence[:start]
@@ -396,6 +407,8 @@ def _blocked(
         return "conditional"  # "would beat her if she did not pay": a threat, not a beating
     if _FUTURE.search(prefix):
         return "future"
+    if _SAID_WOULD.search(clause):
+        return "said would"
     if _THREAT.search(clause):
         return "threatened"
     if _FEARED.search(clause):
