@@ -330,3 +330,35 @@ def test_recruitment_and_transport_told_as_a_story(text: str, indicator: str) ->
 )
 def test_what_someone_said_would_happen_is_not_a_fact(text: str, indicator: str) -> None:
     assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("My grandfather was a bonded labourer and so was I.", "debt_bondage"),
+        ("We borrowed money from the kiln owner for the wedding.", "debt_bondage"),
+        ("I worked two years to pay off 20,000 rupees.", "debt_bondage"),
+        ("We were only given bread and tea.", "abusive_conditions"),
+        ("They gave us food only once a day.", "abusive_conditions"),
+        ("The pesticides gave me rashes on my arms.", "abusive_conditions"),
+        ("Most nights we finished at three in the morning.", "excessive_overtime"),
+        ("He dragged me by the hair into the yard.", "physical_sexual_violence"),
+        ("They told us the factory job we had paid for did not exist.", "deception"),
+    ],
+)
+def test_bondage_food_hazards_and_hours_in_survivors_words(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # A fear of what might happen is no report that it happened.
+        ("At night I was afraid that I would be raped.", "physical_sexual_violence"),
+        ("As a child I did not know what freedom was.", "restriction_of_movement"),
+        # "making money ... and worked" is no "made to work".
+        ("I was making 300 rupees a day and worked five days a week.", "forced_labour_services"),
+    ],
+)
+def test_what_bondage_food_and_hours_leave_alone(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)

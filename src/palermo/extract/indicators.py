@@ -212,7 +212,7 @@ _THREAT = re.compile(
 # lock me in"); patterns written for threats keep it.
 _FEARED = re.compile(
     r"\b(?:afraid|scared|feared|fear|fearing|worried|terrified|frightened)\b"
-    r"(?:\s+(?:that|of|he|she|they|it|someone|somebody|the\s+\w+))*\s+(?:would|might|will|could|'d)\b",
+    r"(?:\s+(?:that|of|he|she|they|it|i|we|you|someone|somebody|the\s+\w+))*\s+(?:would|might|will|could|'d)\b",
     re.IGNORECASE,
 )
 _NOT_PROVED = re.compile(
