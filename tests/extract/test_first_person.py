@@ -362,3 +362,22 @@ def test_bondage_food_hazards_and_hours_in_survivors_words(text: str, indicator:
 )
 def test_what_bondage_food_and_hours_leave_alone(text: str, indicator: str) -> None:
     assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("The defendant brought her and her sister to the United States.", "transport_transfer"),
+        ("The defendants forced the women and their children to work.", "forced_labour_services"),
+    ],
+)
+def test_coordinated_objects_still_count_in_third_person(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_a_penalty_that_could_be_faced_is_no_fact() -> None:
+    text = (
+        "If convicted, he could face a maximum of 10 years, and a fine of $250,000 for "
+        "harboring aliens."
+    )
+    assert "harbouring" not in hits(text)

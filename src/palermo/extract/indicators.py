@@ -161,6 +161,13 @@ _COULD_FACT = re.compile(
     r"(?:i|we|he|she|they|you)\s+could$",
     re.IGNORECASE,
 )
+# Nor is a "could" of measure: "I shouted as loud as I could but he did not stop beating
+# me", "I did everything I could".
+_COULD_MEASURE = re.compile(
+    r"\b(?:as\s+(?:\w+\s+){1,3}as|everything|all|whatever|anything)\s+"
+    r"(?:i|we|he|she|they|you)\s+could$",
+    re.IGNORECASE,
+)
 _STRICT_SPECULATIVE = re.compile(
     r"\b(?:might|maybe|perhaps|possibly|probably|podría|podrían|quizás|quizá|quizas|"
     r"tal vez|would have|wonder|capable of)\b",
@@ -184,13 +191,14 @@ _CONDITIONAL = re.compile(
 _FUTURE = re.compile(
     r"(?:\b(?:will|shall|gonna|going to|va a|van a|vas a)|'ll)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
 )
-# What someone said would happen is no report that it did: "they told me I would be a
-# nurse", "she said I'd be a prostitute" (patterns for promises and threats allow it). A
-# duty announced ("would have to pay back") or a threat ("would never see") still counts.
+# What someone told the speaker would happen is no report that it did: "they told me I
+# would be a nurse", "she said I'd be a prostitute" (patterns for promises and threats
+# allow it). A duty announced ("would have to pay back") or a threat ("would never see")
+# still counts. Only in the first person, where survivors' accounts tell such promises.
 _SAID_WOULD = re.compile(
     r"\b(?:tell|tells|told|say|says|said|promise|promised|promises|assure|assured|swore|"
     r"explain|explained)\b(?:\s+(?:me|us|her|him|them|my\s+\w+))?(?:\s+that)?\s+"
-    r"(?:i|we|she|he|they|you|it)\s*(?:would|'d|will|'ll|could)\s+"
+    r"(?:i|we)\s*(?:would|'d|will|'ll|could)\s+"
     r"(?:be|work|get|earn|make|study|become|live|stay|do|go|attend|receive|find)\s+"
     r"(?:\w+\s+){0,2}$",
     re.IGNORECASE,
@@ -361,15 +369,11 @@ def _speculative(sentence: str, start: int, threat: bool) -> bool:
         return True
     if threat:
         return False
-    # A "could" of another clause is no guess about this one: "I shouted as loud as I
-    # could but he did not stop beating me".
-    breaks = list(_MACRO_BREAK.finditer(prefix))
-    clause_start = breaks[-1].end() if breaks else 0
     # Read on the whole sentence: "couldn't" is split by a match that starts at "n't".
     return any(
-        clause_start <= m.start()
-        and m.end() <= start
+        m.end() <= start
         and not _COULD_FACT.search(prefix, 0, m.end())
+        and not _COULD_MEASURE.search(prefix, 0, m.end())
         for m in _SPECULATIVE.finditer(sentence)
     )
 
