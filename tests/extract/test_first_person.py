@@ -261,3 +261,133 @@ def test_narrative_classes_of_survivors_language(text: str, indicator: str) -> N
 )
 def test_what_the_narrative_classes_leave_alone(text: str, indicator: str) -> None:
     assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # Not stopping is doing: the negation is of the stopping.
+        ("I begged but he never stopped hitting me.", "physical_sexual_violence"),
+        # A "could" of another clause is no guess about this one.
+        ("I ran as fast as I could but they caught me and beat me.", "physical_sexual_violence"),
+        ("Later I was attacked by one of the guards.", "physical_sexual_violence"),
+        ("He battered her whenever she came back with less money.", "physical_sexual_violence"),
+        ("I was about 16 years old when he sold me.", "minor_victim"),
+        ("At 15-years-old I was living in his house.", "minor_victim"),
+        ("When I was fourteen, I met a man who said he loved me.", "minor_victim"),
+        ("There were six girls in the flat, the youngest just 13.", "minor_victim"),
+        ("He made me work the streets every night.", "commercial_sex_acts"),
+        ("It was $60 for sex and he kept all of it.", "commercial_sex_acts"),
+        ("She told me I could earn a thousand dollars a week there.", "recruitment"),
+    ],
+)
+def test_clause_scope_and_ages_in_survivors_words(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("My parents never paid any attention to my school reports.", "withholding_wages"),
+        ("He was ten years older than me and very kind at first.", "minor_victim"),
+        ("He brought me presents and introduced me to his family.", "transport_transfer"),
+        ("I had no other choice but to accept the job.", "abuse_of_vulnerability"),
+        ("He made me work the streets every night.", "forced_labour_services"),
+    ],
+)
+def test_what_clause_scope_and_ages_leave_alone(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("Then I was forced to have sex with the guards.", "physical_sexual_violence"),
+        ("He said his brother needed four waitresses for his bar in Athens.", "recruitment"),
+        ("The agent bought a plane ticket for me the same week.", "recruitment"),
+        ("My aunt said she could find a job for me in the city.", "recruitment"),
+        ("The driver picked us up at night and took us to a farm.", "transport_transfer"),
+        ("We were taken to a house where they kept other girls.", "harbouring"),
+        ("Everything we earned went straight into the pockets of the boss.", "financial_benefit"),
+        ("We had to use our bodies to make money for him.", "commercial_sex_acts"),
+        ("I asked her whether the work was prostitution and she denied it.", "deception"),
+        # A duty announced is no mere prediction: "would have to pay back".
+        ("They said I would have to pay back 8,000 dollars.", "debt_bondage"),
+    ],
+)
+def test_recruitment_and_transport_told_as_a_story(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # What someone said would happen is not what happened.
+        ("They told me I would be a prostitute, and I refused to go.", "commercial_sex_acts"),
+        ("I bought a ticket for my mother to visit me.", "recruitment"),
+    ],
+)
+def test_what_someone_said_would_happen_is_not_a_fact(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("My grandfather was a bonded labourer and so was I.", "debt_bondage"),
+        ("We borrowed money from the kiln owner for the wedding.", "debt_bondage"),
+        ("I worked two years to pay off 20,000 rupees.", "debt_bondage"),
+        ("We were only given bread and tea.", "abusive_conditions"),
+        ("They gave us food only once a day.", "abusive_conditions"),
+        ("The pesticides gave me rashes on my arms.", "abusive_conditions"),
+        ("Most nights we finished at three in the morning.", "excessive_overtime"),
+        ("He dragged me by the hair into the yard.", "physical_sexual_violence"),
+        ("They told us the factory job we had paid for did not exist.", "deception"),
+    ],
+)
+def test_bondage_food_hazards_and_hours_in_survivors_words(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        # A fear of what might happen is no report that it happened.
+        ("At night I was afraid that I would be raped.", "physical_sexual_violence"),
+        ("As a child I did not know what freedom was.", "restriction_of_movement"),
+        # "making money ... and worked" is no "made to work".
+        ("I was making 300 rupees a day and worked five days a week.", "forced_labour_services"),
+    ],
+)
+def test_what_bondage_food_and_hours_leave_alone(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("The defendant brought her and her sister to the United States.", "transport_transfer"),
+        ("The defendants forced the women and their children to work.", "forced_labour_services"),
+    ],
+)
+def test_coordinated_objects_still_count_in_third_person(text: str, indicator: str) -> None:
+    assert indicator in hits(text)
+
+
+def test_a_penalty_that_could_be_faced_is_no_fact() -> None:
+    text = (
+        "If convicted, he could face a maximum of 10 years, and a fine of $250,000 for "
+        "harboring aliens."
+    )
+    assert "harbouring" not in hits(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "indicator"),
+    [
+        ("She was kicked out of the house by her aunt.", "physical_sexual_violence"),
+        ("The company was slapped with a fine.", "physical_sexual_violence"),
+    ],
+)
+def test_idioms_of_kicking_and_slapping_are_no_violence(text: str, indicator: str) -> None:
+    assert indicator not in hits(text)

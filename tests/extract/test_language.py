@@ -216,8 +216,10 @@ LOCKED = {
     # tuning on them, 0.920 after; then by 127 more (10 new documents): 0.865 before tuning
     # on them, 0.907 after. The floor is lowered from 0.920 to record the grown half
     # honestly (the same patterns score less on the harder half), not because any
-    # sentence of the old half got worse.
-    ("first-person-dev", None): 0.907,
+    # sentence of the old half got worse. Then by 366 more (29 new documents, in five
+    # batches; the last, 47 sentences, measured and not tuned on): 0.493 on them before any
+    # tuning, 0.707 after; the older 586 sentences stay at 0.907.
+    ("first-person-dev", None): 0.854,
     ("first-person-test", None): 0.630,
     ("first-person-test2", None): 0.811,
     ("first-person-test2", "ilo"): 0.857,

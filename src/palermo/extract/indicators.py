@@ -115,6 +115,7 @@ _NEGATIONS = frozenset(
         "hadnt",
     }
 )
+_STOP = frozenset({"stop", "stopped", "stops", "stopping", "cease", "ceased", "quit", "quitting"})
 _CLAUSE_BREAK = re.compile(
     r"[,;:—–()]|\s(?:and|but|so|because|then|while|although|pero|y|"
     r"porque|aunque|mientras)\s",
@@ -160,6 +161,13 @@ _COULD_FACT = re.compile(
     r"(?:i|we|he|she|they|you)\s+could$",
     re.IGNORECASE,
 )
+# Nor is a "could" of measure: "I shouted as loud as I could but he did not stop beating
+# me", "I did everything I could".
+_COULD_MEASURE = re.compile(
+    r"\b(?:as\s+(?:\w+\s+){1,3}as|everything|all|whatever|anything)\s+"
+    r"(?:i|we|he|she|they|you)\s+could$",
+    re.IGNORECASE,
+)
 _STRICT_SPECULATIVE = re.compile(
     r"\b(?:might|maybe|perhaps|possibly|probably|podría|podrían|quizás|quizá|quizas|"
     r"tal vez|would have|wonder|capable of)\b",
@@ -183,6 +191,18 @@ _CONDITIONAL = re.compile(
 _FUTURE = re.compile(
     r"(?:\b(?:will|shall|gonna|going to|va a|van a|vas a)|'ll)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
 )
+# What someone told the speaker would happen is no report that it did: "they told me I
+# would be a nurse", "she said I'd be a prostitute" (patterns for promises and threats
+# allow it). A duty announced ("would have to pay back") or a threat ("would never see")
+# still counts. Only in the first person, where survivors' accounts tell such promises.
+_SAID_WOULD = re.compile(
+    r"\b(?:tell|tells|told|say|says|said|promise|promised|promises|assure|assured|swore|"
+    r"explain|explained)\b(?:\s+(?:me|us|her|him|them|my\s+\w+))?(?:\s+that)?\s+"
+    r"(?:i|we)\s*(?:would|'d|will|'ll|could)\s+"
+    r"(?:be|work|get|earn|make|study|become|live|stay|do|go|attend|receive|find)\s+"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _QUESTION_START = re.compile(
     r"^\W*(?:did|do|does|were|was|are|is|have|has|had|can|could|would|will|should)\s+"
     r"(?:you|he|she|they|we|i|anyone|anybody|someone|somebody|the|your|it)\b",
@@ -200,7 +220,7 @@ _THREAT = re.compile(
 # lock me in"); patterns written for threats keep it.
 _FEARED = re.compile(
     r"\b(?:afraid|scared|feared|fear|fearing|worried|terrified|frightened)\b"
-    r"(?:\s+(?:that|of|he|she|they|it|someone|somebody|the\s+\w+))*\s+(?:would|might|will|could|'d)\b",
+    r"(?:\s+(?:that|of|he|she|they|it|i|we|you|someone|somebody|the\s+\w+))*\s+(?:would|might|will|could|'d)\b",
     re.IGNORECASE,
 )
 _NOT_PROVED = re.compile(
@@ -331,6 +351,8 @@ def _negated(sentence: str, start: int) -> bool:
     if known:  # "I did not realise that I was being taken for a ride": it was so
         clause = clause[known[-1].end() :]
     words = _WORD.findall(_NOT_ONLY.sub(" ", clause).lower())[-5:]
+    if words and words[-1] in _STOP:
+        return False  # "he did not stop beating me": the negation is of the stopping
     if any(w in _NEGATIONS or w.endswith("n't") for w in words):
         return True
     return "no one" in " ".join(words)
@@ -349,7 +371,9 @@ def _speculative(sentence: str, start: int, threat: bool) -> bool:
         return False
     # Read on the whole sentence: "couldn't" is split by a match that starts at "n't".
     return any(
-        m.end() <= start and not _COULD_FACT.search(prefix, 0, m.end())
+        m.end() <= start
+        and not _COULD_FACT.search(prefix, 0, m.end())
+        and not _COULD_MEASURE.search(prefix, 0, m.end())
         for m in _SPECULATIVE.finditer(sentence)
     )
 
@@ -365,7 +389,7 @@ def _blocked(
         return "statement of law"
     asked = list(_INDIRECT.finditer(sentence))
     if asked:
-        if any(m.start() <= start < m.end() for m in asked):
+        if not pattern.allow_question and any(m.start() <= start < m.end() for m in asked):
             return "question"  # "asked if I did not appreciate ... bringing me to the UK"
         sentence = _INDIRECT.sub(lambda m: " " * len(m.group()), sentence)
         prefix = sentence[:start]
@@ -387,6 +411,8 @@ def _blocked(
         return "conditional"  # "would beat her if she did not pay": a threat, not a beating
     if _FUTURE.search(prefix):
         return "future"
+    if _SAID_WOULD.search(clause):
+        return "said would"
     if _THREAT.search(clause):
         return "threatened"
     if _FEARED.search(clause):
