@@ -286,8 +286,10 @@ def test_after_the_analysis_the_pages_read_the_stored_views(
         },
     )
     assert decided.status_code == 303, decided.text
-    listing = client.get(f"/cases/{case_ref}/jobs")
-    assert "Analyse the case" in listing.text and "Queued" in listing.text
+    (queued,) = analyses(ctx)
+    listing = client.get(f"/cases/{case_ref}/jobs").text
+    row = listing[listing.index(f'id="job-row-{queued.id}"') :].split("</tr>", 1)[0]
+    assert "Analyse the case" in row and "Waiting" in row
     assert run_all(ctx) == 1
 
     # A web worker that did not run the job (nothing in its memory) reads the stored rows.
