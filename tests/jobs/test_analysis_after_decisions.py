@@ -169,6 +169,38 @@ def test_a_burst_of_decisions_queues_one_analysis_run_as_the_last_to_decide(
     assert [j.status for j in analyses(ctx)] == [jobs.DONE, jobs.QUEUED]
 
 
+def test_decisions_made_at_the_same_time_leave_one_analysis_waiting(
+    deciding: Context, prosecutor: Actor, case_ref: str, suspect: int, make_user: Any
+) -> None:
+    ctx = deciding
+    investigator: Actor = make_user(Role.INVESTIGATOR)
+    cases.add_member(ctx, prosecutor, case_ref, investigator.username)
+    ids = suggestions(ctx, case_ref, suspect, 8)
+    start = threading.Barrier(len(ids))
+    errors: list[BaseException] = []
+
+    def decide(n: int, assertion_id: int) -> None:
+        try:
+            start.wait()
+            who = prosecutor if n % 2 else investigator
+            review.decide(ctx, who, case_ref, assertion_id, "confirmed")
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=decide, args=(n, i)) for n, i in enumerate(ids)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    with ctx.db.session() as session:
+        decided = session.scalars(sa.select(Assertion.status).where(Assertion.id.in_(ids)))
+        assert set(decided) == {"confirmed"}
+    (queued,) = analyses(ctx)
+    assert queued.status == jobs.QUEUED
+    assert queued.payload["actor"]["username"] in {"prosecutor", investigator.username}
+
+
 def test_a_decision_stands_when_its_analysis_cannot_be_queued(
     deciding: Context,
     prosecutor: Actor,
