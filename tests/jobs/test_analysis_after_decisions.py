@@ -136,6 +136,32 @@ def test_a_decision_queues_one_analysis_as_who_decided(
     assert [j.id for j in analyses(ctx)] == [queued.id]
 
 
+def test_a_decision_that_fails_after_asking_for_the_analysis_queues_none(
+    deciding: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    suspect: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ctx = deciding
+    (one,) = suggestions(ctx, case_ref, suspect, 1)
+
+    def broken(*_args: Any) -> None:
+        raise RuntimeError("the decision's answer could not be built")
+
+    # Fails in the decision's transaction, after the analysis was asked for.
+    monkeypatch.setattr(review, "_Describer", broken)
+    with pytest.raises(RuntimeError):
+        review.decide(ctx, prosecutor, case_ref, one, "confirmed")
+    with ctx.db.session() as session:
+        assert session.get_one(Assertion, one).status == "suggested"  # rolled back
+    assert analyses(ctx) == []
+    monkeypatch.undo()
+    # Made again, it is saved and the analysis queued.
+    review.decide(ctx, prosecutor, case_ref, one, "confirmed")
+    assert len(analyses(ctx)) == 1
+
+
 def test_a_burst_of_decisions_queues_one_analysis_run_as_the_last_to_decide(
     deciding: Context, prosecutor: Actor, case_ref: str, suspect: int, make_user: Any
 ) -> None:
