@@ -104,11 +104,14 @@ def _empty_all_tables(ctx: Context) -> None:
 def settings(database_url: str, tmp_path: Path) -> Settings:
     # Background jobs run in the test's own process on both backends (a deployment on
     # PostgreSQL runs `palermo worker` processes instead; tests of those start them).
+    # The analysis queued after each decision is left to the tests of it (tests/jobs):
+    # elsewhere it would compute views in the background of every test that decides.
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key=TEST_SECRET,
         jobs_in_process=True,
+        analyse_after_decisions=False,
     )
 
 

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Who runs background jobs (ingest, OCR): None = the web process on SQLite, separate
     # ``palermo worker`` processes on PostgreSQL; True/False to choose.
     jobs_in_process: bool | None = None
+    # Queue the case's analysis after each decision (a suggestion confirmed, a merge...).
+    analyse_after_decisions: bool = True
     # Resource limits, checked while streaming before a file reaches the evidence store.
     max_upload_bytes: int = 20 * 1024**3  # one upload (a folder or zip), expanded
     max_archive_entries: int = 10_000  # files in one zip (and parts in one DOCX/XLSX)

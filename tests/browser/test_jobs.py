@@ -13,7 +13,9 @@ from tests.browser.signin import sign_in
 from tests.jobs.conftest import call_files
 
 from palermo.security.permissions import Actor
+from palermo.services import cases
 from palermo.services.context import Context
+from palermo.store.models import PersonKind
 
 pytestmark = pytest.mark.browser
 
@@ -95,4 +97,46 @@ def test_re_analyse_on_the_jobs_page_queues_an_analysis_that_ends_with_its_views
     expect(page.locator("#job-views")).to_contain_text("Network")
     expect(page.locator("#job-views")).to_contain_text("Memo analysis")
     page.screenshot(path=str(screenshots / "jobs-03-analysed.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_a_decision_on_the_elements_tab_queues_an_analysis_listed_on_the_jobs_page(
+    page: Page,
+    live_server: str,
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    password: str,
+    screenshots: Path,
+) -> None:
+    ctx.settings.analyse_after_decisions = True  # as deployed
+    suspect = cases.add_person(ctx, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="Ana")
+    console_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username").fill("prosecutor")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/cases$"))
+
+    # A charge considered for the suspect: a decision that changes the case's analysis.
+    page.goto(f"{live_server}/cases/{case_ref}/jobs")
+    expect(page.locator("#jobs-table tbody tr").filter(has_text="Analyse the case")).to_have_count(
+        0
+    )
+    page.goto(f"{live_server}/cases/{case_ref}/elements")
+    page.locator("#statutes-heading").click()
+    picker = page.locator(f"#suspect-{suspect.id}")
+    picker.locator('input[name="statute"]').first.check()
+    picker.get_by_role("button", name=f"Update statutes for {suspect.pseudonym}").click()
+    expect(page).to_have_url(re.compile(rf"/cases/{case_ref}/elements"))
+
+    # The case's Jobs page lists the analysis it queued, which runs to its end.
+    page.goto(f"{live_server}/cases/{case_ref}/jobs")
+    row = page.locator("#jobs-table tbody tr").filter(has_text="Analyse the case")
+    expect(row).to_have_count(1)
+    row.get_by_role("link").first.click()
+    expect(page.locator('#job[data-job-status="done"]')).to_be_attached(timeout=120_000)
+    expect(page.locator("#job-views")).to_contain_text("Elements of the offences")
+    page.screenshot(path=str(screenshots / "jobs-04-after-a-decision.png"), full_page=True)
     assert console_errors == []

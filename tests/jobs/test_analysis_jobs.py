@@ -189,9 +189,11 @@ def test_views_computed_for_a_prosecutor_are_not_served_to_an_analyst(
 ) -> None:
     ctx = queued_only
     analyst: Actor = make_user(Role.ANALYST)
-    cases.add_member(ctx, prosecutor, case_ref, analyst.username)
     ingest_jobs.submit_upload(ctx, prosecutor, case_ref, streams(call_files(1, 10)))
     assert run_all(ctx) == 2
+    # The analyst joins after the analysis ran: nothing was computed for their kind of
+    # viewer, and what was computed for the prosecutor is not served to them.
+    cases.add_member(ctx, prosecutor, case_ref, analyst.username)
     for kept in KEPT:
         kept.clear_memory()
     computed = counting(monkeypatch, network, "_compute_view")

@@ -2,16 +2,20 @@
 
 The pages keep each derived view per case fingerprint and viewer
 (:mod:`palermo.services.derived_views`): the first reader after a change pays for the
-computation. An "analyse" job pays it instead, right after evidence is loaded (or when
-someone asks for it on the case's Jobs page): it asks each view for the case exactly as
-the pages do, so the view is computed once under the current fingerprint, stored
-(sealed) and kept in this process's memory, and the pages then read it.
+computation. An "analyse" job pays it instead, right after evidence is loaded, right
+after a person's decision that changes the case's analysis (:func:`analyse_after_commit`),
+or when someone asks for it on the case's Jobs page: it asks each view for the case
+exactly as the pages do, so the view is computed once under the current fingerprint,
+stored (sealed) and kept in this process's memory, and the pages then read it.
 
-Who it runs as decides what it computes: the job runs as the user who asked for it (the
-uploader, for the job queued after an ingest), through the same services the pages
-call, with the same access checks, sealing, redaction and audit. A view is kept under
-what that user may see (``viewer_key``), so nothing computed for them is served to a
-viewer who may see less; other kinds of viewer compute their own variant on first read.
+Who it runs as decides what it computes. The job runs as the person who asked for it
+(the uploader after an ingest, the person who made the last decision after a burst of
+decisions), checked again when it starts. It then computes each view once per kind of
+viewer among the case's current members (role, and so whether victims' names are shown:
+:func:`readers`), each AS a member of that kind, through the same services the pages
+call, with the same access checks, sealing, redaction and audit (the entries say the
+job read it, not the member). A view is kept under what its reader may see
+(``viewer_key``), so nothing computed for one kind of viewer is served to another.
 
 The variants computed are the ones the pages ask for first: no date window, victims by
 pseudonym (the default of every tab), the first page of the timeline's facts.
@@ -25,18 +29,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import Session, SessionTransaction
 
+from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
 from palermo.services import jobs
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
-from palermo.store.models import Case
+from palermo.services.viewcache import viewer_key
+from palermo.store.models import Case, CaseMember, Role, User
 from palermo.store.models.jobs import Job
 
 log = logging.getLogger(__name__)
@@ -181,11 +189,140 @@ def submit_after(ctx: Context, finished: jobs.Running) -> int | None:
     return job_id
 
 
+# --- after a decision -----------------------------------------------------------------------
+
+_AFTER_COMMIT = "palermo.analysis_jobs.after_commit"
+
+
+def analyse_after_commit(ctx: Context, session: Session, actor: Actor, case_id: int) -> None:
+    """Call in the transaction that records a person's decision (a suggestion confirmed
+    or rejected, a role, a duplicate, a merge, a link, a charge): once that transaction
+    commits, the case's analysis is queued as ``actor`` (:func:`queue_after_decision`);
+    nothing is queued if it rolls back. Several decisions in one transaction, or a burst
+    of them, leave one analysis waiting."""
+    if not ctx.settings.analyse_after_decisions:
+        return
+    session.info.setdefault(_AFTER_COMMIT, {})[case_id] = (ctx, actor)
+
+
+@event.listens_for(Session, "after_commit")
+def _queue_after_commit(session: Session) -> None:
+    pending = session.info.pop(_AFTER_COMMIT, None)
+    for case_id, (ctx, actor) in (pending or {}).items():
+        # The decision is committed: queueing uses a session of its own and never raises.
+        queue_after_decision(ctx, actor, case_id)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_rollback(session: Session, transaction: SessionTransaction) -> None:
+    # Left over only when the outermost transaction ended without a commit.
+    if transaction.parent is None and not transaction.nested:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+def queue_after_decision(ctx: Context, actor: Actor, case_id: int) -> int | None:
+    """Queue the case's analysis after a decision that has committed, as the person who
+    made it: the analysis waiting in the queue, if any, now runs as them (the last
+    decision of a burst decides who it runs as), else a new one. Its id.
+
+    Never raises: the decision stands whatever happens here. A failure is logged and left
+    on the case's Jobs page as a failed analysis, which can be run again."""
+    try:
+        with ctx.db.session() as session:
+            job_id = _queue_as(ctx, session, actor, case_id)
+    except Exception as error:
+        log.exception("case %s: the analysis after a decision was not queued", case_id)
+        return _record_not_queued(ctx, actor, case_id, error)
+    try:
+        jobs.wake(ctx)
+    except Exception:  # queued: a worker (or the next wake) runs it
+        log.exception("case %s: no worker woken for analysis job %s", case_id, job_id)
+    return job_id
+
+
+def _queue_as(ctx: Context, session: Session, actor: Actor, case_id: int) -> int:
+    waiting = queued_for(session, case_id)
+    if waiting is not None:
+        # Locked, and read again: a worker may have claimed it since (then it runs on the
+        # data as it was before this decision, and a new one is queued below).
+        job = session.scalar(
+            select(Job)
+            .where(Job.id == waiting, Job.status == jobs.QUEUED)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if job is not None:
+            ref = jobs.actor_ref(actor)
+            if job.payload.get("actor") != ref:
+                job.payload = {**job.payload, "actor": ref}
+                job.requested_by = actor.user_id
+                audit.record(
+                    session,
+                    actor=actor,
+                    action="job.requester",
+                    case_id=case_id,
+                    object_type="job",
+                    object_id=job.id,
+                    details={"kind": KIND, "after": "decision"},
+                )
+            return job.id
+    job_id, _new = _submit_in(ctx, session, actor, case_id)
+    return job_id
+
+
+def _record_not_queued(ctx: Context, actor: Actor, case_id: int, error: Exception) -> int | None:
+    """Leave a failed analysis on the case's Jobs page, saying why none was queued."""
+    try:
+        with ctx.db.session() as session:
+            job = jobs.submit(ctx, session, actor, case_id, KIND, {}, total=len(VIEWS))
+            job.status, job.finished_at = jobs.FAILED, datetime.now(UTC)
+            job.error = f"not queued after a decision: {type(error).__name__}: {error}"[:2000]
+            return job.id
+    except Exception:
+        log.exception("case %s: the failed analysis could not be recorded either", case_id)
+        return None
+
+
+# --- running ------------------------------------------------------------------------------
+
+
+def _variant(actor: Actor) -> Hashable:
+    """What a reader may see, as the kept views tell viewers apart (``viewer_key`` with
+    victims' names asked for: the finest of the keys the views use)."""
+    return viewer_key(actor, reveal=True)
+
+
+def readers(ctx: Context, case_id: int, requester: Actor, job_id: int) -> list[Actor]:
+    """Who the job computes the views as: the requester first, then one current member
+    of the case for each other kind of viewer (an active account whose role may read the
+    case), the earliest account of that kind. Each variant is computed as a member who
+    sees exactly it, never as someone who may see more.
+
+    A member stands in under their own account (membership and role are checked by every
+    view as for them), named in the audit entries as this job, since they read nothing."""
+    with ctx.db.session() as session:
+        members = session.execute(
+            select(User.id, User.username, User.role)
+            .join(CaseMember, CaseMember.user_id == User.id)
+            .where(CaseMember.case_id == case_id, User.is_active.is_(True))
+            .order_by(User.id)
+        ).all()
+    chosen: dict[Hashable, Actor] = {_variant(requester): requester}
+    for user_id, username, role in members:
+        member = Actor(user_id=user_id, username=username, role=Role(role))
+        if not member.can(Permission.READ_CASE) or _variant(member) in chosen:
+            continue
+        tag = f" (analysis job {job_id})"
+        chosen[_variant(member)] = replace(member, username=username[: 120 - len(tag)] + tag)
+    return list(chosen.values())
+
+
 def run(job: jobs.Running) -> dict[str, Any]:
-    """The queue's handler: compute (or find stored) each view, in turn, as the requester.
+    """The queue's handler: compute (or find stored) each view, in turn, for each kind of
+    viewer among the case's members (:func:`readers`).
 
     The requester's account, role and membership are checked again now (a disabled
-    account, a lost role or membership stops the job)."""
+    account, a lost role or membership stops the job); the members' are read now."""
     ctx = job.ctx
     actor = job.actor()
     with ctx.db.session() as session:
@@ -193,16 +330,30 @@ def run(job: jobs.Running) -> dict[str, Any]:
         if case is None:
             raise InvalidInput("the case is gone")
         reference = case.reference
+    who = readers(ctx, job.case_id, actor, job.id)
     result = dict(job.result)
-    views: list[dict[str, Any]] = list(result.get("views", []))
-    total = len(VIEWS)
-    for position, (name, label, compute) in enumerate(VIEWS):
-        job.progress(position, total, f"view {position + 1} of {total}: {label}", force=True)
-        started = time.perf_counter()
-        compute(ctx, actor, reference)
-        seconds = round(time.perf_counter() - started, 3)
-        views = [v for v in views if v.get("name") != name]
-        views.append({"name": name, "label": label, "seconds": seconds})
-        job.save_result({"views": views})
+    seconds: dict[str, float] = {}
+    total = len(VIEWS) * len(who)
+    position = 0
+    for reader in who:
+        role = reader.role.value
+        for name, label, compute in VIEWS:
+            step = f"view {position + 1} of {total}: {label} (for the role {role})"
+            job.progress(position, total, step, force=True)
+            started = time.perf_counter()
+            compute(ctx, reader, reference)
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - started
+            position += 1
+            result["views"] = [
+                {"name": n, "label": lbl, "seconds": round(seconds[n], 3)}
+                for n, lbl, _compute in VIEWS
+                if n in seconds
+            ]
+            result["roles"] = sorted({r.role.value for r in who[: who.index(reader) + 1]})
+            job.save_result(result)
     job.progress(total, total, "done", force=True)
-    return {"views": views, "seconds": round(sum(float(v["seconds"]) for v in views), 3)}
+    return {
+        "views": result["views"],
+        "roles": sorted({r.role.value for r in who}),
+        "seconds": round(sum(seconds.values()), 3),
+    }

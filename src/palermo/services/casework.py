@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from palermo.law.statutes import StatuteBook, load_statutes
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
+from palermo.services import analysis_jobs
 from palermo.services import caseload as svc
 from palermo.services.access import open_case
 from palermo.services.cases import (
@@ -629,6 +630,7 @@ def add_charge(
         if filed_on is not None and (case.charged_on is None or filed_on < case.charged_on):
             case.charged_on = filed_on
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

@@ -69,6 +69,7 @@ from palermo.law.exploitation import RELEVANT
 from palermo.security import audit, identities
 from palermo.security.permissions import SYSTEM, Actor, Permission
 from palermo.security.redaction import IdentityTokens, Redactor
+from palermo.services import analysis_jobs
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.derived_views import KeptView
@@ -1719,6 +1720,7 @@ def link_fact(
         )
         session.add(link)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -1751,6 +1753,7 @@ def unlink(ctx: Context, actor: Actor, reference: str, link_id: int) -> None:
         a.status = AssertionStatus.REJECTED.value
         a.decided_by = actor.user_id
         a.decided_at = _now()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -1857,6 +1860,7 @@ def set_statutes(
         for c in removed:
             session.delete(c)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -1894,6 +1898,7 @@ def set_document_author(
         )
         session.add(a)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

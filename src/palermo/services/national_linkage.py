@@ -50,6 +50,7 @@ from palermo.analysis.resolution.national import (
 from palermo.analysis.resolution.records import feature_columns
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
+from palermo.services import analysis_jobs
 from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
@@ -603,6 +604,9 @@ def decide_national_link(
             a.decided_by = actor.user_id if same is not None else None
             a.decided_at = now if same is not None else None
             a.origin = "machine" if same is None else "human"
+        # Both cases' copies changed: both are analysed again.
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
+        analysis_jobs.analyse_after_commit(ctx, session, actor, other_case)
         audit.record(
             session,
             actor=actor,

@@ -39,7 +39,7 @@ from palermo.law.facts import Fact
 from palermo.law.roles import load_roles
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
-from palermo.services import network_picture
+from palermo.services import analysis_jobs, network_picture
 from palermo.services.access import open_case
 from palermo.services.cases import person_view
 from palermo.services.context import Context
@@ -1433,6 +1433,7 @@ def decide_duplicate(
             }
         if same is None:
             session.flush()
+            analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
             audit.record(
                 session,
                 actor=actor,
@@ -1462,6 +1463,7 @@ def decide_duplicate(
         )
         session.add(decision)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -1531,6 +1533,7 @@ def decide_role(
         existing.decided_by = actor.user_id
         existing.decided_at = now
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
-from palermo.services import search
+from palermo.services import analysis_jobs, search
 from palermo.services.access import open_case
 from palermo.services.cases import seal_identity
 from palermo.services.context import Context
@@ -357,6 +357,7 @@ def merge_people(
         )
         session.add(merge)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -636,6 +637,7 @@ def undo_merge(ctx: Context, actor: Actor, reference: str, merge_id: int) -> int
         _move_back(session, case.id, surv.id, absb.id, record)
         merge.undone_at = datetime.now(UTC)
         merge.undone_by = actor.user_id
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -902,6 +904,7 @@ def split_person(
         for p in photo_ids:
             photos[p].person_id = new.id
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

@@ -40,6 +40,7 @@ from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
 from palermo.security.redaction import apply as apply_redaction
+from palermo.services import analysis_jobs
 from palermo.services.access import open_case
 from palermo.services.cases import Page, person_view
 from palermo.services.context import Context
@@ -1114,6 +1115,7 @@ def decide_many(
                     "locator": a.locator,
                 },
             )
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         session.flush()
         describer = _Describer(ctx, session, case.id, actor)
         return [describer.describe(rows[i]) for i in ids]
