@@ -1,11 +1,17 @@
-"""Case pages under load: the Overview (cockpit), the Elements tab, the Timeline (its
-facts; calls and messages at page 20), the Network tab and the graph its canvas fetches,
-the Money tab and the brief memo (HTML; ``memo_full`` the full one) of the largest demo
-case (6,000 records), served by uvicorn, driven by concurrent clients.
+"""Case pages under load: the Overview (cockpit), People, Records (first page;
+``records_last`` page 2,000), Evidence, the Elements tab, the Timeline (its facts; calls
+and messages at page 20), the Network tab and the graph its canvas fetches, the Money tab
+and the brief memo (HTML; ``memo_full`` the full one) of the largest demo case (6,000
+records), or of the 1M-record case of ``benchmarks/memo.py``, served by uvicorn, driven
+by concurrent clients.
 
     .venv/bin/python benchmarks/case_pages.py [--clients 20] [--requests 200]
-        [--pages overview,elements,timeline,timeline_contacts,network,network_api,money,memo]
-        [--db PATH] [--profile]
+        [--pages overview,people,records,records_last,evidence,elements,timeline,
+                 timeline_contacts,network,network_api,money,memo]
+        [--db PATH | --memo-case DIR] [--profile]
+
+``--memo-case DIR`` serves the case kept by ``benchmarks/memo.py --keep DIR`` (run that
+first: it builds the case and runs its analyse job), signed in as its prosecutor.
 
 Builds the demo case DEMO-2024-001 as ``palermo demo`` does (simulated, ingested through
 the ordinary path) in a temporary SQLite database (or reuses ``--db``), serves the app on
@@ -37,15 +43,19 @@ from typing import Any
 
 REFERENCE = "DEMO-2024-001"
 PATHS = {
-    "overview": f"/cases/{REFERENCE}",
-    "elements": f"/cases/{REFERENCE}/elements",
-    "timeline": f"/cases/{REFERENCE}/timeline",
-    "timeline_contacts": f"/cases/{REFERENCE}/timeline?kind=call&kind=message&page=20",
-    "network": f"/cases/{REFERENCE}/network",
-    "network_api": f"/api/cases/{REFERENCE}/network",
-    "money": f"/cases/{REFERENCE}/money",
-    "memo": f"/cases/{REFERENCE}/memo.html?variant=brief",
-    "memo_full": f"/cases/{REFERENCE}/memo.html?variant=full",
+    "overview": "/cases/{ref}",
+    "people": "/cases/{ref}/people",
+    "records": "/cases/{ref}/records",
+    "records_last": "/cases/{ref}/records?page=2000",
+    "evidence": "/cases/{ref}/evidence",
+    "elements": "/cases/{ref}/elements",
+    "timeline": "/cases/{ref}/timeline",
+    "timeline_contacts": "/cases/{ref}/timeline?kind=call&kind=message&page=20",
+    "network": "/cases/{ref}/network",
+    "network_api": "/api/cases/{ref}/network",
+    "money": "/cases/{ref}/money",
+    "memo": "/cases/{ref}/memo.html?variant=brief",
+    "memo_full": "/cases/{ref}/memo.html?variant=full",
 }
 
 
@@ -125,18 +135,40 @@ class Sampler:
         return "\n".join(lines)
 
 
+def _memo_case(root: Path) -> tuple[Any, str, str]:
+    """The large case of ``benchmarks/memo.py --keep ROOT``, its prosecutor's password and
+    the case's reference (its analyse job is run there first)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import memo as memo_bench  # benchmarks/memo.py
+
+    ctx = memo_bench.context(root)
+    memo_bench.reader(ctx)
+    return ctx, memo_bench.PASSWORD, memo_bench.REFERENCE
+
+
 def serve_and_drive(
-    db: Path, data: Path, clients: int, requests: int, pages: list[str], profile: bool = False
+    db: Path,
+    data: Path,
+    clients: int,
+    requests: int,
+    pages: list[str],
+    profile: bool = False,
+    memo_case: Path | None = None,
 ) -> None:
     import uvicorn
 
-    from palermo.services.demo import DEMO_CASES, build_demo
+    from palermo.services.demo import DEMO_CASES, build_demo, demo_password
     from palermo.web.app import create_app
 
-    ctx = _context(db, data)
-    t = time.perf_counter()
-    build_demo(ctx, specs=[DEMO_CASES[0]], history_cases=0)
-    print(f"demo case {REFERENCE} ready in {time.perf_counter() - t:.0f} s")
+    if memo_case is not None:
+        ctx, password, reference = _memo_case(memo_case)
+        print(f"case {reference} of {memo_case}")
+    else:
+        ctx = _context(db, data)
+        password, reference = demo_password("prosecutor"), REFERENCE
+        t = time.perf_counter()
+        build_demo(ctx, specs=[DEMO_CASES[0]], history_cases=0)
+        print(f"demo case {REFERENCE} ready in {time.perf_counter() - t:.0f} s")
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -157,7 +189,9 @@ def serve_and_drive(
                     sys.executable,
                     __file__,
                     "--drive",
-                    url + PATHS[name],
+                    url + PATHS[name].format(ref=reference),
+                    "--password",
+                    password,
                     "--clients",
                     str(clients),
                     "--requests",
@@ -204,7 +238,7 @@ def serve_and_drive(
         ctx.db.dispose()
 
 
-def drive(url: str, clients: int, requests: int) -> None:
+def drive(url: str, clients: int, requests: int, password: str) -> None:
     """The client process: sign in once as the demo prosecutor, then ``clients`` threads
     share ``requests`` GETs of ``url``."""
     import re
@@ -213,8 +247,6 @@ def drive(url: str, clients: int, requests: int) -> None:
     from urllib.parse import urlsplit
 
     import httpx
-
-    from palermo.services.demo import demo_password
 
     parts = urlsplit(url)
     base = f"{parts.scheme}://{parts.netloc}"
@@ -227,7 +259,7 @@ def drive(url: str, clients: int, requests: int) -> None:
             "/login",
             data={
                 "username": "prosecutor",
-                "password": demo_password("prosecutor"),
+                "password": password,
                 "csrf_token": token.group(1),
             },
         )
@@ -288,12 +320,24 @@ def main() -> None:
     ap.add_argument(
         "--profile", action="store_true", help="sample the server's threads; print where time goes"
     )
+    ap.add_argument(
+        "--memo-case",
+        type=Path,
+        default=None,
+        help="drive the 1M-record case kept by benchmarks/memo.py --keep DIR instead",
+    )
     ap.add_argument("--drive", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--password", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.drive:
-        drive(args.drive, args.clients, args.requests)
+        drive(args.drive, args.clients, args.requests, args.password)
         return
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
+    if args.memo_case is not None:
+        serve_and_drive(
+            Path(), Path(), args.clients, args.requests, pages, args.profile, args.memo_case
+        )
+        return
     if args.db is not None:
         args.db.parent.mkdir(parents=True, exist_ok=True)
         serve_and_drive(

@@ -147,6 +147,7 @@ def concept_label(concept_id: str | None) -> str:
     return _phrase(concept_id.rsplit(".", 1)[-1])
 
 
+@lru_cache(maxsize=4096)  # the same few ids on every row of a long table
 def _phrase(value: str) -> str:
     text = value.replace("_", " ").replace("-", " ").strip()
     text = re.sub(r"\s+", " ", text)

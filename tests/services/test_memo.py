@@ -309,3 +309,22 @@ def test_flow_svg_columns_run_from_sources_to_where_money_stays() -> None:
     for label in ("victim", "collector", "boss", "150 USD", "where it stays"):
         assert f">{label}<" in svg
     assert flow_svg(nodes, []) == ""
+
+
+def test_an_export_unseals_the_case_once_for_its_redactor(
+    ctx: Context, prosecutor: Actor, case_ref: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.helpers import counting
+
+    from palermo.services import memo as memo_service
+
+    _case_with_victim(ctx, prosecutor, case_ref)
+    build_memo(ctx, prosecutor, case_ref)  # the analysis kept, as after the analyse job
+    built = counting(monkeypatch, memo_service, "_redactor")
+    html = export_memo(ctx, prosecutor, case_ref, fmt="html").decode()
+    assert len(built) == 1  # the sections and the rendered HTML share it
+    for secret in ("Maria", "Ionescu", "Mimi"):
+        assert secret not in html
+    revealed = export_memo(ctx, prosecutor, case_ref, fmt="html", reveal=True).decode()
+    assert "Maria Ionescu" in revealed
+    assert len(built) == 1  # a memo with the names shown has nothing to redact

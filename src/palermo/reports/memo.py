@@ -73,7 +73,8 @@ class Memo:
     # The jurisdiction's conventions (palermo.law.restitution): paper size, date style.
     paper: str = "A4"
     date_style: str = "day-month-year"
-    # Set by render_pdf when the body runs longer than BODY_PAGES: stated at the top.
+    # Set by render_memo_pdf when the body runs longer than BODY_PAGES: stated at the top
+    # (the number itself is printed from the layout, see render_memo_pdf).
     body_pages: int | None = None
 
     def day(self, value: date | datetime | None) -> str:
@@ -105,9 +106,19 @@ def render_pdf(html: str) -> bytes:
     return pdf
 
 
+# About how much memo HTML fills a page (its tables and paragraphs, measured on large
+# memos): only to guess, before laying it out, whether the body runs past BODY_PAGES.
+_HTML_PER_PAGE = 5_000
+
+
 def render_memo_pdf(memo: Memo, redact: Any = None) -> bytes:
-    """The memo as a PDF. A full memo's body is laid out alone first: when it runs past
-    :data:`BODY_PAGES`, the memo says so at the top, so a reader knows before reading on."""
+    """The memo as a PDF. A full memo whose body runs past :data:`BODY_PAGES` says so at
+    the top, so a reader knows before reading on.
+
+    The document is laid out once when the guess of its body's length holds: the note
+    prints the body's last page with CSS (``target-counter``), and the layout itself says
+    where the body ends (the ``body-end`` anchor), so a long memo needs no layout of its
+    body alone. Only a wrong guess lays the memo out a second time."""
     from dataclasses import replace
 
     from weasyprint import HTML
@@ -118,11 +129,28 @@ def render_memo_pdf(memo: Memo, redact: Any = None) -> bytes:
             html = redact(html)
         return HTML(string=html, base_url=str(TEMPLATES)).render()
 
-    if memo.variant == "full" and memo.appendices:
-        pages = len(layout(replace(memo, sections=memo.body)).pages)
-        memo.body_pages = pages if pages > BODY_PAGES else None
-    pdf: bytes = layout(memo).write_pdf()
-    return pdf
+    if memo.variant != "full" or not memo.appendices:
+        memo.body_pages = None
+        return bytes(layout(memo).write_pdf())
+    body_html = len(render_html(replace(memo, sections=memo.body, body_pages=None)))
+    noted = body_html > BODY_PAGES * _HTML_PER_PAGE
+    memo.body_pages = BODY_PAGES + 1 if noted else None  # shown; its number comes from CSS
+    document = layout(memo)
+    pages = _body_pages(document)
+    if (pages > BODY_PAGES) != noted:  # the guess was wrong: the note goes or comes
+        memo.body_pages = BODY_PAGES + 1 if not noted else None
+        document = layout(memo)
+        pages = _body_pages(document)
+    memo.body_pages = pages if memo.body_pages is not None else None
+    return bytes(document.write_pdf())
+
+
+def _body_pages(document: Any) -> int:
+    """The page (counted from 1) the body ends on, from the laid-out document."""
+    for number, page in enumerate(document.pages, start=1):
+        if "body-end" in page.anchors:
+            return number
+    return len(document.pages)
 
 
 def render_docx(html: str) -> bytes:

@@ -55,6 +55,14 @@ KIND = "analyse"
 CHANGES_CASE = ("ingest", "ocr")
 
 
+def _people(ctx: Context, actor: Actor, reference: str) -> None:
+    from palermo.services import cases
+
+    # The Overview's and Records tab's counts, and the People tab's identifiers.
+    cases.record_counts(ctx, actor, reference)
+    cases.list_identifiers(ctx, actor, reference)
+
+
 def _elements(ctx: Context, actor: Actor, reference: str) -> None:
     from palermo.services import elements
 
@@ -94,6 +102,7 @@ VIEWS: tuple[tuple[str, str, Callable[[Context, Actor, str], None]], ...] = (
     ("money", "Money flows", _money),
     ("timeline", "Timeline", _timeline),
     ("memo", "Memo analysis", _memo),
+    ("people", "Record counts and identifiers", _people),
 )
 
 

@@ -17,8 +17,11 @@ from palermo.security.sealing import person_context
 from palermo.services import search
 from palermo.services.access import open_case
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput, NotFound, PermissionDenied
 from palermo.services.fields import FieldError, FieldErrors
+from palermo.services.record_stats import record_stats
+from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import (
     Case,
     CaseMember,
@@ -565,25 +568,48 @@ def without_identity(actor: Actor) -> Actor:
 
 
 def list_identifiers(ctx: Context, actor: Actor, reference: str) -> list[IdentifierView]:
+    """The case's identifiers by kind and value, as the viewer may see them (audited).
+
+    A large case holds tens of thousands (every phone and account its records name), all
+    encrypted at rest: decrypted, sorted and redacted once per case fingerprint and kind
+    of viewer, kept (:mod:`.derived_views`), and read from there on every visit."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        rows = session.execute(
-            select(Identifier, Person.pseudonym, Person.name)
-            .outerjoin(Person, Identifier.person_id == Person.id)
-            .where(Identifier.case_id == case.id)
-            .order_by(Identifier.kind)
-        ).all()
-        rows = sorted(rows, key=lambda r: (r[0].kind, r[0].value))  # encrypted at rest
-        redactor = identities.redactor_for(ctx, session, case.id, actor, purpose="identifiers")
-        audit.record(session, actor=actor, action="identifier.list", case_id=case.id)
-        views = [
-            IdentifierView(id=i.id, kind=i.kind, value=i.value, person=name or pseudonym)
-            for i, pseudonym, name in rows
-        ]
-        if redactor is None:
-            return views
-        # A victim's own identifiers, and those built from her name, are hidden.
-        return [redactor.fields(v, "value", "person") for v in views]
+        fingerprint = case_fingerprint(session, case)
+        case_id = case.id
+
+        def compute() -> tuple[IdentifierView, ...]:
+            return tuple(_identifier_views(ctx, session, case_id, actor))
+
+        # What the viewer may see decides the variant: a list with victims' identifiers
+        # hidden is never served to someone who may see them, nor the other way round.
+        views = _identifiers.get(ctx, case_id, fingerprint, viewer_key(actor, True), compute)
+        audit.record(session, actor=actor, action="identifier.list", case_id=case_id)
+        return list(views.value)
+
+
+_identifiers: KeptView[tuple[IdentifierView, ...]] = KeptView("identifiers.list/1", max_entries=32)
+
+
+def _identifier_views(
+    ctx: Context, session: Session, case_id: int, actor: Actor
+) -> list[IdentifierView]:
+    rows = session.execute(
+        select(Identifier, Person.pseudonym, Person.name)
+        .outerjoin(Person, Identifier.person_id == Person.id)
+        .where(Identifier.case_id == case_id)
+        .order_by(Identifier.kind)
+    ).all()
+    rows = sorted(rows, key=lambda r: (r[0].kind, r[0].value))  # encrypted at rest
+    redactor = identities.redactor_for(ctx, session, case_id, actor, purpose="identifiers")
+    views = [
+        IdentifierView(id=i.id, kind=i.kind, value=i.value, person=name or pseudonym)
+        for i, pseudonym, name in rows
+    ]
+    if redactor is None:
+        return views
+    # A victim's own identifiers, and those built from her name, are hidden.
+    return [redactor.fields(v, "value", "person") for v in views]
 
 
 def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceView]:
@@ -621,15 +647,10 @@ def list_evidence(ctx: Context, actor: Actor, reference: str) -> list[EvidenceVi
 
 
 def record_counts(ctx: Context, actor: Actor, reference: str) -> dict[str, int]:
+    """The case's records by kind (every kind; counted once per case fingerprint)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        rows = session.execute(
-            select(Record.kind, func.count()).where(Record.case_id == case.id).group_by(Record.kind)
-        )
-        counts = {kind.value: 0 for kind in RecordKind}
-        for kind, n in rows:
-            counts[kind] = int(n)
-        return counts
+        return dict(record_stats(ctx, session, case).by_kind)
 
 
 RECORD_SORTS = {
@@ -687,9 +708,17 @@ def list_records(
             }
             rows = [by_id[i] for i in wanted if i in by_id]
         else:
-            total = session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
+            if record_id is None:
+                # Counted once per case fingerprint, not on every page of a large case.
+                counts = record_stats(ctx, session, case).by_kind
+                total = counts.get(kind, 0) if kind else sum(counts.values())
+            else:
+                total = (
+                    session.scalar(select(func.count()).select_from(Record).where(*conditions)) or 0
+                )
             column = RECORD_SORTS[sort]
-            order = [column.desc() if descending else column.asc(), Record.id]
+            # Ties in id order, the same way as the sort (an index walks both in one go).
+            order = [column.desc(), Record.id.desc()] if descending else [column.asc(), Record.id]
             rows = list(
                 session.execute(
                     query.where(*conditions)

@@ -33,7 +33,7 @@ from palermo.services.cases import CaseSummary
 from palermo.services.casework import NoteView
 from palermo.services.context import Context
 from palermo.services.elements import CaseAssessment, GapView, StatuteView, SuspectView
-from palermo.services.viewcache import CaseViewCache, case_fingerprint
+from palermo.services.record_stats import record_stats
 from palermo.store.models import (
     Assertion,
     AssertionStatus,
@@ -41,8 +41,6 @@ from palermo.store.models import (
     Case,
     EvidenceFile,
     Person,
-    Record,
-    RecordKind,
 )
 
 VISIT = "case.overview"  # the audit action of a look at the cockpit
@@ -609,24 +607,9 @@ def _roles(session: Session, case_id: int) -> dict[int, list[str]]:
     return out
 
 
-# Records by kind: a count over every record of the case, the same until its evidence
-# changes (the case fingerprint covers the evidence files and their record totals).
-_record_kinds: CaseViewCache[dict[str, int]] = CaseViewCache(max_entries=64)
-
-
 def _records_by_kind(ctx: Context, session: Session, case_row: Case) -> dict[str, int]:
-    def count() -> dict[str, int]:
-        by_kind = {kind.value: 0 for kind in RecordKind}
-        for kind, n in session.execute(
-            select(Record.kind, func.count())
-            .where(Record.case_id == case_row.id)
-            .group_by(Record.kind)
-        ):
-            by_kind[str(kind)] = int(n)
-        return by_kind
-
-    fingerprint = case_fingerprint(session, case_row)
-    return dict(_record_kinds.get_or_compute(ctx, case_row.id, fingerprint, "", count).value)
+    # A count over every record of the case, kept per case fingerprint (record_stats).
+    return dict(record_stats(ctx, session, case_row).by_kind)
 
 
 def _counts(ctx: Context, session: Session, case_row: Case) -> Counts:

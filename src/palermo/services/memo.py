@@ -80,6 +80,7 @@ from palermo.services.cases import list_evidence, person_view, without_identity
 from palermo.services.context import Context
 from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput
+from palermo.services.record_stats import record_stats
 from palermo.services.timeline import TimelineFilter, case_timeline
 from palermo.services.viewcache import case_fingerprint, viewer_key
 from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
@@ -110,18 +111,12 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
-def _summary(session: Session, case: Case, people: list[Person]) -> dict[str, Any]:
+def _summary(ctx: Context, session: Session, case: Case, people: list[Person]) -> dict[str, Any]:
     kinds = Counter(p.kind for p in people)
-    first, last = session.execute(
-        select(func.min(Record.occurred_at), func.max(Record.occurred_at)).where(
-            Record.case_id == case.id
-        )
-    ).one()
-    counts = dict(
-        session.execute(
-            select(Record.kind, func.count()).where(Record.case_id == case.id).group_by(Record.kind)
-        ).all()
-    )
+    # Counted once per case fingerprint (every record of the case is read for them).
+    stats = record_stats(ctx, session, case)
+    first, last = stats.first, stats.last
+    counts = {kind: n for kind, n in stats.by_kind.items() if n}
     people_line = ", ".join(words.counted(n, words.lower(k)) for k, n in sorted(kinds.items()))
     evidence_line = (
         ", ".join(words.counted(n, words.lower(k)) for k, n in sorted(counts.items()))
@@ -810,15 +805,19 @@ def _care(w: Any, allowed: bool, redact: Redactor) -> WitnessCare:
 
 
 def _witnesses_section(
-    ctx: Context, actor: Actor, reference: str, analysis: _Analysis, allowed: bool
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    analysis: _Analysis,
+    allowed: bool,
+    redact: Redactor | None,
 ) -> MemoSection:
+    """``redact``: the export's redactor (built once per export), or None when identities
+    are shown."""
     from palermo.services.caseload_views import case_hearings
 
-    redact = Redactor([])
-    if not allowed:
-        with ctx.db.session() as session:
-            case = open_case(ctx, session, actor, reference)
-            redact = _redactor(ctx, session, case.id, actor)
+    if allowed or redact is None:
+        redact = Redactor([])
     care = {w.person_id: w for w in case_hearings(ctx, actor, reference).witnesses}
     people = [
         replace(person, care=_care(care[pid], allowed, redact) if pid in care else None)
@@ -1038,9 +1037,19 @@ def _with_tasks(ctx: Context, actor: Actor, reference: str, gaps: MemoSection) -
 
 
 def build_memo(
-    ctx: Context, actor: Actor, reference: str, *, reveal: bool = False, variant: str = "full"
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    reveal: bool = False,
+    variant: str = "full",
+    redactor: Redactor | None = None,
 ) -> Memo:
     """Collect the memo for a case. Identities appear only if asked for and allowed.
+
+    ``redactor``: the export's redactor of the case's sealed identities for ``actor``
+    (:func:`export_memo` builds it once and uses it again on the rendered HTML); built
+    here when the memo is redacted and none is given.
 
     ``full``: the argued memo in the order a prosecutor writes one (facts, theory per
     defendant, witnesses, defences, others culpable, money and restitution under the
@@ -1054,6 +1063,8 @@ def build_memo(
         case = open_case(ctx, session, actor, reference)
         # Read before the data it guards (see case_fingerprint).
         fingerprint = case_fingerprint(session, case)
+        if not allowed and redactor is None:
+            redactor = _redactor(ctx, session, case.id, actor)
         people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
         regime = regime_for(case.jurisdiction)
         memo = Memo(
@@ -1066,7 +1077,7 @@ def build_memo(
             paper=regime.paper if regime else "A4",
             date_style=regime.date_style if regime else "day-month-year",
         )
-        summary = _summary(session, case, people)
+        summary = _summary(ctx, session, case, people)
         case_id = case.id
     analysis = _analyses.get(
         ctx,
@@ -1076,7 +1087,7 @@ def build_memo(
         lambda: _analyse(ctx, actor, reference, allowed, regime),
     ).value
     summary_section = MemoSection("summary", "Summary", "section_summary.html", summary)
-    witnesses_section = _witnesses_section(ctx, actor, reference, analysis, allowed)
+    witnesses_section = _witnesses_section(ctx, actor, reference, analysis, allowed, redactor)
     if variant == "brief":
         memo.sections += [summary_section, analysis.facts, analysis.theory, witnesses_section]
         return memo
@@ -1406,13 +1417,18 @@ def export_memo(
     carries the same headings and text and no more."""
     if fmt not in {"html", "pdf", "docx"}:
         raise InvalidInput("format must be html, pdf or docx")
-    memo = build_memo(ctx, actor, reference, reveal=reveal, variant=variant)
+    redactor: Redactor | None = None
+    if not (reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)):
+        # One redactor for the export: the sections' text, then the rendered HTML.
+        with ctx.db.session() as session:
+            case = open_case(ctx, session, actor, reference)
+            redactor = _redactor(ctx, session, case.id, actor)
+    memo = build_memo(ctx, actor, reference, reveal=reveal, variant=variant, redactor=redactor)
     redact_html: Any = None
     if memo.redacted:
         # Second line of defence: free text must not carry a sealed name either.
-        with ctx.db.session() as session:
-            case = open_case(ctx, session, actor, reference)
-            redact_html = _redactor(ctx, session, case.id, actor).html
+        assert redactor is not None
+        redact_html = redactor.html
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         audit.record_read(

@@ -9,6 +9,7 @@ see (victims by pseudonym unless the role allows identities and the user asks).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import time
 from collections import OrderedDict
@@ -827,6 +828,39 @@ def network_payload(
         ctx, actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
     )
     key = (id(ctx), reference, str(start), str(end), max_nodes, viewer_key(actor, reveal))
+    return {**_shared_plain(view, key), **_viewer_part(view)}
+
+
+def network_payload_json(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    start: date | datetime | str | None = None,
+    end: date | datetime | str | None = None,
+    max_nodes: int = 500,
+    reveal: bool = False,
+) -> bytes:
+    """:func:`network_payload` as JSON: the case's part (most of it: the graph) written
+    once per kept view, the viewer's own part (links to their other cases) each time."""
+    view = network_view(
+        ctx, actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
+    )
+    key = (id(ctx), reference, str(start), str(end), max_nodes, viewer_key(actor, reveal))
+    with _plain_guard:
+        found = _json_views.get(key)
+    if found is None or found[0] is not view.graph or found[1] is not view.roles:
+        shared = {k: v for k, v in _shared_plain(view, key).items() if k not in _VIEWER_KEYS}
+        found = (view.graph, view.roles, _json(shared))
+        with _plain_guard:
+            _json_views[key] = found
+            while len(_json_views) > _PLAIN_VIEWS:
+                _json_views.popitem(last=False)
+    own = _json(_viewer_part(view))
+    return found[2][:-1] + b"," + own[1:] if found[2] != b"{}" else own
+
+
+def _shared_plain(view: NetworkView, key: tuple[Any, ...]) -> dict[str, Any]:
     with _plain_guard:
         plain = _plain_views.get(key)
     # The kept view's parts are the same objects on every read until the case changes.
@@ -837,14 +871,30 @@ def network_payload(
             _plain_views[key] = plain
             while len(_plain_views) > _PLAIN_VIEWS:
                 _plain_views.popitem(last=False)
+    return plain[2]
+
+
+_VIEWER_KEYS = ("cross_links", "cached", "computed_at")
+
+
+def _viewer_part(view: NetworkView) -> dict[str, Any]:
     return {
-        **plain[2],
         "cross_links": _plain([asdict(link) for link in view.cross_links]),
         "cached": view.cached,
         "computed_at": _utc(view.computed_at),
     }
 
 
+def _json(value: Any) -> bytes:
+    """JSON as the API writes it (times as ISO 8601, no NaN)."""
+    from fastapi.encoders import jsonable_encoder
+
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=jsonable_encoder
+    ).encode()
+
+
+_json_views: OrderedDict[tuple[Any, ...], tuple[Any, Any, bytes]] = OrderedDict()
 _plain_views: OrderedDict[tuple[Any, ...], tuple[Any, Any, dict[str, Any]]] = OrderedDict()
 _plain_guard = Lock()
 _PLAIN_VIEWS = 16

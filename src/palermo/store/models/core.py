@@ -222,6 +222,8 @@ class Identifier(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "kind", "value"),
         Index("ix_identifiers_value", "value"),
+        # The case fingerprint's counts and sums, read from the index alone on every page.
+        Index("ix_identifiers_case_holders", "case_id", "person_id", "organisation_id"),
     )
 
 
@@ -280,6 +282,8 @@ class Record(Base):
 
     __table_args__ = (
         Index("ix_records_case_kind_time", "case_id", "kind", "occurred_at"),
+        # The Records tab's default order (time, then id) and a case's first and last record.
+        Index("ix_records_case_time", "case_id", "occurred_at", "id"),
         Index("ix_records_case_source", "case_id", "source"),
         Index("ix_records_case_target", "case_id", "target"),
     )

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from palermo.law.roles import load_roles
@@ -21,7 +22,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = error_responses(
 )
 
 
-@router.get("/cases/{reference}/network", responses=NOT_FOUND)
+@router.get("/cases/{reference}/network", response_model=dict[str, Any], responses=NOT_FOUND)
 def get_network(
     ctx: CtxDep,
     user: ApiUser,
@@ -30,12 +31,14 @@ def get_network(
     end: date | None = None,
     max_nodes: Annotated[int, Query(ge=10, le=5000)] = 500,
     reveal: bool = False,
-) -> dict[str, Any]:
+) -> Response:
     """Nodes and edges (``graph``), suggested roles with signals and evidence, key players
     with explanations, culpable but not charged, and links to the caller's other cases."""
-    return network.network_payload(
+    # Written once per kept view (a large case's graph is most of a megabyte of JSON).
+    body = network.network_payload_json(
         ctx, user.actor, reference, start=start, end=end, max_nodes=max_nodes, reveal=reveal
     )
+    return Response(body, media_type="application/json")
 
 
 ROLE_NAMES: list[Any] = sorted(load_roles().roles)

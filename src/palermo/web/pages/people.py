@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
@@ -79,6 +79,9 @@ def _to_person(reference: str, person_id: int, saved: str, reveal: bool = False)
 # --------------------------------------------------------------------------- people tab
 
 
+IDENTIFIERS_PER_PAGE = 200
+
+
 def _people_tab(
     request: Request,
     ctx: CtxDep,
@@ -91,12 +94,18 @@ def _people_tab(
     values: dict[str, Any] | None = None,
     errors: dict[str, list[str]] | None = None,
     status_code: int = 200,
+    identifiers_page: int = 1,
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     may_reveal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
     reveal = reveal and may_reveal
     persons = cases.list_people(ctx, user.actor, reference, reveal=reveal)
-    identifiers = cases.list_identifiers(ctx, user.actor, reference)
+    every_identifier = cases.list_identifiers(ctx, user.actor, reference)
+    # A large case's records name tens of thousands of phones and accounts: a page of them.
+    pages = max(1, -(-len(every_identifier) // IDENTIFIERS_PER_PAGE))
+    identifiers_page = min(max(1, identifiers_page), pages)
+    first = (identifiers_page - 1) * IDENTIFIERS_PER_PAGE
+    identifiers = every_identifier[first : first + IDENTIFIERS_PER_PAGE]
     orgs = organisations.list_organisations(ctx, user.actor, reference)
     return _case_tab(
         request,
@@ -107,6 +116,10 @@ def _people_tab(
         {
             "people": persons,
             "identifiers": identifiers,
+            "identifiers_total": len(every_identifier),
+            "identifiers_first": first + 1,
+            "identifiers_page": identifiers_page,
+            "identifiers_pages": pages,
             "organisations": orgs,
             "may_reveal": may_reveal,
             "reveal": reveal,
@@ -133,8 +146,17 @@ def people_tab(
     reference: str,
     reveal: bool = False,
     saved: str | None = None,
+    identifiers_page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    return _people_tab(request, ctx, user, reference, reveal=reveal, saved=saved)
+    return _people_tab(
+        request,
+        ctx,
+        user,
+        reference,
+        reveal=reveal,
+        saved=saved,
+        identifiers_page=identifiers_page,
+    )
 
 
 # --------------------------------------------------------------------------- add, edit
