@@ -229,3 +229,26 @@ def test_batches_with_and_without_a_column_read_back_the_same(
         (5, "+12025550101", None, "again", {"message_id": "M4"}),
         (6, "+12025550103", "sms", "", {"message_id": "M5"}),
     ]
+
+
+def test_keys_and_records_still_go_with_their_owners(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
+) -> None:
+    # PostgreSQL checks a record's and a key's case only through their owners (0011).
+    write("calls.csv", CALLS)
+    ingest_path(ctx, prosecutor, case_ref, evidence)
+    with ctx.db.session() as session:
+        gone, kept = session.execute(
+            select(Identifier.id, Identifier.case_id).order_by(Identifier.id).limit(2)
+        ).all()
+        case_id = gone.case_id
+    assert _count(ctx, SearchKey, SearchKey.identifier_id == gone.id) > 0
+    with ctx.db.session() as session:
+        session.execute(sa.delete(Identifier).where(Identifier.id == gone.id))
+    assert _count(ctx, SearchKey, SearchKey.identifier_id == gone.id) == 0
+    assert _count(ctx, SearchKey, SearchKey.identifier_id == kept.id) > 0
+    # A case holding evidence (so records) and identifiers (so keys) cannot be deleted.
+    with pytest.raises(sa.exc.IntegrityError), ctx.db.session() as session:
+        session.execute(sa.text("DELETE FROM cases WHERE id = :id"), {"id": case_id})
+    assert _count(ctx, Record, Record.case_id == case_id) == 3
+    assert _count(ctx, SearchKey, SearchKey.case_id == case_id) > 0
