@@ -24,11 +24,12 @@ however many rows other cases hold.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice, repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -91,7 +92,7 @@ def insert_records(
     dialect = bind_dialect.name
     cipher = cipher_of(bind_dialect)
     raw: Any = session.connection().connection.driver_connection
-    batches = sealed_batches(rows, cipher)
+    batches = sealed_batches(rows, cipher, blob=bytearray if dialect == "sqlite" else None)
     if dialect == "sqlite":
         with _sqlite_load_cache(raw):
             rebuild = _indexes_to_rebuild(raw, expected_rows)
@@ -107,7 +108,7 @@ def insert_records(
 
 
 # A batch of rows as columns, in ROW_FIELDS order; None for a column empty in every row.
-Columns = list[Sequence[Any] | None]
+Columns = list[list[Any] | None]
 # Columns (indexes into ROW_FIELDS) that can name a person, and their sealing labels.
 # Deterministic (AES-SIV, comparable in SQL): endpoints and places; randomised: the rest.
 _FIXED_COLUMNS = ((3, IDENTIFIER_LABEL), (4, IDENTIFIER_LABEL))
@@ -119,6 +120,7 @@ def sealed_batches(
     rows: Iterable[Row],
     cipher: ColumnCipher,
     size: int | None = None,
+    blob: Callable[[bytes], Any] | None = bytearray,
 ) -> Iterator[tuple[int, Columns]]:
     """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
     columns), with the fields that can name a person encrypted as the record columns'
@@ -126,35 +128,46 @@ def sealed_batches(
     Endpoints and places are sealed deterministically, so each distinct value is sealed
     once (the same phones, accounts and places recur on thousands of rows).
 
-    Columnar on purpose: one transposition per batch (``zip``, in C) replaces a tuple per
-    row, a column that is empty throughout is left out of the INSERT (binding NULLs costs
-    the SQLite driver more than any other value), and sealed values are ``bytearray``,
-    which that driver binds without an adaptation lookup (``bytes`` go through one)."""
+    Columnar on purpose: one pass in C per column (``map`` of an ``itemgetter``) replaces
+    a tuple per row, a column that is empty throughout is left out of the INSERT (binding
+    NULLs costs the SQLite driver more than any other value), and sealed values are made
+    ``blob``: ``bytearray`` for SQLite, whose driver binds it without the adaptation
+    lookup ``bytes`` go through; None keeps ``bytes`` (PostgreSQL's COPY takes either)."""
     fixed = cipher.seal_fixed
-    caches: dict[str, dict[str, bytearray]] = {}
+    caches: dict[str, dict[str, Any]] = {}
     randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
     rows, size = iter(rows), size or BATCH_ROWS
+    width = len(ROW_FIELDS)
+    getters = [itemgetter(i) for i in range(width)]
 
-    def seal_fixed(column: Sequence[Any], label: str) -> list[bytearray | None]:
+    def seal_fixed(column: list[Any], label: str) -> list[Any]:
         cache = caches.setdefault(label, {})
         if len(cache) >= _CACHE_ENTRIES:
             cache.clear()
-        get = cache.get
         for value in set(column).difference(cache):
             if value is not None:
-                cache[value] = bytearray(fixed(value, label))
-        return list(map(get, column))
+                sealed = fixed(value, label)
+                cache[value] = sealed if blob is None else blob(sealed)
+        return list(map(cache.get, column))  # cache.get(None) is None
 
-    def seal_random(column: Sequence[Any], label: str) -> list[bytearray | None]:
+    def seal_random(column: list[Any], label: str) -> list[Any]:
         seal = randoms[label]
-        return [None if v is None else bytearray(seal(v)) for v in column]
+        if None in column:
+            if blob is None:
+                return [None if v is None else seal(v) for v in column]
+            return [None if v is None else blob(seal(v)) for v in column]
+        return list(map(seal, column) if blob is None else map(blob, map(seal, column)))
 
     while batch := list(islice(rows, size)):
         n = len(batch)
-        columns: Columns = list(zip(*batch, strict=True))
+        if set(map(len, batch)) != {width}:
+            raise ValueError(f"a record row has other than {width} fields")
+        columns: Columns = [list(map(get, batch)) for get in getters]
         del batch
         for i, column in enumerate(columns):
-            if column is not None and column.count(None) == n:
+            # Counted only when it starts empty: counting compares each value with None,
+            # which a Decimal answers slowly (an abstract-class check).
+            if column is not None and column[0] is None and column.count(None) == n:
                 columns[i] = None
         for i, label in (*_FIXED_COLUMNS, *_FIXED_PLACES):
             column = columns[i]
