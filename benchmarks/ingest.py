@@ -230,7 +230,8 @@ def _head(source: Path, target: Path, rows: int) -> int:
 
 def _find_ftm(given: str | None) -> str:
     ftm = given or shutil.which("ftm", path=str(Path(sys.executable).parent)) or shutil.which("ftm")
-    if ftm is None:
+    # Checked before the runs, not after minutes of them: a --ftm that is not there.
+    if ftm is None or shutil.which(ftm) is None:
         raise SystemExit(
             "ftm not found: pip install 'followthemoney>=4' into this virtualenv or another "
             "one and name its ftm command with --ftm (or use --skip-ftm)"

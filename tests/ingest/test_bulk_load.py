@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from palermo.ingest import bulk
 from palermo.security import blind_index
 from palermo.security.permissions import Actor
+from palermo.security.sealing import ColumnCipher
 from palermo.services import search
 from palermo.services.context import Context
 from palermo.services.ingest import Outcome, ingest_path
@@ -229,3 +230,36 @@ def test_batches_with_and_without_a_column_read_back_the_same(
         (5, "+12025550101", None, "again", {"message_id": "M4"}),
         (6, "+12025550103", "sms", "", {"message_id": "M5"}),
     ]
+
+
+def test_keys_and_records_still_go_with_their_owners(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
+) -> None:
+    # PostgreSQL checks a record's and a key's case only through their owners (0011).
+    write("calls.csv", CALLS)
+    ingest_path(ctx, prosecutor, case_ref, evidence)
+    with ctx.db.session() as session:
+        gone, kept = session.execute(
+            select(Identifier.id, Identifier.case_id).order_by(Identifier.id).limit(2)
+        ).all()
+        case_id = gone.case_id
+    assert _count(ctx, SearchKey, SearchKey.identifier_id == gone.id) > 0
+    with ctx.db.session() as session:
+        session.execute(sa.delete(Identifier).where(Identifier.id == gone.id))
+    assert _count(ctx, SearchKey, SearchKey.identifier_id == gone.id) == 0
+    assert _count(ctx, SearchKey, SearchKey.identifier_id == kept.id) > 0
+    # A case holding evidence (so records) and identifiers (so keys) cannot be deleted.
+    with pytest.raises(sa.exc.IntegrityError), ctx.db.session() as session:
+        session.execute(sa.text("DELETE FROM cases WHERE id = :id"), {"id": case_id})
+    assert _count(ctx, Record, Record.case_id == case_id) == 3
+    assert _count(ctx, SearchKey, SearchKey.case_id == case_id) > 0
+
+
+def test_sealed_batches_refuse_a_row_of_another_width(ctx: Context) -> None:
+    cipher = ColumnCipher(ctx.keyring.master)
+    row = (2, "call", None, "+12025550101", None, None, None, 60, None, None, None, None, None)
+    ((n, columns),) = bulk.sealed_batches([row, row], cipher, blob=None)
+    assert n == 2 and columns[4] is None and columns[0] == [2, 2]
+    assert columns[3] == [cipher.seal_fixed("+12025550101", bulk.IDENTIFIER_LABEL)] * 2
+    with pytest.raises(ValueError, match="13 fields"):
+        list(bulk.sealed_batches([row, row[:-1]], cipher))

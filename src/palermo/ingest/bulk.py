@@ -6,8 +6,8 @@ SQLite: rows are sealed and inserted a batch at a time, as columns
 connection per batch, naming only the columns the batch fills, with a larger page
 cache for the load; when a load is at least as large as the table, the record indexes
 are dropped and built again once at the end, inside the same transaction. PostgreSQL:
-rows sealed one by one (:func:`sealed_rows`) and binary ``COPY ... FROM STDIN``
-through psycopg 3 for records and search keys, one ``INSERT ... SELECT FROM
+the same sealed batches, written row by row through binary ``COPY ... FROM STDIN``
+(psycopg 3) for records, and binary COPY for search keys, one ``INSERT ... SELECT FROM
 unnest(...) ON CONFLICT DO NOTHING`` per batch for identifiers (COPY cannot skip the
 ones a case already holds). Everything runs in the session's open transaction, so a
 failure anywhere rolls the whole file back, and no ORM object is made per row.
@@ -24,11 +24,12 @@ however many rows other cases hold.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import islice
+from itertools import islice, repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -91,8 +92,8 @@ def insert_records(
     dialect = bind_dialect.name
     cipher = cipher_of(bind_dialect)
     raw: Any = session.connection().connection.driver_connection
+    batches = sealed_batches(rows, cipher, blob=bytearray if dialect == "sqlite" else None)
     if dialect == "sqlite":
-        batches = sealed_batches(rows, cipher)
         with _sqlite_load_cache(raw):
             rebuild = _indexes_to_rebuild(raw, expected_rows)
             for name, _ in rebuild:
@@ -102,57 +103,12 @@ def insert_records(
                 raw.execute(ddl)
         return done
     if dialect == "postgresql":
-        sealed = sealed_rows(rows, cipher)
-        return _copy_insert(raw, int(case_id), int(evidence_file_id), sealed, on_batch)
+        return _copy_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
     raise NotImplementedError(f"bulk insert for {dialect}")
 
 
-def sealed_rows(rows: Iterable[Row], cipher: ColumnCipher) -> Iterator[Row]:
-    """Rows with the fields that can name a person encrypted, as the record columns'
-    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
-
-    Endpoints and places are sealed deterministically, so their ciphertexts are cached
-    (the same phones, accounts and places recur on thousands of rows)."""
-    fixed = cipher.seal_fixed
-    seal_body, seal_attrs = (
-        cipher.random_sealer("records.body"),
-        cipher.random_sealer("records.attrs"),
-    )
-    ends: dict[str, bytes] = {}
-    froms: dict[str, bytes] = {}
-    tos: dict[str, bytes] = {}
-
-    def sealed(cache: dict[str, bytes], value: str, label: str) -> bytes:
-        if len(cache) >= _CACHE_ENTRIES:
-            cache.clear()
-        result = cache[value] = fixed(value, label)
-        return result
-
-    end, origin, destination = IDENTIFIER_LABEL, "records.origin", "records.destination"
-    end_get, from_get, to_get = ends.get, froms.get, tos.get
-    for r in rows:
-        source, target, place_from, place_to, body, attrs = r[3], r[4], r[10], r[11], r[9], r[12]
-        yield (
-            r[0],
-            r[1],
-            r[2],
-            None if source is None else end_get(source) or sealed(ends, source, end),
-            None if target is None else end_get(target) or sealed(ends, target, end),
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            None if body is None else seal_body(body),
-            None
-            if place_from is None
-            else from_get(place_from) or sealed(froms, place_from, origin),
-            None if place_to is None else to_get(place_to) or sealed(tos, place_to, destination),
-            None if attrs is None else seal_attrs(attrs),
-        )
-
-
 # A batch of rows as columns, in ROW_FIELDS order; None for a column empty in every row.
-Columns = list[Sequence[Any] | None]
+Columns = list[list[Any] | None]
 # Columns (indexes into ROW_FIELDS) that can name a person, and their sealing labels.
 # Deterministic (AES-SIV, comparable in SQL): endpoints and places; randomised: the rest.
 _FIXED_COLUMNS = ((3, IDENTIFIER_LABEL), (4, IDENTIFIER_LABEL))
@@ -164,39 +120,54 @@ def sealed_batches(
     rows: Iterable[Row],
     cipher: ColumnCipher,
     size: int | None = None,
+    blob: Callable[[bytes], Any] | None = bytearray,
 ) -> Iterator[tuple[int, Columns]]:
-    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``) for SQLite, each as (row
-    count, columns), sealed as :func:`sealed_rows` seals them.
+    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
+    columns), with the fields that can name a person encrypted as the record columns'
+    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
+    Endpoints and places are sealed deterministically, so each distinct value is sealed
+    once (the same phones, accounts and places recur on thousands of rows).
 
-    Columnar on purpose: one transposition per batch (``zip``, in C) replaces a tuple per
-    row, a column that is empty throughout is left out of the INSERT (binding NULLs costs
-    the SQLite driver more than any other value), and sealed values are ``bytearray``,
-    which that driver binds without an adaptation lookup (``bytes`` go through one)."""
+    Columnar on purpose: one pass in C per column (``map`` of an ``itemgetter``) replaces
+    a tuple per row, a column that is empty throughout is left out of the INSERT (binding
+    NULLs costs the SQLite driver more than any other value), and sealed values are made
+    ``blob``: ``bytearray`` for SQLite, whose driver binds it without the adaptation
+    lookup ``bytes`` go through; None keeps ``bytes`` (PostgreSQL's COPY takes either)."""
     fixed = cipher.seal_fixed
-    caches: dict[str, dict[str, bytearray]] = {}
+    caches: dict[str, dict[str, Any]] = {}
     randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
     rows, size = iter(rows), size or BATCH_ROWS
+    width = len(ROW_FIELDS)
+    getters = [itemgetter(i) for i in range(width)]
 
-    def seal_fixed(column: Sequence[Any], label: str) -> list[bytearray | None]:
+    def seal_fixed(column: list[Any], label: str) -> list[Any]:
         cache = caches.setdefault(label, {})
         if len(cache) >= _CACHE_ENTRIES:
             cache.clear()
-        get = cache.get
         for value in set(column).difference(cache):
             if value is not None:
-                cache[value] = bytearray(fixed(value, label))
-        return list(map(get, column))
+                sealed = fixed(value, label)
+                cache[value] = sealed if blob is None else blob(sealed)
+        return list(map(cache.get, column))  # cache.get(None) is None
 
-    def seal_random(column: Sequence[Any], label: str) -> list[bytearray | None]:
+    def seal_random(column: list[Any], label: str) -> list[Any]:
         seal = randoms[label]
-        return [None if v is None else bytearray(seal(v)) for v in column]
+        if None in column:
+            if blob is None:
+                return [None if v is None else seal(v) for v in column]
+            return [None if v is None else blob(seal(v)) for v in column]
+        return list(map(seal, column) if blob is None else map(blob, map(seal, column)))
 
     while batch := list(islice(rows, size)):
         n = len(batch)
-        columns: Columns = list(zip(*batch, strict=True))
+        if set(map(len, batch)) != {width}:
+            raise ValueError(f"a record row has other than {width} fields")
+        columns: Columns = [list(map(get, batch)) for get in getters]
         del batch
         for i, column in enumerate(columns):
-            if column is not None and column.count(None) == n:
+            # Counted only when it starts empty: counting compares each value with None,
+            # which a Decimal answers slowly (an abstract-class check).
+            if column is not None and column[0] is None and column.count(None) == n:
                 columns[i] = None
         for i, label in (*_FIXED_COLUMNS, *_FIXED_PLACES):
             column = columns[i]
@@ -288,20 +259,26 @@ def _indexes_to_rebuild(
 
 
 def _copy_insert(
-    raw: Any, case_id: int, evidence_file_id: int, rows: Iterator[Row], on_batch: Progress | None
+    raw: Any,
+    case_id: int,
+    evidence_file_id: int,
+    batches: Iterator[tuple[int, Columns]],
+    on_batch: Progress | None,
 ) -> int:
     statement = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     done = 0
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         copy.set_types(RECORD_TYPES)
         write = copy.write_row
-        for row in rows:
-            write((case_id, evidence_file_id, *row))
-            done += 1
-            if on_batch is not None and done % BATCH_ROWS == 0:
+        for n, columns in batches:
+            # The two ids and the columns empty throughout the batch are constants.
+            full = [repeat(None, n) if c is None else c for c in columns]
+            ids = repeat(case_id, n), repeat(evidence_file_id, n)
+            for row in zip(*ids, *full, strict=True):
+                write(row)
+            done += n
+            if on_batch is not None:
                 on_batch(done)
-    if on_batch is not None and done % BATCH_ROWS:
-        on_batch(done)
     return done
 
 
