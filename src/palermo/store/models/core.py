@@ -261,6 +261,8 @@ class Record(Base):
     __tablename__ = "records"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # On PostgreSQL the database does not check this key (migration 0012): the evidence
+    # file's own key implies it, and a per-row check was a large share of a bulk load.
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     evidence_file_id: Mapped[int] = mapped_column(ForeignKey("evidence_files.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)

@@ -38,6 +38,8 @@ class SearchKey(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     key: Mapped[int] = mapped_column(BigInteger)
+    # On PostgreSQL the database does not check this key (migration 0012): the owner's
+    # key implies it and deletes the row with its owner.
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(8))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))

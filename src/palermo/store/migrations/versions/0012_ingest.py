@@ -1,7 +1,7 @@
 """ingest: PostgreSQL drops the foreign keys on a row's case that its owner already implies
 
 Revision ID: ingest_fewer_checks
-Revises: jobs_queue
+Revises: records_case_time
 Create Date: 2026-12-04 22:40:00
 
 A bulk load writes each record and each search key with its case's id. On PostgreSQL
@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "ingest_fewer_checks"
-down_revision: str | None = "jobs_queue"
+down_revision: str | None = "records_case_time"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
