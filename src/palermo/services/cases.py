@@ -547,20 +547,40 @@ def list_people(
     ctx: Context, actor: Actor, reference: str, *, reveal: bool = False
 ) -> list[PersonView]:
     """People of a case. Victims appear by pseudonym unless ``reveal`` and the role allows it."""
+    return list(kept_people(ctx, actor, reference, reveal=reveal))
+
+
+def kept_people(
+    ctx: Context, actor: Actor, reference: str, *, reveal: bool = False
+) -> tuple[PersonView, ...]:
+    """:func:`list_people` as kept per case fingerprint and kind of viewer (whether
+    victims' names are shown, and the role): the same object until the case changes, so
+    a page may key its rendering on it. Access is checked and the read audited on every
+    call. Kept in memory only: revealed identities are not written to the stored views."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        people = list(
-            session.scalars(select(Person).where(Person.case_id == case.id).order_by(Person.id))
-        )
+        fingerprint = case_fingerprint(session, case)
+        case_id = case.id
         viewer = actor if reveal else without_identity(actor)
+
+        def compute() -> tuple[PersonView, ...]:
+            people = session.scalars(
+                select(Person).where(Person.case_id == case_id).order_by(Person.id)
+            )
+            return tuple(person_view(ctx, viewer, p) for p in people)
+
+        views = _people.get(ctx, case_id, fingerprint, viewer_key(actor, reveal), compute)
         audit.record_read(
             session,
             actor=actor,
             action="person.list",
-            case_id=case.id,
+            case_id=case_id,
             details={"reveal": bool(reveal and actor.can(Permission.SEE_VICTIM_IDENTITY))},
         )
-        return [person_view(ctx, viewer, p) for p in people]
+        return views.value
+
+
+_people: KeptView[tuple[PersonView, ...]] = KeptView("people.list/1", max_entries=32, durable=False)
 
 
 def without_identity(actor: Actor) -> Actor:

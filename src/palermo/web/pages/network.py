@@ -24,6 +24,11 @@ from palermo.web.pages.cases import _case_page, case_path
 router = APIRouter()
 
 EVIDENCE_KINDS = ("call", "message", "payment", "trip")
+# Rows of the roles and culpable tables per page: a large case has hundreds of people
+# with a role, each row with its evidence (megabytes as one page); "all" shows them all.
+TABLE_PAGE = 25
+# The paged tables: (query parameter, the view's list).
+PAGED_TABLES = (("roles_page", "roles"), ("culpable_page", "culpable"))
 # Where the cached body leaves room for the national links (rendered per request).
 NATIONAL_MARKER = Markup("<!-- national-links -->")
 # The comparisons of the resolution model, in words.
@@ -46,6 +51,17 @@ def _evidence_words(evidence: list[tuple[str, str, float]]) -> list[tuple[str, f
     ]
 
 
+def _page(value: str, total: int) -> int:
+    """The page of a paged table asked for: 0 for all, else 1 to the last page."""
+    if value == "all":
+        return 0
+    pages = max(1, -(-total // TABLE_PAGE))
+    try:
+        return min(max(1, int(value)), pages)
+    except ValueError:
+        return 1
+
+
 def _date(value: str) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -62,12 +78,16 @@ def network_tab(
     start: Annotated[str, Query(max_length=10)] = "",
     end: Annotated[str, Query(max_length=10)] = "",
     reveal: bool = False,
+    roles_page: Annotated[str, Query(max_length=8)] = "",
+    culpable_page: Annotated[str, Query(max_length=8)] = "",
 ) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     view = network.network_view(
         ctx, user.actor, reference, start=_date(start), end=_date(end), reveal=reveal
     )
     query = urlencode([(k, v) for k, v in (("start", start), ("end", end)) if v])
+    asked = {"roles_page": roles_page, "culpable_page": culpable_page}
+    pages = {param: _page(asked[param], len(getattr(view, field))) for param, field in PAGED_TABLES}
     values = {
         "view": view,
         "case": case,
@@ -79,6 +99,8 @@ def network_tab(
         "can_decide": user.actor.can(Permission.DECIDE),
         "evidence_kinds": EVIDENCE_KINDS,
         "api_url": f"/api{case_path(case.reference)}/network" + ("?" + query if query else ""),
+        "table_page": TABLE_PAGE,
+        **pages,
     }
     # The view's graph is the kept computation's own (one per case fingerprint and
     # viewer); the rest of the view and the inputs complete the body's key.
@@ -111,12 +133,15 @@ def decide_role(
     person_id: Annotated[int, Form()],
     role: Annotated[str, Form(max_length=64)],
     decision: Annotated[str, Form(max_length=16)],
+    roles_page: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
     network.decide_role(
         ctx, user.actor, reference, person_id=person_id, role=role, decision=decision
     )
+    # Back to the page of the table the decision was made on.
+    back = f"?roles_page={roles_page}" if roles_page == "all" or roles_page.isdigit() else ""
     return RedirectResponse(
-        case_path(reference, "/network") + f"#role-{person_id}-{role}", status_code=303
+        case_path(reference, "/network") + back + f"#role-{person_id}-{role}", status_code=303
     )
 
 

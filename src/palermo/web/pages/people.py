@@ -24,6 +24,7 @@ from palermo.services.errors import PermissionDenied
 from palermo.services.users import UserInfo
 from palermo.store.models import PersonKind
 from palermo.web.auth import CtxDep, PageUser
+from palermo.web.fragments import fragments
 from palermo.web.pages.cases import case_path
 from palermo.web.pages.casework import (
     LABELS,
@@ -99,7 +100,18 @@ def _people_tab(
     case = cases.get_case(ctx, user.actor, reference)
     may_reveal = user.actor.can(Permission.SEE_VICTIM_IDENTITY)
     reveal = reveal and may_reveal
-    persons = cases.list_people(ctx, user.actor, reference, reveal=reveal)
+    persons = cases.kept_people(ctx, user.actor, reference, reveal=reveal)
+    can_edit = user.actor.can(Permission.EDIT_CASE)
+    # The rows are most of the page: rendered once per kept list (one per case
+    # fingerprint and kind of viewer) and what else they show.
+    row_values = {
+        "people": persons,
+        "reveal": reveal,
+        "can_edit": can_edit,
+        "case_path": case_path(case.reference),
+    }
+    key = (id(persons), reveal, can_edit, row_values["case_path"])
+    people_rows = fragments.render(request, "people/_rows.html", key, persons, lambda: row_values)
     every_identifier = cases.list_identifiers(ctx, user.actor, reference)
     # A large case's records name tens of thousands of phones and accounts: a page of them.
     pages = max(1, -(-len(every_identifier) // IDENTIFIERS_PER_PAGE))
@@ -115,6 +127,7 @@ def _people_tab(
         "people/list.html",
         {
             "people": persons,
+            "people_rows": people_rows,
             "identifiers": identifiers,
             "identifiers_total": len(every_identifier),
             "identifiers_first": first + 1,
@@ -123,7 +136,7 @@ def _people_tab(
             "organisations": orgs,
             "may_reveal": may_reveal,
             "reveal": reveal,
-            "can_edit": user.actor.can(Permission.EDIT_CASE),
+            "can_edit": can_edit,
             "saved": SAVED.get(saved or ""),
             "form": form,
             "values": values or {},

@@ -21,9 +21,15 @@ from palermo.reports import csv_safe
 from palermo.services import cases
 from palermo.services.timeline import KINDS, TimelineFilter, case_timeline, export_timeline
 from palermo.web.auth import CtxDep, PageUser
+from palermo.web.fragments import Fragments
 from palermo.web.pages.cases import _case_page, _page_numbers, case_path
 
 router = APIRouter()
+
+# The entries of the pages of the timeline recently shown: kept apart from the tab bodies
+# (palermo.web.fragments.fragments), so paging through a long timeline does not push out
+# the Elements, Network and Money bodies, which cost far more to draw again.
+entry_fragments = Fragments(max_entries=64)
 
 
 def _day(value: str, end: bool = False) -> datetime | None:
@@ -137,6 +143,23 @@ def timeline(
         return case_path(case.reference, path) + ("?" + urlencode(query) if query else "")
 
     selected_person = next((p for p in people if p.id == person_id), None)
+    # The entries are most of the page: the kept page of the timeline is one object per
+    # case fingerprint, kind of viewer and filter; its links depend on the filter.
+    entry_values = {
+        "result": result,
+        "kind_names": KIND_NAMES,
+        "first_labels": FIRST_LABELS,
+        "url": url,
+        "page_numbers": _page_numbers(result.page, result.pages),
+    }
+    key = (
+        id(result),
+        case.reference,
+        *((k, tuple(v) if isinstance(v, list) else v) for k, v in current.items()),
+    )
+    entries = entry_fragments.render(
+        request, "timeline/_entries.html", key, result, lambda: entry_values
+    )
     return _case_page(
         request,
         user,
@@ -158,6 +181,6 @@ def timeline(
             "start": start,
             "end": end,
             "url": url,
-            "page_numbers": _page_numbers(result.page, result.pages),
+            "entries": entries,
         },
     )

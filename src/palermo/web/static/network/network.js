@@ -427,6 +427,11 @@
     if (n.data("type") === "person") {
       var pid = n.id().split(":")[1], first = document.querySelector("[id^='role-" + pid + "-']");
       if (first) { var a = el("a", "See this person in the tables"); a.href = "#" + first.id; panel.appendChild(a); }
+      else if (sigs.length && document.getElementById("roles-table")) {
+        // The roles table is paged: the person's rows are on another page; show them all.
+        var q = new URLSearchParams(location.search); q.set("roles_page", "all");
+        var more = el("a", "See this person in the tables"); more.href = "?" + q.toString() + "#roles"; panel.appendChild(more);
+      }
     }
   }
 
