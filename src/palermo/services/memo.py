@@ -14,7 +14,9 @@ HTML, PDF and DOCX (made from the same HTML, so the headings are the same).
 Victims appear by pseudonym unless the user asks for names and the role allows them.
 Two lines of defence: every text a section carries is passed through a
 :class:`Redactor` of the sealed identities here, and :func:`export_memo` redacts the
-rendered HTML again (SVG labels are text nodes, so they are reached too).
+rendered HTML again (SVG labels are text nodes, so they are reached too). The HTML export
+keeps its sections rendered and redacted per case fingerprint, kind of viewer and
+variant (:func:`_kept_html`); only the page around them is rendered per request.
 
 The case is read from the store once (:func:`palermo.services.network.load_case`) and
 handed to the Network, Money and restitution services, which would otherwise each read
