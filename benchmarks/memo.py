@@ -126,6 +126,8 @@ def forget_memory() -> None:
     ):
         kept.clear_memory()
     timeline._pages.clear()
+    for rendered in (memo._redactors, memo._rendered, memo._rendered_fresh):
+        rendered.clear()
 
 
 def _cpu() -> float:

@@ -6,12 +6,15 @@ capability adds its section without touching the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from palermo import words
 
@@ -59,6 +62,8 @@ class MemoSection:
     template: str
     data: dict[str, Any]
     appendix: bool = False  # long matrices: after the body, lettered A, B, ...
+    # The section's content already rendered (see render_html_kept), shown as it is.
+    html: str | None = None
 
 
 @dataclass
@@ -98,6 +103,42 @@ def render_html(memo: Memo) -> str:
     return _environment.get_template("memo.html").render(memo=memo)
 
 
+def render_section(memo: Memo, section: MemoSection) -> str:
+    """One section's content as ``memo.html`` includes it (the same template and names)."""
+    return _environment.get_template(section.template).render(
+        memo=memo, section=section, data=section.data
+    )
+
+
+def render_html_kept(
+    memo: Memo,
+    kept: dict[str, str],
+    redact: Callable[[str], str] | None = None,
+) -> str:
+    """The memo as :func:`render_html` then ``redact`` would write it, with the content of
+    the sections ``kept`` holds (key -> already redacted content) not rendered again.
+
+    Those sections are written as markers (comments: tags, which redaction leaves as they
+    are and escaped text cannot forge), the rest is rendered and redacted, and the markers
+    are replaced last. Redaction reads each text between two tags on its own, so redacting
+    the content apart gives what redacting the whole document gives."""
+    token = secrets.token_hex(8)
+    markers = {key: f"<!--memo-section {token} {key}-->" for key in kept}
+    marked = replace(
+        memo,
+        sections=[
+            replace(s, html=Markup(markers[s.key])) if s.key in markers else s
+            for s in memo.sections
+        ],
+    )
+    html = render_html(marked)
+    if redact is not None:
+        html = redact(html)
+    for key, marker in markers.items():
+        html = html.replace(marker, kept[key], 1)
+    return html
+
+
 def render_pdf(html: str) -> bytes:
     """PDF from the memo HTML. WeasyPrint needs no browser and no network."""
     from weasyprint import HTML
@@ -119,8 +160,6 @@ def render_memo_pdf(memo: Memo, redact: Any = None) -> bytes:
     prints the body's last page with CSS (``target-counter``), and the layout itself says
     where the body ends (the ``body-end`` anchor), so a long memo needs no layout of its
     body alone. Only a wrong guess lays the memo out a second time."""
-    from dataclasses import replace
-
     from weasyprint import HTML
 
     def layout(m: Memo) -> Any:

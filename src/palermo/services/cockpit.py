@@ -14,10 +14,11 @@ the audit entries since the last visit) and the pure functions below turn it int
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from threading import Lock
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
@@ -534,7 +535,8 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
             object_id=case.id,
         )
     suspects = []
-    for s in assessment.suspects:
+    acts = _acts_of(assessment)
+    for s, suspect_acts in zip(assessment.suspects, acts, strict=True):
         charges = charge_lines(s)
         suspects.append(
             SuspectLine(
@@ -542,7 +544,7 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
                 pseudonym=s.pseudonym,
                 name=s.name,
                 roles=roles.get(s.person_id, []),
-                acts=_acts(s),
+                acts=list(suspect_acts),
                 charges=charges,
                 label=best_label(charges),
             )
@@ -573,6 +575,30 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
 
 def _risk_rank(level: str) -> int:
     return {"high": 0, "medium": 1, "low": 2}.get(level, 3)
+
+
+# The acts of each suspect of the assessments last shown, by identity: an assessment from
+# the cache is the same object on every visit, and reading its facts costs milliseconds on
+# a large case. Each entry holds its assessment, so an id is not reused.
+_acts_kept: OrderedDict[int, tuple[CaseAssessment, tuple[tuple[str, ...], ...]]] = OrderedDict()
+_acts_guard = Lock()
+_ACTS_KEPT = 32
+
+
+def _acts_of(assessment: CaseAssessment) -> tuple[tuple[str, ...], ...]:
+    """:func:`_acts` of every suspect of ``assessment``, in its order."""
+    key = id(assessment)
+    with _acts_guard:
+        found = _acts_kept.get(key)
+        if found is not None and found[0] is assessment:
+            _acts_kept.move_to_end(key)
+            return found[1]
+    acts = tuple(tuple(_acts(s)) for s in assessment.suspects)
+    with _acts_guard:
+        _acts_kept[key] = (assessment, acts)
+        while len(_acts_kept) > _ACTS_KEPT:
+            _acts_kept.popitem(last=False)
+    return acts
 
 
 def _acts(s: SuspectView) -> list[str]:

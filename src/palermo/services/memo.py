@@ -14,7 +14,9 @@ HTML, PDF and DOCX (made from the same HTML, so the headings are the same).
 Victims appear by pseudonym unless the user asks for names and the role allows them.
 Two lines of defence: every text a section carries is passed through a
 :class:`Redactor` of the sealed identities here, and :func:`export_memo` redacts the
-rendered HTML again (SVG labels are text nodes, so they are reached too).
+rendered HTML again (SVG labels are text nodes, so they are reached too). The HTML export
+keeps its sections rendered and redacted per case fingerprint, kind of viewer and
+variant (:func:`_kept_html`); only the page around them is rendered per request.
 
 The case is read from the store once (:func:`palermo.services.network.load_case`) and
 handed to the Network, Money and restitution services, which would otherwise each read
@@ -27,10 +29,12 @@ nothing: WeasyPrint lays out a table row in about 10 ms, a paragraph in about 2.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
@@ -47,7 +51,9 @@ from palermo.reports.memo import (
     MemoSection,
     render_docx,
     render_html,
+    render_html_kept,
     render_memo_pdf,
+    render_section,
 )
 from palermo.reports.pictures import FlowLink, FlowNode, NetEdge, NetNode, flow_svg, network_svg
 from palermo.reports.sentencing import (
@@ -82,7 +88,7 @@ from palermo.services.derived_views import KeptView
 from palermo.services.errors import InvalidInput
 from palermo.services.record_stats import record_stats
 from palermo.services.timeline import TimelineFilter, case_timeline
-from palermo.services.viewcache import case_fingerprint, viewer_key
+from palermo.services.viewcache import CaseViewCache, case_fingerprint, viewer_key
 from palermo.store.models import Assertion, Case, Charge, Identifier, Person, Record
 
 TIMELINE_ENTRIES = 100  # WeasyPrint lays out table rows slowly; the full timeline is in the app
@@ -111,8 +117,18 @@ def _plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (many or word + 's')}"
 
 
-def _summary(ctx: Context, session: Session, case: Case, people: list[Person]) -> dict[str, Any]:
-    kinds = Counter(p.kind for p in people)
+def _summary(ctx: Context, session: Session, case: Case) -> dict[str, Any]:
+    # Counted by the database: a large case has thousands of people to read otherwise.
+    kinds: Counter[str] = Counter(
+        {
+            kind: int(n)
+            for kind, n in session.execute(
+                select(Person.kind, func.count())
+                .where(Person.case_id == case.id)
+                .group_by(Person.kind)
+            )
+        }
+    )
     # Counted once per case fingerprint (every record of the case is read for them).
     stats = record_stats(ctx, session, case)
     first, last = stats.first, stats.last
@@ -1036,6 +1052,16 @@ def _with_tasks(ctx: Context, actor: Actor, reference: str, gaps: MemoSection) -
     return replace(gaps, title="Gaps and tasks", data={**gaps.data, "tasks": tasks})
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """Where a memo's sections from the kept analysis are filed, and which they are."""
+
+    case_id: int
+    fingerprint: tuple[Any, ...]
+    viewer: tuple[Any, ...]
+    keys: frozenset[str]
+
+
 def build_memo(
     ctx: Context,
     actor: Actor,
@@ -1056,16 +1082,31 @@ def build_memo(
     case's law, sentencing, gaps and tasks, evidence index), the long matrices in
     appendices. ``brief`` (two pages, for a supervisor): summary, the key facts, the
     charges per defendant with their weak elements, the victim-witnesses at risk."""
+    return _build_memo(ctx, actor, reference, reveal=reveal, variant=variant, redactor=redactor)[0]
+
+
+def _build_memo(
+    ctx: Context,
+    actor: Actor,
+    reference: str,
+    *,
+    reveal: bool,
+    variant: str,
+    redactor: Redactor | None,
+    fingerprint: tuple[Any, ...] | None = None,
+) -> tuple[Memo, _Kept]:
+    """:func:`build_memo`, and which of its sections come from the kept analysis.
+    ``fingerprint``: the case's, read by the caller before its redactor was built."""
     if variant not in VARIANTS:
         raise InvalidInput(f"variant must be one of {', '.join(VARIANTS)}")
     allowed = reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
         # Read before the data it guards (see case_fingerprint).
-        fingerprint = case_fingerprint(session, case)
+        if fingerprint is None:
+            fingerprint = case_fingerprint(session, case)
         if not allowed and redactor is None:
             redactor = _redactor(ctx, session, case.id, actor)
-        people = list(session.scalars(select(Person).where(Person.case_id == case.id)))
         regime = regime_for(case.jurisdiction)
         memo = Memo(
             reference=case.reference,
@@ -1077,45 +1118,55 @@ def build_memo(
             paper=regime.paper if regime else "A4",
             date_style=regime.date_style if regime else "day-month-year",
         )
-        summary = _summary(ctx, session, case, people)
+        summary = _summary(ctx, session, case)
         case_id = case.id
+    filed = (*fingerprint, summary["jurisdiction"])
+    viewer = viewer_key(actor, allowed)
     analysis = _analyses.get(
-        ctx,
-        case_id,
-        (*fingerprint, summary["jurisdiction"]),
-        viewer_key(actor, allowed),
-        lambda: _analyse(ctx, actor, reference, allowed, regime),
+        ctx, case_id, filed, viewer, lambda: _analyse(ctx, actor, reference, allowed, regime)
     ).value
     summary_section = MemoSection("summary", "Summary", "section_summary.html", summary)
     witnesses_section = _witnesses_section(ctx, actor, reference, analysis, allowed, redactor)
+    kept = [analysis.facts, analysis.theory]
     if variant == "brief":
         memo.sections += [summary_section, analysis.facts, analysis.theory, witnesses_section]
-        return memo
-    memo.sections += [
-        summary_section,
-        analysis.facts,
-        analysis.theory,
-        witnesses_section,
-        analysis.defences,
-        analysis.uncharged,
-        analysis.money,
-        _sentencing_section(ctx, actor, reference, analysis),
-        _with_tasks(ctx, actor, reference, analysis.gaps),
-        analysis.elements,
-        MemoSection(
-            "evidence",
-            "Evidence index",
-            "section_evidence.html",
-            {"files": list_evidence(ctx, actor, reference)},
-            appendix=True,
-        ),
-        analysis.parties,
-        analysis.network,
-        analysis.roles,
-        analysis.money_detail,
-        analysis.timeline,
-    ]
-    return memo
+    else:
+        kept += [
+            analysis.defences,
+            analysis.uncharged,
+            analysis.money,
+            analysis.elements,
+            analysis.parties,
+            analysis.network,
+            analysis.roles,
+            analysis.money_detail,
+            analysis.timeline,
+        ]
+        memo.sections += [
+            summary_section,
+            analysis.facts,
+            analysis.theory,
+            witnesses_section,
+            analysis.defences,
+            analysis.uncharged,
+            analysis.money,
+            _sentencing_section(ctx, actor, reference, analysis),
+            _with_tasks(ctx, actor, reference, analysis.gaps),
+            analysis.elements,
+            MemoSection(
+                "evidence",
+                "Evidence index",
+                "section_evidence.html",
+                {"files": list_evidence(ctx, actor, reference)},
+                appendix=True,
+            ),
+            analysis.parties,
+            analysis.network,
+            analysis.roles,
+            analysis.money_detail,
+            analysis.timeline,
+        ]
+    return memo, _Kept(case_id, filed, viewer, frozenset(s.key for s in kept))
 
 
 def _elements_sections(
@@ -1403,6 +1454,20 @@ def _redact_entry(entry: Any, redactor: Redactor) -> Any:
     return replace(entry, title=redactor(entry.title), quote=quote)
 
 
+# The export's redactor of a case's sealed identities is the same for every viewer it
+# redacts for (it hides every sealed identity, see _redactor) and is built from the
+# case's people and identifiers, which the fingerprint covers: building it reads and
+# unseals every sealed identity, tens of milliseconds on a large case.
+_redactors: CaseViewCache[Redactor] = CaseViewCache(max_entries=8)
+
+# The memo's sections from the kept analysis, rendered and redacted, per case fingerprint,
+# kind of viewer (viewer_key: whether victims' names are shown, the role) and variant:
+# rendering and redacting them is most of an export's work, and they change only with the
+# analysis they show. Memory only: they are cheap to make again from the stored analysis.
+_rendered: CaseViewCache[dict[str, str]] = CaseViewCache(max_entries=16)
+_rendered_fresh: CaseViewCache[str] = CaseViewCache(max_entries=128)
+
+
 def export_memo(
     ctx: Context,
     actor: Actor,
@@ -1418,12 +1483,29 @@ def export_memo(
     if fmt not in {"html", "pdf", "docx"}:
         raise InvalidInput("format must be html, pdf or docx")
     redactor: Redactor | None = None
-    if not (reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)):
-        # One redactor for the export: the sections' text, then the rendered HTML.
-        with ctx.db.session() as session:
-            case = open_case(ctx, session, actor, reference)
-            redactor = _redactor(ctx, session, case.id, actor)
-    memo = build_memo(ctx, actor, reference, reveal=reveal, variant=variant, redactor=redactor)
+    with ctx.db.session() as session:
+        case = open_case(ctx, session, actor, reference)
+        # Read before the redactor and the data it guards (see case_fingerprint).
+        fingerprint = case_fingerprint(session, case)
+        if not (reveal and actor.can(Permission.SEE_VICTIM_IDENTITY)):
+            # One redactor for the export: the sections' text, then the rendered HTML.
+            case_id = case.id
+            redactor = _redactors.get_or_compute(
+                ctx,
+                case_id,
+                fingerprint,
+                "memo",
+                lambda: _redactor(ctx, session, case_id, actor),
+            ).value
+    memo, kept = _build_memo(
+        ctx,
+        actor,
+        reference,
+        reveal=reveal,
+        variant=variant,
+        redactor=redactor,
+        fingerprint=fingerprint,
+    )
     redact_html: Any = None
     if memo.redacted:
         # Second line of defence: free text must not carry a sealed name either.
@@ -1446,7 +1528,57 @@ def export_memo(
         )
     if fmt == "pdf":
         return render_memo_pdf(memo, redact_html)
+    if fmt == "html":
+        return render_html_kept(
+            memo, _kept_html(ctx, memo, kept, redact_html), redact_html
+        ).encode()
     html = render_html(memo)
     if redact_html is not None:
         html = redact_html(html)
-    return html.encode() if fmt == "html" else render_docx(html)
+    return render_docx(html)
+
+
+def _kept_html(ctx: Context, memo: Memo, kept: _Kept, redact: Any) -> dict[str, str]:
+    """Sections' content, rendered and redacted once per stored analysis, kind of viewer
+    and variant (never one viewer kind's rendering for another: the viewer's key is in
+    every entry's key, as it is in the analysis's).
+
+    The sections from the kept analysis are filed under the analysis; the ones read
+    afresh on each export (summary, witnesses, sentencing, tasks, evidence index) under
+    what they hold as well, so a change of their data renders them again."""
+
+    def render(section: MemoSection) -> str:
+        html = render_section(memo, section)
+        return str(redact(html)) if redact is not None else html
+
+    def analysed() -> dict[str, str]:
+        return {s.key: render(s) for s in memo.sections if s.key in kept.keys}
+
+    viewer = (kept.viewer, memo.variant)
+    out = dict(
+        _rendered.get_or_compute(ctx, kept.case_id, kept.fingerprint, viewer, analysed).value
+    )
+    for section in memo.sections:
+        if section.key in out:
+            continue
+        held = _content_key(section)
+        if held is None:  # not known by its content: rendered each time
+            continue
+        out[section.key] = _rendered_fresh.get_or_compute(
+            ctx,
+            kept.case_id,
+            kept.fingerprint,
+            (viewer, section.key, held),
+            partial(render, section),
+        ).value
+    return out
+
+
+def _content_key(section: MemoSection) -> str | None:
+    """A digest of everything a section shows (its data, all dataclasses, dates and plain
+    values, written out in full by ``repr``), or None when some of it is written as an
+    object's address, which says nothing of what it holds."""
+    text = repr((section.template, section.title, section.data))
+    if " at 0x" in text:
+        return None
+    return hashlib.sha256(text.encode()).hexdigest()
