@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, forget_kept_views
 
 from palermo.security import passwords
 from palermo.security.permissions import SYSTEM, Actor
@@ -215,3 +215,11 @@ def seeding() -> ModuleType:
     from tests.web import seeding as module
 
     return module
+
+
+@pytest.fixture
+def fresh_kept_views() -> Iterator[None]:
+    """Each test starts and ends with no analysis view kept in memory."""
+    forget_kept_views()
+    yield
+    forget_kept_views()

@@ -46,3 +46,12 @@ def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[in
 
     monkeypatch.setattr(module, name, counted)
     return calls
+
+
+def forget_kept_views() -> None:
+    """Empty this process's memory of the kept analysis views (Network, Elements, memo,
+    Money), as a restart or a second worker would have it; stored views stay stored."""
+    from palermo.services import elements, memo, money, network
+
+    for kept in (network._views, elements._assessments, memo._analyses, money._views):
+        kept.clear_memory()

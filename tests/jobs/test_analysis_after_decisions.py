@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from tests.conftest import Login
-from tests.helpers import csrf_from
+from tests.helpers import csrf_from, forget_kept_views
 
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import (
@@ -23,8 +22,6 @@ from palermo.services import (
     cases,
     elements,
     jobs,
-    memo,
-    money,
     network,
     review,
 )
@@ -36,16 +33,10 @@ from palermo.store.models import Assertion, AuditEntry, PersonKind, Role, User
 from palermo.store.models.derived import DerivedView
 from palermo.store.models.jobs import Job
 
-KEPT = (network._views, elements._assessments, memo._analyses, money._views)
-
 
 @pytest.fixture(autouse=True)
-def forget_memory() -> Iterator[None]:
-    for kept in KEPT:
-        kept.clear_memory()
-    yield
-    for kept in KEPT:
-        kept.clear_memory()
+def forget_memory(fresh_kept_views: None) -> None:
+    """No view kept in memory from another test."""
 
 
 @pytest.fixture
@@ -351,8 +342,7 @@ def test_after_the_analysis_the_pages_read_the_stored_views(
     assert run_all(ctx) == 1
 
     # A web worker that did not run the job (nothing in its memory) reads the stored rows.
-    for kept in KEPT:
-        kept.clear_memory()
+    forget_kept_views()
     before = (network._views.counts.stored, elements._assessments.counts.stored)
     computed = _count_computations(monkeypatch)
     assert client.get(f"/cases/{case_ref}/network").status_code == 200

@@ -5,12 +5,11 @@ cancellable; asked for again only by who may change the case's jobs."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.helpers import counting
+from tests.helpers import counting, forget_kept_views
 
 from palermo.security.permissions import Actor
 from palermo.services import analysis_jobs, cases, elements, ingest_jobs, jobs, memo, money, network
@@ -22,16 +21,10 @@ from palermo.store.models.jobs import Job
 
 from .conftest import call_files, streams
 
-KEPT = (network._views, elements._assessments, memo._analyses, money._views)
-
 
 @pytest.fixture(autouse=True)
-def forget_memory() -> Iterator[None]:
-    for kept in KEPT:
-        kept.clear_memory()
-    yield
-    for kept in KEPT:
-        kept.clear_memory()
+def forget_memory(fresh_kept_views: None) -> None:
+    """No view kept in memory from another test."""
 
 
 @pytest.fixture
@@ -86,8 +79,7 @@ def test_after_an_ingest_the_views_are_stored_and_the_pages_read_them_without_co
 
     # What a web worker that did not run the job sees (nothing in its memory): the
     # stored views, not a computation.
-    for kept in KEPT:
-        kept.clear_memory()
+    forget_kept_views()
     computed = counting(monkeypatch, network, "_compute_view")
     assessed = counting(monkeypatch, elements, "assess")
     traced = counting(monkeypatch, money, "_money_view")
@@ -194,8 +186,7 @@ def test_views_computed_for_a_prosecutor_are_not_served_to_an_analyst(
     # The analyst joins after the analysis ran: nothing was computed for their kind of
     # viewer, and what was computed for the prosecutor is not served to them.
     cases.add_member(ctx, prosecutor, case_ref, analyst.username)
-    for kept in KEPT:
-        kept.clear_memory()
+    forget_kept_views()
     computed = counting(monkeypatch, network, "_compute_view")
     assessed = counting(monkeypatch, elements, "assess")
     network.network_view(ctx, analyst, case_ref)

@@ -5,13 +5,12 @@ encrypted at rest."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.helpers import counting
+from tests.helpers import counting, forget_kept_views
 from tests.network_money import simcase
 
 from palermo.security.permissions import Actor
@@ -22,7 +21,6 @@ from palermo.store.models import Identifier, Person, Role
 from palermo.store.models.derived import DerivedView
 
 REF = "NET-001"
-KEPT = (network._views, elements._assessments, memo._analyses, money._views)
 
 
 @pytest.fixture(scope="session")
@@ -36,18 +34,13 @@ def sim(ctx: Context, prosecutor: Actor, unit_id: int, sim_folder: Path) -> Any:
 
 
 @pytest.fixture(autouse=True)
-def forget_memory() -> Iterator[None]:
-    for kept in KEPT:
-        kept.clear_memory()
-    yield
-    for kept in KEPT:
-        kept.clear_memory()
+def forget_memory(fresh_kept_views: None) -> None:
+    """No view kept in memory from another test."""
 
 
 def restart(settings: Settings) -> Context:
     """What a restart or a second worker sees: a new context, nothing in memory."""
-    for kept in KEPT:
-        kept.clear_memory()
+    forget_kept_views()
     return Context.create(settings, migrate=False)
 
 
@@ -101,8 +94,7 @@ def test_new_evidence_or_a_decision_computes_again(
         network.decide_role(
             other, prosecutor, REF, person_id=person, role="transporter", decision="confirmed"
         )
-        for kept in KEPT:
-            kept.clear_memory()
+        forget_kept_views()
         view = network.network_view(other, prosecutor, REF)
         assert not view.cached and len(computed) == 3
         row = next(r for r in view.roles if r.person_id == person and r.role == "transporter")
@@ -181,8 +173,7 @@ def test_the_memo_reads_the_views_the_pages_stored(
         assert computed == [] and assessed == [] and traced == []
         # the memo's own analysis is kept too: a second export computes nothing
         analysed = counting(monkeypatch, memo, "_analyse")
-        for kept in KEPT:
-            kept.clear_memory()
+        forget_kept_views()
         again = memo.build_memo(other, prosecutor, REF, reveal=True)
         assert analysed == [] and [s.key for s in again.sections] == [s.key for s in first.sections]
     finally:
