@@ -344,8 +344,9 @@ def run(job: jobs.Running) -> dict[str, Any]:
     seconds: dict[str, float] = {}
     total = len(VIEWS) * len(who)
     position = 0
-    for reader in who:
+    for done, reader in enumerate(who, start=1):
         role = reader.role.value
+        result["roles"] = sorted({r.role.value for r in who[:done]})
         for name, label, compute in VIEWS:
             step = f"view {position + 1} of {total}: {label} (for the role {role})"
             job.progress(position, total, step, force=True)
@@ -358,7 +359,6 @@ def run(job: jobs.Running) -> dict[str, Any]:
                 for n, lbl, _compute in VIEWS
                 if n in seconds
             ]
-            result["roles"] = sorted({r.role.value for r in who[: who.index(reader) + 1]})
             job.save_result(result)
     job.progress(total, total, "done", force=True)
     return {
