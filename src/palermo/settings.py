@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     jobs_in_process: bool | None = None
     # Queue the case's analysis after each decision (a suggestion confirmed, a merge...).
     analyse_after_decisions: bool = True
+    # ... once the case has had no decision for this long (each decision pushes it later),
+    # and at the latest this long after the first decision that queued it (seconds).
+    analyse_delay_seconds: float = 30.0
+    analyse_max_delay_seconds: float = 300.0
     # Resource limits, checked while streaming before a file reaches the evidence store.
     max_upload_bytes: int = 20 * 1024**3  # one upload (a folder or zip), expanded
     max_archive_entries: int = 10_000  # files in one zip (and parts in one DOCX/XLSX)

@@ -6,10 +6,12 @@ import io
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from palermo.services import jobs
 from palermo.services.context import Context
 from palermo.settings import Settings
 
@@ -65,3 +67,25 @@ def no_local_worker(ctx: Context) -> Context:
     """The test process queues jobs but never runs them: worker processes do."""
     ctx.settings.jobs_in_process = False
     return ctx
+
+
+class Clock:
+    """The queue's clock (:func:`palermo.services.jobs.now`), moved on by the test
+    instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.moment = start
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, seconds: float) -> datetime:
+        self.moment += timedelta(seconds=seconds)
+        return self.moment
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    found = Clock(datetime.now(UTC).replace(microsecond=0))
+    monkeypatch.setattr(jobs, "now", found)
+    return found

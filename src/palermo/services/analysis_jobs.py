@@ -31,7 +31,7 @@ import logging
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event, select, text
@@ -137,12 +137,42 @@ def queued_for(session: Session, case_id: int) -> int | None:
     )
 
 
+def _waiting(session: Session, case_id: int) -> Job | None:
+    """The case's analyse job waiting in the queue, locked and read afresh (a worker may
+    have claimed it since :func:`queued_for` saw it)."""
+    found = queued_for(session, case_id)
+    if found is None:
+        return None
+    return session.scalar(
+        select(Job)
+        .where(Job.id == found, Job.status == jobs.QUEUED)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _submit_in(ctx: Context, session: Session, actor: Actor, case_id: int) -> tuple[int, bool]:
-    waiting = queued_for(session, case_id)
+    """Queue the analysis to run at once: an analysis already waiting covers the request
+    and, if it was waiting for the end of a burst of decisions, now starts at once."""
+    waiting = _waiting(session, case_id)
     if waiting is not None:
-        return waiting, False
+        waiting.not_before = None
+        return waiting.id, False
     job = jobs.submit(ctx, session, actor, case_id, KIND, {}, total=len(VIEWS))
     return job.id, True
+
+
+def start_after_decision(ctx: Context, moment: datetime, first: datetime) -> datetime | None:
+    """When an analysis queued by decisions may start, after one made at ``moment``, the
+    burst's first having queued it at ``first``: once the case has had no decision for
+    ``analyse_delay_seconds``, and no later than ``analyse_max_delay_seconds`` after the
+    first (a reviewer deciding without a pause still gets an analysis). None (at once)
+    without a delay."""
+    delay = ctx.settings.analyse_delay_seconds
+    if delay <= 0:
+        return None
+    latest = first + timedelta(seconds=max(ctx.settings.analyse_max_delay_seconds, 0.0))
+    return min(moment + timedelta(seconds=delay), latest)
 
 
 def submit(ctx: Context, actor: Actor, reference: str) -> tuple[int, bool]:
@@ -250,33 +280,33 @@ def queue_after_decision(ctx: Context, actor: Actor, case_id: int) -> int | None
 
 
 def _queue_as(ctx: Context, session: Session, actor: Actor, case_id: int) -> int:
-    waiting = queued_for(session, case_id)
-    if waiting is not None:
-        # Locked, and read again: a worker may have claimed it since (then it runs on the
-        # data as it was before this decision, and a new one is queued below).
-        job = session.scalar(
-            select(Job)
-            .where(Job.id == waiting, Job.status == jobs.QUEUED)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        if job is not None:
-            ref = jobs.actor_ref(actor)
-            if job.payload.get("actor") != ref:
-                job.payload = {**job.payload, "actor": ref}
-                job.requested_by = actor.user_id
-                audit.record(
-                    session,
-                    actor=actor,
-                    action="job.requester",
-                    case_id=case_id,
-                    object_type="job",
-                    object_id=job.id,
-                    details={"kind": KIND, "after": "decision"},
-                )
-            return job.id
-    job_id, _new = _submit_in(ctx, session, actor, case_id)
-    return job_id
+    moment = jobs.now()
+    # Locked, and read again: a worker may have claimed it since (then it runs on the
+    # data as it was before this decision, and a new one is queued below).
+    job = _waiting(session, case_id)
+    if job is not None:
+        if job.not_before is not None:
+            # Waiting for the burst to end: this decision pushes its start later (up to
+            # the maximum after the burst's first decision). One asked to run at once
+            # (by a person, or after an upload) is not held back.
+            job.not_before = start_after_decision(ctx, moment, jobs.aware(job.created_at))
+        ref = jobs.actor_ref(actor)
+        if job.payload.get("actor") != ref:
+            job.payload = {**job.payload, "actor": ref}
+            job.requested_by = actor.user_id
+            audit.record(
+                session,
+                actor=actor,
+                action="job.requester",
+                case_id=case_id,
+                object_type="job",
+                object_id=job.id,
+                details={"kind": KIND, "after": "decision"},
+            )
+        return job.id
+    start = start_after_decision(ctx, moment, moment)
+    job = jobs.submit(ctx, session, actor, case_id, KIND, {}, total=len(VIEWS), not_before=start)
+    return job.id
 
 
 def _record_not_queued(ctx: Context, actor: Actor, case_id: int, error: Exception) -> int | None:

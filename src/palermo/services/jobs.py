@@ -7,6 +7,10 @@ queued job in one short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, t
 database write lock on SQLite), so two workers never run the same job, and writes a
 heartbeat while it runs.
 
+A job may be queued to start later (``not_before``: the analysis after a burst of
+decisions waits for the burst to end); no worker takes it before then, and
+:func:`run_now` lets a person start it at once.
+
 A worker killed midway leaves its job ``running`` with a heartbeat that stops: the
 next worker on the same machine takes it back at once (its process is gone), any
 other after :data:`LEASE` without a heartbeat. Running it again is safe because every
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from palermo.security import audit, identities
@@ -59,6 +63,19 @@ LEASE = timedelta(seconds=float(os.environ.get("PALERMO_JOB_LEASE_SECONDS", "60"
 HEARTBEAT_SECONDS = 5.0
 MAX_ATTEMPTS = 30
 PROGRESS_EVERY = 0.5  # seconds between progress writes
+# The in-process worker looks again this often while a job waits for its start.
+IDLE_POLL_SECONDS = 1.0
+
+
+def now() -> datetime:
+    """The queue's clock (UTC): when a waiting job may start is compared with it. One
+    function, so that tests can move time on instead of sleeping."""
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """A time read from the database as UTC (SQLite gives it back without its zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class Cancelled(BaseException):
@@ -88,6 +105,8 @@ class JobView:
     started_at: datetime | None
     finished_at: datetime | None
     result: dict[str, Any] | None
+    # When a queued job waiting for its start may start (None: it may start now).
+    starts_after: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -96,6 +115,11 @@ class JobView:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def waiting(self) -> bool:
+        """Queued, and not to be started before :attr:`starts_after`."""
+        return self.status == QUEUED and self.starts_after is not None
 
     @property
     def percent(self) -> int:
@@ -121,7 +145,15 @@ def _view(job: Job) -> JobView:
         started_at=job.started_at,
         finished_at=job.finished_at,
         result=job.result,
+        starts_after=_starts_after(job),
     )
+
+
+def _starts_after(job: Job) -> datetime | None:
+    if job.status != QUEUED or job.not_before is None:
+        return None
+    start = aware(job.not_before)
+    return start if start > now() else None
 
 
 def worker_name() -> str:
@@ -149,8 +181,10 @@ def submit(
     kind: str,
     payload: dict[str, Any],
     total: int = 0,
+    not_before: datetime | None = None,
 ) -> Job:
-    """Queue a job in the caller's transaction (it runs once that commits)."""
+    """Queue a job in the caller's transaction (it runs once that commits, and not before
+    ``not_before`` when given)."""
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     job = Job(
@@ -163,6 +197,8 @@ def submit(
         payload={**payload, "actor": actor_ref(actor)},
         cancel_requested=False,
         requested_by=actor.user_id,
+        not_before=not_before,
+        created_at=now(),
     )
     session.add(job)
     session.flush()
@@ -272,6 +308,7 @@ def retry(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
 
             analysis_jobs.check_retry(session, job.case_id)
         job.status, job.cancel_requested, job.error = QUEUED, False, None
+        job.not_before = None
         job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
         audit.record(
             session,
@@ -282,6 +319,29 @@ def retry(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
             object_id=job.id,
             details={"kind": job.kind},
         )
+        view = _view(job)
+    wake(ctx)
+    return view
+
+
+def run_now(ctx: Context, actor: Actor, reference: str, job_id: int) -> JobView:
+    """Start a queued job that waits for its start (:attr:`JobView.starts_after`) as soon
+    as a worker is free."""
+    with ctx.db.session() as session:
+        job = _case_job(ctx, session, actor, reference, job_id, Permission.INGEST, lock=True)
+        if job.status != QUEUED:
+            raise InvalidInput(f"only a waiting job can be started now ({job.status})")
+        if job.not_before is not None:
+            audit.record(
+                session,
+                actor=actor,
+                action="job.run_now",
+                case_id=job.case_id,
+                object_type="job",
+                object_id=job.id,
+                details={"kind": job.kind, "was": aware(job.not_before).isoformat()},
+            )
+            job.not_before = None
         view = _view(job)
     wake(ctx)
     return view
@@ -401,35 +461,37 @@ def _lock_for_claim(session: Session) -> None:
         session.execute(text("UPDATE jobs SET id = id WHERE 0"))
 
 
+def _due(moment: datetime) -> Any:
+    """Queued and due (no start time, or it has come), or running (perhaps abandoned)."""
+    return or_(
+        Job.status == RUNNING,
+        and_(Job.status == QUEUED, or_(Job.not_before.is_(None), Job.not_before <= moment)),
+    )
+
+
 def claim(ctx: Context, worker: str, kinds: tuple[str, ...] = KINDS) -> int | None:
-    """Take the oldest job that is queued, or running in a dead process; its id or None."""
-    now = datetime.now(UTC)
+    """Take the oldest job that is queued and due (never one before its ``not_before``),
+    or running in a dead process; its id or None."""
+    due = now()  # the queue's clock, for the start times
+    moment = datetime.now(UTC)  # the wall clock, for leases and the job's own times
     with ctx.db.session() as session:
         _lock_for_claim(session)
-        statement = (
-            select(Job)
-            .where(
-                Job.kind.in_(kinds),
-                or_(Job.status == QUEUED, Job.status == RUNNING),
-            )
-            .order_by(Job.id)
-            .limit(20)
-        )
+        statement = select(Job).where(Job.kind.in_(kinds), _due(due)).order_by(Job.id).limit(20)
         if session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         for job in session.scalars(statement):
-            if job.status == RUNNING and not _abandoned(job, now):
+            if job.status == RUNNING and not _abandoned(job, moment):
                 continue
             if job.status == RUNNING and job.cancel_requested:
-                job.status, job.finished_at = CANCELLED, now
+                job.status, job.finished_at = CANCELLED, moment
                 continue
             if job.attempts >= MAX_ATTEMPTS:
-                job.status, job.finished_at = FAILED, now
+                job.status, job.finished_at = FAILED, moment
                 job.error = f"stopped after {job.attempts} interrupted runs"
                 continue
-            job.status, job.worker, job.heartbeat_at = RUNNING, worker, now
+            job.status, job.worker, job.heartbeat_at = RUNNING, worker, moment
             job.attempts += 1
-            job.started_at = job.started_at or now
+            job.started_at = job.started_at or moment
             return job.id
     return None
 
@@ -572,7 +634,17 @@ def work(
 
 
 _local_lock = threading.Lock()
-_local: dict[int, tuple[threading.Thread, threading.Event]] = {}
+
+
+@dataclass(slots=True)
+class _LocalWorker:
+    thread: threading.Thread
+    stop: threading.Event
+    # Set by a submit (or "run now") while the thread waits for a job's start time.
+    nudge: threading.Event
+
+
+_local: dict[int, _LocalWorker] = {}
 
 
 def runs_in_process(ctx: Context) -> bool:
@@ -589,18 +661,23 @@ def wake(ctx: Context) -> None:
 
 
 def ensure_local_worker(ctx: Context, *, until_idle: bool = False) -> threading.Thread:
-    """A worker thread in this process for ``ctx`` (started unless one runs); with
-    ``until_idle`` it ends when the queue is empty (a later submit starts another)."""
+    """A worker thread in this process for ``ctx`` (started unless one runs, which is
+    told to look at the queue again); with ``until_idle`` it ends when no job is queued
+    (it waits while one is queued to start later; a later submit starts another)."""
     key = id(ctx)
     with _local_lock:
         found = _local.get(key)
-        if found is not None and found[0].is_alive():
-            return found[0]
-        stop = threading.Event()
+        if found is not None and found.thread.is_alive():
+            found.nudge.set()
+            return found.thread
+        stop, nudge = threading.Event(), threading.Event()
         thread = threading.Thread(
-            target=_local_run, args=(ctx, until_idle, stop), name="palermo-jobs", daemon=True
+            target=_local_run,
+            args=(ctx, until_idle, stop, nudge),
+            name="palermo-jobs",
+            daemon=True,
         )
-        _local[key] = (thread, stop)
+        _local[key] = _LocalWorker(thread, stop, nudge)
         thread.start()
         return thread
 
@@ -610,13 +687,17 @@ def stop_local_worker(ctx: Context, timeout: float = 60.0) -> None:
     with _local_lock:
         found = _local.pop(id(ctx), None)
     if found is not None:
-        found[1].set()
-        found[0].join(timeout)
+        found.stop.set()
+        found.nudge.set()
+        found.thread.join(timeout)
 
 
-def _local_run(ctx: Context, until_idle: bool, stop: threading.Event) -> None:
+def _local_run(
+    ctx: Context, until_idle: bool, stop: threading.Event, nudge: threading.Event
+) -> None:
     name = f"{worker_name()}/t{threading.get_ident()}"
     while not stop.is_set():
+        nudge.clear()
         try:
             work(ctx, stop, until_idle=until_idle, worker=name)
         except Exception:
@@ -627,16 +708,30 @@ def _local_run(ctx: Context, until_idle: bool, stop: threading.Event) -> None:
             return
         with _local_lock:
             # Checked under the lock that submit's wake() takes: a job queued after the
-            # last claim either sees this thread alive or starts a new one.
-            if claim_pending(ctx):
-                continue
-            _local.pop(id(ctx), None)
-            return
+            # last claim either sees this thread alive (and nudges it) or starts a new one.
+            start = next_start(ctx)
+            if start is None:
+                _local.pop(id(ctx), None)
+                return
+        # A job waits for its start: sleep until then (looking again every
+        # IDLE_POLL_SECONDS, since a decision may push it later or "run now" bring it on).
+        seconds = (start - now()).total_seconds()
+        if seconds > 0:
+            nudge.wait(min(seconds, IDLE_POLL_SECONDS))
 
 
-def claim_pending(ctx: Context) -> bool:
+def next_start(ctx: Context) -> datetime | None:
+    """When the next queued job may start (now or earlier if one is due); None when no
+    job is queued."""
     with ctx.db.session() as session:
-        return session.scalar(select(Job.id).where(Job.status == QUEUED).limit(1)) is not None
+        if session.scalar(select(Job.id).where(_due(now()), Job.status == QUEUED).limit(1)):
+            return now()
+        found = session.scalar(
+            select(func.min(Job.not_before)).where(
+                Job.status == QUEUED, Job.not_before.is_not(None)
+            )
+        )
+    return None if found is None else aware(found)
 
 
 def wait_for(ctx: Context, job_id: int, timeout: float = 60.0) -> str:

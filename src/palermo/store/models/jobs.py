@@ -25,7 +25,7 @@ class Job(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    kind: Mapped[str] = mapped_column(String(32))  # ingest, ocr
+    kind: Mapped[str] = mapped_column(String(32))  # ingest, ocr, analyse
     # queued, running, done, failed, cancelled
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -43,6 +43,9 @@ class Job(Base):
     worker: Mapped[str | None] = mapped_column(String(200))
     heartbeat_at: Mapped[datetime | None] = mapped_column(Timestamp)
     requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A queued job is not taken before this time (None: at once). The analysis queued
+    # after a decision waits for the reviewer's burst of decisions to end.
+    not_before: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(Timestamp)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)

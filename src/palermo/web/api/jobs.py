@@ -72,6 +72,11 @@ class JobOut(BaseModel):
     created_at: UtcDateTime
     started_at: UtcDateTime | None = None
     finished_at: UtcDateTime | None = None
+    starts_after: UtcDateTime | None = Field(
+        None,
+        description="A queued job waiting for its start (the analysis after a burst of "
+        "decisions): no worker takes it before this time.",
+    )
     url: str = Field(description="This job in the API.")
     page: str = Field(description="This job's page in the browser.")
     files: list[JobFileOut] = Field(
@@ -121,6 +126,7 @@ def job_out(view: jobs.JobView, reference: str) -> JobOut:
         created_at=view.created_at,
         started_at=view.started_at,
         finished_at=view.finished_at,
+        starts_after=view.starts_after,
         url=f"/api/jobs/{view.id}",
         page=f"/cases/{reference}/jobs/{view.id}",
         files=files,
@@ -280,4 +286,17 @@ def retry_job(ctx: CtxDep, user: ApiUser, job_id: PathId) -> JobOut:
     """Queue a failed or cancelled job again."""
     reference = jobs.case_of_job(ctx, user.actor, job_id)
     jobs.retry(ctx, user.actor, reference, job_id)
+    return job_out(jobs.get_job(ctx, user.actor, reference, job_id), reference)
+
+
+@router.post(
+    "/jobs/{job_id}/run-now",
+    response_model=JobOut,
+    responses={**JOB_ERRORS, **error_responses(e422="Only a queued job can be started now.")},
+)
+def run_job_now(ctx: CtxDep, user: ApiUser, job_id: PathId) -> JobOut:
+    """Start a queued job that waits for its start (``starts_after``) as soon as a worker
+    is free."""
+    reference = jobs.case_of_job(ctx, user.actor, job_id)
+    jobs.run_now(ctx, user.actor, reference, job_id)
     return job_out(jobs.get_job(ctx, user.actor, reference, job_id), reference)

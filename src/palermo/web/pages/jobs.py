@@ -1,6 +1,6 @@
 """Background jobs of a case in the browser: the list, one job's progress and outcome
 (the upload report when an ingest is done, the views computed by an analysis), cancel,
-run again, and re-analyse the case."""
+run again, start at once a job waiting for its start, and re-analyse the case."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ async def job_list(request: Request, ctx: CtxDep, user: PageUser, reference: str
             "jobs": found,
             "any_active": any(j.active for j in found),
             "can_analyse": user.actor.can(Permission.INGEST),
+            "can_run": user.actor.can(Permission.INGEST),
         },
     )
 
@@ -48,7 +49,11 @@ async def job_page(
 ) -> Response:
     job = await run_in_threadpool(jobs.get_job, ctx, user.actor, reference, job_id)
     case = await run_in_threadpool(cases.get_case, ctx, user.actor, reference)
-    context: dict[str, object] = {"job": job, "limits": limits_for(ctx)}
+    context: dict[str, object] = {
+        "job": job,
+        "limits": limits_for(ctx),
+        "can_run": user.actor.can(Permission.INGEST),
+    }
     if job.kind == "ingest" and job.status == jobs.DONE:
         context["report"] = ingest_jobs.report_of(job, case.reference)
         context["ocr_jobs"] = (job.result or {}).get("ocr_jobs") or []
@@ -73,6 +78,7 @@ async def job_status(ctx: CtxDep, user: PageUser, reference: str, job_id: int) -
             "percent": job.percent,
             "current": job.current,
             "cancel_requested": job.cancel_requested,
+            "starts_after": job.starts_after.isoformat() if job.starts_after else None,
         },
         headers={"Cache-Control": "no-store"},
     )
@@ -81,6 +87,12 @@ async def job_status(ctx: CtxDep, user: PageUser, reference: str, job_id: int) -
 @router.post("/cases/{reference}/jobs/{job_id}/cancel")
 def cancel(ctx: CtxDep, user: PageUser, reference: str, job_id: int) -> Response:
     jobs.cancel(ctx, user.actor, reference, job_id)
+    return RedirectResponse(case_path(reference, f"/jobs/{job_id}"), status_code=303)
+
+
+@router.post("/cases/{reference}/jobs/{job_id}/run-now")
+def run_now(ctx: CtxDep, user: PageUser, reference: str, job_id: int) -> Response:
+    jobs.run_now(ctx, user.actor, reference, job_id)
     return RedirectResponse(case_path(reference, f"/jobs/{job_id}"), status_code=303)
 
 

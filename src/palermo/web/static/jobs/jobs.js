@@ -6,6 +6,7 @@
   function follow(section) {
     var url = section.getAttribute("data-job-status-url");
     var status = section.getAttribute("data-job-status");
+    var startsAfter = section.getAttribute("data-job-starts-after") || "";
     if (!url || (status !== "queued" && status !== "running")) {
       return;
     }
@@ -32,7 +33,7 @@
           if (current) {
             current.textContent = job.current || "";
           }
-          if (job.status !== status) {
+          if (job.status !== status || (job.starts_after || "") !== startsAfter) {
             window.location.reload();
             return;
           }
