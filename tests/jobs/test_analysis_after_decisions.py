@@ -374,7 +374,7 @@ def _count_computations(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_in_the_embedded_setup_the_web_process_runs_the_analysis_after_a_decision(
-    ctx: Context, prosecutor: Actor, case_ref: str
+    ctx: Context, prosecutor: Actor, case_ref: str, clock: Clock
 ) -> None:
     ctx.settings.analyse_after_decisions = True  # and jobs run in this process
     suspect = cases.add_person(ctx, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="S").id
@@ -382,6 +382,7 @@ def test_in_the_embedded_setup_the_web_process_runs_the_analysis_after_a_decisio
         ctx, prosecutor, case_ref, person_id=suspect, role="recruiter", decision="confirmed"
     )
     (job,) = analyses(ctx)
+    clock.advance(ctx.settings.analyse_delay_seconds)  # no further decision
     assert jobs.wait_for(ctx, job.id) == jobs.DONE
     assert "network/1" in _stored_names(ctx)
 
