@@ -14,7 +14,7 @@ from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.security.redaction import Redactor
 from palermo.security.sealing import person_context
-from palermo.services import search
+from palermo.services import analysis_jobs, search
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.derived_views import KeptView
@@ -464,6 +464,7 @@ def add_person(
         for id_kind, value in identifiers or []:
             _attach_identifier(session, case.id, person.id, id_kind, value)
         search.index_identifiers_of(ctx, session, person)
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -827,7 +828,8 @@ def add_charge(
     status: str = "considered",
     filed_on: date | None = None,
 ) -> int:
-    """Charge (or consider charging) a person of the case under a statute."""
+    """Charge (or consider charging) a person of the case under a statute (the case's
+    analysis is queued once it commits)."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.EDIT_CASE)
         person = session.get(Person, person_id)
@@ -842,6 +844,7 @@ def add_charge(
         )
         session.add(charge)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

@@ -370,6 +370,8 @@ def update_case(
             "opened_on": case.opened_on,
         }
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if session.is_modified(case):
+            analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -923,6 +925,9 @@ def complete_task(ctx: Context, actor: Actor, reference: str, note_id: int) -> N
         if note is None or note.case_id != case.id:
             raise NotFound(f"task {note_id} not found")
         note.done = True
+        # (Editing a note moves the case's change stamp, which the kept views are filed
+        # under: analyse again, or the next reader computes every view.)
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session, actor=actor, action="case.task_done", case_id=case.id, object_id=note_id
         )

@@ -4,7 +4,8 @@
 An organisation's name is not a victim's identity, but it stays out of clear-text logs:
 audit entries carry ids and kinds only. Its address is encrypted at rest (a venue's
 address can be where victims were held or live). One transaction per function; every read
-and change is audited; writes need the edit permission on the case.
+and change is audited; writes need the edit permission on the case, and queue the case's
+analysis once they commit (as every decision does).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
+from palermo.services import analysis_jobs
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import NotFound
@@ -193,6 +195,7 @@ def add_organisation(
         )
         session.add(org)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         # Ids and the kind only: the name and the address stay out of the log.
         audit.record(
             session,
@@ -269,6 +272,8 @@ def update_organisation(
         changed = sorted(k for k, v in after.items() if getattr(org, k) != v)
         for key, value in after.items():
             setattr(org, key, value)
+        if changed:
+            analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -329,6 +334,7 @@ def link_person(
         )
         session.add(link)
         session.flush()
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -348,6 +354,7 @@ def unlink_person(ctx: Context, actor: Actor, reference: str, link_id: int) -> N
         if link is None or link.case_id != case.id:
             raise FieldErrors([FieldError("link", f"no link {link_id} in this case")])
         session.delete(link)
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
-from palermo.services import search
+from palermo.services import analysis_jobs, search
 from palermo.services.access import open_case
 from palermo.services.cases import _attach_identifier, _next_pseudonym, seal_identity
 from palermo.services.context import Context
@@ -174,6 +174,7 @@ def add_person(
         search.index_identifiers_of(ctx, session, person)
         if from_suggestion is not None:
             _link_suggestion(session, case.id, from_suggestion, person.id)
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
@@ -351,6 +352,7 @@ def update_person(
         for id_kind, value in ids:
             _attach_identifier(session, case.id, person.id, id_kind, value)
         search.index_identifiers_of(ctx, session, person)
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,

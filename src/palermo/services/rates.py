@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from palermo.law.money import ExchangeRates, load_exchange_rates
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
+from palermo.services import analysis_jobs
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
@@ -119,6 +120,8 @@ def load_rates(ctx: Context, actor: Actor, reference: str, text: str, file: str)
             )
             for r in rows
         )
+        # The money view of the case is filed under the unit's rates: analyse it again.
+        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
             actor=actor,
