@@ -141,7 +141,7 @@ def test_a_burst_of_decisions_pushes_the_analysis_later_but_not_beyond_the_limit
         waiting = session.scalars(
             sa.select(Job).where(Job.status == jobs.QUEUED, Job.kind == analysis_jobs.KIND)
         ).one()
-        assert jobs.aware(waiting.not_before) == clock.moment + timedelta(seconds=DELAY)
+        assert start_of(waiting) == clock.moment + timedelta(seconds=DELAY)
 
 
 def test_a_quiet_period_after_the_last_decision_starts_the_analysis(
