@@ -109,8 +109,8 @@ def test_a_decision_on_the_elements_tab_queues_an_analysis_listed_on_the_jobs_pa
     password: str,
     screenshots: Path,
 ) -> None:
-    ctx.settings.analyse_after_decisions = True  # as deployed
     suspect = cases.add_person(ctx, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="Ana")
+    ctx.settings.analyse_after_decisions = True  # as deployed, from here on
     console_errors: list[str] = []
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     page.goto(f"{live_server}/login")
@@ -131,12 +131,19 @@ def test_a_decision_on_the_elements_tab_queues_an_analysis_listed_on_the_jobs_pa
     picker.get_by_role("button", name=f"Update statutes for {suspect.pseudonym}").click()
     expect(page).to_have_url(re.compile(rf"/cases/{case_ref}/elements"))
 
-    # The case's Jobs page lists the analysis it queued, which runs to its end.
+    # The case's Jobs page lists the analysis it queued, waiting for the end of the
+    # reviewer's burst of decisions, with its planned start; Run now starts it, and it
+    # runs to its end.
     page.goto(f"{live_server}/cases/{case_ref}/jobs")
     row = page.locator("#jobs-table tbody tr").filter(has_text="Analyse the case")
     expect(row).to_have_count(1)
+    expect(row).to_contain_text(re.compile(r"Waiting\s+starts after \d\d:\d\d:\d\d UTC"))
+    page.screenshot(path=str(screenshots / "jobs-04-waiting.png"), full_page=True)
     row.get_by_role("link").first.click()
+    expect(page.locator("#job-waiting")).to_be_visible()
+    expect(page.locator("#job-status")).to_contain_text("starts after")
+    page.get_by_role("button", name="Run now").click()
     expect(page.locator('#job[data-job-status="done"]')).to_be_attached(timeout=120_000)
     expect(page.locator("#job-views")).to_contain_text("Elements of the offences")
-    page.screenshot(path=str(screenshots / "jobs-04-after-a-decision.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "jobs-05-after-a-decision.png"), full_page=True)
     assert console_errors == []
