@@ -51,9 +51,13 @@ def deciding(ctx: Context) -> Context:
 
 @pytest.fixture
 def suspect(deciding: Context, prosecutor: Actor, case_ref: str) -> int:
-    return cases.add_person(
+    # Adding a person is a decision too: set up before the decisions under test.
+    deciding.settings.analyse_after_decisions = False
+    person = cases.add_person(
         deciding, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="Suspect One"
-    ).id
+    )
+    deciding.settings.analyse_after_decisions = True
+    return person.id
 
 
 def suggestions(ctx: Context, case_ref: str, person_id: int, count: int) -> list[int]:
