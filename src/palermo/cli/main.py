@@ -631,7 +631,9 @@ def serve(
 
 @app.command()
 def worker(
-    once: bool = typer.Option(False, "--once", help="Run the jobs queued now, then stop."),
+    once: bool = typer.Option(
+        False, "--once", help="Run the jobs due now (not those waiting to start later), then stop."
+    ),
     poll: float = typer.Option(1.0, help="Seconds between looks at an empty queue."),
 ) -> None:
     """Run background jobs (ingest, OCR) from the queue until stopped (SIGTERM or Ctrl+C).
