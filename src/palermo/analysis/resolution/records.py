@@ -494,6 +494,14 @@ def _id_features(identifiers: tuple[str, ...]) -> tuple[list[str] | None, list[s
     return ids, sorted({i.split(":", 1)[0] for i in ids})
 
 
+def tagged_identifiers(record: PersonRecord) -> list[str]:
+    """A record's identifiers, normalised and tagged with their kind (``"phone:+40..."``),
+    as the comparisons see them."""
+    if not record.identifiers:
+        return []
+    return _id_features(tuple(record.identifiers))[0] or []
+
+
 @lru_cache(maxsize=200_000)
 def _address_parts(address: str | None) -> tuple[str | None, AddressParts | None]:
     text = clean_text(address) or None
