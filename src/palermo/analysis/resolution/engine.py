@@ -410,45 +410,23 @@ def gamma_from_weight_sql(model: Model, comp: Comparison) -> str:
     return f"CASE {' '.join(whens)} WHEN p.mw_{comp.name} = 0.0 THEN -1 END"
 
 
-# columns whose values are counted by the people who have them rather than by records:
-# the people told apart by this other column (distinct years of birth)
-PEOPLE_BY = {"name_key": "dob_year"}
-
-
 def _tf_tables(con: Any, table: str) -> dict[str, tuple[float, float]]:
     """Value frequencies of every column a level adjusts on, as tables ``__tf_<col>``.
 
     Returns, per column, the chance that two random records (with a value) agree on it
-    (what an average agreement is worth) and the smallest frequency.
-
-    A full name (``name_key``, see :data:`PEOPLE_BY`) is counted by the people who bear
-    it, not by records: one person's five records do not make a rare name common, and
-    it is the other people of that name who could be mistaken for them. They are told
-    apart by their years of birth (a name's count is the number of distinct years of
-    birth among its records, at least one), and the average agreement is the chance
-    that a random record's name is borne by a random other person, the sum over names
-    of the share of records times the share of people.
+    (the sum of squared frequencies: what an average agreement is worth) and the
+    smallest frequency.
     """
     out: dict[str, tuple[float, float]] = {}
     for col in TF_COLUMNS:
-        by = PEOPLE_BY.get(col)
-        if by is None:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE __tf_{col} AS SELECT {col} AS value, "
-                f"count(*)::DOUBLE / sum(count(*)) OVER () AS tf FROM {table} "
-                f"WHERE {col} IS NOT NULL GROUP BY 1"
-            )
-            base_sql = f"SELECT sum(tf * tf), min(tf) FROM __tf_{col}"
-        else:
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE __tf_{col} AS SELECT value, "
-                "people::DOUBLE / sum(people) OVER () AS tf, "
-                "records::DOUBLE / sum(records) OVER () AS share FROM ("
-                f"SELECT {col} AS value, greatest(count(DISTINCT {by}), 1) AS people, "
-                f"count(*) AS records FROM {table} WHERE {col} IS NOT NULL GROUP BY 1)"
-            )
-            base_sql = f"SELECT sum(share * tf), min(tf) FROM __tf_{col}"
-        ((base, smallest),) = con.execute(base_sql).fetchall()
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE __tf_{col} AS SELECT {col} AS value, "
+            f"count(*)::DOUBLE / sum(count(*)) OVER () AS tf FROM {table} "
+            f"WHERE {col} IS NOT NULL GROUP BY 1"
+        )
+        ((base, smallest),) = con.execute(
+            f"SELECT sum(tf * tf), min(tf) FROM __tf_{col}"
+        ).fetchall()
         if base is not None:
             out[col] = (float(base), float(smallest))
     return out
