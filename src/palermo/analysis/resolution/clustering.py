@@ -15,10 +15,10 @@ Two rules use what a cluster knows that no single pair does:
   least :data:`CONFIRMED` records of a cluster is that person's (a phone typed once
   may be a new phone, a typo or someone else's; the same phone on two records is
   theirs). Two clusters that each have confirmed identifiers of one kind (phone,
-  account, e-mail, identity document), none of them in common, are two people and are
-  not merged, whatever the names and dates of birth say: the pairs between them stay
-  suggestions for a person to review. A single record never confirms anything, so a
-  lone record is never kept out this way.
+  account, e-mail, identity document), none of which is on any record of the other,
+  are two people and are not merged, whatever the names and dates of birth say: the
+  pairs between them stay suggestions for a person to review. A single record never
+  confirms anything, so a lone record is never kept out this way.
 * **No strong pair left alone** (with ``attach_at``): a record that average linkage
   leaves alone but whose strongest pair is at or above ``attach_at`` (the threshold at
   which one pair links by itself) joins the cluster of that pair's other record. Its
@@ -130,7 +130,8 @@ class _Identifiers:
             return False
         for kind in ca.keys() & cb.keys():
             mine, theirs = self.confirmed(a, kind), self.confirmed(b, kind)
-            if mine and theirs and not mine & theirs:
+            # each has its own, and neither's own is on a record of the other
+            if mine and theirs and not (mine | theirs) & ca[kind].keys() & cb[kind].keys():
                 return True
         return False
 
