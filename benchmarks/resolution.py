@@ -7,6 +7,7 @@
     .venv/bin/python benchmarks/resolution.py synthetic --seed 8  # the development seed
     .venv/bin/python benchmarks/resolution.py moves      # the held-out house-move set
     .venv/bin/python benchmarks/resolution.py dev        # FEBRL 1 and 2 linked (development)
+    .venv/bin/python benchmarks/resolution.py errors     # the dev seed's errors, by cause
     ... --model shipped|trained|both                    # which parameters (default both)
 
 Every figure comes from :func:`palermo.analysis.resolution.resolve`, the engine the
@@ -411,6 +412,66 @@ def bench_moves(models: tuple[str, ...]) -> None:
         )
 
 
+def bench_errors(n: int, seed: int) -> None:
+    """The errors of average linkage on synthetic people of a development seed, by cause:
+    pairs of one person apart (never scored by the blocking rules, scored under the
+    threshold, or scored above it but split by the clustering) and pairs of two people
+    together (scored above the threshold, or joined through others), each with the
+    levels of its comparisons. Refuses the reported seed (its misses are never read)."""
+    if seed == SYNTHETIC_SEED:
+        raise SystemExit(f"seed {seed} is the frozen test set: its errors are not read")
+    records, truth = synthetic_people(n, seed=seed)
+    result = resolve(
+        records,
+        explain=False,
+        threshold=AVERAGE_THRESHOLD,
+        clustering="average",
+        min_probability=BLOCKING_FLOOR,
+    )
+    scored = {(s.key_a, s.key_b): s for s in result.suggestions}
+    print(f"seed {seed}: {pairwise_scores(result.clusters, truth)}")
+
+    def groups(of: Mapping[str, str]) -> list[list[str]]:
+        out: dict[str, list[str]] = {}
+        for key, group in of.items():
+            out.setdefault(group, []).append(key)
+        return [sorted(keys) for keys in out.values()]
+
+    causes: dict[str, dict[tuple[str, ...], int]] = {}
+    for keys in groups(truth):
+        for a, b in itertools.combinations(keys, 2):
+            if result.clusters[a] != result.clusters[b]:
+                s = scored.get((a, b))
+                cause = (
+                    "apart: never scored"
+                    if s is None
+                    else "apart: scored under the threshold"
+                    if s.match_probability < AVERAGE_THRESHOLD
+                    else "apart: split by the clustering"
+                )
+                levels = tuple(s.levels.values()) if s else ()
+                causes.setdefault(cause, {}).setdefault(levels, 0)
+                causes[cause][levels] += 1
+    for keys in groups(result.clusters):
+        for a, b in itertools.combinations(keys, 2):
+            if truth[a] != truth[b]:
+                s = scored.get((a, b))
+                cause = (
+                    "together: scored at or above the threshold"
+                    if s is not None and s.match_probability >= AVERAGE_THRESHOLD
+                    else "together: through other records"
+                )
+                levels = tuple(s.levels.values()) if s else ()
+                causes.setdefault(cause, {}).setdefault(levels, 0)
+                causes[cause][levels] += 1
+    names = ", ".join(result.suggestions[0].levels) if result.suggestions else ""
+    print(f"levels: ({names})")
+    for cause, by_levels in causes.items():
+        print(f"{cause}: {sum(by_levels.values())} pairs")
+        for levels, count in sorted(by_levels.items(), key=lambda kv: -kv[1])[:10]:
+            print(f"    {count:5d}  {levels or '(not scored)'}")
+
+
 def _thresholds(
     result: ResolutionResult,
     truth: Mapping[str, str],
@@ -435,7 +496,10 @@ def _thresholds(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "which", nargs="?", default="all", choices=["all", "febrl", "synthetic", "moves", "dev"]
+        "which",
+        nargs="?",
+        default="all",
+        choices=["all", "febrl", "synthetic", "moves", "dev", "errors"],
     )
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument(
@@ -453,6 +517,8 @@ def main(argv: list[str] | None = None) -> int:
         print("trained model: trained on the very records it then scores (not held out)")
     if args.which == "dev":
         bench_dev(models)
+    if args.which == "errors":
+        bench_errors(args.n, DEV_SEED if args.seed == SYNTHETIC_SEED else args.seed)
     if args.which in ("all", "moves"):
         bench_moves(models)
     if args.which in ("all", "febrl"):

@@ -66,3 +66,51 @@ def test_resolve_with_average_linkage_links_what_clusters_it() -> None:
     assert dict(apply_decisions(result, []).entities) == dict(result.clusters)
     with pytest.raises(ValueError, match="clustering"):
         resolve(people, clustering="single")  # type: ignore[arg-type]
+
+
+def _two_households() -> tuple[list[str], list[tuple[str, str, float]]]:
+    # a1-a2 and b1-b2 are each one person; every pair between them is middling-strong
+    keys = ["a1", "a2", "b1", "b2"]
+    edges = [("a1", "a2", 0.99), ("b1", "b2", 0.99)]
+    edges += [(a, b, 0.8) for a in ("a1", "a2") for b in ("b1", "b2")]
+    return keys, edges
+
+
+def test_confirmed_identifiers_of_one_kind_with_none_shared_keep_two_people_apart() -> None:
+    keys, edges = _two_households()
+    assert set(average_linkage(keys, edges, 0.3).values()) == {"a1"}
+    phones = {
+        "a1": ["phone:+40700000001"],
+        "a2": ["phone:+40700000001", "account:RO01"],
+        "b1": ["phone:+40700000002"],
+        "b2": ["phone:+40700000002"],
+    }
+    clusters = average_linkage(keys, edges, 0.3, identifiers=phones)
+    assert clusters == {"a1": "a1", "a2": "a1", "b1": "b1", "b2": "b1"}
+    # one phone in common: nothing says two people
+    shared = {**phones, "b2": ["phone:+40700000002", "phone:+40700000001"]}
+    assert set(average_linkage(keys, edges, 0.3, identifiers=shared).values()) == {"a1"}
+    # another kind confirmed on one side only: no conflict either
+    accounts = {**phones, "b1": ["account:RO02"], "b2": ["account:RO02"]}
+    assert set(average_linkage(keys, edges, 0.3, identifiers=accounts).values()) == {"a1"}
+
+
+def test_a_phone_seen_once_is_not_a_conflict() -> None:
+    # b1 alone carries another phone (a new phone, a typo): it still joins a1-a2
+    keys = ["a1", "a2", "b1"]
+    edges = [("a1", "a2", 0.99), ("a1", "b1", 0.8), ("a2", "b1", 0.8)]
+    ids = {"a1": ["phone:+1"], "a2": ["phone:+1"], "b1": ["phone:+2"]}
+    assert set(average_linkage(keys, edges, 0.3, identifiers=ids).values()) == {"a1"}
+
+
+def test_a_record_left_alone_joins_the_cluster_of_its_strong_pair() -> None:
+    keys = ["a1", "a2", "a3", "a4", "0x"]
+    edges = [(a, b, 0.99) for a in keys[:4] for b in keys[:4] if a < b]
+    edges.append(("0x", "a1", 0.95))  # the mean with a1-a4 is under 0.3
+    assert average_linkage(keys, edges, 0.3)["0x"] == "0x"
+    clusters = average_linkage(keys, edges, 0.3, attach_at=0.9)
+    # every key of the cluster, the new one included, maps to its smallest key
+    assert clusters == dict.fromkeys(keys, "0x")
+    # a pair under attach_at does not
+    weaker = [*edges[:-1], ("0x", "a1", 0.85)]
+    assert average_linkage(keys, weaker, 0.3, attach_at=0.9)["0x"] == "0x"

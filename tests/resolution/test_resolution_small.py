@@ -447,3 +447,20 @@ def test_an_initial_counts_less_with_a_surname_only_similar() -> None:
     }
     assert weight["initial"] > weight["initial_similar"] + 3
     assert any("spelt differently" in r.text for r in similar.reasons)
+
+
+def test_both_name_parts_misspelt_and_day_and_month_swapped_are_scored_among_many() -> None:
+    # enough records for blocking rules to choose the pairs (not every pair is scored)
+    from palermo.analysis.resolution.engine import ALL_PAIRS_UP_TO
+    from palermo.analysis.resolution.synthetic import synthetic_people
+
+    others, _truth = synthetic_people(300, seed=11)
+    assert len(others) * (len(others) - 1) / 2 > ALL_PAIRS_UP_TO
+    pair = [
+        PersonRecord("x1", "Andrei Bavlanesescu", date_of_birth="1965-08-05"),
+        PersonRecord("x2", "Andrie Bavlanesecu", date_of_birth="1965-05-08"),
+    ]
+    result = resolve([*others, *pair], min_probability=0.5)
+    found = result.pair("x1", "x2")
+    assert found is not None
+    assert found.levels["name"] == "both_edit" and found.levels["dob"] == "transposed"

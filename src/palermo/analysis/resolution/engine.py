@@ -34,7 +34,10 @@ partner (:func:`~.assignment.one_to_one_probabilities`), then the links are a
 maximum-weight assignment on the pairs at or above the threshold (see :mod:`.assignment`).
 
 Clusters are the connected components of the pairs at or above the threshold, or, with
-``clustering="average"``, built by average linkage (see :mod:`.clustering`).
+``clustering="average"``, built by average linkage (see :mod:`.clustering`): two
+clusters that each have their own confirmed identifiers of one kind (a phone on two of
+their records), none in common, are not merged, and a record left alone whose
+strongest pair is at or above :data:`DEFAULT_THRESHOLD` joins that pair's cluster.
 
 Empty input gives an empty result. Nothing is downloaded; nothing is written to disk.
 """
@@ -71,6 +74,7 @@ from palermo.analysis.resolution.records import (
     feature_columns,
     frame_from_columns,
     paused_gc,
+    tagged_identifiers,
 )
 
 MIN_RECORDS_FOR_STATISTICS = 50
@@ -298,6 +302,8 @@ def _resolve(
             [r.key for r in recs],
             [(s.key_a, s.key_b, s.match_probability) for s in suggestions],
             threshold,
+            identifiers={r.key: tagged_identifiers(r) for r in recs if r.identifiers},
+            attach_at=max(threshold, DEFAULT_THRESHOLD),
         )
         # the pairs at or above the threshold inside a cluster connect it (every merge
         # had one: a mean at least the threshold has a pair at least that)

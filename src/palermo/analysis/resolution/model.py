@@ -174,8 +174,10 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
     ignored); the surname and first initial, with years of birth at most one apart (or
     one missing); one name part (either order), the other's initial and the year of
     birth; the initials and day and month of birth; the date of birth and the initial of
-    one name part; the address; the numbers of the address when there are two or more
-    (house number and postcode, say); a number of the address and one of its distinctive
+    one name part; the initials, the year of birth and the month, the day or both in
+    either order (both name parts misspelt and a typo in the day or month); the
+    address; the numbers of the address when there are two or more (house number and
+    postcode, say); a number of the address and one of its distinctive
     words (house number and street, postcode and town); a name part and a distinctive
     word of the address; a postcode and the initials; or the numbers of the address and
     the initials (both name parts misspelt and the date of birth mistyped).
@@ -195,6 +197,7 @@ def splink_settings(link_type: LinkType = "dedupe_only") -> dict[str, Any]:
             block_on("name_year_keys", arrays_to_explode=["name_year_keys"]),
             block_on("initials", "substr(dob, 5, 4)"),
             block_on("dob_letters", arrays_to_explode=["dob_letters"]),
+            block_on("dob_initials", arrays_to_explode=["dob_initials"]),
             block_on("address"),
             block_on("address_key"),
             block_on("address_number_words", arrays_to_explode=["address_number_words"]),

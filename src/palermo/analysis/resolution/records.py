@@ -318,6 +318,7 @@ FEATURE_COLUMNS = (
     "dob_year",
     "dob_days",
     "dob_letters",
+    "dob_initials",
     "ids",
     "id_kinds",
     "address",
@@ -344,6 +345,7 @@ LIST_COLUMNS = frozenset(
         "name_forms",
         "name_year_keys",
         "dob_letters",
+        "dob_initials",
         "ids",
         "id_kinds",
         "address_rare_words",
@@ -435,6 +437,21 @@ def _name_year_keys(first: str | None, last: str | None, year: str | None) -> li
     return sorted(keys) or None
 
 
+def _dob_initial_keys(initials: str | None, dob: str) -> list[str] | None:
+    """Blocking keys "initials|year|month", "initials|year|day" and "initials|year|the
+    month and day in either order": a pair shares one when both name parts are
+    misspelt (their initials kept) and the date of birth has a typo in the day or the
+    month, or its day and month swapped."""
+    if not initials:
+        return None
+    y, m, d = dob[:4], dob[4:6], dob[6:8]
+    return [
+        f"{initials}|{y}|m{m}",
+        f"{initials}|{y}|d{d}",
+        f"{initials}|{y}|{min(m, d)}{max(m, d)}",
+    ]
+
+
 def _name_place_keys(
     first: str | None, last: str | None, rare: list[str] | None
 ) -> list[str] | None:
@@ -492,6 +509,14 @@ def _id_features(identifiers: tuple[str, ...]) -> tuple[list[str] | None, list[s
     if not ids:
         return None, None
     return ids, sorted({i.split(":", 1)[0] for i in ids})
+
+
+def tagged_identifiers(record: PersonRecord) -> list[str]:
+    """A record's identifiers, normalised and tagged with their kind (``"phone:+40..."``),
+    as the comparisons see them."""
+    if not record.identifiers:
+        return []
+    return _id_features(tuple(record.identifiers))[0] or []
 
 
 @lru_cache(maxsize=200_000)
@@ -564,8 +589,9 @@ def _feature_columns(records: Sequence[PersonRecord]) -> dict[str, list[Any]]:
         if dob:
             name_year = _name_year_keys(first, last, year)
             letters = sorted({f"{dob}|{x[0]}" for x in (first, last) if x}) or None
+            dob_initials = _dob_initial_keys(initials, dob)
         else:
-            name_year = letters = None
+            name_year = letters = dob_initials = None
         rows.append(
             (
                 r.key,
@@ -582,6 +608,7 @@ def _feature_columns(records: Sequence[PersonRecord]) -> dict[str, list[Any]]:
                 year,
                 days,
                 letters,
+                dob_initials,
                 ids,
                 id_kinds,
                 address,
