@@ -3,10 +3,11 @@
 :func:`~.engine.resolve` links the people of a request in memory on DuckDB. A national
 person index links every case's people to every other case's: millions of records,
 more than one process should hold. Here the same model (the comparisons of
-:mod:`.levels`, the m and u of a :class:`~.model.Model`, the blocking rules of
-:func:`~.model.splink_settings`, the term-frequency adjustments and the prior
-re-estimated from the scored pairs, as the engine does) is run through a Splink
-database API given by the caller: ``DuckDBAPI`` on one machine, ``SparkAPI`` on a Spark
+:mod:`.levels`, the m and u of a :class:`~.model.Model`, the term-frequency
+adjustments and the prior re-estimated from the scored pairs, as the engine does) is
+run through a Splink database API given by the caller, with blocking rules that stay
+selective over a country's population (:data:`NATIONAL_BLOCKING`; the model's own,
+:func:`~.model.splink_settings`, on request): ``DuckDBAPI`` on one machine, ``SparkAPI`` on a Spark
 cluster (or Spark in local mode). Splink does the distribution; nothing here splits the
 work itself.
 
