@@ -2,22 +2,30 @@
 with the shipped resolution model on DuckDB and on Spark (local mode); prints time,
 CPU time, peak memory and F1 on the simulated truth (run on demand).
 
-    .venv/bin/python benchmarks/national_linkage.py --n 100000 --cases 1000
-    .venv/bin/python benchmarks/national_linkage.py --n 1000000 --cases 10000 --engines duckdb
+    .venv/bin/python benchmarks/national_linkage.py --n 100000 --cases 1000 --blocking
+    .venv/bin/python benchmarks/national_linkage.py --n 10000000 --cases 100000 --engines duckdb
     .venv/bin/python benchmarks/national_linkage.py --n 100000 --spark-master local[2]
+    .venv/bin/python benchmarks/national_linkage.py --n 300000 --cases 3000 --engines "" \
+        --population small --blocking --model-rules --sample 1.0
 
-People come from :func:`palermo.analysis.resolution.synthetic.synthetic_people` (1-5
-records per person, realistic corruption); each record is put in one of ``--cases``
+People come from :func:`palermo.analysis.resolution.synthetic.iter_synthetic_people`
+(1-5 records per person, realistic corruption; by default a national population:
+names, dates of birth and addresses spread as in a country), simulated, featurised and
+written to Parquet 500,000 records at a time; each record is put in one of ``--cases``
 cases at random, so most of a person's records are in different cases. The pairs in
 scope are those of records of two different cases; a true pair is two records of one
-simulated person in two cases (the answer key is read only to score).
+simulated person in two cases (the answer key, written apart, is read only to score,
+in DuckDB). ``--blocking``: before the engines, the true pairs each set of blocking
+rules puts up for scoring and the pairs Splink counts for the national rules (and the
+model's own with ``--model-rules``).
 
 Each engine runs in a child process on the same features file (written once, timed
-apart as "featurise"): wall time, CPU time of the child and its descendants (Spark's
-JVM and Python workers included, read from /proc), and the peak of their summed
-resident memory (sampled every 0.2 s). Figures: pairs scored, pairs kept (probability
-at least 0.5, what ``palermo linkage`` loads), and precision, recall and F1 at 0.5 and
-at 0.9. On a shared machine the wall clock grows with the load; the CPU time does not.
+apart as "simulate and featurise"): wall time, CPU time of the child and its
+descendants (Spark's JVM and Python workers included, read from /proc), and the peak of
+their summed resident memory (sampled every 0.2 s; the run is stopped above
+``--max-rss-gib``). Figures: pairs scored, pairs kept (probability at least 0.5, what
+``palermo linkage`` loads), and precision, recall and F1 at 0.5 and at 0.9. On a shared
+machine the wall clock grows with the load; the CPU time much less.
 """
 
 from __future__ import annotations
@@ -178,10 +186,11 @@ def simulate(n: int, cases: int, seed: int, population: str, folder: Path) -> tu
     return features, key
 
 
-def analyse(features: Path, key: Path, sample: float) -> dict[str, Any]:
+def analyse(features: Path, key: Path, sample: float, model_rules: bool) -> dict[str, Any]:
     """True pairs across cases; for the model's rules and the national ones, the true
-    pairs they put up for scoring; and the pairs the national rules make, counted by
-    Splink (``count_comparisons_from_blocking_rules`` on a ``sample`` of the records)."""
+    pairs they put up for scoring; and the pairs the national rules (and, if
+    ``model_rules``, the model's) make, counted by Splink
+    (``count_comparisons_from_blocking_rules`` on a ``sample`` of the records)."""
     import duckdb
     from splink import DuckDBAPI
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
@@ -232,6 +241,19 @@ def analyse(features: Path, key: Path, sample: float) -> dict[str, Any]:
         for cols, c in zip(NATIONAL_BLOCKING, counts, strict=True)
     }
     out["splink_pairs"] = int(counts[-1]["cumulative_comparison_count"])
+    if model_rules:
+        from palermo.analysis.resolution.model import splink_settings
+
+        counts = count_comparisons_from_blocking_rules(
+            DuckDBAPI(connection=con).register("persons"),
+            blocking_rules=splink_settings()["blocking_rules_to_generate_predictions"],
+            link_type="dedupe_only",
+            record_sample_proportion=sample,
+        )
+        out["splink_pairs_model_rules"] = int(counts[-1]["cumulative_comparison_count"])
+        out["splink_marginal_pairs_model_rules"] = [
+            int(c["marginal_comparison_count"]) for c in counts
+        ]
     con.close()
     return out
 
@@ -330,6 +352,11 @@ def main() -> None:
         help="also count true pairs kept by blocking and the pairs Splink will make",
     )
     parser.add_argument("--sample", type=float, default=0.05, help="of records, for --blocking")
+    parser.add_argument(
+        "--model-rules",
+        action="store_true",
+        help="with --blocking, also count the pairs the model's own rules make",
+    )
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB's memory limit")
     parser.add_argument("--max-rss-gib", type=float, default=14.0, help="stop a run above this")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
@@ -354,7 +381,7 @@ def main() -> None:
         )
         if args.blocking:
             clock = time.perf_counter()
-            print(json.dumps(analyse(features, key, args.sample)), flush=True)
+            print(json.dumps(analyse(features, key, args.sample, args.model_rules)), flush=True)
             print(f"blocking analysis: {time.perf_counter() - clock:.1f} s", flush=True)
         for engine in [e for e in args.engines.split(",") if e]:
             out = folder / f"links-{engine}.parquet"
