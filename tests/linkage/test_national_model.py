@@ -16,7 +16,9 @@ from palermo.analysis.resolution import resolve, shipped_model
 from palermo.analysis.resolution.engine import prior_shift
 from palermo.analysis.resolution.national import (
     FEATURE_SCHEMA,
+    NATIONAL_BLOCKING,
     SPARK_JARO_WINKLER,
+    blocking_condition,
     link_across_cases,
     pairs_across,
     read_links,
@@ -62,8 +64,9 @@ def test_pairs_across_cases() -> None:
 
 
 def test_duckdb_national_linkage_scores_as_resolve_links_lists(tmp_path: Path) -> None:
-    """Pairs of people of different cases: the same pairs, weights and levels as the
-    engine linking the cases as lists (its own path on DuckDB)."""
+    """Pairs of people of different cases, with the model's blocking rules: the same
+    pairs, weights and levels as the engine linking the cases as lists (its own path on
+    DuckDB)."""
     records, _truth = synthetic_people(400, seed=11)
     rng = random.Random(5)
     records = [replace(r, dataset=str(rng.randrange(15))) for r in records]
@@ -82,6 +85,7 @@ def test_duckdb_national_linkage_scores_as_resolve_links_lists(tmp_path: Path) -
         dialect="duckdb",
         model=shipped_model(),
         min_probability=0.2,
+        blocking=None,
     )
     links = {(x.key_a, x.key_b): x for x in read_links(tmp_path / "links.parquet")}
     expected = {
@@ -94,3 +98,50 @@ def test_duckdb_national_linkage_scores_as_resolve_links_lists(tmp_path: Path) -
     for key, s in expected.items():
         assert links[key].match_weight == pytest.approx(s.match_weight, abs=2e-3)
         assert links[key].levels == s.levels
+
+
+def test_national_blocking_scores_the_engines_pairs_that_agree_on_a_national_rule(
+    tmp_path: Path,
+) -> None:
+    """With the national rules (the default): every pair scored is one the engine
+    finds, at the same levels and with the same weights but for one constant (the
+    prior's shift, re-estimated from other pairs); a pair the engine links that the
+    national run does not score agrees on none of the national rules; and they are few."""
+    records, _truth = synthetic_people(1500, seed=13, population="national")
+    rng = random.Random(3)
+    records = [replace(r, dataset=str(rng.randrange(40))) for r in records]
+    features = tmp_path / "persons.parquet"
+    write_features([feature_columns(records)], features)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE persons AS SELECT * FROM read_parquet(?)", [str(features)])
+    from splink import DuckDBAPI
+
+    link_across_cases(
+        DuckDBAPI(connection=con),
+        "persons",
+        tmp_path / "links.parquet",
+        dialect="duckdb",
+        model=shipped_model(),
+        min_probability=0.05,
+    )
+    links = {(x.key_a, x.key_b): x for x in read_links(tmp_path / "links.parquet")}
+    expected = {
+        (s.key_a, s.key_b): s
+        for s in resolve(records, link_type="link_only", explain=False).suggestions
+    }
+    both = links.keys() & expected.keys()
+    assert len(both) > 300
+    shifts = [links[k].match_weight - expected[k].match_weight for k in both]
+    assert max(shifts) - min(shifts) < 4e-3
+    assert all(links[k].levels == expected[k].levels for k in both)
+    linked = {k for k, s in expected.items() if s.match_probability >= 0.5}
+    missed = sorted(linked - links.keys())
+    assert len(missed) < 0.1 * len(linked)
+    con.execute("CREATE TABLE missed (a VARCHAR, b VARCHAR)")
+    con.executemany("INSERT INTO missed VALUES (?, ?)", missed)
+    any_rule = " OR ".join(f"coalesce({blocking_condition(c)}, false)" for c in NATIONAL_BLOCKING)
+    (agreeing,) = con.execute(
+        "SELECT count(*) FROM missed m JOIN persons l ON l.unique_id = m.a "
+        f"JOIN persons r ON r.unique_id = m.b WHERE {any_rule}"
+    ).fetchall()[0]
+    assert agreeing == 0

@@ -223,12 +223,15 @@ def run_linkage(
     spark_master: str | None = None,
     scratch: Path | None = None,
     min_probability: float = NATIONAL_MIN_PROBABILITY,
+    memory_limit: str | None = None,
 ) -> LinkageRun:
     """Link the people of ``features`` (from :func:`export_persons`) across cases with
     the shipped model on DuckDB or Spark; write the pairs to ``out``. ``spark``: a
     session to use; without one, a session is started on ``spark_master`` (default:
     local mode) and stopped at the end. Scratch files go to ``scratch`` (next to
-    ``out`` by default, owner only) and are deleted at the end."""
+    ``out`` by default, owner only) and are deleted at the end. ``memory_limit``:
+    DuckDB's (``"8GB"``; by default 80% of the machine's memory), beyond which it
+    spills to the scratch folder."""
     if engine not in ("duckdb", "spark"):
         raise InvalidInput(f"unknown engine {engine!r}: duckdb or spark")
     scratch = scratch or out.parent / f"{out.name}.scratch"
@@ -237,7 +240,7 @@ def run_linkage(
     own_session = engine == "spark" and spark is None
     try:
         if engine == "duckdb":
-            return _run_duckdb(features, out, scratch, min_probability)
+            return _run_duckdb(features, out, scratch, min_probability, memory_limit)
         if own_session:
             spark = spark_session(spark_master, scratch)
         return _run_spark(features, out, scratch, spark, min_probability)
@@ -248,7 +251,9 @@ def run_linkage(
         _owner_only(out)
 
 
-def _run_duckdb(features: Path, out: Path, scratch: Path, min_probability: float) -> LinkageRun:
+def _run_duckdb(
+    features: Path, out: Path, scratch: Path, min_probability: float, memory_limit: str | None
+) -> LinkageRun:
     import duckdb
     from splink import DuckDBAPI
 
@@ -257,6 +262,8 @@ def _run_duckdb(features: Path, out: Path, scratch: Path, min_probability: float
         con.execute("SET enable_progress_bar = false")
         # spills to disk (personal data) only in the owner-only scratch folder
         con.execute("SET temp_directory = ?", [str(scratch)])
+        if memory_limit:
+            con.execute("SET memory_limit = ?", [memory_limit])
         con.execute("CREATE TABLE persons AS SELECT * FROM read_parquet(?)", [str(features)])
         return link_across_cases(
             DuckDBAPI(connection=con),

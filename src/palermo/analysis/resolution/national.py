@@ -3,10 +3,11 @@
 :func:`~.engine.resolve` links the people of a request in memory on DuckDB. A national
 person index links every case's people to every other case's: millions of records,
 more than one process should hold. Here the same model (the comparisons of
-:mod:`.levels`, the m and u of a :class:`~.model.Model`, the blocking rules of
-:func:`~.model.splink_settings`, the term-frequency adjustments and the prior
-re-estimated from the scored pairs, as the engine does) is run through a Splink
-database API given by the caller: ``DuckDBAPI`` on one machine, ``SparkAPI`` on a Spark
+:mod:`.levels`, the m and u of a :class:`~.model.Model`, the term-frequency
+adjustments and the prior re-estimated from the scored pairs, as the engine does) is
+run through a Splink database API given by the caller, with blocking rules that stay
+selective over a country's population (:data:`NATIONAL_BLOCKING`; the model's own,
+:func:`~.model.splink_settings`, on request): ``DuckDBAPI`` on one machine, ``SparkAPI`` on a Spark
 cluster (or Spark in local mode). Splink does the distribution; nothing here splits the
 work itself.
 
@@ -25,7 +26,8 @@ see what.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -208,10 +210,75 @@ def _in_dialect(sql: str, dialect: Dialect, arrays: frozenset[str]) -> str:
     return sql if dialect == "duckdb" or sql == "ELSE" else spark_sql(sql, arrays)
 
 
-def national_settings(model: Model, prior: float, dialect: Dialect) -> dict[str, Any]:
+# --------------------------------------------------------------------------- blocking
+
+# The pairs a national run scores: those that agree on every column of at least one of
+# these (a column of lists agrees when the lists share a value). The model's own rules
+# (:func:`~.model.splink_settings`) are for the people of a few cases: recall first,
+# with keys such as "initials and day and month of birth", "surname and first initial
+# within a year" or "a name part and a street" that a few thousand records share with
+# a handful of others but millions share with thousands (their pairs grow with the
+# square of the records). Here every rule pairs a name or a date of birth with
+# something that stays rare in a country's population, so that the pairs grow with the
+# records; what is given up is a true pair whose records agree on none of them (two
+# spellings of both names and a wrong date of birth at two addresses, no shared
+# identifier), which the model would rarely have linked anyway.
+_DAY_MONTH = "substr(dob, 5, 4)"
+NATIONAL_BLOCKING: tuple[tuple[str, ...], ...] = (
+    ("ids",),  # a shared phone, account, e-mail or document number
+    ("name_key", "dob_year"),  # the full name (either order) and year of birth
+    ("name_key", _DAY_MONTH),  # ... and day and month of birth (the year mistyped)
+    ("name_key", "postcode"),  # ... and postcode (no date of birth, or a wrong one)
+    ("last", "dob"),  # surname and date of birth (first name misspelt)
+    ("first", "dob"),  # first name and date of birth (surname misspelt)
+    ("initials", "dob"),  # both names misspelt, the date of birth right
+    ("last", "first_initial", "dob_year"),  # surname, first initial and year of birth
+    ("last", "first_initial", _DAY_MONTH),  # ... and day and month of birth
+    ("address",),  # the same address (a household, or a house of several victims)
+    ("initials", "address_key"),  # initials and the numbers of the address
+)
+
+
+def _is_list(column: str) -> bool:
+    return column in LIST_COLUMNS
+
+
+def _side(expression: str, side: str) -> str:
+    """A column (or an expression of columns, as "substr(dob, 5, 4)") of one side."""
+    return re.sub(r"\b([a-z_]+)\b(?!\s*\()", rf"{side}.\1", expression)
+
+
+def national_blocking_rules(
+    blocking: Sequence[tuple[str, ...]] = NATIONAL_BLOCKING,
+) -> list[Any]:
+    """Rules such as :data:`NATIONAL_BLOCKING` as Splink blocking rules (lists exploded)."""
+    from splink import block_on
+
+    return [
+        block_on(*cols, arrays_to_explode=[c for c in cols if _is_list(c)] or None)
+        for cols in blocking
+    ]
+
+
+def blocking_condition(cols: tuple[str, ...]) -> str:
+    """A rule of :data:`NATIONAL_BLOCKING` as a condition on a pair ``l``, ``r`` (in
+    DuckDB's SQL): whether the rule puts the pair up for scoring."""
+    return " AND ".join(
+        f"list_has_any(l.{c}, r.{c})" if _is_list(c) else f"{_side(c, 'l')} = {_side(c, 'r')}"
+        for c in cols
+    )
+
+
+def national_settings(
+    model: Model,
+    prior: float,
+    dialect: Dialect,
+    blocking: Sequence[tuple[str, ...]] | None = NATIONAL_BLOCKING,
+) -> dict[str, Any]:
     """The model's Splink settings for one table of people of many cases, in the SQL of
     ``dialect``. Every pair is scored as one list (pairs within one case are dropped
-    after scoring), with the model's blocking rules; the case (``dataset``) is kept."""
+    after scoring), with the blocking rules ``blocking`` (by default
+    :data:`NATIONAL_BLOCKING`; None: the model's own); the case (``dataset``) is kept."""
     settings = model.splink_settings("dedupe_only", prior)
     conditions = [
         lv["sql_condition"] for c in settings["comparisons"] for lv in c["comparison_levels"]
@@ -220,10 +287,13 @@ def national_settings(model: Model, prior: float, dialect: Dialect) -> dict[str,
     for comp in settings["comparisons"]:
         for level in comp["comparison_levels"]:
             level["sql_condition"] = _in_dialect(level["sql_condition"], dialect, arrays)
-    rules = []
-    for rule in settings["blocking_rules_to_generate_predictions"]:
-        rules.append(_in_dialect(rule, dialect, arrays) if isinstance(rule, str) else rule)
-    settings["blocking_rules_to_generate_predictions"] = rules
+    if blocking is None:
+        settings["blocking_rules_to_generate_predictions"] = [
+            _in_dialect(rule, dialect, arrays) if isinstance(rule, str) else rule
+            for rule in settings["blocking_rules_to_generate_predictions"]
+        ]
+    else:
+        settings["blocking_rules_to_generate_predictions"] = national_blocking_rules(blocking)
     settings["additional_columns_to_retain"] = sorted({*TF_COLUMNS, "dataset"})
     return settings
 
@@ -268,6 +338,7 @@ def link_across_cases(
     dialect: Dialect,
     model: Model,
     min_probability: float = DEFAULT_MIN_PROBABILITY,
+    blocking: Sequence[tuple[str, ...]] | None = NATIONAL_BLOCKING,
 ) -> LinkageRun:
     """Score pairs of people of different cases on a Splink database API and write
     those at or above ``min_probability`` to Parquet at ``out``.
@@ -276,6 +347,7 @@ def link_across_cases(
     ``dataset`` the case). Columns written: ``key_a < key_b``, ``w`` (match weight,
     prior included), ``g0``.. (each comparison's level, in the order of
     :data:`~.levels.COMPARISONS`) and ``mw0``.. (each comparison's weight).
+    ``blocking``: the pairs scored (see :func:`national_settings`).
     """
     from splink import Linker
 
@@ -311,7 +383,7 @@ def link_across_cases(
         if stats:
             for r in _rows(db_api, " UNION ALL ".join(stats)):
                 tf[str(r["col"])] = (float(r["base"]), float(r["smallest"]))
-    settings = national_settings(model, prior, dialect)
+    settings = national_settings(model, prior, dialect, blocking)
     linker = Linker(
         db_api.register(table),
         settings,
