@@ -6,14 +6,17 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from palermo.services import jobs
+from palermo.security.permissions import SYSTEM, Actor
+from palermo.services import cases, jobs
 from palermo.services.context import Context
 from palermo.settings import Settings
+from palermo.store.models import Assertion, PersonKind
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 RUN_CLI = "from palermo.cli.main import app; app()"
@@ -89,3 +92,44 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     found = Clock(datetime.now(UTC).replace(microsecond=0))
     monkeypatch.setattr(jobs, "now", found)
     return found
+
+
+# --- decisions on a case (the analysis after decisions) -------------------------------
+
+
+@pytest.fixture
+def suspect(deciding: Context, prosecutor: Actor, case_ref: str) -> int:
+    """A suspect of the case, added before the decisions under test (adding a person is a
+    decision too). ``deciding`` is each test module's own settings fixture."""
+    deciding.settings.analyse_after_decisions = False
+    person = cases.add_person(
+        deciding, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="Suspect One"
+    )
+    deciding.settings.analyse_after_decisions = True
+    return person.id
+
+
+def suggestions(ctx: Context, case_ref: str, person_id: int, count: int) -> list[int]:
+    """``count`` machine suggestions (indicators about a person) waiting for review."""
+    case_id = cases.case_id_for(ctx, SYSTEM, case_ref)
+    with ctx.db.session() as session:
+        rows = [
+            Assertion(
+                case_id=case_id,
+                subject_type="person",
+                subject_id=person_id,
+                predicate="indicator",
+                value="debt_bondage",
+                quote=f"owes the house {n} thousand",
+                confidence=0.8,
+            )
+            for n in range(count)
+        ]
+        session.add_all(rows)
+        session.flush()
+        return [a.id for a in rows]
+
+
+def run_all(ctx: Context) -> int:
+    """Run every job that is due, as a worker would, until the queue has none."""
+    return jobs.work(ctx, threading.Event(), until_idle=True)

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from tests.conftest import Login
 from tests.helpers import csrf_from, forget_kept_views
-from tests.jobs.conftest import Clock
+from tests.jobs.conftest import Clock, run_all, suggestions
 
-from palermo.security.permissions import SYSTEM, Actor
+from palermo.security.permissions import Actor
 from palermo.services import (
     analysis_jobs,
     cases,
@@ -47,42 +47,6 @@ def deciding(ctx: Context) -> Context:
     ctx.settings.analyse_after_decisions = True
     ctx.settings.jobs_in_process = False
     return ctx
-
-
-@pytest.fixture
-def suspect(deciding: Context, prosecutor: Actor, case_ref: str) -> int:
-    # Adding a person is a decision too: set up before the decisions under test.
-    deciding.settings.analyse_after_decisions = False
-    person = cases.add_person(
-        deciding, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="Suspect One"
-    )
-    deciding.settings.analyse_after_decisions = True
-    return person.id
-
-
-def suggestions(ctx: Context, case_ref: str, person_id: int, count: int) -> list[int]:
-    """``count`` machine suggestions (indicators about a person) waiting for review."""
-    case_id = cases.case_id_for(ctx, SYSTEM, case_ref)
-    with ctx.db.session() as session:
-        rows = [
-            Assertion(
-                case_id=case_id,
-                subject_type="person",
-                subject_id=person_id,
-                predicate="indicator",
-                value="debt_bondage",
-                quote=f"owes the house {n} thousand",
-                confidence=0.8,
-            )
-            for n in range(count)
-        ]
-        session.add_all(rows)
-        session.flush()
-        return [a.id for a in rows]
-
-
-def run_all(ctx: Context) -> int:
-    return jobs.work(ctx, threading.Event(), until_idle=True)
 
 
 def analyses(ctx: Context) -> list[Job]:

@@ -8,7 +8,6 @@ at once. The queue's clock is moved on by the tests (:class:`Clock`), not slept 
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -18,13 +17,13 @@ from fastapi.testclient import TestClient
 from tests.conftest import Login
 from tests.helpers import csrf_from
 
-from palermo.security.permissions import SYSTEM, Actor
+from palermo.security.permissions import Actor
 from palermo.services import analysis_jobs, cases, jobs, network, review, users
 from palermo.services.context import Context
-from palermo.store.models import Assertion, AuditEntry, PersonKind, Role
+from palermo.store.models import AuditEntry, PersonKind, Role
 from palermo.store.models.jobs import Job
 
-from .conftest import Clock
+from .conftest import Clock, run_all, suggestions
 
 DELAY, LIMIT = 30.0, 120.0
 
@@ -38,39 +37,6 @@ def deciding(ctx: Context, clock: Clock) -> Context:
     ctx.settings.analyse_delay_seconds = DELAY
     ctx.settings.analyse_max_delay_seconds = LIMIT
     return ctx
-
-
-@pytest.fixture
-def suspect(deciding: Context, prosecutor: Actor, case_ref: str) -> int:
-    # Adding a person is a decision too: set up before the decisions under test.
-    deciding.settings.analyse_after_decisions = False
-    person = cases.add_person(deciding, prosecutor, case_ref, kind=PersonKind.SUSPECT, name="S1")
-    deciding.settings.analyse_after_decisions = True
-    return person.id
-
-
-def suggestions(ctx: Context, case_ref: str, person_id: int, count: int) -> list[int]:
-    case_id = cases.case_id_for(ctx, SYSTEM, case_ref)
-    with ctx.db.session() as session:
-        rows = [
-            Assertion(
-                case_id=case_id,
-                subject_type="person",
-                subject_id=person_id,
-                predicate="indicator",
-                value="debt_bondage",
-                quote=f"owes the house {n} thousand",
-                confidence=0.8,
-            )
-            for n in range(count)
-        ]
-        session.add_all(rows)
-        session.flush()
-        return [a.id for a in rows]
-
-
-def run_all(ctx: Context) -> int:
-    return jobs.work(ctx, threading.Event(), until_idle=True)
 
 
 def analysis(ctx: Context) -> Job:
