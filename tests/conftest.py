@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from tests.helpers import csrf_from, forget_kept_views
+from tests.helpers import csrf_from, forget_kept_views, scratch_postgres
 
 from palermo.security import passwords
 from palermo.security.permissions import SYSTEM, Actor
@@ -30,9 +30,6 @@ from palermo.store.db import upgrade
 from palermo.store.models import Base, Role
 from palermo.web.app import create_app
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 TEST_SECRET = "ab" * 32
 TEST_PASSWORD = "correct horse battery"
 
@@ -72,21 +69,14 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         upgrade(url)
         yield url
         return
-    name = f"palermo_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        from palermo.store.db import get_database
+    with scratch_postgres("palermo_test") as url:
+        try:
+            upgrade(url)
+            yield url
+        finally:
+            from palermo.store.db import get_database
 
-        get_database.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+            get_database.cache_clear()
 
 
 def _empty_all_tables(ctx: Context) -> None:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+
+# The PostgreSQL server of the suite (``--db postgresql``): its database is the suite's
+# own; tests that need an empty one make it beside it (:func:`scratch_postgres`).
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -55,3 +65,19 @@ def forget_kept_views() -> None:
 
     for kept in (network._views, elements._assessments, memo._analyses, money._views):
         kept.clear_memory()
+
+
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named ``<prefix>_<random>`` on the suite's server:
+    its URL, and the database dropped (connections closed) afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

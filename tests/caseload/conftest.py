@@ -9,8 +9,6 @@ at the end).
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -18,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from tests.helpers import scratch_postgres
 
 import palermo.store.models.caseload  # noqa: F401  (registers the tables)
 from palermo.security import audit
@@ -26,30 +25,17 @@ from palermo.settings import Settings
 from palermo.store.db import Database
 from palermo.store.models import Base, Case, CaseMember, Person, Role, Unit, User
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
 
 @pytest.fixture(scope="session")
 def caseload_pg_url(backend: str) -> Iterator[str | None]:
     if backend != "postgresql":
         yield None
         return
-    name = f"palermo_caseload_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = sa.create_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres("palermo_caseload") as url:
+        engine = sa.create_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
+from tests.helpers import scratch_postgres
 from typer.testing import CliRunner
 
 from palermo.cli.main import app
@@ -31,10 +32,6 @@ from palermo.store.types import CipherMissing
 
 from .test_at_rest import build_case
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
 
 @pytest.fixture
 def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
@@ -42,16 +39,8 @@ def fresh_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'own.db'}"
         return
-    name = f"palermo_keys_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("palermo_keys") as url:
+        yield url
 
 
 def _case(ctx: Context) -> tuple[Actor, str]:

@@ -9,7 +9,6 @@ model without a migration, an index dropped from one) fails.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.helpers import scratch_postgres
 
 from palermo.store.db import upgrade
 from palermo.store.models import Base
@@ -53,20 +52,13 @@ def migrated(backend: str, tmp_path: Path) -> Iterator[sa.Engine]:
         yield engine
         engine.dispose()
         return
-    name = f"palermo_schema_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = sa.create_engine(url)
-    try:
-        upgrade(url)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("palermo_schema") as url:
+        engine = sa.create_engine(url)
+        try:
+            upgrade(url)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def differences(engine: sa.Engine, metadata: sa.MetaData) -> list[tuple[str, str, str]]:
