@@ -30,7 +30,7 @@ async def job_list(request: Request, ctx: CtxDep, user: PageUser, reference: str
         {
             "jobs": found,
             "any_active": any(j.active for j in found),
-            "can_analyse": user.actor.can(Permission.INGEST),
+            # Re-analyse and Run now: both change the case's jobs.
             "can_run": user.actor.can(Permission.INGEST),
         },
     )
