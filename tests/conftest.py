@@ -19,8 +19,9 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from tests.helpers import csrf_from, forget_kept_views, scratch_postgres
+from tests.helpers import SUITE_TODAY, csrf_from, forget_kept_views, scratch_postgres
 
+from palermo import clock
 from palermo.security import passwords
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import cases, jobs, users
@@ -54,6 +55,14 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
         passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fixed_today() -> Iterator[None]:
+    """The product's date stays the suite's first day (:data:`tests.helpers.SUITE_TODAY`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(clock, "today", lambda: SUITE_TODAY)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import pytest
@@ -17,6 +18,11 @@ import sqlalchemy as sa
 POSTGRES_ADMIN_URL = os.environ.get(
     "PALERMO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+# The suite's today, fixed when it starts: the product's clock (``palermo.clock.today``) is
+# held to it for the whole run (``tests/conftest.py``), so a run that crosses midnight
+# counts days the same way in its seeds and in the pages.
+SUITE_TODAY = date.today()
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 

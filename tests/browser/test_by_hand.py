@@ -6,7 +6,7 @@ Outcomes page."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.jobs_wait import upload_finished
 from tests.browser.signin import sign_in
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
 from palermo.store.models import Person
@@ -45,7 +46,7 @@ def test_a_case_built_by_hand(
 ) -> None:
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    opened = date.today() - timedelta(days=400)
+    opened = clock.today() - timedelta(days=400)
     filed = opened + timedelta(days=30)
     verdict_on = filed + timedelta(days=200)
 

@@ -9,7 +9,7 @@ ordinary path), each smaller than the shipped demo so the test stays quick."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import select
 from tests.browser.signin import sign_in
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services import caseload_views, cases, casework, elements
 from palermo.services.context import Context
@@ -49,7 +50,7 @@ def test_every_demo_case_answers_the_four_questions(
     prosecutor: Actor = authenticate(ctx, "prosecutor", demo_password("prosecutor")).actor
     investigator: Actor = authenticate(ctx, "investigator", demo_password("investigator")).actor
     trial = specs[0].reference
-    hearing_on = date.today() + timedelta(days=9)
+    hearing_on = clock.today() + timedelta(days=9)
     caseload_views.add_hearing(ctx, prosecutor, trial, held_on=hearing_on, kind="trial")
     # A task about the first gap of the trial case, for the investigator.
     first_gap = next(

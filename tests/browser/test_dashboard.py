@@ -4,13 +4,13 @@ over a generated history of 80 cases (screenshots in test-artifacts/screenshots/
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
+from palermo import clock
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import caseload as svc
 from palermo.services.context import Context
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def _seed(ctx: Context, prosecutor: Actor, unit_id: int) -> str:
-    history = generate_history(7, n_cases=80, as_of=date.today())
+    history = generate_history(7, n_cases=80, as_of=clock.today())
     with ctx.db.session() as s:
         svc.write_history(s, SYSTEM, unit_id, history, reference_prefix="DEMO-")
         ids = list(s.scalars(select(Case.id).where(Case.unit_id == unit_id)))

@@ -7,7 +7,6 @@ the DOCX downloaded from the Memo tab opens and carries the same headings."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.signin import sign_in
 from tests.network_money import simcase
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services import casework
 from palermo.services.context import Context
@@ -55,7 +55,7 @@ def test_reviewed_case_memo_argues_the_case_in_html_and_docx(
     sim = simcase.build(ctx, prosecutor, unit_id, simcase.folder(tmp_path))
     victim_id = sim.ids[next(p["id"] for p in sim.truth["persons"] if "victim" in p["roles"])]
     casework.record_witness(
-        ctx, prosecutor, sim.reference, victim_id, what="intimidation", on=date.today()
+        ctx, prosecutor, sim.reference, victim_id, what="intimidation", on=clock.today()
     )
     casework.add_note(
         ctx,

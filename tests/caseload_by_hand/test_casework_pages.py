@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from tests.helpers import csrf_from
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services import cases
 from palermo.services.context import Context
@@ -177,7 +177,7 @@ def test_members_people_charges_outcomes_notes_and_witnesses(
         client,
         base + "/hearings",
         base + "/deadlines/add",
-        {"kind": "custody_limit", "due_on": date.today().isoformat()},
+        {"kind": "custody_limit", "due_on": clock.today().isoformat()},
     )
     assert deadline.status_code == 303  # type: ignore[attr-defined]
 
@@ -189,7 +189,7 @@ def test_members_people_charges_outcomes_notes_and_witnesses(
         client,
         base + "/hearings",
         f"{base}/witnesses/{victim_id}/record",
-        {"what": "intimidation", "on": date.today().isoformat(), "notes": "threat"},
+        {"what": "intimidation", "on": clock.today().isoformat(), "notes": "threat"},
     )
     assert record.status_code == 303, record.text  # type: ignore[attr-defined]
     assert "Intimidation reports</dt><dd>1" in client.get(base + "/hearings").text

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from palermo import clock
 from palermo.security.permissions import SYSTEM, Actor
 from palermo.services import caseload_views, cases, casework, users
 from palermo.services.context import Context
@@ -252,7 +253,7 @@ def test_witness_records_feed_the_risk_rating(
     advocate = make_user(Role.ADVOCATE)
     cases.add_member(ctx, prosecutor, case_ref, advocate.username)
     before = caseload_views.case_hearings(ctx, advocate, case_ref).witnesses[0].score or 0
-    today = date.today()
+    today = clock.today()
     casework.record_witness(ctx, advocate, case_ref, pid, what="contact", on=today, kind="visit")
     casework.record_witness(
         ctx, advocate, case_ref, pid, what="consent", on=today, consent="withdrawn"

@@ -1,7 +1,8 @@
 """A small unit with known figures, written through the caseload service.
 
-Dates are relative to today (the pages use the real date). Members see TRIAL-1, INV-2
-and CLOSED-4; OTHER-3 belongs to the unit but not to them.
+Dates are relative to the suite's today (``tests.helpers.SUITE_TODAY``), which the pages
+also read. Members see TRIAL-1, INV-2 and CLOSED-4; OTHER-3 belongs to the unit but not
+to them.
 """
 
 from __future__ import annotations
@@ -10,13 +11,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tests.helpers import SUITE_TODAY
+
 from palermo.caseload.records import StatuteRange
 from palermo.security.permissions import SYSTEM
 from palermo.services import caseload as svc
 from palermo.services.context import Context
 from palermo.store.models import Case, CaseMember, Person
 
-T = date.today()
+T = SUITE_TODAY
 RANGES = {"us-18-1591": StatuteRange("us-18-1591", 120, None)}
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
+import pytest
 from fastapi.testclient import TestClient
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
 from palermo.web.pages.caseload import paginate
@@ -45,6 +47,21 @@ def test_dashboard_counts_rows_and_reasons(
     witnesses = h.section(html, "witnesses")
     assert "V1" in witnesses and "VX" not in witnesses
     assert "intimidation reported (1)" in witnesses
+
+
+def test_the_dashboard_counts_days_from_the_products_clock(
+    client: TestClient,
+    login: Login,
+    seeded: dict[str, Actor],
+    seed: ModuleType,
+    h: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The next day (as when a run crosses midnight): one more day since arraignment.
+    monkeypatch.setattr(clock, "today", lambda: seed.d(1))
+    login(client, "pros")  # type: ignore[operator]
+    over = h.section(client.get("/dashboard").text, "over-target")
+    assert "no decision 281 days after arraignment" in over
 
 
 def test_witness_reasons_follow_the_role(

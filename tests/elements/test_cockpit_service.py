@@ -5,9 +5,10 @@ viewer's last visit."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services import caseload_views, casework, cockpit
 from palermo.services.context import Context
@@ -43,7 +44,7 @@ def test_cockpit_answers_in_words(
         ctx, prosecutor, s.reference, kind="task",
         text=f"Find more on {gap.element_label}", assigned_to="prosecutor",
     )  # fmt: skip
-    soon = date.today() + timedelta(days=5)
+    soon = clock.today() + timedelta(days=5)
     caseload_views.add_hearing(ctx, prosecutor, s.reference, held_on=soon, kind="arraignment")
     investigator = make_user(Role.INVESTIGATOR, "investigator")
     casework.add_member(ctx, prosecutor, s.reference, "investigator")

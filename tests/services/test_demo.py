@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from palermo import clock
 from palermo.services import cases, users
 from palermo.services.context import Context
 from palermo.services.demo import DemoCase, build_demo, demo_password
@@ -49,7 +50,6 @@ def test_demo_cases_are_dated_up_to_today_and_on_target(ctx: Context) -> None:
     to the day the demo is built: the dashboard shows none of them over target, and no
     case is older than its stage makes plausible (the simulated evidence keeps its own
     fixed dates)."""
-    from datetime import date
 
     from palermo.caseload.targets import default_targets
     from palermo.services import caseload_views
@@ -62,7 +62,7 @@ def test_demo_cases_are_dated_up_to_today_and_on_target(ctx: Context) -> None:
     ]
     build_demo(ctx, specs=specs, history_cases=0)
     prosecutor = users.authenticate(ctx, "prosecutor", demo_password("prosecutor")).actor
-    today = date.today()
+    today = clock.today()
     view = caseload_views.dashboard(ctx, prosecutor, today)
     assert view.dashboard is not None
     assert [o.reference for o in view.dashboard.over_target] == []

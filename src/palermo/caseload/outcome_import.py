@@ -30,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from palermo import clock
+
 
 class ProfileError(ValueError):
     """The mapping profile itself is wrong (unknown statute, missing key...)."""
@@ -197,7 +199,7 @@ class _Row:
         except ValueError:
             self.fail(col, f"not a date in the form {self.profile.date_format}")
             return None
-        if not 1950 <= parsed.year <= date.today().year:
+        if not 1950 <= parsed.year <= clock.today().year:
             self.fail(col, f"year {parsed.year} is not plausible")
             return None
         return parsed

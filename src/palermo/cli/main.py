@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from palermo import clock
 from palermo.caseload import htcds
 from palermo.security.permissions import Actor
 from palermo.services import administration, casework
@@ -195,7 +196,7 @@ def cases_create(
             statutes=statute,
             members=member,
             default_region=region,
-            opened_on=_date_option(opened, "--opened") or date.today(),
+            opened_on=_date_option(opened, "--opened") or clock.today(),
         )
     except ServiceError as error:
         raise fail(str(error)) from error
@@ -252,7 +253,7 @@ def cases_close(
 ) -> None:
     """Close a case."""
     try:
-        when = _date_option(on, "--on") or date.today()
+        when = _date_option(on, "--on") or clock.today()
         casework.close_case(context(), operator(), reference, when, reason)
     except ServiceError as error:
         raise fail(str(error)) from error
@@ -267,7 +268,7 @@ def cases_reopen(
 ) -> None:
     """Reopen a closed case (back to investigation)."""
     try:
-        when = _date_option(on, "--on") or date.today()
+        when = _date_option(on, "--on") or clock.today()
         casework.reopen_case(context(), operator(), reference, when, reason)
     except ServiceError as error:
         raise fail(str(error)) from error

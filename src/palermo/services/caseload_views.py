@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from palermo import clock
 from palermo.caseload import alerts, context, htcds, lifecycle
 from palermo.caseload.context import Count, GlotipRow, TipYear
 from palermo.caseload.records import CaseInfo, HearingInfo
@@ -157,7 +158,7 @@ def dashboard(ctx: Context, actor: Actor, today: date | None = None) -> Dashboar
     if not (actor.can(Permission.READ_CASE) or actor.can(Permission.READ_STATISTICS)):
         raise PermissionDenied(f"your role ({actor.role.value}) cannot see the caseload")
     details = actor.can(Permission.SEE_WITNESS_DETAILS)
-    today = today or date.today()
+    today = today or clock.today()
     asked = time.monotonic()
     with ctx.db.session() as session:
         # The user's unit, remembered as long as a dashboard is (two queries fewer).
@@ -500,7 +501,7 @@ def case_hearings(
     ctx: Context, actor: Actor, reference: str, today: date | None = None
 ) -> CaseHearings:
     """Stage history, hearings with adjournments, deadlines and victim-witnesses of a case."""
-    today = today or date.today()
+    today = today or clock.today()
     details = actor.can(Permission.SEE_WITNESS_DETAILS)
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference, Permission.READ_CASE)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo import clock
 from palermo.law.statutes import StatuteBook, load_statutes
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
@@ -196,7 +197,7 @@ def check_case_fields(
         Stage(stage)
     except ValueError:
         errors.append(FieldError("stage", f"unknown stage '{stage}'"))
-    if opened_on is not None and opened_on > date.today():
+    if opened_on is not None and opened_on > clock.today():
         errors.append(FieldError("opened_on", f"{opened_on} is in the future"))
     if typology is not None and len(typology) > 64:
         errors.append(FieldError("typology", "at most 64 characters"))
@@ -723,7 +724,7 @@ def add_outcome(
             session.add(
                 RestitutionPayment(
                     outcome_id=row.id,
-                    paid_on=row.sentenced_on or row.verdict_on or date.today(),
+                    paid_on=row.sentenced_on or row.verdict_on or clock.today(),
                     amount=row.restitution_paid,
                     note="paid when the outcome was recorded",
                     by_user_id=actor.user_id,
@@ -980,7 +981,7 @@ def record_witness(
     errors: list[FieldError] = []
     if on is None:
         errors.append(FieldError("on", "enter a date"))
-    elif on > date.today():
+    elif on > clock.today():
         errors.append(FieldError("on", f"{on} is in the future"))
     if what == "contact" and not kind.strip():
         errors.append(FieldError("kind", "how (visit, phone, message, court…)"))

@@ -23,7 +23,7 @@ from threading import Lock
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from palermo import words
+from palermo import clock, words
 from palermo.law import load_gap_advice
 from palermo.security import audit
 from palermo.security.permissions import Actor
@@ -505,7 +505,7 @@ def cockpit(ctx: Context, actor: Actor, reference: str, today: date | None = Non
     """Everything the Overview shows, with the case's header summary (each read audited;
     the visit itself is audited as ``case.overview``, the read of the case, and marks the
     viewer's "last visit" for the next time)."""
-    today = today or date.today()
+    today = today or clock.today()
     # The visit is audited below (case.overview); a cached assessment needs no entry of its own.
     assessment = elements.assess_cached(ctx, actor, reference, audit_hit=False)
     hearings = caseload_views.case_hearings(ctx, actor, reference, today)

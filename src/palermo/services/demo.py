@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services import caseload_views
 from palermo.services import cases as case_service
@@ -152,7 +153,7 @@ def _ensure_history(ctx: Context, unit_id: int, count: int, say: Callable[[str],
     from palermo.simulate.history import generate_history
 
     # The story runs up to today, so the dashboard has hearings coming and deadlines due.
-    today = date.today()
+    today = clock.today()
     with ctx.db.session() as session:
         if session.scalar(select(Case.id).where(Case.reference.like(f"{HISTORY_PREFIX}%"))):
             return
@@ -208,7 +209,7 @@ def _build_case(
     case = simulated_intake(spec.typology, spec.size, spec.seed, folder, spec.reference)
     # Opened and moved on as a unit would have done it, up to today: not on the
     # simulator's fixed base date, which would leave every case years in its stage.
-    opened_on, moves = stage_history(spec.stage, date.today(), spec.seed)
+    opened_on, moves = stage_history(spec.stage, clock.today(), spec.seed)
     case_service.create_case(
         ctx,
         DEMO_OPERATOR,

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from palermo import clock
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor, Permission
 from palermo.services import analysis_jobs, search
@@ -100,7 +100,7 @@ def check_person(
         errors.append(FieldError("kind", f"choose one of {', '.join(k.value for k in PersonKind)}"))
     if not name.strip():
         errors.append(FieldError("name", "enter the name (for a victim it is sealed at once)"))
-    if birth_year is not None and not 1900 <= birth_year <= date.today().year:
+    if birth_year is not None and not 1900 <= birth_year <= clock.today().year:
         errors.append(FieldError("birth_year", f"{birth_year} is not a plausible year"))
     if sex not in (None, "", "female", "male", "other", "unknown"):
         errors.append(FieldError("sex", "female, male, other or unknown"))

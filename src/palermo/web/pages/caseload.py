@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from palermo import clock
 from palermo.services import caseload_views as views
 from palermo.services import saved_filters
 from palermo.services.caseload import AGE_BUCKETS, Dashboard
@@ -103,7 +103,7 @@ def dashboard(
     wp: Annotated[int, Query(ge=1)] = 1,
     dp: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    view = views.dashboard(ctx, user.actor, date.today())
+    view = views.dashboard(ctx, user.actor, clock.today())
     dash = view.dashboard
     page: dict[str, Any] = {"view": view, "dash": dash, "max_age": int(views.DASHBOARD_MAX_AGE)}
     if dash is not None:
@@ -156,7 +156,7 @@ def dashboard_chart(ctx: CtxDep, user: PageUser, name: str) -> Response:
     """A dashboard chart as an SVG file ("export as image")."""
     if name not in CHARTS:
         raise HTTPException(404)
-    view = views.dashboard(ctx, user.actor, date.today())
+    view = views.dashboard(ctx, user.actor, clock.today())
     if view.dashboard is None:
         raise HTTPException(404)
     return Response(

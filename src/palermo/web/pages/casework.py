@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from palermo import words
+from palermo import clock, words
 from palermo.security.permissions import Permission
 from palermo.services import cases, casework, search
 from palermo.services.caseload_views import FieldError, FieldErrors
@@ -274,7 +274,7 @@ def new_case_form(request: Request, ctx: CtxDep, user: PageUser) -> Response:
     values = {
         "unit": str(units[0][0]) if units else "",
         "jurisdiction": "US",
-        "opened_on": date.today().isoformat(),
+        "opened_on": clock.today().isoformat(),
         "statutes": [],
     }
     return _case_form(request, ctx, user, values=values)
@@ -352,7 +352,7 @@ def _details(
             "opened_on": details.opened_on.isoformat() if details.opened_on else "",
             "summary": details.summary or "",
         },
-        "stage": {"on": date.today().isoformat()},
+        "stage": {"on": clock.today().isoformat()},
         "member": {"case_role": "member"},
     }
     return _case_tab(
@@ -417,7 +417,7 @@ def close_or_reopen(
     when = parsed.date(on, "on", required=True)
     move = casework.reopen_case if action == "reopen" else casework.close_case
     _, errors = _attempt(
-        parsed, lambda: move(ctx, user.actor, reference, when or date.today(), reason)
+        parsed, lambda: move(ctx, user.actor, reference, when or clock.today(), reason)
     )
     if errors:
         values = {"on": on, "reason": reason}
