@@ -59,6 +59,7 @@ from palermo.store.models import (
     Record,
 )
 from palermo.store.models import Organisation as OrgRow
+from palermo.store.models.people import PersonOrganisation
 
 RECORD_KINDS: tuple[str, ...] = ("call", "message", "payment", "trip")
 # Record id columns written by ingest into ``attrs`` (the source file's own ids).
@@ -233,9 +234,10 @@ def load_case(
                 home_country=next((m.nationality for m in group if m.nationality), None),
             )
         )
+    organisations: dict[int, tuple[int, str]] = {}  # row id -> node code, name
     for o in session.scalars(select(OrgRow).where(OrgRow.case_id == case.id)):
         ids = by_org.get(o.id, {})
-        b.add_organisation(
+        code = b.add_organisation(
             Organisation(
                 id=f"O{o.id}",
                 name=o.name,
@@ -244,6 +246,8 @@ def load_case(
                 accounts=tuple(ids.get("account", ())),
             )
         )
+        organisations[o.id] = (code, o.name)
+    links_said = _load_organisation_links(session, case.id, b, rep_of, organisations)
     charges: dict[str, list[str]] = {}
     for key, statutes in charged_rows.items():
         mine = charges.setdefault(rep_of.get(key, key), [])
@@ -272,7 +276,7 @@ def load_case(
         "facts": round(facts_seconds, 3),
     }
     loaded = Loaded(case, data, people, labels, evidence, files, seconds, matching)
-    loaded.statements = statements
+    loaded.statements = {**statements, **links_said}
     if merges:
         loaded.rep_of, loaded.groups, loaded.merged_labels = rep_of, groups, merged_labels
         loaded.merged_by = merges.merged_by
@@ -411,6 +415,38 @@ def _load_facts(
         place = ", ".join(x for x in (f.evidence_file, f.locator) if x) or f.source_id
         refs[key] = EvidenceRef(place, f.record_id, f.evidence_file, None, f.quote)
     return refs
+
+
+def _load_organisation_links(
+    session: Session,
+    case_id: int,
+    b: CaseBuilder,
+    rep_of: dict[str, str],
+    organisations: dict[int, tuple[int, str]],
+) -> dict[str, EvidenceRef]:
+    """People's relations to the case's organisations, as entered on a person's page: an
+    edge each, with what was entered as its evidence. The organisation stays a node of its
+    own (who profits from its money is the user's call, not a guess from a relation)."""
+    said: dict[str, EvidenceRef] = {}
+    rows = session.execute(
+        select(
+            PersonOrganisation.id,
+            PersonOrganisation.person_id,
+            PersonOrganisation.organisation_id,
+            PersonOrganisation.relation,
+        )
+        .where(PersonOrganisation.case_id == case_id)
+        .order_by(PersonOrganisation.id)
+    ).all()
+    for link_id, person_id, organisation_id, relation in rows:
+        if organisation_id not in organisations:
+            continue
+        org_node, org_name = organisations[organisation_id]
+        person = rep_of.get(str(person_id), str(person_id))
+        key = f"OL{link_id}"
+        b.add_links([key], [0], [b.node("person", person)], [org_node], "organisation")
+        said[key] = EvidenceRef("Person's page", None, None, None, f"{relation} of {org_name}")
+    return said
 
 
 def _load_adverts(session: Session, case_id: int, files: dict[int, str], b: CaseBuilder) -> None:

@@ -53,6 +53,7 @@ from palermo.store.models import (
 )
 from palermo.store.models import Organisation as OrgRow
 from palermo.store.models.documents import Document
+from palermo.store.models.people import PersonOrganisation
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,12 @@ def _fingerprint_statement() -> Any:
             ],
         ),
         (Document, [func.count(Document.id), func.max(Document.id)]),
+        # People's relations to organisations: edges of the network, and who holds an
+        # organisation's money.
+        (
+            PersonOrganisation,
+            [func.count(PersonOrganisation.id), func.max(PersonOrganisation.id)],
+        ),
     ]
     parts = [
         select(*(value.label(f"v{n}") for n, value in enumerate(values)))
