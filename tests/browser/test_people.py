@@ -143,6 +143,15 @@ def test_people_merged_split_linked_and_photographed_by_hand(
     page.locator("#organisations-table").get_by_role("link", name="Club Lantern").click()
     usable()
     page.go_back()
+    # The link is an edge of the case's network, named in words.
+    page.goto(f"{live_server}/cases/{case_ref}/network")
+    expect(page.locator("#nw-canvas")).to_have_attribute("data-ready", "1", timeout=30_000)
+    page.locator("#nw-search").fill("Viktor Dragan")
+    page.locator("#nw-search").press("Enter")
+    panel = page.locator("#nw-panel")
+    expect(panel.get_by_role("heading", name="Viktor Dragan")).to_be_visible()
+    expect(panel).to_contain_text("advert and organisation links")
+    page.goto(people_url)
 
     # 6. A photo of the victim, stored encrypted, shown as a thumbnail on her page.
     photo = tmp_path / "elena.png"

@@ -27,6 +27,7 @@
   var TYPE_COLOURS = { person: "#475569", phone: "#94a3b8", account: "#d97706", organisation: "#7c3aed", cash: "#15803d" };
   var GROUP_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
   var TYPE_WORDS = { phone: "Phone", account: "Account", email: "Email", handle: "Handle", ad: "Advert", address: "Address", organisation: "Organisation" };
+  var EDGE_WORDS = { link: "advert and organisation links" };
   var SHAPES = { person: "ellipse", phone: "round-rectangle", account: "diamond", organisation: "triangle", cash: "hexagon" };
   var LABEL_PX = 12;  // label size on screen, whatever the zoom
   var zoomNow = 1;  // the zoom the label sizes were last computed for
@@ -389,7 +390,7 @@
       Object.keys(c).forEach(function (k) { counts[k] = (counts[k] || 0) + c[k]; });
     });
     row("Links", String(links));
-    Object.keys(counts).forEach(function (k) { row(k + " records", String(counts[k])); });
+    Object.keys(counts).forEach(function (k) { row(EDGE_WORDS[k] || k + " records", String(counts[k])); });
     if (amount) { row("Paid / received", amount.toFixed(2)); }
     panel.appendChild(dl);
     var actions = el("div", undefined, "nw-panel-actions");
