@@ -315,7 +315,7 @@ def key_players(
         )
         if not np.isnan(cons[i]):
             expl.append(
-                f"constraint {cons[i]:.2f}: "
+                f"constraint {cons[i]:.{CONSTRAINT_DECIMALS}f}: "
                 + (
                     "its contacts are mostly not in touch with each other (broker)"
                     if cons[i] < 0.3
