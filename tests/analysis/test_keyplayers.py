@@ -1,13 +1,15 @@
-"""Key players: contacts first, then records, then brokerage (Burt's constraint) between
-equals; role evidence and money; explanations say why."""
+"""Key players: contacts first, then records, then brokerage between equals (Burt's
+constraint as shown, then betweenness); role evidence and money; explanations say why."""
 
 from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
 from palermo.analysis.data import CaseBuilder, CaseData, Person
 from palermo.analysis.graph import build_graph
-from palermo.analysis.keyplayers import key_players
+from palermo.analysis.keyplayers import key_players, structural_key
 from palermo.analysis.roles import RoleSuggestion
 
 
@@ -236,3 +238,35 @@ def test_buyers_are_not_lifted_as_organisers() -> None:
     rep = key_players(build_graph(case, collapse=True), top=7, roles=as_handler)
     t1 = next(p for p in rep.players if p.key == "person:T1")
     assert any("as evidence of organising the network: 0.60" in e for e in t1.explanations)
+
+
+def test_constraint_is_compared_as_shown_then_betweenness_decides() -> None:
+    """Four people with as many contacts and records: A and B differ in constraint only in
+    the third decimal (both show 0.17), so the one more paths run through (B) comes first;
+    C shows a lower constraint (0.15) and comes before both whatever its betweenness; D is
+    in A's position exactly and gets A's key."""
+    degree = np.array([3.0, 3.0, 3.0, 3.0])
+    records = np.array([5.0, 5.0, 5.0, 5.0])
+    constraint = np.array([0.172, 0.174, 0.15, 0.172])
+    betweenness = np.array([0.10, 0.20, 0.01, 0.10])
+    key = structural_key(degree, records, constraint, betweenness)
+    a, b, c, d = key.tolist()
+    assert c > b > a == d
+    # without betweenness, A and B are equal: the difference in constraint is not shown
+    plain = structural_key(degree, records, constraint)
+    assert plain[0] == plain[1] < plain[2]
+    # contacts and records still come first
+    more = structural_key(np.array([4.0, 3.0]), np.array([4.0, 9.0]), np.array([0.9, 0.1]))
+    assert more[0] > more[1]
+    # no constraint (an isolate) counts as no brokerage
+    iso = structural_key(np.array([1.0, 1.0]), np.array([1.0, 1.0]), np.array([np.nan, 0.9]))
+    assert iso[1] > iso[0]
+
+
+def test_explanation_says_how_equals_are_ordered() -> None:
+    rep = key_players(build_graph(_chain_with_equal_degrees(), collapse=True), top=7)
+    p2 = next(p for p in rep.players if p.key == "person:P2")
+    line = next(e for e in p2.explanations if "as many contacts" in e)
+    assert f"constraint {p2.constraint:.2f} (lower first)" in line
+    assert "then, at the same constraint, the share of shortest paths through them" in line
+    assert f"({p2.betweenness:.1%}, higher first)" in line

@@ -2,19 +2,23 @@
 
 The structural order of people is by their number of direct contacts; among people with
 as many contacts, by the records that tie them to others (weighted degree); among people
-equal on both, by brokerage (Burt's constraint, lowest first: their contacts are not in
-touch with each other). Organisers are often the best-connected people of a covert
-network, and among equals they are the ones whose contacts depend on them (Morselli 2009,
-*Inside Criminal Networks*, ch. 1; Krebs 2002). Contacts come first because on the
-real networks of the key-player benchmark (``benchmarks/network.py --keyplayers``)
-bonuses for brokers that let them overtake busier people helped on some networks and
-hurt on others, while breaking ties helped on most and hurt on one by a little (see
-``benchmarks/data/README.md``). Betweenness, k-core depth and reach within two steps are
-reported in each explanation but do not enter the score. When the
-case holds role suggestions or payments, a quarter of the score is evidence: the
-person's strongest evidence of organising (a role's score times how much that role says
-about running the network: exploiter and beneficiary fully, buyer and victim not at all)
-and the percentile of the money through their accounts.
+equal on both, by brokerage: first Burt's constraint as it is shown to the investigator
+(two decimals, lowest first: their contacts are not in touch with each other), then, when
+that shows no difference, the share of shortest paths between others that run through
+them (betweenness, highest first). Organisers are often the best-connected people of a
+covert network, and among equals they are the ones whose contacts depend on them
+(Morselli 2009, *Inside Criminal Networks*, ch. 1; Krebs 2002). Contacts come first
+because on the real networks of the key-player benchmark (``benchmarks/network.py
+--keyplayers``) bonuses for brokers that let them overtake busier people helped on some
+networks and hurt on others, while breaking ties helped on most and hurt on a few by a
+little (see ``benchmarks/data/README.md``). Constraint is compared as shown because a
+difference the investigator cannot see (0.175 against 0.172) is no evidence of brokerage
+and could not be explained; betweenness then decides, and it is shown with its rank. K-core
+depth and reach within two steps are reported in each explanation but do not enter the
+score. When the case holds role suggestions or payments, a quarter of the score is
+evidence: the person's strongest evidence of organising (a role's score times how much
+that role says about running the network: exploiter and beneficiary fully, buyer and
+victim not at all) and the percentile of the money through their accounts.
 Each measure comes with a sentence an investigator can read. Betweenness is exact up to
 ``exact_limit`` active nodes, otherwise estimated from ``samples`` random source nodes
 (subset betweenness scaled by n / samples; Brandes and Pich 2007): an estimate whose top
@@ -103,15 +107,34 @@ ORGANISING_WEIGHT = {
 DEFAULT_ORGANISING_WEIGHT = 0.5
 
 
-def structural_key(degree: FloatArray, strength: FloatArray, constraint: FloatArray) -> FloatArray:
-    """One key per person that orders by contacts, then records, then brokerage (lower
-    Burt's constraint first; nan counts as no brokerage); equal people get equal keys."""
-    # rounded so that people in the same position are equal, whatever the float noise
-    cons = np.round(np.nan_to_num(np.asarray(constraint, dtype=np.float64), nan=np.inf), 9)
-    rows = np.stack([np.asarray(degree, dtype=np.float64), np.asarray(strength), -cons])
+CONSTRAINT_DECIMALS = 2  # constraint is compared as shown; smaller differences are ties
+BETWEENNESS_DECIMALS = 12  # float noise between people in the same position
+
+
+def structural_key(
+    degree: FloatArray,
+    strength: FloatArray,
+    constraint: FloatArray,
+    betweenness: FloatArray | None = None,
+) -> FloatArray:
+    """One key per person that orders by contacts, then records, then brokerage: Burt's
+    constraint as shown (``CONSTRAINT_DECIMALS``; lower first; nan counts as no
+    brokerage), then betweenness (higher first); equal people get equal keys."""
+    cons = np.nan_to_num(np.asarray(constraint, dtype=np.float64), nan=np.inf)
+    # the value the explanation shows, so that every difference that orders is visible
+    shown = np.array([float(f"{c:.{CONSTRAINT_DECIMALS}f}") for c in cons.tolist()])
+    btw = np.zeros(len(cons)) if betweenness is None else np.asarray(betweenness, float)
+    rows = np.stack(
+        [
+            np.asarray(degree, dtype=np.float64),
+            np.asarray(strength, dtype=np.float64),
+            -shown,
+            np.round(btw, BETWEENNESS_DECIMALS),
+        ]
+    )
     if rows.shape[1] == 0:
         return np.zeros(0, dtype=np.float64)
-    # the dense rank of each person's (contacts, records, -constraint) among all
+    # the dense rank of each person's (contacts, records, -constraint, betweenness)
     _, rank = np.unique(rows.T, axis=0, return_inverse=True)
     return np.asarray(rank.ravel(), dtype=np.float64)
 
@@ -219,7 +242,9 @@ def key_players(
     if len(short):
         reach2[short] = np.asarray(g.neighborhood_size(short.tolist(), order=2)) - 1
         cons[short] = g.constraint(short.tolist(), weights="weight")
-        key[short] = structural_key(deg[short].astype(float), strength[short], cons[short])
+        key[short] = structural_key(
+            deg[short].astype(float), strength[short], cons[short], btw[short]
+        )
         structure = _pct_rank(key[short])
         parts = []
         if role_score[short].any():
@@ -279,8 +304,10 @@ def key_players(
         if peers > 0:
             expl.append(
                 f"{counted(peers, 'other')} ha{'ve' if peers != 1 else 's'} as many contacts:"
-                f" ordered among them by records ({int(strength[i])}),"
-                f" then by brokerage (constraint {cons[i]:.2f}, lower first)"
+                f" ordered among them by records ({int(strength[i])}), then by brokerage:"
+                f" constraint {cons[i]:.{CONSTRAINT_DECIMALS}f} (lower first), then, at the"
+                f" same constraint, the share of shortest paths through them ({btw[i]:.1%},"
+                " higher first)"
             )
         expl.append(
             f"belongs to a {int(coreness[i])}-core, a circle in which everyone has at least"
@@ -288,7 +315,7 @@ def key_players(
         )
         if not np.isnan(cons[i]):
             expl.append(
-                f"constraint {cons[i]:.2f}: "
+                f"constraint {cons[i]:.{CONSTRAINT_DECIMALS}f}: "
                 + (
                     "its contacts are mostly not in touch with each other (broker)"
                     if cons[i] < 0.3
