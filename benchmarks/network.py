@@ -123,7 +123,7 @@ def run_roles(typologies: list[str], size: int) -> None:
     import json
 
     from palermo.security.permissions import SYSTEM
-    from palermo.services import cases, network, users
+    from palermo.services import cases, jobs, network, users
     from palermo.services.context import Context
     from palermo.services.demo import enter_people
     from palermo.services.ingest import ingest_path
@@ -206,6 +206,8 @@ def run_roles(typologies: list[str], size: int) -> None:
                 f" {all_tp / max(all_tp + all_fp, 1):.3f}"
                 f" recall {all_tp / max(all_tp + all_fn, 1):.3f}"
             )
+        # The in-process worker may still be analysing the last case in the directory.
+        jobs.stop_local_worker(ctx)
         ctx.db.dispose()
 
 
