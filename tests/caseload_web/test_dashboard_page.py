@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from types import ModuleType
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from palermo import clock
 from palermo.security.permissions import Actor
 from palermo.services.context import Context
+from palermo.web.pages import caseload as caseload_page
 from palermo.web.pages.caseload import paginate
 
 Login = object
@@ -186,3 +188,20 @@ def test_every_dashboard_read_is_audited(
             )
         )
     assert n == 3
+
+
+def test_dashboard_lists_come_a_page_at_a_time(
+    client: TestClient,
+    login: Login,
+    seeded: dict[str, Actor],
+    h: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(caseload_page, "paginate", partial(paginate, per_page=1))
+    login(client, "pros")  # type: ignore[operator]
+    deadlines = h.section(client.get("/dashboard").text, "deadlines")
+    assert "Showing 1–1 of 2 deadlines." in deadlines
+    assert "Page 1 of 2" in deadlines and 'rel="next"' in deadlines
+    assert 'rel="prev"' not in deadlines
+    second = h.section(client.get("/dashboard?dp=2").text, "deadlines")
+    assert "Showing 2–2 of 2 deadlines." in second and 'rel="prev"' in second
