@@ -12,7 +12,9 @@ with `ftm map-csv`.
    second case: hashing and copying into the evidence store, parsing, normalising,
    encryption, bulk insert (SQLite batches, PostgreSQL COPY), identifiers and their
    search keys, audit, commit. Prints records/s end to end, with the CPU seconds of this
-   process and, on PostgreSQL, of the database's server processes.
+   process, of its reading worker (large files are read and sealed by a second process
+   while this one inserts: ``palermo.ingest.pipeline``; ``PALERMO_INGEST_WORKER=0``
+   reads them in this process) and, on PostgreSQL, of the database's server processes.
 3. Per-case organisation: times a page of the small case's records (``list_records``)
    and its record counts before and after the large load.
 4. Maps a sample of the same payments.csv to FollowTheMoney with

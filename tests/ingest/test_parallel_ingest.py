@@ -346,3 +346,53 @@ def test_the_bulk_key_is_the_search_key() -> None:
     for kind, value in items:
         tokens = blind_index.identifier_tokens(kind, value, "US")
         assert made[(kind, value)] == slow.many(blind_index.IDENTIFIER, tokens)
+
+
+def test_postgresql_checks_the_parents_once_or_per_row_the_same(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    unit_id: int,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if ctx.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's foreign-key triggers")
+    settings: list[str] = []
+    original = bulk._copy_insert
+
+    def watch(raw: Any, *args: Any) -> int:
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT current_setting('session_replication_role')")
+            settings.append(cursor.fetchone()[0])
+        return original(raw, *args)
+
+    monkeypatch.setattr(bulk, "_copy_insert", watch)
+    write("calls.csv", _calls(600))
+    once = ingest_path(ctx, prosecutor, case_ref, evidence)
+    assert once.files[0].status == Outcome.LOADED
+    assert settings == ["replica"]  # the test database's role is a superuser
+    with ctx.db.engine.connect() as connection:
+        role = connection.exec_driver_sql("SELECT current_setting('session_replication_role')")
+        assert role.scalar() == "origin"
+    monkeypatch.setattr(bulk, "_may_skip_triggers", lambda raw: False)
+    per_row = ingest_path(ctx, prosecutor, _other_case(ctx, prosecutor, unit_id), evidence)
+    assert settings == ["replica", "origin"]
+    assert per_row.files[0].message == once.files[0].message
+    assert _stored(ctx, case_ref) == _stored(ctx, OTHER)
+
+
+def test_postgresql_refuses_a_load_whose_parent_is_gone(
+    ctx: Context, prosecutor: Actor, case_ref: str
+) -> None:
+    if ctx.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's foreign-key triggers")
+    with ctx.db.session() as session:
+        raw = session.connection().connection.driver_connection
+        with (
+            pytest.raises(LookupError, match="evidence_files"),
+            bulk._checked_once(raw, "evidence_files", [987654]),
+        ):
+            pass
+        session.rollback()
