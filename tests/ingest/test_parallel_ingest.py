@@ -35,6 +35,7 @@ def worker_for_small_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 0)
     monkeypatch.setattr(pipeline, "PIPE_BATCH_ROWS", 97)
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("PALERMO_INGEST_WORKER", "1")
     yield
     pipeline.shutdown()
 
@@ -291,6 +292,20 @@ def test_a_worker_that_dies_fails_the_file_and_the_next_one_loads(
     write("two/calls.csv", _calls(500))
     (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "two").files
     assert outcome.status == Outcome.LOADED and outcome.records > 0
+
+
+def test_the_worker_is_used_when_a_cpu_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PALERMO_INGEST_WORKER")
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert pipeline.worth_it(10)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (1.8, 1.0, 1.0))
+    assert not pipeline.worth_it(10)
+    monkeypatch.setenv("PALERMO_INGEST_WORKER", "1")
+    assert pipeline.worth_it(10)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 50_000)
+    assert not pipeline.worth_it(10) and pipeline.worth_it(50_000)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 1)
+    assert not pipeline.worth_it(50_000)
 
 
 def _workers() -> list[Any]:

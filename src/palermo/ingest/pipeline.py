@@ -10,12 +10,12 @@ the commit) stays in the caller's one transaction, so a file is still loaded who
 not at all, and a bad line found by the worker stops the file with the same
 ReadError (file, line and column) the serial path raises, before anything commits.
 
-The worker is started once per process (``spawn``: it shares no thread, lock or
-database connection with the caller) and reused; one file at a time uses it, and a
-second concurrent ingest reads serially. The pipe's buffer holds the worker back
-when the writer is slower, so memory stays at a few batches. A worker that dies,
-or a reading abandoned midway (the writer failed), is stopped and replaced on the
-next use.
+Used for large files when a CPU is free for it (:func:`worth_it`). The worker is
+started once per process (``spawn``: it shares no thread, lock or database connection
+with the caller) and reused; one file at a time uses it, and a second concurrent
+ingest reads serially. The pipe's buffer holds the worker back when the writer is
+slower, so memory stays at a few batches. A worker that dies, or a reading abandoned
+midway (the writer failed), is stopped and replaced on the next use.
 """
 
 from __future__ import annotations
@@ -46,11 +46,23 @@ class WorkerFailed(RuntimeError):
 
 
 def worth_it(expected_rows: int) -> bool:
-    """Whether a file of about ``expected_rows`` data lines is read in a worker: large
-    enough, more than one CPU, and not turned off (``PALERMO_INGEST_WORKER=0``)."""
-    if os.environ.get("PALERMO_INGEST_WORKER", "1") == "0":
+    """Whether a file of about ``expected_rows`` data lines is read in a worker.
+
+    ``PALERMO_INGEST_WORKER``: ``0`` never, ``1`` for every large file; unset, for a
+    large file when a CPU is free for it (the load average of the last minute, which
+    counts this process, leaves one): on a machine already busy the second process
+    only adds the cost of passing the rows between the two."""
+    wanted = os.environ.get("PALERMO_INGEST_WORKER", "")
+    cpus = os.cpu_count() or 1
+    if wanted == "0" or expected_rows < PARALLEL_MIN_ROWS or cpus < 2:
         return False
-    return expected_rows >= PARALLEL_MIN_ROWS and (os.cpu_count() or 1) > 1
+    if wanted == "1":
+        return True
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return True
+    return load <= cpus - 0.5
 
 
 class ParallelRead:
