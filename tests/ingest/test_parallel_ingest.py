@@ -411,3 +411,37 @@ def test_postgresql_refuses_a_load_whose_parent_is_gone(
         ):
             pass
         session.rollback()
+
+
+def test_a_write_that_fails_midway_stops_the_worker_and_leaves_nothing(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    used: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = bulk.insert_sealed
+
+    def fail_after_two_batches(
+        session: Any, case_id: int, evidence_id: int, batches: Any, *args: Any, **kwargs: Any
+    ) -> int:
+        def two_then_fail() -> Iterator[Any]:
+            for number, batch in enumerate(batches):
+                if number == 2:
+                    raise RuntimeError("disk full")
+                yield batch
+
+        return original(session, case_id, evidence_id, two_then_fail(), *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert_sealed", fail_after_two_batches)
+    write("one/calls.csv", _calls(2000))
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "one").files
+    assert outcome.status == Outcome.FAILED and "disk full" in outcome.message
+    assert (_count(ctx, Record), _count(ctx, Identifier), _count(ctx, SearchKey)) == (0, 0, 0)
+    assert not _workers()  # stopped: it may have been midway through a batch
+    monkeypatch.setattr(bulk, "insert_sealed", original)
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "one").files
+    assert outcome.status == Outcome.LOADED and _count(ctx, Record) == outcome.records
+    assert used == ["call", "call"]
