@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from palermo.ingest import bulk
+from palermo.ingest import bulk, pipeline
 from palermo.ingest.archive import Candidate, Limits, Problem, expand
 from palermo.ingest.limits import DocumentLimits
 from palermo.ingest.limits import inspect as inspect_limits
@@ -35,7 +35,7 @@ from palermo.ingest.normalize import normalize_account, normalize_phone
 from palermo.ingest.options import LoadOptions
 from palermo.ingest.readers import find_reader
 from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadError, RecordRow
-from palermo.ingest.readers.structured import StructuredReader, sniff_header
+from palermo.ingest.readers.structured import RowStream, StructuredReader, sniff_header
 from palermo.security import audit, blind_index
 from palermo.security.identities import IdentityUnavailable, unseal
 from palermo.security.permissions import SYSTEM, Actor, Permission
@@ -376,85 +376,103 @@ def _load(
         progress(name, 0, total)
     attachments: list[tuple[str, bytes]] = []
     pages: int | None = None
-    with ctx.db.session() as session:
-        evidence = _evidence_row(session, target, stored, name, retry_id, actor)
-        as_text = bulk.wants_text(session)
-        identifiers: list[tuple[str, str]] = []
-        warnings: tuple[str, ...] = ()
-        count = bad = 0
-        if isinstance(reader, StructuredReader):
-            stream = reader.rows(view, context, as_text=as_text)
-            source_kind = stream.kind
-            count = bulk.insert_records(
-                session, target.case_id, evidence.id, stream.rows, on_batch, expected_rows=total
-            )
-            identifiers = [(kind, v) for kind, values in stream.identifiers.items() for v in values]
-            warnings = tuple(str(w)[:2000] for w in stream.warnings)
-            bad = _store_bad_rows(session, target, evidence.id, stream.bad_rows)
-            if bad:
-                if not count:
-                    first = stream.bad_rows.rows[0]
-                    others = stream.bad_rows.count - 1
-                    more = f" (and {others:,} more bad row{'s' * (others != 1)})" if others else ""
-                    raise ReadError(
-                        name,
-                        f"no row could be read: {first.reason}{more}",
-                        line=first.line,
-                        column=first.column,
-                    )
-                warnings += (stream.bad_rows.summary(name)[:2000],)
-        else:
-            output = reader.read(view, context)
-            source_kind = output.source_kind
-            if output.records is not None:
-                seen: set[tuple[str, str]] = set()
-                rows = (
-                    bulk.record_row_tuple(r, as_text)
-                    for r in _collect_endpoints(output.records, seen, target.default_region)
+    parallel: pipeline.ParallelRead | None = None  # the reading worker, when one read
+    try:
+        with ctx.db.session() as session:
+            evidence = _evidence_row(session, target, stored, name, retry_id, actor)
+            as_text = bulk.wants_text(session)
+            identifiers: list[tuple[str, str]] = []
+            forms: dict[tuple[str, str], tuple[str, ...]] = {}
+            warnings: tuple[str, ...] = ()
+            count = bad = 0
+            if isinstance(reader, StructuredReader):
+                stream, count, parallel = _insert_structured(
+                    ctx, session, target, evidence.id, reader, view, context, on_batch, total
                 )
-                count = bulk.insert_records(session, target.case_id, evidence.id, rows, on_batch)
-                identifiers = list(seen)
-            if output.document is not None:
-                pages = len(output.document.pages)
-                attachments = list(output.document.attachments)
-                _store_document(ctx, session, target, evidence, output.document, parent)
-        evidence.status = EvidenceStatus.LOADED.value
-        evidence.problem = None
-        evidence.source_kind = source_kind
-        evidence.record_count = count
-        session.flush()
-        seen_identifiers = bulk.store_identifiers(
-            session, ctx.keyring.master, target.case_id, target.default_region, identifiers
-        )
-        # Document pages (and anything else written without keys) get theirs here.
-        blind_index.catch_up(session, ctx.keyring.master, target.case_id)
-        # No file name and no warning text (they quote it): a file name can name a person
-        # and the audit log is not encrypted. The evidence file's id and hash identify it.
-        details: dict[str, Any] = {
-            "sha256": stored.sha256,
-            "size": stored.size,
-            "source_kind": source_kind,
-            "records": count,
-            "identifiers_seen": seen_identifiers,
-        }
-        if parent is not None:
-            details["parent"] = {k: v for k, v in parent.items() if k != "name"}
-        if warnings:
-            details["warnings"] = len(warnings)
-        if bad:
-            details["bad_rows"] = bad
-        if profile is not None:
-            details["profile"] = profile.name
-        audit.record(
-            session,
-            actor=actor,
-            action="evidence.ingest",
-            case_id=target.case_id,
-            object_type="evidence_file",
-            object_id=evidence.id,
-            details=details,
-        )
-        evidence_id = evidence.id
+                source_kind = stream.kind
+                identifiers = [
+                    (kind, v) for kind, values in stream.identifiers.items() for v in values
+                ]
+                forms = stream.identifier_forms
+                warnings = tuple(str(w)[:2000] for w in stream.warnings)
+                bad = _store_bad_rows(session, target, evidence.id, stream.bad_rows)
+                if bad:
+                    if not count:
+                        first = stream.bad_rows.rows[0]
+                        others = stream.bad_rows.count - 1
+                        more = (
+                            f" (and {others:,} more bad row{'s' * (others != 1)})" if others else ""
+                        )
+                        raise ReadError(
+                            name,
+                            f"no row could be read: {first.reason}{more}",
+                            line=first.line,
+                            column=first.column,
+                        )
+                    warnings += (stream.bad_rows.summary(name)[:2000],)
+            else:
+                output = reader.read(view, context)
+                source_kind = output.source_kind
+                if output.records is not None:
+                    seen: set[tuple[str, str]] = set()
+                    rows = (
+                        bulk.record_row_tuple(r, as_text)
+                        for r in _collect_endpoints(output.records, seen, target.default_region)
+                    )
+                    count = bulk.insert_records(
+                        session, target.case_id, evidence.id, rows, on_batch
+                    )
+                    identifiers = list(seen)
+                if output.document is not None:
+                    pages = len(output.document.pages)
+                    attachments = list(output.document.attachments)
+                    _store_document(ctx, session, target, evidence, output.document, parent)
+            evidence.status = EvidenceStatus.LOADED.value
+            evidence.problem = None
+            evidence.source_kind = source_kind
+            evidence.record_count = count
+            session.flush()
+            seen_identifiers = bulk.store_identifiers(
+                session,
+                ctx.keyring.master,
+                target.case_id,
+                target.default_region,
+                identifiers,
+                forms,
+                parallel.search_keys() if parallel is not None else None,
+            )
+            # Document pages (and anything else written without keys) get theirs here.
+            blind_index.catch_up(session, ctx.keyring.master, target.case_id)
+            # No file name and no warning text (they quote it): a file name can name a person
+            # and the audit log is not encrypted. The evidence file's id and hash identify it.
+            details: dict[str, Any] = {
+                "sha256": stored.sha256,
+                "size": stored.size,
+                "source_kind": source_kind,
+                "records": count,
+                "identifiers_seen": seen_identifiers,
+            }
+            if parent is not None:
+                details["parent"] = {k: v for k, v in parent.items() if k != "name"}
+            if warnings:
+                details["warnings"] = len(warnings)
+            if bad:
+                details["bad_rows"] = bad
+            if profile is not None:
+                details["profile"] = profile.name
+            audit.record(
+                session,
+                actor=actor,
+                action="evidence.ingest",
+                case_id=target.case_id,
+                object_type="evidence_file",
+                object_id=evidence.id,
+                details=details,
+            )
+            evidence_id = evidence.id
+    finally:
+        if parallel is not None:
+            parallel.close()
     if progress is not None:
         progress(name, max(count, 1), max(count, 1))
     message = f"{count:,} records"
@@ -476,6 +494,54 @@ def _load(
         profile=profile.name if profile is not None else None,
     )
     return _Loaded(outcome, attachments)
+
+
+def _insert_structured(
+    ctx: Context,
+    session: Session,
+    target: _Target,
+    evidence_id: int,
+    reader: StructuredReader,
+    view: Path,
+    context: ReadContext,
+    on_batch: Callable[[int], None],
+    total: int,
+) -> tuple[RowStream, int, pipeline.ParallelRead | None]:
+    """Read a structured file and insert its records into the open transaction: the
+    stream (identifiers, warnings, bad rows filled), the count, and the reading worker
+    when one read it (it makes the identifiers' search keys next; the caller closes it).
+    A large file is read and sealed by a second process while this one inserts
+    (:mod:`palermo.ingest.pipeline`); what is stored is the same either way."""
+    as_text = bulk.wants_text(session)
+    if pipeline.worth_it(total):
+        parallel = pipeline.ParallelRead(
+            reader.kind,
+            view,
+            context,
+            as_text=as_text,
+            master=ctx.keyring.master,
+            blob=as_text,
+        )
+        try:
+            stream = parallel.open()
+            if stream is not None:
+                count = bulk.insert_sealed(
+                    session,
+                    target.case_id,
+                    evidence_id,
+                    parallel.batches(),
+                    on_batch,
+                    expected_rows=total,
+                )
+                return stream, count, parallel
+        except BaseException:
+            parallel.close()
+            raise
+    stream = reader.rows(view, context, as_text=as_text)
+    count = bulk.insert_records(
+        session, target.case_id, evidence_id, stream.rows, on_batch, expected_rows=total
+    )
+    return stream, count, None
 
 
 def ingest_stored(

@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 from charset_normalizer import from_bytes
 
-from palermo.ingest.normalize import normalize_account, normalize_phone
+from palermo.ingest.normalize import normalize_account, normalize_phone_with_forms
 from palermo.ingest.readers.base import ReadContext, ReadError, ReadOutput, RecordRow
 from palermo.ingest.readers.columns import (
     AmountColumn,
@@ -453,6 +453,9 @@ class RowStream:
     encoding: str
     # Normalised endpoint values by identifier kind (phone/account), filled while streaming.
     identifiers: dict[str, set[str]] = field(default_factory=dict)
+    # Search forms of some of them, known from reading them ((kind, value) -> forms):
+    # what ``blind_index.identifier_forms`` would find again (see ``bulk.store_identifiers``).
+    identifier_forms: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     # Filled when the rows have been consumed to the end.
     warnings: list[ReadWarning] = field(default_factory=list)
     # Rows left out because a value in them could not be read (not in all-or-nothing mode).
@@ -1086,6 +1089,21 @@ def _normaliser(
     return cache.get, miss
 
 
+def _phone_normaliser(
+    region: str, forms: dict[tuple[str, str], tuple[str, ...]]
+) -> Callable[[str], str | None]:
+    """``normalize_phone`` in ``region``, keeping the search forms of each number written
+    as its E.164 text (most of them in call records) in ``forms``."""
+
+    def normalise(raw: str) -> str | None:
+        value, found = normalize_phone_with_forms(raw, region)
+        if value is not None and found is not None:
+            forms[("phone", value)] = found
+        return value
+
+    return normalise
+
+
 def _stamp_function(as_text: bool, column: DateColumn) -> Callable[[str, int], Any]:
     """Parse a timestamp to an aware UTC datetime, or to SQLite's naive UTC text.
 
@@ -1248,7 +1266,8 @@ def _no_lookahead(index: int, after: int) -> Iterator[tuple[int, str]]:
 def _call_builder(b: _BuildContext) -> Builder:
     region = b.region
     get, miss = _normaliser(
-        lambda raw: normalize_phone(raw, region), b.stream.identifiers.setdefault("phone", set())
+        _phone_normaliser(region, b.stream.identifier_forms),
+        b.stream.identifiers.setdefault("phone", set()),
     )
     stamp = _stamp_function(b.as_text, b.dates(_TIME_COLUMN[b.stream.kind]))
     i_time, i_from, i_to = b.columns["started_at"], b.columns["caller"], b.columns["callee"]
@@ -1299,7 +1318,8 @@ def _call_builder(b: _BuildContext) -> Builder:
 def _message_builder(b: _BuildContext) -> Builder:
     region = b.region
     get, miss = _normaliser(
-        lambda raw: normalize_phone(raw, region), b.stream.identifiers.setdefault("phone", set())
+        _phone_normaliser(region, b.stream.identifier_forms),
+        b.stream.identifiers.setdefault("phone", set()),
     )
     stamp = _stamp_function(b.as_text, b.dates(_TIME_COLUMN[b.stream.kind]))
     i_time, i_from, i_to = b.columns["sent_at"], b.columns["sender"], b.columns["recipient"]

@@ -1,0 +1,298 @@
+"""Structured files read in a second process while the first one writes.
+
+A large CSV costs about as much CPU to read (parse, normalise, check, seal) as to
+write into the database. :class:`ParallelRead` hands the reading to a worker
+process, which runs exactly the serial path's code (``StructuredReader.rows`` then
+``bulk.sealed_batches``) and streams the sealed column batches back through a pipe,
+while the ingest service inserts each batch as it arrives. Only the reading moves:
+the database work (the evidence row, every insert, the identifiers, the audit entry,
+the commit) stays in the caller's one transaction, so a file is still loaded whole or
+not at all, and a bad line found by the worker stops the file with the same
+ReadError (file, line and column) the serial path raises, before anything commits.
+
+Used for large files when a CPU is free for it (:func:`worth_it`). The worker is
+started once per process (``spawn``: it shares no thread, lock or database connection
+with the caller) and reused; one file at a time uses it, and a second concurrent
+ingest reads serially. The pipe's buffer holds the worker back when the writer is
+slower, so memory stays at a few batches. A worker that dies, or a reading abandoned
+midway (the writer failed), is stopped and replaced on the next use.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import threading
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from palermo.ingest.readers.base import ReadContext
+from palermo.ingest.readers.structured import RowStream, StructuredReader
+
+# Files with fewer data lines than this are read in the calling process: starting
+# the exchange costs more than it saves on small files.
+PARALLEL_MIN_ROWS = 50_000
+# Rows per batch sent through the pipe (smaller than a serial batch, so the writer
+# starts early and the two processes overlap from the first rows).
+PIPE_BATCH_ROWS = 10_000
+
+
+class WorkerFailed(RuntimeError):
+    """The reading process stopped without an answer (killed, out of memory)."""
+
+
+def worth_it(expected_rows: int) -> bool:
+    """Whether a file of about ``expected_rows`` data lines is read in a worker.
+
+    ``PALERMO_INGEST_WORKER``: ``0`` never, ``1`` for every large file; unset, for a
+    large file when a CPU is free for it (the load average of the last minute, which
+    counts this process, leaves one): on a machine already busy the second process
+    only adds the cost of passing the rows between the two."""
+    wanted = os.environ.get("PALERMO_INGEST_WORKER", "")
+    cpus = os.cpu_count() or 1
+    if wanted == "0" or expected_rows < PARALLEL_MIN_ROWS or cpus < 2:
+        return False
+    if wanted == "1":
+        return True
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return True
+    return load <= cpus - 0.5
+
+
+class ParallelRead:
+    """The rows of one structured file, read and sealed by the worker.
+
+    ``open()`` checks the header (raising the ReadError the serial ``rows()`` raises)
+    and returns the file's RowStream, whose identifiers, warnings and bad rows are
+    filled once ``batches()`` has been consumed to the end."""
+
+    def __init__(
+        self,
+        kind: str,
+        path: Path,
+        context: ReadContext,
+        *,
+        as_text: bool,
+        master: bytes,
+        blob: bool,
+    ) -> None:
+        self._task = (kind, str(path), context, as_text, master, blob, PIPE_BATCH_ROWS)
+        self._worker: _Worker | None = None
+        # "reading" until the last batch, then "keys" until the search keys came.
+        self._stage = "reading"
+        self.stream: RowStream | None = None
+
+    def open(self) -> RowStream | None:
+        """The file's stream once the worker read its header; None when no worker is
+        free (or the task cannot be sent): the caller reads serially."""
+        worker = _acquire()
+        if worker is None:
+            return None
+        try:
+            task = pickle.dumps(self._task, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # e.g. a profile that cannot be pickled: read serially
+            _release(worker)
+            return None
+        try:
+            worker.conn.send_bytes(task)
+        except OSError:
+            worker.stop()
+            _release(None)
+            return None
+        self._worker = worker
+        message = self._receive()
+        assert message[0] == "open"
+        self.stream = RowStream(kind=message[1], rows=iter(()), encoding=message[2])
+        return self.stream
+
+    def batches(self) -> Iterator[tuple[int, list[Any]]]:
+        """The sealed batches, in file order (``bulk.sealed_batches``' form)."""
+        assert self.stream is not None and self._worker is not None
+        while True:
+            message = self._receive()
+            if message[0] == "batch":
+                yield message[1], message[2]
+                continue
+            _, identifiers, forms, warnings, bad_rows = message
+            self.stream.identifiers.update(identifiers)
+            self.stream.identifier_forms.update(forms)
+            self.stream.warnings.extend(warnings)
+            self.stream.bad_rows = bad_rows
+            self._stage = "keys"
+            return
+
+    def search_keys(self) -> dict[tuple[str, str], list[int]]:
+        """The search keys of the file's identifiers (``bulk.identifier_keys``), made by
+        the worker after its last batch, while this process finished the inserts."""
+        if self._stage != "keys" or self._worker is None:
+            return {}
+        message = self._receive()
+        self._stage = "done"
+        self.close()
+        keys: dict[tuple[str, str], list[int]] = message[1]
+        return keys
+
+    def close(self) -> None:
+        """Give the worker back (once its keys came, which takes it a moment at most),
+        or stop it if it may still be reading."""
+        worker = self._worker
+        if worker is None:
+            return
+        if self._stage == "keys":
+            try:
+                self._receive()
+            except Exception:
+                return  # it stopped and was handled
+            self._stage = "done"
+        self._worker = None
+        if self._stage == "done":
+            _release(worker)
+        else:
+            worker.stop()
+            _release(None)
+
+    def _receive(self) -> tuple[Any, ...]:
+        assert self._worker is not None
+        try:
+            message: tuple[Any, ...] = pickle.loads(self._worker.conn.recv_bytes())
+        except (EOFError, OSError) as exc:
+            self._worker.stop()
+            self._worker = None
+            _release(None)
+            raise WorkerFailed("the process reading the file stopped") from exc
+        if message[0] == "error":
+            self._stage = "done"  # it sent everything it had; it waits for a new task
+            self.close()
+            raise _rebuild(message[1], message[2], message[3])
+        return message
+
+
+# --- the worker process -------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe(duplex=True)
+        self.process: BaseProcess = context.Process(
+            target=_serve, args=(child,), name="palermo-ingest-reader", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(5)
+
+
+_LOCK = threading.Lock()
+_IDLE: list[_Worker] = []
+_BUSY = [False]
+
+
+def _acquire() -> _Worker | None:
+    with _LOCK:
+        if _BUSY[0]:
+            return None
+        _BUSY[0] = True
+        while _IDLE:
+            worker = _IDLE.pop()
+            if worker.alive():
+                return worker
+            worker.stop()
+    try:
+        return _Worker()
+    except Exception:
+        with _LOCK:
+            _BUSY[0] = False
+        return None
+
+
+def _release(worker: _Worker | None) -> None:
+    with _LOCK:
+        _BUSY[0] = False
+        if worker is not None:
+            _IDLE.append(worker)
+
+
+def shutdown() -> None:
+    """Stop the idle worker (tests, and a process about to exit)."""
+    with _LOCK:
+        while _IDLE:
+            _IDLE.pop().stop()
+
+
+def _serve(conn: Connection) -> None:
+    """The worker's loop: one task at a time until the pipe closes."""
+    from palermo.ingest.bulk import identifier_keys, sealed_batches
+    from palermo.security.sealing import ColumnCipher
+
+    def send(message: tuple[Any, ...]) -> None:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        try:
+            conn.send_bytes(data)
+        except OSError as exc:
+            raise _PipeClosed from exc
+
+    ciphers: dict[bytes, ColumnCipher] = {}
+    while True:
+        try:
+            task = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        kind, path, context, as_text, master, blob, size = task
+        try:
+            cipher = ciphers.get(master)
+            if cipher is None:
+                ciphers.clear()
+                cipher = ciphers[master] = ColumnCipher(master)
+            stream = StructuredReader(kind).rows(Path(path), context, as_text=as_text)
+            send(("open", stream.kind, stream.encoding))
+            for n, columns in sealed_batches(
+                stream.rows, cipher, size, blob=bytearray if blob else None
+            ):
+                send(("batch", n, columns))
+            found = stream.identifiers
+            send(("done", found, stream.identifier_forms, stream.warnings, stream.bad_rows))
+            items = [(k, value) for k, values in found.items() for value in values]
+            keys = identifier_keys(master, context.default_region, items, stream.identifier_forms)
+            send(("keys", keys))
+        except _PipeClosed:
+            return  # the caller stopped waiting
+        except BaseException as exc:  # sent to the caller, raised there
+            try:
+                try:
+                    send(("error", type(exc), dict(vars(exc)), str(exc)))
+                except _PipeClosed:
+                    raise
+                except Exception:  # an attribute that does not pickle
+                    send(("error", RuntimeError, {}, f"{type(exc).__name__}: {exc}"))
+            except _PipeClosed:
+                return
+
+
+class _PipeClosed(Exception):
+    pass
+
+
+def _rebuild(cls: type[BaseException], attributes: dict[str, Any], text: str) -> BaseException:
+    """The worker's exception as raised there: its class, its attributes (a ReadError's
+    file, line, column and reason; an ambiguity's readings and answers) and message."""
+    exc = cls.__new__(cls)
+    exc.args = (text,)
+    try:
+        vars(exc).update(attributes)
+    except TypeError:
+        return RuntimeError(text)
+    return exc

@@ -1,0 +1,447 @@
+"""Large structured files are read and sealed by a second process while the first one
+inserts (palermo.ingest.pipeline): what is stored is exactly what the serial path
+stores, a bad line stops the file with its file, line and column and leaves nothing,
+and the identifiers' search keys are the ones search looks up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from palermo.ingest import bulk, pipeline
+from palermo.ingest.normalize import normalize_phone_with_forms
+from palermo.security import blind_index
+from palermo.security.permissions import Actor
+from palermo.services import cases, search
+from palermo.services.context import Context
+from palermo.services.ingest import Outcome, ingest_path
+from palermo.store.models import EvidenceFile, Identifier, Record
+from palermo.store.models.find import SearchKey
+from palermo.store.models.formats import RowProblem
+
+from .conftest import WriteFile
+
+OTHER = "TEST-002"
+
+
+@pytest.fixture(autouse=True)
+def worker_for_small_files(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Files of any size go to the worker, in small batches (several cross the pipe)."""
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 0)
+    monkeypatch.setattr(pipeline, "PIPE_BATCH_ROWS", 97)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 2)
+    monkeypatch.setenv("PALERMO_INGEST_WORKER", "1")
+    yield
+    pipeline.shutdown()
+
+
+@pytest.fixture
+def used() -> Iterator[list[str]]:
+    """The kinds of the files the worker read (a spy on ParallelRead.open)."""
+    seen: list[str] = []
+    original = pipeline.ParallelRead.open
+
+    def spy(self: pipeline.ParallelRead) -> Any:
+        stream = original(self)
+        if stream is not None:
+            seen.append(stream.kind)
+        return stream
+
+    pipeline.ParallelRead.open = spy  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        pipeline.ParallelRead.open = original  # type: ignore[method-assign]
+
+
+def _other_case(ctx: Context, prosecutor: Actor, unit_id: int) -> str:
+    return cases.create_case(
+        ctx,
+        prosecutor,
+        reference=OTHER,
+        title="Second case",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology="escort_ads",
+        statutes=["us-18-1591"],
+    ).reference
+
+
+def _calls(rows: int) -> str:
+    lines = ["call_id,started_at,caller,callee,duration_s,cell_id"]
+    for i in range(rows):
+        caller = f"+1202555{i % 61:04d}"
+        # Numbers written nationally, with 00, withheld, and one bad timestamp and duration.
+        callee = ("(202) 666-" + f"{i % 37:04d}") if i % 5 else f"0044 7700 900{i % 89:03d}"
+        if i % 41 == 0:
+            callee = "withheld"
+        when = f"2024-03-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z"
+        if i == 250:
+            when = "yesterday"
+        duration = "12:30" if i % 7 == 0 else ("-4" if i == 300 else str(i % 900))
+        lines.append(f"C{i},{when},{caller},{callee},{duration},CELL-{i % 13}")
+    return "\n".join(lines) + "\n"
+
+
+def _payments(rows: int) -> str:
+    lines = [
+        "transaction_id,booked_at,payer_account,payer_name,payee_account,payee_name,amount,"
+        "currency,channel,country_from,country_to,reference"
+    ]
+    for i in range(rows):
+        payer = "DE89 3704 0044 0532 0130 00" if i % 3 == 0 else f"{1000000 + i % 53}"
+        payee = "GB82WEST12345698765432" if i % 4 == 0 else f"55-{i % 29:04d}"
+        amount = "0.00" if i == 10 else ("-12.50" if i == 20 else f"{(i % 997) + 0.25:.2f}")
+        currency = "ZZZ" if i == 30 else ("EUR" if i % 2 else "usd")
+        lines.append(
+            f"T{i},2024-04-{1 + i % 28:02d}T08:{i % 60:02d}:00Z,{payer},Name {i % 17},"
+            f"{payee},Payee {i % 11},{amount},{currency},wire,DE,GB,ref {i % 5}"
+        )
+    lines.append(lines[40])  # an exact repeat of an earlier row: skipped with a warning
+    return "\n".join(lines) + "\n"
+
+
+def _stored(ctx: Context, reference: str) -> dict[str, Any]:
+    """Everything a load stores for a case, read back through the ORM (decrypted), with
+    the ids that differ between cases left out."""
+    with ctx.db.session() as session:
+        case_id = session.scalar(sa.text(f"SELECT id FROM cases WHERE reference = '{reference}'"))
+        records = sorted(
+            (
+                r.kind,
+                r.row_number,
+                r.occurred_at,
+                r.source,
+                r.target,
+                None if r.amount is None else str(r.amount),
+                r.currency,
+                r.duration_s,
+                r.channel,
+                r.body,
+                r.origin,
+                r.destination,
+                repr(r.attrs),
+            )
+            for r in session.scalars(select(Record).where(Record.case_id == case_id))
+        )
+        identifiers = {
+            i.id: (i.kind, i.value)
+            for i in session.scalars(select(Identifier).where(Identifier.case_id == case_id))
+        }
+        keys = sorted(
+            (identifiers[k.identifier_id], k.key, k.kind, k.sealed)
+            for k in session.scalars(select(SearchKey).where(SearchKey.case_id == case_id))
+        )
+        problems = sorted(
+            (p.line, p.column, p.value, p.reason)
+            for p in session.scalars(select(RowProblem).where(RowProblem.case_id == case_id))
+        )
+        files = sorted(
+            (e.original_name, e.status, e.record_count, e.source_kind, e.problem)
+            for e in session.scalars(select(EvidenceFile).where(EvidenceFile.case_id == case_id))
+        )
+    return {
+        "records": records,
+        "identifiers": sorted(identifiers.values()),
+        "keys": keys,
+        "problems": problems,
+        "files": files,
+    }
+
+
+def _count(ctx: Context, model: type) -> int:
+    with ctx.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_the_worker_stores_exactly_what_the_serial_path_stores(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    unit_id: int,
+    write: WriteFile,
+    evidence: Path,
+    used: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write("calls.csv", _calls(1500))
+    write("payments.csv", _payments(900))
+    parallel = ingest_path(ctx, prosecutor, case_ref, evidence)
+    assert sorted(used) == ["call", "payment"]
+    monkeypatch.setenv("PALERMO_INGEST_WORKER", "0")
+    serial = ingest_path(ctx, prosecutor, _other_case(ctx, prosecutor, unit_id), evidence)
+    assert sorted(used) == ["call", "payment"]  # the second run read in this process
+
+    def outcomes(report: Any) -> list[tuple[Any, ...]]:
+        return sorted(
+            (f.name, f.status, f.message, f.records, f.warnings, f.bad_rows) for f in report.files
+        )
+
+    assert outcomes(parallel) == outcomes(serial)
+    assert all(f.status == Outcome.LOADED for f in parallel.files)
+    assert parallel.files[0].bad_rows + parallel.files[1].bad_rows >= 3  # the bad cells
+    assert any("duplicate" in w for f in parallel.files for w in f.warnings)
+    ours, theirs = _stored(ctx, case_ref), _stored(ctx, OTHER)
+    assert ours == theirs
+    assert len(ours["records"]) == parallel.records and ours["keys"] and ours["problems"]
+    # Search finds a number by how a user types it, in the case loaded by the worker.
+    found = search.search(ctx, prosecutor, "(202) 555-0007", kinds=("identifiers",))
+    assert (case_ref, "+12025550007") in {(h.reference, h.value) for h in found.identifiers}
+
+
+def test_a_bad_line_found_by_the_worker_names_it_and_leaves_nothing(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
+) -> None:
+    text = _payments(800).splitlines()
+    # The same transaction id as line 2 with other content, far into the file (a later
+    # batch of the worker): the file is refused.
+    text[600] = text[1].replace(",wire,", ",cash,")
+    write("payments.csv", "\n".join(text) + "\n")
+    report = ingest_path(ctx, prosecutor, case_ref, evidence)
+    (outcome,) = report.files
+    assert outcome.status == Outcome.FAILED
+    assert outcome.message.startswith("payments.csv, line 601, column 'transaction_id': ")
+    assert "first on line 2" in outcome.message
+    assert (_count(ctx, Record), _count(ctx, Identifier), _count(ctx, SearchKey)) == (0, 0, 0)
+    with ctx.db.session() as session:
+        evidence_row = session.scalars(select(EvidenceFile)).one()
+        assert evidence_row.status == "failed" and evidence_row.record_count == 0
+
+
+def test_all_or_nothing_stops_at_the_first_bad_cell_of_any_batch(
+    ctx: Context, prosecutor: Actor, case_ref: str, write: WriteFile, evidence: Path
+) -> None:
+    from palermo.ingest.options import LoadOptions
+
+    write("calls.csv", _calls(1000))
+    report = ingest_path(
+        ctx, prosecutor, case_ref, evidence, options=LoadOptions(all_or_nothing=True)
+    )
+    (outcome,) = report.files
+    assert outcome.status == Outcome.FAILED
+    assert outcome.message.startswith("calls.csv, line 252, column 'started_at': ")
+    assert _count(ctx, Record) == 0
+
+
+def test_a_header_problem_reads_as_it_does_without_the_worker(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write("payments.csv", "transaction_id,booked_at,payer_account,amount\nT1,2024-01-01,1,2\n")
+    parallel = ingest_path(ctx, prosecutor, case_ref, evidence).files[0]
+    assert parallel.status == Outcome.FAILED and "payee_account" in parallel.message
+    monkeypatch.setenv("PALERMO_INGEST_WORKER", "0")
+    serial = ingest_path(ctx, prosecutor, case_ref, evidence).files[0]
+    assert (serial.status, serial.message) == (parallel.status, parallel.message)
+
+
+def test_the_worker_is_reused_after_a_failure_and_re_ingest_adds_nothing(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    used: list[str],
+) -> None:
+    bad = _payments(300).splitlines()
+    bad[200] = bad[1].replace(",wire,", ",cash,")
+    write("bad/payments.csv", "\n".join(bad) + "\n")
+    assert ingest_path(ctx, prosecutor, case_ref, evidence / "bad").files[0].status == "failed"
+    write("good/calls.csv", _calls(400))
+    first = ingest_path(ctx, prosecutor, case_ref, evidence / "good")
+    assert first.files[0].status == Outcome.LOADED
+    assert used == ["payment", "call"]
+    records = _count(ctx, Record)
+    again = ingest_path(ctx, prosecutor, case_ref, evidence / "good")
+    assert again.files[0].status == Outcome.DUPLICATE
+    assert _count(ctx, Record) == records
+
+
+def test_a_worker_that_dies_fails_the_file_and_the_next_one_loads(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = bulk.insert_sealed
+
+    def kill_then_insert(*args: Any, **kwargs: Any) -> int:
+        worker = pipeline._IDLE[0] if pipeline._IDLE else None
+        assert worker is None  # it is in use
+        for process in _workers():
+            process.kill()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert_sealed", kill_then_insert)
+    write("one/calls.csv", _calls(3000))
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "one").files
+    assert outcome.status == Outcome.FAILED and "stopped" in outcome.message
+    assert _count(ctx, Record) == 0
+    monkeypatch.setattr(bulk, "insert_sealed", original)
+    write("two/calls.csv", _calls(500))
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "two").files
+    assert outcome.status == Outcome.LOADED and outcome.records > 0
+
+
+def test_the_worker_is_used_when_a_cpu_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PALERMO_INGEST_WORKER")
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (1.2, 1.0, 1.0))
+    assert pipeline.worth_it(10)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (1.8, 1.0, 1.0))
+    assert not pipeline.worth_it(10)
+    monkeypatch.setenv("PALERMO_INGEST_WORKER", "1")
+    assert pipeline.worth_it(10)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 50_000)
+    assert not pipeline.worth_it(10) and pipeline.worth_it(50_000)
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 1)
+    assert not pipeline.worth_it(50_000)
+
+
+def _workers() -> list[Any]:
+    import multiprocessing
+
+    return [p for p in multiprocessing.active_children() if p.name == "palermo-ingest-reader"]
+
+
+# --- the search keys a bulk load makes ---------------------------------------------------
+
+
+PHONES = [
+    "+12025550123",
+    "(202) 555-0123",
+    "+447700900123",
+    "00447700900123",
+    "+390612345678",  # Italian: a leading zero in the national number
+    "+393471234567",
+    "+4915123456789",
+    "+525512345678",
+    "+5491123456789",
+    "+40721555666",
+    "+861012345678",
+    "+35312345678",
+    "+7 495 123-45-67",
+    "0721555666",
+]
+
+
+@pytest.mark.parametrize("raw", PHONES)
+def test_forms_known_from_reading_give_the_tokens_search_makes(raw: str) -> None:
+    for region in ("US", "GB", "RO"):
+        value, forms = normalize_phone_with_forms(raw, region)
+        if value is None:
+            continue
+        expected = blind_index.identifier_tokens("phone", value, region)
+        if forms is None:
+            assert raw.strip() != value
+            continue
+        assert raw.strip() == value
+        assert bulk.prefix_tokens(forms) == expected
+
+
+def test_the_bulk_key_is_the_search_key() -> None:
+    master = bytes(range(32)) + b"more key material"
+    slow = blind_index.key_for(master)
+    fast = bulk.search_key_function(master)
+    for token in ["", "a", "1202", "12025550123", "ü-ß", "x" * 200, "@handle"]:
+        for kind in (blind_index.IDENTIFIER, blind_index.NAME, blind_index.WORD):
+            assert fast(kind, token) == slow(kind, token)
+    items = [("phone", "+12025550123"), ("account", "123456789"), ("email", "a@b.example")]
+    made = bulk.identifier_keys(master, "US", items)
+    for kind, value in items:
+        tokens = blind_index.identifier_tokens(kind, value, "US")
+        assert made[(kind, value)] == slow.many(blind_index.IDENTIFIER, tokens)
+
+
+def test_postgresql_checks_the_parents_once_or_per_row_the_same(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    unit_id: int,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if ctx.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's foreign-key triggers")
+    settings: list[str] = []
+    original = bulk._copy_insert
+
+    def watch(raw: Any, *args: Any) -> int:
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT current_setting('session_replication_role')")
+            settings.append(cursor.fetchone()[0])
+        return original(raw, *args)
+
+    monkeypatch.setattr(bulk, "_copy_insert", watch)
+    write("calls.csv", _calls(600))
+    once = ingest_path(ctx, prosecutor, case_ref, evidence)
+    assert once.files[0].status == Outcome.LOADED
+    assert settings == ["replica"]  # the test database's role is a superuser
+    with ctx.db.engine.connect() as connection:
+        role = connection.exec_driver_sql("SELECT current_setting('session_replication_role')")
+        assert role.scalar() == "origin"
+    monkeypatch.setattr(bulk, "_may_skip_triggers", lambda raw: False)
+    per_row = ingest_path(ctx, prosecutor, _other_case(ctx, prosecutor, unit_id), evidence)
+    assert settings == ["replica", "origin"]
+    assert per_row.files[0].message == once.files[0].message
+    assert _stored(ctx, case_ref) == _stored(ctx, OTHER)
+
+
+def test_postgresql_refuses_a_load_whose_parent_is_gone(
+    ctx: Context, prosecutor: Actor, case_ref: str
+) -> None:
+    if ctx.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's foreign-key triggers")
+    with ctx.db.session() as session:
+        raw = session.connection().connection.driver_connection
+        with (
+            pytest.raises(LookupError, match="evidence_files"),
+            bulk._checked_once(raw, "evidence_files", [987654]),
+        ):
+            pass
+        session.rollback()
+
+
+def test_a_write_that_fails_midway_stops_the_worker_and_leaves_nothing(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    used: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    original = bulk.insert_sealed
+
+    def fail_after_two_batches(
+        session: Any, case_id: int, evidence_id: int, batches: Any, *args: Any, **kwargs: Any
+    ) -> int:
+        def two_then_fail() -> Iterator[Any]:
+            for number, batch in enumerate(batches):
+                if number == 2:
+                    raise RuntimeError("disk full")
+                yield batch
+
+        return original(session, case_id, evidence_id, two_then_fail(), *args, **kwargs)
+
+    monkeypatch.setattr(bulk, "insert_sealed", fail_after_two_batches)
+    write("one/calls.csv", _calls(2000))
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "one").files
+    assert outcome.status == Outcome.FAILED and "disk full" in outcome.message
+    assert (_count(ctx, Record), _count(ctx, Identifier), _count(ctx, SearchKey)) == (0, 0, 0)
+    assert not _workers()  # stopped: it may have been midway through a batch
+    monkeypatch.setattr(bulk, "insert_sealed", original)
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, evidence / "one").files
+    assert outcome.status == Outcome.LOADED and _count(ctx, Record) == outcome.records
+    assert used == ["call", "call"]
