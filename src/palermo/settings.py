@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # and at the latest this long after the first decision that queued it (seconds).
     analyse_delay_seconds: float = 30.0
     analyse_max_delay_seconds: float = 300.0
+    # Large structured files read and sealed by a second process while this one inserts:
+    # None when a CPU is free for it (load average), True for every large file, False never.
+    ingest_worker: bool | None = None
     # Resource limits, checked while streaming before a file reaches the evidence store.
     max_upload_bytes: int = 20 * 1024**3  # one upload (a folder or zip), expanded
     max_archive_entries: int = 10_000  # files in one zip (and parts in one DOCX/XLSX)

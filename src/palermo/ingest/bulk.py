@@ -23,7 +23,6 @@ however many rows other cases hold.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from palermo.ingest.readers.base import RecordRow
 from palermo.ingest.readers.structured import ROW_FIELDS
-from palermo.security import blind_index, subkeys
+from palermo.security import blind_index
 from palermo.security.sealing import ColumnCipher
 from palermo.store.types import cipher_of
 
@@ -445,12 +444,12 @@ def identifier_keys(
 
 class _KeyMaker:
     """An identifier's search keys: ``blind_index.identifier_tokens`` (or the prefixes of
-    its forms already known) hashed by :func:`search_key_function`, sorted."""
+    its forms already known) hashed by ``blind_index``'s key, sorted."""
 
     def __init__(
         self, master: bytes, region: str | None, forms: Mapping[tuple[str, str], Iterable[str]]
     ) -> None:
-        self.key = search_key_function(master)
+        self.key = blind_index.key_for(master)
         self.region = region
         self.forms = forms
 
@@ -465,33 +464,6 @@ class _KeyMaker:
 
 
 IDENTIFIER_BATCH = 50_000
-
-
-def search_key_function(master: bytes) -> Callable[[str, str], int]:
-    """``blind_index.key_for(master)`` made cheaper per token for bulk loads: the same
-    HMAC-SHA256 under the same subkey, cut to the same signed 64 bits, computed from
-    the hash states of its two padded keys prepared once (RFC 2104), each token then
-    costing two copies of a hash state instead of a new HMAC object. A bulk load hashes
-    a dozen tokens or more per identifier."""
-    secret = subkeys.derive(master, subkeys.SEARCH_INDEX)
-    if len(secret) > _SHA256_BLOCK:
-        secret = hashlib.sha256(secret).digest()
-    secret = secret.ljust(_SHA256_BLOCK, b"\0")
-    inner = hashlib.sha256(bytes(b ^ 0x36 for b in secret))
-    outer = hashlib.sha256(bytes(b ^ 0x5C for b in secret))
-    from_bytes = int.from_bytes
-
-    def key(kind: str, token: str) -> int:
-        h = inner.copy()
-        h.update(f"{kind}\0{token}".encode())
-        o = outer.copy()
-        o.update(h.digest())
-        return from_bytes(o.digest()[:8], "big", signed=True)
-
-    return key
-
-
-_SHA256_BLOCK = 64
 
 
 def prefix_tokens(forms: Iterable[str]) -> set[str]:

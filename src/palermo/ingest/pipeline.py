@@ -45,18 +45,17 @@ class WorkerFailed(RuntimeError):
     """The reading process stopped without an answer (killed, out of memory)."""
 
 
-def worth_it(expected_rows: int) -> bool:
+def worth_it(expected_rows: int, wanted: bool | None = None) -> bool:
     """Whether a file of about ``expected_rows`` data lines is read in a worker.
 
-    ``PALERMO_INGEST_WORKER``: ``0`` never, ``1`` for every large file; unset, for a
-    large file when a CPU is free for it (the load average of the last minute, which
-    counts this process, leaves one): on a machine already busy the second process
-    only adds the cost of passing the rows between the two."""
-    wanted = os.environ.get("PALERMO_INGEST_WORKER", "")
+    ``wanted`` (the ``ingest_worker`` setting): False never, True for every large file;
+    None, for a large file when a CPU is free for it (the load average of the last
+    minute, which counts this process, leaves one): on a machine already busy the second
+    process only adds the cost of passing the rows between the two."""
     cpus = os.cpu_count() or 1
-    if wanted == "0" or expected_rows < PARALLEL_MIN_ROWS or cpus < 2:
+    if wanted is False or expected_rows < PARALLEL_MIN_ROWS or cpus < 2:
         return False
-    if wanted == "1":
+    if wanted is True:
         return True
     try:
         load = os.getloadavg()[0]

@@ -513,7 +513,7 @@ def _insert_structured(
     A large file is read and sealed by a second process while this one inserts
     (:mod:`palermo.ingest.pipeline`); what is stored is the same either way."""
     as_text = bulk.wants_text(session)
-    if pipeline.worth_it(total):
+    if pipeline.worth_it(total, ctx.settings.ingest_worker):
         parallel = pipeline.ParallelRead(
             reader.kind,
             view,
