@@ -5,6 +5,8 @@ CPU time, peak memory and F1 on the simulated truth (run on demand).
     .venv/bin/python benchmarks/national_linkage.py --n 100000 --cases 1000 --blocking
     .venv/bin/python benchmarks/national_linkage.py --n 10000000 --cases 100000 --engines duckdb
     .venv/bin/python benchmarks/national_linkage.py --n 100000 --spark-master local[2]
+    .venv/bin/python benchmarks/national_linkage.py --n 3000000 --cases 30000 \
+        --engines spark --data-dir /private/folder   # the people of an earlier run
     .venv/bin/python benchmarks/national_linkage.py --n 300000 --cases 3000 --engines "" \
         --population small --blocking --model-rules --sample 1.0
 

@@ -226,7 +226,9 @@ def _in_dialect(sql: str, dialect: Dialect, arrays: frozenset[str]) -> str:
 # country some 400 people are born on any one day, and a common surname with an
 # initial and a year is carried by dozens of strangers; they grew with the square and
 # made half the pairs at ten million records. They are narrowed here by three letters
-# of the surname and by the month of birth. What is given up is a true pair whose
+# of the surname and by the month of birth (and "surname, first initial, day and month"
+# by the decade; "first name and date of birth" is left out, as common a key as
+# "initials and date of birth"). What is given up is a true pair whose
 # records agree on none of the keys (both names misspelt, or misspelt and swapped, and
 # no shared identifier or address numbers), which the model would rarely have linked
 # anyway. People at one address who share nothing else (a household, a house of
