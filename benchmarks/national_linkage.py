@@ -5,6 +5,8 @@ CPU time, peak memory and F1 on the simulated truth (run on demand).
     .venv/bin/python benchmarks/national_linkage.py --n 100000 --cases 1000 --blocking
     .venv/bin/python benchmarks/national_linkage.py --n 10000000 --cases 100000 --engines duckdb
     .venv/bin/python benchmarks/national_linkage.py --n 100000 --spark-master local[2]
+    .venv/bin/python benchmarks/national_linkage.py --n 3000000 --cases 30000 \
+        --engines spark --data-dir /private/folder   # the people of an earlier run
     .venv/bin/python benchmarks/national_linkage.py --n 300000 --cases 3000 --engines "" \
         --population small --blocking --model-rules --sample 1.0
 
@@ -221,10 +223,12 @@ def analyse(features: Path, key: Path, sample: float, model_rules: bool) -> dict
         return int(got)
 
     national = [blocking_condition(cols) for cols in NATIONAL_BLOCKING]
+    blocked = kept(national)
     out: dict[str, Any] = {
         "true_pairs": int(total),
         "blocked_true_model_rules": kept(list(MODEL_RULES)),
-        "blocked_true_national_rules": kept(national),
+        "blocked_true_national_rules": blocked,
+        "blocked_share_national_rules": round(blocked / total, 4) if total else 0.0,
         "national_rule_alone": {
             "+".join(cols): kept([c]) for cols, c in zip(NATIONAL_BLOCKING, national, strict=True)
         },
@@ -359,6 +363,12 @@ def main() -> None:
     )
     parser.add_argument("--memory-limit", default="8GB", help="DuckDB's memory limit")
     parser.add_argument("--max-rss-gib", type=float, default=14.0, help="stop a run above this")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help="keep the simulated people (personal-looking data: a private folder) here and "
+        "reuse them on a later run with the same --n, --cases, --seed and --population",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--features", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--out", default=None, help=argparse.SUPPRESS)
@@ -371,14 +381,27 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="national-linkage-") as tmp:
         folder = Path(tmp)
-        clock, cpu = time.perf_counter(), time.process_time()
-        features, key = simulate(args.n, args.cases, args.seed, args.population, folder)
-        print(
-            f"{args.n:,} records ({args.population} population, seed {args.seed}) in "
-            f"{args.cases:,} cases; simulate and featurise: {time.perf_counter() - clock:.1f} s "
-            f"wall, {time.process_time() - cpu:.1f} s CPU (Python, one process)",
-            flush=True,
-        )
+        data = folder
+        if args.data_dir:
+            data = Path(args.data_dir) / f"{args.population}-n{args.n}-c{args.cases}-s{args.seed}"
+        features, key = data / "persons.parquet", data / "truth.parquet"
+        if features.exists() and key.exists():
+            print(
+                f"{args.n:,} records ({args.population} population, seed {args.seed}) in "
+                f"{args.cases:,} cases: reused from {data}",
+                flush=True,
+            )
+        else:
+            clock, cpu = time.perf_counter(), time.process_time()
+            data.mkdir(parents=True, exist_ok=True, mode=0o700)
+            features, key = simulate(args.n, args.cases, args.seed, args.population, data)
+            print(
+                f"{args.n:,} records ({args.population} population, seed {args.seed}) in "
+                f"{args.cases:,} cases; simulate and featurise: "
+                f"{time.perf_counter() - clock:.1f} s wall, {time.process_time() - cpu:.1f} s "
+                "CPU (Python, one process)",
+                flush=True,
+            )
         if args.blocking:
             clock = time.perf_counter()
             print(json.dumps(analyse(features, key, args.sample, args.model_rules)), flush=True)

@@ -4,7 +4,9 @@ by step."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from palermo.cli.main import app
@@ -66,3 +68,36 @@ def test_linkage_step_by_step(run: CliRunner, ctx: Context, unit_id: int, tmp_pa
         assert expected in result.output
     result = run.invoke(app, ["linkage", "national", "--engine", "flink"])
     assert result.exit_code != 0 and "duckdb or spark" in result.output
+
+
+def test_linkage_memory_limit_reaches_duckdb(
+    run: CliRunner, ctx: Context, unit_id: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _two_cases(ctx, unit_id)
+    seen: list[str | None] = []
+    real = nl.run_linkage
+
+    def spy(*args: Any, **kwargs: Any) -> nl.LinkageRun:
+        seen.append(kwargs.get("memory_limit"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nl, "run_linkage", spy)
+    result = run.invoke(app, ["linkage", "national", "--memory-limit", "256MB"])
+    assert result.exit_code == 0, result.output
+    assert "2 suggestions added" in result.output
+    features, links = tmp_path / "persons.parquet", tmp_path / "links.parquet"
+    assert run.invoke(app, ["linkage", "export", str(features)]).exit_code == 0
+    result = run.invoke(
+        app, ["linkage", "run", str(features), str(links), "--memory-limit", "300MiB"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 written" in result.output
+    assert seen == ["256MB", "300MiB"]
+    # a value DuckDB cannot read, or the option with Spark, fails before any work
+    for args in (["--memory-limit", "lots"], ["--engine", "spark", "--memory-limit", "1GB"]):
+        result = run.invoke(app, ["linkage", "run", str(features), str(links), *args])
+        assert result.exit_code != 0
+        assert "--memory-limit" in result.output
+    result = run.invoke(app, ["linkage", "national", "--memory-limit", "12 parsecs"])
+    assert result.exit_code != 0 and "--memory-limit" in result.output
+    assert seen == ["256MB", "300MiB"]

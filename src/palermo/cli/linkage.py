@@ -24,6 +24,10 @@ linkage_app: typer.Typer = typer.Typer(
 
 ENGINE_HELP = "duckdb (this machine) or spark (local mode, or --spark-master)."
 MASTER_HELP = "A Spark master URL (spark://host:7077, yarn, k8s://...); default local mode."
+MEMORY_HELP = (
+    "DuckDB's memory limit (8GB, 512MiB, 50%); beyond it DuckDB spills to a scratch folder "
+    "next to the links. Default: 80% of the machine's memory."
+)
 
 
 def _engine(value: str) -> service.Engine:
@@ -34,6 +38,25 @@ def _engine(value: str) -> service.Engine:
     raise fail(f"--engine {value!r}: choose duckdb or spark")
 
 
+def _memory_limit(value: str | None, engine: service.Engine) -> str | None:
+    """``--memory-limit`` checked by DuckDB itself (on a throwaway connection), so that
+    a wrong value fails before anything is exported or linked."""
+    if value is None:
+        return None
+    if engine != "duckdb":
+        raise fail("--memory-limit is DuckDB's: for Spark, set spark.driver.memory")
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute("SET memory_limit = ?", [value])
+    except duckdb.Error as error:
+        raise fail(f"--memory-limit {value!r}: {error}") from error
+    finally:
+        con.close()
+    return value
+
+
 @linkage_app.command("national")
 def linkage_national(
     engine: str = typer.Option("duckdb", "--engine", help=ENGINE_HELP),
@@ -42,10 +65,12 @@ def linkage_national(
     min_probability: float = typer.Option(
         service.NATIONAL_MIN_PROBABILITY, "--min-probability", help="Least probability kept."
     ),
+    memory_limit: str | None = typer.Option(None, "--memory-limit", help=MEMORY_HELP),
 ) -> None:
     """Export every unsealed person, link them across cases and load the links back."""
-    ctx, actor = context(), operator()
     chosen = _engine(engine)
+    limit = _memory_limit(memory_limit, chosen)
+    ctx, actor = context(), operator()
     try:
         result = service.link_nationally(
             ctx,
@@ -54,6 +79,7 @@ def linkage_national(
             spark_master=spark_master,
             keep=keep,
             min_probability=min_probability,
+            memory_limit=limit,
         )
     except ServiceError as error:
         raise fail(str(error)) from error
@@ -100,9 +126,11 @@ def linkage_run(
     min_probability: float = typer.Option(
         service.NATIONAL_MIN_PROBABILITY, "--min-probability", help="Least probability kept."
     ),
+    memory_limit: str | None = typer.Option(None, "--memory-limit", help=MEMORY_HELP),
 ) -> None:
     """Link exported people across cases; reads no database."""
     chosen = _engine(engine)
+    limit = _memory_limit(memory_limit, chosen)
     try:
         result = service.run_linkage(
             features,
@@ -110,6 +138,7 @@ def linkage_run(
             engine=chosen,
             spark_master=spark_master,
             min_probability=min_probability,
+            memory_limit=limit,
         )
     except ImportError as error:
         raise fail(f"{error}: for Spark, pip install 'palermo[spark]'") from error

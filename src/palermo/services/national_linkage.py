@@ -440,9 +440,11 @@ def link_nationally(
     spark_master: str | None = None,
     keep: bool = False,
     min_probability: float = NATIONAL_MIN_PROBABILITY,
+    memory_limit: str | None = None,
 ) -> NationalRun:
     """Export, link on ``engine`` and load back (see module doc). The Parquet files
-    (personal data) are deleted at the end, even on failure, unless ``keep``."""
+    (personal data) are deleted at the end, even on failure, unless ``keep``.
+    ``memory_limit``: DuckDB's (see :func:`run_linkage`)."""
     _require_operator(actor)
     folder = work_dir(ctx)
     features, out = folder / "persons.parquet", folder / f"links-{engine}.parquet"
@@ -459,6 +461,7 @@ def link_nationally(
             spark=spark,
             spark_master=spark_master,
             min_probability=min_probability,
+            memory_limit=memory_limit,
         )
         seconds["link"] = round(time.perf_counter() - clock, 3)
         clock = time.perf_counter()
