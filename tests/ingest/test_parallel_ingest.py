@@ -396,6 +396,19 @@ def test_postgresql_checks_the_parents_once_or_per_row_the_same(
     assert _stored(ctx, case_ref) == _stored(ctx, OTHER)
 
 
+def test_postgresql_bulk_tables_have_no_trigger_a_load_would_skip(ctx: Context) -> None:
+    # The once-per-load check skips every trigger of the COPY it wraps; only the
+    # database's own foreign-key triggers may be there, or something would go unchecked.
+    if ctx.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's triggers")
+    with ctx.db.engine.connect() as connection:
+        own = connection.exec_driver_sql(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
+            " WHERE NOT tgisinternal AND tgrelid IN ('records'::regclass, 'search_keys'::regclass)"
+        ).all()
+    assert own == []
+
+
 def test_postgresql_refuses_a_load_whose_parent_is_gone(
     ctx: Context, prosecutor: Actor, case_ref: str
 ) -> None:
