@@ -5,7 +5,8 @@ the test records what the kept views are filed under (the case's fingerprint and
 money, the unit's rates) before and after the change, and which analysis jobs are waiting.
 Each change that moves what the views are filed under must leave an analysis waiting (or
 the next reader computes every view afresh), and so must every path listed as a
-decision, even one that changes nothing the views are filed under today.
+decision. Casework (a task done, a note, a hearing, a stage, an outcome) is read by no
+kept view: it must neither move what they are filed under nor queue an analysis.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from palermo.services import (
 )
 from palermo.services.context import Context
 from palermo.services.viewcache import case_fingerprint
-from palermo.store.models import Case, PersonKind
+from palermo.store.models import Case, PersonKind, Role
 from palermo.store.models.jobs import Job
 
 from .conftest import Clock
@@ -116,9 +117,8 @@ DECISIONS: dict[str, Change] = {
     ),
 }
 
-# Other changes of the case: an analysis is needed only if what the views are filed
-# under moves (checked below, whichever way it goes).
-OTHERS: dict[str, Change] = {
+# Casework: read fresh by the pages that show it, by no kept view.
+CASEWORK: dict[str, Change] = {
     "note added": lambda ctx, a, g: casework.add_note(ctx, a, g.ref, kind="note", text="Seen"),
     "task done": lambda ctx, a, g: casework.complete_task(ctx, a, g.ref, g.task),
     "case moved to a stage": lambda ctx, a, g: caseload_views.move_case(
@@ -129,6 +129,16 @@ OTHERS: dict[str, Change] = {
     ),
     "outcome of a charge": lambda ctx, a, g: casework.add_outcome(
         ctx, a, g.ref, charge_id=g.charge, verdict="convicted", verdict_on=date(2030, 1, 1)
+    ),
+    "case renamed": lambda ctx, a, g: casework.update_case(
+        ctx,
+        a,
+        g.ref,
+        title="Renamed case",
+        jurisdiction="US",
+        typology="escort_ads",
+        statutes=["us-18-1591"],
+        opened_on=date(2024, 1, 2),
     ),
     "witness contact recorded": lambda ctx, a, g: casework.record_witness(
         ctx, a, g.ref, g.victim, what="contact", on=date(2024, 5, 2), kind="phone"
@@ -180,19 +190,24 @@ def test_each_decision_queues_the_analysis(
         job = session.get_one(Job, job_id)
         assert job.payload["actor"]["username"] == "prosecutor"
         assert job.not_before is not None  # after the quiet period, as for every decision
-    if name != "person linked to an organisation":
-        # (A new link is read by no kept view today: the analysis finds them all stored.)
-        assert filed_under(ctx, given.ref) != before, f"{name} changed nothing kept"
+    assert filed_under(ctx, given.ref) != before, f"{name} changed nothing kept"
 
 
-@pytest.mark.parametrize("name", sorted(OTHERS))
-def test_any_change_that_moves_the_kept_views_queues_the_analysis(
+@pytest.mark.parametrize("name", sorted(CASEWORK))
+def test_casework_keeps_the_analysis(
     name: str, ctx: Context, prosecutor: Actor, given: Given
 ) -> None:
     before = filed_under(ctx, given.ref)
-    OTHERS[name](ctx, prosecutor, given)
-    if filed_under(ctx, given.ref) != before:
-        assert len(waiting(ctx)) == 1, f"{name}: the kept views moved, no analysis queued"
+    with ctx.db.session() as session:
+        stamp = session.scalars(sa.select(Case.updated_at).where(Case.reference == given.ref))
+        updated_before = stamp.one()
+    CASEWORK[name](ctx, prosecutor, given)
+    assert filed_under(ctx, given.ref) == before, f"{name} threw the kept views away"
+    assert waiting(ctx) == [], f"{name} queued an analysis"
+    if name in {"task done", "case moved to a stage"}:  # edits in place: the case did change
+        with ctx.db.session() as session:
+            stamp = session.scalars(sa.select(Case.updated_at).where(Case.reference == given.ref))
+            assert stamp.one() > updated_before
 
 
 def test_a_refused_change_queues_nothing(ctx: Context, prosecutor: Actor, given: Given) -> None:
@@ -205,3 +220,34 @@ def test_a_refused_change_queues_nothing(ctx: Context, prosecutor: Actor, given:
     with pytest.raises(FieldErrors):
         organisations.unlink_person(ctx, prosecutor, given.ref, given.link + 999)
     assert waiting(ctx) == []
+
+
+def test_new_rates_queue_the_analysis_of_the_units_cases_the_person_works_on(
+    ctx: Context, prosecutor: Actor, given: Given, make_user: Any, unit_id: int
+) -> None:
+    """A unit's rates are what every one of its cases' money views is filed under."""
+    mine = _case(ctx, prosecutor, "TEST-002", unit_id)
+    colleague = make_user(Role.PROSECUTOR, "colleague")
+    theirs = _case(ctx, colleague, "TEST-003", unit_id)
+    DECISIONS["unit's exchange rates loaded"](ctx, prosecutor, given)
+    with ctx.db.session() as session:
+        queued = {
+            job.case_id: job.payload["actor"]["username"]
+            for job in session.scalars(sa.select(Job).where(Job.id.in_(waiting(ctx))))
+        }
+        ids = dict(session.execute(sa.select(Case.reference, Case.id)).tuples().all())
+    assert queued == {ids[given.ref]: "prosecutor", ids[mine]: "prosecutor"}
+    assert ids[theirs] not in queued  # not theirs to analyse: the colleague's reads do
+
+
+def _case(ctx: Context, actor: Actor, reference: str, unit_id: int) -> str:
+    return cases.create_case(
+        ctx,
+        actor,
+        reference=reference,
+        title="Another case",
+        jurisdiction="US",
+        unit_id=unit_id,
+        typology="escort_ads",
+        statutes=["us-18-1591"],
+    ).reference

@@ -266,3 +266,25 @@ def test_an_edit_in_place_computes_again_even_when_nothing_is_added(
         assert renamed in repr(view)
     finally:
         other.db.dispose()
+
+
+def test_casework_keeps_the_stored_views(
+    ctx: Context, settings: Settings, prosecutor: Actor, sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task done, a note and a new stage are read by no kept view: after them, a
+    restarted process still reads the stored network instead of computing it again."""
+    from datetime import date
+
+    from palermo.services import caseload_views, casework
+
+    computed = counting(monkeypatch, network, "_compute_view")
+    network.network_view(ctx, prosecutor, REF)
+    task = casework.add_note(ctx, prosecutor, REF, kind="task", text="Call the landlord")
+    casework.complete_task(ctx, prosecutor, REF, task)
+    caseload_views.move_case(ctx, prosecutor, REF, to_stage="charged", on=date(2024, 5, 1))
+    other = restart(settings)
+    try:
+        assert network.network_view(other, prosecutor, REF).cached
+        assert computed == [1]
+    finally:
+        other.db.dispose()

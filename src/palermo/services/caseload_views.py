@@ -27,7 +27,6 @@ from palermo.caseload.records import CaseInfo, HearingInfo
 from palermo.caseload.targets import targets_for
 from palermo.security import audit
 from palermo.security.permissions import Actor, Permission
-from palermo.services import analysis_jobs
 from palermo.services import caseload as svc
 from palermo.services.access import open_case
 from palermo.services.context import Context
@@ -708,8 +707,6 @@ def move_case(
             raise
         except InvalidInput as exc:
             raise _field_errors(exc) from None
-        # A new stage moves the case's change stamp, which the kept views are filed under.
-        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         unit_id = case.unit_id
     _forget_unit(ctx, unit_id)
     return saved.warnings

@@ -371,7 +371,7 @@ def update_case(
             "opened_on": case.opened_on,
         }
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        if session.is_modified(case):
+        if {"jurisdiction", "statutes"} & changed.keys():  # what the kept views read of it
             analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,
@@ -925,10 +925,7 @@ def complete_task(ctx: Context, actor: Actor, reference: str, note_id: int) -> N
         note = session.get(CaseNote, note_id)
         if note is None or note.case_id != case.id:
             raise NotFound(f"task {note_id} not found")
-        note.done = True
-        # (Editing a note moves the case's change stamp, which the kept views are filed
-        # under: analyse again, or the next reader computes every view.)
-        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
+        note.done = True  # casework: the kept views stay (no analysis to queue)
         audit.record(
             session, actor=actor, action="case.task_done", case_id=case.id, object_id=note_id
         )

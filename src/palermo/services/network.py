@@ -1175,8 +1175,8 @@ def _others_fingerprint(session: Session, visible: Any) -> tuple[Any, ...]:
     """What changes when the other cases' people or identifiers change, in one statement
     over the other cases (``visible``, a sub-query, not a list of their ids): counts and
     largest ids catch what is added or removed, the sum of identifiers' owners a phone
-    moved by a merge's bulk update, and the cases' change stamp every edit in place
-    (:mod:`palermo.store.change_stamp`)."""
+    moved by a merge's bulk update, and the cases' content stamp every edit in place of
+    what they hold, casework aside (:mod:`palermo.store.change_stamp`)."""
 
     def agg(column: Any, expr: Any) -> Any:
         return select(expr).where(column.in_(visible)).scalar_subquery()
@@ -1188,7 +1188,7 @@ def _others_fingerprint(session: Session, visible: Any) -> tuple[Any, ...]:
             agg(Identifier.case_id, func.count(Identifier.id)),
             agg(Identifier.case_id, func.max(Identifier.id)),
             agg(Identifier.case_id, func.sum(Identifier.person_id)),
-            agg(Case.id, func.max(Case.updated_at)),
+            agg(Case.id, func.max(Case.content_changed_at)),
         )
     ).one()
     return tuple(str(v) if isinstance(v, datetime) else v for v in row)

@@ -67,9 +67,10 @@ def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     catch additions and deletions, confirmed/rejected counts and the latest
     ``decided_at`` catch decisions that change an existing assertion, and the sums over
     identifiers and charges catch a phone given to a person or a charge swapped by a
-    merge's bulk update, and ``case.updated_at`` (the case's change stamp,
-    :mod:`palermo.store.change_stamp`) every edit in place: a person renamed, a charge's
-    statute or status changed, a hearing moved.
+    merge's bulk update, and ``case.content_changed_at`` (the case's content stamp,
+    :mod:`palermo.store.change_stamp`) every edit in place of what the views read: a
+    person renamed, a charge's statute or status changed. Casework (a task done, a
+    hearing moved, a new stage) moves none of these: no kept view reads it.
     Records are not counted (millions of rows): ingest writes them in the transaction
     that records their evidence file with its ``record_count``, so the evidence files'
     count, largest id and record total stand for them (a failed file loaded again
@@ -84,7 +85,7 @@ def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     )
     return (
         case.id,
-        case.updated_at,
+        case.content_changed_at,
         case.jurisdiction,
         tuple(case.statutes or ()),
         *(str(v) if isinstance(v, datetime) else v for v in row),

@@ -139,6 +139,10 @@ class Case(Base):
     summary: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
+    # The last edit in place of what the case's analysis reads (evidence, people, facts,
+    # decisions); casework (tasks, notes, hearings, stages, outcomes) never moves it.
+    # Kept views are filed under it (:mod:`palermo.store.change_stamp`).
+    content_changed_at: Mapped[datetime | None] = mapped_column(Timestamp, default=utcnow)
 
     members: Mapped[list[CaseMember]] = relationship(back_populates="case")
 
