@@ -29,6 +29,7 @@ from palermo.services import analysis_jobs
 from palermo.services.access import open_case
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
+from palermo.store.models import Case, CaseMember
 from palermo.store.models.formats import UserRate
 from palermo.values.amount import parse_amount
 from palermo.values.currency import is_code
@@ -120,8 +121,10 @@ def load_rates(ctx: Context, actor: Actor, reference: str, text: str, file: str)
             )
             for r in rows
         )
-        # The money view of the case is filed under the unit's rates: analyse it again.
-        analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
+        # The money views of all the unit's cases are filed under its rates: analyse again
+        # those this person works on (an analysis runs as them, and only opens theirs).
+        for case_id in _unit_cases_of(session, actor, case):
+            analysis_jobs.analyse_after_commit(ctx, session, actor, case_id)
         audit.record(
             session,
             actor=actor,
@@ -132,6 +135,16 @@ def load_rates(ctx: Context, actor: Actor, reference: str, text: str, file: str)
             details={"file": file[:300], "rows": len(rows), "currencies": codes},
         )
     return len(rows)
+
+
+def _unit_cases_of(session: Session, actor: Actor, case: Case) -> list[int]:
+    """The case, and the other cases of its unit that ``actor`` is a member of."""
+    others = select(Case.id).where(Case.unit_id == case.unit_id, Case.id != case.id)
+    if not actor.is_system:
+        others = others.join(CaseMember, CaseMember.case_id == Case.id).where(
+            CaseMember.user_id == actor.user_id
+        )
+    return [case.id, *session.scalars(others.order_by(Case.id))]
 
 
 def unit_rates(session: Session, unit_id: int) -> ExchangeRates:
