@@ -235,7 +235,7 @@ def test_new_rates_queue_the_analysis_of_the_units_cases_the_person_works_on(
             job.case_id: job.payload["actor"]["username"]
             for job in session.scalars(sa.select(Job).where(Job.id.in_(waiting(ctx))))
         }
-        ids = dict(session.execute(sa.select(Case.reference, Case.id)).tuples().all())
+        ids = {ref: case_id for ref, case_id in session.execute(sa.select(Case.reference, Case.id))}
     assert queued == {ids[given.ref]: "prosecutor", ids[mine]: "prosecutor"}
     assert ids[theirs] not in queued  # not theirs to analyse: the colleague's reads do
 
