@@ -370,11 +370,16 @@ def run_keyplayers(directory: Path = DATA, only: str = "all") -> None:
         better = sum(f[0] > f[1] + 1e-9 for _, f in rows)
         worse = sum(f[0] < f[1] - 1e-9 for _, f in rows)
         pk_worse = sum(f[3] < f[4] - 1e-9 for _, f in rows)
+        # Where degree already ranks every leader first, no ranking can do better: a tie
+        # there says nothing either way.
+        open_rows = [f for _, f in rows if f[1] < 1 - 1e-9]
+        open_better = sum(f[0] > f[1] + 1e-9 for f in open_rows)
         print(
             f"  [{group}] {n} network{'s' if n > 1 else ''}: mean AP key players {mean[0]:.3f},"
             f" degree {mean[1]:.3f}, betweenness {mean[2]:.3f}; mean P@k {mean[3]:.3f},"
             f" {mean[4]:.3f}, {mean[5]:.3f}; AP better than degree on {better},"
-            f" worse on {worse}; P@k worse on {pk_worse}"
+            f" worse on {worse}; P@k worse on {pk_worse}; where degree is not already"
+            f" perfect (AP < 1): better on {open_better} of {len(open_rows)}"
         )
 
 
