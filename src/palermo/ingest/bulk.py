@@ -459,8 +459,7 @@ class _KeyMaker:
             words = blind_index.identifier_tokens(kind, value, self.region)
         else:
             words = prefix_tokens(known)
-        key, kind_id = self.key, blind_index.IDENTIFIER
-        return sorted({key(kind_id, word) for word in words})
+        return sorted(set(self.key.each(blind_index.IDENTIFIER, words)))
 
 
 IDENTIFIER_BATCH = 50_000
