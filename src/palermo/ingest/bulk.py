@@ -286,19 +286,32 @@ def _copy_insert(
 ) -> int:
     statement = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     done = 0
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types(RECORD_TYPES)
-        write = copy.write_row
-        for n, columns in batches:
-            # The two ids and the columns empty throughout the batch are constants.
-            full = [repeat(None, n) if c is None else c for c in columns]
-            ids = repeat(case_id, n), repeat(evidence_file_id, n)
-            for row in zip(*ids, *full, strict=True):
-                write(row)
-            done += n
-            if on_batch is not None:
-                on_batch(done)
+    with raw.cursor() as cursor:
+        _bytea_as_bytes(cursor)
+        with cursor.copy(statement) as copy:
+            copy.set_types(RECORD_TYPES)
+            write = copy.write_row
+            for n, columns in batches:
+                # The two ids and the columns empty throughout the batch are constants.
+                full = [repeat(None, n) if c is None else c for c in columns]
+                ids = repeat(case_id, n), repeat(evidence_file_id, n)
+                for row in zip(*ids, *full, strict=True):
+                    write(row)
+                done += n
+                if on_batch is not None:
+                    on_batch(done)
     return done
+
+
+def _bytea_as_bytes(cursor: Any) -> None:
+    """Bytea values of this cursor's COPY dumped by psycopg's own dumper of ``bytes`` (in C
+    where psycopg has it): the very same bytes. Named by type, as a binary COPY names its
+    columns, bytea gets the DB-API ``Binary`` wrapper's dumper instead, a Python call per
+    value. On the cursor's own adapters only: the connection's stay as they are."""
+    from psycopg.adapt import PyFormat  # PostgreSQL only: not imported for SQLite
+
+    dumper = cursor.adapters.get_dumper(bytes, PyFormat.BINARY)
+    cursor.adapters.register_dumper(None, dumper)
 
 
 @contextmanager
