@@ -14,7 +14,9 @@ with `ftm map-csv`.
    search keys, audit, commit. Prints records/s end to end, with the CPU seconds of this
    process, of its reading worker (large files are read and sealed by a second process
    while this one inserts: ``palermo.ingest.pipeline``; ``PALERMO_INGEST_WORKER=0``
-   reads them in this process) and, on PostgreSQL, of the database's server processes.
+   reads them in this process; ``--worker on`` or ``off`` holds every run to one path,
+   where the default decides by the load average) and, on PostgreSQL, of the database's
+   server processes.
 3. Per-case organisation: times a page of the small case's records (``list_records``)
    and its record counts before and after the large load.
 4. Maps a sample of the same payments.csv to FollowTheMoney with
@@ -94,11 +96,15 @@ def _reset_postgres(url: str) -> None:
         engine.dispose()
 
 
-def _fresh_context(data_dir: Path, backend: Backend) -> tuple[Context, Actor]:
+def _fresh_context(
+    data_dir: Path, backend: Backend, worker: bool | None = None
+) -> tuple[Context, Actor]:
     shutil.rmtree(data_dir, ignore_errors=True)  # a fresh database every run
     if backend.url is not None:
         _reset_postgres(backend.url)
-    settings = Settings(data_dir=data_dir, database_url=backend.url, secret_key=SECRET)
+    # The reading worker as configured (PALERMO_INGEST_WORKER), unless --worker says.
+    chosen = {} if worker is None else {"ingest_worker": worker}
+    settings = Settings(data_dir=data_dir, database_url=backend.url, secret_key=SECRET, **chosen)
     ctx = Context.create(settings)  # migrates the new database
     unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
     actor = users.create_user(
@@ -370,8 +376,8 @@ def _backends(args: argparse.Namespace) -> list[Backend]:
     ]
 
 
-def _full_run(work: Path, structured: Path, backend: Backend) -> Run:
-    ctx, actor = _fresh_context(work / f"data-full-{backend.name.lower()}", backend)
+def _full_run(work: Path, structured: Path, backend: Backend, worker: bool | None) -> Run:
+    ctx, actor = _fresh_context(work / f"data-full-{backend.name.lower()}", backend, worker)
     try:
         _ingest(ctx, actor, SMALL, _small_file(work / "small"))
         page_before, counts_before = _small_case_ms(ctx, actor)
@@ -392,8 +398,8 @@ def _full_run(work: Path, structured: Path, backend: Backend) -> Run:
         ctx.db.dispose()
 
 
-def _sample_run(work: Path, sample_dir: Path, backend: Backend) -> Run:
-    ctx, actor = _fresh_context(work / f"data-sample-{backend.name.lower()}", backend)
+def _sample_run(work: Path, sample_dir: Path, backend: Backend, worker: bool | None) -> Run:
+    ctx, actor = _fresh_context(work / f"data-sample-{backend.name.lower()}", backend, worker)
     try:
         return _ingest(ctx, actor, BIG, sample_dir)
     finally:
@@ -436,6 +442,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--skip-ftm", action="store_true")
     parser.add_argument(
+        "--worker",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="read large files in a second process: as configured (auto: when the load "
+        "average leaves a CPU free, unless PALERMO_INGEST_WORKER says), always, or never; "
+        "on a shared machine, on or off compares runs on the same path",
+    )
+    parser.add_argument(
         "--generator",
         choices=["simulate", "builtin"],
         default="simulate",
@@ -443,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     backends = _backends(args)
+    worker = {"auto": None, "on": True, "off": False}[args.worker]
     ftm = None if args.skip_ftm else _find_ftm(args.ftm)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="palermo-bench-ingest-"))
@@ -461,7 +476,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
 
-        full = {backend.name: _full_run(work, structured, backend) for backend in backends}
+        full = {backend.name: _full_run(work, structured, backend, worker) for backend in backends}
         if ftm is None:
             return 0
         sample_dir = work / "sample"
@@ -471,7 +486,7 @@ def main(argv: list[str] | None = None) -> int:
         one_row = work / "one-row.csv"
         _head(structured / "payments.csv", one_row, 1)
 
-        ours = {backend.name: _sample_run(work, sample_dir, backend) for backend in backends}
+        ours = {b.name: _sample_run(work, sample_dir, b, worker) for b in backends}
         startup, startup_cpu = _ftm_seconds(ftm, one_row, work / "one-row.ftm")
         theirs, theirs_cpu = _ftm_seconds(ftm, sample, work / "sample.ftm")
         entities = sum(1 for _ in (work / "sample.ftm").open())

@@ -4,6 +4,7 @@ the ORM reads back, sealed at rest, with identifiers indexed for search, once.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -263,3 +264,47 @@ def test_sealed_batches_refuse_a_row_of_another_width(ctx: Context) -> None:
     assert columns[3] == [cipher.seal_fixed("+12025550101", bulk.IDENTIFIER_LABEL)] * 2
     with pytest.raises(ValueError, match="13 fields"):
         list(bulk.sealed_batches([row, row[:-1]], cipher))
+
+
+def test_the_load_cache_lasts_the_file_and_the_pool_gets_the_usual_one_back(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    write: WriteFile,
+    evidence: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if ctx.db.dialect != "sqlite":
+        pytest.skip("SQLite's page cache")
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1000)
+    with ctx.db.engine.connect() as connection:
+        usual = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    assert usual != -bulk.SQLITE_LOAD_CACHE_KIB
+    during: list[int] = []
+    returned: list[int] = []
+    index_new = bulk._index_new_identifiers
+
+    def watched(raw: Any, *args: Any) -> int:
+        during.append(raw.execute("PRAGMA cache_size").fetchone()[0])
+        if len(during) == 2:
+            raise RuntimeError("disk full")  # the second file fails after its records
+        return index_new(raw, *args)
+
+    def checkin(dbapi_connection: Any, record: Any) -> None:
+        returned.append(dbapi_connection.execute("PRAGMA cache_size").fetchone()[0])
+
+    monkeypatch.setattr(bulk, "_index_new_identifiers", watched)
+    sa.event.listen(ctx.db.engine, "checkin", checkin)
+    try:
+        write("calls.csv", _calls(3000))
+        assert ingest_path(ctx, prosecutor, case_ref, evidence).ok
+        write("calls.csv", _calls(3000, first=3000))
+        (failed,) = ingest_path(ctx, prosecutor, case_ref, evidence).files
+    finally:
+        sa.event.remove(ctx.db.engine, "checkin", checkin)
+    assert failed.status == Outcome.FAILED and "disk full" in failed.message
+    # Still the load's cache after the records (their dirty pages stay in memory) ...
+    assert during == [-bulk.SQLITE_LOAD_CACHE_KIB] * 2
+    # ... and every connection back in the pool with its usual one, committed or not.
+    assert returned and set(returned) == {usual}
+    assert _count(ctx, Record) == 3000

@@ -24,14 +24,18 @@ however many rows other cases hold.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any
+from weakref import WeakKeyDictionary
 
+from sqlalchemy import Connection, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from palermo.ingest.readers.base import RecordRow
@@ -110,13 +114,13 @@ def insert_sealed(
     raw: Any = session.connection().connection.driver_connection
     batches = iter(batches)
     if dialect == "sqlite":
-        with _sqlite_load_cache(raw):
-            rebuild = _indexes_to_rebuild(raw, expected_rows)
-            for name, _ in rebuild:
-                raw.execute(f'DROP INDEX "{name}"')
-            done = _sqlite_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
-            for _, ddl in rebuild:
-                raw.execute(ddl)
+        _sqlite_load_cache(session)
+        rebuild = _indexes_to_rebuild(raw, expected_rows)
+        for name, _ in rebuild:
+            raw.execute(f'DROP INDEX "{name}"')
+        done = _sqlite_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
+        for _, ddl in rebuild:
+            raw.execute(ddl)
         return done
     if dialect == "postgresql":
         # The one parent each record's foreign key checks: this transaction's own row.
@@ -234,18 +238,41 @@ def _sqlite_insert(
     return done
 
 
-@contextmanager
-def _sqlite_load_cache(raw: Any) -> Iterator[None]:
-    """A page cache of ``SQLITE_LOAD_CACHE_KIB`` for a load: inserts into the indexes and
-    their rebuilds (whose sort spills to temporary files beyond the cache) stay in
-    memory. For this load only: the connection goes back to the pool with its usual
-    cache."""
-    cache_size = int(raw.execute("PRAGMA cache_size").fetchone()[0])
+def _sqlite_load_cache(session: Session) -> None:
+    """A page cache of ``SQLITE_LOAD_CACHE_KIB`` for the rest of this transaction: inserts
+    into the indexes and their rebuilds (whose sort spills to temporary files beyond the
+    cache) stay in memory.
+
+    Until the transaction ends, not for one step: with the usual cache back between the
+    records and the identifiers, every page the later steps read would first push a
+    dirty page of the records out to the log, ahead of the commit that writes them all
+    anyway. Set back when the transaction commits or rolls back (just before SQLite's
+    own commit, which writes the dirty pages out whatever the limit), so the connection
+    goes back to the pool with its usual cache."""
+    connection = session.connection()
+    if _LOAD_CACHE.get(connection) is not None:
+        return  # set already in this transaction
+    raw: Any = connection.connection.driver_connection
+    if connection not in _LOAD_CACHE:
+        event.listen(connection, "commit", _usual_cache)
+        event.listen(connection, "rollback", _usual_cache)
+    _LOAD_CACHE[connection] = int(raw.execute("PRAGMA cache_size").fetchone()[0])
     raw.execute(f"PRAGMA cache_size = -{SQLITE_LOAD_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        raw.execute(f"PRAGMA cache_size = {cache_size}")
+
+
+# The usual cache size of each connection in a load, until its transaction ends.
+_LOAD_CACHE: WeakKeyDictionary[Connection, int | None] = WeakKeyDictionary()
+
+
+def _usual_cache(connection: Connection) -> None:
+    before = _LOAD_CACHE.get(connection)
+    if before is None:
+        return
+    _LOAD_CACHE[connection] = None
+    # A connection rolled back because it failed may refuse even this: it is then dropped.
+    with suppress(sqlite3.Error, SQLAlchemyError):
+        raw: Any = connection.connection.driver_connection
+        raw.execute(f"PRAGMA cache_size = {before}")
 
 
 def _indexes_to_rebuild(
@@ -286,19 +313,32 @@ def _copy_insert(
 ) -> int:
     statement = f"COPY records ({', '.join(RECORD_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
     done = 0
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
-        copy.set_types(RECORD_TYPES)
-        write = copy.write_row
-        for n, columns in batches:
-            # The two ids and the columns empty throughout the batch are constants.
-            full = [repeat(None, n) if c is None else c for c in columns]
-            ids = repeat(case_id, n), repeat(evidence_file_id, n)
-            for row in zip(*ids, *full, strict=True):
-                write(row)
-            done += n
-            if on_batch is not None:
-                on_batch(done)
+    with raw.cursor() as cursor:
+        _bytea_as_bytes(cursor)
+        with cursor.copy(statement) as copy:
+            copy.set_types(RECORD_TYPES)
+            write = copy.write_row
+            for n, columns in batches:
+                # The two ids and the columns empty throughout the batch are constants.
+                full = [repeat(None, n) if c is None else c for c in columns]
+                ids = repeat(case_id, n), repeat(evidence_file_id, n)
+                for row in zip(*ids, *full, strict=True):
+                    write(row)
+                done += n
+                if on_batch is not None:
+                    on_batch(done)
     return done
+
+
+def _bytea_as_bytes(cursor: Any) -> None:
+    """Bytea values of this cursor's COPY dumped by psycopg's own dumper of ``bytes`` (in C
+    where psycopg has it): the very same bytes. Named by type, as a binary COPY names its
+    columns, bytea gets the DB-API ``Binary`` wrapper's dumper instead, a Python call per
+    value. On the cursor's own adapters only: the connection's stay as they are."""
+    from psycopg.adapt import PyFormat  # PostgreSQL only: not imported for SQLite
+
+    dumper = cursor.adapters.get_dumper(bytes, PyFormat.BINARY)
+    cursor.adapters.register_dumper(None, dumper)
 
 
 @contextmanager
@@ -407,6 +447,8 @@ def store_identifiers(
         rows.append((kind, sealed))
     raw: Any = session.connection().connection.driver_connection
     now = datetime.now(UTC)
+    if dialect.name == "sqlite":
+        _sqlite_load_cache(session)  # for the identifiers and their keys
     if rows and dialect.name == "sqlite":
         stamp = now.replace(tzinfo=None).isoformat(" ", "microseconds")
         raw.executemany(
@@ -459,8 +501,7 @@ class _KeyMaker:
             words = blind_index.identifier_tokens(kind, value, self.region)
         else:
             words = prefix_tokens(known)
-        key, kind_id = self.key, blind_index.IDENTIFIER
-        return sorted({key(kind_id, word) for word in words})
+        return sorted(set(self.key.each(blind_index.IDENTIFIER, words)))
 
 
 IDENTIFIER_BATCH = 50_000
@@ -525,14 +566,13 @@ def _index_new_identifiers(
             f"VALUES (?, {case_id}, '{kind_id}', ?, 0)"
         )
         # Each identifier has a dozen keys or more (its forms and their prefixes).
-        with _sqlite_load_cache(raw):
-            rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
-            for name, _ in rebuild:
-                raw.execute(f'DROP INDEX "{name}"')
-            while batch := list(islice(keys, BATCH_ROWS)):
-                raw.executemany(sql, batch)
-            for _, ddl in rebuild:
-                raw.execute(ddl)
+        rebuild = _indexes_to_rebuild(raw, len(found) * 12, "search_keys")
+        for name, _ in rebuild:
+            raw.execute(f'DROP INDEX "{name}"')
+        while batch := list(islice(keys, BATCH_ROWS)):
+            raw.executemany(sql, batch)
+        for _, ddl in rebuild:
+            raw.execute(ddl)
     else:
         statement = (
             "COPY search_keys (key, case_id, kind, identifier_id, sealed) "
