@@ -501,7 +501,7 @@ class _KeyMaker:
             words = blind_index.identifier_tokens(kind, value, self.region)
         else:
             words = prefix_tokens(known)
-        return sorted(set(self.key.each(blind_index.IDENTIFIER, words)))
+        return self.key.many(blind_index.IDENTIFIER, words)
 
 
 IDENTIFIER_BATCH = 50_000

@@ -152,13 +152,11 @@ class IndexKey:
         self._base = hmac.new(subkeys.derive(master, subkeys.SEARCH_INDEX), b"", hashlib.sha256)
 
     def __call__(self, kind: str, token: str) -> int:
-        h = self._base.copy()
-        h.update(kind.encode() + b"\x00" + token.encode())
-        return int.from_bytes(h.digest()[:8], "big", signed=True)
+        return self.each(kind, (token,))[0]
 
     def each(self, kind: str, tokens: Iterable[str]) -> list[int]:
-        """The key of each token, in order (``self(kind, t)`` for each, in one loop: a load
-        hashes hundreds of thousands of tokens, and the lookups add up)."""
+        """The key of each token, in order, in one loop (a load hashes hundreds of thousands
+        of tokens, and per-call lookups add up)."""
         prefix = kind.encode() + b"\x00"
         copy, from_bytes = self._base.copy, int.from_bytes
         out = []
