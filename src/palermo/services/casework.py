@@ -43,6 +43,7 @@ from palermo.services.people import (
     suggestion_name,
     update_person,
 )
+from palermo.services.viewcache import VIEWED_CASE_FIELDS
 from palermo.store.models import (
     Case,
     CaseMember,
@@ -371,7 +372,7 @@ def update_case(
             "opened_on": case.opened_on,
         }
         changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
-        if {"jurisdiction", "statutes"} & changed.keys():  # what the kept views read of it
+        if changed.keys() & set(VIEWED_CASE_FIELDS):
             analysis_jobs.analyse_after_commit(ctx, session, actor, case.id)
         audit.record(
             session,

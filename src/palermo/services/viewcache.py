@@ -60,6 +60,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# What the kept views read of the case row itself (the rest of it is casework): part of
+# every fingerprint, and a change of one of them is a decision that queues the analysis.
+VIEWED_CASE_FIELDS = ("jurisdiction", "statutes")
+
+
 def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     """What changes whenever the case's evidence, people, facts or decisions change.
 
@@ -86,10 +91,13 @@ def case_fingerprint(session: Session, case: Case) -> tuple[Any, ...]:
     return (
         case.id,
         case.content_changed_at,
-        case.jurisdiction,
-        tuple(case.statutes or ()),
+        *(_hashable(getattr(case, name)) for name in VIEWED_CASE_FIELDS),
         *(str(v) if isinstance(v, datetime) else v for v in row),
     )
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 @lru_cache(maxsize=1)
