@@ -58,6 +58,7 @@ MAX_TOKEN = 40
 _WORD = re.compile(r"[a-z0-9]+")
 _NOT_ID = re.compile(r"[^0-9a-z@]")
 _PHONE_CHARS = re.compile(r"^[\d\s+().\-/]+$")
+_ACCOUNT_KINDS = frozenset({"iban", "account", "bank_account"})
 _BATCH = 5_000
 
 
@@ -97,7 +98,12 @@ def identifier_forms(kind: str, value: str, region: str | None = None) -> set[st
     """The normalised forms of an identifier (without prefixes)."""
     forms = {_compact(value)}
     kind = (kind or "").lower()
-    if kind in ("phone", "mobile", "msisdn", "whatsapp") or (
+    if kind in _ACCOUNT_KINDS:
+        # Before the phone test: an account number of digits only is no phone number.
+        account = parse_account(value)
+        if isinstance(account, str):
+            forms.add(_compact(account))
+    elif kind in ("phone", "mobile", "msisdn", "whatsapp") or (
         _PHONE_CHARS.match(value or "") and sum(c.isdigit() for c in value) >= 7
     ):
         number = parse_phone_number(value, (region or "US").upper())
@@ -109,10 +115,6 @@ def identifier_forms(kind: str, value: str, region: str | None = None) -> set[st
             if e164 != value.strip():
                 number = phonenumbers.parse(e164)
             forms.add(str(number.national_number))
-    elif kind in ("iban", "account", "bank_account"):
-        account = parse_account(value)
-        if isinstance(account, str):
-            forms.add(_compact(account))
     return {f for f in forms if f}
 
 
