@@ -180,15 +180,6 @@ def test_the_memo_reads_the_views_the_pages_stored(
         other.db.dispose()
 
 
-def test_forget_case_drops_its_views(ctx: Context, prosecutor: Actor, sim: Any) -> None:
-    network.network_view(ctx, prosecutor, REF)
-    assert rows(ctx)
-    with ctx.db.session() as session:
-        case_id = session.scalar(sa.text("SELECT id FROM cases WHERE reference = :r"), {"r": REF})
-    assert derived_views.forget_case(ctx, int(case_id)) >= 1
-    assert rows(ctx) == []
-
-
 def test_a_stored_view_rebuilds_only_plain_data_and_the_applications_classes() -> None:
     import os
     import pickle

@@ -279,10 +279,3 @@ class KeptView(Generic[T]):
     def clear_memory(self) -> None:
         """Forget what this process holds (as a restart would); the table stays."""
         self.memory.clear()
-
-
-def forget_case(ctx: Context, case_id: int) -> int:
-    """Drop every stored view of a case (they are computed again when next read)."""
-    with ctx.db.session() as session:
-        result = session.execute(delete(DerivedView).where(DerivedView.case_id == case_id))
-        return int(getattr(result, "rowcount", 0) or 0)
