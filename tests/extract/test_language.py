@@ -249,6 +249,15 @@ def test_evaluate_prints_every_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert "(ILO ids)" in capsys.readouterr().out
 
 
+def test_evaluate_names_an_unknown_set_and_shows_its_usage(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["real-tset"]) == 2
+    assert "no such labelled set or file: real-tset" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    assert "first-person-test4" in capsys.readouterr().out
+
+
 def test_cli_evaluate_prints_per_indicator_figures() -> None:
     from typer.testing import CliRunner
 

@@ -274,6 +274,13 @@ def evaluate_attribution(
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if "-h" in args or "--help" in args:
+        print(
+            "usage: python -m palermo.extract.evaluate [SET|PATH ...] [-v] [--ilo]\n"
+            "       python -m palermo.extract.evaluate --attribution [-v]\n"
+            f"sets: {', '.join(SETS)}\n\n{__doc__}"
+        )
+        return 0
     if "--attribution" in args:
         # -v lists the wrong parties of the development half only: the test half is
         # measured, never looked into.
@@ -292,6 +299,13 @@ def main(argv: list[str] | None = None) -> int:
     ilo = "--ilo" in args
     paths = [a for a in args if a not in ("-v", "--ilo")]
     chosen = [SETS.get(p, Path(p)) for p in paths] or list(SETS.values())
+    missing = [str(path) for path in chosen if not path.is_file()]
+    if missing:
+        print(
+            f"no such labelled set or file: {', '.join(missing)} (sets: {', '.join(SETS)})",
+            file=sys.stderr,
+        )
+        return 2
     for path in chosen:
         report = evaluate_indicators(path, ILO_IDS if ilo else None)
         print(f"== {path.name}{' (ILO ids)' if ilo else ''}")
