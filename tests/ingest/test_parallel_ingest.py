@@ -5,6 +5,8 @@ and the identifiers' search keys are the ones search looks up."""
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -280,8 +282,8 @@ def test_a_worker_that_dies_fails_the_file_and_the_next_one_loads(
     def kill_then_insert(*args: Any, **kwargs: Any) -> int:
         worker = pipeline._IDLE[0] if pipeline._IDLE else None
         assert worker is None  # it is in use
-        for process in _workers():
-            process.kill()
+        for pid in _workers():
+            os.kill(pid, signal.SIGKILL)
         return original(*args, **kwargs)
 
     monkeypatch.setattr(bulk, "insert_sealed", kill_then_insert)
@@ -310,10 +312,20 @@ def test_the_worker_is_used_when_a_cpu_is_free(monkeypatch: pytest.MonkeyPatch) 
     assert Settings().ingest_worker is False
 
 
-def _workers() -> list[Any]:
-    import multiprocessing
-
-    return [p for p in multiprocessing.active_children() if p.name == "palermo-ingest-reader"]
+def _workers() -> list[int]:
+    """The process ids of this process's reading workers that are running (not ended)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and b"palermo.ingest.pipeline" in command:
+            found.append(int(entry.name))
+    return found
 
 
 # --- the search keys a bulk load makes ---------------------------------------------------

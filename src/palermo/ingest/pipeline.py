@@ -11,22 +11,25 @@ not at all, and a bad line found by the worker stops the file with the same
 ReadError (file, line and column) the serial path raises, before anything commits.
 
 Used for large files when a CPU is free for it (:func:`worth_it`). The worker is
-started once per process (``spawn``: it shares no thread, lock or database connection
-with the caller) and reused; one file at a time uses it, and a second concurrent
-ingest reads serially. The pipe's buffer holds the worker back when the writer is
-slower, so memory stays at a few batches. A worker that dies, or a reading abandoned
-midway (the writer failed), is stopped and replaced on the next use.
+started once per process (a program of its own, ``python -m palermo.ingest.pipeline``:
+it shares no thread, lock or database connection with the caller) and reused; one file
+at a time uses it, and a second concurrent ingest reads serially. The pipe's buffer
+holds the worker back when the writer is slower, so memory stays at a few batches. A
+worker that dies, or a reading abandoned midway (the writer failed), is stopped and
+replaced on the next use.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import atexit
 import os
 import pickle
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -176,23 +179,44 @@ class ParallelRead:
 
 
 class _Worker:
+    """The reading process: ``python -m palermo.ingest.pipeline FD``, talking over one end
+    of a socket pair.
+
+    Started as a program of its own, not by multiprocessing's ``spawn``, which first
+    imports the caller's main module in the new process: the whole command line or web
+    application, seconds of start-up before the first row. This one imports the reader
+    and the sealing only. It runs in a session of its own (Ctrl+C in a terminal reaches
+    the caller, which stops it), and it ends by itself when the caller goes: its socket
+    then reads end of file."""
+
     def __init__(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.conn, child = context.Pipe(duplex=True)
-        self.process: BaseProcess = context.Process(
-            target=_serve, args=(child,), name="palermo-ingest-reader", daemon=True
-        )
-        self.process.start()
-        child.close()
+        ours, theirs = socket.socketpair()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", __name__, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
 
     def alive(self) -> bool:
-        return self.process.is_alive()
+        return self.process.poll() is None
 
     def stop(self) -> None:
         self.conn.close()
-        if self.process.is_alive():
+        if self.process.poll() is None:
             self.process.terminate()
-        self.process.join(5)
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 _LOCK = threading.Lock()
@@ -230,6 +254,9 @@ def shutdown() -> None:
     with _LOCK:
         while _IDLE:
             _IDLE.pop().stop()
+
+
+atexit.register(shutdown)
 
 
 def _serve(conn: Connection) -> None:
@@ -295,3 +322,7 @@ def _rebuild(cls: type[BaseException], attributes: dict[str, Any], text: str) ->
     except TypeError:
         return RuntimeError(text)
     return exc
+
+
+if __name__ == "__main__":  # the reading process (see _Worker)
+    _serve(Connection(int(sys.argv[1])))
