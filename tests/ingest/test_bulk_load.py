@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from palermo.ingest import bulk
+from palermo.ingest import bulk, sealed
 from palermo.security import blind_index
 from palermo.security.permissions import Actor
 from palermo.security.sealing import ColumnCipher
@@ -139,7 +139,7 @@ def test_reingest_of_a_large_file_adds_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Small thresholds: several batches, and the index rebuild on SQLite.
-    monkeypatch.setattr(bulk, "BATCH_ROWS", 700)
+    monkeypatch.setattr(sealed, "BATCH_ROWS", 700)
     monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1000)
     monkeypatch.setattr(bulk, "IDENTIFIER_BATCH", 300)
     indexes = _index_names(ctx)
@@ -207,7 +207,7 @@ def test_batches_with_and_without_a_column_read_back_the_same(
     # Batches of two rows: a column empty in one batch is left out of its INSERT, filled
     # in the next; an empty cell beside filled ones in the same batch stays empty (a
     # message's empty text is kept as written).
-    monkeypatch.setattr(bulk, "BATCH_ROWS", 2)
+    monkeypatch.setattr(sealed, "BATCH_ROWS", 2)
     write(
         "messages.csv",
         "message_id,sent_at,sender,recipient,channel,body\n"
@@ -259,11 +259,11 @@ def test_keys_and_records_still_go_with_their_owners(
 def test_sealed_batches_refuse_a_row_of_another_width(ctx: Context) -> None:
     cipher = ColumnCipher(ctx.keyring.master)
     row = (2, "call", None, "+12025550101", None, None, None, 60, None, None, None, None, None)
-    ((n, columns),) = bulk.sealed_batches([row, row], cipher, blob=None)
+    ((n, columns),) = sealed.sealed_batches([row, row], cipher, blob=None)
     assert n == 2 and columns[4] is None and columns[0] == [2, 2]
-    assert columns[3] == [cipher.seal_fixed("+12025550101", bulk.IDENTIFIER_LABEL)] * 2
+    assert columns[3] == [cipher.seal_fixed("+12025550101", sealed.IDENTIFIER_LABEL)] * 2
     with pytest.raises(ValueError, match="13 fields"):
-        list(bulk.sealed_batches([row, row[:-1]], cipher))
+        list(sealed.sealed_batches([row, row[:-1]], cipher))
 
 
 def test_the_load_cache_lasts_the_file_and_the_pool_gets_the_usual_one_back(

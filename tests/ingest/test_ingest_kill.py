@@ -32,8 +32,8 @@ KILL_AFTER = 3_000
 CHILD = """
 import json, os, signal, sys
 from pathlib import Path
-from palermo.ingest import bulk
-bulk.BATCH_ROWS = 1000
+from palermo.ingest import bulk, sealed
+sealed.BATCH_ROWS = 1000
 bulk.REBUILD_MIN_ROWS = 1000
 from palermo.ingest import bulk
 from palermo.security.permissions import Actor

@@ -76,7 +76,7 @@ def test_conflicting_transaction_id_refuses_the_file_and_writes_nothing(
 ) -> None:
     # Small batches: rows before the conflict have already gone to the database.
     monkeypatch.setattr(_PaymentChecks, "BATCH", 4)
-    monkeypatch.setattr("palermo.ingest.bulk.BATCH_ROWS", 5)
+    monkeypatch.setattr("palermo.ingest.sealed.BATCH_ROWS", 5)
     body = "".join(_row(f"T{i}", f"{i + 1}.00") for i in range(20)) + _row("T3", "999.00")
     write("payments.csv", HEADER + body)
     write("other.csv", HEADER + _row("X1"))

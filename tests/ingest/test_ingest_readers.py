@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from palermo.ingest.readers import READERS, find_reader
 from palermo.ingest.readers.base import ReadContext, ReadError, RecordRow
+from palermo.ingest.readers.registry import READERS, find_reader
 from palermo.ingest.readers.structured import (
     call_reader,
     detect_kind,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
-from palermo.ingest import bulk, pipeline
+from palermo.ingest import bulk, pipeline, sealed
 from palermo.ingest.normalize import normalize_phone_with_forms
 from palermo.security import blind_index
 from palermo.security.permissions import Actor
@@ -312,6 +314,35 @@ def test_the_worker_is_used_when_a_cpu_is_free(monkeypatch: pytest.MonkeyPatch) 
     assert Settings().ingest_worker is False
 
 
+def test_a_large_tabular_file_starts_the_worker_before_it_is_copied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_ROWS", 50_000)
+    pipeline.shutdown()
+    large = 50_000 * pipeline.MIN_LINE_BYTES
+    pipeline.warm_up("scan.pdf", large, True)
+    pipeline.warm_up("calls.csv", large - pipeline.MIN_LINE_BYTES, True)
+    pipeline.warm_up("calls.csv", large, False)
+    assert _workers() == []
+    pipeline.warm_up("bundle.zip/Calls.CSV", large, True)
+    (started,) = _workers()
+    pipeline.warm_up("payments.csv", large, True)  # one is waiting already
+    assert _workers() == [started]
+
+
+def test_the_worker_imports_no_database_code() -> None:
+    # Its start-up delays the first row of every large file a process reads first.
+    script = (
+        "import sys, palermo.ingest.pipeline, palermo.ingest.sealed; "
+        "print(sorted(m for m in ('sqlalchemy', 'alembic', 'palermo.store', "
+        "'palermo.ingest.readers.documents') if m in sys.modules))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]"
+
+
 def _workers() -> list[int]:
     """The process ids of this process's reading workers that are running (not ended)."""
     found = []
@@ -360,14 +391,14 @@ def test_forms_known_from_reading_give_the_tokens_search_makes(raw: str) -> None
             assert raw.strip() != value
             continue
         assert raw.strip() == value
-        assert bulk.prefix_tokens(forms) == expected
+        assert sealed.prefix_tokens(forms) == expected
 
 
 def test_the_bulk_keys_are_the_search_keys() -> None:
     master = bytes(range(32)) + b"more key material"
     slow = blind_index.key_for(master)
     items = [("phone", "+12025550123"), ("account", "123456789"), ("email", "a@b.example")]
-    made = bulk.identifier_keys(master, "US", items)
+    made = sealed.identifier_keys(master, "US", items)
     for kind, value in items:
         tokens = blind_index.identifier_tokens(kind, value, "US")
         assert made[(kind, value)] == slow.many(blind_index.IDENTIFIER, tokens)

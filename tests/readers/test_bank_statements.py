@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from palermo.ingest.readers import find_reader
 from palermo.ingest.readers.bank import camt053_reader, mt940_reader
 from palermo.ingest.readers.base import ReadContext, ReadError, RecordRow
+from palermo.ingest.readers.registry import find_reader
 
 DATA = Path(__file__).parent / "data"
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from palermo.ingest.limits import DocumentLimits, inspect
-from palermo.ingest.readers import find_reader
+from palermo.ingest.readers.registry import find_reader
 from palermo.settings import Settings
 
 CHUNK = 1024 * 1024

@@ -1,8 +1,8 @@
 """Bulk insert of records, identifiers and their search keys inside the caller's
 transaction.
 
-SQLite: rows are sealed and inserted a batch at a time, as columns
-(:func:`sealed_batches`), with ``executemany`` of a prepared INSERT on the raw DBAPI
+SQLite: rows are sealed (:func:`palermo.ingest.sealed.sealed_batches`) and inserted a
+batch at a time, as columns, with ``executemany`` of a prepared INSERT on the raw DBAPI
 connection per batch, naming only the columns the batch fills, with a larger page
 cache for the load; when a load is at least as large as the table, the record indexes
 are dropped and built again once at the end, inside the same transaction. PostgreSQL:
@@ -30,7 +30,6 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import islice, repeat
-from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -40,11 +39,18 @@ from sqlalchemy.orm import Session
 
 from palermo.ingest.readers.base import RecordRow
 from palermo.ingest.readers.structured import ROW_FIELDS
+from palermo.ingest.sealed import (
+    BATCH_ROWS,
+    IDENTIFIER_LABEL,
+    Columns,
+    KeyMaker,
+    Row,
+    sealed_batches,
+)
 from palermo.security import blind_index
 from palermo.security.sealing import ColumnCipher
 from palermo.store.types import cipher_of
 
-BATCH_ROWS = 20_000
 # Loads at least this large, and at least as large as the table, rebuild the indexes.
 REBUILD_MIN_ROWS = 50_000
 RECORD_COLUMNS: tuple[str, ...] = ("case_id", "evidence_file_id", *ROW_FIELDS)
@@ -66,11 +72,8 @@ RECORD_TYPES: tuple[str, ...] = (
     "bytea",  # destination
     "bytea",  # attrs
 )
-# Identifier values are sealed under the records' endpoint label (they match endpoints).
-IDENTIFIER_LABEL = "records.endpoint"
 # A page cache of this many KiB during a SQLite load keeps the record indexes in memory.
 SQLITE_LOAD_CACHE_KIB = 262_144
-Row = tuple[Any, ...]
 Progress = Callable[[int], None]
 
 
@@ -108,7 +111,7 @@ def insert_sealed(
     expected_rows: int = 0,
 ) -> int:
     """:func:`insert_records` of rows already sealed into column batches by
-    :func:`sealed_batches` (with ``blob=bytearray`` for SQLite, ``None`` for
+    :func:`palermo.ingest.sealed.sealed_batches` (with ``blob=bytearray`` for SQLite, ``None`` for
     PostgreSQL), e.g. by the reading process of :mod:`palermo.ingest.pipeline`."""
     dialect = session.get_bind().dialect.name
     raw: Any = session.connection().connection.driver_connection
@@ -128,82 +131,6 @@ def insert_sealed(
         with _checked_once(raw, *parents):
             return _copy_insert(raw, int(case_id), int(evidence_file_id), batches, on_batch)
     raise NotImplementedError(f"bulk insert for {dialect}")
-
-
-# A batch of rows as columns, in ROW_FIELDS order; None for a column empty in every row.
-Columns = list[list[Any] | None]
-# Columns (indexes into ROW_FIELDS) that can name a person, and their sealing labels.
-# Deterministic (AES-SIV, comparable in SQL): endpoints and places; randomised: the rest.
-_FIXED_COLUMNS = ((3, IDENTIFIER_LABEL), (4, IDENTIFIER_LABEL))
-_FIXED_PLACES = ((10, "records.origin"), (11, "records.destination"))
-_RANDOM_COLUMNS = ((9, "records.body"), (12, "records.attrs"))
-
-
-def sealed_batches(
-    rows: Iterable[Row],
-    cipher: ColumnCipher,
-    size: int | None = None,
-    blob: Callable[[bytes], Any] | None = bytearray,
-) -> Iterator[tuple[int, Columns]]:
-    """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
-    columns), with the fields that can name a person encrypted as the record columns'
-    types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
-    Endpoints and places are sealed deterministically, so each distinct value is sealed
-    once (the same phones, accounts and places recur on thousands of rows).
-
-    Columnar on purpose: one pass in C per column (``map`` of an ``itemgetter``) replaces
-    a tuple per row, a column that is empty throughout is left out of the INSERT (binding
-    NULLs costs the SQLite driver more than any other value), and sealed values are made
-    ``blob``: ``bytearray`` for SQLite, whose driver binds it without the adaptation
-    lookup ``bytes`` go through; None keeps ``bytes`` (PostgreSQL's COPY takes either)."""
-    fixed = cipher.seal_fixed
-    caches: dict[str, dict[str, Any]] = {}
-    randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
-    rows, size = iter(rows), size or BATCH_ROWS
-    width = len(ROW_FIELDS)
-    getters = [itemgetter(i) for i in range(width)]
-
-    def seal_fixed(column: list[Any], label: str) -> list[Any]:
-        cache = caches.setdefault(label, {})
-        if len(cache) >= _CACHE_ENTRIES:
-            cache.clear()
-        for value in set(column).difference(cache):
-            if value is not None:
-                sealed = fixed(value, label)
-                cache[value] = sealed if blob is None else blob(sealed)
-        return list(map(cache.get, column))  # cache.get(None) is None
-
-    def seal_random(column: list[Any], label: str) -> list[Any]:
-        seal = randoms[label]
-        if None in column:
-            if blob is None:
-                return [None if v is None else seal(v) for v in column]
-            return [None if v is None else blob(seal(v)) for v in column]
-        return list(map(seal, column) if blob is None else map(blob, map(seal, column)))
-
-    while batch := list(islice(rows, size)):
-        n = len(batch)
-        if set(map(len, batch)) != {width}:
-            raise ValueError(f"a record row has other than {width} fields")
-        columns: Columns = [list(map(get, batch)) for get in getters]
-        del batch
-        for i, column in enumerate(columns):
-            # Counted only when it starts empty: counting compares each value with None,
-            # which a Decimal answers slowly (an abstract-class check).
-            if column is not None and column[0] is None and column.count(None) == n:
-                columns[i] = None
-        for i, label in (*_FIXED_COLUMNS, *_FIXED_PLACES):
-            column = columns[i]
-            if column is not None:
-                columns[i] = seal_fixed(column, label)
-        for i, label in _RANDOM_COLUMNS:
-            column = columns[i]
-            if column is not None:
-                columns[i] = seal_random(column, label)
-        yield n, columns
-
-
-_CACHE_ENTRIES = 200_000
 
 
 def _sqlite_insert(
@@ -435,8 +362,8 @@ def store_identifiers(
     identifiers that have none (:mod:`palermo.security.blind_index`'s tokens and key).
     ``forms``: the search forms of some (kind, value) pairs already known from reading
     them (``RowStream.identifier_forms``), used instead of finding them again; ``keys``:
-    their keys already made by :func:`identifier_keys` (e.g. by the reading process).
-    Returns how many distinct pairs were given."""
+    their keys already made by :func:`palermo.ingest.sealed.identifier_keys` (e.g. by the
+    reading process). Returns how many distinct pairs were given."""
     dialect = session.get_bind().dialect
     cipher = cipher_of(dialect)
     plain: dict[bytes, str] = {}
@@ -467,59 +394,12 @@ def store_identifiers(
                     "ON CONFLICT (case_id, kind, value) DO NOTHING",
                     (int(case_id), now, [k for k, _ in chunk], [v for _, v in chunk]),
                 )
-    make = _KeyMaker(master, region, forms or {})
+    make = KeyMaker(master, region, forms or {})
     _index_new_identifiers(raw, dialect.name, int(case_id), cipher, plain, make, keys or {})
     return len(rows)
 
 
-def identifier_keys(
-    master: bytes,
-    region: str | None,
-    items: Iterable[tuple[str, str]],
-    forms: Mapping[tuple[str, str], Iterable[str]] | None = None,
-) -> dict[tuple[str, str], list[int]]:
-    """The search keys of each (kind, value) identifier as :func:`store_identifiers`
-    writes them (values cut to what is stored), to make them ahead of the write."""
-    make = _KeyMaker(master, region, forms or {})
-    return {(kind, value[:300]): make(kind, value[:300]) for kind, value in items}
-
-
-class _KeyMaker:
-    """An identifier's search keys: ``blind_index.identifier_tokens`` (or the prefixes of
-    its forms already known) hashed by ``blind_index``'s key, sorted."""
-
-    def __init__(
-        self, master: bytes, region: str | None, forms: Mapping[tuple[str, str], Iterable[str]]
-    ) -> None:
-        self.key = blind_index.key_for(master)
-        self.region = region
-        self.forms = forms
-
-    def __call__(self, kind: str, value: str) -> list[int]:
-        known = self.forms.get((kind, value))
-        if known is None:
-            words = blind_index.identifier_tokens(kind, value, self.region)
-        else:
-            words = prefix_tokens(known)
-        return self.key.many(blind_index.IDENTIFIER, words)
-
-
 IDENTIFIER_BATCH = 50_000
-
-
-def prefix_tokens(forms: Iterable[str]) -> set[str]:
-    """``blind_index.identifier_tokens`` of an identifier whose forms are known: each
-    form and its prefixes of ``MIN_ID_PREFIX`` characters or more."""
-    least = blind_index.MIN_ID_PREFIX
-    out: set[str] = set()
-    for form in forms:
-        if not form:
-            continue
-        if len(form) < least:
-            out.add(form)
-        else:
-            out.update(form[:n] for n in range(least, len(form) + 1))
-    return out
 
 
 def _index_new_identifiers(
@@ -528,7 +408,7 @@ def _index_new_identifiers(
     case_id: int,
     cipher: ColumnCipher,
     plain: dict[bytes, str],
-    make: _KeyMaker,
+    make: KeyMaker,
     known: Mapping[tuple[str, str], list[int]],
 ) -> int:
     """Search keys for the case's identifiers that have none yet; how many were indexed.

@@ -3,7 +3,7 @@
 A large CSV costs about as much CPU to read (parse, normalise, check, seal) as to
 write into the database. :class:`ParallelRead` hands the reading to a worker
 process, which runs exactly the serial path's code (``StructuredReader.rows`` then
-``bulk.sealed_batches``) and streams the sealed column batches back through a pipe,
+``sealed.sealed_batches``) and streams the sealed column batches back through a pipe,
 while the ingest service inserts each batch as it arrives. Only the reading moves:
 the database work (the evidence row, every insert, the identifiers, the audit entry,
 the commit) stays in the caller's one transaction, so a file is still loaded whole or
@@ -39,6 +39,10 @@ from palermo.ingest.readers.structured import RowStream, StructuredReader
 # Files with fewer data lines than this are read in the calling process: starting
 # the exchange costs more than it saves on small files.
 PARALLEL_MIN_ROWS = 50_000
+# The fewest bytes a data line of a structured file is expected to take: a file's size
+# over this is the most lines it may hold, to start the worker before counting them.
+MIN_LINE_BYTES = 40
+TABULAR_SUFFIXES = (".csv", ".tsv", ".txt")
 # Rows per batch sent through the pipe (smaller than a serial batch, so the writer
 # starts early and the two processes overlap from the first rows).
 PIPE_BATCH_ROWS = 10_000
@@ -114,7 +118,7 @@ class ParallelRead:
         return self.stream
 
     def batches(self) -> Iterator[tuple[int, list[Any]]]:
-        """The sealed batches, in file order (``bulk.sealed_batches``' form)."""
+        """The sealed batches, in file order (``sealed.sealed_batches``' form)."""
         assert self.stream is not None and self._worker is not None
         while True:
             message = self._receive()
@@ -130,7 +134,7 @@ class ParallelRead:
             return
 
     def search_keys(self) -> dict[tuple[str, str], list[int]]:
-        """The search keys of the file's identifiers (``bulk.identifier_keys``), made by
+        """The search keys of the file's identifiers (``sealed.identifier_keys``), made by
         the worker after its last batch, while this process finished the inserts."""
         if self._stage != "keys" or self._worker is None:
             return {}
@@ -242,6 +246,31 @@ def _acquire() -> _Worker | None:
         return None
 
 
+def warm_up(name: str, size: int, wanted: bool | None = None) -> None:
+    """Start a worker now, if none is idle or busy, when the file ``name`` of ``size``
+    bytes about to be read may be large enough for one (:func:`worth_it`).
+
+    Called before the file is copied into the evidence store and checked: the worker's
+    start-up (a new interpreter and its imports, about a second) then overlaps that work
+    instead of delaying the first row. A worker started for a file that turns out not to
+    need it waits idle for the next one (it is stopped at exit)."""
+    if not name.lower().endswith(TABULAR_SUFFIXES):
+        return
+    if not worth_it(size // MIN_LINE_BYTES, wanted):
+        return
+    with _LOCK:
+        if _BUSY[0] or any(worker.alive() for worker in _IDLE):
+            return
+        _BUSY[0] = True
+    worker: _Worker | None = None
+    try:
+        worker = _Worker()
+    except Exception:
+        pass  # the file is then read serially, as when the worker cannot start later
+    finally:
+        _release(worker)
+
+
 def _release(worker: _Worker | None) -> None:
     with _LOCK:
         _BUSY[0] = False
@@ -261,7 +290,7 @@ atexit.register(shutdown)
 
 def _serve(conn: Connection) -> None:
     """The worker's loop: one task at a time until the pipe closes."""
-    from palermo.ingest.bulk import identifier_keys, sealed_batches
+    from palermo.ingest.sealed import identifier_keys, sealed_batches
     from palermo.security.sealing import ColumnCipher
 
     def send(message: tuple[Any, ...]) -> None:

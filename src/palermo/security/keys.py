@@ -310,9 +310,9 @@ def rotate(
             values += _reseal_second_factors(connection, old_master, new_master)
             # The search index is keyed too: rebuilt here, from the data now under the new
             # key, in the same transaction (a failure leaves everything as it was).
-            from palermo.security import blind_index
+            from palermo.security import search_index
 
-            indexed = blind_index.rebuild(connection, new_master)
+            indexed = search_index.rebuild(connection, new_master)
             final = pending if secret_key else key_path(data_dir)
             result = Rotation(final, bool(secret_key), wrapped, identities, values, indexed.keys)
             if before_commit is not None:

@@ -33,10 +33,10 @@ from palermo.ingest.limits import DocumentLimits
 from palermo.ingest.limits import inspect as inspect_limits
 from palermo.ingest.normalize import normalize_account, normalize_phone
 from palermo.ingest.options import LoadOptions
-from palermo.ingest.readers import find_reader
 from palermo.ingest.readers.base import DocumentText, ReadContext, Reader, ReadError, RecordRow
+from palermo.ingest.readers.registry import find_reader
 from palermo.ingest.readers.structured import RowStream, StructuredReader, sniff_header
-from palermo.security import audit, blind_index
+from palermo.security import audit, search_index
 from palermo.security.identities import IdentityUnavailable, unseal
 from palermo.security.permissions import SYSTEM, Actor, Permission
 from palermo.security.sealing import FileCipher, sealed_size
@@ -215,6 +215,7 @@ def _ingest_file(
     depth: int = 0,
 ) -> list[FileOutcome]:
     name = candidate.name
+    pipeline.warm_up(name, candidate.size, ctx.settings.ingest_worker)
     try:
         cipher = _case_cipher(ctx, target)
         stored = store_content(candidate.path, ctx.settings.evidence_dir, cipher, target.case_id)
@@ -442,7 +443,7 @@ def _load(
                 parallel.search_keys() if parallel is not None else None,
             )
             # Document pages (and anything else written without keys) get theirs here.
-            blind_index.catch_up(session, ctx.keyring.master, target.case_id)
+            search_index.catch_up(session, ctx.keyring.master, target.case_id)
             # No file name and no warning text (they quote it): a file name can name a person
             # and the audit log is not encrypted. The evidence file's id and hash identify it.
             details: dict[str, Any] = {

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from palermo.ingest.readers import ocr as core
 from palermo.ingest.readers.base import DocumentText, Page
-from palermo.security import audit, blind_index
+from palermo.security import audit, search_index
 from palermo.security.permissions import Actor, Permission
 from palermo.services import ingest as ingest_service
 from palermo.services.access import open_case
@@ -397,7 +397,7 @@ def _store(
                 session.add(DocumentPage(document_id=doc.id, number=r.number, text=r.text))
             elif not existing.text.strip():
                 existing.text = r.text
-        blind_index.reindex_document(session, ctx.keyring.master, doc.id)
+        search_index.reindex_document(session, ctx.keyring.master, doc.id)
         if is_image:
             doc.page_count = max(doc.page_count, max(numbers, default=0))
         metadata = dict(doc.doc_metadata or {})

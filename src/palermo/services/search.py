@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, intersect, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from palermo.security import audit, blind_index, identities
+from palermo.security import audit, blind_index, identities, search_index
 from palermo.security.blind_index import IDENTIFIER, NAME, WORD
 from palermo.security.permissions import Actor, Permission
 from palermo.services.context import Context
@@ -44,7 +44,7 @@ def index_person(
 ) -> None:
     """Replace the person's name keys with those of ``names`` (name and aliases)."""
     session.flush()
-    blind_index.index_person(
+    search_index.index_person(
         session,
         ctx.keyring.master,
         person_id=person.id,
@@ -62,7 +62,7 @@ def index_identifiers_of(ctx: Context, session: Session, person: Person) -> None
             Identifier.person_id == person.id
         )
     ).all()
-    blind_index.index_identifiers(
+    search_index.index_identifiers(
         session, ctx.keyring.master, person.case_id, [(i, k, v) for i, k, v in items]
     )
 
@@ -72,8 +72,8 @@ def reindex(ctx: Context, case_id: int | None = None) -> int:
     of people indexed. Fails closed (nothing changes) if an identity does not open."""
     with ctx.db.session() as session:
         try:
-            done = blind_index.rebuild(session.connection(), ctx.keyring.master, case_id)
-        except blind_index.IndexProblem as problem:
+            done = search_index.rebuild(session.connection(), ctx.keyring.master, case_id)
+        except search_index.IndexProblem as problem:
             raise InvalidInput(str(problem)) from None
         return done.people
 

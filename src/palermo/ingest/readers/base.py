@@ -3,7 +3,7 @@
 A reader turns one file into structured records (streamed, each with its row or
 message index) and/or one document text (pages kept), and nothing else: storing,
 hashing, deduplication and transactions belong to the ingest service. Adding a
-format means adding one reader module and listing it in ``readers/__init__.py``.
+format means adding one reader module and listing it in ``readers/registry.py``.
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def _fill_index() -> None:
             "with its master key (palermo db upgrade, with PALERMO_SECRET_KEY or the data "
             "directory's secret.key)"
         )
-    from palermo.security.blind_index import rebuild
+    from palermo.security.search_index import rebuild
 
     rebuild(bind, master)
 
