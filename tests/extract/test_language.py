@@ -12,7 +12,7 @@ from palermo.extract.evaluate import ILO_IDS, SETS, evaluate_indicators, load_se
 from palermo.extract.indicators import MAX_SENTENCE, bounded, find_indicators, split_sentences
 from palermo.extract.lemmas import lemma_line
 from palermo.law.concepts import LawDataError
-from palermo.law.indicators import expand_lemmas, load_file, load_indicators
+from palermo.law.indicators import expand_lemmas, lemma_anchors, load_file, load_indicators
 
 
 def hits(text: str) -> set[str]:
@@ -502,3 +502,34 @@ def test_a_child_slave_and_ages_of_10_to_17_are_minor_victims() -> None:
     assert "excessive_overtime" in hits("We worked fifteen or more hours a day.")
     assert "withholding_wages" in hits("We were not given any wages.")
     assert "minor_victim" not in hits("The statute applies from the age of 18.")
+
+
+def test_lemma_patterns_are_anchored_on_their_rarest_words() -> None:
+    # Any mandatory word is a correct anchor; "be" stands on nearly every line, so the
+    # pattern would be tried everywhere.
+    assert lemma_anchors("i|we be ~ lock|trap") == frozenset({"lock", "trap"})
+    assert lemma_anchors("be ~ not") == frozenset({"be"})  # only common words: the fewest
+    assert lemma_anchors("(?<!i\\x20)owe") is None
+
+
+def test_a_long_page_finds_what_its_sentences_find_alone() -> None:
+    # Surface patterns search only the sentences holding one of their words, lemma
+    # patterns only those holding an anchor: nothing is lost on a page of many sentences.
+    indicative = [
+        "He took my passport and kept it in his safe.",
+        "We were never allowed to leave the house alone.",
+        "I had to give all the money to the boss every night.",
+        "She said I owed her 5,000 euros for the trip.",
+        "They locked us in the flat when they went out.",
+        "We worked 16 hours a day, seven days a week.",
+        "He threatened to hurt my family if I went to the police.",
+    ]
+    filler = ["The weather was cold that winter.", "We took the bus to the market."]
+    rng = random.Random(7)
+    sentences = [rng.choice(filler) for _ in range(30)]
+    for i, sentence in enumerate(indicative):
+        sentences.insert(3 + i * 4, sentence)
+    alone = {(e.value, e.details["indicator"]) for s in indicative for e in find_indicators(s)}
+    page = {(e.value, e.details["indicator"]) for e in find_indicators(" ".join(sentences))}
+    assert len(alone) >= len(indicative)
+    assert page == alone

@@ -563,6 +563,19 @@ def find_indicators(
     present = {lit for lit in in_words if lit in distinct}
     present.update(lit for lit in elsewhere if lit in lower)
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
+    sentences_with: dict[str, set[int]] = {}
+
+    def holding(literal: str) -> set[int]:
+        """The sentences in which ``literal`` occurs (of the lower-cased page)."""
+        got = sentences_with.get(literal)
+        if got is None:
+            got = sentences_with[literal] = set()
+            i = lower.find(literal)
+            while i >= 0:
+                got.add(bisect_right(starts, i) - 1)
+                i = lower.find(literal, i + 1)
+        return got
+
     # Only the patterns whose prefilter words or lemmas are on the page are visited (in
     # catalogue order, so the first pattern to hit in a sentence still wins).
     plan = _plan(catalogue)
@@ -595,10 +608,18 @@ def find_indicators(
                 continue
             matches = lemmas.matches(pattern.regex, pattern.first, found, k, pattern.anchors)
         else:
-            if pattern.literals is not None and present.isdisjoint(pattern.literals):
-                continue
+            only: list[int] | None = None
+            if pattern.literals is not None:
+                if present.isdisjoint(pattern.literals):
+                    continue
+                if len(sentences) > 2:
+                    # Every match holds a literal and lies in one sentence: only the
+                    # sentences holding one are searched.
+                    only = sorted(
+                        {i for lit in present.intersection(pattern.literals) for i in holding(lit)}
+                    )
             subject = norm if pattern.case_sensitive else lower
-            matches = _sentence_matches(pattern.regex, subject, sentences, starts)
+            matches = _sentence_matches(pattern.regex, subject, sentences, starts, only)
         for idx, start, end in matches:
             key = (idx, k)
             previous = found.get(key)
@@ -734,12 +755,24 @@ _WORDS = re.compile(r"\w+")
 
 
 def _sentence_matches(
-    regex: re.Pattern[str], subject: str, sentences: list[Sentence], starts: list[int]
+    regex: re.Pattern[str],
+    subject: str,
+    sentences: list[Sentence],
+    starts: list[int],
+    only: list[int] | None = None,
 ) -> Iterator[tuple[int, int, int]]:
     """(sentence index, start, end) of matches that lie inside one sentence.
 
     The page is scanned once; a match that runs over a sentence end (a gap can cross a
-    full stop) is searched again inside its first sentence only."""
+    full stop) is searched again inside its first sentence only. With ``only`` (sentence
+    indexes in order), just those sentences, each searched on its own as lemma patterns
+    are, so that no search runs on through the sentences left out."""
+    if only is not None:
+        for idx in only:
+            s = sentences[idx]
+            for hit in _matches(regex, subject, s.start, s.end):
+                yield idx, hit.start(), hit.end()
+        return
     pos = 0
     while True:
         m = next(_matches(regex, subject, pos), None)
@@ -798,6 +831,8 @@ class _Lemmas:
             Sentence(a, b, "") for a, b in zip(self.line.starts, self.line.ends, strict=True)
         ]
         self.starts = self.line.starts
+        self._sentences_with: dict[frozenset[str], set[int]] = {}
+        self._starting: dict[frozenset[str], list[int]] = {}
 
     def matches(
         self,
@@ -817,7 +852,8 @@ class _Lemmas:
         elif first is None:
             found = _sentence_matches(regex, self.line.line, self.sentences, self.starts)
         else:
-            found = self._anchored(regex, first, done or {}, k)
+            within = None if anchors is None or anchors == first else self._holding(anchors)
+            found = self._anchored(regex, first, done or {}, k, within)
         for idx, a, b in found:
             start, end = self.line.page_span(idx, a, b)
             yield idx, start, end
@@ -827,15 +863,20 @@ class _Lemmas:
     ) -> Iterator[tuple[int, int, int]]:
         # A match lies inside one sentence and holds an anchor, so only the sentences
         # where an anchor stands are searched, each on its own.
-        where = self.line.where
         line = self.line.line
-        ids = sorted(
-            {bisect_right(self.starts, p) - 1 for w in anchors & self.line.words for p in where(w)}
-        )
-        for idx in ids:
+        for idx in sorted(self._holding(anchors)):
             s = self.sentences[idx]
             for m in _matches(regex, line, s.start, s.end):
                 yield idx, m.start(), m.end()
+
+    def _holding(self, anchors: frozenset[str]) -> set[int]:
+        """The sentences where one of ``anchors`` stands (patterns share anchor sets)."""
+        got = self._sentences_with.get(anchors)
+        if got is None:
+            where, starts = self.line.where, self.starts
+            got = {bisect_right(starts, p) - 1 for w in anchors & self.line.words for p in where(w)}
+            self._sentences_with[anchors] = got
+        return got
 
     def _anchored(
         self,
@@ -843,16 +884,26 @@ class _Lemmas:
         first: frozenset[str],
         done: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]],
         k: int,
+        within: set[int] | None = None,
     ) -> Iterator[tuple[int, int, int]]:
-        where = self.line.where
-        positions = sorted(p for w in first & self.line.words for p in where(w))
+        # ``within``: the only sentences a match can lie in (those holding an anchor).
+        positions = self._starting.get(first)
+        if positions is None:  # patterns share their first lemmas ("be", "not", ...)
+            where = self.line.where
+            words = first & self.line.words
+            if len(words) == 1:
+                (word,) = words
+                positions = where(word)  # in order already
+            else:
+                positions = sorted(p for w in words for p in where(w))
+            self._starting[first] = positions
         line = self.line.line
         after = -1
         for pos in positions:
             if pos < after:
                 continue
             idx = bisect_right(self.starts, pos) - 1
-            if idx < 0:
+            if idx < 0 or (within is not None and idx not in within):
                 continue
             hit = done.get((idx, k))
             if hit is not None and hit[3] is None:

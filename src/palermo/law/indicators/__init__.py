@@ -194,18 +194,35 @@ def expand_lemmas(pattern: str, words: dict[str, str]) -> str:
 _PLAIN = re.compile(r"[a-z][a-z'-]*(?:\|[a-z][a-z'-]*)*")
 
 
+# Lemmas on nearly every line: an anchor set holding one of them lets a pattern be tried
+# on every page and at every sentence, so a set without them is preferred (speed only:
+# any mandatory item is a correct anchor).
+_COMMON_LEMMAS = """
+be have do to not never no for of at from in on with by and or a an the i we he she they
+you it my our his her their would will can could should may might must get go make say
+tell take give come only that this there all as so if when who what about up out me him
+them us ser estar haber tener hacer decir de la el los las que en y por para con un una
+su se lo al del
+"""
+_EVERYWHERE = frozenset(_COMMON_LEMMAS.split())
+
+
 def lemma_anchors(pattern: str) -> frozenset[str] | None:
-    """The smallest set of plain lemmas of which one must be on a line the lemma pattern
-    matches (from its mandatory one-token items), or None when no item qualifies."""
+    """A set of plain lemmas of which one must be on a line the lemma pattern matches
+    (from its mandatory one-token items), or None when no item qualifies: of those
+    items, the smallest set without a lemma found on nearly every line, else the smallest
+    set."""
     best: frozenset[str] | None = None
+    best_cost = (True, 0)
     for item in pattern.split():
         if item in ("~", "...") or item.startswith("..") or item.endswith("?"):
             continue
         if not _PLAIN.fullmatch(item):
             continue
         words = frozenset(item.split("|"))
-        if best is None or len(words) < len(best):
-            best = words
+        cost = (not words.isdisjoint(_EVERYWHERE), len(words))
+        if best is None or cost < best_cost:
+            best, best_cost = words, cost
     return best
 
 
