@@ -25,6 +25,7 @@ mentions found in the same span.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -183,18 +184,23 @@ def _possessive(text: str, end: int) -> bool:
     return nxt not in _NOT_NOUN and not nxt.endswith(("ed", "ing", "ly"))
 
 
-def _parties(text: str, s_start: int, s_end: int) -> list[_Party]:
+def _parties(text: str, s_start: int, s_end: int) -> tuple[_Party, ...]:
     """The parties of the sentence, in page offsets (read once per sentence: a sentence
     with several hits is read for the first)."""
-    found = _sentence_parties(text[s_start:s_end])
+    return _shifted(text[s_start:s_end], s_start)
+
+
+@lru_cache(maxsize=1024)
+def _shifted(sentence: str, s_start: int) -> tuple[_Party, ...]:
+    found = _sentence_parties(sentence)
     if not s_start:
-        return list(found)
-    return [
+        return found
+    return tuple(
         _Party(p.kind, p.start + s_start, p.end + s_start, p.doer, p.place, p.owner) for p in found
-    ]
+    )
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def _sentence_parties(text: str) -> tuple[_Party, ...]:
     s_start, s_end = 0, len(text)
     out: list[_Party] = []
@@ -243,7 +249,7 @@ def _plural(text: str, p: _Party) -> bool:
     return p.kind == "role" and (words.endswith("s") or words.endswith("couple"))
 
 
-def _resolve(text: str, parties: list[_Party], pron: _Party) -> _Party:
+def _resolve(text: str, parties: Sequence[_Party], pron: _Party) -> _Party:
     """A pronoun read as the nearest fitting party before it in the sentence: "they" a
     plural role word ("the defendants") or a name, "he" / "she" a name or a singular role
     word, "her" / "them" (a patient) a person word."""
@@ -272,7 +278,7 @@ def _opening_end(text: str, s_start: int, s_end: int) -> int:
     return m.end() if m else s_start
 
 
-def _earlier_doer(parties: list[_Party], lo: int, hi: int) -> _Party | None:
+def _earlier_doer(parties: Sequence[_Party], lo: int, hi: int) -> _Party | None:
     for p in reversed(parties):
         if lo <= p.start and p.end <= hi and p.kind in ("named", "role", "name") and p.doer:
             return p
@@ -316,7 +322,7 @@ _OBJECTS = ("person", "obj", "name", "named")
 _JOIN = re.compile(r"\s*(?:,\s*and|,\s*or|and|or|&|,|\(|\),?)\s*$")
 
 
-def _widen(text: str, parties: list[_Party], agent: _Party) -> tuple[int, int]:
+def _widen(text: str, parties: Sequence[_Party], agent: _Party) -> tuple[int, int]:
     """The agent with the doers coordinated or in apposition just before it: "Ding and
     Wang recruited", "Wu, Li and Chen", "Rogerio Cadena, the defendant, took" (so that
     every one of them is resolved to the case's people)."""
@@ -335,7 +341,7 @@ def _widen(text: str, parties: list[_Party], agent: _Party) -> tuple[int, int]:
 
 def _active_patient(
     text: str,
-    parties: list[_Party],
+    parties: Sequence[_Party],
     agent: tuple[int, int] | None,
     c_start: int,
     c_end: int,
@@ -378,7 +384,7 @@ def _active_patient(
 
 def _passive(
     text: str,
-    parties: list[_Party],
+    parties: Sequence[_Party],
     c_start: int,
     c_end: int,
     opening: int,
@@ -424,14 +430,16 @@ def _passive(
     return span, (patient.span if patient is not None else None)
 
 
-def _first_person(parties: list[_Party], lo: int, hi: int) -> _Party | None:
+def _first_person(parties: Sequence[_Party], lo: int, hi: int) -> _Party | None:
     for p in parties:
         if lo <= p.start < hi and p.kind in ("person", "obj") and not p.owner:
             return p
     return None
 
 
-def _nearest_person(parties: list[_Party], at: int, taken: set[tuple[int, int]]) -> _Party | None:
+def _nearest_person(
+    parties: Sequence[_Party], at: int, taken: set[tuple[int, int]]
+) -> _Party | None:
     """The person word of the sentence nearest the hit (a victim the sentence names)."""
     best: _Party | None = None
     for p in parties:
