@@ -12,7 +12,13 @@ from palermo.extract.evaluate import ILO_IDS, SETS, evaluate_indicators, load_se
 from palermo.extract.indicators import MAX_SENTENCE, bounded, find_indicators, split_sentences
 from palermo.extract.lemmas import lemma_line
 from palermo.law.concepts import LawDataError
-from palermo.law.indicators import expand_lemmas, lemma_anchors, load_file, load_indicators
+from palermo.law.indicators import (
+    expand_lemmas,
+    lemma_anchors,
+    load_file,
+    load_indicators,
+    required_literals,
+)
 
 
 def hits(text: str) -> set[str]:
@@ -533,3 +539,9 @@ def test_a_long_page_finds_what_its_sentences_find_alone() -> None:
     page = {(e.value, e.details["indicator"]) for e in find_indicators(" ".join(sentences))}
     assert len(alone) >= len(indicative)
     assert page == alone
+
+
+def test_a_case_sensitive_part_gives_no_prefilter_word() -> None:
+    # Prefilter words are looked for in the lower-cased page: "Bosses" would never be.
+    assert required_literals(r"(?:(?-i:Bosses)\W+pay)") == ("pay",)
+    assert required_literals(r"(?:(?-i:[A-Z][a-z]+)\W+(?-i:Boss))") is None

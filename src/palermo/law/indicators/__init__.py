@@ -273,7 +273,10 @@ def _required(seq: Any, c: Any) -> list[str] | None:
         flush()
         sub: list[str] | None = None
         if op is c.SUBPATTERN:
-            sub = _required(av[3], c)
+            # A case-sensitive group ("(?-i:[A-Z]...)") gives none: literals are looked
+            # for in the lower-cased page.
+            if not av[2] & c.SRE_FLAG_IGNORECASE:
+                sub = _required(av[3], c)
         elif op is c.BRANCH:
             alternatives = [_required(branch, c) for branch in av[1]]
             if all(alternatives):
@@ -342,7 +345,10 @@ def load_file(path: Path) -> tuple[IndicatorFile, list[CompiledIndicator]]:
                 raise LawDataError(
                     path, f"{where}.patterns[{j}]", f"not a valid pattern: {exc}"
                 ) from exc
-            literals = None if case_sensitive else required_literals(regex.pattern)
+            literals = required_literals(regex.pattern)
+            if case_sensitive and literals is not None:
+                # Outside its "(?-i:...)" groups such a pattern ignores case.
+                literals = tuple(sorted({lit.lower() for lit in literals}))
             patterns.append(
                 CompiledPattern(
                     regex,
