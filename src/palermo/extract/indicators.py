@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from palermo.extract.lemmas import LemmaLine, lemma_line
@@ -462,20 +462,29 @@ def _matches(
     """Matches that start on a word boundary (checked here: a look-behind in every
     pattern would stop the regex engine from skipping ahead quickly). The look-behinds a
     pattern starts with ("not after 'i '") are checked the same way, after the search."""
-    search, guard = _guarded(regex)
-    end = len(text) if endpos is None else endpos
-    while pos <= end:
-        m = search.search(text, pos, end)
-        if m is None:
-            return
-        start = m.start()
-        if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or (
-            guard is not None and guard.match(text, start) is None
-        ):
-            pos = start + 1
-            continue
+    for _, m in _matches_in(regex, text, ((pos, len(text) if endpos is None else endpos),)):
         yield m
-        pos = m.end() if m.end() > start else start + 1
+
+
+def _matches_in(
+    regex: re.Pattern[str], text: str, spans: Iterable[tuple[int, int]]
+) -> Iterator[tuple[int, re.Match[str]]]:
+    """:func:`_matches` in each of ``spans`` (start, end), with the span's index: one
+    loop for the sentences of a page, as this runs for every pattern and sentence."""
+    search, guard = _guarded(regex)
+    for k, (pos, end) in enumerate(spans):
+        while pos <= end:
+            m = search.search(text, pos, end)
+            if m is None:
+                break
+            start, stop = m.span()
+            if (start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_")) or (
+                guard is not None and guard.match(text, start) is None
+            ):
+                pos = start + 1
+                continue
+            yield k, m
+            pos = stop if stop > start else start + 1
 
 
 # The look-behinds at the very start of a pattern, inside its outer group: "(?:(?<!\bi\s)".
@@ -768,10 +777,9 @@ def _sentence_matches(
     indexes in order), just those sentences, each searched on its own as lemma patterns
     are, so that no search runs on through the sentences left out."""
     if only is not None:
-        for idx in only:
-            s = sentences[idx]
-            for hit in _matches(regex, subject, s.start, s.end):
-                yield idx, hit.start(), hit.end()
+        spans = [(sentences[idx].start, sentences[idx].end) for idx in only]
+        for k, hit in _matches_in(regex, subject, spans):
+            yield only[k], hit.start(), hit.end()
         return
     pos = 0
     while True:
@@ -863,11 +871,10 @@ class _Lemmas:
     ) -> Iterator[tuple[int, int, int]]:
         # A match lies inside one sentence and holds an anchor, so only the sentences
         # where an anchor stands are searched, each on its own.
-        line = self.line.line
-        for idx in sorted(self._holding(anchors)):
-            s = self.sentences[idx]
-            for m in _matches(regex, line, s.start, s.end):
-                yield idx, m.start(), m.end()
+        ids = sorted(self._holding(anchors))
+        spans = [(self.sentences[idx].start, self.sentences[idx].end) for idx in ids]
+        for k, m in _matches_in(regex, self.line.line, spans):
+            yield ids[k], m.start(), m.end()
 
     def _holding(self, anchors: frozenset[str]) -> set[int]:
         """The sentences where one of ``anchors`` stands (patterns share anchor sets)."""
