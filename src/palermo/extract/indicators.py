@@ -621,7 +621,7 @@ def find_indicators(
             if pattern.literals is not None:
                 if present.isdisjoint(pattern.literals):
                     continue
-                if len(sentences) > 2:
+                if len(sentences) > 2:  # on a page of a sentence or two, finding them costs more
                     # Every match holds a literal and lies in one sentence: only the
                     # sentences holding one are searched.
                     only = sorted(
@@ -872,9 +872,7 @@ class _Lemmas:
         # A match lies inside one sentence and holds an anchor, so only the sentences
         # where an anchor stands are searched, each on its own.
         ids = sorted(self._holding(anchors))
-        spans = [(self.sentences[idx].start, self.sentences[idx].end) for idx in ids]
-        for k, m in _matches_in(regex, self.line.line, spans):
-            yield ids[k], m.start(), m.end()
+        return _sentence_matches(regex, self.line.line, self.sentences, self.starts, ids)
 
     def _holding(self, anchors: frozenset[str]) -> set[int]:
         """The sentences where one of ``anchors`` stands (patterns share anchor sets)."""
@@ -897,12 +895,7 @@ class _Lemmas:
         positions = self._starting.get(first)
         if positions is None:  # patterns share their first lemmas ("be", "not", ...)
             where = self.line.where
-            words = first & self.line.words
-            if len(words) == 1:
-                (word,) = words
-                positions = where(word)  # in order already
-            else:
-                positions = sorted(p for w in words for p in where(w))
+            positions = sorted(p for w in first & self.line.words for p in where(w))
             self._starting[first] = positions
         line = self.line.line
         after = -1
