@@ -258,16 +258,10 @@ def warm_up(name: str, size: int, wanted: bool | None = None) -> None:
         return
     if not worth_it(size // MIN_LINE_BYTES, wanted):
         return
-    with _LOCK:
-        if _BUSY[0] or any(worker.alive() for worker in _IDLE):
-            return
-        _BUSY[0] = True
-    worker: _Worker | None = None
-    try:
-        worker = _Worker()
-    except Exception:
-        pass  # the file is then read serially, as when the worker cannot start later
-    finally:
+    # Taken (an idle one, else a new one) and given back at once: it then waits idle.
+    # None when one is busy (not ours to give back) or none could start.
+    worker = _acquire()
+    if worker is not None:
         _release(worker)
 
 
