@@ -25,7 +25,6 @@ mentions found in the same span.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -184,20 +183,15 @@ def _possessive(text: str, end: int) -> bool:
     return nxt not in _NOT_NOUN and not nxt.endswith(("ed", "ing", "ly"))
 
 
-def _parties(text: str, s_start: int, s_end: int) -> tuple[_Party, ...]:
+def _parties(text: str, s_start: int, s_end: int) -> list[_Party]:
     """The parties of the sentence, in page offsets (read once per sentence: a sentence
     with several hits is read for the first)."""
-    return _shifted(text[s_start:s_end], s_start)
-
-
-@lru_cache(maxsize=1024)
-def _shifted(sentence: str, s_start: int) -> tuple[_Party, ...]:
-    found = _sentence_parties(sentence)
+    found = _sentence_parties(text[s_start:s_end])
     if not s_start:
-        return found
-    return tuple(
+        return list(found)
+    return [
         _Party(p.kind, p.start + s_start, p.end + s_start, p.doer, p.place, p.owner) for p in found
-    )
+    ]
 
 
 @lru_cache(maxsize=1024)
@@ -249,7 +243,7 @@ def _plural(text: str, p: _Party) -> bool:
     return p.kind == "role" and (words.endswith("s") or words.endswith("couple"))
 
 
-def _resolve(text: str, parties: Sequence[_Party], pron: _Party) -> _Party:
+def _resolve(text: str, parties: list[_Party], pron: _Party) -> _Party:
     """A pronoun read as the nearest fitting party before it in the sentence: "they" a
     plural role word ("the defendants") or a name, "he" / "she" a name or a singular role
     word, "her" / "them" (a patient) a person word."""
@@ -278,7 +272,7 @@ def _opening_end(text: str, s_start: int, s_end: int) -> int:
     return m.end() if m else s_start
 
 
-def _earlier_doer(parties: Sequence[_Party], lo: int, hi: int) -> _Party | None:
+def _earlier_doer(parties: list[_Party], lo: int, hi: int) -> _Party | None:
     for p in reversed(parties):
         if lo <= p.start and p.end <= hi and p.kind in ("named", "role", "name") and p.doer:
             return p
@@ -322,7 +316,7 @@ _OBJECTS = ("person", "obj", "name", "named")
 _JOIN = re.compile(r"\s*(?:,\s*and|,\s*or|and|or|&|,|\(|\),?)\s*$")
 
 
-def _widen(text: str, parties: Sequence[_Party], agent: _Party) -> tuple[int, int]:
+def _widen(text: str, parties: list[_Party], agent: _Party) -> tuple[int, int]:
     """The agent with the doers coordinated or in apposition just before it: "Ding and
     Wang recruited", "Wu, Li and Chen", "Rogerio Cadena, the defendant, took" (so that
     every one of them is resolved to the case's people)."""
@@ -341,7 +335,7 @@ def _widen(text: str, parties: Sequence[_Party], agent: _Party) -> tuple[int, in
 
 def _active_patient(
     text: str,
-    parties: Sequence[_Party],
+    parties: list[_Party],
     agent: tuple[int, int] | None,
     c_start: int,
     c_end: int,
@@ -384,7 +378,7 @@ def _active_patient(
 
 def _passive(
     text: str,
-    parties: Sequence[_Party],
+    parties: list[_Party],
     c_start: int,
     c_end: int,
     opening: int,
@@ -430,16 +424,14 @@ def _passive(
     return span, (patient.span if patient is not None else None)
 
 
-def _first_person(parties: Sequence[_Party], lo: int, hi: int) -> _Party | None:
+def _first_person(parties: list[_Party], lo: int, hi: int) -> _Party | None:
     for p in parties:
         if lo <= p.start < hi and p.kind in ("person", "obj") and not p.owner:
             return p
     return None
 
 
-def _nearest_person(
-    parties: Sequence[_Party], at: int, taken: set[tuple[int, int]]
-) -> _Party | None:
+def _nearest_person(parties: list[_Party], at: int, taken: set[tuple[int, int]]) -> _Party | None:
     """The person word of the sentence nearest the hit (a victim the sentence names)."""
     best: _Party | None = None
     for p in parties:
