@@ -45,15 +45,12 @@ def index_person(
     sealed: bool,
 ) -> None:
     """Replace the person's name keys with those of ``names`` (name and aliases)."""
-    session.execute(
-        sa.delete(SearchKey).where(SearchKey.person_id == person_id, SearchKey.kind == NAME)
-    )
     key = key_for(master)
     rows = [
         {"key": k, "case_id": case_id, "kind": NAME, "person_id": person_id, "sealed": sealed}
         for k in key.many(NAME, name_tokens(names))
     ]
-    _insert(session, rows)
+    _replace(session, (SearchKey.person_id == person_id, SearchKey.kind == NAME), rows)
 
 
 def index_identifiers(
@@ -87,16 +84,13 @@ def index_document(
     pages: Iterable[tuple[int, str | None]],
 ) -> None:
     """Replace the word keys of a document with those of ``pages`` ``(number, text)``."""
-    session.execute(
-        sa.delete(SearchKey).where(SearchKey.document_id == document_id, SearchKey.kind == WORD)
-    )
     key = key_for(master)
     rows = [
         {"key": k, "case_id": case_id, "kind": WORD, "document_id": document_id, "page": n}
         for n, text in pages
         for k in key.many(WORD, words(text))
     ]
-    _insert(session, rows)
+    _replace(session, (SearchKey.document_id == document_id, SearchKey.kind == WORD), rows)
 
 
 def reindex_document(session: Session, master: bytes, document_id: int) -> None:
@@ -144,6 +138,14 @@ def _region(session: Session | sa.Connection, case_id: int) -> str | None:
 
 
 _COLUMNS = {"person_id": None, "identifier_id": None, "document_id": None, "page": None}
+
+
+def _replace(
+    session: Session, stale: tuple[sa.ColumnElement[bool], ...], rows: list[dict[str, Any]]
+) -> None:
+    """Delete the keys matching ``stale``, then insert ``rows``."""
+    session.execute(sa.delete(SearchKey).where(*stale))
+    _insert(session, rows)
 
 
 def _insert(session: Session | sa.Connection, rows: list[dict[str, Any]]) -> None:
