@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from palermo.security import subkeys
 from palermo.security.blind_index import IDENTIFIER, NAME, WORD, IndexKey, key_for
 
@@ -34,3 +36,15 @@ def test_keys_differ_by_master_and_kind() -> None:
     assert key_for(MASTER)(NAME, "pop") != key_for(other)(NAME, "pop")
     assert key_for(MASTER)(NAME, "pop") != key_for(MASTER)(WORD, "pop")
     assert key_for(other)(WORD, "pop") == _reference(other, WORD, "pop")
+
+
+def test_a_subkey_longer_than_a_block_is_hashed_first_as_hmac_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    long_key = bytes(range(100))
+    monkeypatch.setattr(subkeys, "derive", lambda master, purpose: long_key)
+    token = b"id\x00+40721555666"
+    digest = hmac.new(long_key, token, hashlib.sha256).digest()
+    assert IndexKey(MASTER)(IDENTIFIER, "+40721555666") == int.from_bytes(
+        digest[:8], "big", signed=True
+    )
