@@ -8,7 +8,8 @@ with `ftm map-csv`.
 1. Generates calls.csv and payments.csv with the simulator (``palermo.simulate``).
 2. For each backend (``--db``): ingests both through the service (``ingest_path``) into a
    fresh database (SQLite in a temporary data directory; the PostgreSQL database at
-   ``--postgres-url`` is EMPTIED first: give it a database of its own) holding a small
+   ``--postgres-url`` is EMPTIED first, and made when the server has none of that name:
+   give it a database of its own) holding a small
    second case: hashing and copying into the evidence store, parsing, normalising,
    encryption, bulk insert (SQLite batches, PostgreSQL COPY), identifiers and their
    search keys, audit, commit. Prints records/s end to end, with the CPU seconds of this
@@ -86,12 +87,35 @@ class Run:
 
 
 def _reset_postgres(url: str) -> None:
-    """Empty the benchmark's own PostgreSQL database (a fresh schema every run)."""
+    """Empty the benchmark's own PostgreSQL database (a fresh schema every run), made
+    first when the server does not have it."""
+    _create_database(url)
     engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+def _create_database(url: str) -> None:
+    """CREATE DATABASE for ``url``'s database when the server has none of that name,
+    connected to the server's own ``postgres`` database."""
+    target = sa.make_url(url)
+    name = target.database
+    if not name:
+        raise SystemExit(f"--postgres-url names no database: {url}")
+    engine = sa.create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                quoted = connection.dialect.identifier_preparer.quote(name)
+                connection.execute(sa.text(f"CREATE DATABASE {quoted}"))
+                print(f"created the PostgreSQL database {name}")
     finally:
         engine.dispose()
 
