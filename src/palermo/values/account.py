@@ -27,7 +27,7 @@ def parse_iban(raw: str) -> str | Invalid:
         # which of the two checks said no.
         return Invalid(raw, f"not a valid IBAN: Invalid characters in IBAN {compact}")
     try:
-        return str(IBAN(raw).compact)
+        return str(IBAN(compact).compact)  # cleaned already: schwifty cleans it the same way
     except (SchwiftyException, ValueError) as exc:
         return Invalid(raw, f"not a valid IBAN: {exc}")
 
