@@ -31,6 +31,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import ahocorasick
+
 from palermo.extract.lemmas import LemmaLine, lemma_line
 from palermo.extract.roles import roles
 from palermo.extract.types import Extraction
@@ -564,13 +566,10 @@ def find_indicators(
     asks = [is_question(s.text) for s in sentences]
     lemma_lines: dict[str, _Lemmas | None] = {}
     laws: dict[int, bool] = {}
-    # Every prefilter literal is looked for once per page, not once per pattern.
-    # A literal of word characters only is in the page if and only if it is inside one of
-    # its words, so those are looked for in the page's distinct words, a shorter text.
-    in_words, elsewhere = _surface_literals(catalogue)
-    distinct = " ".join(set(_WORDS.findall(lower))) if in_words else ""
-    present = {lit for lit in in_words if lit in distinct}
-    present.update(lit for lit in elsewhere if lit in lower)
+    # Every prefilter literal is looked for once per page, not once per pattern, and all
+    # of them in one pass over the page (Aho-Corasick: overlapping occurrences included).
+    literals = _surface_literals(catalogue)
+    present = {lit for _, lit in literals.iter(lower)} if literals is not None else set()
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
     sentences_with: dict[str, set[int]] = {}
 
@@ -690,29 +689,34 @@ def find_indicators(
     return out
 
 
-def _surface_literals(
-    catalogue: Sequence[CompiledIndicator],
-) -> tuple[frozenset[str], frozenset[str]]:
-    """The prefilter literals of the surface patterns: (word characters only, the rest)."""
+def _surface_literals(catalogue: Sequence[CompiledIndicator]) -> ahocorasick.Automaton | None:
+    """An automaton over the prefilter literals of the surface patterns (each found as
+    itself), or None when no surface pattern has one."""
     key = tuple(id(ci) for ci in catalogue)
-    got = _LITERALS.get(key)
-    if got is None:
-        every = frozenset(
+    if key in _LITERALS:
+        return _LITERALS[key]
+    every = sorted(
+        {
             lit
             for ci in catalogue
             for p in ci.patterns
             if not p.on_lemmas and p.literals is not None
             for lit in p.literals
-        )
-        words = frozenset(lit for lit in every if _WORDS.fullmatch(lit))
-        got = (words, every - words)
-        if len(_LITERALS) > 8:
-            _LITERALS.clear()
-        _LITERALS[key] = got
-    return got
+        }
+    )
+    automaton: ahocorasick.Automaton | None = None
+    if every:
+        automaton = ahocorasick.Automaton()
+        for lit in every:
+            automaton.add_word(lit, lit)
+        automaton.make_automaton()
+    if len(_LITERALS) > 8:
+        _LITERALS.clear()
+    _LITERALS[key] = automaton
+    return automaton
 
 
-_LITERALS: dict[tuple[int, ...], tuple[frozenset[str], frozenset[str]]] = {}
+_LITERALS: dict[tuple[int, ...], ahocorasick.Automaton | None] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -760,7 +764,6 @@ def _plan(catalogue: Sequence[CompiledIndicator]) -> _Plan:
 
 
 _PLANS: dict[tuple[int, ...], _Plan] = {}
-_WORDS = re.compile(r"\w+")
 
 
 def _sentence_matches(
