@@ -49,8 +49,19 @@ def _context(db: Path, data: Path) -> Any:
     return Context.create(settings)
 
 
+def _drop_stored_views(ctx: Any, case_id: int) -> None:
+    """Drop every stored view of the case (its ``derived_views`` rows): each is computed
+    again when next read."""
+    from sqlalchemy import delete
+
+    from palermo.store.models.derived import DerivedView
+
+    with ctx.db.session() as session:
+        session.execute(delete(DerivedView).where(DerivedView.case_id == case_id))
+
+
 def _forget_memory() -> None:
-    from palermo.services import elements, memo, money, network, timeline
+    from palermo.services import cases, elements, memo, money, network, record_stats, timeline
 
     for kept in (
         network._views,
@@ -58,6 +69,8 @@ def _forget_memory() -> None:
         memo._analyses,
         money._views,
         timeline._facts_kept,
+        record_stats._kept,
+        cases._identifiers,
     ):
         kept.clear_memory()
     timeline._pages.clear()
@@ -91,7 +104,7 @@ def main() -> None:
 
     from sqlalchemy import select
 
-    from palermo.services import analysis_jobs, derived_views, jobs
+    from palermo.services import analysis_jobs, jobs
     from palermo.services.demo import DEMO_CASES, build_demo
     from palermo.services.users import get_user
     from palermo.store.models import Case, User
@@ -112,7 +125,7 @@ def main() -> None:
     actor = get_user(ctx, user_id).actor
 
     def cold() -> None:
-        derived_views.forget_case(ctx, case_id)
+        _drop_stored_views(ctx, case_id)
         _forget_memory()
 
     cold()

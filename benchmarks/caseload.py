@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 import palermo.store.models.caseload as cm
 from palermo.security import audit
@@ -523,6 +523,13 @@ def _national(phone: str) -> str:
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
 
 
+def _table(model: type[Base]) -> Table:
+    """A mapped class's table (declarative classes type ``__table__`` as any FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table), table
+    return table
+
+
 def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> dict[str, Any]:
     """Bulk-load the search data through the store's tables (explicit ids, one executemany
     per table and batch; no ORM objects) and index it with the product's blind index.
@@ -549,7 +556,7 @@ def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> d
     n_keys = 0
     with ctx.db.session() as s:
         s.execute(
-            insert(Case.__table__),
+            insert(_table(Case)),
             [
                 dict(
                     id=i + 1,
@@ -566,12 +573,12 @@ def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> d
             ],
         )
         s.execute(
-            insert(CaseMember.__table__),
+            insert(_table(CaseMember)),
             [dict(case_id=i + 1, user_id=user.id) for i in range(n_cases)],
         )
     # Bulk load: the key indexes are dropped first and built once at the end (one sort
     # instead of a million random B-tree inserts), as any bulk load into SQLite would.
-    indexes = list(SearchKey.__table__.indexes)
+    indexes = list(_table(SearchKey).indexes)
     with ctx.db.engine.begin() as connection:
         for index in indexes:
             index.drop(connection)
@@ -629,8 +636,8 @@ def build_search(ctx: Any, n_cases: int, per_case: int, rng: random.Random) -> d
                         for k in key.many("id", blind_index.identifier_tokens("phone", phone, "US"))
                     )
         with ctx.db.session() as s:
-            s.execute(insert(Person.__table__), people)
-            s.execute(insert(Identifier.__table__), ids)
+            s.execute(insert(_table(Person)), people)
+            s.execute(insert(_table(Identifier)), ids)
             # The keys straight through the driver: plain integers and strings.
             s.connection().exec_driver_sql(
                 f"INSERT INTO {SearchKey.__tablename__} "

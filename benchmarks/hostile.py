@@ -47,7 +47,10 @@ def child(path: Path, data_dir: Path, overrides: dict[str, int]) -> None:
     from palermo.services.context import Context
     from palermo.settings import Settings
 
-    settings = Settings(data_dir=data_dir, secret_key=secrets.token_hex(32), **overrides)
+    # The overrides name any setting (read from JSON): validated as the fields they name.
+    settings = Settings.model_validate(
+        {"data_dir": data_dir, "secret_key": secrets.token_hex(32), **overrides}
+    )
     ctx = Context.create(settings)
     unit = users.ensure_unit(ctx, "bench", "Bench unit", "US")
     ref = cases.create_case(

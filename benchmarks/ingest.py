@@ -47,7 +47,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 
@@ -120,6 +120,12 @@ def _create_database(url: str) -> None:
         engine.dispose()
 
 
+class _Chosen(TypedDict, total=False):
+    """Settings this benchmark sets only when asked (else as configured)."""
+
+    ingest_worker: bool
+
+
 def _fresh_context(
     data_dir: Path, backend: Backend, worker: bool | None = None
 ) -> tuple[Context, Actor]:
@@ -127,7 +133,7 @@ def _fresh_context(
     if backend.url is not None:
         _reset_postgres(backend.url)
     # The reading worker as configured (PALERMO_INGEST_WORKER), unless --worker says.
-    chosen = {} if worker is None else {"ingest_worker": worker}
+    chosen: _Chosen = {} if worker is None else {"ingest_worker": worker}
     settings = Settings(data_dir=data_dir, database_url=backend.url, secret_key=SECRET, **chosen)
     ctx = Context.create(settings)  # migrates the new database
     unit_id = users.ensure_unit(ctx, "bench", "Benchmark unit", "US")
@@ -241,7 +247,7 @@ def _small_case_plan(ctx: Context) -> str:
         if ctx.db.dialect == "sqlite":
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}").all()
             return "; ".join(str(row[-1]) for row in rows)
-        plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").scalar()
+        plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}").scalar_one()
 
     def walk(node: dict[str, Any]) -> list[str]:
         found = []

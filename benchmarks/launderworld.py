@@ -395,7 +395,7 @@ class _Gen:
         for j in range(cfg.merchants):
             for s in r.choice(len(sups), r.integers(1, 4), replace=False):
                 for m in range(months):
-                    t = T0 + (m * 30 + r.integers(1, 28)) * DAY + 10 * HOUR
+                    t = T0 + (m * 30 + int(r.integers(1, 28))) * DAY + 10 * HOUR
                     self.add(
                         t,
                         mer[j],
@@ -423,18 +423,23 @@ class _Gen:
         users = r.choice(cfg.people, int(cfg.people * 0.2), replace=False)
         for i in users:
             n = r.poisson(months)
-            w = wallets[int(r.integers(0, 2))]
+            wallet = wallets[int(r.integers(0, 2))]
             t = T0 + r.uniform(0, self.span, n)
             self.add_many(
-                t, [people[i]] * n, [w] * n, r.lognormal(np.log(60), 0.6, n), "bank", "top-up"
+                t,
+                [people[i]] * n,
+                [wallet] * n,
+                r.lognormal(np.log(60), 0.6, n),
+                "bank",
+                "top-up",
             )
         for d in range(months * 30):
-            for w in wallets:
+            for wallet in wallets:
                 k = int(r.integers(3, 9))
                 for j in r.choice(cfg.merchants, k, p=pop):
                     self.add(
                         T0 + d * DAY + 20 * HOUR + r.uniform(0, HOUR),
-                        w,
+                        wallet,
                         mer[j],
                         r.lognormal(np.log(900), 0.7),
                         "bank",
@@ -492,7 +497,8 @@ class _Gen:
 
     def who(self, n: int) -> list[str]:
         """``n`` distinct participants: people from the launderer pool, fresh mules, shells."""
-        r, out = self.rng, []
+        r = self.rng
+        out: list[str] = []
         while len(out) < n:
             x = r.random()
             if x < self.cfg.mule_share:

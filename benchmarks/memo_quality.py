@@ -50,8 +50,8 @@ def _reviewer() -> Any:
 
 
 def _cold() -> None:
-    network._views.clear()
-    memo._analyses.clear()
+    network._views.clear_memory()
+    memo._analyses.clear_memory()
 
 
 def _pages(pdf: bytes) -> tuple[int, int | None]:

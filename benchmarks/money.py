@@ -70,8 +70,8 @@ def run_synthetic(n_payments: int) -> None:
     t = time.perf_counter()
     rep = rank_laundering(case)
     t = _t(f"laundering ranking ({len(rep.leads):,} leads)", t)
-    rep = proceeds(case)
-    t = _t(f"proceeds of 200 victims to suspects ({len(rep.rows)} rows)", t)
+    gains = proceeds(case)
+    t = _t(f"proceeds of 200 victims to suspects ({len(gains.rows)} rows)", t)
     for name, sets in (("cycle", planted.cycles), ("structuring", planted.structuring)):
         got = [set(h.transactions) for h in hits if h.pattern == name]
         n_found = sum(1 for s in sets if any(set(s) <= g for g in got))
@@ -177,11 +177,11 @@ def run_world(name: str, legacy: bool) -> None:
         secs = time.perf_counter() - t
         index = {x: i for i, x in enumerate(case.payments.ids)}
         flagged = np.zeros(len(case.payments), dtype=bool)
-        groups = []
+        groups: list[list[int]] = []
         for h in hits:
-            rows = [index[x] for x in h.transactions]
-            flagged[rows] = True
-            groups.append(rows)
+            hit_rows = [index[x] for x in h.transactions]
+            flagged[hit_rows] = True
+            groups.append(hit_rows)
         _score(
             f"old window rules, as the Money tab ran them ({secs:.2f} s)",
             world,

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 Builder = Callable[[Path, float], Path]
+Write = Callable[[bytes], object]  # a sink of bytes (a zip member's write): its result unused
 KINDS: dict[str, Builder] = {}
 EXPECT: dict[str, str] = {}
 
@@ -82,7 +83,7 @@ def _zeros_zip(path: Path, entries: list[tuple[str, int]]) -> Path:
     return path
 
 
-def _docx(path: Path, body: Callable[[Callable[[bytes], None]], None], head: str = "") -> Path:
+def _docx(path: Path, body: Callable[[Write], object], head: str = "") -> Path:
     """A DOCX whose document.xml body is streamed by ``body(write)``."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         zf.writestr("[Content_Types].xml", CT)
@@ -237,7 +238,7 @@ def zip_garbage(root: Path, scale: float) -> Path:
 def docx_paragraphs(root: Path, scale: float) -> Path:
     n = _n(5_000_000, scale, 300_000)
 
-    def body(write: Callable[[bytes], None]) -> None:
+    def body(write: Write) -> None:
         block = b"<w:p/>" * 10_000
         for _ in range(n // 10_000):
             write(block)
@@ -249,7 +250,7 @@ def docx_paragraphs(root: Path, scale: float) -> Path:
 def docx_bomb(root: Path, scale: float) -> Path:
     size = _n(512 * 1024**2, scale, 2_000_000)
 
-    def body(write: Callable[[bytes], None]) -> None:
+    def body(write: Write) -> None:
         block = b" " * (4 * 1024 * 1024)
         left = size
         while left > 0:
@@ -282,7 +283,7 @@ def docx_xxe(root: Path, scale: float) -> Path:
 def docx_deep(root: Path, scale: float) -> Path:
     depth = _n(200_000, scale, 5_000)
 
-    def body(write: Callable[[bytes], None]) -> None:
+    def body(write: Write) -> None:
         write(b"<w:p>" + b"<w:r>" * depth + b"</w:r>" * depth + b"</w:p>")
 
     return _docx(root / "deep.docx", body)
