@@ -208,6 +208,16 @@ def test_telegram_bad_json_names_the_line(evidence: Path) -> None:
     assert info.value.line == 2
 
 
+def test_telegram_nested_too_deep_is_a_read_error_naming_the_line(tmp_path: Path) -> None:
+    # Brackets inside a string do not nest; the real nesting starts on line 3.
+    path = tmp_path / "result.json"
+    text = '{"messages": [\n {"text": "' + '[{\\"' * 600 + '"},\n'
+    path.write_text(text + "[" * 5000 + "]" * 5000 + "]}")
+    with pytest.raises(ReadError, match="nested more than 500 levels deep") as info:
+        read(path)
+    assert info.value.line == 3
+
+
 def test_sms_backup(evidence: Path) -> None:
     out = read(evidence / "sms-20240312.xml")
     assert out.records is not None and out.document is not None

@@ -19,6 +19,9 @@ from palermo.ingest.readers.base import (
 )
 
 _KEYS = re.compile(rb'"(messages|chats|personal_information)"\s*:')
+# A JSON string (skipped whole: brackets inside it do not nest) or a bracket.
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+_DEEP = 500  # levels reported as too deep (Python's parser stops at about 1,000)
 
 
 class TelegramJsonReader:
@@ -36,6 +39,14 @@ class TelegramJsonReader:
             raise ReadError(
                 file, f"not valid JSON: {exc.msg}", exc.lineno, column=str(exc.colno)
             ) from exc
+        except RecursionError:
+            # The parser recurses once per level; a real export nests a few levels.
+            raise ReadError(
+                file,
+                f"arrays or objects nested more than {_DEEP:,} levels deep: not a Telegram"
+                " export, and too deep to read",
+                _deep_line(text),
+            ) from None
         chats = _chats(data, file)
         records: list[RecordRow] = []
         pages: list[Page] = []
@@ -99,6 +110,20 @@ class TelegramJsonReader:
             },
         )
         return ReadOutput(source_kind="chat", records=iter(records), document=doc)
+
+
+def _deep_line(text: str) -> int | None:
+    """The line on which the nesting first goes deeper than ``_DEEP`` levels."""
+    depth = 0
+    for match in _NESTING.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > _DEEP:
+                return text.count("\n", 0, match.start()) + 1
+        elif token in ("]", "}"):
+            depth = max(depth - 1, 0)
+    return None
 
 
 def _chats(data: Any, file: str) -> list[dict[str, Any]]:
