@@ -37,6 +37,7 @@ def _context(db: Path, data: Path) -> Any:
     from palermo.services.context import Context
     from palermo.settings import Settings
 
+    db.parent.mkdir(parents=True, exist_ok=True)
     key_file = db.with_suffix(".key")
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))
