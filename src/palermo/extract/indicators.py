@@ -566,10 +566,12 @@ def find_indicators(
     asks = [is_question(s.text) for s in sentences]
     lemma_lines: dict[str, _Lemmas | None] = {}
     laws: dict[int, bool] = {}
-    # Every prefilter literal is looked for once per page, not once per pattern, and all
-    # of them in one pass over the page (Aho-Corasick: overlapping occurrences included).
-    literals = _surface_literals(catalogue)
-    present = {lit for _, lit in literals.iter(lower)} if literals is not None else set()
+    # Only the patterns whose prefilter words or lemmas are on the page are visited (in
+    # catalogue order, so the first pattern to hit in a sentence still wins). Every
+    # prefilter literal is looked for in one pass over the page (overlaps included).
+    plan = _plan(catalogue)
+    found_in = plan.literals.iter(lower) if plan.literals is not None else ()
+    present = {lit for _, lit in found_in}
     found: dict[tuple[int, int], tuple[int, int, CompiledPattern, str | None]] = {}
     sentences_with: dict[str, set[int]] = {}
 
@@ -584,9 +586,6 @@ def find_indicators(
                 i = lower.find(literal, i + 1)
         return got
 
-    # Only the patterns whose prefilter words or lemmas are on the page are visited (in
-    # catalogue order, so the first pattern to hit in a sentence still wins).
-    plan = _plan(catalogue)
     candidates = set(plan.always)
     for lit in present:
         candidates.update(plan.by_literal.get(lit, ()))
@@ -689,36 +688,6 @@ def find_indicators(
     return out
 
 
-def _surface_literals(catalogue: Sequence[CompiledIndicator]) -> ahocorasick.Automaton | None:
-    """An automaton over the prefilter literals of the surface patterns (each found as
-    itself), or None when no surface pattern has one."""
-    key = tuple(id(ci) for ci in catalogue)
-    if key in _LITERALS:
-        return _LITERALS[key]
-    every = sorted(
-        {
-            lit
-            for ci in catalogue
-            for p in ci.patterns
-            if not p.on_lemmas and p.literals is not None
-            for lit in p.literals
-        }
-    )
-    automaton: ahocorasick.Automaton | None = None
-    if every:
-        automaton = ahocorasick.Automaton()
-        for lit in every:
-            automaton.add_word(lit, lit)
-        automaton.make_automaton()
-    if len(_LITERALS) > 8:
-        _LITERALS.clear()
-    _LITERALS[key] = automaton
-    return automaton
-
-
-_LITERALS: dict[tuple[int, ...], ahocorasick.Automaton | None] = {}
-
-
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """The catalogue's patterns in order, indexed by what lets them be skipped."""
@@ -730,6 +699,8 @@ class _Plan:
     # Patterns with nothing to be skipped by (tried on every page).
     always: tuple[int, ...]
     languages: tuple[str, ...]
+    # The keys of by_literal as one Aho-Corasick automaton (None when there are none).
+    literals: ahocorasick.Automaton | None
 
 
 def _plan(catalogue: Sequence[CompiledIndicator]) -> _Plan:
@@ -756,6 +727,7 @@ def _plan(catalogue: Sequence[CompiledIndicator]) -> _Plan:
             {lang: {w: tuple(ids) for w, ids in m.items()} for lang, m in by_anchor.items()},
             tuple(always),
             languages,
+            _automaton(by_literal),
         )
         if len(_PLANS) > 8:
             _PLANS.clear()
@@ -764,6 +736,17 @@ def _plan(catalogue: Sequence[CompiledIndicator]) -> _Plan:
 
 
 _PLANS: dict[tuple[int, ...], _Plan] = {}
+
+
+def _automaton(words: Iterable[str]) -> ahocorasick.Automaton | None:
+    """An automaton that finds each of ``words`` as itself, or None for no words."""
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    if len(automaton) == 0:
+        return None
+    automaton.make_automaton()
+    return automaton
 
 
 def _sentence_matches(
