@@ -266,6 +266,44 @@ def test_sealed_batches_refuse_a_row_of_another_width(ctx: Context) -> None:
         list(sealed.sealed_batches([row, row[:-1]], cipher))
 
 
+@pytest.mark.parametrize("blob", [None, bytearray])
+def test_random_columns_left_as_text_are_sealed_later_the_same_way(ctx: Context, blob: Any) -> None:
+    cipher = ColumnCipher(ctx.keyring.master)
+    rows = [
+        (1, "message", None, "+12025550101", None, None, None, None, "sms", "hi", None, None, None),
+        (
+            2,
+            "message",
+            None,
+            "+12025550102",
+            None,
+            None,
+            None,
+            None,
+            "sms",
+            None,
+            None,
+            None,
+            '{"message_id":"m2"}',
+        ),
+    ]
+    ((_, left),) = sealed.sealed_batches(rows, cipher, blob=blob, random=False)
+    assert left[9] == ["hi", None] and left[12] == [None, '{"message_id":"m2"}']
+    ((_, whole),) = sealed.sealed_batches(rows, cipher, blob=blob)
+    assert left[3] == whole[3]  # the deterministic columns are sealed either way
+    sealed.random_column_sealer(cipher, blob)(left)
+    for later, at_once in zip(left, whole, strict=True):
+        if later is None or at_once is None:
+            assert later is at_once
+            continue
+        assert [type(v) for v in later] == [type(v) for v in at_once]
+    for i, label in ((9, "records.body"), (12, "records.attrs")):
+        column = left[i]
+        assert column is not None
+        texts = [None if v is None else cipher.open(v, label) for v in column]
+        assert texts == [row[i] for row in rows]
+
+
 def test_the_load_cache_lasts_the_file_and_the_pool_gets_the_usual_one_back(
     ctx: Context,
     prosecutor: Actor,

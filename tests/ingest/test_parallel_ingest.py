@@ -164,6 +164,7 @@ def _count(ctx: Context, model: type) -> int:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+@pytest.mark.parametrize("writer_seals", [False, True], ids=["worker-seals", "writer-seals"])
 def test_the_worker_stores_exactly_what_the_serial_path_stores(
     ctx: Context,
     prosecutor: Actor,
@@ -173,11 +174,26 @@ def test_the_worker_stores_exactly_what_the_serial_path_stores(
     evidence: Path,
     used: list[str],
     monkeypatch: pytest.MonkeyPatch,
+    writer_seals: bool,
 ) -> None:
+    # A load that rebuilds the indexes (SQLite) leaves the body and attributes to the
+    # writer to seal; any other load has the worker seal everything.
+    sealers: list[bool] = []
+    made = pipeline.random_column_sealer
+
+    def spy(*args: Any) -> Any:
+        sealers.append(True)
+        return made(*args)
+
+    monkeypatch.setattr(pipeline, "random_column_sealer", spy)
+    if writer_seals:
+        monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 0)
     write("calls.csv", _calls(1500))
     write("payments.csv", _payments(900))
     parallel = ingest_path(ctx, prosecutor, case_ref, evidence)
     assert sorted(used) == ["call", "payment"]
+    # The first file loaded into the empty table rebuilds its indexes; the second does not.
+    assert len(sealers) == (1 if writer_seals and ctx.db.dialect == "sqlite" else 0)
     monkeypatch.setattr(ctx.settings, "ingest_worker", False)
     serial = ingest_path(ctx, prosecutor, _other_case(ctx, prosecutor, unit_id), evidence)
     assert sorted(used) == ["call", "payment"]  # the second run read in this process

@@ -133,6 +133,16 @@ def insert_sealed(
     raise NotImplementedError(f"bulk insert for {dialect}")
 
 
+def rebuilds_indexes(session: Session, expected_rows: int) -> bool:
+    """Whether a load of about ``expected_rows`` records in this session's transaction
+    drops the record indexes and builds them again at the end (SQLite, a load at least as
+    large as the table): the writer then only appends, and has CPU to spare meanwhile."""
+    if not wants_text(session) or expected_rows < REBUILD_MIN_ROWS:
+        return False
+    raw: Any = session.connection().connection.driver_connection
+    return bool(_indexes_to_rebuild(raw, expected_rows))
+
+
 def _sqlite_insert(
     raw: Any,
     case_id: int,

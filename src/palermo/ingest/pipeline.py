@@ -4,7 +4,10 @@ A large CSV costs about as much CPU to read (parse, normalise, check, seal) as t
 write into the database. :class:`ParallelRead` hands the reading to a worker
 process, which runs exactly the serial path's code (``StructuredReader.rows`` then
 ``sealed.sealed_batches``) and streams the sealed column batches back through a pipe,
-while the ingest service inserts each batch as it arrives. Only the reading moves:
+while the ingest service inserts each batch as it arrives. When the writer would mostly
+wait (a SQLite load that builds the indexes at the end only appends rows), the worker
+leaves the randomly sealed columns (body, attributes) as text and the writer seals them
+(``writer_seals``): the two processes then share the CPU work about evenly. Only the reading moves:
 the database work (the evidence row, every insert, the identifiers, the audit entry,
 the commit) stays in the caller's one transaction, so a file is still loaded whole or
 not at all, and a bad line found by the worker stops the file with the same
@@ -35,6 +38,8 @@ from typing import Any
 
 from palermo.ingest.readers.base import ReadContext
 from palermo.ingest.readers.structured import RowStream, StructuredReader
+from palermo.ingest.sealed import random_column_sealer
+from palermo.security.sealing import ColumnCipher
 
 # Files with fewer data lines than this are read in the calling process: starting
 # the exchange costs more than it saves on small files.
@@ -87,8 +92,24 @@ class ParallelRead:
         as_text: bool,
         master: bytes,
         blob: bool,
+        writer_seals: bool = False,
     ) -> None:
-        self._task = (kind, str(path), context, as_text, master, blob, PIPE_BATCH_ROWS)
+        self._task = (
+            kind,
+            str(path),
+            context,
+            as_text,
+            master,
+            blob,
+            PIPE_BATCH_ROWS,
+            not writer_seals,
+        )
+        # The randomly sealed columns, sealed here when the worker leaves them.
+        self._seal_randoms = (
+            random_column_sealer(ColumnCipher(master), bytearray if blob else None)
+            if writer_seals
+            else None
+        )
         self._worker: _Worker | None = None
         # "reading" until the last batch, then "keys" until the search keys came.
         self._stage = "reading"
@@ -123,6 +144,8 @@ class ParallelRead:
         while True:
             message = self._receive()
             if message[0] == "batch":
+                if self._seal_randoms is not None:
+                    self._seal_randoms(message[2])
                 yield message[1], message[2]
                 continue
             _, identifiers, forms, warnings, bad_rows = message
@@ -300,7 +323,7 @@ def _serve(conn: Connection) -> None:
             task = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        kind, path, context, as_text, master, blob, size = task
+        kind, path, context, as_text, master, blob, size, random = task
         try:
             cipher = ciphers.get(master)
             if cipher is None:
@@ -309,7 +332,7 @@ def _serve(conn: Connection) -> None:
             stream = StructuredReader(kind).rows(Path(path), context, as_text=as_text)
             send(("open", stream.kind, stream.encoding))
             for n, columns in sealed_batches(
-                stream.rows, cipher, size, blob=bytearray if blob else None
+                stream.rows, cipher, size, blob=bytearray if blob else None, random=random
             ):
                 send(("batch", n, columns))
             found = stream.identifiers

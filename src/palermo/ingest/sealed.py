@@ -34,12 +34,18 @@ def sealed_batches(
     cipher: ColumnCipher,
     size: int | None = None,
     blob: Callable[[bytes], Any] | None = bytearray,
+    *,
+    random: bool = True,
 ) -> Iterator[tuple[int, Columns]]:
     """``rows`` in batches of ``size`` (default ``BATCH_ROWS``), each as (row count,
     columns), with the fields that can name a person encrypted as the record columns'
     types (``palermo.store.types``) would store them: the raw bulk paths bypass them.
     Endpoints and places are sealed deterministically, so each distinct value is sealed
     once (the same phones, accounts and places recur on thousands of rows).
+
+    ``random=False`` leaves the randomly sealed columns (body, attrs) as text, for
+    :func:`seal_random_columns` to seal elsewhere: the reading process then hands that
+    share of the work to the writer when the writer would otherwise wait for it.
 
     Columnar on purpose: one pass in C per column (``map`` of an ``itemgetter``) replaces
     a tuple per row, a column that is empty throughout is left out of the INSERT (binding
@@ -48,10 +54,10 @@ def sealed_batches(
     lookup ``bytes`` go through; None keeps ``bytes`` (PostgreSQL's COPY takes either)."""
     fixed = cipher.seal_fixed
     caches: dict[str, dict[str, Any]] = {}
-    randoms = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
     rows, size = iter(rows), size or BATCH_ROWS
     width = len(ROW_FIELDS)
     getters = [itemgetter(i) for i in range(width)]
+    seal_randoms = random_column_sealer(cipher, blob) if random else None
 
     def seal_fixed(column: list[Any], label: str) -> list[Any]:
         cache = caches.setdefault(label, {})
@@ -62,14 +68,6 @@ def sealed_batches(
                 sealed = fixed(value, label)
                 cache[value] = sealed if blob is None else blob(sealed)
         return list(map(cache.get, column))  # cache.get(None) is None
-
-    def seal_random(column: list[Any], label: str) -> list[Any]:
-        seal = randoms[label]
-        if None in column:
-            if blob is None:
-                return [None if v is None else seal(v) for v in column]
-            return [None if v is None else blob(seal(v)) for v in column]
-        return list(map(seal, column) if blob is None else map(blob, map(seal, column)))
 
     while batch := list(islice(rows, size)):
         n = len(batch)
@@ -86,11 +84,33 @@ def sealed_batches(
             column = columns[i]
             if column is not None:
                 columns[i] = seal_fixed(column, label)
+        if seal_randoms is not None:
+            seal_randoms(columns)
+        yield n, columns
+
+
+def random_column_sealer(
+    cipher: ColumnCipher, blob: Callable[[bytes], Any] | None = bytearray
+) -> Callable[[Columns], None]:
+    """A function that seals, in place, the randomly sealed columns (body, attrs) of a
+    batch from :func:`sealed_batches` made with ``random=False``."""
+    sealers = {label: cipher.random_sealer(label) for _, label in _RANDOM_COLUMNS}
+
+    def seal_column(column: list[Any], label: str) -> list[Any]:
+        seal = sealers[label]
+        if None in column:
+            if blob is None:
+                return [None if v is None else seal(v) for v in column]
+            return [None if v is None else blob(seal(v)) for v in column]
+        return list(map(seal, column) if blob is None else map(blob, map(seal, column)))
+
+    def seal_columns(columns: Columns) -> None:
         for i, label in _RANDOM_COLUMNS:
             column = columns[i]
             if column is not None:
-                columns[i] = seal_random(column, label)
-        yield n, columns
+                columns[i] = seal_column(column, label)
+
+    return seal_columns
 
 
 _CACHE_ENTRIES = 200_000

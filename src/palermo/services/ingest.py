@@ -525,6 +525,10 @@ def _insert_structured(
             as_text=as_text,
             master=ctx.keyring.master,
             blob=as_text,
+            # A writer that only appends (the indexes are built at the end) waits on the
+            # reader: it then seals the body and attributes itself. Otherwise updating the
+            # indexes (or PostgreSQL's server) keeps this process busy enough.
+            writer_seals=bulk.rebuilds_indexes(session, total),
         )
         try:
             stream = parallel.open()
