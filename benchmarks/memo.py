@@ -114,18 +114,9 @@ def reader(ctx: Context) -> Actor:
 
 def forget_memory() -> None:
     """Forget every view this process holds (the stored ones stay), as a restart would."""
-    from palermo.services import cases, elements, memo, money, network, record_stats, timeline
+    from palermo.services import derived_views, memo, timeline
 
-    for kept in (
-        network._views,
-        elements._assessments,
-        memo._analyses,
-        money._views,
-        timeline._facts_kept,
-        record_stats._kept,
-        cases._identifiers,
-    ):
-        kept.clear_memory()
+    derived_views.forget_memory()
     timeline._pages.clear()
     for rendered in (memo._redactors, memo._rendered, memo._rendered_fresh):
         rendered.clear()

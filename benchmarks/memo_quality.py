@@ -31,7 +31,7 @@ from typing import Any
 
 from pypdf import PdfReader
 
-from palermo.services import cases, memo, network
+from palermo.services import cases, derived_views
 from palermo.services.context import Context
 from palermo.services.demo import DEMO_CASES, build_demo, demo_password
 from palermo.services.memo import export_memo
@@ -50,8 +50,7 @@ def _reviewer() -> Any:
 
 
 def _cold() -> None:
-    network._views.clear_memory()
-    memo._analyses.clear_memory()
+    derived_views.forget_memory()
 
 
 def _pages(pdf: bytes) -> tuple[int, int | None]:

@@ -65,12 +65,11 @@ def counting(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[in
 
 
 def forget_kept_views() -> None:
-    """Empty this process's memory of the kept analysis views (Network, Elements, memo,
-    Money), as a restart or a second worker would have it; stored views stay stored."""
-    from palermo.services import elements, memo, money, network
+    """Empty this process's memory of every kept view (Network, Elements, memo, Money,
+    counts, lists), as a restart or a second worker would have it; stored views stay."""
+    from palermo.services import derived_views
 
-    for kept in (network._views, elements._assessments, memo._analyses, money._views):
-        kept.clear_memory()
+    derived_views.forget_memory()
 
 
 @contextmanager

@@ -279,3 +279,23 @@ def test_casework_keeps_the_stored_views(
         assert computed == [1]
     finally:
         other.db.dispose()
+
+
+def test_forgetting_memory_forgets_every_kind_of_view(ctx: Context) -> None:
+    """Every kind of view a service module defines is forgotten by one call: a view kind
+    added later cannot be missed by the restart the tests and benchmarks simulate."""
+    import importlib
+    import pkgutil
+
+    import palermo.services
+
+    kinds = []
+    for info in pkgutil.iter_modules(palermo.services.__path__):
+        module = importlib.import_module(f"palermo.services.{info.name}")
+        kinds += [v for v in vars(module).values() if isinstance(v, derived_views.KeptView)]
+    assert len(kinds) >= 8  # network, elements, memo, money, timeline, counts, two lists
+    for number, kept in enumerate(kinds):
+        kept.memory.get_or_compute(ctx, 10_000 + number, "print", "variant", lambda: "value")
+        assert len(kept.memory) == 1
+    derived_views.forget_memory()
+    assert [len(kept.memory) for kept in kinds] == [0] * len(kinds)

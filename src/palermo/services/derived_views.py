@@ -169,6 +169,7 @@ class KeptView(Generic[T]):
         self.durable = durable
         self.memory: CaseViewCache[T] = CaseViewCache(max_entries=max_entries)
         self.counts = Counts()
+        _EVERY_KIND.append(self)
 
     def get(
         self,
@@ -279,3 +280,14 @@ class KeptView(Generic[T]):
     def clear_memory(self) -> None:
         """Forget what this process holds (as a restart would); the table stays."""
         self.memory.clear()
+
+
+# Every kind of view defined in this process (each is made once, at import).
+_EVERY_KIND: list[KeptView[Any]] = []
+
+
+def forget_memory() -> None:
+    """Forget every view of every kind this process holds in memory, as a restart or a
+    second worker would have it; the stored views stay stored."""
+    for kept in _EVERY_KIND:
+        kept.clear_memory()
