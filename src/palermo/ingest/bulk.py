@@ -137,7 +137,7 @@ def rebuilds_indexes(session: Session, expected_rows: int) -> bool:
     """Whether a load of about ``expected_rows`` records in this session's transaction
     drops the record indexes and builds them again at the end (SQLite, a load at least as
     large as the table): the writer then only appends, and has CPU to spare meanwhile."""
-    if not wants_text(session) or expected_rows < REBUILD_MIN_ROWS:
+    if not wants_text(session):
         return False
     raw: Any = session.connection().connection.driver_connection
     return bool(_indexes_to_rebuild(raw, expected_rows))

@@ -7,11 +7,11 @@ process, which runs exactly the serial path's code (``StructuredReader.rows`` th
 while the ingest service inserts each batch as it arrives. When the writer would mostly
 wait (a SQLite load that builds the indexes at the end only appends rows), the worker
 leaves the randomly sealed columns (body, attributes) as text and the writer seals them
-(``writer_seals``): the two processes then share the CPU work about evenly. Only the reading moves:
-the database work (the evidence row, every insert, the identifiers, the audit entry,
-the commit) stays in the caller's one transaction, so a file is still loaded whole or
-not at all, and a bad line found by the worker stops the file with the same
-ReadError (file, line and column) the serial path raises, before anything commits.
+(``writer_seals``): the two processes then share the CPU work about evenly. Only the
+reading moves: the database work (the evidence row, every insert, the identifiers, the
+audit entry, the commit) stays in the caller's one transaction, so a file is still
+loaded whole or not at all, and a bad line found by the worker stops the file with the
+same ReadError (file, line and column) the serial path raises, before anything commits.
 
 Used for large files when a CPU is free for it (:func:`worth_it`). The worker is
 started once per process (a program of its own, ``python -m palermo.ingest.pipeline``:

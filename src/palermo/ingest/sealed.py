@@ -44,7 +44,7 @@ def sealed_batches(
     once (the same phones, accounts and places recur on thousands of rows).
 
     ``random=False`` leaves the randomly sealed columns (body, attrs) as text, for
-    :func:`seal_random_columns` to seal elsewhere: the reading process then hands that
+    :func:`random_column_sealer` to seal elsewhere: the reading process then hands that
     share of the work to the writer when the writer would otherwise wait for it.
 
     Columnar on purpose: one pass in C per column (``map`` of an ``itemgetter``) replaces
