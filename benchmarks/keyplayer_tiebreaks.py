@@ -30,16 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from network import DATA, average_precision, read_network, read_split
+from palermo.analysis.keyplayers import percentile_rank
 
 Floats = npt.NDArray[np.float64]
-
-
-def _rank(values: Floats) -> Floats:
-    """Average rank (ties share it), for the rank votes."""
-    ordered = np.sort(values)
-    low = np.searchsorted(ordered, values, side="left")
-    high = np.searchsorted(ordered, values, side="right") - 1
-    return np.asarray((low + high) / 2, dtype=np.float64)
 
 
 def measures(edges: list[tuple[str, str, int]]) -> tuple[list[str], dict[str, Floats]]:
@@ -76,10 +69,10 @@ def measures(edges: list[tuple[str, str, int]]) -> tuple[list[str], dict[str, Fl
         "neighbours' degree": np.array([degree[g.neighbors(v)].sum() for v in range(n)]),
         "eigenvector": np.round(np.asarray(_eigenvector(g), float), 9),
     }
-    brokerage = _rank(found["betweenness"]) + _rank(found["-constraint"])
-    found["vote: betweenness, constraint, reach2"] = brokerage + _rank(reach2)
-    found["vote: betweenness, constraint, core"] = brokerage + _rank(core)
-    found["vote: betweenness, constraint, records"] = brokerage + _rank(found["records"])
+    brokerage = percentile_rank(found["betweenness"]) + percentile_rank(found["-constraint"])
+    found["vote: betweenness, constraint, reach2"] = brokerage + percentile_rank(reach2)
+    found["vote: betweenness, constraint, core"] = brokerage + percentile_rank(core)
+    found["vote: betweenness, constraint, records"] = brokerage + percentile_rank(found["records"])
     return people, found
 
 

@@ -83,7 +83,7 @@ class KeyPlayerReport:
     seconds: dict[str, float] = field(default_factory=dict)  # time per step
 
 
-def _pct_rank(x: FloatArray) -> FloatArray:
+def percentile_rank(x: FloatArray) -> FloatArray:
     """Percentile rank in [0, 1]; ties share their average rank."""
     if len(x) == 0:
         return x
@@ -245,12 +245,12 @@ def key_players(
         key[short] = structural_key(
             deg[short].astype(float), strength[short], cons[short], btw[short]
         )
-        structure = _pct_rank(key[short])
+        structure = percentile_rank(key[short])
         parts = []
         if role_score[short].any():
             parts.append(organising[short])
         if money[short].any():
-            parts.append(_pct_rank(money[short]))
+            parts.append(percentile_rank(money[short]))
         blended = structure
         if parts:
             evidence = sum(parts) / len(parts)
