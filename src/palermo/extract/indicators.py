@@ -652,25 +652,9 @@ def find_indicators(
         confidence = pattern.confidence
         if len(sentence.text.split()) > 60:
             confidence *= 0.9  # long run-on sentences give looser evidence
-        details: dict[str, object] = {
-            "indicator": ind.id,
-            "label": ind.indicator.label,
-            "source": ind.indicator.source,
-            "group": ind.indicator.group,
-            "concepts": list(ind.indicator.concepts),
-            "sentence": text[sentence.start : sentence.end],
-            "sentence_span": (sentence.start, sentence.end),
-            "pattern": pattern.source,
-            "language": pattern.language,
-        }
-        if ind.indicator.own_words:
-            details["own_words"] = True
-        else:
-            agent, patient = roles(text, sentence.start, sentence.end, start, end)
-            if agent is not None:
-                details["agent"], details["agent_span"] = text[agent[0] : agent[1]], agent
-            if patient is not None:
-                details["patient"], details["patient_span"] = text[patient[0] : patient[1]], patient
+        details = _hit_details(text, ind, sentence.start, sentence.end, start, end)
+        details["pattern"] = pattern.source
+        details["language"] = pattern.language
         if why:
             details["blocked"] = why
             confidence = 0.0
@@ -686,6 +670,53 @@ def find_indicators(
             )
         )
     return out
+
+
+def _hit_details(
+    text: str, ind: CompiledIndicator, lo: int, hi: int, start: int, end: int
+) -> dict[str, object]:
+    """What a hit of ``ind`` at ``start:end`` in the sentence ``lo:hi`` says: the indicator,
+    the concepts it supports, its sentence and, where the sentence says so, who did it
+    (agent) to whom (patient). The same for a found hit and one tagged by hand."""
+    details: dict[str, object] = {
+        "indicator": ind.id,
+        "label": ind.indicator.label,
+        "source": ind.indicator.source,
+        "group": ind.indicator.group,
+        "concepts": list(ind.indicator.concepts),
+        "sentence": text[lo:hi],
+        "sentence_span": (lo, hi),
+    }
+    if ind.indicator.own_words:
+        details["own_words"] = True
+    else:
+        agent, patient = roles(text, lo, hi, start, end)
+        if agent is not None:
+            details["agent"], details["agent_span"] = text[agent[0] : agent[1]], agent
+        if patient is not None:
+            details["patient"], details["patient_span"] = text[patient[0] : patient[1]], patient
+    return details
+
+
+def tagged_by_hand(text: str, start: int, end: int, indicator_id: str, page: int = 1) -> Extraction:
+    """The hit a person tags by hand at ``start:end`` of a page's ``text`` (a passage the
+    patterns missed): the same details as a found hit, its sentence widened to the whole
+    sentences the passage touches, confidence 1. Raises KeyError for an unknown indicator
+    and ValueError for a span outside the text or holding no word."""
+    if not 0 <= start < end <= len(text) or not text[start:end].strip():
+        raise ValueError(f"characters {start}-{end} hold no passage of this page")
+    ind = next((i for i in load_indicators() if i.id == indicator_id), None)
+    if ind is None:
+        raise KeyError(indicator_id)
+    norm = text.replace("’", "'")  # as find_indicators splits (same length)
+    sentences = bounded(split_sentences(norm), norm)
+    touched = [s for s in sentences if s.start < end and s.end > start] or [
+        Sentence(start, end, text[start:end])
+    ]
+    lo, hi = min(start, touched[0].start), max(end, touched[-1].end)
+    details = _hit_details(text, ind, lo, hi, start, end)
+    details["by_hand"] = True
+    return Extraction("indicator", text[start:end], ind.id, page, (start, end), 1.0, details)
 
 
 @dataclass(frozen=True, slots=True)

@@ -136,6 +136,7 @@ class Suggestion:
     decided_by: str | None
     decided_at: datetime | None
     note: str | None = None  # e.g. an ambiguous name, or a suppressed indicator
+    origin: str = "machine"  # "human": a passage a person tagged (tagging.tag_indicator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,6 +475,7 @@ class _Describer:
             decided_by=self.user(a.decided_by),
             decided_at=a.decided_at,
             note=note,
+            origin=a.origin or "machine",
         )
 
 
@@ -589,6 +591,23 @@ def _screens(lengths: list[tuple[int, int]], unit: str) -> list[list[_Slice]]:
                 [_Slice(number, start, min(length, start + SCREEN_CHARS), part + 1, parts)]
             )
     return screens
+
+
+def screen_holding(session: Session, document: Document, page: int, offset: int) -> int:
+    """The screen of :func:`document_view` that shows character ``offset`` of ``page``."""
+    unit = "message" if (document.doc_metadata or {}).get("locator") == "message" else "page"
+    lengths = [
+        (int(n), len(text or ""))
+        for n, text in session.execute(
+            select(DocumentPage.number, DocumentPage.text)
+            .where(DocumentPage.document_id == document.id)
+            .order_by(DocumentPage.number)
+        )
+    ]
+    for number, screen in enumerate(_screens(lengths, unit), start=1):
+        if any(s.number == page and s.start <= offset < max(s.end, s.start + 1) for s in screen):
+            return number
+    return 1
 
 
 def document_view(

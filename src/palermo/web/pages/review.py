@@ -10,9 +10,13 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, ocr, review
-from palermo.web.auth import CtxDep, PageUser
+from palermo.services import cases, ocr, review, tagging
+from palermo.services.context import Context
+from palermo.services.errors import InvalidInput
+from palermo.web.auth import CtxDep, PageUser, UserInfo
+from palermo.web.form_errors import field_errors
 from palermo.web.pages.cases import _case_page, _page_numbers, case_path
+from palermo.words import human
 
 router = APIRouter()
 
@@ -104,6 +108,73 @@ def document(
     evidence_file_id: int,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
+    return _document_page(request, ctx, user, reference, evidence_file_id, page)
+
+
+TAG_FIELDS = ("indicator", "passage", "page", "occurrence")
+
+
+@router.post("/cases/{reference}/documents/{evidence_file_id}/tag")
+def tag(
+    request: Request,
+    ctx: CtxDep,
+    user: PageUser,
+    reference: str,
+    evidence_file_id: int,
+    indicator: Annotated[str, Form(max_length=64)] = "",
+    passage: Annotated[str, Form(max_length=tagging.MAX_PASSAGE + 200)] = "",
+    page: Annotated[str, Form(max_length=12)] = "",
+    start: Annotated[str, Form(max_length=12)] = "",
+    occurrence: Annotated[str, Form(max_length=12)] = "",
+    screen: Annotated[int, Form(ge=1)] = 1,
+) -> Response:
+    """Tag a passage the extraction missed; on a mistake the screen again with the form
+    open, the words kept and the field at fault named."""
+    values = {"indicator": indicator, "passage": passage, "page": page, "occurrence": occurrence}
+    try:
+        tagged = tagging.tag_indicator(
+            ctx,
+            user.actor,
+            reference,
+            evidence_file_id,
+            page=_whole_number("page", page, required=True) or 1,
+            passage=passage,
+            indicator=indicator,
+            start=_whole_number("start", start),
+            occurrence=_whole_number("occurrence", occurrence),
+        )
+    except InvalidInput as error:
+        errors = field_errors(error, TAG_FIELDS)
+        return _document_page(
+            request, ctx, user, reference, evidence_file_id, screen, errors, values, 422
+        )
+    base = case_path(reference, f"/documents/{evidence_file_id}")
+    where = f"?page={tagged.screen}" if tagged.screen != 1 else ""
+    return RedirectResponse(f"{base}{where}#sug-{tagged.assertion_id}", status_code=303)
+
+
+def _whole_number(field: str, raw: str, required: bool = False) -> int | None:
+    raw = raw.strip()
+    if not raw:
+        if required:
+            raise InvalidInput(f"{field}: give the page (or message) number")
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise InvalidInput(f"{field}: a whole number from 1, not “{raw[:12]}”")
+    return int(raw)
+
+
+def _document_page(
+    request: Request,
+    ctx: Context,
+    user: UserInfo,
+    reference: str,
+    evidence_file_id: int,
+    page: int,
+    tag_errors: dict[str, list[str]] | None = None,
+    tag_values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
     case = cases.get_case(ctx, user.actor, reference)
     view = review.document_view(ctx, user.actor, reference, evidence_file_id, page)
     base = case_path(case.reference, f"/documents/{evidence_file_id}")
@@ -113,7 +184,7 @@ def document(
 
     by_id = {s.id: s for s in view.suggestions}
     scan = ocr.document_ocr(ctx, user.actor, reference, evidence_file_id, view.suggestions)
-    return _case_page(
+    response = _case_page(
         request,
         user,
         case,
@@ -129,8 +200,21 @@ def document(
             "can_decide": user.actor.can(Permission.DECIDE),
             "can_ingest": user.actor.can(Permission.INGEST),
             "sub": "documents",
+            "indicator_groups": _indicator_groups(),
+            "tag_errors": tag_errors or {},
+            "tag_values": tag_values or {},
         },
     )
+    response.status_code = status_code
+    return response
+
+
+def _indicator_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The indicators a passage can be tagged with, under their group's label."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for ident, label, group in tagging.indicator_choices():
+        groups.setdefault(human(group), []).append((ident, label))
+    return list(groups.items())
 
 
 @router.get("/cases/{reference}/suggestions")
