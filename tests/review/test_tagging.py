@@ -302,3 +302,34 @@ def test_the_form_tags_redirects_to_the_hit_and_shows_mistakes_with_the_words_ke
     assert done.headers["location"] == f"{url}#sug-{tagged.id}"
     shown = unescape(client.get(url).text)
     assert "tagged by hand" in shown
+
+
+def test_the_api_tags_and_names_the_field_of_a_mistake(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    people: dict[str, int],
+    tmp_path: Path,
+    sign_in: SignIn,
+) -> None:
+    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
+    client = sign_in(prosecutor.username)
+    token = csrf_from(client.get("/cases").text)
+    url = f"/api/cases/{case_ref}/documents/{file_id}/indicators"
+    body = {"page": 1, "passage": TWICE, "indicator": "restriction_of_movement"}
+    asked = client.post(url, json=body, headers={"X-CSRF-Token": token})
+    assert asked.status_code == 422
+    assert asked.json()["detail"].startswith("occurrence: the passage occurs 2 times")
+    done = client.post(url, json={**body, "occurrence": 2}, headers={"X-CSRF-Token": token})
+    assert done.status_code == 201, done.text
+    second = STATEMENT.index(TWICE, STATEMENT.index(TWICE) + 1)
+    assert done.json() | {"assertion_id": 0} == {
+        "assertion_id": 0,
+        "page": 1,
+        "span_start": second,
+        "span_end": second + len(TWICE),
+        "created": True,
+    }
+    listed = client.get(f"/api/cases/{case_ref}/suggestions", params={"type": "indicator"})
+    (item,) = [s for s in listed.json()["items"] if s["id"] == done.json()["assertion_id"]]
+    assert (item["origin"], item["status"]) == ("human", "confirmed")

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from palermo.services import review
+from palermo.services import review, tagging
 from palermo.web.api.models import MAX_ID, PageNo, PathId, UtcDateTime, error_responses
 from palermo.web.auth import ApiUser, CtxDep
 
@@ -44,6 +44,7 @@ class SuggestionOut(_FromService):
     decided_by: str | None
     decided_at: UtcDateTime | None
     note: str | None
+    origin: str = Field(description="machine (found by extraction) or human (tagged by hand)")
 
 
 class SuggestionPage(BaseModel):
@@ -54,6 +55,28 @@ class SuggestionPage(BaseModel):
     pages: int
     sort: str
     descending: bool
+
+
+class TagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    page: int = Field(ge=1, le=MAX_ID, description="Page (or message) number, from 1")
+    passage: str = Field(min_length=1, max_length=tagging.MAX_PASSAGE)
+    indicator: str = Field(max_length=64, description="An indicator id, e.g. withholding_wages")
+    start: int | None = Field(
+        default=None, ge=0, description="Where the passage starts in the page as you see it"
+    )
+    occurrence: int | None = Field(
+        default=None, ge=1, description="Which occurrence, when the passage occurs more than once"
+    )
+
+
+class TaggedOut(BaseModel):
+    assertion_id: int
+    page: int
+    span_start: int
+    span_end: int
+    created: bool = Field(description="False: a suggestion of the same indicator was confirmed")
 
 
 class DecisionIn(BaseModel):
@@ -119,4 +142,36 @@ def decide(
     """Confirm or reject one suggestion; who and when are stored and audited."""
     return SuggestionOut.model_validate(
         review.decide(ctx, user.actor, reference, assertion_id, body.decision)
+    )
+
+
+@router.post(
+    "/cases/{reference}/documents/{evidence_file_id}/indicators",
+    response_model=TaggedOut,
+    status_code=201,
+    responses=RESPONSES,
+)
+def tag_indicator(
+    ctx: CtxDep, user: ApiUser, reference: str, evidence_file_id: PathId, body: TagIn
+) -> TaggedOut:
+    """Tag a passage of a document as an indicator the extraction missed: stored confirmed,
+    in the caller's name, and audited. A passage that occurs more than once needs ``start``
+    or ``occurrence`` (422 otherwise, naming the field)."""
+    tagged = tagging.tag_indicator(
+        ctx,
+        user.actor,
+        reference,
+        evidence_file_id,
+        page=body.page,
+        passage=body.passage,
+        indicator=body.indicator,
+        start=body.start,
+        occurrence=body.occurrence,
+    )
+    return TaggedOut(
+        assertion_id=tagged.assertion_id,
+        page=tagged.page,
+        span_start=tagged.span[0],
+        span_end=tagged.span[1],
+        created=tagged.created,
     )
