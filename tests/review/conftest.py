@@ -14,6 +14,7 @@ from tests.helpers import csrf_from
 from palermo.security.permissions import Actor
 from palermo.services import cases
 from palermo.services.context import Context
+from palermo.services.ingest import ingest_path
 from palermo.store.models import PersonKind
 from palermo.web.app import create_app
 
@@ -96,6 +97,16 @@ def sign_in(ctx: Context, password: str) -> Iterator[SignIn]:
     yield make
     for client in clients:
         client.__exit__(None, None, None)
+
+
+def load_statement(ctx: Context, actor: Actor, case_ref: str, tmp_path: Path, text: str) -> int:
+    """``text`` loaded as ``statement.txt`` through the ingest service; its evidence file id."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "statement.txt").write_text(text)
+    (outcome,) = ingest_path(ctx, actor, case_ref, folder).files
+    assert outcome.evidence_file_id is not None
+    return outcome.evidence_file_id
 
 
 def upload_dirs(ctx: Context) -> list[Path]:

@@ -26,19 +26,14 @@ from .conftest import (
     MakeUserType,
     SignIn,
     csrf_from,
+    load_statement,
 )
 
 MARK = re.compile(r'<mark class="hl hl-(\w+) st-(\w+)[^"]*"[^>]*>([^<]*)</mark>')
 
 
 def _load(ctx: Context, prosecutor: Actor, case_ref: str, tmp_path: Path) -> int:
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "statement.txt").write_text(STATEMENT)
-    report = ingest_path(ctx, prosecutor, case_ref, folder)
-    (outcome,) = report.files
-    assert outcome.evidence_file_id is not None
-    return outcome.evidence_file_id
+    return load_statement(ctx, prosecutor, case_ref, tmp_path, STATEMENT)
 
 
 def _suggestions(ctx: Context, evidence_file_id: int) -> list[Assertion]:

@@ -19,10 +19,9 @@ from palermo.security.permissions import Actor
 from palermo.services import cases, elements, review, tagging
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput, PermissionDenied
-from palermo.services.ingest import ingest_path
 from palermo.store.models import Assertion, AuditEntry, Person, Role
 
-from .conftest import SUSPECT, VICTIM, MakeUserType, SignIn, csrf_from
+from .conftest import SUSPECT, VICTIM, MakeUserType, SignIn, csrf_from, load_statement
 
 MISSED = f"{SUSPECT} took everything the customers paid me."
 TWICE = f"{SUSPECT} watched the door."
@@ -35,13 +34,21 @@ STATEMENT = (
 )
 
 
-def _load(ctx: Context, actor: Actor, case_ref: str, tmp_path: Path) -> int:
-    folder = tmp_path / "evidence"
-    folder.mkdir()
-    (folder / "statement.txt").write_text(STATEMENT)
-    (outcome,) = ingest_path(ctx, actor, case_ref, folder).files
-    assert outcome.evidence_file_id is not None
-    return outcome.evidence_file_id
+@pytest.fixture
+def file_id(
+    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], tmp_path: Path
+) -> int:
+    """The statement, loaded into the case (its people known first)."""
+    return load_statement(ctx, prosecutor, case_ref, tmp_path, STATEMENT)
+
+
+def _member(
+    ctx: Context, prosecutor: Actor, case_ref: str, make_user: MakeUserType, role: Role
+) -> Actor:
+    """A new user of ``role``, made a member of the case."""
+    user = make_user(role)
+    cases.add_member(ctx, prosecutor, case_ref, user.username)
+    return user
 
 
 def _indicators(ctx: Context, evidence_file_id: int) -> list[Assertion]:
@@ -78,10 +85,9 @@ def _facts(value: Any) -> Iterator[elements.FactView]:
 
 
 def test_a_tagged_passage_is_a_confirmed_human_hit_the_elements_read(
-    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], tmp_path: Path
+    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], file_id: int
 ) -> None:
     assert not any(e.value == "withholding_wages" for e in find_indicators(MISSED))
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
     before = {a.id for a in _indicators(ctx, file_id)}
 
     words = "took everything the customers paid me"
@@ -118,9 +124,8 @@ def test_a_tagged_passage_is_a_confirmed_human_hit_the_elements_read(
 
 
 def test_a_passage_that_occurs_twice_is_asked_about_never_guessed(
-    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], tmp_path: Path
+    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], file_id: int
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
     first = STATEMENT.index(TWICE)
     second = STATEMENT.index(TWICE, first + 1)
     tag = dict(page=1, passage=TWICE, indicator="restriction_of_movement")
@@ -158,9 +163,8 @@ def test_a_passage_that_occurs_twice_is_asked_about_never_guessed(
 
 
 def test_a_found_suggestion_is_confirmed_not_doubled(
-    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], tmp_path: Path
+    ctx: Context, prosecutor: Actor, case_ref: str, people: dict[str, int], file_id: int
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
     (found,) = [a for a in _indicators(ctx, file_id) if a.value == "document_retention"]
     assert found.status == "suggested"
     tagged = tagging.tag_indicator(
@@ -195,11 +199,10 @@ def test_mistakes_name_their_field_and_store_nothing(
     prosecutor: Actor,
     case_ref: str,
     people: dict[str, int],
-    tmp_path: Path,
+    file_id: int,
     change: dict[str, Any],
     message: str,
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
     before = [(a.id, a.status) for a in _indicators(ctx, file_id)]
     tag: dict[str, Any] = {"page": 1, "passage": MISSED, "indicator": "withholding_wages"}
     with pytest.raises(InvalidInput, match=message):
@@ -212,12 +215,10 @@ def test_an_analyst_tags_in_the_redacted_text_and_learns_nothing_of_a_name(
     prosecutor: Actor,
     case_ref: str,
     people: dict[str, int],
-    tmp_path: Path,
+    file_id: int,
     make_user: MakeUserType,
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
-    analyst = make_user(Role.ANALYST)
-    cases.add_member(ctx, prosecutor, case_ref, analyst.username)
+    analyst = _member(ctx, prosecutor, case_ref, make_user, Role.ANALYST)
     pseudonym = _pseudonym(ctx, people["victim"])
     # The sealed name is on the page, but not in the text the analyst sees: not found,
     # exactly as for words that are nowhere.
@@ -260,12 +261,10 @@ def test_tagging_needs_the_right_to_decide(
     prosecutor: Actor,
     case_ref: str,
     people: dict[str, int],
-    tmp_path: Path,
+    file_id: int,
     make_user: MakeUserType,
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
-    advocate = make_user(Role.ADVOCATE)
-    cases.add_member(ctx, prosecutor, case_ref, advocate.username)
+    advocate = _member(ctx, prosecutor, case_ref, make_user, Role.ADVOCATE)
     with pytest.raises(PermissionDenied):
         tagging.tag_indicator(
             ctx, advocate, case_ref, file_id, page=1, passage=MISSED, indicator="withholding_wages"
@@ -277,10 +276,9 @@ def test_the_form_tags_redirects_to_the_hit_and_shows_mistakes_with_the_words_ke
     prosecutor: Actor,
     case_ref: str,
     people: dict[str, int],
-    tmp_path: Path,
+    file_id: int,
     sign_in: SignIn,
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
     client = sign_in(prosecutor.username)
     url = f"/cases/{case_ref}/documents/{file_id}"
     page = client.get(url)
@@ -309,10 +307,9 @@ def test_the_api_tags_and_names_the_field_of_a_mistake(
     prosecutor: Actor,
     case_ref: str,
     people: dict[str, int],
-    tmp_path: Path,
+    file_id: int,
     sign_in: SignIn,
 ) -> None:
-    file_id = _load(ctx, prosecutor, case_ref, tmp_path)
     client = sign_in(prosecutor.username)
     token = csrf_from(client.get("/cases").text)
     url = f"/api/cases/{case_ref}/documents/{file_id}/indicators"
