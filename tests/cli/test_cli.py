@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,10 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from palermo.cli.main import app
+from palermo.security.permissions import Actor
+from palermo.services import tagging
+from palermo.services.context import Context
+from palermo.services.ingest import ingest_path
 from palermo.settings import Settings, get_settings
 from palermo.store.models import AuditEntry
 
@@ -146,3 +151,32 @@ def test_cli_htcds_round_trip_and_indicator_evaluation(
 
     evaluated = run.invoke(app, ["indicators", "evaluate"])
     assert evaluated.exit_code == 0 and "micro" in evaluated.output
+
+
+def test_export_reviewed_writes_what_people_decided(
+    run: CliRunner, ctx: Context, prosecutor: Actor, case_ref: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "statement.txt").write_text("He kept our passports. We cleaned until midnight.\n")
+    (outcome,) = ingest_path(ctx, prosecutor, case_ref, folder).files
+    assert outcome.evidence_file_id is not None
+    tagging.tag_indicator(
+        ctx,
+        prosecutor,
+        case_ref,
+        outcome.evidence_file_id,
+        page=1,
+        passage="We cleaned until midnight",
+        indicator="excessive_overtime",
+    )
+    out = tmp_path / "reviewed.jsonl"
+    done = run.invoke(app, ["indicators", "export-reviewed", case_ref, "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "Wrote 1 reviewed sentences" in done.output
+    (line,) = [json.loads(x) for x in out.read_text().splitlines()]
+    assert (line["text"], line["expect"]) == ("We cleaned until midnight.", ["excessive_overtime"])
+    scored = run.invoke(app, ["indicators", "evaluate", str(out)])
+    assert scored.exit_code == 0 and "excessive_overtime" in scored.output
+    missing = run.invoke(app, ["indicators", "export-reviewed", "NO-SUCH", "--out", str(out)])
+    assert missing.exit_code == 1 and "NO-SUCH" in missing.output

@@ -5,6 +5,7 @@ and found in the text as the tagger sees it (no oracle for sealed names)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Iterator
 from html import unescape
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from palermo.extract.evaluate import evaluate_indicators
 from palermo.extract.indicators import find_indicators
 from palermo.security.permissions import Actor
 from palermo.services import cases, elements, review, tagging
@@ -330,3 +332,49 @@ def test_the_api_tags_and_names_the_field_of_a_mistake(
     listed = client.get(f"/api/cases/{case_ref}/suggestions", params={"type": "indicator"})
     (item,) = [s for s in listed.json()["items"] if s["id"] == done.json()["assertion_id"]]
     assert (item["origin"], item["status"]) == ("human", "confirmed")
+
+
+def test_reviewed_sentences_label_what_people_decided_and_score_extraction(
+    ctx: Context,
+    prosecutor: Actor,
+    case_ref: str,
+    people: dict[str, int],
+    file_id: int,
+    sign_in: SignIn,
+    tmp_path: Path,
+) -> None:
+    found = {a.value: a.id for a in _indicators(ctx, file_id)}
+    review.decide(ctx, prosecutor, case_ref, found["document_retention"], "confirmed")
+    review.decide(ctx, prosecutor, case_ref, found["physical_sexual_violence"], "rejected")
+    tagging.tag_indicator(
+        ctx, prosecutor, case_ref, file_id, page=1, passage=MISSED, indicator="withholding_wages"
+    )
+    client = sign_in(prosecutor.username)
+    page = unescape(client.get(f"/cases/{case_ref}/suggestions").text)
+    # Found 2, one confirmed: precision 50%; confirmed or tagged 2, one found: recall 50%.
+    assert "reviewers confirmed 50% (precision)" in re.sub(r"<[^>]+>", "", page)
+    assert "extraction had found 50% (recall)" in re.sub(r"<[^>]+>", "", page)
+
+    download = client.get(f"/cases/{case_ref}/suggestions/reviewed.jsonl")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    assert VICTIM not in download.text  # victims by pseudonym, even for a prosecutor
+    labelled = {
+        (line["text"], tuple(line["expect"]))
+        for line in map(json.loads, download.text.splitlines())
+    }
+    victim = _pseudonym(ctx, people["victim"])
+    assert labelled == {
+        ("He kept our passports.", ("document_retention",)),
+        (f"{victim} said he slapped her every day.", ()),
+        (MISSED, ("withholding_wages",)),
+    }
+    with ctx.db.session() as session:
+        assert session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "indicators.export_reviewed")
+        ).all()
+    # The file scores the same with the command a unit would run on it.
+    path = tmp_path / "reviewed.jsonl"
+    path.write_text(download.text)
+    micro = evaluate_indicators(path).micro
+    assert (micro.tp, micro.fp, micro.fn) == (1, 1, 1)

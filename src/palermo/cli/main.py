@@ -487,6 +487,23 @@ def indicators_evaluate(
                 console.print(f"  want {want} got {got}: {text}", highlight=False)
 
 
+@indicators_app.command("export-reviewed")
+def indicators_export_reviewed(
+    reference: str = typer.Argument(..., help="Case reference."),
+    out: Path = typer.Option(..., help="File to write (JSON lines)."),
+) -> None:
+    """The case's sentences with an indicator decision, labelled by what its reviewers
+    confirmed, rejected or tagged; victims by pseudonym. Score them with `evaluate`."""
+    from palermo.services import indicator_quality
+
+    try:
+        sentences = indicator_quality.reviewed_sentences(context(), operator(), reference)
+    except ServiceError as error:
+        raise fail(str(error)) from error
+    out.write_text(indicator_quality.as_json_lines(sentences), encoding="utf-8")
+    console.print(f"Wrote {len(sentences):,} reviewed sentences to {out}.")
+
+
 @htcds_app.command("export")
 def htcds_export(
     out: Path = typer.Option(..., help="File to write: .csv or .xlsx."),

@@ -158,7 +158,14 @@ def evaluate_indicators(
     path: Path | str = DEFAULT_PATH, only: frozenset[str] | None = None
 ) -> EvaluationReport:
     """Scores of ``find_indicators`` on one labelled set; ``only`` restricts to those ids."""
-    sentences = load_set(path)
+    return score_sentences(load_set(path), only, where=str(path))
+
+
+def score_sentences(
+    sentences: list[LabelledSentence], only: frozenset[str] | None = None, where: str = "labels"
+) -> EvaluationReport:
+    """Scores of ``find_indicators`` on labelled sentences (a file's, or a case's reviewed
+    ones); ``only`` restricts to those ids."""
     known = {ind.id for ind in load_indicators()}
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
@@ -167,7 +174,7 @@ def evaluate_indicators(
     for item in sentences:
         unknown = (set(item.expect) | set(item.blocked)) - known
         if unknown:
-            raise ValueError(f"{path}: unknown indicator ids {sorted(unknown)} in {item.text!r}")
+            raise ValueError(f"{where}: unknown indicator ids {sorted(unknown)} in {item.text!r}")
         got = {e.value for e in find_indicators(item.text) if e.value}
         want = set(item.expect)
         if only is not None:

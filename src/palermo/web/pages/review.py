@@ -3,6 +3,7 @@ and confirm / reject (one or many)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from palermo.security.permissions import Permission
-from palermo.services import cases, ocr, review, tagging
+from palermo.services import cases, indicator_quality, ocr, review, tagging
 from palermo.services.context import Context
 from palermo.services.errors import InvalidInput
 from palermo.web.auth import CtxDep, PageUser, UserInfo
@@ -294,7 +295,21 @@ def suggestions(
             "can_decide": user.actor.can(Permission.DECIDE),
             "sub": "suggestions",
             "can_ingest": user.actor.can(Permission.INGEST),
+            "quality": indicator_quality.case_quality(ctx, user.actor, reference),
         },
+    )
+
+
+@router.get("/cases/{reference}/suggestions/reviewed.jsonl")
+def reviewed_sentences(ctx: CtxDep, user: PageUser, reference: str) -> Response:
+    """The case's reviewed sentences as labelled sentences (JSON lines), for
+    ``palermo indicators evaluate``; victims by pseudonym; audited."""
+    sentences = indicator_quality.reviewed_sentences(ctx, user.actor, reference)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", reference) + "-reviewed-sentences.jsonl"
+    return Response(
+        indicator_quality.as_json_lines(sentences),
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
