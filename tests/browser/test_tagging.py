@@ -5,6 +5,7 @@ twice is asked about, with the words kept."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -127,5 +128,21 @@ def test_select_tag_and_see_it_in_the_elements(
     page.goto(f"{live_server}/cases/{case_ref}/elements")
     expect(page.locator("body")).to_contain_text(MISSED)
     shot("04-elements")
+
+    # The Suggestions page scores extraction on what was decided here, and hands the
+    # reviewed sentences over as labelled data.
+    page.goto(f"{live_server}/cases/{case_ref}/suggestions")
+    panel = page.locator(".indicator-quality")
+    expect(panel).to_contain_text("extraction found 0 indicators and reviewers confirmed 0;")
+    expect(panel).to_contain_text(
+        "confirmed or tagged 3, of which extraction had found 0 (recall 0%)"
+    )
+    with page.expect_download() as download:
+        panel.get_by_role("link", name="Download them as labelled sentences").click()
+    lines = [json.loads(x) for x in Path(download.value.path()).read_text().splitlines()]
+    assert {"text": f"{SUSPECT} {MISSED}.", "expect": ["withholding_wages"]}.items() <= {
+        k: v for line in lines if MISSED in line["text"] for k, v in line.items()
+    }.items()
+    shot("05-quality")
     # The browser logs the form's 422 answer (the mistake shown above); nothing else.
     assert [e for e in console_errors if "422" not in e] == []
