@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from palermo.extract.evaluate import EvaluationReport, LabelledSentence, score_sentences
+from palermo.extract.evaluate import LabelledSentence, Score, score_sentences
 from palermo.security import audit, identities
 from palermo.security.permissions import Actor
 from palermo.services.access import open_case
 from palermo.services.context import Context
+from palermo.services.derived_views import KeptView
+from palermo.services.viewcache import case_fingerprint
 from palermo.store.models import Assertion, AssertionStatus, Case
 
 DECIDED = (AssertionStatus.CONFIRMED.value, AssertionStatus.REJECTED.value)
@@ -32,10 +34,10 @@ DECIDED = (AssertionStatus.CONFIRMED.value, AssertionStatus.REJECTED.value)
 
 @dataclass(frozen=True, slots=True)
 class CaseQuality:
-    """Extraction scored on the case's reviewed sentences."""
+    """Extraction scored on the case's reviewed sentences (counts only: no text)."""
 
     sentences: int
-    report: EvaluationReport
+    micro: Score
 
 
 def reviewed_sentences(ctx: Context, actor: Actor, reference: str) -> list[LabelledSentence]:
@@ -62,14 +64,25 @@ def reviewed_sentences(ctx: Context, actor: Actor, reference: str) -> list[Label
 
 def case_quality(ctx: Context, actor: Actor, reference: str) -> CaseQuality | None:
     """Extraction's precision and recall on the case's reviewed sentences (None: no
-    decision yet). Scored on the case's own text; only the figures leave this function,
-    so no name is unsealed for it."""
+    decision yet). Scored on the case's own text; only the counts leave this function, so
+    no name is unsealed for it. Kept per case fingerprint (every decision moves it): the
+    Suggestions page shows it on every visit, and a large case holds thousands."""
     with ctx.db.session() as session:
         case = open_case(ctx, session, actor, reference)
-        sentences = _labelled(session, case)
-    if not sentences:
-        return None
-    return CaseQuality(len(sentences), score_sentences(sentences, where=f"case {reference}"))
+        fingerprint = case_fingerprint(session, case)
+
+        def compute() -> CaseQuality | None:
+            sentences = _labelled(session, case)
+            if not sentences:
+                return None
+            report = score_sentences(sentences, where=f"case {reference}")
+            return CaseQuality(len(sentences), report.micro)
+
+        return _quality.get(ctx, case.id, fingerprint, "counts", compute).value
+
+
+# Counts only, the same for every viewer; memory only.
+_quality: KeptView[CaseQuality | None] = KeptView("indicators.quality/1", durable=False)
 
 
 def as_json_lines(sentences: list[LabelledSentence]) -> str:

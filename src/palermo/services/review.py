@@ -593,9 +593,14 @@ def _screens(lengths: list[tuple[int, int]], unit: str) -> list[list[_Slice]]:
     return screens
 
 
-def screen_holding(session: Session, document: Document, page: int, offset: int) -> int:
-    """The screen of :func:`document_view` that shows character ``offset`` of ``page``."""
-    unit = "message" if (document.doc_metadata or {}).get("locator") == "message" else "page"
+def _unit(document: Document) -> str:
+    """What a document's pages are: messages of a chat, or pages."""
+    return "message" if (document.doc_metadata or {}).get("locator") == "message" else "page"
+
+
+def _document_screens(session: Session, document: Document) -> list[list[_Slice]]:
+    """The screens :func:`document_view` shows a document in (page lengths counted here:
+    the text is encrypted at rest)."""
     lengths = [
         (int(n), len(text or ""))
         for n, text in session.execute(
@@ -604,7 +609,12 @@ def screen_holding(session: Session, document: Document, page: int, offset: int)
             .order_by(DocumentPage.number)
         )
     ]
-    for number, screen in enumerate(_screens(lengths, unit), start=1):
+    return _screens(lengths, _unit(document))
+
+
+def screen_holding(session: Session, document: Document, page: int, offset: int) -> int:
+    """The screen of :func:`document_view` that shows character ``offset`` of ``page``."""
+    for number, screen in enumerate(_document_screens(session, document), start=1):
         if any(s.number == page and s.start <= offset < max(s.end, s.start + 1) for s in screen):
             return number
     return 1
@@ -628,17 +638,8 @@ def document_view(
         describer = _Describer(ctx, session, case.id, actor)
         redactor = describer.redactor
         metadata = doc.doc_metadata or {}
-        unit = "message" if metadata.get("locator") == "message" else "page"
-        # Page lengths counted here: the text is encrypted at rest.
-        lengths = [
-            (int(n), len(text or ""))
-            for n, text in session.execute(
-                select(DocumentPage.number, DocumentPage.text)
-                .where(DocumentPage.document_id == doc.id)
-                .order_by(DocumentPage.number)
-            )
-        ]
-        screens = _screens(lengths, unit)
+        unit = _unit(doc)
+        screens = _document_screens(session, doc)
         screen = min(max(1, page), max(1, len(screens)))
         slices = screens[screen - 1] if screens else []
         texts = _slice_texts(session, doc.id, slices)

@@ -78,8 +78,7 @@ def tag_indicator(
     once. Raises InvalidInput with the field at fault (``indicator``, ``passage``,
     ``page``, ``occurrence``), NotFound, or PermissionDenied without DECIDE.
     """
-    choices = {c[0] for c in indicator_choices()}
-    if indicator not in choices:
+    if indicator not in {i.id for i in load_indicators()}:
         raise InvalidInput("indicator: choose an indicator from the list")
     words = passage.split()
     if not words:
@@ -218,7 +217,7 @@ def _store(
         subject_id=document.id,
         predicate="indicator",
         value=str(details["indicator"]),
-        details={k: list(v) if isinstance(v, tuple) else v for k, v in details.items()},
+        details=dict(details),
         evidence_file_id=document.evidence_file_id,
         locator=locator,
         span_start=span[0],

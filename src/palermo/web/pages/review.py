@@ -138,7 +138,7 @@ def tag(
             user.actor,
             reference,
             evidence_file_id,
-            page=_whole_number("page", page, required=True) or 1,
+            page=_page_number(page),
             passage=passage,
             indicator=indicator,
             start=_whole_number("start", start),
@@ -154,11 +154,17 @@ def tag(
     return RedirectResponse(f"{base}{where}#sug-{tagged.assertion_id}", status_code=303)
 
 
-def _whole_number(field: str, raw: str, required: bool = False) -> int | None:
+def _page_number(raw: str) -> int:
+    number = _whole_number("page", raw)
+    if number is None:
+        raise InvalidInput("page: give the page (or message) number")
+    return number
+
+
+def _whole_number(field: str, raw: str) -> int | None:
+    """A form's optional whole number from 1; None when left empty."""
     raw = raw.strip()
     if not raw:
-        if required:
-            raise InvalidInput(f"{field}: give the page (or message) number")
         return None
     if not raw.isdigit() or int(raw) < 1:
         raise InvalidInput(f"{field}: a whole number from 1, not “{raw[:12]}”")
