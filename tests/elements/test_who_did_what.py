@@ -47,3 +47,27 @@ def test_the_doer_named_by_the_sentence_gets_the_fact(
     recruitment = _facts(ctx, s.reference, "act.recruitment")
     assert sorted({sid for sid, _ in recruitment}) == sorted([s.suspect_id, other.id])
     assert all("suspect named as the one who did it" in why for _, why in recruitment)
+
+
+def test_the_one_who_worked_unpaid_is_the_victim_not_the_doer(
+    ctx: Context, prosecutor: Actor, seed: Seed
+) -> None:
+    """ "Ana worked for four years unpaid": the worker is who it was done to; the
+    suspect of the earlier clause did it."""
+    s = seed()
+    s.ingest(
+        ctx,
+        prosecutor,
+        "indictment.txt",
+        f"{s.SUSPECT} recruited the women in Bucharest, and {s.VICTIM} then worked for four "
+        "years unpaid.\n",
+    )
+    with ctx.db.session() as session:
+        case = session.scalars(select(Case).where(Case.reference == s.reference)).one()
+        wages = [
+            f for f in attributed_facts(ctx, session, case)
+            if f.concept == "means.withholding_wages"
+        ]  # fmt: skip
+    assert [(f.suspect_id, f.victim_id) for f in wages] == [(s.suspect_id, s.victim_id)]
+    assert "suspect named as the one who did it" in wages[0].attribution
+    assert "victim named as the one it was done to" in wages[0].attribution

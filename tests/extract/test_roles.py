@@ -89,6 +89,41 @@ def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
             "Phan",
             "the women",
         ),
+        # the subject of working or living so is the one it was done to, not the doer
+        ("Choi worked for four years unpaid.", "unpaid", None, "Choi"),
+        (
+            "She and two other housemaids worked long hours, seven days a week.",
+            "long hours",
+            None,
+            "She and two other housemaids",
+        ),
+        (
+            "The women worked 14 hours a day for the defendants.",
+            "14 hours a day",
+            "the defendants",
+            "The women",
+        ),
+        (
+            "Kwon recruited the women in Seoul, and they worked seven days a week.",
+            "seven days a week",
+            "Kwon",
+            "they",
+        ),
+        # ... but an object made to work is the patient of the clause's doer
+        (
+            "Young Jo Kwon and his wife made two South Korean immigrants work without pay.",
+            "without pay",
+            "Young Jo Kwon and his wife",
+            "immigrants",
+        ),
+        ("The defendants worked them 16 hours a day.", "16 hours a day", "The defendants", "them"),
+        # a possessive after a passive verb says whose, not who
+        (
+            "Many of these victims are lured from their homes with false promises of jobs.",
+            "false promises",
+            None,
+            "these victims",
+        ),
         # nobody said: a place is not a doer, a passive without "by" names no agent
         ("Victims were threatened with deportation in Houston.", "deportation", None, "Victims"),
     ],

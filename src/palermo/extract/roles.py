@@ -16,6 +16,9 @@ not a doer).
   floor"): the agent follows "by" (or "for" / "with" a role word: "forced to work for
   defendants"), else the doer of an earlier clause; the patient is the person word before
   the hit.
+* Working or living so ("Choi worked for four years unpaid", "she and two other
+  housemaids worked long hours"): the clause's subject is the patient; the agent is "for"
+  a role word after the hit, else the doer of an earlier clause, else nobody.
 
 Spans are character offsets in the page; None where the sentence does not say. A name
 here is only a lead: the elements service resolves it to the case's people through the
@@ -37,10 +40,11 @@ _ROLE_WORDS = (
 )
 _ROLE = rf"(?:the\s+|his\s+|her\s+|their\s+)?(?:{_ROLE_WORDS})"
 _PERSON = (
-    r"(?:the\s+|a\s+|two\s+|three\s+|four\s+|several\s+|many\s+|these\s+|their\s+|her\s+|"
-    r"his\s+|other\s+|young\s+|female\s+|male\s+|foreign\s+|undocumented\s+)?"
+    r"(?:(?:the|a|two|three|four|several|many|these|their|her|his|other|young|female|male|"
+    r"foreign|undocumented)\s+){0,2}"
     r"(?:victims?|women|woman|girls?|boys?|men|man|workers?|minors?|juveniles?|children|"
-    r"child|aliens|maids?|servants?|employees|laborers?|labourers?|individuals|migrants)\b"
+    r"child|aliens|maids?|housemaids?|nann(?:y|ies)|servants?|employees|laborers?|labourers?|"
+    r"farmworkers?|individuals|migrants|immigrants)\b"
 )
 # Every kind starts with a word character: "(?=\w)" passes over the end of each word at
 # once instead of trying every kind there (same matches, about 40% less time).
@@ -116,8 +120,9 @@ _STOP = frozenset(
         "Both", "One", "Four", "Five", "Several", "Most", "Other", "Such", "No",
         "Six", "Seven", "Nine", "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen",
         "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen", "Twenty", "Thirty",
-        "Dozens", "Hundreds", "Central", "Latin", "Federal", "Acting", "Assistant",
-        "Attorney", "General", "Department", "Justice", "Immigration", "Customs",
+        "Dozens", "Hundreds", "Central", "Latin", "South", "North", "East", "West",
+        "Federal", "Acting", "Assistant", "Attorney", "General", "Department", "Justice",
+        "Immigration", "Customs",
     }
     | _NATIONALITIES
 )  # fmt: skip
@@ -173,7 +178,7 @@ def _possessive(text: str, end: int) -> bool:
     """ "their crimes", "her role": a pronoun used as a possessive before a noun ("her"
     before "to", a participle or punctuation is an object: "forced her to", "kept her
     locked")."""
-    word = text[end - 5 : end].lower()
+    word = text[max(0, end - 5) : end].lower()
     if word.endswith("their"):
         return True
     if not word.endswith("her"):
@@ -293,8 +298,14 @@ def roles(
     if opening > m_start:
         opening = s_start
     parties = _parties(text, s_start, s_end)
-    if _PASSIVE.search(text, max(c_start, m_start - 40), m_end) is not None:
-        return _passive(text, parties, c_start, c_end, opening, m_start, m_end, s_end)
+    voice = _PASSIVE.search(text, max(c_start, m_start - 40), m_end)
+    if voice is not None:
+        return _passive(
+            text, parties, c_start, c_end, opening, m_start, m_end, s_end, voice.start()
+        )
+    subject = _experiencer(text, parties, max(c_start, opening), m_start)
+    if subject is not None:
+        return _experienced(text, parties, subject, opening, c_start, c_end, m_end)
     agent: _Party | None = None
     for p in reversed(parties):
         if c_start <= p.start and p.end <= m_start and p.kind in _DOER_KINDS and p.doer:
@@ -314,11 +325,68 @@ def roles(
     return agent_span, (patient.span if patient is not None else None)
 
 
+# "She worked long hours", "Choi worked for four years unpaid": the subject of a verb of
+# working or living without an object is the one the conditions were done to.
+_EXPERIENCE = re.compile(
+    r"\s+(?:\w+ly\s+|also\s+|then\s+|had\s+|have\s+|has\s+)?"
+    r"(?:work(?:s|ed|ing)?|labou?r(?:s|ed|ing)?|toil(?:s|ed|ing)?|slept|sleeps?|"
+    r"lived|lives?|earn(?:s|ed)?)\b(?!\s+(?:him|her|them|the\s+(?:victims?|workers?)))",
+    re.IGNORECASE,
+)
+
+
+_SUBJECTS = ("named", "name", "person", "subj")
+
+
+def _experiencer(text: str, parties: list[_Party], lo: int, m_start: int) -> _Party | None:
+    """The clause's subject when it opens the clause (alone or coordinated: "She and two
+    other housemaids") and a verb of working or living without an object follows it up to
+    the hit ("worked long hours"; not "worked them 14 hours a day", nor "made the workers
+    work", whose subject is the doer before the object)."""
+    before = [p for p in parties if lo <= p.start and p.end <= m_start]
+    if not before or before[-1].kind not in _SUBJECTS:
+        return None
+    subject = before[-1]
+    if _EXPERIENCE.match(text, subject.end, m_start) is None:
+        return None
+    first = _widen(text, parties, subject, kinds=_SUBJECTS, lo=lo)[0]
+    return subject if all(p.start >= first for p in before) else None
+
+
+def _experienced(
+    text: str,
+    parties: list[_Party],
+    subject: _Party,
+    opening: int,
+    c_start: int,
+    c_end: int,
+    m_end: int,
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    """The subject who worked or lived so is the patient (with the people coordinated
+    before it); the agent is "for" a role word after the hit ("for the defendants"), else
+    the doer of an earlier clause, else nobody."""
+    patient = _widen(text, parties, subject, kinds=_SUBJECTS, lo=max(c_start, opening))
+    agent: tuple[int, int] | None = None
+    fr = _FOR_ROLE.search(text, m_end, min(c_end, m_end + 60))
+    if fr is not None:
+        agent = (fr.start("role"), fr.end("role"))
+    else:
+        earlier = _earlier_doer(parties, opening, c_start)
+        agent = _widen(text, parties, earlier) if earlier is not None else None
+    return agent, patient
+
+
 _OBJECTS = ("person", "obj", "name", "named")
 _JOIN = re.compile(r"\s*(?:,\s*and|,\s*or|and|or|&|,|\(|\),?)\s*$")
 
 
-def _widen(text: str, parties: list[_Party], agent: _Party) -> tuple[int, int]:
+def _widen(
+    text: str,
+    parties: list[_Party],
+    agent: _Party,
+    kinds: tuple[str, ...] = ("named", "role", "name"),
+    lo: int = 0,
+) -> tuple[int, int]:
     """The agent with the doers coordinated or in apposition just before it: "Ding and
     Wang recruited", "Wu, Li and Chen", "Rogerio Cadena, the defendant, took" (so that
     every one of them is resolved to the case's people)."""
@@ -326,8 +394,10 @@ def _widen(text: str, parties: list[_Party], agent: _Party) -> tuple[int, int]:
     for p in reversed(parties):
         if p.end > start:
             continue
+        if p.start < lo:
+            break
         between = text[p.end : start]
-        if p.kind not in ("named", "role", "name") or len(between) > 8:
+        if p.kind not in kinds or len(between) > 8:
             break
         if not _JOIN.fullmatch(between):
             break
@@ -387,15 +457,18 @@ def _passive(
     m_start: int,
     m_end: int,
     s_end: int,
+    verb: int,
 ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
     """Passive voice: the agent after "by" (or "for" / "with" a role word), else the doer
-    of the sentence before the patient; the patient is the party before the hit."""
+    of the sentence before the patient; the patient is the party before the hit (not a
+    possessive after the verb at ``verb``: "lured from their homes" says whose homes)."""
     before = [
         p
         for p in parties
         if c_start <= p.start
         and p.end <= m_start
         and (p.kind != "obj" or text[p.start : p.end].lower() in ("her", "their", "his"))
+        and not (p.owner and p.start > verb)
     ]
     patient: _Party | None = before[-1] if before else _first_person(parties, m_start, c_end)
     if patient is not None and patient.kind == "subj":
