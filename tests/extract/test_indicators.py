@@ -130,6 +130,18 @@ def test_commercial_sex_and_advert_wording() -> None:
     assert hits("Sweet and new in town, incall and outcall.") == {"sex_ad_language"}
 
 
+def test_press_release_wording() -> None:
+    """Wording of real US Department of Justice releases and state filings."""
+    assert hits("Afterward, Arnold kept half of the proceeds.") == {"financial_benefit"}
+    assert hits("The case proceeds to trial next week.") == set()
+    assert "advertising_person" in hits(
+        "Arnold used websites such as Backpage to advertise the commercial sex acts."
+    )
+    assert hits(
+        "The Kwons are accused of depriving Hong of more than $19,000 in overtime wages."
+    ) == {"withholding_wages"}
+
+
 def test_spanish_patterns() -> None:
     assert hits("El patrón nos quitó los pasaportes.") == {"document_retention"}
     assert hits("Él nunca me golpeó.") == set()

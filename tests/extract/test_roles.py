@@ -117,6 +117,28 @@ def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
             "immigrants",
         ),
         ("The defendants worked them 16 hours a day.", "16 hours a day", "The defendants", "them"),
+        # a press release's name in capitals; an example after "such as" is no doer
+        (
+            "On multiple occasions in 2017, DARYL S. ARNOLD arranged for the four victims to "
+            "engage in commercial sex acts.",
+            "commercial sex acts",
+            "DARYL S. ARNOLD",
+            "the four victims",
+        ),
+        (
+            "Afterward, Arnold used websites such as Backpage to advertise the victims.",
+            "advertise",
+            "Arnold",
+            "the victims",
+        ),
+        (
+            "A Chicago man has been sentenced to 24 years for recruiting four children.",
+            "recruiting",
+            "A Chicago man",
+            "four children",
+        ),
+        # the possessor of a thing is the party (of a person, the person: "Muchira's pastor")
+        ("The defendant's tactic of grooming minors worked.", "minors", "The defendant", "minors"),
         # a possessive after a passive verb says whose, not who
         (
             "Many of these victims are lured from their homes with false promises of jobs.",

@@ -37,6 +37,8 @@ _OVERRIDES = {
     "harboured": "harbor",
     "harbouring": "harbor",
     "harbour": "harbor",
+    # The noun of legal prose ("kept half of the proceeds"), not the verb's third person.
+    "proceeds": "proceeds",
     "benefitted": "benefit",
     "benefitting": "benefit",
     "labour": "labor",

@@ -39,18 +39,26 @@ _ROLE_WORDS = (
     r"organi[sz]ation"
 )
 _ROLE = rf"(?:the\s+|his\s+|her\s+|their\s+)?(?:{_ROLE_WORDS})"
+# A press release's defendant: "A Chicago man", "a Houston couple" (not "a Mexican woman":
+# a nationality, read as a person word).
+_RESIDENT = r"[Aa]n?\s+[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?\s+(?:man|woman|couple|resident)"
+_PERSON_NOUNS = (
+    r"victims?|women|woman|girls?|boys?|men|man|workers?|minors?|juveniles?|children|"
+    r"child|aliens|maids?|housemaids?|nann(?:y|ies)|servants?|employees|laborers?|labourers?|"
+    r"farmworkers?|individuals|migrants|immigrants"
+)
 _PERSON = (
     r"(?:(?:the|a|two|three|four|several|many|these|their|her|his|other|young|female|male|"
     r"foreign|undocumented)\s+){0,2}"
-    r"(?:victims?|women|woman|girls?|boys?|men|man|workers?|minors?|juveniles?|children|"
-    r"child|aliens|maids?|housemaids?|nann(?:y|ies)|servants?|employees|laborers?|labourers?|"
-    r"farmworkers?|individuals|migrants|immigrants)\b"
+    rf"(?:{_PERSON_NOUNS})\b"
 )
+# The nouns after a possessive that name a party ("Muchira's pastor", "Ding's workers").
+_PARTY_NOUN = re.compile(rf"(?i:{_ROLE_WORDS}|{_PERSON_NOUNS}|family|friends?|associates?)")
 # Every kind starts with a word character: "(?=\w)" passes over the end of each word at
 # once instead of trying every kind there (same matches, about 40% less time).
 _PARTY = re.compile(
     rf"\b(?=\w)(?:(?P<named>(?:[Dd]efendants?|[Cc]o-?defendants?)\s+{_NAME})"
-    rf"|(?P<role>(?i:{_ROLE}))\b"
+    rf"|(?P<role>(?i:{_ROLE})|{_RESIDENT})\b"
     rf"|(?P<person>(?i:{_PERSON}))"
     r"|(?P<subj>\b(?:(?i:he|she|they|we)|I)\b)"
     r"|(?P<obj>\b(?i:her|him|them|me|us|their)\b)"
@@ -122,11 +130,14 @@ _STOP = frozenset(
         "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen", "Twenty", "Thirty",
         "Dozens", "Hundreds", "Central", "Latin", "South", "North", "East", "West",
         "Federal", "Acting", "Assistant", "Attorney", "General", "Department", "Justice",
-        "Immigration", "Customs",
+        "Immigration", "Customs", "Afterward", "Afterwards", "Later", "Meanwhile",
+        "Subsequently", "Additionally", "Moreover", "Furthermore", "Ultimately", "Eventually",
+        "Today", "Yesterday", "Previously", "Thereafter",
     }
     | _NATIONALITIES
 )  # fmt: skip
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)\W*$")
+_LOWER_NEXT = re.compile(r",?\s+[a-z]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +164,15 @@ def _clean_name(text: str, start: int, end: int) -> tuple[int, int] | None:
             start += 1
         words = words[1:]
     return (start, end) if words else None
+
+
+def _heading(text: str, start: int, end: int) -> bool:
+    """A HEADING OR AN ACRONYM in capitals; not a press release's "DARYL S. ARNOLD
+    arranged" (words in capitals, then a lower-case verb), which is a name."""
+    words = text[start:end]
+    if not words.rstrip("'’s").isupper() or len(words) <= 6:
+        return False
+    return " " not in words or not _LOWER_NEXT.match(text, end)
 
 
 def _word_before(text: str, lo: int, at: int) -> str:
@@ -208,6 +228,8 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
     for m in _PARTY.finditer(text, s_start, s_end):
         kind = next(k for k in ("named", "role", "person", "subj", "obj", "name") if m.group(k))
         start, end = m.start(kind), m.end(kind)
+        if kind == "role" and _NATIONALITIES.intersection(text[start:end].split()):
+            kind = "person"  # "a Mexican woman"
         if kind == "named":
             inner = re.match(r"\S+\s+", text[start:end])
             cleaned = _clean_name(text, start + (inner.end() if inner else 0), end)
@@ -219,8 +241,8 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
             if cleaned is None:
                 continue
             start, end = cleaned
-            if text[start:end].rstrip("'’s").isupper() and len(text[start:end]) > 6:
-                continue  # A HEADING OR AN ACRONYM
+            if _heading(text, start, end):
+                continue
             if not text[:start].strip() and re.fullmatch(r"[A-Z][a-z]{3,}ed", text[start:end]):
                 continue  # "Recruited a woman from Eritrea ...": a summary's opening verb
         if text[end : end + 2] in ("'s", "’s") and kind in ("name", "named", "role"):
@@ -228,17 +250,21 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
             noun = re.match(r"['’]s\s+([a-z][\w-]*)", text[end : end + 40])
             if noun is None:
                 continue
-            end = end + noun.end(1)
+            if _PARTY_NOUN.fullmatch(noun.group(1)):
+                end = end + noun.end(1)
+            # else "Defendant's tactic of grooming minors": the possessor is the party.
         before = _word_before(text, s_start, start)
         if before in ("the", "a", "an") and text[start - 1 : start].isspace():
             # "into the Los Angeles area": the word before the article decides.
             at = text.rfind(before, max(0, start - len(before) - 3), start)
             before = _word_before(text, s_start, at) if at > 0 else before
         doer = before not in _NOT_DOER and not (before.endswith("ed") and before.islower())
+        such_as = before == "as" and _word_before(text, s_start, start - 3) == "such"
+        doer = doer and not such_as  # "websites such as Backpage": an example, not a doer
         if _PROCESS_OBJECT.fullmatch(before):
             doer = True  # "a jury convicted the Sabhnanis of ... forced labor"
         owner = kind == "obj" and _possessive(text, end)
-        out.append(_Party(kind, start, end, doer, before in _NOT_DOER, owner))
+        out.append(_Party(kind, start, end, doer, before in _NOT_DOER or such_as, owner))
     return tuple(out)
 
 
