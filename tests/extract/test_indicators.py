@@ -134,6 +134,12 @@ def test_press_release_wording() -> None:
     """Wording of real US Department of Justice releases and state filings."""
     assert hits("Afterward, Arnold kept half of the proceeds.") == {"financial_benefit"}
     assert hits("The case proceeds to trial next week.") == set()
+    assert hits(
+        "The jury found that Zhong engaged in the alien smuggling for commercial gain."
+    ) == {
+        "financial_benefit",
+        "transport_transfer",
+    }
     assert "advertising_person" in hits(
         "Arnold used websites such as Backpage to advertise the commercial sex acts."
     )

@@ -139,6 +139,14 @@ def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
         ),
         # the possessor of a thing is the party (of a person, the person: "Muchira's pastor")
         ("The defendant's tactic of grooming minors worked.", "minors", "The defendant", "minors"),
+        # "he" is a person, not an acronym before it
+        (
+            "Mr. Zhong, a former PRC diplomat, believed he could coerce the workers, forcing "
+            "some to work for years without pay.",
+            "without pay",
+            "Mr. Zhong",
+            "the workers",
+        ),
         # a possessive after a passive verb says whose, not who
         (
             "Many of these victims are lured from their homes with false promises of jobs.",

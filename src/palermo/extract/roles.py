@@ -258,7 +258,11 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
             # "into the Los Angeles area": the word before the article decides.
             at = text.rfind(before, max(0, start - len(before) - 3), start)
             before = _word_before(text, s_start, at) if at > 0 else before
-        doer = before not in _NOT_DOER and not (before.endswith("ed") and before.islower())
+        # After a verb in -ed a party is its object ("exploited Maria"); a subject pronoun
+        # never is one ("believed he could coerce").
+        doer = before not in _NOT_DOER and (
+            kind == "subj" or not (before.endswith("ed") and before.islower())
+        )
         such_as = before == "as" and _word_before(text, s_start, start - 3) == "such"
         doer = doer and not such_as  # "websites such as Backpage": an example, not a doer
         if _PROCESS_OBJECT.fullmatch(before):
@@ -291,8 +295,8 @@ def _resolve(text: str, parties: list[_Party], pron: _Party) -> _Party:
         elif p.kind in ("named", "role", "name") and p.doer:
             if word == "they" and p.kind == "role" and not _plural(text, p):
                 continue
-            if word in ("he", "she") and _plural(text, p):
-                continue
+            if word in ("he", "she") and (_plural(text, p) or text[p.start : p.end].isupper()):
+                continue  # a group, or an acronym ("a former PRC diplomat, he ...")
             fits.append(p)
     if word == "they":
         plural = [p for p in fits if _plural(text, p)]
