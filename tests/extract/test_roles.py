@@ -147,6 +147,14 @@ def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
             "Mr. Zhong",
             "the workers",
         ),
+        # a victim's own words: "me" is the speaker, never the doer before it
+        ("Ivan locked me in the room and beat me.", "beat", "Ivan", "me"),
+        ("My employer never paid me.", "never paid", "My employer", "me"),
+        ("My boss took my passport when I arrived.", "took my passport", "My boss", "my"),
+        ("I worked 16 hours a day for Mr. Petrov.", "16 hours a day", "Mr. Petrov", "I"),
+        # the one a relative clause is about; the one owed is the agent of a debt
+        ("The woman who recruited me said I owed her 5000 euros.", "recruited", "The woman", "me"),
+        ("The woman who recruited me said I owed her 5000 euros.", "owed", "The woman", "I"),
         # a possessive after a passive verb says whose, not who
         (
             "Many of these victims are lured from their homes with false promises of jobs.",

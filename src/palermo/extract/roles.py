@@ -16,9 +16,13 @@ not a doer).
   floor"): the agent follows "by" (or "for" / "with" a role word: "forced to work for
   defendants"), else the doer of an earlier clause; the patient is the person word before
   the hit.
-* Working or living so ("Choi worked for four years unpaid", "she and two other
-  housemaids worked long hours"): the clause's subject is the patient; the agent is "for"
-  a role word after the hit, else the doer of an earlier clause, else nobody.
+* Working, living or owing so ("Choi worked for four years unpaid", "she and two other
+  housemaids worked long hours", "I owed her 5000 euros"): the clause's subject is the
+  patient; the agent is the one owed, else the one worked for ("for the defendants",
+  "for Mr. Petrov"), else the doer of an earlier clause, else nobody.
+* A relative clause ("the woman who recruited me"): the party it is about is the agent.
+* A victim's own words: "I", "me", "my" are the speaker (the statement's author, whom
+  the case service knows), never resolved to a name before them.
 
 Spans are character offsets in the page; None where the sentence does not say. A name
 here is only a lead: the elements service resolves it to the case's people through the
@@ -38,7 +42,7 @@ _ROLE_WORDS = (
     r"perpetrators?|offenders?|exploiters?|captors?|handlers?|ring|gang|cartel|"
     r"organi[sz]ation"
 )
-_ROLE = rf"(?:the\s+|his\s+|her\s+|their\s+)?(?:{_ROLE_WORDS})"
+_ROLE = rf"(?:the\s+|his\s+|her\s+|their\s+|my\s+|our\s+)?(?:{_ROLE_WORDS})"
 # A press release's defendant: "A Chicago man", "a Houston couple" (not "a Mexican woman":
 # a nationality, read as a person word).
 _RESIDENT = r"[Aa]n?\s+[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)?\s+(?:man|woman|couple|resident)"
@@ -61,7 +65,7 @@ _PARTY = re.compile(
     rf"|(?P<role>(?i:{_ROLE})|{_RESIDENT})\b"
     rf"|(?P<person>(?i:{_PERSON}))"
     r"|(?P<subj>\b(?:(?i:he|she|they|we)|I)\b)"
-    r"|(?P<obj>\b(?i:her|him|them|me|us|their)\b)"
+    r"|(?P<obj>\b(?i:her|him|them|me|us|their|my|our)\b)"
     rf"|(?P<name>{_NAME}))"
 )
 # Legal process ("the defendants were convicted for recruiting ...") is not the voice of
@@ -132,7 +136,7 @@ _STOP = frozenset(
         "Federal", "Acting", "Assistant", "Attorney", "General", "Department", "Justice",
         "Immigration", "Customs", "Afterward", "Afterwards", "Later", "Meanwhile",
         "Subsequently", "Additionally", "Moreover", "Furthermore", "Ultimately", "Eventually",
-        "Today", "Yesterday", "Previously", "Thereafter",
+        "Today", "Yesterday", "Previously", "Thereafter", "My", "Our", "Your",
     }
     | _NATIONALITIES
 )  # fmt: skip
@@ -199,7 +203,7 @@ def _possessive(text: str, end: int) -> bool:
     before "to", a participle or punctuation is an object: "forced her to", "kept her
     locked")."""
     word = text[max(0, end - 5) : end].lower()
-    if word.endswith("their"):
+    if word.endswith(("their", "my", "our")):
         return True
     if not word.endswith("her"):
         return False
@@ -273,6 +277,7 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
 
 
 _DOER_KINDS = ("named", "role", "name", "subj")
+_FIRST_PERSON = frozenset({"i", "me", "we", "us", "my", "our"})
 
 
 def _plural(text: str, p: _Party) -> bool:
@@ -285,6 +290,8 @@ def _resolve(text: str, parties: list[_Party], pron: _Party) -> _Party:
     plural role word ("the defendants") or a name, "he" / "she" a name or a singular role
     word, "her" / "them" (a patient) a person word."""
     word = text[pron.start : pron.end].lower()
+    if word in _FIRST_PERSON:
+        return pron  # the speaker: the statement's author, resolved by the case service
     fits: list[_Party] = []
     for p in parties:
         if p.end > pron.start:
@@ -307,6 +314,21 @@ def _resolve(text: str, parties: list[_Party], pron: _Party) -> _Party:
 def _opening_end(text: str, s_start: int, s_end: int) -> int:
     m = _OPENING.match(text, s_start, s_end)
     return m.end() if m else s_start
+
+
+_WHO = re.compile(r"\s*,?\s*who\s+(?:\w+ly\s+|had\s+|has\s+|have\s+)?$", re.IGNORECASE)
+
+
+def _relative_subject(
+    text: str, parties: list[_Party], s_start: int, m_start: int
+) -> _Party | None:
+    """ "The woman who recruited me": the party the relative clause opening right before
+    the hit is about, whatever its kind (a person word too)."""
+    before = [p for p in parties if s_start <= p.start and p.end <= m_start]
+    if not before or before[-1].kind == "obj":
+        return None
+    last = before[-1]
+    return last if _WHO.fullmatch(text, last.end, m_start) else None
 
 
 def _earlier_doer(parties: list[_Party], lo: int, hi: int) -> _Party | None:
@@ -333,14 +355,15 @@ def roles(
         return _passive(
             text, parties, c_start, c_end, opening, m_start, m_end, s_end, voice.start()
         )
-    subject = _experiencer(text, parties, max(c_start, opening), m_start)
+    subject = _experiencer(text, parties, max(c_start, opening), m_start, m_end)
     if subject is not None:
         return _experienced(text, parties, subject, opening, c_start, c_end, m_end)
-    agent: _Party | None = None
-    for p in reversed(parties):
-        if c_start <= p.start and p.end <= m_start and p.kind in _DOER_KINDS and p.doer:
-            agent = p
-            break
+    agent = _relative_subject(text, parties, s_start, m_start)
+    if agent is None:
+        for p in reversed(parties):
+            if c_start <= p.start and p.end <= m_start and p.kind in _DOER_KINDS and p.doer:
+                agent = p
+                break
     if agent is None:
         agent = _earlier_doer(parties, opening, c_start)
     if agent is None:
@@ -360,7 +383,8 @@ def roles(
 _EXPERIENCE = re.compile(
     r"\s+(?:\w+ly\s+|also\s+|then\s+|had\s+|have\s+|has\s+)?"
     r"(?:work(?:s|ed|ing)?|labou?r(?:s|ed|ing)?|toil(?:s|ed|ing)?|slept|sleeps?|"
-    r"lived|lives?|earn(?:s|ed)?)\b(?!\s+(?:him|her|them|the\s+(?:victims?|workers?)))",
+    r"lived|lives?|earn(?:s|ed)?|(?P<owe>owed?|owes))\b"
+    r"(?(owe)|(?!\s+(?:him|her|them|the\s+(?:victims?|workers?))))",
     re.IGNORECASE,
 )
 
@@ -368,7 +392,9 @@ _EXPERIENCE = re.compile(
 _SUBJECTS = ("named", "name", "person", "subj")
 
 
-def _experiencer(text: str, parties: list[_Party], lo: int, m_start: int) -> _Party | None:
+def _experiencer(
+    text: str, parties: list[_Party], lo: int, m_start: int, m_end: int
+) -> _Party | None:
     """The clause's subject when it opens the clause (alone or coordinated: "She and two
     other housemaids") and a verb of working or living without an object follows it up to
     the hit ("worked long hours"; not "worked them 14 hours a day", nor "made the workers
@@ -377,8 +403,10 @@ def _experiencer(text: str, parties: list[_Party], lo: int, m_start: int) -> _Pa
     if not before or before[-1].kind not in _SUBJECTS:
         return None
     subject = before[-1]
-    if _EXPERIENCE.match(text, subject.end, m_start) is None:
+    if _EXPERIENCE.match(text, subject.end, m_end) is None:
         return None
+    if subject.kind == "subj":
+        return subject  # "I", "they": a subject, whatever comes before
     first = _widen(text, parties, subject, kinds=_SUBJECTS, lo=lo)[0]
     return subject if all(p.start >= first for p in before) else None
 
@@ -392,18 +420,28 @@ def _experienced(
     c_end: int,
     m_end: int,
 ) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    """The subject who worked or lived so is the patient (with the people coordinated
-    before it); the agent is "for" a role word after the hit ("for the defendants"), else
-    the doer of an earlier clause, else nobody."""
+    """The subject who worked, lived or owed so is the patient (with the people
+    coordinated before it); the agent is the one owed ("I owed her 5000 euros"), else the
+    one worked for after the hit ("for the defendants", "for Mr. Petrov"), else the doer
+    of an earlier clause, else nobody."""
     patient = _widen(text, parties, subject, kinds=_SUBJECTS, lo=max(c_start, opening))
-    agent: tuple[int, int] | None = None
+    verb = _EXPERIENCE.match(text, subject.end, m_end)
+    if verb is not None and verb.group("owe"):
+        owed = next((p for p in parties if p.start >= verb.end()), None)
+        if owed is not None and owed.start - verb.end() <= 1 and owed.kind != "subj":
+            return _resolve(text, parties, owed).span, patient
     fr = _FOR_ROLE.search(text, m_end, min(c_end, m_end + 60))
     if fr is not None:
-        agent = (fr.start("role"), fr.end("role"))
-    else:
-        earlier = _earlier_doer(parties, opening, c_start)
-        agent = _widen(text, parties, earlier) if earlier is not None else None
-    return agent, patient
+        return (fr.start("role"), fr.end("role")), patient
+    for p in parties:
+        if m_end <= p.start < c_end and p.kind in ("named", "name") and _after_for(text, p):
+            return p.span, patient
+    earlier = _earlier_doer(parties, opening, c_start)
+    return (_widen(text, parties, earlier) if earlier is not None else None), patient
+
+
+def _after_for(text: str, p: _Party) -> bool:
+    return text[max(0, p.start - 4) : p.start].lower() == "for "
 
 
 _OBJECTS = ("person", "obj", "name", "named")
