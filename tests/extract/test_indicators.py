@@ -148,6 +148,16 @@ def test_press_release_wording() -> None:
     ) == {"withholding_wages"}
 
 
+def test_survivor_wording() -> None:
+    """Deception by silence, being tricked or talked into going, being seized and taken."""
+    assert "deception" in hits("They didn't tell me I'd be a prostitute.")
+    assert "recruitment" in hits("I was tricked into travelling to Ivory Coast.")
+    assert "recruitment" in hits("My uncle talked me into going to the Middle East for work.")
+    assert "transport_transfer" in hits("They grabbed me and took me to a bunker.")
+    assert hits("He never told me about the prostitution ring he ran.") == set()
+    assert hits("My mother talked me into going back to school.") == set()
+
+
 def test_spanish_patterns() -> None:
     assert hits("El patrón nos quitó los pasaportes.") == {"document_retention"}
     assert hits("Él nunca me golpeó.") == set()
