@@ -156,6 +156,12 @@ def test_survivor_wording() -> None:
     assert "transport_transfer" in hits("They grabbed me and took me to a bunker.")
     assert hits("He never told me about the prostitution ring he ran.") == set()
     assert hits("My mother talked me into going back to school.") == set()
+    assert "withholding_wages" in hits("He took the money and barely gave me enough for food.")
+    assert hits("They gave us 250 dinars each, half of what we were promised in Dhaka.") >= {
+        "deception",
+        "withholding_wages",
+    }
+    assert "withholding_wages" in hits("We had our pay or food supply withheld.")
 
 
 def test_spanish_patterns() -> None:
