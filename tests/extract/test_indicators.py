@@ -162,6 +162,10 @@ def test_survivor_wording() -> None:
         "withholding_wages",
     }
     assert "withholding_wages" in hits("We had our pay or food supply withheld.")
+    assert hits("When there was no work, he kept us locked indoors.") == {"restriction_of_movement"}
+    assert hits("We lived in a congested apartment.") == {"abusive_conditions"}
+    assert hits("The road was congested.") == set()
+    assert "transport_transfer" in hits("They took us to Seremban to work with another company.")
 
 
 def test_spanish_patterns() -> None:
