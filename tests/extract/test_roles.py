@@ -117,6 +117,7 @@ def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
             "immigrants",
         ),
         ("The defendants worked them 16 hours a day.", "16 hours a day", "The defendants", "them"),
+        ("Ding worked the girls 18 hours a day.", "18 hours a day", "Ding", "the girls"),
         # a press release's name in capitals; an example after "such as" is no doer
         (
             "On multiple occasions in 2017, DARYL S. ARNOLD arranged for the four victims to "

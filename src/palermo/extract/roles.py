@@ -355,9 +355,9 @@ def roles(
         return _passive(
             text, parties, c_start, c_end, opening, m_start, m_end, s_end, voice.start()
         )
-    subject = _experiencer(text, parties, max(c_start, opening), m_start, m_end)
-    if subject is not None:
-        return _experienced(text, parties, subject, opening, c_start, c_end, m_end)
+    experienced = _experiencer(text, parties, max(c_start, opening), m_start, m_end)
+    if experienced is not None:
+        return _experienced(text, parties, *experienced, opening, c_start, c_end, m_end)
     agent = _relative_subject(text, parties, s_start, m_start)
     if agent is None:
         for p in reversed(parties):
@@ -383,8 +383,7 @@ def roles(
 _EXPERIENCE = re.compile(
     r"\s+(?:\w+ly\s+|also\s+|then\s+|had\s+|have\s+|has\s+)?"
     r"(?:work(?:s|ed|ing)?|labou?r(?:s|ed|ing)?|toil(?:s|ed|ing)?|slept|sleeps?|"
-    r"lived|lives?|earn(?:s|ed)?|(?P<owe>owed?|owes))\b"
-    r"(?(owe)|(?!\s+(?:him|her|them|the\s+(?:victims?|workers?))))",
+    r"lived|lives?|earn(?:s|ed)?|(?P<owe>owed?|owes))\b",
     re.IGNORECASE,
 )
 
@@ -394,27 +393,40 @@ _SUBJECTS = ("named", "name", "person", "subj")
 
 def _experiencer(
     text: str, parties: list[_Party], lo: int, m_start: int, m_end: int
-) -> _Party | None:
-    """The clause's subject when it opens the clause (alone or coordinated: "She and two
-    other housemaids") and a verb of working or living without an object follows it up to
-    the hit ("worked long hours"; not "worked them 14 hours a day", nor "made the workers
-    work", whose subject is the doer before the object)."""
+) -> tuple[_Party, re.Match[str]] | None:
+    """The clause's subject and its verb, when the subject opens the clause (alone or
+    coordinated: "She and two other housemaids") and a verb of working, living or owing
+    follows it up to the hit without an object ("worked long hours"; not "worked the
+    women 14 hours a day", nor "made the workers work", whose subject is the doer before
+    the object); a debt names its creditor as the object ("owed her")."""
     before = [p for p in parties if lo <= p.start and p.end <= m_start]
     if not before or before[-1].kind not in _SUBJECTS:
         return None
     subject = before[-1]
-    if _EXPERIENCE.match(text, subject.end, m_end) is None:
+    verb = _EXPERIENCE.match(text, subject.end, m_end)
+    if verb is None:
         return None
+    if not verb.group("owe") and _right_after(text, parties, verb.end()) is not None:
+        return None  # "worked them 16 hours a day": a doer working others
     if subject.kind == "subj":
-        return subject  # "I", "they": a subject, whatever comes before
+        return subject, verb  # "I", "they": a subject, whatever comes before
     first = _widen(text, parties, subject, kinds=_SUBJECTS, lo=lo)[0]
-    return subject if all(p.start >= first for p in before) else None
+    return (subject, verb) if all(p.start >= first for p in before) else None
+
+
+def _right_after(text: str, parties: list[_Party], at: int) -> _Party | None:
+    """The party that starts right after ``at`` (past spaces), not a subject pronoun."""
+    for p in parties:
+        if p.start >= at:
+            return p if not text[at : p.start].strip() and p.kind != "subj" else None
+    return None
 
 
 def _experienced(
     text: str,
     parties: list[_Party],
     subject: _Party,
+    verb: re.Match[str],
     opening: int,
     c_start: int,
     c_end: int,
@@ -425,11 +437,9 @@ def _experienced(
     one worked for after the hit ("for the defendants", "for Mr. Petrov"), else the doer
     of an earlier clause, else nobody."""
     patient = _widen(text, parties, subject, kinds=_SUBJECTS, lo=max(c_start, opening))
-    verb = _EXPERIENCE.match(text, subject.end, m_end)
-    if verb is not None and verb.group("owe"):
-        owed = next((p for p in parties if p.start >= verb.end()), None)
-        if owed is not None and owed.start - verb.end() <= 1 and owed.kind != "subj":
-            return _resolve(text, parties, owed).span, patient
+    owed = _right_after(text, parties, verb.end()) if verb.group("owe") else None
+    if owed is not None:
+        return _resolve(text, parties, owed).span, patient
     fr = _FOR_ROLE.search(text, m_end, min(c_end, m_end + 60))
     if fr is not None:
         return (fr.start("role"), fr.end("role")), patient
@@ -451,14 +461,14 @@ _JOIN = re.compile(r"\s*(?:,\s*and|,\s*or|and|or|&|,|\(|\),?)\s*$")
 def _widen(
     text: str,
     parties: list[_Party],
-    agent: _Party,
+    party: _Party,
     kinds: tuple[str, ...] = ("named", "role", "name"),
     lo: int = 0,
 ) -> tuple[int, int]:
-    """The agent with the doers coordinated or in apposition just before it: "Ding and
-    Wang recruited", "Wu, Li and Chen", "Rogerio Cadena, the defendant, took" (so that
-    every one of them is resolved to the case's people)."""
-    start = agent.start
+    """The party with those of ``kinds`` coordinated or in apposition just before it (not
+    before ``lo``): "Ding and Wang recruited", "Wu, Li and Chen", "Rogerio Cadena, the
+    defendant, took" (so that every one of them is resolved to the case's people)."""
+    start = party.start
     for p in reversed(parties):
         if p.end > start:
             continue
@@ -470,7 +480,7 @@ def _widen(
         if not _JOIN.fullmatch(between):
             break
         start = p.start
-    return (start, agent.end)
+    return (start, party.end)
 
 
 def _active_patient(
