@@ -217,7 +217,7 @@ class AttributionScore:
     def line(self, name: str) -> str:
         n = max(self.hits, 1)
         return (
-            f"{name:<14} {self.hits:>4} hits  agent right {self.agent_right:>4} "
+            f"{name:<18} {self.hits:>4} hits  agent right {self.agent_right:>4} "
             f"({self.agent_right / n:.1%})  patient right {self.patient_right:>4} "
             f"({self.patient_right / n:.1%})"
         )
@@ -239,7 +239,7 @@ def _same_party(found: str | None, names: list[str]) -> bool:
 
 def evaluate_attribution(
     labels: Path | str = ATTRIBUTION,
-    sets: tuple[str, ...] = ("real-dev", "real-test"),
+    sets: tuple[str, ...] = ("real-dev", "real-test", "first-person-test3", "first-person-test4"),
     misses: list[tuple[str, str, str, str | None, list[str], str | None, list[str]]] | None = None,
 ) -> dict[str, AttributionScore]:
     """Per set, over the correct indicator hits in the labelled sentences: how often the
@@ -289,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     if "--attribution" in args:
-        # -v lists the wrong parties of the development half only: the test half is
+        # -v lists the wrong parties of the development half only: the test halves are
         # measured, never looked into.
         misses: list[tuple[str, str, str, str | None, list[str], str | None, list[str]]] = []
         for name, score in evaluate_attribution(misses=misses).items():
