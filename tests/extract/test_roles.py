@@ -153,6 +153,11 @@ def parties(sentence: str, hit: str) -> tuple[str | None, str | None]:
         ("My employer never paid me.", "never paid", "My employer", "me"),
         ("My boss took my passport when I arrived.", "took my passport", "My boss", "my"),
         ("I worked 16 hours a day for Mr. Petrov.", "16 hours a day", "Mr. Petrov", "I"),
+        # what the speaker went through is done to the speaker; the doer is another party
+        ("I couldn't open the door.", "couldn't open the door", None, "I"),
+        ("She promised to pay me but I did not get that money.", "did not get", "She", "I"),
+        ("When I asked about pay they said I owed for housing.", "owed", "they", "I"),
+        ("Now, I'm forced to work in different restaurants.", "forced to work", None, "I"),
         # the one a relative clause is about; the one owed is the agent of a debt
         ("The woman who recruited me said I owed her 5000 euros.", "recruited", "The woman", "me"),
         ("The woman who recruited me said I owed her 5000 euros.", "owed", "The woman", "I"),

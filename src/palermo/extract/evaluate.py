@@ -239,7 +239,13 @@ def _same_party(found: str | None, names: list[str]) -> bool:
 
 def evaluate_attribution(
     labels: Path | str = ATTRIBUTION,
-    sets: tuple[str, ...] = ("real-dev", "real-test", "first-person-test3", "first-person-test4"),
+    sets: tuple[str, ...] = (
+        "real-dev",
+        "real-test",
+        "first-person-dev",
+        "first-person-test3",
+        "first-person-test4",
+    ),
     misses: list[tuple[str, str, str, str | None, list[str], str | None, list[str]]] | None = None,
 ) -> dict[str, AttributionScore]:
     """Per set, over the correct indicator hits in the labelled sentences: how often the
@@ -296,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
             print(score.line(name))
         if "-v" in args:
             for name, text, hit, agent, agents, patient, patients in misses:
-                if name == "real-dev":
+                if name in ("real-dev", "first-person-dev"):
                     print(
                         f"  [{hit}] agent {agent!r} want {agents}; "
                         f"patient {patient!r} want {patients}\n    {text}"

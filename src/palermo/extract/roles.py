@@ -77,7 +77,8 @@ _PROCESS = (
 )
 _PROCESS_OBJECT = re.compile(r"convicted|sentenced|charged|indicted|prosecuted|acquitted")
 _PASSIVE = re.compile(
-    r"\b(?:was|were|been|being|is|are|be|got)\s+(?:\w+ly\s+|also\s+|then\s+|not\s+)?"
+    r"(?:\b(?:was|were|been|being|is|are|be|got|am)|(?<=\w)['’]m)\s+"
+    r"(?:\w+ly\s+|also\s+|then\s+|not\s+)?"
     rf"(?!(?:{_PROCESS})\b)"
     r"(?:\w+ed|made|held|kept|taken|given|sold|brought|forced|told|paid|beaten|driven)\b",
     re.IGNORECASE,
@@ -136,7 +137,8 @@ _STOP = frozenset(
         "Federal", "Acting", "Assistant", "Attorney", "General", "Department", "Justice",
         "Immigration", "Customs", "Afterward", "Afterwards", "Later", "Meanwhile",
         "Subsequently", "Additionally", "Moreover", "Furthermore", "Ultimately", "Eventually",
-        "Today", "Yesterday", "Previously", "Thereafter", "My", "Our", "Your",
+        "Today", "Yesterday", "Previously", "Thereafter", "My", "Our", "Your", "Whenever",
+        "Wherever", "Throughout", "With", "Now", "Soon",
     }
     | _NATIONALITIES
 )  # fmt: skip
@@ -245,7 +247,9 @@ def _sentence_parties(text: str) -> tuple[_Party, ...]:
             if cleaned is None:
                 continue
             start, end = cleaned
-            if _heading(text, start, end):
+            if text[start:end] == "I":
+                kind = "subj"  # "When I asked": the opening word was taken with it
+            elif _heading(text, start, end):
                 continue
             if not text[:start].strip() and re.fullmatch(r"[A-Z][a-z]{3,}ed", text[start:end]):
                 continue  # "Recruited a woman from Eritrea ...": a summary's opening verb
@@ -375,7 +379,29 @@ def roles(
     patient = _active_patient(text, parties, agent_span, c_start, c_end, m_start, m_end)
     if patient is not None and patient.kind == "obj":
         patient = _resolve(text, parties, patient)
+    if agent is not None and _speaker(text, agent) and (patient is None or _speaker(text, patient)):
+        # A victim's own words: "I couldn't open the door", "I had to work 17 hours": what
+        # the speaker went through, not did (unless done to someone else: "I took their
+        # passports"); the doer is another party before, if the sentence names one.
+        other = _doer_before(text, parties, s_start, agent.start)
+        return (other.span if other is not None else None), agent.span
     return agent_span, (patient.span if patient is not None else None)
+
+
+def _speaker(text: str, p: _Party) -> bool:
+    """Whether the party is the speaker: "I", "me", "we", "us", "my", "our"."""
+    return text[p.start : p.end].lower() in _FIRST_PERSON
+
+
+def _doer_before(text: str, parties: list[_Party], lo: int, at: int) -> _Party | None:
+    """The nearest doer before ``at`` other than the speaker ("they said I owed"), a
+    pronoun read as its name."""
+    for p in reversed(parties):
+        if lo <= p.start and p.end <= at and p.kind in _DOER_KINDS and p.doer:
+            if _speaker(text, p):
+                continue
+            return _resolve(text, parties, p) if p.kind == "subj" else p
+    return None
 
 
 # "She worked long hours", "Choi worked for four years unpaid": the subject of a verb of
@@ -447,7 +473,12 @@ def _experienced(
         if m_end <= p.start < c_end and p.kind in ("named", "name") and _after_for(text, p):
             return p.span, patient
     earlier = _earlier_doer(parties, opening, c_start)
-    return (_widen(text, parties, earlier) if earlier is not None else None), patient
+    if earlier is not None:
+        return _widen(text, parties, earlier), patient
+    if _speaker(text, subject):
+        other = _doer_before(text, parties, c_start, subject.start)  # "they said I owed"
+        return (other.span if other is not None else None), patient
+    return None, patient
 
 
 def _after_for(text: str, p: _Party) -> bool:
