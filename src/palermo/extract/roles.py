@@ -293,9 +293,9 @@ def _resolve(text: str, parties: list[_Party], pron: _Party) -> _Party:
     """A pronoun read as the nearest fitting party before it in the sentence: "they" a
     plural role word ("the defendants") or a name, "he" / "she" a name or a singular role
     word, "her" / "them" (a patient) a person word."""
+    if _speaker(text, pron):
+        return pron  # the statement's author, resolved by the case service
     word = text[pron.start : pron.end].lower()
-    if word in _FIRST_PERSON:
-        return pron  # the speaker: the statement's author, resolved by the case service
     fits: list[_Party] = []
     for p in parties:
         if p.end > pron.start:
@@ -328,16 +328,25 @@ def _relative_subject(
 ) -> _Party | None:
     """ "The woman who recruited me": the party the relative clause opening right before
     the hit is about, whatever its kind (a person word too)."""
-    before = [p for p in parties if s_start <= p.start and p.end <= m_start]
-    if not before or before[-1].kind == "obj":
+    last = next((p for p in reversed(parties) if s_start <= p.start and p.end <= m_start), None)
+    if last is None or last.kind == "obj":
         return None
-    last = before[-1]
     return last if _WHO.fullmatch(text, last.end, m_start) else None
 
 
-def _earlier_doer(parties: list[_Party], lo: int, hi: int) -> _Party | None:
+def _earlier_doer(
+    parties: list[_Party],
+    lo: int,
+    hi: int,
+    kinds: tuple[str, ...] = ("named", "role", "name"),
+    speaker_in: str | None = None,
+) -> _Party | None:
+    """The nearest doer of ``kinds`` within ``lo:hi``; passing over the speaker ("I",
+    "we") when given the page ``speaker_in``."""
     for p in reversed(parties):
-        if lo <= p.start and p.end <= hi and p.kind in ("named", "role", "name") and p.doer:
+        if lo <= p.start and p.end <= hi and p.kind in kinds and p.doer:
+            if speaker_in is not None and _speaker(speaker_in, p):
+                continue
             return p
     return None
 
@@ -364,10 +373,7 @@ def roles(
         return _experienced(text, parties, *experienced, opening, c_start, c_end, m_end)
     agent = _relative_subject(text, parties, s_start, m_start)
     if agent is None:
-        for p in reversed(parties):
-            if c_start <= p.start and p.end <= m_start and p.kind in _DOER_KINDS and p.doer:
-                agent = p
-                break
+        agent = _earlier_doer(parties, c_start, m_start, _DOER_KINDS)
     if agent is None:
         agent = _earlier_doer(parties, opening, c_start)
     if agent is None:
@@ -396,12 +402,8 @@ def _speaker(text: str, p: _Party) -> bool:
 def _doer_before(text: str, parties: list[_Party], lo: int, at: int) -> _Party | None:
     """The nearest doer before ``at`` other than the speaker ("they said I owed"), a
     pronoun read as its name."""
-    for p in reversed(parties):
-        if lo <= p.start and p.end <= at and p.kind in _DOER_KINDS and p.doer:
-            if _speaker(text, p):
-                continue
-            return _resolve(text, parties, p) if p.kind == "subj" else p
-    return None
+    p = _earlier_doer(parties, lo, at, _DOER_KINDS, speaker_in=text)
+    return _resolve(text, parties, p) if p is not None and p.kind == "subj" else p
 
 
 # "She worked long hours", "Choi worked for four years unpaid": the subject of a verb of
